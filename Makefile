@@ -1,0 +1,44 @@
+# Two commands matter: `make demo` and `make test`. Everything else is a step they use.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: demo test setup lint typecheck pytest lock fmt clean
+
+$(STAMP): pyproject.toml requirements.lock
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -c requirements.lock -e '.[dev]'
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+demo: setup
+	GRASSROOTS_DEBUG=true $(BIN)/grassroots demo
+
+test: setup
+	./scripts/system-deps.sh
+	$(MAKE) lint typecheck pytest
+
+lint: setup
+	$(BIN)/ruff check grassroots tests benchmarks
+	$(BIN)/ruff format --check grassroots tests benchmarks
+
+typecheck: setup
+	$(BIN)/mypy grassroots/engine
+
+pytest: setup
+	DJANGO_SETTINGS_MODULE=grassroots.web.settings_test $(BIN)/python -m django makemigrations --check --dry-run
+	$(BIN)/pytest -n 2 -p no:cacheprovider
+
+# Re-pin after changing pyproject.toml dependencies.
+lock:
+	$(BIN)/pip freeze --exclude-editable > requirements.lock
+
+fmt: setup
+	$(BIN)/ruff format grassroots tests benchmarks
+	$(BIN)/ruff check --fix grassroots tests benchmarks
+
+clean:
+	rm -rf $(VENV) var/grassroots.sqlite3 test-output

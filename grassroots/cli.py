@@ -1,0 +1,55 @@
+"""The one command line: ``grassroots <command> ...``.
+
+Each command lives in ``grassroots.commands.<name>`` and exposes ``register(subparsers)``, which
+adds its parser and sets ``func``. Engine-only commands (generate, evaluate, catalogue) never
+touch the database or Django.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from grassroots import __version__
+
+COMMAND_MODULES = (
+    "demo",
+    "serve",
+    "manage",
+)
+
+
+class UsageError(Exception):
+    """A problem the user can fix; printed as one line, exit code 2."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="grassroots",
+        description="Evaluate grassroots procuratorates, warn early, and help weak units catch up.",
+    )
+    parser.add_argument("--version", action="version", version=f"grassroots {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for name in COMMAND_MODULES:
+        module = importlib.import_module(f"grassroots.commands.{name}")
+        module.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        result = args.func(args)
+    except UsageError as exc:
+        print(f"grassroots {args.command}: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    return int(result or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

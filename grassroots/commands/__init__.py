@@ -1,0 +1,1 @@
+"""Sub-commands of the ``grassroots`` command line, one module each."""

@@ -1,0 +1,58 @@
+"""Start Django for a command, turning configuration faults into one clear line."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from grassroots.cli import UsageError
+
+
+def setup_django(*, require_migrated: bool = True) -> None:
+    """Configure Django or raise UsageError saying what to fix (never a traceback)."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "grassroots.web.settings")
+    import django
+    from django.core.exceptions import ImproperlyConfigured
+
+    try:
+        django.setup()
+        from django.conf import settings
+
+        _check_data_dir(Path(settings.DATA_DIR))
+        _check_database()
+        if require_migrated:
+            _check_migrations()
+    except ImproperlyConfigured as exc:
+        raise UsageError(str(exc)) from None
+
+
+def _check_data_dir(data_dir: Path) -> None:
+    if not data_dir.exists():
+        raise UsageError(
+            f"data directory {data_dir} does not exist: create it, or set GRASSROOTS_DATA_DIR"
+        )
+    if not data_dir.is_dir() or not os.access(data_dir, os.W_OK):
+        raise UsageError(f"data directory {data_dir} is not writable: fix its permissions or set GRASSROOTS_DATA_DIR")
+
+
+def _check_database() -> None:
+    from django.db import connection
+    from django.db.utils import Error
+
+    try:
+        connection.ensure_connection()
+    except Error as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise UsageError(f"cannot connect to the database ({first}): check DATABASE_URL") from None
+
+
+def _check_migrations() -> None:
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    executor = MigrationExecutor(connection)
+    pending = executor.migration_plan(executor.loader.graph.leaf_nodes())
+    if pending:
+        raise UsageError(
+            f"the database lacks {len(pending)} migration(s): run `grassroots manage migrate`"
+        )

@@ -1,0 +1,160 @@
+"""The case-record format: the tables a case system exports, one source of truth.
+
+Three tables, each a Parquet or CSV file (UTF-8 or GB18030) named after the table
+(``persons.parquet``/``persons.csv``, ``events.*``, ``matters.*``) in one folder:
+
+* ``persons``: one row per person per case (criminal line);
+* ``events``: one row per procedural event (the non-routine steps that count as 件 in the
+  case-to-procedure ratio, and others);
+* ``matters``: one row per supervision matter (protests, procuratorial recommendations).
+
+Which date places a row in a period is a property of each data element (its ``date`` column in
+the catalogue), not of the row: the same person is counted in the arrest-review period by
+``arrest_decision_date`` and in the prosecution period by ``review_concluded_date``.
+
+>>> sorted(TABLES)
+['events', 'matters', 'persons']
+>>> TABLES["events"].columns["event_type"].kind
+'category'
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+Kind = Literal["string", "date", "bool", "category", "int"]
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    kind: Kind
+    required: bool
+    zh: str
+    en: str
+    values: tuple[str, ...] = ()  # allowed values for a category column
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    zh: str
+    en: str
+    key: tuple[str, ...]
+    columns: dict[str, Column] = field(default_factory=dict)
+
+
+def _table(name: str, zh: str, en: str, key: tuple[str, ...], cols: list[Column]) -> Table:
+    return Table(name=name, zh=zh, en=en, key=key, columns={c.name: c for c in cols})
+
+
+# The 16 kinds of non-routine procedural event of the SPP annex (reconstructed; the catalogue,
+# not this list, decides which of them count towards 件).
+EVENT_TYPES: tuple[str, ...] = (
+    "arrest_appeal",  # 不服逮捕决定申诉
+    "non_arrest_reconsideration",  # 不批捕复议
+    "non_arrest_review",  # 不批捕复核
+    "detention_extension",  # 延长羁押期限
+    "remand_first",  # 一次退回补充侦查
+    "remand_second",  # 二次退回补充侦查
+    "review_extension_first",  # 一次延长审查起诉期限
+    "review_extension_second",  # 二次延长审查起诉期限
+    "prosecution_withdrawal",  # 撤回起诉
+    "non_prosecution_reconsideration",  # 不起诉复议
+    "non_prosecution_review",  # 不起诉复核
+    "non_prosecution_appeal",  # 不起诉申诉
+    "defendant_appeal",  # 被告人上诉
+    "protest",  # 抗诉
+    "criminal_petition",  # 刑事申诉
+    "state_compensation",  # 国家赔偿
+)
+
+EVENT_TYPE_NAMES_ZH: dict[str, str] = {
+    "arrest_appeal": "不服逮捕决定申诉",
+    "non_arrest_reconsideration": "不批捕复议",
+    "non_arrest_review": "不批捕复核",
+    "detention_extension": "延长羁押期限",
+    "remand_first": "一次退回补充侦查",
+    "remand_second": "二次退回补充侦查",
+    "review_extension_first": "一次延长审查起诉期限",
+    "review_extension_second": "二次延长审查起诉期限",
+    "prosecution_withdrawal": "撤回起诉",
+    "non_prosecution_reconsideration": "不起诉复议",
+    "non_prosecution_review": "不起诉复核",
+    "non_prosecution_appeal": "不起诉申诉",
+    "defendant_appeal": "被告人上诉",
+    "protest": "抗诉",
+    "criminal_petition": "刑事申诉",
+    "state_compensation": "国家赔偿",
+}
+
+MATTER_KINDS: tuple[str, ...] = (
+    "criminal_protest",
+    "civil_recommendation",
+    "admin_recommendation",
+    "pre_litigation_recommendation",
+)
+MATTER_OUTCOMES: tuple[str, ...] = (
+    "pending", "changed", "maintained", "adopted", "not_adopted", "remedied", "not_remedied",
+)
+
+PERSONS = _table(
+    "persons", "人员（一人一案一行）", "Persons (one row per person per case)",
+    ("unit_code", "case_id", "person_id"),
+    [
+        Column("unit_code", "string", True, "承办单位代码", "Handling unit code"),
+        Column("case_id", "string", True, "案件编号", "Case id"),
+        Column("person_id", "string", True, "人员编号", "Person id (within the case)"),
+        Column("arrest_review_received", "date", False, "审查逮捕受理日期", "Arrest review received"),
+        Column("arrest_decision", "category", False, "审查逮捕决定", "Arrest decision",
+               ("approved", "not_approved")),
+        Column("arrest_decision_date", "date", False, "审查逮捕决定日期", "Arrest decision date"),
+        Column("prosecution_review_received", "date", False, "审查起诉受理日期",
+               "Prosecution review received"),
+        Column("via_arrest_review", "bool", False, "是否经审查逮捕",
+               "Came to prosecution review through this unit's arrest review"),
+        Column("review_concluded_date", "date", False, "审查起诉审结日期",
+               "Prosecution review concluded"),
+        Column("prosecution_decision", "category", False, "审查起诉决定", "Prosecution decision",
+               ("prosecuted", "not_prosecuted")),
+        Column("detained_at_charge", "bool", False, "审结时是否羁押", "In custody when review concluded"),
+        Column("plea_leniency", "bool", False, "是否适用认罪认罚", "Plea leniency applied"),
+        Column("sentencing_recommendation", "category", False, "量刑建议类型",
+               "Sentencing recommendation", ("none", "fixed_term", "range")),
+        Column("recommendation_adopted", "bool", False, "量刑建议是否采纳", "Recommendation adopted"),
+        Column("withdrawn", "bool", False, "是否撤回起诉", "Prosecution withdrawn"),
+        Column("withdrawal_date", "date", False, "撤回起诉日期", "Withdrawal date"),
+        Column("judgment", "category", False, "判决结果", "Judgment", ("convicted", "acquitted")),
+        Column("judgment_date", "date", False, "判决日期", "Judgment date"),
+        Column("light_sentence", "bool", False, "是否判处轻缓刑",
+               "Light sentence (probation, suspended, non-custodial, exempted)"),
+    ],
+)
+
+EVENTS = _table(
+    "events", "程序事件（一事一行）", "Procedural events (one row per event)",
+    ("unit_code", "event_id"),
+    [
+        Column("unit_code", "string", True, "承办单位代码", "Handling unit code"),
+        Column("event_id", "string", True, "事件编号", "Event id"),
+        Column("case_id", "string", True, "案件编号", "Case id"),
+        Column("event_type", "category", True, "事件类型", "Event type", EVENT_TYPES),
+        Column("event_date", "date", True, "事件日期", "Event date"),
+    ],
+)
+
+MATTERS = _table(
+    "matters", "监督事项（一事一行）", "Supervision matters (one row per matter)",
+    ("unit_code", "matter_id"),
+    [
+        Column("unit_code", "string", True, "承办单位代码", "Handling unit code"),
+        Column("matter_id", "string", True, "事项编号", "Matter id"),
+        Column("kind", "category", True, "事项类型", "Kind", MATTER_KINDS),
+        Column("issued_date", "date", True, "提出日期", "Issued"),
+        Column("concluded_date", "date", False, "办结日期", "Concluded"),
+        Column("outcome", "category", False, "结果", "Outcome", MATTER_OUTCOMES),
+    ],
+)
+
+TABLES: dict[str, Table] = {t.name: t for t in (PERSONS, EVENTS, MATTERS)}

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# System packages the test suite needs: Debian's chromium (Playwright drives it; no browser
+# download) and a CJK font so Chinese renders in screenshots and PDFs.
+set -euo pipefail
+missing=()
+[ -x /usr/bin/chromium ] || missing+=(chromium)
+fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || missing+=(fonts-noto-cjk)
+command -v msgfmt >/dev/null || missing+=(gettext)
+if [ ${#missing[@]} -eq 0 ]; then exit 0; fi
+if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+  echo "installing system packages: ${missing[*]}"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+else
+  echo "missing system packages: ${missing[*]} (install them with: sudo apt-get install ${missing[*]})" >&2
+  exit 1
+fi
