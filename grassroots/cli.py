@@ -9,16 +9,16 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import pkgutil
 import sys
 from collections.abc import Sequence
 
-from grassroots import __version__
+from grassroots import __version__, commands
 
-COMMAND_MODULES = (
-    "demo",
-    "serve",
-    "manage",
-)
+
+def command_modules() -> list[str]:
+    """Every public module of grassroots.commands is a sub-command."""
+    return sorted(m.name for m in pkgutil.iter_modules(commands.__path__) if not m.name.startswith("_"))
 
 
 class UsageError(Exception):
@@ -32,7 +32,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"grassroots {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for name in COMMAND_MODULES:
+    for name in command_modules():
         module = importlib.import_module(f"grassroots.commands.{name}")
         module.register(sub)
     return parser
