@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -28,18 +30,28 @@ class Unit(models.Model):
     name_zh = models.CharField(_("Chinese name"), max_length=100)
     name_en = models.CharField(_("English name"), max_length=200, blank=True)
     level = models.CharField(_("level"), max_length=12, choices=Level.choices)
-    kind = models.CharField(_("kind"), max_length=12, choices=UnitKind.choices, default=UnitKind.REGULAR)
+    kind = models.CharField(
+        _("kind"), max_length=12, choices=UnitKind.choices, default=UnitKind.REGULAR
+    )
     parent = models.ForeignKey(
-        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children",
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
         verbose_name=_("parent"),
     )
-    # Materialised path of codes ("37/3701/370102/") so a subtree is one indexed prefix query.
+    # Materialised path of full codes ("370000/370100/370102/") so a subtree is one indexed prefix query.
     path = models.CharField(max_length=200, db_index=True, editable=False)
     peer_group = models.CharField(_("peer group"), max_length=40, blank=True)
     headcount = models.PositiveIntegerField(_("headcount"), null=True, blank=True)
     procurators = models.PositiveIntegerField(_("procurators"), null=True, blank=True)
     under_45_share = models.DecimalField(
-        _("share of officers under 45"), max_digits=5, decimal_places=2, null=True, blank=True,
+        _("share of officers under 45"),
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
         help_text=_("Percent, 0-100"),
     )
     active = models.BooleanField(_("active"), default=True)
@@ -64,7 +76,9 @@ class Role(models.TextChoices):
 class Membership(models.Model):
     """A user's one unit and role. A user without a membership sees nothing."""
 
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="membership")
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="membership"
+    )
     unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="members")
     role = models.CharField(_("role"), max_length=20, choices=Role.choices)
 
@@ -79,7 +93,9 @@ class Membership(models.Model):
 class ApiToken(models.Model):
     """A bearer token for the API. Only its SHA-256 digest is stored."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
+    )
     name = models.CharField(max_length=100)
     digest = models.CharField(max_length=64, unique=True)
     prefix = models.CharField(max_length=8)
@@ -95,6 +111,20 @@ class AuditAction(models.TextChoices):
     CREATE = "create", _("Create")
     UPDATE = "update", _("Update")
     DELETE = "delete", _("Delete")
+
+
+class AuditImmutableError(Exception):
+    """Raised when code tries to change or delete an audit entry (the log is append-only)."""
+
+
+class AuditEntryQuerySet(models.QuerySet["AuditEntry"]):
+    # Bulk paths bypass Model.save/delete, so they are closed here as well; the database
+    # triggers of migration 0002 are the last line for anything that goes around the ORM.
+    def update(self, **kwargs: object) -> int:
+        raise AuditImmutableError("audit entries cannot be updated")
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise AuditImmutableError("audit entries cannot be deleted")
 
 
 class AuditEntry(models.Model):
@@ -114,6 +144,8 @@ class AuditEntry(models.Model):
     after = models.JSONField(null=True, blank=True)
     reason = models.CharField(max_length=500, blank=True)
 
+    objects = AuditEntryQuerySet.as_manager()
+
     class Meta:
         ordering = ["-at", "-id"]
         verbose_name = _("audit entry")
@@ -121,3 +153,11 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor_name} {self.action} {self.model}#{self.object_id}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise AuditImmutableError("audit entries cannot be changed once written")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise AuditImmutableError("audit entries cannot be deleted")

@@ -1,0 +1,25 @@
+"""The API object mounted by grassroots.web.urls: ``path("api/", api.urls)``.
+
+OpenAPI at /api/openapi.json, interactive docs at /api/docs.
+"""
+
+from __future__ import annotations
+
+from ninja import NinjaAPI
+
+from grassroots import __version__
+from grassroots.api.auth import AUTH
+from grassroots.api.units import router as units_router
+
+api = NinjaAPI(
+    title="Grassroots API",
+    version=__version__,
+    description=(
+        "Units, results and assistance of grassroots procuratorates. Authenticate with a bearer "
+        "token (`grassroots users token USERNAME --name NAME`) or a browser session; every answer "
+        "is limited to the caller's unit and the units under it."
+    ),
+    urls_namespace="api",
+    auth=AUTH,
+)
+api.add_router("/", units_router)

@@ -1,0 +1,177 @@
+"""The audit log: who changed which business record, when, and what it looked like before/after.
+
+Services write it explicitly (no signals, see STYLE.md). The usual way is the `tracked` context
+manager, which snapshots the object on entry and writes the entry on exit, so a service cannot
+save a change and forget its audit line::
+
+    with tracked(unit, actor=actor, reason="corrected headcount"):
+        unit.headcount = 41
+        unit.save()
+
+Bulk paths (the unit loader) build entries with `entry(...)` and `bulk_create` them in the same
+transaction as the change.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from decimal import Decimal
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db import models
+from django.utils import timezone
+
+from grassroots.organisations.models import AuditAction, AuditEntry
+
+Clock = Callable[[], dt.datetime]
+SYSTEM_ACTOR = "system"
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, dt.datetime | dt.date | dt.time):
+        return value.isoformat()
+    return value
+
+
+def snapshot(obj: models.Model, *, exclude: tuple[str, ...] = ()) -> dict[str, Any]:
+    """The object's concrete field values as JSON-safe data (foreign keys by their raw id)."""
+    data: dict[str, Any] = {}
+    for field in obj._meta.concrete_fields:
+        if field.name in exclude or field.primary_key:
+            continue
+        # attname gives "parent_id" for a foreign key: no query, and the value that was stored.
+        data[field.name] = _jsonable(getattr(obj, field.attname))
+    return data
+
+
+def changed_fields(before: dict[str, Any] | None, after: dict[str, Any] | None) -> list[str]:
+    before, after = before or {}, after or {}
+    return sorted(k for k in before.keys() | after.keys() if before.get(k) != after.get(k))
+
+
+def unit_code_of(obj: models.Model) -> str:
+    """The unit an object belongs to, so the log can be scoped like everything else."""
+    if obj._meta.label_lower == "organisations.unit":
+        return str(obj.code)  # type: ignore[attr-defined]
+    unit = getattr(obj, "unit", None)
+    if unit is not None and hasattr(unit, "code"):
+        return str(unit.code)
+    return str(getattr(obj, "unit_code", "") or "")
+
+
+def _actor_fields(actor: AbstractBaseUser | AnonymousUser | None) -> tuple[Any, str]:
+    if actor is None or not getattr(actor, "is_authenticated", False):
+        return None, SYSTEM_ACTOR
+    return actor, actor.get_username()
+
+
+def entry(
+    *,
+    obj: models.Model,
+    action: AuditAction,
+    actor: AbstractBaseUser | AnonymousUser | None,
+    before: dict[str, Any] | None,
+    after: dict[str, Any] | None,
+    reason: str = "",
+    at: dt.datetime | None = None,
+) -> AuditEntry:
+    """An unsaved entry (for bulk_create); `record` saves one."""
+    user, name = _actor_fields(actor)
+    return AuditEntry(
+        at=at or timezone.now(),
+        actor=user,
+        actor_name=name,
+        action=action,
+        model=obj._meta.label_lower,
+        object_id=str(obj.pk),
+        object_repr=str(obj)[:200],
+        unit_code=unit_code_of(obj),
+        before=before,
+        after=after,
+        reason=reason[:500],
+    )
+
+
+def record(
+    *,
+    obj: models.Model,
+    action: AuditAction,
+    actor: AbstractBaseUser | AnonymousUser | None,
+    before: dict[str, Any] | None,
+    after: dict[str, Any] | None,
+    reason: str = "",
+    at: dt.datetime | None = None,
+) -> AuditEntry:
+    """Write one audit entry now (inside the caller's transaction)."""
+    audit = entry(
+        obj=obj, action=action, actor=actor, before=before, after=after, reason=reason, at=at
+    )
+    audit.save()
+    return audit
+
+
+@contextmanager
+def tracked(
+    obj: models.Model,
+    *,
+    actor: AbstractBaseUser | AnonymousUser | None,
+    reason: str = "",
+    clock: Clock = timezone.now,
+) -> Iterator[models.Model]:
+    """Audit whatever the block does to `obj`: a create if it had no primary key, else an update.
+
+    Nothing is written when the block leaves the object unchanged, or raises.
+    """
+    is_new = obj.pk is None or obj._state.adding
+    before = None if is_new else snapshot(obj)
+    yield obj
+    if obj.pk is None:
+        return  # the block decided not to save after all
+    after = snapshot(obj)
+    if is_new:
+        record(
+            obj=obj,
+            action=AuditAction.CREATE,
+            actor=actor,
+            before=None,
+            after=after,
+            reason=reason,
+            at=clock(),
+        )
+    elif changed_fields(before, after):
+        record(
+            obj=obj,
+            action=AuditAction.UPDATE,
+            actor=actor,
+            before=before,
+            after=after,
+            reason=reason,
+            at=clock(),
+        )
+
+
+def delete(
+    obj: models.Model,
+    *,
+    actor: AbstractBaseUser | AnonymousUser | None,
+    reason: str = "",
+    clock: Clock = timezone.now,
+) -> None:
+    """Delete `obj` and keep its last state in the log."""
+    before = snapshot(obj)
+    audit = entry(
+        obj=obj,
+        action=AuditAction.DELETE,
+        actor=actor,
+        before=before,
+        after=None,
+        reason=reason,
+        at=clock(),
+    )
+    obj.delete()
+    audit.save()

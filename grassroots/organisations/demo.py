@@ -1,0 +1,130 @@
+"""The demo province: its units, plausible staff figures and one login per role.
+
+Demo logins (passwords are reset on every run; never use these outside a demo):
+
+    demo-admin     demo-admin-pass     province administrator, provincial procuratorate
+    demo-leader    demo-leader-pass    leader (read-only), provincial procuratorate
+    demo-auditor   demo-auditor-pass   auditor (read-only), provincial procuratorate
+    demo-reviewer  demo-reviewer-pass  city reviewer, Jinan (370100)
+    demo-clerk     demo-clerk-pass     grassroots clerk, Lixia district (370102)
+
+The reviewer and clerk sit at Jinan and Lixia for Shandong (37); for another province they sit
+at its first city and that city's first grassroots unit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+
+from grassroots.engine.synth import staff_figures
+from grassroots.organisations import audit, services
+from grassroots.organisations.models import AuditAction, AuditEntry, Role, Unit
+from grassroots.organisations.unitfile import reference_rows
+from grassroots.reference.units import procuratorate_units
+
+DEMO_REASON = "demo setup"
+
+
+@dataclass(frozen=True)
+class DemoLogin:
+    username: str
+    password: str
+    role: Role
+    unit_code: str | None  # None: the provincial unit; "city"/"grassroots" picked below
+
+
+DEMO_LOGINS = (
+    DemoLogin("demo-admin", "demo-admin-pass", Role.PROVINCE_ADMIN, None),
+    DemoLogin("demo-leader", "demo-leader-pass", Role.LEADER, None),
+    DemoLogin("demo-auditor", "demo-auditor-pass", Role.AUDITOR, None),
+    DemoLogin("demo-reviewer", "demo-reviewer-pass", Role.CITY_REVIEWER, "city"),
+    DemoLogin("demo-clerk", "demo-clerk-pass", Role.GRASSROOTS_CLERK, "grassroots"),
+)
+PREFERRED = {"37": {"city": "370100", "grassroots": "370102"}}
+
+
+def _fill_staff_figures(province: str) -> None:
+    """Staff figures from the synthetic generator, so the demo's units match its case data."""
+    specs = procuratorate_units([province[:2]])
+    figures = staff_figures(specs)
+    units = list(Unit.objects.filter(code__in=figures))
+    changed, entries = [], []
+    for unit in units:
+        want = figures[unit.code]
+        share = Decimal(str(want.under_45_share)).quantize(Decimal("0.01"))
+        if (unit.headcount, unit.procurators, unit.under_45_share) == (
+            want.headcount,
+            want.procurators,
+            share,
+        ):
+            continue  # idempotent: a second run writes nothing and logs nothing
+        before = audit.snapshot(unit)
+        unit.headcount, unit.procurators, unit.under_45_share = (
+            want.headcount,
+            want.procurators,
+            share,
+        )
+        changed.append(unit)
+        entries.append(
+            audit.entry(
+                obj=unit,
+                action=AuditAction.UPDATE,
+                actor=None,
+                before=before,
+                after=audit.snapshot(unit),
+                reason=DEMO_REASON,
+            )
+        )
+    Unit.objects.bulk_update(
+        changed, ["headcount", "procurators", "under_45_share"], batch_size=1000
+    )
+    AuditEntry.objects.bulk_create(entries, batch_size=1000)
+
+
+def _province_code(province: str) -> str:
+    return province[:2] + "0000"
+
+
+def _unit_for(login: DemoLogin, province: str) -> Unit:
+    root = Unit.objects.get(code=_province_code(province))
+    if login.unit_code is None:
+        return root
+    preferred = PREFERRED.get(province[:2], {}).get(login.unit_code)
+    if preferred and Unit.objects.filter(code=preferred).exists():
+        return Unit.objects.get(code=preferred)
+    units = Unit.objects.filter(path__startswith=root.path, level=login.unit_code, kind="regular")
+    return units.order_by("path").first() or root
+
+
+def _ensure_login(login: DemoLogin, unit: Unit) -> None:
+    user_model = get_user_model()
+    user = user_model.objects.filter(username=login.username).first()
+    if user is None:
+        user = services.create_user(username=login.username, password=login.password, actor=None)
+    else:
+        user.set_password(login.password)
+        user.is_active = True
+        user.save()
+    services.add_member(user=user, unit=unit, role=login.role, actor=None, reason=DEMO_REASON)
+
+
+@transaction.atomic
+def prepare_demo(*, province: str, data_dir: Path) -> list[tuple[str, str, str, str]]:
+    """Load the province's units, fill staff figures, (re)set the demo logins. Idempotent.
+
+    Returns (username, password, role label, unit name) per login.
+    `data_dir` is accepted for the demo command's contract; units need no files there.
+    """
+    services.load_units(rows=reference_rows([province[:2]]), actor=None, reason=DEMO_REASON)
+    _fill_staff_figures(province)
+    logins = []
+    for login in DEMO_LOGINS:
+        unit = _unit_for(login, province)
+        _ensure_login(login, unit)
+        logins.append((login.username, login.password, str(login.role.label), unit.name_zh))
+    return logins

@@ -1,0 +1,127 @@
+"""Who sees which units and may do what: the one place every view and endpoint asks.
+
+A user belongs to one unit (Membership) and sees that unit's subtree, nothing else. Anything
+outside that subtree does not exist for them: `get_unit_for_user` answers 404, never 403, so
+an out-of-scope code cannot be told apart from a code that does not exist.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.db.models import QuerySet
+from django.http import Http404
+from django.utils.translation import gettext_lazy as _
+
+from grassroots.organisations.models import Level, Membership, Role, Unit
+
+
+class Action(models.TextChoices):
+    VIEW_UNITS = "view_units", _("View units and their results")
+    EDIT_UNIT = "edit_unit", _("Edit a unit's names and staff figures")
+    MANAGE_USERS = "manage_users", _("Add users and give roles")
+    SUBMIT_DATA = "submit_data", _("Upload and submit unit reports")
+    REVIEW_SUBMISSIONS = "review_submissions", _("Approve or return submissions")
+    RUN_EVALUATION = "run_evaluation", _("Run and publish evaluations")
+    MANAGE_ASSISTANCE = "manage_assistance", _("Designate weak units and record assistance")
+    EXPORT_REPORTS = "export_reports", _("Download reports")
+    VIEW_AUDIT_LOG = "view_audit_log", _("Read the audit log")
+
+
+# The permissions matrix. Leader and auditor are read-only by design.
+PERMISSIONS: dict[Role, frozenset[Action]] = {
+    Role.PROVINCE_ADMIN: frozenset(Action) - {Action.VIEW_AUDIT_LOG},
+    Role.CITY_REVIEWER: frozenset(
+        {
+            Action.VIEW_UNITS,
+            Action.REVIEW_SUBMISSIONS,
+            Action.MANAGE_ASSISTANCE,
+            Action.EXPORT_REPORTS,
+        }
+    ),
+    Role.GRASSROOTS_CLERK: frozenset({Action.VIEW_UNITS, Action.SUBMIT_DATA}),
+    Role.LEADER: frozenset({Action.VIEW_UNITS, Action.EXPORT_REPORTS}),
+    Role.AUDITOR: frozenset({Action.VIEW_UNITS, Action.VIEW_AUDIT_LOG}),
+}
+
+
+def membership_of(user: Any) -> Membership | None:
+    """The active user's membership, or None (anonymous, inactive, or no unit)."""
+    if (
+        user is None
+        or not getattr(user, "is_authenticated", False)
+        or not getattr(user, "is_active", False)
+    ):
+        return None
+    try:
+        membership: Membership = user.membership
+    except Membership.DoesNotExist:
+        return None
+    return membership
+
+
+def _subtree(root: Unit) -> QuerySet[Unit]:
+    return Unit.objects.filter(path__startswith=root.path)
+
+
+def visible_units(user: Any) -> QuerySet[Unit]:
+    """The user's unit and everything under it; none without an active membership."""
+    membership = membership_of(user)
+    if membership is None:
+        return Unit.objects.none()
+    return _subtree(membership.unit)
+
+
+def get_unit_for_user(user: Any, code: str) -> Unit:
+    """The unit with this code if the user may see it; Http404 otherwise."""
+    unit = visible_units(user).select_related("parent").filter(code=code).first()
+    if unit is None:
+        raise Http404("No such unit")
+    return unit
+
+
+def role_of(user: Any) -> Role | None:
+    membership = membership_of(user)
+    return Role(membership.role) if membership else None
+
+
+def allowed_actions(user: Any) -> frozenset[Action]:
+    role = role_of(user)
+    return PERMISSIONS[role] if role else frozenset()
+
+
+def can(user: Any, action: Action | str, unit: Unit | None = None) -> bool:
+    """May `user` do `action` (on `unit`, which must then be within their scope)?
+
+    An unknown action name raises ValueError, so a typo fails loudly instead of denying quietly.
+    """
+    action = Action(action)
+    if action not in allowed_actions(user):
+        return False
+    if unit is None:
+        return True
+    membership = membership_of(user)
+    return membership is not None and unit.path.startswith(membership.unit.path)
+
+
+def league_units(user: Any) -> QuerySet[Unit]:
+    """Units whose league table the user may see.
+
+    A grassroots clerk sees only their own unit unless GRASSROOTS_CLERK_SEES_CITY_LEAGUE is set,
+    when they see their city's league (the unit's parent subtree); everyone else their scope.
+    """
+    membership = membership_of(user)
+    if membership is None:
+        return Unit.objects.none()
+    unit = membership.unit
+    clerk_sees_city = getattr(settings, "GRASSROOTS_CLERK_SEES_CITY_LEAGUE", False)
+    if (
+        membership.role == Role.GRASSROOTS_CLERK
+        and clerk_sees_city
+        and unit.level == Level.GRASSROOTS
+        and unit.parent_id is not None
+    ):
+        return _subtree(Unit.objects.get(pk=unit.parent_id))
+    return _subtree(unit)

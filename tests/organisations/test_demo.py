@@ -1,0 +1,44 @@
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth import authenticate, get_user_model
+from django.test import RequestFactory
+
+from grassroots.organisations.demo import prepare_demo
+from grassroots.organisations.models import AuditEntry, Level, Membership, Role, Unit
+
+
+@pytest.mark.django_db
+def test_prepare_demo_creates_one_login_per_role_and_is_idempotent(tmp_path) -> None:
+    logins = prepare_demo(province="37", data_dir=tmp_path)
+    units, entries = Unit.objects.count(), AuditEntry.objects.count()
+    user = get_user_model().objects.get(username="demo-clerk")
+    user.set_password("changed")
+    user.save()
+
+    assert prepare_demo(province="37", data_dir=tmp_path) == logins
+    assert (Unit.objects.count(), AuditEntry.objects.count()) == (units, entries)
+    places = {m.role: m.unit.code for m in Membership.objects.select_related("unit")}
+    assert places == {
+        Role.PROVINCE_ADMIN: "370000",
+        Role.LEADER: "370000",
+        Role.AUDITOR: "370000",
+        Role.CITY_REVIEWER: "370100",
+        Role.GRASSROOTS_CLERK: "370102",
+    }
+    for username, password, _role, _unit in logins:  # passwords reset by the second run
+        assert (
+            authenticate(RequestFactory().post("/"), username=username, password=password)
+            is not None
+        )
+
+
+@pytest.mark.django_db
+def test_prepare_demo_fills_plausible_staff_figures(tmp_path) -> None:
+    prepare_demo(province="37", data_dir=tmp_path)
+    units = Unit.objects.all()
+    assert units.filter(level=Level.GRASSROOTS).count() > 100
+    assert not units.filter(headcount__isnull=True).exists()
+    for unit in units:
+        assert 0 < unit.procurators < unit.headcount
+        assert 0 <= unit.under_45_share <= 100
