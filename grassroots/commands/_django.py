@@ -31,8 +31,18 @@ def _check_data_dir(data_dir: Path) -> None:
         raise UsageError(
             f"data directory {data_dir} does not exist: create it, or set GRASSROOTS_DATA_DIR"
         )
-    if not data_dir.is_dir() or not os.access(data_dir, os.W_OK):
-        raise UsageError(f"data directory {data_dir} is not writable: fix its permissions or set GRASSROOTS_DATA_DIR")
+    if not data_dir.is_dir():
+        raise UsageError(f"data directory {data_dir} is not a directory: set GRASSROOTS_DATA_DIR")
+    # A real write probe: os.access() says yes to root even on a read-only mount.
+    probe = data_dir / f".write-probe-{os.getpid()}"
+    try:
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as exc:
+        raise UsageError(
+            f"data directory {data_dir} is not writable ({exc.strerror}): "
+            "fix its permissions or set GRASSROOTS_DATA_DIR"
+        ) from None
 
 
 def _check_database() -> None:

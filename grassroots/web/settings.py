@@ -6,16 +6,21 @@ DATABASE_URL            e.g. postgres://postgres@127.0.0.1:5432/grassroots; defa
 GRASSROOTS_DATA_DIR     where the SQLite database and data versions live (default ./var)
 GRASSROOTS_ALLOWED_HOSTS comma separated (default 127.0.0.1,localhost)
 GRASSROOTS_HTTPS        true when served over HTTPS: secure cookies, HSTS, SSL redirect
+GRASSROOTS_STATIC_ROOT  optional: where `grassroots manage collectstatic` writes (default: none;
+                        the static files ship inside the package and are served from there)
+
+Django's admin is deliberately not installed: audit entries and other business records must not
+be editable outside the services that write them.
 """
 
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
-from django.utils.translation import gettext_lazy as _
 
 from grassroots.web.env import envbool, envint, envlist
 
@@ -35,11 +40,11 @@ if not SECRET_KEY:
             "(or GRASSROOTS_DEBUG=true for local use)"
         )
 
-ALLOWED_HOSTS = envlist("GRASSROOTS_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
+# The test runner adds "testserver" itself; production hosts need not accept it.
+ALLOWED_HOSTS = envlist("GRASSROOTS_ALLOWED_HOSTS", "127.0.0.1,localhost")
 HTTPS = envbool("GRASSROOTS_HTTPS", "False")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -47,6 +52,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_htmx",
     "axes",
+    # Installed so the API docs use ninja's bundled Swagger UI instead of a CDN.
+    "ninja",
     "grassroots.organisations",
     "grassroots.web",
 ]
@@ -55,6 +62,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "grassroots.web.middleware.IgnoreAcceptLanguageMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -80,29 +88,48 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "grassroots.web.context_processors.header",
             ],
         },
     },
 ]
 
 
+def _redacted(url: str) -> str:
+    """The URL without its password, so an error message never leaks it."""
+    return re.sub(r"(://[^:/@]*):[^@/]*@", r"\1:***@", url)
+
+
 def _database() -> dict[str, object]:
-    url = os.environ.get("DATABASE_URL", "")
+    url = os.environ.get("DATABASE_URL", "").strip()
     if not url:
         return {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": str(DATA_DIR / "grassroots.sqlite3"),
-            "OPTIONS": {"init_command": "PRAGMA journal_mode=WAL;", "transaction_mode": "IMMEDIATE"},
+            "OPTIONS": {
+                "init_command": "PRAGMA journal_mode=WAL;",
+                "transaction_mode": "IMMEDIATE",
+            },
         }
+    example = "use e.g. postgres://postgres@127.0.0.1:5432/grassroots"
     try:
         config = dj_database_url.parse(url, conn_max_age=60)
-    except Exception as exc:  # dj-database-url raises several kinds
+    except dj_database_url.UnknownSchemeError:
+        scheme = url.split("://", 1)[0] if "://" in url else ""
+        reason = f"unknown scheme {scheme!r}" if scheme else "no scheme"
         raise ImproperlyConfigured(
-            f"DATABASE_URL={url!r} is not a database URL ({exc}); "
-            "use e.g. postgres://postgres@127.0.0.1:5432/grassroots"
+            f"DATABASE_URL={_redacted(url)!r}: {reason}; {example}"
+        ) from None
+    except Exception:  # dj-database-url raises several kinds (ParseError, ValueError, ...)
+        raise ImproperlyConfigured(
+            f"DATABASE_URL={_redacted(url)!r} is not a valid database URL; {example}"
         ) from None
     if not config.get("ENGINE"):
-        raise ImproperlyConfigured(f"DATABASE_URL={url!r}: unknown database scheme")
+        raise ImproperlyConfigured(
+            f"DATABASE_URL={_redacted(url)!r}: unknown database scheme; {example}"
+        )
+    if not config.get("NAME"):
+        raise ImproperlyConfigured(f"DATABASE_URL={_redacted(url)!r} names no database; {example}")
     return dict(config)
 
 
@@ -138,7 +165,12 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "/static/"
-STATIC_ROOT = DATA_DIR / "static"
+# The static files live in the package (grassroots/web/static) and WhiteNoise serves them
+# through the finders, so no collect step is needed and no empty var/static is expected.
+# A deployment that wants compressed, collected files sets GRASSROOTS_STATIC_ROOT and runs
+# `grassroots manage collectstatic`.
+_static_root = os.environ.get("GRASSROOTS_STATIC_ROOT", "").strip()
+STATIC_ROOT = Path(_static_root).resolve() if _static_root else None
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
@@ -157,7 +189,14 @@ SECURE_SSL_REDIRECT = HTTPS
 SECURE_HSTS_SECONDS = 31536000 if HTTPS else 0
 SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if HTTPS else None
+# Load balancers probe the health check over plain HTTP inside the network.
+SECURE_REDIRECT_EXEMPT = [r"^health/$"]
 SESSION_COOKIE_AGE = 8 * 3600
+LANGUAGE_COOKIE_SECURE = HTTPS
+LANGUAGE_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+# HTMX sends the token from the page (hx-headers), so the cookie need not be readable by JS.
+CSRF_COOKIE_HTTPONLY = True
 
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {

@@ -1,11 +1,24 @@
 from __future__ import annotations
 
-
+from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from grassroots.api.main import api
 from grassroots.web import views
 
+# Django's admin is deliberately not mounted: audit entries must not be editable via the app.
 urlpatterns = [
+    path("", views.home, name="home"),
+    path("units/", views.unit_list, name="unit-list"),
+    path("units/<str:code>/", views.unit_detail, name="unit-detail"),
+    path("audit/", views.audit_log, name="audit-log"),
+    path(
+        "accounts/login/",
+        auth_views.LoginView.as_view(redirect_authenticated_user=True),
+        name="login",
+    ),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("health/", views.health, name="health"),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("api/", api.urls),
 ]

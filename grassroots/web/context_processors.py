@@ -1,0 +1,21 @@
+"""What every page's header needs: the user's unit and role, and which menu items to show."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from django.urls import reverse
+
+from grassroots.organisations.scope import Action, can, membership_of
+from grassroots.web.templatetags.grassroots import unit_name
+
+
+def header(request: HttpRequest) -> dict[str, Any]:
+    membership = membership_of(getattr(request, "user", None))
+    return {
+        "membership": membership,
+        "membership_unit_name": unit_name(membership.unit) if membership else "",
+        "can_view_audit": can(request.user, Action.VIEW_AUDIT_LOG) if membership else False,
+        "api_docs_url": reverse("api:openapi-view"),
+    }
