@@ -18,7 +18,9 @@ from grassroots import __version__, commands
 
 def command_modules() -> list[str]:
     """Every public module of grassroots.commands is a sub-command."""
-    return sorted(m.name for m in pkgutil.iter_modules(commands.__path__) if not m.name.startswith("_"))
+    return sorted(
+        m.name for m in pkgutil.iter_modules(commands.__path__) if not m.name.startswith("_")
+    )
 
 
 class UsageError(Exception):

@@ -19,8 +19,16 @@ def run(args: argparse.Namespace) -> int:
 
     setup_django(require_migrated=True)
     argv = [
-        sys.executable, "-m", "gunicorn", "grassroots.web.wsgi:application",
-        "--bind", args.bind, "--workers", str(args.workers), "--access-logfile", "-",
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "grassroots.web.wsgi:application",
+        "--bind",
+        args.bind,
+        "--workers",
+        str(args.workers),
+        "--access-logfile",
+        "-",
     ]
     os.execv(sys.executable, argv)
     return 0  # not reached

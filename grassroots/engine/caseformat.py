@@ -96,44 +96,102 @@ MATTER_KINDS: tuple[str, ...] = (
     "pre_litigation_recommendation",
 )
 MATTER_OUTCOMES: tuple[str, ...] = (
-    "pending", "changed", "maintained", "adopted", "not_adopted", "remedied", "not_remedied",
+    "pending",
+    "changed",
+    "maintained",
+    "adopted",
+    "not_adopted",
+    "remedied",
+    "not_remedied",
 )
 
 PERSONS = _table(
-    "persons", "人员（一人一案一行）", "Persons (one row per person per case)",
+    "persons",
+    "人员（一人一案一行）",
+    "Persons (one row per person per case)",
     ("unit_code", "case_id", "person_id"),
     [
         Column("unit_code", "string", True, "承办单位代码", "Handling unit code"),
         Column("case_id", "string", True, "案件编号", "Case id"),
         Column("person_id", "string", True, "人员编号", "Person id (within the case)"),
-        Column("arrest_review_received", "date", False, "审查逮捕受理日期", "Arrest review received"),
-        Column("arrest_decision", "category", False, "审查逮捕决定", "Arrest decision",
-               ("approved", "not_approved")),
+        Column(
+            "arrest_review_received", "date", False, "审查逮捕受理日期", "Arrest review received"
+        ),
+        Column(
+            "arrest_decision",
+            "category",
+            False,
+            "审查逮捕决定",
+            "Arrest decision",
+            ("approved", "not_approved"),
+        ),
         Column("arrest_decision_date", "date", False, "审查逮捕决定日期", "Arrest decision date"),
-        Column("prosecution_review_received", "date", False, "审查起诉受理日期",
-               "Prosecution review received"),
-        Column("via_arrest_review", "bool", False, "是否经审查逮捕",
-               "Came to prosecution review through this unit's arrest review"),
-        Column("review_concluded_date", "date", False, "审查起诉审结日期",
-               "Prosecution review concluded"),
-        Column("prosecution_decision", "category", False, "审查起诉决定", "Prosecution decision",
-               ("prosecuted", "not_prosecuted")),
-        Column("detained_at_charge", "bool", False, "审结时是否羁押", "In custody when review concluded"),
+        Column(
+            "prosecution_review_received",
+            "date",
+            False,
+            "审查起诉受理日期",
+            "Prosecution review received",
+        ),
+        Column(
+            "via_arrest_review",
+            "bool",
+            False,
+            "是否经审查逮捕",
+            "Came to prosecution review through this unit's arrest review",
+        ),
+        Column(
+            "review_concluded_date",
+            "date",
+            False,
+            "审查起诉审结日期",
+            "Prosecution review concluded",
+        ),
+        Column(
+            "prosecution_decision",
+            "category",
+            False,
+            "审查起诉决定",
+            "Prosecution decision",
+            ("prosecuted", "not_prosecuted"),
+        ),
+        Column(
+            "detained_at_charge",
+            "bool",
+            False,
+            "审结时是否羁押",
+            "In custody when review concluded",
+        ),
         Column("plea_leniency", "bool", False, "是否适用认罪认罚", "Plea leniency applied"),
-        Column("sentencing_recommendation", "category", False, "量刑建议类型",
-               "Sentencing recommendation", ("none", "fixed_term", "range")),
-        Column("recommendation_adopted", "bool", False, "量刑建议是否采纳", "Recommendation adopted"),
+        Column(
+            "sentencing_recommendation",
+            "category",
+            False,
+            "量刑建议类型",
+            "Sentencing recommendation",
+            ("none", "fixed_term", "range"),
+        ),
+        Column(
+            "recommendation_adopted", "bool", False, "量刑建议是否采纳", "Recommendation adopted"
+        ),
         Column("withdrawn", "bool", False, "是否撤回起诉", "Prosecution withdrawn"),
         Column("withdrawal_date", "date", False, "撤回起诉日期", "Withdrawal date"),
         Column("judgment", "category", False, "判决结果", "Judgment", ("convicted", "acquitted")),
         Column("judgment_date", "date", False, "判决日期", "Judgment date"),
-        Column("light_sentence", "bool", False, "是否判处轻缓刑",
-               "Light sentence (probation, suspended, non-custodial, exempted)"),
+        Column(
+            "light_sentence",
+            "bool",
+            False,
+            "是否判处轻缓刑",
+            "Light sentence (probation, suspended, non-custodial, exempted)",
+        ),
     ],
 )
 
 EVENTS = _table(
-    "events", "程序事件（一事一行）", "Procedural events (one row per event)",
+    "events",
+    "程序事件（一事一行）",
+    "Procedural events (one row per event)",
     ("unit_code", "event_id"),
     [
         Column("unit_code", "string", True, "承办单位代码", "Handling unit code"),
@@ -145,7 +203,9 @@ EVENTS = _table(
 )
 
 MATTERS = _table(
-    "matters", "监督事项（一事一行）", "Supervision matters (one row per matter)",
+    "matters",
+    "监督事项（一事一行）",
+    "Supervision matters (one row per matter)",
     ("unit_code", "matter_id"),
     [
         Column("unit_code", "string", True, "承办单位代码", "Handling unit code"),

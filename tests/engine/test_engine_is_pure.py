@@ -8,8 +8,17 @@ import sys
 from pathlib import Path
 
 ENGINE = Path(__file__).resolve().parents[2] / "grassroots" / "engine"
-FORBIDDEN = ("django", "ninja", "grassroots.organisations", "grassroots.web", "grassroots.intake",
-             "grassroots.evaluation", "grassroots.assistance", "grassroots.api", "grassroots.reports")
+FORBIDDEN = (
+    "django",
+    "ninja",
+    "grassroots.organisations",
+    "grassroots.web",
+    "grassroots.intake",
+    "grassroots.evaluation",
+    "grassroots.assistance",
+    "grassroots.api",
+    "grassroots.reports",
+)
 
 
 def _imports(path: Path) -> list[str]:
@@ -45,5 +54,7 @@ def test_importing_every_engine_module_loads_no_django() -> None:
         "bad = [m for m in sys.modules if m == 'django' or m.startswith('django.')]\n"
         "print(len(bad)); sys.exit(1 if bad else 0)\n"
     )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=False
+    )
     assert result.returncode == 0, result.stdout + result.stderr
