@@ -35,7 +35,9 @@ def run(args: argparse.Namespace) -> int:
     from grassroots.organisations.demo import prepare_demo
 
     logins = prepare_demo(province=args.province, data_dir=data_dir)
+    evaluation = _demo_evaluation(province=args.province, data_dir=data_dir)
     _print_banner(args.bind, logins)
+    print(f"Evaluation of {DEMO_PERIOD} (scheme core-business): {evaluation}")
     if args.no_serve:
         return 0
     from grassroots.commands import serve
@@ -43,10 +45,36 @@ def run(args: argparse.Namespace) -> int:
     return serve.run(argparse.Namespace(bind=args.bind, workers=2))
 
 
+DEMO_PERIOD = "2024Q4"
+
+
+def _demo_evaluation(*, province: str, data_dir: Path) -> Path:
+    """Generate the demo province's case records once and evaluate its latest quarter.
+
+    Both steps are the engine's own commands, so the demo exercises the real chain
+    (case records → elements → indicators → scores, ranks, colours, rank intervals).
+    Skipped when the result already exists, which keeps `make demo` idempotent and quick.
+    """
+    from grassroots.cli import UsageError, main
+
+    cases = data_dir / "demo" / f"cases-{province}"
+    result = data_dir / "demo" / f"evaluation-{province}-{DEMO_PERIOD}.xlsx"
+    if not (cases / "truth.json").exists():
+        generate = ["generate", "--province", province, "--from", "2023Q1", "--to", DEMO_PERIOD]
+        if main([*generate, "--seed", "1", "--out", str(cases)]) != 0:
+            raise UsageError(f"could not generate the demo case records in {cases}")
+    if not result.exists():
+        evaluate = ["evaluate", "--scheme", "core-business", "--period", DEMO_PERIOD]
+        evaluate += ["--cases", str(cases), "--sensitivity", "200", "--seed", "1"]
+        if main([*evaluate, "--out", str(result)]) != 0:
+            raise UsageError(f"could not evaluate the demo province into {result}")
+    return result
+
+
 def _print_banner(bind: str, logins: list[tuple[str, str, str, str]]) -> None:
     print()
     print(f"Grassroots demo: http://{bind}/")
     print("Logins (username / password — role, unit):")
     for username, password, role, unit in logins:
-        print(f"  {username:<18} {password:<16} {role}, {unit}")
+        print(f"  {username:<18} {password:<20} {role}, {unit}")
     print()
