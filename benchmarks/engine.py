@@ -1,0 +1,573 @@
+"""Engine benchmark: elements, indicators and scores on generated national data, with floors.
+
+    .venv/bin/python benchmarks/engine.py            # nation: 3,000 units, 8 quarters
+    .venv/bin/python benchmarks/engine.py --small    # one province (Shandong), a quick run
+
+Generates the data once into benchmarks/out/ (git-ignored) and then measures, in this one run,
+each part in its own subprocess so that every part's peak memory is its own:
+
+  engine       read_cases + compute_elements + compute_indicators + evaluate, 8 quarters
+  pandas       the same the straightforward way: read Parquet, boolean helper columns, groupby
+  duckdb       floor: one hand-written aggregate query over the same Parquet (elements only)
+  polars       floor: the same as one Polars lazy query (elements only)
+  sensitivity  one nominal scoring pass vs 1,000 Monte-Carlo replications, one quarter
+
+and prints the ratios against their targets with PASS/FAIL. Times are wall-clock seconds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+OUT = ROOT / "benchmarks" / "out"
+TABLE_NAMES = ("persons", "events", "matters")
+FIRST, LAST = "2023Q1", "2024Q4"
+SCHEME = "core-business"
+PARTS = ("engine", "pandas", "duckdb", "polars", "sensitivity")
+
+# Targets of the issue.
+TARGET_PANDAS_SPEEDUP = 5.0  # engine at least 5x faster than pandas
+TARGET_FLOOR_RATIO = 1.5  # engine elements at most 1.5x the faster floor
+TARGET_PEAK_GB = 4.0
+TARGET_SENSITIVITY_RATIO = 20.0  # 1,000 replications under 20 nominal passes
+
+
+# ----------------------------------------------------------------------------- data
+
+
+def data_dir(small: bool) -> Path:
+    return OUT / ("province-37" if small else "nation")
+
+
+def ensure_data(folder: Path, *, small: bool, scale: float) -> None:
+    if (folder / "persons.parquet").exists() and (folder / "units.csv").exists():
+        return
+    folder.mkdir(parents=True, exist_ok=True)
+    cmd = [
+        sys.executable, "-m", "grassroots.cli", "generate", "--province", "37",
+        "--from", FIRST, "--to", LAST, "--seed", "1", "--out", str(folder),
+    ]  # fmt: skip
+    if not small:
+        cmd += ["--nation", "--scale", str(scale)]
+    print(f"generating {folder} ...", flush=True)
+    started = time.perf_counter()
+    subprocess.run(cmd, check=True, cwd=ROOT)
+    print(f"generated in {time.perf_counter() - started:.0f} s", flush=True)
+
+
+def describe(folder: Path) -> dict[str, int]:
+    import pyarrow.parquet as pq
+
+    counts = {t: pq.ParquetFile(folder / f"{t}.parquet").metadata.num_rows for t in TABLE_NAMES}
+    with (folder / "units.csv").open(encoding="utf-8") as fh:
+        counts["units"] = sum(1 for _ in fh) - 1
+    return counts
+
+
+# ----------------------------------------------------------------------------- timing helpers
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.times: dict[str, float] = {}
+
+    @contextmanager
+    def part(self, name: str) -> Iterator[None]:
+        started = time.perf_counter()
+        yield
+        self.times[name] = self.times.get(name, 0.0) + time.perf_counter() - started
+
+
+def peak_rss_gb(who: int = resource.RUSAGE_SELF) -> float:
+    return resource.getrusage(who).ru_maxrss / 1024**2  # ru_maxrss is in KiB on Linux
+
+
+def _periods() -> list[Any]:
+    from grassroots.engine.periods import Period
+
+    return Period.range(FIRST, LAST)
+
+
+def _catalogue_and_scheme() -> tuple[Any, Any]:
+    from grassroots.engine.catalogue import load_catalogue
+    from grassroots.engine.scheme import load_scheme
+
+    scheme = load_scheme(SCHEME)
+    return load_catalogue(scheme.catalogue), scheme
+
+
+def _rule_groups(catalogue: Any, codes: set[str] | None = None) -> dict[tuple[str, str], list[Any]]:
+    """Elements with a rule, grouped by (table, date column): one aggregate per group."""
+    groups: dict[tuple[str, str], list[Any]] = {}
+    for element in catalogue.elements.values():
+        if element.rule is None or (codes is not None and element.code not in codes):
+            continue
+        groups.setdefault((element.rule.table, element.rule.date), []).append(element)
+    return groups
+
+
+# ----------------------------------------------------------------------------- parts
+
+
+def part_engine(folder: Path) -> dict[str, Any]:
+    from grassroots.engine.cases import read_cases
+    from grassroots.engine.compute import compute_elements
+    from grassroots.engine.indicators import compute_indicators
+    from grassroots.engine.pipeline import read_units_file, values_for
+    from grassroots.engine.scoring import evaluate
+
+    clock = Clock()
+    catalogue, scheme = _catalogue_and_scheme()
+    periods = _periods()
+    with clock.part("read_cases"):
+        units = read_units_file(folder / "units.csv")
+        cases = read_cases(folder, units=set(units["unit_code"]))
+    with clock.part("elements"):
+        elements = compute_elements(cases, catalogue, periods)
+    with clock.part("indicators"):
+        values = compute_indicators(elements, catalogue, codes=scheme.indicator_codes())
+    rows = 0
+    with clock.part("scores"):
+        for period in periods:
+            rows += len(evaluate(values_for(values, scheme, period), units, scheme, period.key))
+    totals = elements.groupby("element")["value"].sum()
+    return {"times": clock.times, "totals": _plain(totals), "result_rows": rows}
+
+
+def part_pandas(folder: Path) -> dict[str, Any]:
+    import pandas as pd
+
+    clock = Clock()
+    catalogue, scheme = _catalogue_and_scheme()
+    periods = _periods()
+    start, end = periods[0].start, periods[-1].end
+    with clock.part("elements"):
+        frames = []
+        for (table, date_col), elements in _rule_groups(catalogue).items():
+            df = pd.read_parquet(folder / f"{table}.parquet")
+            frames.append(_pandas_group(df, date_col, elements, start, end))
+        wide = pd.concat(frames, axis=1).fillna(0.0)
+    with clock.part("indicators"):
+        indicators = _pandas_indicators(wide, catalogue, scheme.indicator_codes())
+    with clock.part("scores"):
+        units = pd.read_csv(folder / "units.csv", dtype=str)
+        rows = sum(len(_pandas_scores(indicators, units, scheme, q)) for q in range(len(periods)))
+    return {"times": clock.times, "totals": _plain(wide.sum()), "result_rows": rows}
+
+
+def _pandas_group(df: Any, date_col: str, elements: list[Any], start: Any, end: Any) -> Any:
+    import pandas as pd
+
+    dates = pd.to_datetime(df[date_col])
+    keep = (dates >= pd.Timestamp(start)) & (dates <= pd.Timestamp(end))
+    df = df.loc[keep].copy()
+    dates = dates.loc[keep]
+    df["_q"] = (dates.dt.year - start.year) * 4 + (dates.dt.month - 1) // 3
+    out = {}
+    for element in elements:
+        helper = _pandas_filter(df, element.rule.filter)
+        column = element.rule.measure.column
+        if column is None:
+            out[element.code] = helper.astype("int64").groupby([df["unit_code"], df["_q"]]).sum()
+        else:
+            picked = df.loc[helper]
+            out[element.code] = picked.groupby(["unit_code", "_q"])[column].nunique()
+    return pd.DataFrame(out)
+
+
+def _pandas_filter(df: Any, sql: str) -> Any:
+    """A catalogue filter as a boolean Series (the subset of SQL the catalogue uses)."""
+    import sqlglot
+    from sqlglot import exp
+
+    def ev(node: exp.Expression) -> Any:
+        if isinstance(node, exp.Paren):
+            return ev(node.this)
+        if isinstance(node, exp.And):
+            return _truth(ev(node.left)) & _truth(ev(node.right))
+        if isinstance(node, exp.Or):
+            return _truth(ev(node.left)) | _truth(ev(node.right))
+        if isinstance(node, exp.Not):
+            inner = node.this
+            if isinstance(inner, exp.Is):
+                return df[inner.this.name].notna()
+            return ~_truth(ev(inner))
+        if isinstance(node, exp.Is):
+            return df[node.this.name].isna()
+        if isinstance(node, exp.In):
+            return df[node.this.name].isin([e.this for e in node.expressions])
+        if isinstance(node, exp.EQ):
+            return df[node.left.name] == ev(node.right)
+        if isinstance(node, exp.NEQ):
+            return df[node.left.name] != ev(node.right)
+        if isinstance(node, exp.Column):
+            return df[node.name]
+        if isinstance(node, exp.Literal):
+            return node.this if node.is_string else float(node.this)
+        if isinstance(node, exp.Boolean):
+            return bool(node.this)
+        raise NotImplementedError(f"filter {sql!r}: {type(node).__name__}")
+
+    result = ev(sqlglot.parse_one(sql, read="duckdb"))
+    if isinstance(result, bool):
+        return df["unit_code"].notna() if result else df["unit_code"].isna()
+    return _truth(result)
+
+
+def _truth(series: Any) -> Any:
+    return series.fillna(False).astype(bool)
+
+
+def _pandas_indicators(wide: Any, catalogue: Any, codes: list[str]) -> Any:
+    import numpy as np
+
+    out = wide[[]].copy()
+    for code in codes:
+        numerator, denominator = catalogue.expanded(code)
+        num = wide.eval(numerator)
+        den = wide.eval(denominator)
+        out[code] = np.where(
+            den > 0, num / den.where(den > 0) * catalogue.indicators[code].factor, np.nan
+        )
+    return out
+
+
+def _pandas_scores(indicators: Any, units: Any, scheme: Any, quarter: int) -> Any:
+    """Min-max within the city, weighted means up the tree, ranks: the textbook way."""
+    import pandas as pd
+
+    frame = indicators.xs(quarter, level="_q").reindex(units["unit_code"])
+    peer = units.set_index("unit_code")["peer_group"].reindex(frame.index)
+    scores: dict[str, Any] = {}
+    for node, _depth in reversed(scheme.nodes()):
+        if node.is_leaf:
+            value = frame[node.indicator]
+            if node.leaf_direction.value == "range" and node.range is not None:
+                value = -(value - (node.range.low + node.range.high) / 2).abs()
+            elif node.leaf_direction.value == "lower":
+                value = -value
+            grouped = value.groupby(peer)
+            low, high = grouped.transform("min"), grouped.transform("max")
+            scores[node.code] = (value - low) / (high - low).where(high > low) * 100
+        else:
+            weights = pd.Series({c.code: c.weight for c in node.children})
+            parts = pd.DataFrame({c.code: scores[c.code] for c in node.children})
+            have = parts.notna().mul(weights).sum(axis=1)
+            scores[node.code] = parts.mul(weights).sum(axis=1) / have.where(have > 0)
+    result = pd.DataFrame(scores)
+    root = scheme.root.code
+    result["rank_peer"] = result[root].groupby(peer).rank(ascending=False, method="min")
+    result["rank_all"] = result[root].rank(ascending=False, method="min")
+    return result
+
+
+def part_duckdb(folder: Path) -> dict[str, Any]:
+    import duckdb
+
+    catalogue, _ = _catalogue_and_scheme()
+    periods = _periods()
+    sql = duckdb_floor_sql(folder, catalogue, periods[0].start, periods[-1].end)
+    clock = Clock()
+    with clock.part("elements"):
+        con = duckdb.connect()
+        table = con.sql(sql).to_arrow_table()
+        con.close()
+    totals = table.to_pandas().groupby("element")["value"].sum()
+    return {"times": clock.times, "totals": _plain(totals)}
+
+
+def duckdb_floor_sql(folder: Path, catalogue: Any, start: Any, end: Any) -> str:
+    """One statement: per (table, date) a conditional aggregate, unpivoted, all unioned.
+
+    Distinct-case counts first collapse the rows to one per unit, quarter and case (bool_or
+    of each filter), which is faster in DuckDB than count(DISTINCT ...) FILTER."""
+    selects = []
+    for (table, date_col), elements in _rule_groups(catalogue).items():
+        path = (folder / f"{table}.parquet").as_posix()
+        source = (
+            f"SELECT *, year({date_col}) * 10 + quarter({date_col}) AS q FROM read_parquet('{path}') "
+            f"WHERE {date_col} BETWEEN DATE '{start}' AND DATE '{end}'"
+        )
+        distinct = [e for e in elements if e.rule.measure.column is not None]
+        plain = [e for e in elements if e.rule.measure.column is None]
+        counts = [f"count(*) FILTER (WHERE {e.rule.filter}) AS {e.code}" for e in plain]
+        if distinct:
+            column = distinct[0].rule.measure.column
+            inner = [f"bool_or({e.rule.filter}) AS {e.code}" for e in distinct] + counts
+            outer = [f"count(*) FILTER (WHERE {e.code}) AS {e.code}" for e in distinct]
+            outer += [f"sum({e.code}) AS {e.code}" for e in plain]
+            query = (
+                f"SELECT unit_code, q, {', '.join(outer)} FROM (SELECT unit_code, q, {column}, "
+                f"{', '.join(inner)} FROM ({source}) GROUP BY ALL) GROUP BY ALL"
+            )
+        else:
+            query = f"SELECT unit_code, q, {', '.join(counts)} FROM ({source}) GROUP BY ALL"
+        codes = ", ".join(e.code for e in elements)
+        selects.append(
+            f"SELECT * FROM (UNPIVOT ({query}) ON {codes} INTO NAME element VALUE value)"
+        )
+    return "\nUNION ALL\n".join(selects)
+
+
+def part_polars(folder: Path) -> dict[str, Any]:
+    import datetime as dt
+
+    import polars as pl
+
+    catalogue, _ = _catalogue_and_scheme()
+    periods = _periods()
+    start, end = periods[0].start, periods[-1].end
+    clock = Clock()
+    with clock.part("elements"):
+        queries = []
+        for (table, date_col), elements in _rule_groups(catalogue).items():
+            aggs = []
+            for e in elements:
+                cond = pl.sql_expr(e.rule.filter).fill_null(False)
+                column = e.rule.measure.column
+                if column is None:
+                    aggs.append(cond.sum().alias(e.code))
+                else:
+                    aggs.append(pl.col(column).filter(cond).n_unique().alias(e.code))
+            date = pl.col(date_col).cast(pl.Date)
+            query = (
+                pl.scan_parquet(folder / f"{table}.parquet")
+                .filter(
+                    date.is_between(
+                        dt.date.fromisoformat(str(start)), dt.date.fromisoformat(str(end))
+                    )
+                )
+                .group_by("unit_code", (date.dt.year() * 10 + date.dt.quarter()).alias("q"))
+                .agg(aggs)
+                .unpivot(index=["unit_code", "q"], variable_name="element", value_name="value")
+                .with_columns(pl.col("value").cast(pl.Float64))
+            )
+            queries.append(query)
+        frame = pl.concat(queries).collect()
+    totals = frame.to_pandas().groupby("element")["value"].sum()
+    return {"times": clock.times, "totals": _plain(totals)}
+
+
+def part_sensitivity(folder: Path, *, reps: int) -> dict[str, Any]:
+    from grassroots.engine.cases import read_cases
+    from grassroots.engine.compute import compute_elements
+    from grassroots.engine.indicators import compute_indicators
+    from grassroots.engine.pipeline import read_units_file
+    from grassroots.engine.scoring import evaluate
+    from grassroots.engine.sensitivity import rank_intervals
+
+    catalogue, scheme = _catalogue_and_scheme()
+    period = _periods()[-1]
+    units = read_units_file(folder / "units.csv")
+    cases = read_cases(folder, units=set(units["unit_code"]))
+    periods = [period.previous(), period] if scheme.uses_last_period else [period]
+    elements = compute_elements(cases, catalogue, periods)
+    values = compute_indicators(elements, catalogue, codes=scheme.indicator_codes())
+    clock = Clock()
+    with clock.part("nominal"):
+        evaluate(values, units, scheme, period.key)
+    with clock.part("replications"):
+        intervals = rank_intervals(values, units, scheme, period.key, n=reps, seed=1)
+    return {
+        "times": clock.times,
+        "reps": reps,
+        "units": int(units.shape[0]),
+        "rows": len(intervals),
+    }
+
+
+def _plain(totals: Any) -> dict[str, float]:
+    return {str(k): float(v) for k, v in totals.items()}
+
+
+# ----------------------------------------------------------------------------- driver
+
+
+def run_part(name: str, folder: Path, reps: int) -> dict[str, Any]:
+    cmd = [sys.executable, __file__, "--part", name, "--data", str(folder), "--reps", str(reps)]
+    started = time.perf_counter()
+    proc = subprocess.run(cmd, capture_output=True, text=True, check=False, cwd=ROOT)
+    if proc.returncode != 0:
+        return {"error": (proc.stderr or proc.stdout).strip().splitlines()[-5:]}
+    result: dict[str, Any] = json.loads(proc.stdout.strip().splitlines()[-1])
+    result["wall_with_startup"] = time.perf_counter() - started
+    return result
+
+
+def child(name: str, folder: Path, reps: int) -> None:
+    parts: dict[str, Callable[[], dict[str, Any]]] = {
+        "engine": lambda: part_engine(folder),
+        "pandas": lambda: part_pandas(folder),
+        "duckdb": lambda: part_duckdb(folder),
+        "polars": lambda: part_polars(folder),
+        "sensitivity": lambda: part_sensitivity(folder, reps=reps),
+    }
+    result = parts[name]()
+    result["peak_gb"] = peak_rss_gb()
+    print(json.dumps(result))
+
+
+def verdict(ok: bool) -> str:
+    return "PASS" if ok else "FAIL"
+
+
+def report(results: dict[str, dict[str, Any]], counts: dict[str, int]) -> int:
+    print()
+    print("rows: " + ", ".join(f"{k} {v:,}" for k, v in counts.items()))
+    print(f"{'part':<12} {'step':<12} {'seconds':>9} {'peak GB':>8}")
+    for name, res in results.items():
+        if "error" in res:
+            print(f"{name:<12} ERROR: {' | '.join(res['error'])}")
+            continue
+        for step, seconds in res["times"].items():
+            print(f"{name:<12} {step:<12} {seconds:9.2f} {res['peak_gb']:8.2f}")
+        total = sum(res["times"].values())
+        print(f"{name:<12} {'total':<12} {total:9.2f}")
+    print(_agreement(results))
+    driver, parts = peak_rss_gb(), peak_rss_gb(resource.RUSAGE_CHILDREN)
+    print(f"peak RSS of the driver {driver:.2f} GB, of the largest part {parts:.2f} GB")
+    print()
+    failed = 0
+    for label, measured, target, ok in _ratios(results):
+        failed += ok is False
+        mark = "" if ok is None else verdict(ok)
+        print(f"{label:<58} {measured:>8}  target {target:<8} {mark}")
+    return 1 if failed else 0
+
+
+def _agreement(results: dict[str, dict[str, Any]]) -> str:
+    """Whether every part computed the same element totals as the engine (a wrong floor is
+    no floor)."""
+    base = results.get("engine", {}).get("totals")
+    if not base:
+        return "element totals: no engine result to compare"
+    lines = []
+    for name, res in results.items():
+        other = res.get("totals")
+        if name == "engine" or not other:
+            continue
+        differ = [
+            f"{k} {other.get(k, 0.0):.0f} vs {v:.0f}"
+            for k, v in base.items()
+            if abs(other.get(k, 0.0) - v) > 1e-6 * max(1.0, abs(v))
+        ]
+        lines.append(f"{name}: {'same' if not differ else 'DIFFERENT ' + ', '.join(differ)}")
+    return "element totals vs engine: " + "; ".join(lines)
+
+
+Ratio = tuple[str, str, str, bool | None]  # label, measured, target, passed (None: information)
+
+
+def _ratios(results: dict[str, dict[str, Any]]) -> list[Ratio]:
+    def t(name: str, *steps: str) -> float | None:
+        times: dict[str, float] | None = results.get(name, {}).get("times")
+        if not times:
+            return None
+        return sum(times[s] for s in steps) if steps else sum(times.values())
+
+    rows: list[Ratio] = []
+    engine = t("engine", "elements", "indicators", "scores")
+    pandas_total = t("pandas")
+    checked = t("engine")
+    if engine and pandas_total and checked:
+        speedup = pandas_total / engine
+        target = f">= {TARGET_PANDAS_SPEEDUP:g}x"
+        rows.append(
+            (
+                "engine vs pandas: elements+indicators+scores, 8 quarters",
+                f"{speedup:.1f}x",
+                target,
+                speedup >= TARGET_PANDAS_SPEEDUP,
+            )
+        )
+        rows.append(
+            (
+                "  the same with read_cases' validation counted too",
+                f"{pandas_total / checked:.1f}x",
+                "-",
+                None,
+            )
+        )
+    floors = [x for x in (t("duckdb"), t("polars")) if x]
+    compute_only, with_checks = t("engine", "elements"), t("engine", "read_cases", "elements")
+    if floors and compute_only and with_checks:
+        ratio = compute_only / min(floors)
+        rows.append(
+            (
+                "engine compute_elements vs the faster floor",
+                f"{ratio:.2f}x",
+                f"<= {TARGET_FLOOR_RATIO:g}x",
+                ratio <= TARGET_FLOOR_RATIO,
+            )
+        )
+        rows.append(
+            (
+                "  the same with read_cases' validation counted too",
+                f"{with_checks / min(floors):.2f}x",
+                "-",
+                None,
+            )
+        )
+    engine_peak = results.get("engine", {}).get("peak_gb")
+    if engine_peak is not None:
+        rows.append(
+            (
+                "peak memory of the engine part",
+                f"{engine_peak:.2f} GB",
+                f"< {TARGET_PEAK_GB:g} GB",
+                engine_peak < TARGET_PEAK_GB,
+            )
+        )
+    nominal, reps = t("sensitivity", "nominal"), t("sensitivity", "replications")
+    if nominal and reps:
+        ratio = reps / nominal
+        n = results["sensitivity"].get("reps")
+        rows.append(
+            (
+                f"sensitivity {n} replications / one nominal pass",
+                f"{ratio:.1f}x",
+                f"< {TARGET_SENSITIVITY_RATIO:g}x",
+                ratio < TARGET_SENSITIVITY_RATIO,
+            )
+        )
+    return rows  # fmt: skip
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--small", action="store_true", help="one province instead of the nation")
+    parser.add_argument(
+        "--scale", type=float, default=5.0, help="generator --scale for the nation (5: ~23M rows)"
+    )
+    parser.add_argument("--reps", type=int, default=1000, help="sensitivity replications")
+    parser.add_argument("--parts", default=",".join(PARTS), help="comma-separated subset to run")
+    parser.add_argument("--data", type=Path, help="use this generated folder")
+    parser.add_argument("--part", choices=PARTS, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    folder = args.data or data_dir(args.small)
+    if args.part:
+        child(args.part, folder, args.reps)
+        return 0
+    ensure_data(folder, small=args.small, scale=args.scale)
+    counts = describe(folder)
+    results = {}
+    for name in args.parts.split(","):
+        print(f"running {name} ...", flush=True)
+        results[name] = run_part(name, folder, args.reps)
+    return report(results, counts)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
