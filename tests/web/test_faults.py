@@ -66,7 +66,7 @@ def test_a_data_dir_that_is_a_file_gives_one_line(tmp_path) -> None:
     not_a_dir = tmp_path / "file"
     not_a_dir.write_text("")
     result = run(["manage", "check"], data_dir=not_a_dir, DATABASE_URL=GOOD_DB)
-    assert_one_clear_line(result, "data directory", "not writable")
+    assert_one_clear_line(result, "data directory", "not a directory")
 
 
 @pytest.mark.skipif(os.geteuid() == 0, reason="root may write to any directory")
