@@ -29,7 +29,7 @@ typecheck: setup
 	$(BIN)/mypy grassroots/engine
 
 pytest: setup
-	DJANGO_SETTINGS_MODULE=grassroots.web.settings_test $(BIN)/python -m django makemigrations --check --dry-run
+	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/postgres} DJANGO_SETTINGS_MODULE=grassroots.web.settings_test $(BIN)/python -m django makemigrations --check --dry-run
 	$(BIN)/pytest -n 2 -p no:cacheprovider
 
 # Re-pin after changing pyproject.toml dependencies.

@@ -10,6 +10,9 @@ from ninja import NinjaAPI
 from grassroots import __version__
 from grassroots.api.auth import AUTH
 from grassroots.api.units import router as units_router
+from grassroots.assistance.api import router as assistance_router
+from grassroots.evaluation.api import router as evaluation_router
+from grassroots.intake.api import router as intake_router
 
 api = NinjaAPI(
     title="Grassroots API",
@@ -23,3 +26,6 @@ api = NinjaAPI(
     auth=AUTH,
 )
 api.add_router("/", units_router)
+api.add_router("/intake", intake_router)
+api.add_router("/evaluation", evaluation_router)
+api.add_router("/assistance", assistance_router)

@@ -55,6 +55,9 @@ INSTALLED_APPS = [
     # Installed so the API docs use ninja's bundled Swagger UI instead of a CDN.
     "ninja",
     "grassroots.organisations",
+    "grassroots.intake",
+    "grassroots.evaluation",
+    "grassroots.assistance",
     "grassroots.web",
 ]
 

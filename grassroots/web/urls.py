@@ -20,5 +20,8 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("health/", views.health, name="health"),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("intake/", include("grassroots.intake.urls")),
+    path("evaluation/", include("grassroots.evaluation.urls")),
+    path("assistance/", include("grassroots.assistance.urls")),
     path("api/", api.urls),
 ]
