@@ -19,6 +19,7 @@ from grassroots.engine.pipeline import (
     periods_needed,
     prepare,
     read_units_file,
+    values_for,
 )
 from grassroots.engine.scheme import scheme_from_dict
 
@@ -205,3 +206,34 @@ def test_a_checklist_scheme_is_not_scored(tmp_path: Path) -> None:
     elements.write_text("unit_code,period,element,value\n370102,2024Q4,x,1\n", encoding="utf-8")
     with pytest.raises(InputError, match="checklist"):
         prepare(scheme="weak-exit-standard", period="2024Q4", source=Source(elements=elements))
+
+
+def _two_quarters() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "unit_code": ["a", "a"],
+            "period": ["2024Q3", "2024Q4"],
+            "indicator": ["x", "x"],
+            "value": [1.0, 2.0],
+        }
+    )
+
+
+def test_scoring_reads_only_the_period_without_imputation() -> None:
+    scheme = scheme_from_dict(
+        {"name": "s", "tree": {"code": "t", "children": [{"indicator": "x"}]}}
+    )
+    sliced = values_for(_two_quarters(), scheme, Period.parse("2024Q4"))
+    assert sliced["period"].tolist() == ["2024Q4"]
+
+
+def test_scoring_keeps_earlier_periods_for_last_period_imputation() -> None:
+    scheme = scheme_from_dict(
+        {
+            "name": "s",
+            "defaults": {"missing": {"imputation": "last_period"}},
+            "tree": {"code": "t", "children": [{"indicator": "x"}]},
+        }
+    )
+    sliced = values_for(_two_quarters(), scheme, Period.parse("2024Q4"))
+    assert sliced["period"].tolist() == ["2024Q3", "2024Q4"]
