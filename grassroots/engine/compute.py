@@ -5,11 +5,13 @@ column. Each batch is one ``GROUP BY unit_code, period`` query with conditional 
 (``count(*) FILTER (WHERE ...)``, ``count(DISTINCT col) FILTER (...)``, ``sum(col) FILTER
 (...)``) computing every requested period at once. The SQL is plain enough for Spark SQL.
 
-How a row finds its periods: every period is whole months, so a row's month
-(``year(d) * 12 + month(d) - 1``) is joined to a small table of (month, period). When no
-month belongs to two requested periods the join becomes a CASE expression; when periods
-overlap (``2024Q3``, ``2024Q3-YTD`` and ``2024``), count and sum batches aggregate by month
-first and roll the months up, and count-distinct batches join rows to their periods.
+How a row finds its periods: the requested periods are split into groups of disjoint periods
+(the quarters, the YTDs, the years). For each group a row's date gives its *bucket* by plain
+arithmetic (``year(d) * 4 + quarter(d) - 1`` for quarters; a CASE for mixed kinds), the
+rows are aggregated per unit and bucket (count-distinct: collapsed to one row per unit, bucket
+and value with ``bool_or(filter)``), and a tiny (bucket, period) table names the periods. So a
+row counts in ``2024Q3``, ``2024Q3-YTD`` and ``2024`` alike, without expanding rows.
+All batches and groups run as one DuckDB statement.
 
 >>> import tempfile, pathlib
 >>> from grassroots.engine.cases import read_cases
@@ -121,10 +123,10 @@ class Buckets:
 
 def buckets(periods: Sequence[Period]) -> Buckets:
     kinds = {p.kind for p in periods}
-    by_month = [(m, p.key) for p in periods for m in p.month_indexes]
     month = "(year({d}) * 12 + month({d}) - 1)"
-    if len({m for m, _ in by_month}) < len(by_month):  # overlapping: roll months up
-        return Buckets(month, tuple(by_month))
+    by_month = [(m, p.key) for p in periods for m in p.month_indexes]
+    if len({m for m, _ in by_month}) < len(by_month):  # overlapping: roll buckets up
+        return _overlapping(periods, by_month, month)
     # Disjoint periods of one kind: plain arithmetic on the date, as a hand-written query would.
     if kinds == {"quarter"}:
         mapping = tuple((p.year * 4 + p.number - 1, p.key) for p in periods)
@@ -140,6 +142,18 @@ def buckets(periods: Sequence[Period]) -> Buckets:
         for i, p in enumerate(ordered)
     )
     return Buckets(f"CASE {whens} END", tuple((i, p.key) for i, p in enumerate(ordered)))
+
+
+def _overlapping(periods: Sequence[Period], by_month: list[tuple[int, str]], month: str) -> Buckets:
+    """The coarsest buckets every period is a union of: years, else quarters, else months
+    (fewer buckets make the per-bucket aggregate smaller)."""
+    for size, expression in ((12, "year({d})"), (3, "(year({d}) * 4 + quarter({d}) - 1)")):
+        starts = {p.month_indexes[0] % size for p in periods}
+        ends = {(p.month_indexes[-1] + 1) % size for p in periods}
+        if starts == ends == {0}:
+            mapping = sorted({(m // size, key) for m, key in by_month})
+            return Buckets(expression, tuple(mapping))
+    return Buckets(month, tuple(by_month))
 
 
 def _inner(element: Element) -> str:
@@ -189,16 +203,40 @@ def batch_sql(
     )
 
 
-def elements_sql(work: Sequence[Batch], periods: Sequence[Period], views: dict[str, str]) -> str:
-    """Every batch in one statement, as long rows with real zeros filled in (DuckDB)."""
+def layers(periods: Sequence[Period]) -> list[list[Period]]:
+    """Split periods into groups of disjoint periods (quarters, years, YTDs, ...).
+
+    Each group is computed like a hand-written query: every row in at most one period. That
+    costs one scan per group but avoids expanding rows to several periods, which makes
+    count-distinct several times slower."""
+    order = {"month": 0, "quarter": 1, "ytd": 2, "year": 3}
+    groups: list[list[Period]] = []
+    for period in sorted(set(periods), key=lambda p: (order[p.kind], p.start, p.end)):
+        for group in groups:
+            if all(period.end < q.start or q.end < period.start for q in group):
+                group.append(period)
+                break
+        else:
+            groups.append([period])
+    return groups
+
+
+def elements_sql(
+    work: Sequence[Batch], groups: Sequence[Sequence[Period]], views: dict[str, str]
+) -> str:
+    """Every batch for every group of disjoint periods in one statement, as long rows with
+    real zeros filled in (DuckDB). Group ``i`` maps its buckets with ``{_PERIODS}_{i}``."""
     parts = []
     for batch in work:
         codes = ", ".join(ident(e.code) for e in batch.elements)
-        query = batch_sql(batch, periods, source=ident(views[batch.table]))
-        parts.append(
-            f"SELECT unit_code, period, element, CAST(value AS DOUBLE) AS value FROM "
-            f"(UNPIVOT ({query}) ON {codes} INTO NAME element VALUE value)"
-        )
+        for i, group in enumerate(groups):
+            query = batch_sql(
+                batch, group, source=ident(views[batch.table]), mapping=f"{_PERIODS}_{i}"
+            )
+            parts.append(
+                f"SELECT unit_code, period, element, CAST(value AS DOUBLE) AS value FROM "
+                f"(UNPIVOT ({query}) ON {codes} INTO NAME element VALUE value)"
+            )
     codes = ", ".join(f"({quote(e.code)})" for b in work for e in b.elements)
     return (
         f"WITH long AS MATERIALIZED ({' UNION ALL '.join(parts)}), "
@@ -243,18 +281,21 @@ def compute_elements(
 def _run(
     con: duckdb.DuckDBPyConnection, cases: CaseTables, work: list[Batch], periods: list[Period]
 ) -> pd.DataFrame:
-    plan = buckets(periods)
-    con.register(
-        _PERIODS + "_arrow",
-        pa.table(
-            {
-                "bucket": pa.array([b for b, _ in plan.mapping], pa.int64()),
-                "period": pa.array([k for _, k in plan.mapping], pa.string()),
-            }
-        ),
-    )
-    con.execute(f"CREATE OR REPLACE TEMP VIEW {_PERIODS} AS SELECT * FROM {_PERIODS}_arrow")
+    groups = layers(periods)
+    for i, group in enumerate(groups):
+        plan = buckets(group)
+        name = f"{_PERIODS}_{i}"
+        con.register(
+            name + "_arrow",
+            pa.table(
+                {
+                    "bucket": pa.array([b for b, _ in plan.mapping], pa.int64()),
+                    "period": pa.array([k for _, k in plan.mapping], pa.string()),
+                }
+            ),
+        )
+        con.execute(f"CREATE OR REPLACE TEMP VIEW {name} AS SELECT * FROM {name}_arrow")
     views = {n: t.register(con, f"__grassroots_{n}") for n, t in cases.tables.items()}
-    frame: pd.DataFrame = con.sql(elements_sql(work, periods, views)).df()
+    frame: pd.DataFrame = con.sql(elements_sql(work, groups, views)).df()
     frame["unit_code"] = frame["unit_code"].astype("str")
     return frame[COLUMNS]

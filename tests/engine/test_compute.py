@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from grassroots.engine.caseformat import EVENTS
 from grassroots.engine.cases import read_cases
 from grassroots.engine.catalogue import load_catalogue
-from grassroots.engine.compute import batch_sql, batches, computable, compute_elements
+from grassroots.engine.compute import batch_sql, batches, computable, compute_elements, layers
 from grassroots.engine.periods import Period
 
 SPP = load_catalogue("spp-case-quality")
@@ -114,6 +114,12 @@ def test_each_batch_is_one_statement_scanning_its_source_once() -> None:
     assert "bool_or(" in sql  # distinct cases: rows collapse to one per unit, bucket and case
     # Plain SQL: it parses as DuckDB and comes out as one Spark SQL statement.
     assert len(sqlglot.transpile(sql, read="duckdb", write="spark")) == 1
+
+
+def test_overlapping_periods_are_split_into_groups_of_disjoint_periods() -> None:
+    periods = [Period.parse(k) for k in ["2024Q1", "2024Q2", "2024Q2-YTD", "2024Q1-YTD", "2024"]]
+    groups = [[p.key for p in group] for group in layers(periods)]
+    assert groups == [["2024Q1", "2024Q2"], ["2024Q1-YTD"], ["2024Q2-YTD"], ["2024"]]
 
 
 def test_only_elements_whose_columns_exist_are_computable(tmp_path: Path) -> None:
