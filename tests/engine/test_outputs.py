@@ -147,3 +147,17 @@ def test_it_rejects_an_unknown_suffix(tmp_path: Path) -> None:
     with pytest.raises(outputs.UnsupportedFormatError, match="txt"):
         write_result(_result(), tmp_path / "r.txt")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_the_written_file_has_ordinary_permissions_not_the_temporary_files(tmp_path: Path) -> None:
+    import os
+
+    from grassroots.engine.outputs import write_result
+
+    old = os.umask(0o022)
+    try:
+        target = tmp_path / "r.csv"
+        write_result(pd.DataFrame({"unit_code": ["370102"], "value": [1.0]}), target)
+    finally:
+        os.umask(old)
+    assert target.stat().st_mode & 0o777 == 0o644
