@@ -1,7 +1,220 @@
-"""API endpoints of the assistance app, mounted by grassroots.api.main under /api/."""
+"""API endpoints of the assistance app, mounted by grassroots.api.main under /api/assistance.
+
+Every read starts from the caller's scope (404 outside it); writes go through the services, so
+the same permission rules and audit apply as on the pages.
+"""
 
 from __future__ import annotations
 
-from ninja import Router
+import datetime as dt
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest
+from django.utils import timezone
+from ninja import Router, Schema
+from ninja.errors import HttpError
+
+from grassroots.api.schemas import ERRORS
+from grassroots.assistance.models import Designation, Measure, MeasureStatus
+from grassroots.assistance.selectors import board, designations_for, plan_counts, posts_exchanged
+from grassroots.assistance.services import AssistanceError, add_measure, report_progress
+from grassroots.organisations.scope import get_unit_for_user
 
 router = Router(tags=["assistance"])
+T = TypeVar("T")
+
+
+class WeakUnitOut(Schema):
+    code: str
+    name_zh: str
+    level: str
+    status: str
+    designated_on: dt.date
+    partner: str
+    measures: int
+    measures_done: int
+    measures_overdue: int
+    targets: int
+
+
+class BoardOut(Schema):
+    problems: int
+    measures: int
+    done: int
+    overdue: int
+    posts_exchanged: int
+    units: list[WeakUnitOut]
+
+
+class MeasureOut(Schema):
+    id: int
+    title: str
+    leader: str
+    department: str
+    created_on: dt.date
+    deadline: dt.date
+    status: str
+    overdue: bool
+
+
+class PlanOut(Schema):
+    code: str
+    level: str
+    status: str
+    designated_on: dt.date
+    reasons: dict[str, str]
+    history: list[dict[str, str]]
+    problems: list[dict[str, str]]
+    measures: list[MeasureOut]
+    targets: list[dict[str, Any]]
+
+
+class MeasureIn(Schema):
+    title: str
+    leader: str
+    department: str
+    deadline: dt.date
+    created_on: dt.date | None = None
+
+
+class ProgressIn(Schema):
+    quarter: str
+    text: str
+    status: MeasureStatus
+
+
+def _call(service: Callable[[], T]) -> T:
+    """Run a service, turning its refusals into API answers (422 with the field messages)."""
+    try:
+        return service()
+    except PermissionDenied as exc:
+        raise HttpError(403, str(exc) or "Your role may not do this") from None
+    except AssistanceError as exc:
+        raise HttpError(422, "; ".join(f"{k}: {v}" for k, v in exc.problems.items())) from None
+
+
+def _measure_out(m: Measure, today: dt.date) -> dict[str, Any]:
+    return {
+        "id": m.pk,
+        "title": m.title,
+        "leader": m.leader,
+        "department": m.department,
+        "created_on": m.created_on,
+        "deadline": m.deadline,
+        "status": m.status,
+        "overdue": m.is_overdue(today),
+    }
+
+
+def _designation(user: Any, code: str) -> Designation:
+    unit = get_unit_for_user(user, code)
+    designation = unit.weak_designations.order_by("-designated_on").first()  # type: ignore[attr-defined]
+    if designation is None:
+        raise Http404("No designation")
+    return designation  # type: ignore[no-any-return]
+
+
+@router.get("/weak-units", response={200: BoardOut, **ERRORS}, summary="The weak-unit board")
+def weak_units(request: HttpRequest) -> dict[str, Any]:
+    user: Any = request.auth  # type: ignore[attr-defined]
+    today = timezone.localdate()
+    designations = designations_for(user)
+    counts = plan_counts(designations, today=today)
+    rows = [
+        {
+            "code": r.designation.unit.code,
+            "name_zh": r.designation.unit.name_zh,
+            "level": r.designation.level,
+            "status": r.designation.status,
+            "designated_on": r.designation.designated_on,
+            "partner": r.partner,
+            "measures": r.measures,
+            "measures_done": r.measures_done,
+            "measures_overdue": r.measures_overdue,
+            "targets": r.targets,
+        }
+        for r in board(user, today=today)
+    ]
+    return {**counts.__dict__, "posts_exchanged": posts_exchanged(designations), "units": rows}
+
+
+@router.get(
+    "/weak-units/{code}",
+    response={200: PlanOut, **ERRORS},
+    summary="A weak unit's plan (404 out of scope)",
+)
+def weak_unit(request: HttpRequest, code: str) -> dict[str, Any]:
+    d = _designation(request.auth, code)  # type: ignore[attr-defined]
+    today = timezone.localdate()
+    return {
+        "code": d.unit.code,
+        "level": d.level,
+        "status": d.status,
+        "designated_on": d.designated_on,
+        "reasons": {r.dimension: r.text for r in d.reasons.all()},  # type: ignore[attr-defined]
+        "history": [
+            {"status": h.status, "on": h.on.isoformat(), "by": h.actor_name}
+            for h in d.history.all()  # type: ignore[attr-defined]
+        ],
+        "problems": [
+            {"dimension": p.dimension, "source": p.source, "description": p.description}
+            for p in d.problems.all()  # type: ignore[attr-defined]
+        ],
+        "measures": [_measure_out(m, today) for m in d.measures.all()],  # type: ignore[attr-defined]
+        "targets": [
+            {"indicator": t.indicator, "period": t.period, "value": t.value}
+            for t in d.targets.all()  # type: ignore[attr-defined]
+        ],
+    }
+
+
+@router.post(
+    "/weak-units/{code}/measures",
+    response={201: MeasureOut, **ERRORS},
+    summary="Add a rectification measure (city reviewer or province)",
+)
+def create_measure(
+    request: HttpRequest, code: str, payload: MeasureIn
+) -> tuple[int, dict[str, Any]]:
+    user: Any = request.auth  # type: ignore[attr-defined]
+    d = _designation(user, code)
+    today = timezone.localdate()
+    measure = _call(
+        lambda: add_measure(
+            designation=d,
+            title=payload.title,
+            leader=payload.leader,
+            department=payload.department,
+            created_on=payload.created_on or today,
+            deadline=payload.deadline,
+            actor=user,
+        )
+    )
+    return 201, _measure_out(measure, today)
+
+
+@router.post(
+    "/measures/{measure_id}/progress",
+    response={200: MeasureOut, **ERRORS},
+    summary="Report a quarter's progress on a measure (the unit's clerk)",
+)
+def progress(request: HttpRequest, measure_id: int, payload: ProgressIn) -> dict[str, Any]:
+    user: Any = request.auth  # type: ignore[attr-defined]
+    measure = Measure.objects.filter(pk=measure_id, designation__in=designations_for(user)).first()
+    if measure is None:
+        raise Http404("No measure")
+    today = timezone.localdate()
+    _call(
+        lambda: report_progress(
+            measure=measure,
+            quarter=payload.quarter,
+            text=payload.text,
+            status=payload.status,
+            on=today,
+            actor=user,
+        )
+    )
+    measure.refresh_from_db()
+    return _measure_out(measure, today)

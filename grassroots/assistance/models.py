@@ -1,0 +1,340 @@
+"""Weak units and the help they get: designation, pairing, ledger, one list two plans, exit."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from grassroots.organisations.models import Unit
+
+
+class WeakLevel(models.TextChoices):
+    NATIONAL = "national", _("National")
+    PROVINCIAL = "provincial", _("Provincial")
+    MUNICIPAL = "municipal", _("Municipal")
+
+
+class WeakStatus(models.TextChoices):
+    DESIGNATED = "designated", _("Designated weak")
+    EXIT_RECOMMENDED = "exit_recommended", _("Exit recommended")
+    EXITED = "exited", _("Exited")
+
+
+class Dimension(models.TextChoices):
+    """The five designation dimensions the province reasons under."""
+
+    POLITICAL = "political", _("Political construction")
+    BUSINESS = "business", _("Business")
+    STAFF = "staff", _("Staff capability")
+    MANAGEMENT = "management", _("Management")
+    RESOURCING = "resourcing", _("Resourcing")
+
+
+class Designation(models.Model):
+    """One spell of a unit being weak, from designation to exit."""
+
+    unit = models.ForeignKey(
+        Unit, on_delete=models.PROTECT, related_name="weak_designations", verbose_name=_("unit")
+    )
+    level = models.CharField(_("level"), max_length=12, choices=WeakLevel.choices)
+    designated_on = models.DateField(_("designated on"))
+    status = models.CharField(
+        _("status"), max_length=20, choices=WeakStatus.choices, default=WeakStatus.DESIGNATED
+    )
+    evidence = models.TextField(_("evidence"), blank=True)
+    exited_on = models.DateField(_("exited on"), null=True, blank=True)
+    # The exit period's overall score: the relapse watch measures a decline from it.
+    exit_period = models.CharField(_("exit period"), max_length=10, blank=True)
+
+    class Meta:
+        ordering = ["unit__path", "-designated_on"]
+        verbose_name = _("weak-unit designation")
+        verbose_name_plural = _("weak-unit designations")
+
+    def __str__(self) -> str:
+        return f"{self.unit.code} {self.level} {self.designated_on}"
+
+
+class DesignationReason(models.Model):
+    designation = models.ForeignKey(Designation, on_delete=models.CASCADE, related_name="reasons")
+    dimension = models.CharField(_("dimension"), max_length=12, choices=Dimension.choices)
+    text = models.TextField(_("reason"))
+
+    @property
+    def unit(self) -> Unit:
+        return self.designation.unit
+
+    def __str__(self) -> str:
+        return f"{self.dimension}: {self.text[:60]}"
+
+
+class StatusChange(models.Model):
+    """The weak status history of a designation (append only)."""
+
+    designation = models.ForeignKey(Designation, on_delete=models.CASCADE, related_name="history")
+    status = models.CharField(max_length=20, choices=WeakStatus.choices)
+    on = models.DateField()
+    actor_name = models.CharField(max_length=150)
+    note = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["on", "id"]
+
+    @property
+    def unit(self) -> Unit:
+        return self.designation.unit
+
+    def __str__(self) -> str:
+        return f"{self.designation.unit.code} {self.status} {self.on}"
+
+
+class Pairing(models.Model):
+    """The advanced partner helping a weak unit, and the leader who keeps contact."""
+
+    designation = models.OneToOneField(
+        Designation, on_delete=models.CASCADE, related_name="pairing"
+    )
+    partner = models.ForeignKey(
+        Unit, on_delete=models.PROTECT, related_name="+", verbose_name=_("partner")
+    )
+    recommended = models.ForeignKey(
+        Unit, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    contact_leader = models.CharField(_("contact leader"), max_length=100, blank=True)
+
+    @property
+    def unit(self) -> Unit:
+        return self.designation.unit
+
+    def __str__(self) -> str:
+        return f"{self.designation.unit.code} ← {self.partner.code}"
+
+
+class ActivityKind(models.TextChoices):
+    POST_EXCHANGE = "post_exchange", _("Temporary post exchange")
+    VISIT = "visit", _("Visit")
+    TRAINING = "training", _("Training")
+    CASE_TEAM = "case_team", _("Case-handling team")
+    LEADER_CONTACT = "leader_contact", _("Leader contact")
+
+
+class Activity(models.Model):
+    """One line of the assistance ledger."""
+
+    designation = models.ForeignKey(
+        Designation, on_delete=models.CASCADE, related_name="activities"
+    )
+    kind = models.CharField(_("type"), max_length=20, choices=ActivityKind.choices)
+    partner = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+", null=True)
+    people = models.PositiveIntegerField(_("people"), default=0)
+    start = models.DateField(_("start"))
+    end = models.DateField(_("end"))
+    outcome = models.TextField(_("outcome"), blank=True)
+
+    class Meta:
+        ordering = ["start", "id"]
+
+    @property
+    def unit(self) -> Unit:
+        return self.designation.unit
+
+    def __str__(self) -> str:
+        return f"{self.designation.unit.code} {self.kind} {self.start}"
+
+
+class ProblemSource(models.TextChoices):
+    SURVEY = "survey", _("Survey")
+    DATA = "data", _("Data")
+    INSPECTION = "inspection", _("Inspection")
+
+
+class Problem(models.Model):
+    designation = models.ForeignKey(Designation, on_delete=models.CASCADE, related_name="problems")
+    dimension = models.CharField(_("dimension"), max_length=12, choices=Dimension.choices)
+    source = models.CharField(_("source"), max_length=12, choices=ProblemSource.choices)
+    description = models.TextField(_("description"))
+
+    @property
+    def unit(self) -> Unit:
+        return self.designation.unit
+
+    def __str__(self) -> str:
+        return self.description[:80]
+
+
+class MeasureStatus(models.TextChoices):
+    PLANNED = "planned", _("Planned")
+    IN_PROGRESS = "in_progress", _("In progress")
+    DONE = "done", _("Done")
+
+
+class Measure(models.Model):
+    """A rectification measure. Overdue is derived (deadline passed, not done), never stored."""
+
+    designation = models.ForeignKey(Designation, on_delete=models.CASCADE, related_name="measures")
+    problem = models.ForeignKey(
+        Problem, on_delete=models.SET_NULL, null=True, blank=True, related_name="measures"
+    )
+    title = models.CharField(_("measure"), max_length=300)
+    leader = models.CharField(_("responsible leader"), max_length=100)
+    department = models.CharField(_("responsible department"), max_length=100)
+    created_on = models.DateField(_("created on"))
+    deadline = models.DateField(_("deadline"))
+    status = models.CharField(
+        _("status"), max_length=12, choices=MeasureStatus.choices, default=MeasureStatus.PLANNED
+    )
+    done_on = models.DateField(_("done on"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["deadline", "id"]
+
+    @property
+    def unit(self) -> Unit:
+        return self.designation.unit
+
+    def __str__(self) -> str:
+        return self.title
+
+    def is_overdue(self, today: object) -> bool:
+        return self.status != MeasureStatus.DONE and self.deadline < today  # type: ignore[operator]
+
+
+class ProgressReport(models.Model):
+    """A quarterly progress report on one measure, written by the unit."""
+
+    measure = models.ForeignKey(Measure, on_delete=models.CASCADE, related_name="reports")
+    quarter = models.CharField(_("quarter"), max_length=6)
+    text = models.TextField(_("progress"))
+    status = models.CharField(_("status"), max_length=12, choices=MeasureStatus.choices)
+
+    class Meta:
+        ordering = ["quarter"]
+        constraints = [
+            models.UniqueConstraint(fields=["measure", "quarter"], name="one_report_per_quarter")
+        ]
+
+    @property
+    def unit(self) -> Unit:
+        return self.measure.designation.unit
+
+    def __str__(self) -> str:
+        return f"{self.measure_id} {self.quarter}"
+
+
+class Evidence(models.Model):
+    measure = models.ForeignKey(Measure, on_delete=models.CASCADE, related_name="evidence")
+    # A storage path rather than a FileField: the audit snapshot stores plain values only.
+    file = models.CharField(_("file"), max_length=300)
+    name = models.CharField(max_length=200)
+    size = models.PositiveIntegerField()
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+
+    @property
+    def unit(self) -> Unit:
+        return self.measure.designation.unit
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Target(models.Model):
+    """A quality-improvement target: an indicator's value to reach in a period."""
+
+    designation = models.ForeignKey(Designation, on_delete=models.CASCADE, related_name="targets")
+    indicator = models.CharField(_("indicator"), max_length=60)
+    period = models.CharField(_("period"), max_length=10)
+    value = models.FloatField(_("target value"))
+
+    class Meta:
+        ordering = ["period", "indicator"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["designation", "indicator", "period"], name="one_target_per_period"
+            )
+        ]
+
+    @property
+    def unit(self) -> Unit:
+        return self.designation.unit
+
+    def __str__(self) -> str:
+        return f"{self.indicator} {self.period} {self.value}"
+
+
+class ExitDecision(models.TextChoices):
+    EXIT = "exit", _("Exits weak status")
+    REMAIN = "remain", _("Remains weak")
+
+
+class ExitAssessment(models.Model):
+    """An exit assessment against the weak-exit-standard, item by item (see ExitItem)."""
+
+    designation = models.ForeignKey(
+        Designation, on_delete=models.CASCADE, related_name="assessments"
+    )
+    periods = models.JSONField(default=list)  # the result periods assessed, oldest first
+    recommended_on = models.DateField(null=True, blank=True)
+    recommended_by = models.CharField(max_length=150, blank=True)
+    decision = models.CharField(max_length=8, choices=ExitDecision.choices, blank=True)
+    decided_on = models.DateField(null=True, blank=True)
+    decided_by = models.CharField(max_length=150, blank=True)
+
+    @property
+    def unit(self) -> Unit:
+        return self.designation.unit
+
+    def __str__(self) -> str:
+        return f"{self.designation.unit.code} exit {self.periods}"
+
+
+class ItemStatus(models.TextChoices):
+    MET = "met", _("Met")
+    NOT_MET = "not_met", _("Not met")
+    UNDECIDED = "undecided", _("Undecided")
+
+
+class ExitItem(models.Model):
+    assessment = models.ForeignKey(ExitAssessment, on_delete=models.CASCADE, related_name="items")
+    code = models.CharField(max_length=10)
+    heading = models.CharField(max_length=30)
+    quantitative = models.BooleanField()
+    status = models.CharField(max_length=10, choices=ItemStatus.choices)
+    reason = models.TextField(blank=True)
+    evidence = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    @property
+    def unit(self) -> Unit:
+        return self.assessment.designation.unit
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.status}"
+
+
+class Award(models.Model):
+    """A confirmed contribution award: a unit's place in a quarter's ranked list, and why."""
+
+    quarter = models.CharField(_("quarter"), max_length=6)
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="assistance_awards")
+    rank = models.PositiveIntegerField(_("rank"))
+    points = models.FloatField(_("points"))
+    score_gain = models.FloatField(_("score gain"))
+    typical_cases = models.PositiveIntegerField(_("typical cases selected"))
+    measures_completed = models.PositiveIntegerField(_("measures completed"))
+    rule = models.CharField(_("rule"), max_length=300)
+    confirmed_on = models.DateField(_("confirmed on"))
+    confirmed_by = models.CharField(max_length=150)
+
+    class Meta:
+        ordering = ["-quarter", "rank"]
+        constraints = [
+            models.UniqueConstraint(fields=["quarter", "unit"], name="one_award_per_unit_quarter")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quarter} #{self.rank} {self.unit.code}"

@@ -1,0 +1,453 @@
+"""Writes to weak-unit records. Each service checks permission, is one transaction, is audited.
+
+A rule broken by the input raises AssistanceError (nothing saved); a unit out of the actor's
+scope raises Http404; a role that may not act raises PermissionDenied.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from pathlib import PurePath
+from typing import Any
+
+from django.core.files.storage import default_storage
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+
+from grassroots.assistance.models import (
+    Activity,
+    ActivityKind,
+    Award,
+    Designation,
+    DesignationReason,
+    Dimension,
+    Evidence,
+    ExitAssessment,
+    ExitDecision,
+    ExitItem,
+    ItemStatus,
+    Measure,
+    MeasureStatus,
+    Pairing,
+    Problem,
+    ProblemSource,
+    ProgressReport,
+    StatusChange,
+    Target,
+    WeakLevel,
+    WeakStatus,
+)
+from grassroots.assistance.permissions import Act, authorise
+from grassroots.engine.scheme import load_scheme
+from grassroots.organisations.audit import tracked
+from grassroots.organisations.models import Level, Unit
+
+Actor = Any
+
+# Evidence files: office documents, PDFs and photos, at most 10 MB each.
+ALLOWED_EVIDENCE = frozenset({".pdf", ".doc", ".docx", ".xls", ".xlsx", ".jpg", ".jpeg", ".png"})
+MAX_EVIDENCE_BYTES = 10 * 1024 * 1024
+TARGET_SCHEME = "core-business"  # targets name indicators this scheme scores
+
+
+class AssistanceError(Exception):
+    """The input breaks a rule; `problems` maps field name to a message for the user."""
+
+    def __init__(self, problems: Mapping[str, str]) -> None:
+        self.problems = dict(problems)
+        super().__init__("; ".join(f"{k}: {v}" for k, v in self.problems.items()))
+
+
+def _name(actor: Actor) -> str:
+    return str(actor.get_username()) if getattr(actor, "is_authenticated", False) else "system"
+
+
+def active_designation(unit: Unit) -> Designation | None:
+    """The unit's current weak spell (designated or exit recommended), if any."""
+    return unit.weak_designations.exclude(status=WeakStatus.EXITED).first()  # type: ignore[attr-defined, no-any-return]
+
+
+def _change_status(
+    designation: Designation, status: WeakStatus, *, on: dt.date, actor: Actor, note: str = ""
+) -> None:
+    with tracked(designation, actor=actor, reason=note):
+        designation.status = status
+        if status is WeakStatus.EXITED:
+            designation.exited_on = on
+        designation.save()
+    change = StatusChange(
+        designation=designation, status=status, on=on, actor_name=_name(actor), note=note[:500]
+    )
+    with tracked(change, actor=actor):
+        change.save()
+
+
+# ---------------------------------------------------------------------------------------------
+# Designation and pairing (the province)
+
+
+@transaction.atomic
+def designate_weak_unit(
+    *,
+    unit: Unit,
+    level: WeakLevel,
+    designated_on: dt.date,
+    reasons: Mapping[Dimension, str],
+    evidence: str = "",
+    actor: Actor,
+) -> Designation:
+    unit = authorise(actor, Act.DESIGNATE, unit)
+    problems: dict[str, str] = {}
+    if unit.level != Level.GRASSROOTS:
+        problems["unit"] = "only a grassroots unit can be designated weak"
+    if active_designation(unit) is not None:
+        problems["unit"] = f"{unit.code} is already designated weak"
+    if not any(text.strip() for text in reasons.values()):
+        problems["reasons"] = "give a reason under at least one dimension"
+    if problems:
+        raise AssistanceError(problems)
+    designation = Designation(
+        unit=unit, level=WeakLevel(level), designated_on=designated_on, evidence=evidence
+    )
+    with tracked(designation, actor=actor):
+        designation.save()
+    for dimension, text in reasons.items():
+        if text.strip():
+            reason = DesignationReason(
+                designation=designation, dimension=Dimension(dimension), text=text
+            )
+            with tracked(reason, actor=actor):
+                reason.save()
+    change = StatusChange(
+        designation=designation,
+        status=WeakStatus.DESIGNATED,
+        on=designated_on,
+        actor_name=_name(actor),
+    )
+    with tracked(change, actor=actor):
+        change.save()
+    return designation
+
+
+@transaction.atomic
+def pair_weak_unit(
+    *,
+    designation: Designation,
+    partner: Unit,
+    recommended: Unit | None = None,
+    contact_leader: str = "",
+    actor: Actor,
+) -> Pairing:
+    """Accept the recommended partner or set another; a second call changes the pairing."""
+    authorise(actor, Act.PAIR, designation.unit)
+    partner = authorise(actor, Act.PAIR, partner)
+    if partner.pk == designation.unit_id:
+        raise AssistanceError({"partner": "a unit cannot be paired with itself"})
+    if active_designation(partner) is not None:
+        raise AssistanceError({"partner": f"{partner.code} is itself a weak unit"})
+    if partner.level != Level.GRASSROOTS:
+        raise AssistanceError({"partner": "the partner must be a grassroots unit"})
+    pairing = Pairing.objects.filter(designation=designation).first() or Pairing(
+        designation=designation
+    )
+    with tracked(pairing, actor=actor):
+        pairing.partner = partner
+        if recommended is not None:
+            pairing.recommended = recommended
+        pairing.contact_leader = contact_leader
+        pairing.save()
+    return pairing
+
+
+@transaction.atomic
+def record_activity(
+    *,
+    designation: Designation,
+    kind: ActivityKind,
+    start: dt.date,
+    end: dt.date,
+    people: int = 0,
+    partner: Unit | None = None,
+    outcome: str = "",
+    actor: Actor,
+) -> Activity:
+    authorise(actor, Act.RECORD_ACTIVITY, designation.unit)
+    if end < start:
+        raise AssistanceError({"end": "the activity ends before it starts"})
+    activity = Activity(
+        designation=designation,
+        kind=ActivityKind(kind),
+        start=start,
+        end=end,
+        people=people,
+        partner=partner,
+        outcome=outcome,
+    )
+    with tracked(activity, actor=actor):
+        activity.save()
+    return activity
+
+
+# ---------------------------------------------------------------------------------------------
+# One list, two plans (the city; progress and evidence by the unit)
+
+
+@transaction.atomic
+def add_problem(
+    *,
+    designation: Designation,
+    dimension: Dimension,
+    source: ProblemSource,
+    description: str,
+    actor: Actor,
+) -> Problem:
+    authorise(actor, Act.EDIT_PLAN, designation.unit)
+    if not description.strip():
+        raise AssistanceError({"description": "describe the problem"})
+    problem = Problem(
+        designation=designation,
+        dimension=Dimension(dimension),
+        source=ProblemSource(source),
+        description=description,
+    )
+    with tracked(problem, actor=actor):
+        problem.save()
+    return problem
+
+
+@transaction.atomic
+def add_measure(
+    *,
+    designation: Designation,
+    title: str,
+    leader: str,
+    department: str,
+    created_on: dt.date,
+    deadline: dt.date,
+    problem: Problem | None = None,
+    actor: Actor,
+) -> Measure:
+    authorise(actor, Act.EDIT_PLAN, designation.unit)
+    if deadline < created_on:
+        raise AssistanceError(
+            {"deadline": f"the deadline {deadline} is before the measure's creation {created_on}"}
+        )
+    if problem is not None and problem.designation_id != designation.pk:
+        raise AssistanceError({"problem": "the problem belongs to another unit's list"})
+    measure = Measure(
+        designation=designation,
+        problem=problem,
+        title=title,
+        leader=leader,
+        department=department,
+        created_on=created_on,
+        deadline=deadline,
+    )
+    with tracked(measure, actor=actor):
+        measure.save()
+    return measure
+
+
+@transaction.atomic
+def report_progress(
+    *, measure: Measure, quarter: str, text: str, status: MeasureStatus, on: dt.date, actor: Actor
+) -> ProgressReport:
+    """The unit's quarterly report on a measure; it also moves the measure's status."""
+    authorise(actor, Act.REPORT_PROGRESS, measure.designation.unit)
+    report = ProgressReport.objects.filter(measure=measure, quarter=quarter).first()
+    report = report or ProgressReport(measure=measure, quarter=quarter)
+    with tracked(report, actor=actor):
+        report.text, report.status = text, MeasureStatus(status)
+        report.save()
+    with tracked(measure, actor=actor, reason=f"progress report {quarter}"):
+        measure.status = MeasureStatus(status)
+        measure.done_on = on if status == MeasureStatus.DONE else None
+        measure.save()
+    return report
+
+
+@transaction.atomic
+def attach_evidence(*, measure: Measure, upload: UploadedFile, actor: Actor) -> Evidence:
+    authorise(actor, Act.REPORT_PROGRESS, measure.designation.unit)
+    name = PurePath(upload.name or "").name
+    suffix = PurePath(name).suffix.lower()
+    if suffix not in ALLOWED_EVIDENCE:
+        allowed = ", ".join(sorted(ALLOWED_EVIDENCE))
+        raise AssistanceError({"file": f"{suffix or 'no extension'} is not allowed ({allowed})"})
+    if (upload.size or 0) > MAX_EVIDENCE_BYTES:
+        raise AssistanceError({"file": f"{name} is larger than 10 MB"})
+    unit_code = measure.designation.unit.code
+    path = default_storage.save(f"assistance/evidence/{unit_code}/{name}", upload)
+    evidence = Evidence(
+        measure=measure, name=name, file=path, size=upload.size or 0, uploaded_by=actor
+    )
+    with tracked(evidence, actor=actor):
+        evidence.save()
+    return evidence
+
+
+@transaction.atomic
+def set_target(
+    *, designation: Designation, indicator: str, period: str, value: float, actor: Actor
+) -> Target:
+    authorise(actor, Act.EDIT_PLAN, designation.unit)
+    known = load_scheme(TARGET_SCHEME).indicator_codes()
+    if indicator not in known:
+        raise AssistanceError({"indicator": f"the {TARGET_SCHEME} scheme has no {indicator!r}"})
+    target = Target.objects.filter(
+        designation=designation, indicator=indicator, period=period
+    ).first() or Target(designation=designation, indicator=indicator, period=period)
+    with tracked(target, actor=actor):
+        target.value = value
+        target.save()
+    return target
+
+
+# ---------------------------------------------------------------------------------------------
+# Exit: the city recommends on the checklist, the province decides
+
+
+@transaction.atomic
+def recommend_exit(
+    *,
+    designation: Designation,
+    periods: list[str],
+    checklist: list[Mapping[str, str]],
+    reviews: Mapping[str, tuple[ItemStatus, str]],
+    on: dt.date,
+    actor: Actor,
+) -> ExitAssessment:
+    """Record the item-by-item assessment and the city's recommendation to exit.
+
+    ``checklist`` rows come from selection.exit_checklist (quantitative items already decided);
+    ``reviews`` gives the reviewers' status and evidence for qualitative items by item code.
+    """
+    authorise(actor, Act.RECOMMEND_EXIT, designation.unit)
+    if designation.status != WeakStatus.DESIGNATED:
+        raise AssistanceError({"status": "exit can be recommended only for a designated unit"})
+    assessment = ExitAssessment(
+        designation=designation, periods=periods, recommended_on=on, recommended_by=_name(actor)
+    )
+    with tracked(assessment, actor=actor):
+        assessment.save()
+    for row in checklist:
+        _save_item(assessment, row, reviews.get(str(row["item"])), actor)
+    _change_status(designation, WeakStatus.EXIT_RECOMMENDED, on=on, actor=actor)
+    return assessment
+
+
+def _save_item(
+    assessment: ExitAssessment,
+    row: Mapping[str, str],
+    review: tuple[ItemStatus, str] | None,
+    actor: Actor,
+) -> None:
+    quantitative = row["kind"] == "quantitative"
+    status, evidence = (row["status"], "") if quantitative or review is None else review
+    item = ExitItem(
+        assessment=assessment,
+        code=row["item"],
+        heading=row["heading"],
+        quantitative=quantitative,
+        status=ItemStatus(status),
+        reason=row["reason"],
+        evidence=evidence,
+    )
+    with tracked(item, actor=actor):
+        item.save()
+
+
+@transaction.atomic
+def review_exit_item(
+    *, item: ExitItem, status: ItemStatus, evidence: str, actor: Actor
+) -> ExitItem:
+    """A reviewer's decision on a qualitative item (the province's, before it decides)."""
+    authorise(actor, Act.DECIDE_EXIT, item.assessment.designation.unit)
+    if item.quantitative:
+        raise AssistanceError({"item": "quantitative items are decided by the results"})
+    if status != ItemStatus.UNDECIDED and not evidence.strip():
+        raise AssistanceError({"evidence": "a reviewer's decision needs its evidence"})
+    with tracked(item, actor=actor):
+        item.status, item.evidence = ItemStatus(status), evidence
+        item.save()
+    return item
+
+
+@transaction.atomic
+def decide_exit(
+    *,
+    assessment: ExitAssessment,
+    decision: ExitDecision,
+    exit_period: str,
+    on: dt.date,
+    actor: Actor,
+) -> ExitAssessment:
+    designation = assessment.designation
+    authorise(actor, Act.DECIDE_EXIT, designation.unit)
+    undecided = list(
+        assessment.items.filter(quantitative=False, status=ItemStatus.UNDECIDED).values_list(
+            "code", flat=True
+        )
+    )
+    if undecided:
+        raise AssistanceError(
+            {"items": f"qualitative items still undecided: {', '.join(undecided)}"}
+        )
+    if assessment.decision:
+        raise AssistanceError({"decision": "this assessment is already decided"})
+    with tracked(assessment, actor=actor):
+        assessment.decision = ExitDecision(decision)
+        assessment.decided_on, assessment.decided_by = on, _name(actor)
+        assessment.save()
+    if decision == ExitDecision.EXIT:
+        with tracked(designation, actor=actor):
+            designation.exit_period = exit_period
+            designation.save()
+        _change_status(designation, WeakStatus.EXITED, on=on, actor=actor, note="exit decided")
+    else:
+        _change_status(designation, WeakStatus.DESIGNATED, on=on, actor=actor, note="remains weak")
+    return assessment
+
+
+# ---------------------------------------------------------------------------------------------
+# Contribution awards (the province confirms)
+
+
+@transaction.atomic
+def confirm_awards(
+    *,
+    quarter: str,
+    ranking: list[Mapping[str, Any]],
+    top: int,
+    rule: str,
+    on: dt.date,
+    actor: Actor,
+) -> list[Award]:
+    """Confirm the first ``top`` rows of a quarter's ranked list (selection.contribution_ranking)."""
+    if Award.objects.filter(quarter=quarter).exists():
+        raise AssistanceError({"quarter": f"the awards of {quarter} are already confirmed"})
+    if top < 1:
+        raise AssistanceError({"top": "confirm at least one award"})
+    awards = []
+    for row in sorted(ranking, key=lambda r: int(r["rank"]))[:top]:
+        unit = Unit.objects.filter(code=str(row["unit_code"])).first()
+        if unit is None:
+            raise AssistanceError({"unit_code": f"no unit {row['unit_code']}"})
+        authorise(actor, Act.DECIDE_EXIT, unit)  # the same province-only rule as exit decisions
+        award = Award(
+            quarter=quarter,
+            unit=unit,
+            rank=int(row["rank"]),
+            points=float(row["points"]),
+            score_gain=float(row["score_gain"]),
+            typical_cases=int(row["typical_cases"]),
+            measures_completed=int(row["measures_completed"]),
+            rule=rule[:300],
+            confirmed_on=on,
+            confirmed_by=_name(actor),
+        )
+        with tracked(award, actor=actor):
+            award.save()
+        awards.append(award)
+    return awards

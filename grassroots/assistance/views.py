@@ -1,0 +1,122 @@
+"""Pages: the weak-unit board, a unit's plan, the wall chart, the exit assessment form."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods
+
+from grassroots.assistance.models import Designation, ExitAssessment, ExitDecision, ItemStatus
+from grassroots.assistance.permissions import Act, may
+from grassroots.assistance.selectors import (
+    board,
+    designations_for,
+    exit_rows,
+    plan_counts,
+    posts_exchanged,
+    wall_chart_option,
+)
+from grassroots.assistance.services import AssistanceError, decide_exit, review_exit_item
+from grassroots.organisations.scope import get_unit_for_user
+
+
+@login_required
+@require_GET
+def index(request: HttpRequest) -> HttpResponse:
+    today = timezone.localdate()
+    designations = designations_for(request.user)
+    context = {
+        "nav": "assistance",
+        "rows": board(request.user, today=today),
+        "counts": plan_counts(designations, today=today),
+        "posts": posts_exchanged(designations),
+    }
+    return render(request, "assistance/board.html", context)
+
+
+def _designation_for(request: HttpRequest, code: str) -> Designation:
+    """The unit's latest designation, 404 out of scope or when the unit was never weak."""
+    unit = get_unit_for_user(request.user, code)
+    designation = unit.weak_designations.order_by("-designated_on").first()  # type: ignore[attr-defined]
+    if designation is None:
+        raise Http404("No designation")
+    return designation  # type: ignore[no-any-return]
+
+
+@login_required
+@require_GET
+def plan(request: HttpRequest, code: str) -> HttpResponse:
+    designation = _designation_for(request, code)
+    today = timezone.localdate()
+    measures = list(designation.measures.prefetch_related("reports"))  # type: ignore[attr-defined]
+    context = {
+        "nav": "assistance",
+        "d": designation,
+        "measures": [(m, m.is_overdue(today)) for m in measures],
+        "counts": plan_counts(Designation.objects.filter(pk=designation.pk), today=today),
+        "assessments": designation.assessments.order_by("-id"),  # type: ignore[attr-defined]
+    }
+    return render(request, "assistance/plan.html", context)
+
+
+@login_required
+@require_GET
+def wall_chart(request: HttpRequest) -> HttpResponse:
+    option = wall_chart_option(designations_for(request.user), today=timezone.localdate())
+    return render(request, "assistance/wall_chart.html", {"nav": "assistance", "option": option})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def exit_form(request: HttpRequest, pk: int) -> HttpResponse:
+    assessment = ExitAssessment.objects.filter(
+        pk=pk, designation__in=designations_for(request.user)
+    ).first()
+    if assessment is None:
+        raise Http404("No assessment")
+    unit = assessment.designation.unit
+    can_decide = may(request.user, Act.DECIDE_EXIT, unit) and not assessment.decision
+    errors: list[str] = []
+    if request.method == "POST":
+        if not can_decide:
+            raise PermissionDenied("only the province decides exit")
+        errors = _apply_exit_form(request, assessment)
+        if not errors:
+            return redirect("assistance:exit", pk=assessment.pk)
+    context = {
+        "nav": "assistance",
+        "a": assessment,
+        "unit": unit,
+        "rows": exit_rows(assessment),
+        "can_decide": can_decide,
+        "statuses": ItemStatus.choices,
+        "decisions": ExitDecision.choices,
+        "errors": errors,
+    }
+    return render(request, "assistance/exit_form.html", context)
+
+
+def _apply_exit_form(request: HttpRequest, assessment: ExitAssessment) -> list[str]:
+    try:
+        for item in assessment.items.filter(quantitative=False):  # type: ignore[attr-defined]
+            status = request.POST.get(f"status-{item.code}", item.status)
+            evidence = request.POST.get(f"evidence-{item.code}", item.evidence)
+            if status in ItemStatus.values and (status, evidence) != (item.status, item.evidence):
+                review_exit_item(
+                    item=item, status=ItemStatus(status), evidence=evidence, actor=request.user
+                )
+        decision = request.POST.get("decision", "")
+        if decision in ExitDecision.values:
+            decide_exit(
+                assessment=assessment,
+                decision=ExitDecision(decision),
+                exit_period=(assessment.periods or [""])[-1],
+                on=timezone.localdate(),
+                actor=request.user,
+            )
+    except AssistanceError as exc:
+        return list(exc.problems.values())
+    return []
