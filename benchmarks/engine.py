@@ -144,6 +144,9 @@ def part_engine(folder: Path) -> dict[str, Any]:
     return {"times": clock.times, "totals": _plain(totals), "result_rows": rows}
 
 
+PANDAS_SLICES = 16
+
+
 def part_pandas(folder: Path) -> dict[str, Any]:
     import pandas as pd
 
@@ -152,11 +155,25 @@ def part_pandas(folder: Path) -> dict[str, Any]:
     periods = _periods()
     start, end = periods[0].start, periods[-1].end
     with clock.part("elements"):
-        frames = []
-        for (table, date_col), elements in _rule_groups(catalogue).items():
-            df = pd.read_parquet(folder / f"{table}.parquet")
-            frames.append(_pandas_group(df, date_col, elements, start, end))
-        wide = pd.concat(frames, axis=1).fillna(0.0)
+        # The straightforward way, read in slices of units so that the national tables (tens of
+        # millions of rows) fit in memory at all: every group is by unit, so slices add up exactly.
+        codes = sorted(pd.read_csv(folder / "units.csv", dtype=str)["unit_code"])
+        size = -(-len(codes) // PANDAS_SLICES)
+        slices = [codes[i : i + size] for i in range(0, len(codes), size)]
+        groups = _rule_groups(catalogue)
+        parts = []
+        for chunk in slices:
+            frames = []
+            for table in sorted({table for table, _ in groups}):
+                df = pd.read_parquet(
+                    folder / f"{table}.parquet", filters=[("unit_code", "in", chunk)]
+                )
+                for (group_table, date_col), elements in groups.items():
+                    if group_table == table:
+                        frames.append(_pandas_group(df, date_col, elements, start, end))
+                del df
+            parts.append(pd.concat(frames, axis=1))
+        wide = pd.concat(parts).fillna(0.0)
     with clock.part("indicators"):
         indicators = _pandas_indicators(wide, catalogue, scheme.indicator_codes())
     with clock.part("scores"):
@@ -549,7 +566,10 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--small", action="store_true", help="one province instead of the nation")
     parser.add_argument(
-        "--scale", type=float, default=5.0, help="generator --scale for the nation (5: ~23M rows)"
+        "--scale",
+        type=float,
+        default=20.0,
+        help="generator --scale for the nation (20: ~21M event rows, 91M rows in all)",
     )
     parser.add_argument("--reps", type=int, default=1000, help="sensitivity replications")
     parser.add_argument("--parts", default=",".join(PARTS), help="comma-separated subset to run")
