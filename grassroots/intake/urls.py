@@ -1,6 +1,20 @@
 from __future__ import annotations
 
-from django.urls import URLPattern
+from django.urls import URLPattern, path
+
+from grassroots.intake import figure_views, views, workflow_views
 
 app_name = "intake"
-urlpatterns: list[URLPattern] = []
+urlpatterns: list[URLPattern] = [
+    path("", views.index, name="index"),
+    path("cases/upload/", views.upload_cases, name="upload-cases"),
+    path("versions/<int:pk>/", views.version_detail, name="version"),
+    path("figures/", figure_views.figures_index, name="figures"),
+    path("figures/template/", figure_views.download_template, name="template"),
+    path("figures/upload/", figure_views.upload_figures, name="upload-figures"),
+    path("figures/confirm/<str:token>/", figure_views.confirm_figures, name="confirm-figures"),
+    path("figures/marked/<str:token>/", figure_views.marked_workbook, name="marked"),
+    path("values/", figure_views.value_history, name="history"),
+    path("submissions/", workflow_views.submissions, name="submissions"),
+    path("submissions/act/", workflow_views.act, name="act"),
+]

@@ -1,0 +1,34 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from grassroots.engine.periods import Period
+from grassroots.intake.permissions import uploadable_units
+
+
+class CaseUploadForm(forms.Form):
+    unit = forms.ChoiceField(label=_("Unit"))
+    period = forms.CharField(
+        label=_("Period"), max_length=16, help_text=_("For example 2024Q3, 2024-07 or 2024")
+    )
+    file = forms.FileField(
+        label=_("Case-system export"),
+        help_text=_("persons / events / matters as .csv (UTF-8 or GB18030) or .parquet, or a .zip"),
+    )
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        units = uploadable_units(user).order_by("path")
+        self.fields["unit"].choices = [(u.code, f"{u.code} {u.name_zh}") for u in units]
+
+    def clean_period(self) -> str:
+        text: str = self.cleaned_data["period"].strip()
+        try:
+            return Period.parse(text).key
+        except ValueError:
+            raise forms.ValidationError(
+                _("Not a period such as 2024Q3, 2024-07 or 2024.")
+            ) from None

@@ -1,0 +1,187 @@
+"""Data versions of case records and the element values computed from them.
+
+A data version is immutable: its Parquet files live under ``DATA_DIR/versions/<id>/`` and are
+never rewritten. A re-upload for the same unit and period is a new version that names the one
+it supersedes, so every evaluation can say exactly which versions it used.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from grassroots.organisations.models import Unit
+
+
+class DataVersion(models.Model):
+    unit = models.ForeignKey(
+        Unit, on_delete=models.PROTECT, related_name="data_versions", verbose_name=_("unit")
+    )
+    period = models.CharField(_("period"), max_length=16, db_index=True)
+    # Every period key the stored records have element values for (the declared one included).
+    periods = models.JSONField(_("periods covered"), default=list)
+    row_counts = models.JSONField(_("rows per table"), default=dict)
+    checksum = models.CharField(_("SHA-256 checksum"), max_length=64)
+    source_name = models.CharField(_("uploaded file"), max_length=255)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("uploaded by"),
+    )
+    uploader_name = models.CharField(_("uploader"), max_length=150)
+    created = models.DateTimeField(_("created"))
+    supersedes = models.OneToOneField(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="superseded_by",
+        verbose_name=_("supersedes"),
+    )
+
+    class Meta:
+        ordering = ["-created", "-id"]
+        verbose_name = _("data version")
+        verbose_name_plural = _("data versions")
+
+    def __str__(self) -> str:
+        return f"v{self.pk} {self.unit.code} {self.period}"
+
+    @property
+    def total_rows(self) -> int:
+        return sum(int(n) for n in self.row_counts.values())
+
+
+class ElementValue(models.Model):
+    """One data element value (unit × period × element) as a data version yielded it."""
+
+    data_version = models.ForeignKey(
+        DataVersion, on_delete=models.PROTECT, related_name="element_values"
+    )
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+")
+    period = models.CharField(max_length=16)
+    element = models.CharField(max_length=80)
+    value = models.FloatField()
+
+    class Meta:
+        ordering = ["unit__path", "period", "element"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["data_version", "unit", "period", "element"],
+                name="intake_element_value_unique",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.unit_id} {self.period} {self.element}={self.value}"
+
+
+class UploadKind(models.TextChoices):
+    XLSX = "xlsx", _("Excel template")
+    CSV = "csv", _("CSV file")
+
+
+class FigureUpload(models.Model):
+    """One accepted upload of reported figures (a filled template or a CSV)."""
+
+    catalogue = models.CharField(_("catalogue"), max_length=60)
+    period = models.CharField(_("period"), max_length=16)
+    kind = models.CharField(_("kind"), max_length=8, choices=UploadKind.choices)
+    source_name = models.CharField(_("uploaded file"), max_length=255)
+    checksum = models.CharField(_("SHA-256 checksum"), max_length=64)
+    rows = models.PositiveIntegerField(_("rows"))
+    changed = models.PositiveIntegerField(_("values changed"))
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    uploader_name = models.CharField(_("uploader"), max_length=150)
+    # The uploader's unit: the log and the upload list are scoped through it.
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+")
+    created = models.DateTimeField(_("created"))
+
+    class Meta:
+        ordering = ["-created", "-id"]
+
+    def __str__(self) -> str:
+        return f"upload {self.pk} {self.catalogue} {self.period}"
+
+
+class ReportedValue(models.Model):
+    """The current value of one reported element for a unit and period."""
+
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+")
+    catalogue = models.CharField(max_length=60)
+    period = models.CharField(max_length=16)
+    element = models.CharField(max_length=80)
+    value = models.FloatField()
+    upload = models.ForeignKey(FigureUpload, on_delete=models.PROTECT, related_name="+")
+    updated = models.DateTimeField()
+
+    class Meta:
+        ordering = ["unit__path", "period", "element"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["unit", "catalogue", "period", "element"], name="intake_reported_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.catalogue} {self.period} {self.element}={self.value:g}"
+
+
+class ValueChange(models.Model):
+    """History: who changed a reported value, when, from what to what, through which upload."""
+
+    reported = models.ForeignKey(ReportedValue, on_delete=models.PROTECT, related_name="changes")
+    upload = models.ForeignKey(FigureUpload, on_delete=models.PROTECT, related_name="changes")
+    old = models.FloatField(null=True, blank=True)
+    new = models.FloatField()
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    actor_name = models.CharField(max_length=150)
+    at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.reported} {self.old} -> {self.new}"
+
+
+class SubmissionStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    SUBMITTED = "submitted", _("Submitted")
+    APPROVED = "approved", _("Approved by the city")
+    ACCEPTED = "accepted", _("Accepted and locked")
+    RETURNED = "returned", _("Returned for correction")
+
+
+class Submission(models.Model):
+    """The workflow state of one unit's data for one period; ACCEPTED means locked."""
+
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+")
+    period = models.CharField(_("period"), max_length=16)
+    status = models.CharField(
+        _("status"), max_length=12, choices=SubmissionStatus.choices, default=SubmissionStatus.DRAFT
+    )
+    comment = models.CharField(_("comment"), max_length=500, blank=True)
+    updated = models.DateTimeField(_("updated"))
+    updated_by = models.CharField(_("updated by"), max_length=150)
+
+    class Meta:
+        ordering = ["unit__path", "period"]
+        constraints = [
+            models.UniqueConstraint(fields=["unit", "period"], name="intake_submission_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.unit.code} {self.period} {self.status}"
+
+    @property
+    def locked(self) -> bool:
+        return self.status == SubmissionStatus.ACCEPTED

@@ -1,0 +1,29 @@
+"""Who may do what in intake, built on the organisations scope (one place, used everywhere)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+
+from grassroots.intake.models import DataVersion
+from grassroots.organisations.models import Unit
+from grassroots.organisations.scope import Action, can, visible_units
+
+
+def can_upload(user: Any, unit: Unit) -> bool:
+    """Clerks (their own unit) and the province administrator (any unit in scope) upload."""
+    return can(user, Action.SUBMIT_DATA, unit)
+
+
+def uploadable_units(user: Any) -> QuerySet[Unit]:
+    if not can(user, Action.SUBMIT_DATA):
+        return Unit.objects.none()
+    return visible_units(user)
+
+
+def visible_versions(user: Any) -> QuerySet[DataVersion]:
+    """Data versions of units the user sees: the one scoping rule for every page and endpoint."""
+    return DataVersion.objects.filter(unit__in=visible_units(user)).select_related(
+        "unit", "supersedes"
+    )

@@ -1,0 +1,285 @@
+"""Writes of the intake app. Each service is one transaction and is audited.
+
+``import_cases`` is all-or-nothing: the upload is staged and checked in a private folder under
+``DATA_DIR/versions/``, converted to typed Parquet, its element values computed by the engine,
+and only then registered in one transaction that also renames the staged folder to its final
+name ``versions/<id>/``. Any failure leaves the database and the data directory as they were.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from grassroots.engine.cases import CaseTables, read_cases
+from grassroots.engine.catalogue import load_catalogue
+from grassroots.engine.compute import compute_elements
+from grassroots.engine.errors import InputError, Problem
+from grassroots.engine.periods import Period
+from grassroots.intake.models import DataVersion, ElementValue
+from grassroots.intake.permissions import can_upload
+from grassroots.intake.staging import Limits, stage_upload
+from grassroots.organisations import audit
+from grassroots.organisations.audit import Clock
+from grassroots.organisations.models import AuditAction, Unit
+
+DEFAULT_CATALOGUE = "spp-case-quality"
+_LATEST = object()  # "whatever version is current when the upload starts"
+
+
+class UploadRefused(Exception):
+    """The uploader may not upload for this unit (the caller answers 404 or exits 2)."""
+
+
+class ConcurrentUpload(Exception):
+    """Another upload for the same unit and period was saved while this one was checked."""
+
+    def __init__(self, winner: DataVersion) -> None:
+        self.winner = winner
+        super().__init__(
+            f"another upload for {winner.unit.code} {winner.period} (version {winner.pk} by "
+            f"{winner.uploader_name}) was saved while this one was being checked; nothing was "
+            "saved: look at that version and upload again if yours is still needed"
+        )
+
+
+def latest_version(*, unit: Unit, period: str) -> DataVersion | None:
+    return DataVersion.objects.filter(unit=unit, period=period).order_by("-id").first()
+
+
+def versions_dir() -> Path:
+    return Path(settings.DATA_DIR) / "versions"
+
+
+def upload_limits() -> Limits:
+    limits = getattr(settings, "GRASSROOTS_INTAKE_LIMITS", None)
+    return limits if isinstance(limits, Limits) else Limits()
+
+
+def import_cases(
+    *,
+    source: Path,
+    unit: Unit,
+    period: str,
+    actor: Any,
+    source_name: str | None = None,
+    expected_latest: DataVersion | None | object = _LATEST,
+    catalogue: str = DEFAULT_CATALOGUE,
+    clock: Clock = timezone.now,
+) -> DataVersion:
+    """Check, store and register one case-record upload as a new data version of ``unit``.
+
+    ``expected_latest``: the version the uploader saw as current (default: the current one when
+    the upload starts). If another version was saved since, ConcurrentUpload is raised."""
+    if not can_upload(actor, unit):
+        raise UploadRefused(unit.code)
+    declared = _parse_period(period)
+    base = (
+        latest_version(unit=unit, period=declared)
+        if expected_latest is _LATEST
+        else expected_latest
+    )
+    root = versions_dir()
+    root.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=root))
+    try:
+        prepared = _prepare(source, staging, unit, declared, catalogue)
+        refuse_locked(
+            set(prepared.elements["unit_code"].astype(str)), declared, source_name or source.name
+        )
+        return _register(
+            prepared,
+            unit=unit,
+            period=declared,
+            actor=actor,
+            base=base if isinstance(base, DataVersion) else None,
+            source_name=source_name or source.name,
+            clock=clock,
+        )
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def refuse_locked(codes: set[str], period: str, name: str) -> None:
+    """A locked (accepted) unit and period changes only after the province unlocks it."""
+    from grassroots.intake.workflow import locked_units
+
+    locked = locked_units(codes=codes, period=period)
+    if locked:
+        raise InputError(
+            [
+                Problem(
+                    name,
+                    None,
+                    "unit_code",
+                    f"{code} {period} is accepted and locked: ask the "
+                    "province administrator to unlock it",
+                )
+                for code in locked
+            ]  # fmt: skip
+        )
+
+
+def _parse_period(text: str) -> str:
+    try:
+        return Period.parse(text.strip()).key
+    except ValueError as exc:  # InputError is a ValueError too
+        raise InputError(
+            [Problem("period", None, None, f"'{text}' is not a period ({exc})")]
+        ) from None
+
+
+@dataclass(frozen=True)
+class Prepared:
+    folder: Path  # typed Parquet files, ready to be renamed into place
+    row_counts: dict[str, int]
+    checksum: str
+    elements: pd.DataFrame
+
+
+def _prepare(source: Path, staging: Path, unit: Unit, period: str, catalogue: str) -> Prepared:
+    raw, data = staging / "raw", staging / "data"
+    raw.mkdir()
+    data.mkdir()
+    stage_upload(source, raw, limits=upload_limits())
+    codes = set(Unit.objects.filter(path__startswith=unit.path).values_list("code", flat=True))
+    cases = read_cases(raw, units=codes)
+    row_counts = write_parquet(cases, data)
+    shutil.rmtree(raw)
+    elements = _compute(read_cases(data), catalogue, period)
+    if elements.empty:
+        raise InputError(
+            [Problem(source.name, None, None, f"no case records fall in period {period}")]
+        )
+    return Prepared(data, row_counts, checksum_of(data), elements)
+
+
+def _compute(cases: CaseTables, catalogue: str, period: str) -> pd.DataFrame:
+    return compute_elements(cases, load_catalogue(catalogue), [period])
+
+
+def write_parquet(cases: CaseTables, folder: Path) -> dict[str, int]:
+    """Write each checked table as typed Parquet; return its row count per table."""
+    counts: dict[str, int] = {}
+    with duckdb.connect() as con:
+        for name, table in sorted(cases.tables.items()):
+            view = table.register(con, f"typed_{name}")
+            target = str(folder / f"{name}.parquet").replace("'", "''")
+            con.execute(f"COPY (SELECT * FROM \"{view}\") TO '{target}' (FORMAT parquet)")
+            counts[name] = table.rows
+    return counts
+
+
+def checksum_of(folder: Path) -> str:
+    """SHA-256 over the stored files (name and bytes, in name order)."""
+    digest = hashlib.sha256()
+    for path in sorted(folder.iterdir()):
+        digest.update(path.name.encode() + b"\0")
+        with path.open("rb") as handle:
+            while chunk := handle.read(1024 * 1024):
+                digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _register(
+    prepared: Prepared,
+    *,
+    unit: Unit,
+    period: str,
+    actor: Any,
+    base: DataVersion | None,
+    source_name: str,
+    clock: Clock,
+) -> DataVersion:
+    final: Path | None = None
+    try:
+        with transaction.atomic():
+            # The unit row is the lock: two uploads for one unit queue here, and the second
+            # finds the first one's version instead of mixing with it.
+            Unit.objects.select_for_update().get(pk=unit.pk)
+            current = latest_version(unit=unit, period=period)
+            if (current.pk if current else None) != (base.pk if base else None):
+                assert current is not None
+                raise ConcurrentUpload(current)
+            version = _create_version(prepared, unit, period, actor, current, source_name, clock)
+            final = versions_dir() / str(version.pk)
+            prepared.folder.rename(final)
+    except IntegrityError:
+        _remove(final)
+        current = latest_version(unit=unit, period=period)
+        if current is None:
+            raise
+        raise ConcurrentUpload(current) from None
+    except BaseException:
+        _remove(final)
+        raise
+    return version
+
+
+def _remove(folder: Path | None) -> None:
+    if folder is not None:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _create_version(
+    prepared: Prepared,
+    unit: Unit,
+    period: str,
+    actor: Any,
+    supersedes: DataVersion | None,
+    source_name: str,
+    clock: Clock,
+) -> DataVersion:
+    authenticated = actor is not None and getattr(actor, "is_authenticated", False)
+    version = DataVersion.objects.create(
+        unit=unit,
+        period=period,
+        periods=sorted(set(prepared.elements["period"].astype(str))),
+        row_counts=prepared.row_counts,
+        checksum=prepared.checksum,
+        source_name=source_name[:255],
+        uploaded_by=actor if authenticated else None,
+        uploader_name=actor.get_username() if authenticated else audit.SYSTEM_ACTOR,
+        created=clock(),
+        supersedes=supersedes,
+    )
+    _store_elements(version, prepared.elements)
+    audit.record(
+        obj=version,
+        action=AuditAction.CREATE,
+        actor=actor,
+        before=None,
+        after=audit.snapshot(version),
+        reason=f"case records uploaded ({version.total_rows} rows)",
+        at=version.created,
+    )
+    return version
+
+
+def _store_elements(version: DataVersion, frame: pd.DataFrame) -> None:
+    ids = dict(
+        Unit.objects.filter(code__in=set(frame["unit_code"].astype(str))).values_list("code", "pk")
+    )
+    ElementValue.objects.bulk_create(
+        [
+            ElementValue(
+                data_version=version,
+                unit_id=ids[str(row.unit_code)],
+                period=str(row.period),
+                element=str(row.element),
+                value=float(row.value),
+            )
+            for row in frame.itertuples(index=False)
+        ],
+        batch_size=2000,
+    )

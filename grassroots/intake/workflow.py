@@ -1,0 +1,157 @@
+"""The reporting workflow per unit and period, DHIS2-style:
+
+draft → submitted (grassroots clerk) → approved (city reviewer, own units only) → accepted and
+locked (province administrator, a whole city at once, only when all its units are approved).
+A reviewer or the province can return a submission with a comment; only the province
+administrator unlocks an accepted one, with a reason. Every transition is audited, and each
+locks the submission row first, so two people acting at once cannot both succeed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from grassroots.intake.models import Submission, SubmissionStatus
+from grassroots.organisations import audit
+from grassroots.organisations.audit import Clock
+from grassroots.organisations.models import AuditAction, Level, Role, Unit
+from grassroots.organisations.scope import Action, can, membership_of
+
+S = SubmissionStatus
+
+
+class WorkflowError(Exception):
+    """The transition is not allowed now (wrong state, missing comment, units not approved)."""
+
+
+class NotAllowed(Exception):
+    """The user's role may not make this transition for this unit (in scope, so 403)."""
+
+
+def _role(actor: Any) -> Role | None:
+    membership = membership_of(actor)
+    return Role(membership.role) if membership else None
+
+
+def status_of(*, unit: Unit, period: str) -> SubmissionStatus:
+    found = Submission.objects.filter(unit=unit, period=period).values_list("status", flat=True)
+    return S(found[0]) if found else S.DRAFT
+
+
+def locked_units(*, codes: Collection[str], period: str) -> list[str]:
+    """Which of these units have an accepted (locked) submission for the period."""
+    return sorted(
+        Submission.objects.filter(
+            unit__code__in=codes, period=period, status=S.ACCEPTED
+        ).values_list("unit__code", flat=True)
+    )
+
+
+def _transition(
+    *,
+    unit: Unit,
+    period: str,
+    actor: Any,
+    allowed_from: Collection[SubmissionStatus],
+    to: SubmissionStatus,
+    comment: str = "",
+    reason: str = "",
+    clock: Clock,
+) -> Submission:
+    with transaction.atomic():
+        submission, created = Submission.objects.select_for_update().get_or_create(
+            unit=unit, period=period,
+            defaults={"updated": clock(), "updated_by": audit.SYSTEM_ACTOR},
+        )  # fmt: skip
+        if created:
+            audit.record(obj=submission, action=AuditAction.CREATE, actor=actor, before=None,
+                         after=audit.snapshot(submission), at=submission.updated)  # fmt: skip
+        current = S(submission.status)
+        if current not in allowed_from:
+            raise WorkflowError(
+                f"{unit.code} {period} is {current.label}: it cannot become {to.label} now"
+            )
+        with audit.tracked(submission, actor=actor, reason=reason or comment, clock=clock):
+            submission.status = to
+            submission.comment = comment
+            submission.updated = clock()
+            submission.updated_by = actor.get_username()
+            submission.save()
+    return submission
+
+
+def submit(*, unit: Unit, period: str, actor: Any, clock: Clock = timezone.now) -> Submission:
+    if not can(actor, Action.SUBMIT_DATA, unit) or unit.level != Level.GRASSROOTS:
+        raise NotAllowed("submit")
+    return _transition(unit=unit, period=period, actor=actor, allowed_from={S.DRAFT, S.RETURNED},
+                       to=S.SUBMITTED, clock=clock)  # fmt: skip
+
+
+def approve(*, unit: Unit, period: str, actor: Any, clock: Clock = timezone.now) -> Submission:
+    # can(..., unit) holds only inside the reviewer's own subtree: a city approves its units.
+    if _role(actor) != Role.CITY_REVIEWER or not can(actor, Action.REVIEW_SUBMISSIONS, unit):
+        raise NotAllowed("approve")
+    return _transition(unit=unit, period=period, actor=actor, allowed_from={S.SUBMITTED},
+                       to=S.APPROVED, clock=clock)  # fmt: skip
+
+
+def return_for_correction(
+    *, unit: Unit, period: str, actor: Any, comment: str, clock: Clock = timezone.now
+) -> Submission:
+    role = _role(actor)
+    if role not in (Role.CITY_REVIEWER, Role.PROVINCE_ADMIN) or not can(
+        actor, Action.REVIEW_SUBMISSIONS, unit
+    ):
+        raise NotAllowed("return")
+    if not comment.strip():
+        raise WorkflowError("a returned submission needs a comment saying what to correct")
+    allowed = {S.SUBMITTED} if role == Role.CITY_REVIEWER else {S.SUBMITTED, S.APPROVED}
+    return _transition(unit=unit, period=period, actor=actor, allowed_from=allowed,
+                       to=S.RETURNED, comment=comment.strip()[:500], clock=clock)  # fmt: skip
+
+
+def accept_city(
+    *, city: Unit, period: str, actor: Any, clock: Clock = timezone.now
+) -> list[Submission]:
+    """Accept and lock every unit of ``city``: only when all of them are approved."""
+    if _role(actor) != Role.PROVINCE_ADMIN or not can(actor, Action.REVIEW_SUBMISSIONS, city):
+        raise NotAllowed("accept")
+    units = list(Unit.objects.filter(parent=city, level=Level.GRASSROOTS, active=True))
+    with transaction.atomic():
+        statuses = {
+            s.unit_id: S(s.status)
+            for s in Submission.objects.select_for_update().filter(unit__in=units, period=period)
+        }
+        waiting = sorted(u.code for u in units if statuses.get(u.pk) != S.APPROVED)
+        if not units or waiting:
+            raise WorkflowError(
+                f"{city.code} {period} cannot be accepted: not yet approved: "
+                + (", ".join(waiting) or "the city has no units")
+            )
+        return [
+            _transition(
+                unit=u,
+                period=period,
+                actor=actor,
+                allowed_from={S.APPROVED},
+                to=S.ACCEPTED,
+                clock=clock,
+            )  # fmt: skip
+            for u in units
+        ]
+
+
+def unlock(
+    *, unit: Unit, period: str, actor: Any, reason: str, clock: Clock = timezone.now
+) -> Submission:
+    if _role(actor) != Role.PROVINCE_ADMIN or not can(actor, Action.REVIEW_SUBMISSIONS, unit):
+        raise NotAllowed("unlock")
+    if not reason.strip():
+        raise WorkflowError("an unlock needs a reason (it is kept in the audit log)")
+    return _transition(unit=unit, period=period, actor=actor, allowed_from={S.ACCEPTED},
+                       to=S.RETURNED, comment=reason.strip()[:500], reason=reason.strip(),
+                       clock=clock)  # fmt: skip

@@ -1,0 +1,76 @@
+"""The submissions page: each unit's status for a period, and the actions the user may take."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
+
+from grassroots.engine.periods import Period
+from grassroots.intake import workflow
+from grassroots.intake.models import Submission, SubmissionStatus
+from grassroots.organisations.models import Level
+from grassroots.organisations.scope import get_unit_for_user, visible_units
+
+
+def _period(text: str) -> str | None:
+    try:
+        return Period.parse(text.strip()).key
+    except ValueError:
+        return None
+
+
+@login_required
+@require_GET
+def submissions(request: HttpRequest) -> HttpResponse:
+    period = _period(request.GET.get("period", ""))
+    rows: list[tuple[Any, SubmissionStatus, str]] = []
+    cities: list[Any] = []
+    if period:
+        units = visible_units(request.user).filter(level=Level.GRASSROOTS).select_related("parent")
+        found = {s.unit_id: s for s in Submission.objects.filter(unit__in=units, period=period)}
+        for unit in units:
+            s = found.get(unit.pk)
+            rows.append((unit, SubmissionStatus(s.status) if s else SubmissionStatus.DRAFT,
+                         s.comment if s else ""))  # fmt: skip
+        cities = list(visible_units(request.user).filter(level=Level.CITY))
+    context = {"nav": "intake", "period": period or "", "rows": rows, "cities": cities,
+               "S": SubmissionStatus}  # fmt: skip
+    return render(request, "intake/submissions.html", context)
+
+
+@login_required
+@require_POST
+def act(request: HttpRequest) -> HttpResponse:
+    unit = get_unit_for_user(request.user, request.POST.get("unit", ""))  # 404 out of scope
+    period = _period(request.POST.get("period", ""))
+    action = request.POST.get("action", "")
+    text = request.POST.get("comment", "")
+    if period is None:
+        return HttpResponse("bad period", status=400)
+    calls = {
+        "submit": lambda: workflow.submit(unit=unit, period=period, actor=request.user),
+        "approve": lambda: workflow.approve(unit=unit, period=period, actor=request.user),
+        "return": lambda: workflow.return_for_correction(
+            unit=unit, period=period, actor=request.user, comment=text
+        ),
+        "accept": lambda: workflow.accept_city(city=unit, period=period, actor=request.user),
+        "unlock": lambda: workflow.unlock(
+            unit=unit, period=period, actor=request.user, reason=text
+        ),
+    }
+    if action not in calls:
+        return HttpResponse("unknown action", status=400)
+    try:
+        calls[action]()
+    except workflow.NotAllowed:
+        return HttpResponse("Your role may not do this", status=403)
+    except workflow.WorkflowError as exc:
+        messages.error(request, str(exc))
+        return redirect(reverse("intake:submissions") + f"?period={period}")
+    return redirect(reverse("intake:submissions") + f"?period={period}")
