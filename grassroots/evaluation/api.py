@@ -1,7 +1,174 @@
-"""API endpoints of the evaluation app, mounted by grassroots.api.main under /api/."""
+"""API endpoints of the evaluation app, mounted by grassroots.api.main under /api/evaluation.
+
+Same rules as the pages: runs and results only for callers with a league scope, results only
+for units in it, ranks and colours only for the roles the run's scheme allows.
+"""
 
 from __future__ import annotations
 
-from ninja import Router
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Query, Router, Schema
+from ninja.errors import HttpError
+
+from grassroots.api.schemas import ERRORS
+from grassroots.evaluation.forms import source_folders
+from grassroots.evaluation.models import EvaluationRun, SchemeVersion
+from grassroots.evaluation.permissions import may_run, visibility_for
+from grassroots.evaluation.selectors import get_run_for_user, runs_for, scheme_of, scope_root
+from grassroots.evaluation.services import RunError, queue_run
 
 router = Router(tags=["evaluation"])
+MAX_LIMIT = 5000
+
+
+class RunOut(Schema):
+    id: int
+    scheme: str
+    scheme_version: int
+    period: str
+    status: str
+    progress: int
+    input_hash: str
+    data_versions: dict[str, str]
+    parameters: dict[str, Any]
+    created_at: datetime
+    finished_at: datetime | None
+    error: str
+
+
+class RunIn(Schema):
+    scheme: str
+    period: str
+    source: str
+    sensitivity: int = 0
+    seed: int = 0
+
+
+class ResultOut(Schema):
+    unit_code: str
+    node: str
+    level: str
+    value: float | None
+    score: float | None
+    rank_peer: int | None
+    rank_all: int | None
+    colour: str
+    rank_q05: float | None
+    rank_median: float | None
+    rank_q95: float | None
+    why: str
+
+
+class ResultPage(Schema):
+    count: int
+    ranks_shown: bool
+    colours_shown: bool
+    items: list[ResultOut]
+
+
+class ResultFilters(Schema):
+    node: str | None = None
+    unit: str | None = None
+    limit: int = 1000
+    offset: int = 0
+
+
+def _run_out(run: EvaluationRun) -> dict[str, Any]:
+    return {
+        "id": run.pk,
+        "scheme": run.scheme_version.code,
+        "scheme_version": run.scheme_version.version,
+        "period": run.period,
+        "status": run.status,
+        "progress": run.progress,
+        "input_hash": run.input_hash,
+        "data_versions": run.data_versions,
+        "parameters": run.parameters,
+        "created_at": run.created_at,
+        "finished_at": run.finished_at,
+        "error": run.error,
+    }
+
+
+@router.get("/runs", response={200: list[RunOut], **ERRORS}, summary="Evaluation runs")
+def list_runs(request: HttpRequest) -> list[dict[str, Any]]:
+    user: Any = request.auth  # type: ignore[attr-defined]
+    return [_run_out(r) for r in runs_for(user)[:200]]
+
+
+@router.get("/runs/{run_id}", response={200: RunOut, **ERRORS}, summary="One run")
+def get_run(request: HttpRequest, run_id: int) -> dict[str, Any]:
+    return _run_out(get_run_for_user(request.auth, run_id))  # type: ignore[attr-defined]
+
+
+@router.post("/runs", response={202: RunOut, **ERRORS}, summary="Queue a run")
+def create_run(request: HttpRequest, payload: RunIn) -> tuple[int, dict[str, Any]]:
+    user: Any = request.auth  # type: ignore[attr-defined]
+    if not may_run(user):
+        raise HttpError(403, "your role may not start evaluations")
+    version = SchemeVersion.objects.filter(code=payload.scheme).order_by("-version").first()
+    if version is None:
+        raise HttpError(422, f"no scheme {payload.scheme!r}")
+    allowed = {str(p) for p in source_folders()}
+    if payload.source not in allowed:
+        raise HttpError(422, "source must be one of the case-record folders of the data directory")
+    try:
+        run = queue_run(
+            scheme_version=version,
+            period=payload.period,
+            source=Path(payload.source),
+            actor=user,
+            sensitivity=payload.sensitivity,
+            seed=payload.seed,
+        )
+    except RunError as exc:
+        raise HttpError(422, str(exc)) from None
+    return 202, _run_out(run)
+
+
+@router.get(
+    "/runs/{run_id}/results",
+    response={200: ResultPage, **ERRORS},
+    summary="A run's results for the units in the caller's scope",
+)
+def run_results(request: HttpRequest, run_id: int, filters: Query[ResultFilters]) -> dict[str, Any]:
+    user: Any = request.auth  # type: ignore[attr-defined]
+    run = get_run_for_user(user, run_id)
+    visible = visibility_for(user, scheme_of(run.scheme_version))
+    rows = run.results.filter(unit_path__startswith=scope_root(user).path).order_by(
+        "unit_code", "id"
+    )
+    if filters.node:
+        rows = rows.filter(node=filters.node)
+    if filters.unit:
+        rows = rows.filter(unit_code=filters.unit)
+    limit = max(0, min(filters.limit, MAX_LIMIT))
+    items = []
+    for r in rows[filters.offset : filters.offset + limit]:
+        items.append(
+            {
+                "unit_code": r.unit_code,
+                "node": r.node,
+                "level": r.level,
+                "value": r.value,
+                "score": r.score,
+                "rank_peer": r.rank_peer if visible.ranks else None,
+                "rank_all": r.rank_all if visible.ranks else None,
+                "colour": r.colour if visible.colours else "",
+                "rank_q05": r.rank_q05 if visible.ranks else None,
+                "rank_median": r.rank_median if visible.ranks else None,
+                "rank_q95": r.rank_q95 if visible.ranks else None,
+                # The reason names the rank and colour ("rank 11 of 12 … → red").
+                "why": r.why if visible.ranks and visible.colours else "",
+            }
+        )
+    return {
+        "count": rows.count(),
+        "ranks_shown": visible.ranks,
+        "colours_shown": visible.colours,
+        "items": items,
+    }

@@ -1,6 +1,17 @@
 from __future__ import annotations
 
-from django.urls import URLPattern
+from django.urls import URLPattern, path
+
+from grassroots.evaluation import views
 
 app_name = "evaluation"
-urlpatterns: list[URLPattern] = []
+urlpatterns: list[URLPattern] = [
+    path("", views.index, name="index"),
+    path("schemes/<str:code>/", views.scheme_edit, name="scheme-edit"),
+    path("runs/<int:pk>/", views.run_detail, name="run"),
+    path("runs/<int:pk>/progress/", views.run_progress, name="run-progress"),
+    path("runs/<int:pk>/heatmap/", views.heatmap_view, name="heatmap"),
+    path("runs/<int:pk>/warnings/", views.warnings_view, name="warnings"),
+    path("runs/<int:pk>/export.xlsx", views.export_xlsx, name="export-xlsx"),
+    path("runs/<int:pk>/units/<str:code>/", views.unit_profile, name="unit-profile"),
+]

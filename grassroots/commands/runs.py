@@ -1,0 +1,149 @@
+"""``grassroots runs``: evaluation runs stored in the database.
+
+grassroots runs schemes                       store the shipped schemes (new versions only if changed)
+grassroots runs create --scheme core-business --period 2024Q4 --cases DIR [--sensitivity N --seed S]
+grassroots runs work [--once] [--poll SECONDS] execute queued runs (the web only queues them)
+grassroots runs list
+grassroots runs verify RUN                    recompute a run from its recorded inputs and compare
+
+``grassroots evaluate --save`` is meant as an alias of ``runs create``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser("runs", help="evaluation runs stored in the database")
+    actions = p.add_subparsers(dest="runs_command", metavar="ACTION", required=True)
+
+    schemes = actions.add_parser("schemes", help="store the shipped schemes as versions")
+    schemes.set_defaults(func=run_schemes)
+
+    create = actions.add_parser("create", help="evaluate now and store the run")
+    create.add_argument("--scheme", required=True, metavar="CODE", help="a stored scheme code")
+    create.add_argument("--period", required=True, metavar="P", help="2024Q4, 2024-07, ...")
+    create.add_argument("--cases", required=True, type=Path, metavar="DIR")
+    create.add_argument("--sensitivity", type=int, default=0, metavar="N")
+    create.add_argument("--seed", type=int, default=0, metavar="S")
+    create.add_argument("--queue", action="store_true", help="only queue it for the worker")
+    create.set_defaults(func=run_create)
+
+    work = actions.add_parser("work", help="execute queued runs")
+    work.add_argument("--once", action="store_true", help="execute at most one run, then stop")
+    work.add_argument(
+        "--poll", type=float, default=0, metavar="S", help="keep polling every S seconds"
+    )
+    work.set_defaults(func=run_work)
+
+    lst = actions.add_parser("list", help="print the runs")
+    lst.set_defaults(func=run_list)
+
+    verify = actions.add_parser("verify", help="recompute a run and compare with what is stored")
+    verify.add_argument("run", type=int)
+    verify.set_defaults(func=run_verify)
+
+
+def run_schemes(args: argparse.Namespace) -> int:
+    from grassroots.commands._django import setup_django
+
+    setup_django()
+    from grassroots.evaluation.services import load_shipped_schemes
+
+    for version in load_shipped_schemes():
+        _out(f"{version.code} v{version.version}")
+    return 0
+
+
+def run_create(args: argparse.Namespace) -> int:
+    from grassroots.cli import UsageError
+    from grassroots.commands._django import setup_django
+
+    setup_django()
+    from grassroots.evaluation.models import RunStatus
+    from grassroots.evaluation.services import (
+        RunError,
+        latest_scheme_version,
+        load_shipped_schemes,
+        queue_run,
+        run_evaluation,
+    )
+
+    if args.sensitivity < 0:
+        raise UsageError("--sensitivity must be 0 (off) or a positive number of replications")
+    load_shipped_schemes()
+    try:
+        version = latest_scheme_version(args.scheme)
+        kwargs = {
+            "scheme_version": version,
+            "period": args.period,
+            "source": args.cases,
+            "actor": None,
+            "sensitivity": args.sensitivity,
+            "seed": args.seed,
+        }
+        run = queue_run(**kwargs) if args.queue else run_evaluation(**kwargs)
+    except RunError as exc:
+        raise UsageError(str(exc)) from None
+    _out(f"run {run.pk}: {run.status} ({run.results.count()} results) hash {run.input_hash}")
+    if run.status == RunStatus.FAILED:
+        _err(run.error)
+        return 2
+    return 0
+
+
+def run_work(args: argparse.Namespace) -> int:
+    from grassroots.commands._django import setup_django
+
+    setup_django()
+    from grassroots.evaluation.services import work
+
+    while True:
+        done = work(once=args.once)
+        if done:
+            _out(f"{done} run(s) executed")
+        if args.once or args.poll <= 0:
+            return 0
+        time.sleep(args.poll)
+
+
+def run_list(args: argparse.Namespace) -> int:
+    from grassroots.commands._django import setup_django
+
+    setup_django()
+    from grassroots.evaluation.models import EvaluationRun
+
+    for run in EvaluationRun.objects.select_related("scheme_version").order_by("id"):
+        _out(f"{run.pk:>5}  {run.scheme_version}  {run.period}  {run.status:<8}  {run.input_hash}")
+    return 0
+
+
+def run_verify(args: argparse.Namespace) -> int:
+    from grassroots.cli import UsageError
+    from grassroots.commands._django import setup_django
+
+    setup_django()
+    from grassroots.evaluation.models import EvaluationRun
+    from grassroots.evaluation.services import RunError, reproduce
+
+    run = EvaluationRun.objects.filter(pk=args.run).first()
+    if run is None:
+        raise UsageError(f"no run {args.run}")
+    try:
+        same = reproduce(run)
+    except RunError as exc:
+        raise UsageError(str(exc)) from None
+    _out(f"run {run.pk}: {'reproduced' if same else 'DIFFERS from its recorded inputs'}")
+    return 0 if same else 1
+
+
+def _out(text: str) -> None:
+    sys.stdout.write(text + "\n")
+
+
+def _err(text: str) -> None:
+    sys.stderr.write(text + "\n")

@@ -1,0 +1,101 @@
+"""Forms that parse the evaluation pages' input into typed values."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from grassroots.engine.errors import InputError
+from grassroots.engine.periods import Period
+from grassroots.evaluation.models import EvaluationRun, SchemeVersion
+from grassroots.evaluation.selectors import Sort
+
+MAX_SENSITIVITY = 1000
+
+
+def source_folders() -> list[Path]:
+    """Case-record folders a run may read: those under the data directory, never a typed path.
+
+    The web must not let a user point the server at an arbitrary folder.
+    """
+    data_dir = Path(settings.DATA_DIR)
+    found = {p.resolve() for p in data_dir.glob("demo/cases-*") if p.is_dir()}
+    found |= {p.resolve() for p in data_dir.glob("cases/*") if p.is_dir()}
+    found |= {
+        Path(p)
+        for p in EvaluationRun.objects.values_list("source_path", flat=True).distinct()
+        if Path(p).is_dir()
+    }
+    return sorted(found)
+
+
+def latest_versions() -> QuerySet[SchemeVersion]:
+    """Each scheme's newest version (portable: the demo runs on SQLite, so no DISTINCT ON)."""
+    newest: dict[str, int] = {}
+    for pk, code in SchemeVersion.objects.order_by("code", "-version").values_list("pk", "code"):
+        newest.setdefault(code, pk)
+    return SchemeVersion.objects.filter(pk__in=newest.values()).order_by("code")
+
+
+class StartRunForm(forms.Form):
+    scheme = forms.ModelChoiceField(label=_("Scheme"), queryset=SchemeVersion.objects.none())
+    period = forms.CharField(label=_("Period"), max_length=20, initial="2024Q4")
+    source = forms.ChoiceField(label=_("Case records"))
+    sensitivity = forms.IntegerField(
+        label=_("Rank-uncertainty replications"),
+        min_value=0,
+        max_value=MAX_SENSITIVITY,
+        initial=0,
+        help_text=_("0 skips the rank intervals; 200 is a good choice."),
+    )
+    seed = forms.IntegerField(label=_("Seed"), min_value=0, initial=1)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        versions = latest_versions()
+        self.fields["scheme"].queryset = versions  # type: ignore[attr-defined]
+        self.fields["scheme"].initial = versions.filter(code="core-business").first()
+        self.fields["scheme"].empty_label = None  # type: ignore[attr-defined]
+        self.fields["source"].choices = [(str(p), p.name) for p in source_folders()]
+
+    def clean_period(self) -> str:
+        text = str(self.cleaned_data["period"]).strip()
+        try:
+            return Period.parse(text).key
+        except (InputError, ValueError):
+            raise forms.ValidationError(_("Write a period such as 2024Q4 or 2024-07.")) from None
+
+
+class LeagueFilterForm(forms.Form):
+    city = forms.CharField(required=False, max_length=12)
+    aspect = forms.CharField(required=False, max_length=80)
+    colour = forms.ChoiceField(
+        required=False,
+        choices=[("", ""), ("green", "green"), ("yellow", "yellow"), ("red", "red")],
+    )
+    sort = forms.ChoiceField(required=False, choices=[(s.value, s.value) for s in Sort])
+    order = forms.ChoiceField(required=False, choices=[("desc", "desc"), ("asc", "asc")])
+
+    def selector_kwargs(self) -> dict[str, Any]:
+        data = self.cleaned_data
+        return {
+            "city": data.get("city") or "",
+            "aspect": data.get("aspect") or "",
+            "colour": data.get("colour") or "",
+            "sort": Sort(data.get("sort") or Sort.SCORE),
+            "descending": (data.get("order") or "desc") == "desc",
+        }
+
+
+class SchemeEditForm(forms.Form):
+    yaml_text = forms.CharField(
+        label=_("Scheme YAML"),
+        strip=False,  # the stored text is the YAML exactly as written
+        widget=forms.Textarea(attrs={"rows": 30, "spellcheck": "false"}),
+    )
+    note = forms.CharField(label=_("Reason for the change"), max_length=500)

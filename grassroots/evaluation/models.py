@@ -1,0 +1,141 @@
+"""Schemes as stored versions, evaluation runs and their long-form results.
+
+A run is immutable once finished: its results, inputs (scheme version, data checksums,
+parameters) and input hash are what a published ranking is reproduced from.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class SchemeVersion(models.Model):
+    """One version of a scheme's YAML. Editing a scheme adds a version; none is ever changed."""
+
+    code = models.CharField(_("scheme"), max_length=60, db_index=True)
+    version = models.PositiveIntegerField(_("version"))
+    yaml_text = models.TextField(_("scheme YAML"))
+    title_zh = models.CharField(_("Chinese title"), max_length=200, blank=True)
+    title_en = models.CharField(_("English title"), max_length=200, blank=True)
+    note = models.CharField(_("note"), max_length=500, blank=True)
+    created_at = models.DateTimeField(_("created"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["code", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["code", "version"], name="scheme_version_unique")
+        ]
+        verbose_name = _("scheme version")
+        verbose_name_plural = _("scheme versions")
+
+    def __str__(self) -> str:
+        return f"{self.code} v{self.version}"
+
+
+class RunStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")
+
+
+FINISHED = frozenset({RunStatus.DONE, RunStatus.FAILED})
+
+
+class RunImmutableError(Exception):
+    """Raised when code tries to change a finished run (its results are a published record)."""
+
+
+class EvaluationRun(models.Model):
+    """One evaluation of one period against one scheme version, with everything it read."""
+
+    scheme_version = models.ForeignKey(
+        SchemeVersion, on_delete=models.PROTECT, related_name="runs", verbose_name=_("scheme")
+    )
+    period = models.CharField(_("period"), max_length=20, db_index=True)
+    source_path = models.CharField(_("data source"), max_length=500)
+    # {file name: SHA-256} of the case-record folder: the "data versions" until intake has its own.
+    data_versions = models.JSONField(_("data versions"), default=dict)
+    parameters = models.JSONField(_("parameters"), default=dict)
+    input_hash = models.CharField(_("input hash"), max_length=64, blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=RunStatus.choices, default=RunStatus.QUEUED
+    )
+    progress = models.PositiveSmallIntegerField(_("progress"), default=0)
+    created_at = models.DateTimeField(_("created"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    started_at = models.DateTimeField(_("started"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    error = models.TextField(_("error"), blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["status", "created_at"], name="run_queue_idx")]
+        verbose_name = _("evaluation run")
+        verbose_name_plural = _("evaluation runs")
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.scheme_version} {self.period} ({self.status})"
+
+    @classmethod
+    def from_db(cls, db: Any, field_names: Any, values: Any) -> EvaluationRun:
+        run = super().from_db(db, field_names, values)
+        run._loaded_status = run.status  # type: ignore[attr-defined]
+        return run
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if getattr(self, "_loaded_status", None) in FINISHED:
+            raise RunImmutableError(f"run {self.pk} is finished and cannot be changed")
+        super().save(*args, **kwargs)
+        self._loaded_status = self.status
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        if self.status in FINISHED:
+            raise RunImmutableError(f"run {self.pk} is finished and cannot be deleted")
+        return super().delete(*args, **kwargs)
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in FINISHED
+
+
+class Result(models.Model):
+    """One unit × node row of a run: the engine's long-form result, unchanged."""
+
+    run = models.ForeignKey(EvaluationRun, on_delete=models.PROTECT, related_name="results")
+    unit_code = models.CharField(max_length=12)
+    # The unit's materialised path at run time, so scoping is one prefix filter like Unit's.
+    unit_path = models.CharField(max_length=200, blank=True)
+    node = models.CharField(max_length=80)
+    level = models.CharField(max_length=40)
+    value = models.FloatField(null=True)
+    score = models.FloatField(null=True)
+    rank_peer = models.IntegerField(null=True)
+    rank_all = models.IntegerField(null=True)
+    colour = models.CharField(max_length=12, blank=True)
+    flags = models.CharField(max_length=200, blank=True)
+    why = models.TextField(blank=True)
+    rank_q05 = models.FloatField(null=True)
+    rank_median = models.FloatField(null=True)
+    rank_q95 = models.FloatField(null=True)
+    colour_share = models.FloatField(null=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["run", "node", "unit_path"], name="result_run_node_idx"),
+            models.Index(fields=["run", "unit_code"], name="result_run_unit_idx"),
+        ]
+        verbose_name = _("result")
+        verbose_name_plural = _("results")
+
+    def __str__(self) -> str:
+        return f"{self.unit_code} {self.node} {self.score}"

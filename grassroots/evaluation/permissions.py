@@ -1,0 +1,68 @@
+"""Who may see what of an evaluation: scope from organisations, ranks/colours from the scheme.
+
+Since 2024 rankings are an internal analysis aid: the scheme's ``visibility`` lists the roles
+that see ranks and colours. The scheme speaks in function names (``city_admin``,
+``unit_leader``); ROLE_NAMES maps them onto the app's roles, and an app role name is accepted
+as itself so a province can name roles directly in its YAML.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from grassroots.engine.scheme import Scheme
+from grassroots.organisations.models import Role
+from grassroots.organisations.scope import Action, can, membership_of
+
+ROLE_NAMES: dict[str, frozenset[Role]] = {
+    "province_admin": frozenset({Role.PROVINCE_ADMIN}),
+    "city_admin": frozenset({Role.CITY_REVIEWER}),
+    "unit_leader": frozenset({Role.LEADER}),
+}
+
+
+@dataclass(frozen=True)
+class Visible:
+    """What of a run's results this user may see (the unit scope is applied separately)."""
+
+    ranks: bool
+    colours: bool
+
+
+def roles_named(names: tuple[str, ...]) -> frozenset[Role]:
+    roles: set[Role] = set()
+    for name in names:
+        roles |= ROLE_NAMES.get(name, frozenset())
+        if name in Role.values:
+            roles.add(Role(name))
+    return frozenset(roles)
+
+
+def visibility_for(user: Any, scheme: Scheme) -> Visible:
+    membership = membership_of(user)
+    if membership is None:
+        return Visible(ranks=False, colours=False)
+    role = Role(membership.role)
+    return Visible(
+        ranks=role in roles_named(scheme.visibility.show_ranks_to),
+        colours=role in roles_named(scheme.visibility.show_colours_to),
+    )
+
+
+def may_run(user: Any) -> bool:
+    return can(user, Action.RUN_EVALUATION)
+
+
+def may_view(user: Any) -> bool:
+    return can(user, Action.VIEW_UNITS)
+
+
+def may_export(user: Any) -> bool:
+    return can(user, Action.EXPORT_REPORTS)
+
+
+def may_edit_schemes(user: Any) -> bool:
+    """Only the province administrator edits schemes (weights, colours, peer groups, visibility)."""
+    membership = membership_of(user)
+    return membership is not None and membership.role == Role.PROVINCE_ADMIN

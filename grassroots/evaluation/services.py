@@ -1,0 +1,393 @@
+"""Writes of the evaluation app: scheme versions and runs. The engine does every computation.
+
+Starting a run and executing it are separate steps so a web request never computes: the page
+queues a run (``queue_run``) and a worker (``grassroots runs work``) claims and executes it.
+``run_evaluation`` does both at once, for the command line and the demo.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import yaml
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db import transaction
+from django.utils import timezone
+
+from grassroots.engine.errors import InputError
+from grassroots.engine.pipeline import Source, parse_period, prepare, score
+from grassroots.engine.scheme import Scheme, list_schemes, load_scheme, scheme_from_dict
+from grassroots.evaluation.models import EvaluationRun, Result, RunStatus, SchemeVersion
+from grassroots.organisations import audit
+from grassroots.organisations.models import AuditAction, Unit
+
+Actor = AbstractBaseUser | AnonymousUser | None
+DEFAULT_SENSITIVITY = 0
+_BATCH = 2000
+
+
+class RunError(Exception):
+    """A run cannot be started as asked (bad scheme, period or source); message is for people."""
+
+
+# --------------------------------------------------------------------------------- schemes
+
+
+def parse_scheme_text(text: str, *, code: str) -> Scheme:
+    """The scheme the YAML describes, checked by the engine; InputError lists every problem."""
+    try:
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise RunError(f"{code}: not valid YAML: {exc}") from None
+    try:
+        return scheme_from_dict(raw, source=f"{code}.yaml")
+    except InputError as exc:
+        raise RunError("; ".join(str(p) for p in exc.problems)) from None
+
+
+@transaction.atomic
+def save_scheme_version(
+    *, code: str, yaml_text: str, actor: Actor, note: str = ""
+) -> SchemeVersion:
+    """Check the YAML with the engine and store it as the scheme's next version.
+
+    An unchanged text adds no version (saving the same form twice is not an edit).
+    """
+    scheme = parse_scheme_text(yaml_text, code=code)
+    if scheme.name != code:
+        raise RunError(f"the YAML names scheme {scheme.name!r}, not {code!r}")
+    latest = (
+        SchemeVersion.objects.select_for_update().filter(code=code).order_by("-version").first()
+    )
+    if latest is not None and latest.yaml_text == yaml_text:
+        return latest
+    version = SchemeVersion.objects.create(
+        code=code,
+        version=(latest.version + 1) if latest else 1,
+        yaml_text=yaml_text,
+        title_zh=scheme.title_zh,
+        title_en=scheme.title_en,
+        note=note[:500],
+        created_at=timezone.now(),
+        created_by=_user(actor),
+    )
+    audit.record(
+        obj=version,
+        action=AuditAction.CREATE,
+        actor=actor,
+        before=None,
+        after=audit.snapshot(version, exclude=("yaml_text",)),
+        reason=note,
+    )
+    return version
+
+
+def load_shipped_schemes(*, actor: Actor = None) -> list[SchemeVersion]:
+    """Store each shipped composite scheme (a new version only where the YAML changed)."""
+    stored = []
+    for name in list_schemes():
+        if load_scheme(name).tree is None:
+            continue  # checklists are assessed from results, not run here
+        text = (_shipped_dir() / f"{name}.yaml").read_text(encoding="utf-8")
+        stored.append(
+            save_scheme_version(code=name, yaml_text=text, actor=actor, note="shipped scheme")
+        )
+    return stored
+
+
+def _shipped_dir() -> Path:
+    from grassroots.engine.scheme import SCHEMES_DIR
+
+    return SCHEMES_DIR
+
+
+def latest_scheme_version(code: str) -> SchemeVersion:
+    version = SchemeVersion.objects.filter(code=code).order_by("-version").first()
+    if version is None:
+        raise RunError(f"no scheme {code!r} is stored: run `grassroots runs schemes` first")
+    return version
+
+
+# ------------------------------------------------------------------------------------ runs
+
+
+def data_versions(folder: Path) -> dict[str, str]:
+    """SHA-256 of every file in the case-record folder, by relative name."""
+    if not folder.is_dir():
+        raise RunError(f"{folder}: no such folder")
+    versions = {}
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        digest = hashlib.sha256()
+        with path.open("rb") as fh:
+            for chunk in iter(lambda: fh.read(1 << 20), b""):
+                digest.update(chunk)
+        versions[path.relative_to(folder).as_posix()] = digest.hexdigest()
+    return versions
+
+
+def input_hash(
+    *, scheme_text: str, period: str, versions: dict[str, str], parameters: dict[str, Any]
+) -> str:
+    """One digest of everything a run reads: equal hashes mean equal results."""
+    payload = json.dumps(
+        {"scheme": scheme_text, "period": period, "data": versions, "parameters": parameters},
+        sort_keys=True,
+        ensure_ascii=False,
+    )
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+@transaction.atomic
+def queue_run(
+    *,
+    scheme_version: SchemeVersion,
+    period: str,
+    source: Path,
+    actor: Actor,
+    sensitivity: int = DEFAULT_SENSITIVITY,
+    seed: int = 0,
+) -> EvaluationRun:
+    """Record a run with its inputs and queue it; nothing is computed here."""
+    try:
+        key = parse_period(period).key
+    except InputError as exc:
+        raise RunError("; ".join(str(p) for p in exc.problems)) from None
+    if sensitivity < 0:
+        raise RunError("sensitivity must be 0 (off) or a positive number of replications")
+    versions = data_versions(source)
+    parameters = {"sensitivity": sensitivity, "seed": seed}
+    run = EvaluationRun.objects.create(
+        scheme_version=scheme_version,
+        period=key,
+        source_path=str(source.resolve()),
+        data_versions=versions,
+        parameters=parameters,
+        input_hash=input_hash(
+            scheme_text=scheme_version.yaml_text,
+            period=key,
+            versions=versions,
+            parameters=parameters,
+        ),
+        created_at=timezone.now(),
+        created_by=_user(actor),
+    )
+    audit.record(
+        obj=run, action=AuditAction.CREATE, actor=actor, before=None, after=audit.snapshot(run)
+    )
+    return run
+
+
+def claim_next_run() -> EvaluationRun | None:
+    """Take the oldest queued run for this worker (other workers skip the locked row)."""
+    with transaction.atomic():
+        run = (
+            EvaluationRun.objects.select_for_update(skip_locked=True)
+            .filter(status=RunStatus.QUEUED)
+            .order_by("created_at", "id")
+            .first()
+        )
+        if run is None:
+            return None
+        run.status = RunStatus.RUNNING
+        run.progress = 5
+        run.started_at = timezone.now()
+        run.save(update_fields=["status", "progress", "started_at"])
+        return run
+
+
+def compute(
+    run: EvaluationRun, *, on_progress: Callable[[int], None] | None = None
+) -> pd.DataFrame:
+    """The engine's result for the run's recorded inputs (the files must still match)."""
+    step = on_progress or (lambda _: None)
+    folder = Path(run.source_path)
+    if data_versions(folder) != run.data_versions:
+        raise RunError(f"{folder}: the case records changed since the run was recorded")
+    with tempfile.TemporaryDirectory(prefix="grassroots-scheme-") as tmp:
+        scheme_file = Path(tmp) / f"{run.scheme_version.code}.yaml"
+        scheme_file.write_text(run.scheme_version.yaml_text, encoding="utf-8")
+        prepared = prepare(scheme=scheme_file, period=run.period, source=Source(cases=folder))
+    step(50)
+    params = run.parameters
+    return score(
+        prepared, sensitivity=int(params.get("sensitivity", 0)), seed=int(params.get("seed", 0))
+    )
+
+
+def execute_run(run: EvaluationRun) -> EvaluationRun:
+    """Compute a claimed run and store its results and final status in one transaction."""
+
+    def progress(percent: int) -> None:
+        EvaluationRun.objects.filter(pk=run.pk).update(progress=percent)
+
+    try:
+        frame = compute(run, on_progress=progress)
+    except (InputError, RunError, OSError) as exc:
+        text = "; ".join(str(p) for p in exc.problems) if isinstance(exc, InputError) else str(exc)
+        return _finish(run, status=RunStatus.FAILED, error=text)
+    progress(90)
+    return _finish(run, status=RunStatus.DONE, frame=frame)
+
+
+@transaction.atomic
+def _finish(
+    run: EvaluationRun, *, status: RunStatus, frame: pd.DataFrame | None = None, error: str = ""
+) -> EvaluationRun:
+    if frame is not None:
+        Result.objects.bulk_create(result_rows(run, frame), batch_size=_BATCH)
+    run.refresh_from_db()
+    run.status = status
+    run.progress = 100
+    run.error = error[:5000]
+    run.finished_at = timezone.now()
+    run.save(update_fields=["status", "progress", "error", "finished_at"])
+    return run
+
+
+def run_evaluation(
+    *,
+    scheme_version: SchemeVersion,
+    period: str,
+    source: Path,
+    actor: Actor,
+    sensitivity: int = DEFAULT_SENSITIVITY,
+    seed: int = 0,
+) -> EvaluationRun:
+    """Queue and execute a run now (command line, demo); the web only queues."""
+    run = queue_run(
+        scheme_version=scheme_version,
+        period=period,
+        source=source,
+        actor=actor,
+        sensitivity=sensitivity,
+        seed=seed,
+    )
+    with transaction.atomic():
+        locked = EvaluationRun.objects.select_for_update().get(pk=run.pk)
+        locked.status = RunStatus.RUNNING
+        locked.started_at = timezone.now()
+        locked.progress = 5
+        locked.save(update_fields=["status", "started_at", "progress"])
+    return execute_run(locked)
+
+
+def work(*, once: bool = False) -> int:
+    """Execute queued runs until none is left (``once``: at most one). Returns how many ran."""
+    done = 0
+    while (run := claim_next_run()) is not None:
+        execute_run(run)
+        done += 1
+        if once:
+            break
+    return done
+
+
+# --------------------------------------------------------------------------------- results
+
+_FLOAT_COLUMNS = ("value", "score", "rank_q05", "rank_median", "rank_q95", "colour_share")
+
+
+def result_rows(run: EvaluationRun, frame: pd.DataFrame) -> list[Result]:
+    paths = dict(Unit.objects.values_list("code", "path"))
+    rows = []
+    for rec in frame.to_dict("records"):
+        code = str(rec["unit_code"])
+        rows.append(
+            Result(
+                run=run,
+                unit_code=code,
+                unit_path=paths.get(code, ""),
+                node=str(rec["node"]),
+                level=_text(rec.get("level")),
+                rank_peer=_int(rec.get("rank_peer")),
+                rank_all=_int(rec.get("rank_all")),
+                colour=_text(rec.get("colour")),
+                flags=_text(rec.get("flags"))[:200],
+                why=_text(rec.get("why")),
+                **{c: _float(rec.get(c)) for c in _FLOAT_COLUMNS},
+            )
+        )
+    return rows
+
+
+def stored_frame(run: EvaluationRun, *, path: str = "") -> pd.DataFrame:
+    """A run's stored results as the engine's long form (for exports and reproduction)."""
+    columns = [
+        "unit_code",
+        "node",
+        "level",
+        "value",
+        "score",
+        "rank_peer",
+        "rank_all",
+        "colour",
+        "flags",
+        "why",
+        *_FLOAT_COLUMNS[2:],
+    ]
+    rows = run.results.all()
+    if path:
+        rows = rows.filter(unit_path__startswith=path)
+    frame = pd.DataFrame(
+        list(rows.order_by("unit_code", "id").values_list(*columns)), columns=columns
+    )
+    frame.insert(1, "period", run.period)
+    return frame
+
+
+def reproduce(run: EvaluationRun) -> bool:
+    """Recompute the run from its recorded inputs and say whether every stored row matches."""
+    fresh = pd.DataFrame([_row_key(r) for r in result_rows(run, compute(run))])
+    stored = pd.DataFrame([_row_key(r) for r in run.results.all()])
+    key = ["unit_code", "node"]
+    if fresh.empty or len(fresh) != len(stored):
+        return False
+    a = fresh.sort_values(key).reset_index(drop=True)
+    b = stored.sort_values(key).reset_index(drop=True)
+    return bool(a.equals(b))
+
+
+def _row_key(r: Result) -> dict[str, Any]:
+    return {
+        "unit_code": r.unit_code,
+        "node": r.node,
+        "level": r.level,
+        "score": None if r.score is None else round(r.score, 9),
+        "value": None if r.value is None else round(r.value, 9),
+        "rank_peer": r.rank_peer,
+        "rank_all": r.rank_all,
+        "colour": r.colour,
+        "rank_median": r.rank_median,
+    }
+
+
+def _float(v: Any) -> float | None:
+    if v is None or v is pd.NA:
+        return None
+    try:
+        f = float(v)
+    except (TypeError, ValueError):
+        return None
+    return None if math.isnan(f) else f
+
+
+def _int(v: Any) -> int | None:
+    f = _float(v)
+    return None if f is None else int(f)
+
+
+def _text(v: Any) -> str:
+    if v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v)):
+        return ""
+    return str(v)
+
+
+def _user(actor: Actor) -> Any:
+    return actor if actor is not None and getattr(actor, "is_authenticated", False) else None

@@ -1,0 +1,285 @@
+"""Evaluation pages: runs (start, progress) and the league table.
+
+A web request never computes a run: starting one queues it, and `grassroots runs work`
+executes it; the run page polls the progress fragment with HTMX until the run is finished.
+"""
+
+from __future__ import annotations
+
+import csv
+import tempfile
+from pathlib import Path
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from grassroots.engine.outputs import defuse_formula, write_result
+from grassroots.evaluation.charts import heatmap, heatmap_option, profile
+from grassroots.evaluation.forms import (
+    LeagueFilterForm,
+    SchemeEditForm,
+    StartRunForm,
+    latest_versions,
+)
+from grassroots.evaluation.models import EvaluationRun, RunStatus, SchemeVersion
+from grassroots.evaluation.permissions import (
+    may_edit_schemes,
+    may_export,
+    may_run,
+    visibility_for,
+)
+from grassroots.evaluation.selectors import (
+    League,
+    get_run_for_user,
+    league_table,
+    runs_for,
+    scheme_of,
+    scope_root,
+)
+from grassroots.evaluation.services import RunError, queue_run, save_scheme_version, stored_frame
+from grassroots.evaluation.warnings import KIND_LABELS, RANK_DROP_THRESHOLD, early_warnings
+from grassroots.organisations.models import Level, Unit
+from grassroots.organisations.scope import get_unit_for_user
+
+RUNS_SHOWN = 50
+WARNINGS_SHOWN = 500
+COLOUR_MARKS = {"green": "●", "yellow": "▲", "red": "■"}
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def index(request: HttpRequest) -> HttpResponse:
+    if not _in_league(request):
+        raise Http404("No such page")  # no membership: the page does not exist for them
+    runs = runs_for(request.user)
+    form = None
+    if may_run(request.user):
+        form = StartRunForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                run = queue_run(
+                    scheme_version=form.cleaned_data["scheme"],
+                    period=form.cleaned_data["period"],
+                    source=Path(form.cleaned_data["source"]),
+                    actor=request.user,
+                    sensitivity=form.cleaned_data["sensitivity"],
+                    seed=form.cleaned_data["seed"],
+                )
+            except RunError as exc:
+                form.add_error(None, str(exc))
+            else:
+                return redirect("evaluation:run", pk=run.pk)
+    elif request.method == "POST":
+        raise Http404("No such page")
+    latest = runs.filter(status=RunStatus.DONE).first()
+    context = {
+        "nav": "evaluation",
+        "runs": runs[:RUNS_SHOWN],
+        "form": form,
+        "latest": latest,
+        "schemes": latest_versions() if may_edit_schemes(request.user) else None,
+    }
+    return render(request, "evaluation/index.html", context)
+
+
+def _in_league(request: HttpRequest) -> bool:
+    from grassroots.organisations.scope import league_units
+
+    return league_units(request.user).exists()
+
+
+@login_required
+@require_GET
+def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    run = get_run_for_user(request.user, pk)
+    if run.status != RunStatus.DONE:
+        return render(request, "evaluation/run_progress.html", {"nav": "evaluation", "run": run})
+    form = LeagueFilterForm(request.GET)
+    if not form.is_valid():
+        form = LeagueFilterForm({})
+        form.is_valid()
+    league = league_table(run=run, user=request.user, **form.selector_kwargs())
+    if request.GET.get("format") == "csv":
+        if not may_export(request.user):
+            raise Http404("No such page")
+        return _csv(league)
+    context = {
+        "nav": "evaluation",
+        "run": run,
+        "league": league,
+        "filters": form.selector_kwargs(),
+        "marks": COLOUR_MARKS,
+        "may_export": may_export(request.user),
+    }
+    return render(request, "evaluation/league.html", context)
+
+
+@login_required
+@require_GET
+def run_progress(request: HttpRequest, pk: int) -> HttpResponse:
+    """The progress fragment HTMX polls; once finished it tells the page to reload."""
+    run = get_run_for_user(request.user, pk)
+    response = render(request, "evaluation/_progress.html", {"run": run})
+    if run.is_finished:
+        response["HX-Refresh"] = "true"
+    return response
+
+
+def _csv(league: League) -> HttpResponse:
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    name = f"league-{league.run.period}-{league.node.code}.csv"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    response.write("\ufeff")  # Excel opens UTF-8 Chinese names correctly only with a BOM
+    writer = csv.writer(response)
+    header = [_("Code"), _("Unit"), _("City"), _("Score")]
+    if league.visible.ranks:
+        header += [_("Rank in city"), _("Rank in province"), _("Rank interval")]
+    if league.visible.colours:
+        header.append(_("Colour"))
+    header.append(_("Score change"))
+    writer.writerow(header)
+    for row in league.rows:
+        cells: list[object] = [row.code, row.name, row.city_name, _num(row.score)]
+        if league.visible.ranks:
+            interval = f"{row.rank_q05:.0f}-{row.rank_q95:.0f}" if row.rank_q05 is not None else ""
+            cells += [row.rank_peer, row.rank_all, interval]
+        if league.visible.colours:
+            cells.append(row.colour)
+        cells.append(_num(row.score_change))
+        # Names come from files people upload: never let a cell start a formula.
+        writer.writerow([defuse_formula(str(c)) if isinstance(c, str) else c for c in cells])
+    return response
+
+
+def _num(value: float | None) -> str:
+    return "" if value is None else f"{value:.2f}"
+
+
+def _done_run(request: HttpRequest, pk: int) -> EvaluationRun:
+    run = get_run_for_user(request.user, pk)
+    if run.status != RunStatus.DONE:
+        raise Http404("Run not finished")
+    return run
+
+
+@login_required
+@require_GET
+def heatmap_view(request: HttpRequest, pk: int) -> HttpResponse:
+    run = _done_run(request, pk)
+    scheme = scheme_of(run.scheme_version)
+    root = scope_root(request.user)
+    city = request.GET.get("city", "").strip()[:12]
+    within = get_unit_for_user(request.user, city) if city else root
+    if not within.path.startswith(root.path):
+        raise Http404("No such unit")
+    visible = visibility_for(request.user, scheme)
+    heat = heatmap(run=run, scheme=scheme, path=within.path, visible=visible)
+    context = {
+        "nav": "evaluation",
+        "run": run,
+        "heat": heat,
+        "option": heatmap_option(heat),
+        "visible": visible,
+        "within": within,
+        "cities": Unit.objects.filter(path__startswith=root.path, level=Level.CITY),
+        "chart_height": max(400, 22 * len(heat.rows) + 220),
+    }
+    return render(request, "evaluation/heatmap.html", context)
+
+
+@login_required
+@require_GET
+def unit_profile(request: HttpRequest, pk: int, code: str) -> HttpResponse:
+    run = _done_run(request, pk)
+    root = scope_root(request.user)
+    unit = get_unit_for_user(request.user, code)
+    if not unit.path.startswith(root.path):
+        raise Http404("No such unit")
+    scheme = scheme_of(run.scheme_version)
+    visible = visibility_for(request.user, scheme)
+    prof = profile(run=run, scheme=scheme, unit=unit, visible=visible)
+    if prof.overall is None:
+        raise Http404("Unit not in this run")
+    context = {"nav": "evaluation", "run": run, "profile": prof, "visible": visible}
+    return render(request, "evaluation/profile.html", context)
+
+
+@login_required
+@require_GET
+def warnings_view(request: HttpRequest, pk: int) -> HttpResponse:
+    run = _done_run(request, pk)
+    scheme = scheme_of(run.scheme_version)
+    root = scope_root(request.user)
+    visible = visibility_for(request.user, scheme)
+    found = early_warnings(run=run, root=scheme.root.code, path=root.path, visible=visible)
+    kind = request.GET.get("kind", "")
+    if kind:
+        found = [w for w in found if w.kind == kind]
+    context = {
+        "nav": "evaluation",
+        "run": run,
+        "warnings": found[:WARNINGS_SHOWN],
+        "total": len(found),
+        "kinds": KIND_LABELS.items(),
+        "kind": kind,
+        "threshold": RANK_DROP_THRESHOLD,
+    }
+    return render(request, "evaluation/warnings.html", context)
+
+
+@login_required
+@require_GET
+def export_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
+    """The run's results for the units in scope, as the engine writes them (colours filled)."""
+    run = _done_run(request, pk)
+    if not may_export(request.user):
+        raise Http404("No such page")
+    visible = visibility_for(request.user, scheme_of(run.scheme_version))
+    frame = stored_frame(run, path=scope_root(request.user).path)
+    if not visible.ranks:
+        frame = frame.drop(
+            columns=["rank_peer", "rank_all", "rank_q05", "rank_median", "rank_q95", "why"]
+        )
+    if not visible.colours:
+        frame = frame.drop(columns=["colour", "why"], errors="ignore")
+    with tempfile.TemporaryDirectory(prefix="grassroots-export-") as tmp:
+        target = Path(tmp) / "result.xlsx"
+        write_result(frame, target)
+        body = target.read_bytes()
+    response = HttpResponse(
+        body, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    response["Content-Disposition"] = (
+        f'attachment; filename="evaluation-{run.pk}-{run.period}.xlsx"'
+    )
+    return response
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def scheme_edit(request: HttpRequest, code: str) -> HttpResponse:
+    """Edit a scheme as YAML: the engine checks it, and saving adds a new version."""
+    if not may_edit_schemes(request.user):
+        raise Http404("No such page")
+    current = SchemeVersion.objects.filter(code=code).order_by("-version").first()
+    if current is None:
+        raise Http404("No such scheme")
+    form = SchemeEditForm(request.POST or None, initial={"yaml_text": current.yaml_text})
+    if request.method == "POST" and form.is_valid():
+        try:
+            save_scheme_version(
+                code=code,
+                yaml_text=form.cleaned_data["yaml_text"].replace("\r\n", "\n"),
+                actor=request.user,
+                note=form.cleaned_data["note"],
+            )
+        except RunError as exc:
+            form.add_error("yaml_text", str(exc))
+        else:
+            return redirect("evaluation:scheme-edit", code=code)
+    versions = SchemeVersion.objects.filter(code=code).select_related("created_by")
+    context = {"nav": "evaluation", "current": current, "form": form, "versions": versions}
+    return render(request, "evaluation/scheme_edit.html", context)

@@ -1,0 +1,33 @@
+from __future__ import annotations
+
+from grassroots.cli import main
+from grassroots.evaluation.models import EvaluationRun, RunStatus
+
+
+def test_runs_create_queue_then_work_then_verify(shandong, cases_dir, capsys) -> None:
+    args = ["runs", "create", "--scheme", "core-business", "--period", "2024Q4"]
+    assert main([*args, "--cases", str(cases_dir), "--queue"]) == 0
+    run = EvaluationRun.objects.get()
+    assert run.status == RunStatus.QUEUED
+    assert main(["runs", "work", "--once"]) == 0
+    run.refresh_from_db()
+    assert run.status == RunStatus.DONE
+    assert run.results.exists()
+    assert main(["runs", "verify", str(run.pk)]) == 0
+    assert "reproduced" in capsys.readouterr().out
+
+
+def test_runs_create_rejects_an_unknown_scheme_with_exit_2(shandong, cases_dir, capsys) -> None:
+    code = main(
+        ["runs", "create", "--scheme", "nope", "--period", "2024Q4", "--cases", str(cases_dir)]
+    )
+    assert code == 2
+    assert "nope" in capsys.readouterr().err
+    assert not EvaluationRun.objects.exists()
+
+
+def test_runs_create_rejects_a_missing_folder(shandong, tmp_path, capsys) -> None:
+    missing = tmp_path / "absent"
+    args = ["runs", "create", "--scheme", "core-business", "--period", "2024Q4"]
+    assert main([*args, "--cases", str(missing)]) == 2
+    assert "no such folder" in capsys.readouterr().err
