@@ -7,9 +7,19 @@ several checkouts can run their suites against one server at once.
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
+import tempfile
 
 os.environ.setdefault("GRASSROOTS_TESTING", "1")
+# Tests never write into the checkout's var/: each run gets its own data directory (and a clean
+# clone, which has no var/, works the same).
+if not os.environ.get("GRASSROOTS_DATA_DIR"):
+    _data_dir = tempfile.mkdtemp(prefix="grassroots-test-data-")
+    os.environ["GRASSROOTS_DATA_DIR"] = _data_dir
+    # Only the process that made it removes it (workers and subprocesses inherit the variable).
+    atexit.register(shutil.rmtree, _data_dir, ignore_errors=True)
 
 from grassroots.web.settings import *  # noqa: E402,F403
 from grassroots.web.settings import DATABASES  # noqa: E402
