@@ -36,6 +36,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--sensitivity", type=int, default=0, metavar="N", help="Monte-Carlo runs")
     p.add_argument("--seed", type=int, default=0, metavar="S", help="seed for --sensitivity")
     p.add_argument("--out", type=Path, required=True, metavar="FILE")
+    p.add_argument(
+        "--save",
+        action="store_true",
+        help="also store the run in the database (with --cases and a shipped scheme)",
+    )
     p.set_defaults(func=run)
 
 
@@ -67,10 +72,17 @@ def run(args: argparse.Namespace) -> int:
         return 2
     n_units = result["unit_code"].nunique()
     _err(f"wrote {len(result)} rows for {n_units} units to {args.out}")
+    if args.save:
+        # The stored run is made by the evaluation app (same engine chain, recorded inputs).
+        from grassroots.commands import runs
+
+        return runs.run_create(argparse.Namespace(**vars(args), queue=False))
     return 0
 
 
 def _check_arguments(args: argparse.Namespace) -> None:
+    if args.save and args.cases is None:
+        raise UsageError("--save stores runs of case records: use it with --cases DIR")
     if args.indicators is not None and args.units is None:
         raise UsageError("--indicators needs --units FILE (unit_code, name, peer_group)")
     if args.sensitivity < 0:

@@ -6,7 +6,7 @@ grassroots runs work [--once] [--poll SECONDS] execute queued runs (the web only
 grassroots runs list
 grassroots runs verify RUN                    recompute a run from its recorded inputs and compare
 
-``grassroots evaluate --save`` is meant as an alias of ``runs create``.
+``grassroots evaluate --cases DIR --save`` writes its file and stores the same run through ``runs create``.
 """
 
 from __future__ import annotations

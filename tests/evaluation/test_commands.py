@@ -31,3 +31,23 @@ def test_runs_create_rejects_a_missing_folder(shandong, tmp_path, capsys) -> Non
     args = ["runs", "create", "--scheme", "core-business", "--period", "2024Q4"]
     assert main([*args, "--cases", str(missing)]) == 2
     assert "no such folder" in capsys.readouterr().err
+
+
+def test_evaluate_save_writes_the_file_and_stores_the_same_run(
+    shandong, cases_dir, tmp_path
+) -> None:
+    out = tmp_path / "r.csv"
+    args = ["evaluate", "--scheme", "core-business", "--period", "2024Q4"]
+    assert main([*args, "--cases", str(cases_dir), "--out", str(out), "--save"]) == 0
+    run = EvaluationRun.objects.get()
+    assert run.status == RunStatus.DONE
+    written = out.read_text(encoding="utf-8").count("\n") - 1
+    assert run.results.count() == written
+
+
+def test_evaluate_save_needs_case_records(tmp_path, capsys) -> None:
+    args = ["evaluate", "--scheme", "core-business", "--period", "2024Q4", "--save"]
+    assert (
+        main([*args, "--elements", str(tmp_path / "e.csv"), "--out", str(tmp_path / "r.csv")]) == 2
+    )
+    assert "--save" in capsys.readouterr().err
