@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import os
+from decimal import Decimal
 
 import psycopg
 import pytest
 from django.conf import settings
+
+from grassroots.organisations.unitfile import UnitRow
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
@@ -25,3 +28,51 @@ def pytest_sessionstart(session: pytest.Session) -> None:
             "Start it (pg_ctlcluster 15 main start) or set DATABASE_URL. "
             f"CI={os.environ.get('CI', '')!r}: the suite never falls back to SQLite."
         ) from None
+
+
+# A small province shared by the page and browser tests:
+# 370000 山东省人民检察院
+#   370100 济南市人民检察院   370102 历下区, 370103 市中区
+#   370200 青岛市人民检察院   370202 市南区
+SMALL_PROVINCE_ROWS = [
+    UnitRow(
+        "370000", "山东省人民检察院", "province", None, name_en="Shandong Provincial Procuratorate"
+    ),
+    UnitRow(
+        "370100", "济南市人民检察院", "city", "370000", name_en="Jinan Municipal Procuratorate"
+    ),
+    UnitRow(
+        "370102",
+        "历下区人民检察院",
+        "grassroots",
+        "370100",
+        name_en="Lixia District Procuratorate",
+        peer_group="370100",
+        headcount=61,
+        procurators=23,
+        under_45_share=Decimal("48.5"),
+    ),
+    UnitRow(
+        "370103",
+        "市中区人民检察院",
+        "grassroots",
+        "370100",
+        name_en="Shizhong District Procuratorate",
+    ),
+    UnitRow(
+        "370200", "青岛市人民检察院", "city", "370000", name_en="Qingdao Municipal Procuratorate"
+    ),
+    UnitRow(
+        "370202",
+        "市南区人民检察院",
+        "grassroots",
+        "370200",
+        name_en="Shinan District Procuratorate",
+    ),
+]
+
+
+@pytest.fixture(scope="session")
+def small_province_rows() -> list[UnitRow]:
+    """The rows of the small province, for `organisations.services.load_units`."""
+    return SMALL_PROVINCE_ROWS

@@ -8,7 +8,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from decimal import Decimal
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -16,51 +15,13 @@ from django.test import Client
 
 from grassroots.organisations.models import Role, Unit
 from grassroots.organisations.services import add_member, load_units
-from grassroots.organisations.unitfile import UnitRow
 
 PASSWORD = "pw-for-tests-only"
 
-PROVINCE_ROWS = [
-    UnitRow(
-        "370000", "山东省人民检察院", "province", None, name_en="Shandong Provincial Procuratorate"
-    ),
-    UnitRow(
-        "370100", "济南市人民检察院", "city", "370000", name_en="Jinan Municipal Procuratorate"
-    ),
-    UnitRow(
-        "370102",
-        "历下区人民检察院",
-        "grassroots",
-        "370100",
-        name_en="Lixia District Procuratorate",
-        peer_group="370100",
-        headcount=61,
-        procurators=23,
-        under_45_share=Decimal("48.5"),
-    ),
-    UnitRow(
-        "370103",
-        "市中区人民检察院",
-        "grassroots",
-        "370100",
-        name_en="Shizhong District Procuratorate",
-    ),
-    UnitRow(
-        "370200", "青岛市人民检察院", "city", "370000", name_en="Qingdao Municipal Procuratorate"
-    ),
-    UnitRow(
-        "370202",
-        "市南区人民检察院",
-        "grassroots",
-        "370200",
-        name_en="Shinan District Procuratorate",
-    ),
-]
-
 
 @pytest.fixture
-def province(db) -> dict[str, Unit]:
-    load_units(rows=PROVINCE_ROWS, actor=None, reason="fixture")
+def province(db, small_province_rows) -> dict[str, Unit]:
+    load_units(rows=small_province_rows, actor=None, reason="fixture")
     return {u.code: u for u in Unit.objects.all()}
 
 
