@@ -107,7 +107,7 @@ def run_cases(tmp: Path, admin: Any, unit_code: str, rows: int) -> None:
     case_csv(path, unit_code, rows)
     unit = Unit.objects.get(code=unit_code)
     sys.stdout.write(f"case records: {rows:,} rows, GB18030 CSV, {path.stat().st_size:,} bytes\n")
-    ours = timed("intake import_cases (check+parquet+elements+db)", rows,
+    ours = timed("intake import_cases (check+parquet+elements+db+checks)", rows,
                  lambda: import_cases(source=path, unit=unit, period="2024Q3", actor=admin))  # fmt: skip
     base = timed("pandas.read_csv(encoding='gb18030') only", rows,
                  lambda: pd.read_csv(path, encoding="gb18030"))  # fmt: skip
@@ -134,9 +134,9 @@ def run_figures(tmp: Path, admin: Any, units: int) -> None:
     book.save(path)
     rows = sheet.max_row - 1
     sys.stdout.write(f"figures: {units:,} units, {rows:,} rows, template built in {built:.2f} s\n")
-    ours = timed("intake import_figures (check+save+history)", rows,
+    ours = timed("intake import_figures (check+save+history+checks)", rows,
                  lambda: import_figures(path=path, actor=admin, dry_run=False))  # fmt: skip
-    dry = timed("intake import_figures dry run (check only)", rows,
+    dry = timed("intake import_figures dry run (check+checks preview)", rows,
                 lambda: import_figures(path=path, actor=admin, dry_run=True))  # fmt: skip
     opx = timed("openpyxl.load_workbook + iterate (read only)", rows,
                 lambda: list(openpyxl.load_workbook(path)[workbook.SHEET].iter_rows(values_only=True)))  # fmt: skip

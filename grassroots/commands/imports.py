@@ -118,8 +118,13 @@ def run_figures(args: argparse.Namespace) -> int:
     for change in result.changes:
         old = "—" if change.old is None else f"{change.old:g}"
         _out(f"{change.unit_code} {result.period} {change.element}: {old} -> {change.new:g}")
+    for f in result.findings:
+        _out(f"check: {f.unit.code} {f.period} {f.kind} {f.code} [{f.importance}]: {f.message}")
     verb = "would change" if args.dry_run else "changed"
-    _out(f"{result.rows} rows read, {len(result.changes)} values {verb}")
+    _out(
+        f"{result.rows} rows read, {len(result.changes)} values {verb}, "
+        f"{len(result.findings)} validation findings (for follow-up, not blocking)"
+    )
     return 0
 
 

@@ -14,15 +14,20 @@ from ninja.errors import HttpError
 from ninja.files import UploadedFile
 
 from grassroots.api.schemas import ERRORS, Error
+from grassroots.engine.catalogue import list_catalogues
 from grassroots.engine.errors import InputError
 from grassroots.engine.periods import Period
 from grassroots.intake.figure_views import XLSX, reporting_catalogues
 from grassroots.intake.figures import FiguresChanged, build_template, import_figures
-from grassroots.intake.models import DataVersion
-from grassroots.intake.permissions import visible_versions
+from grassroots.intake.models import DataVersion, Trigger, ValidationFinding
+from grassroots.intake.permissions import can_run_validation, visible_versions
+from grassroots.intake.reporting import Tally, reporting_rate, set_deadline
 from grassroots.intake.services import ConcurrentUpload, UploadRefused
+from grassroots.intake.validation import run_all, units_to_check
+from grassroots.intake.validation_views import checked_units, latest_findings
 from grassroots.intake.views import save_upload
-from grassroots.organisations.scope import get_unit_for_user
+from grassroots.intake.workflow import NotAllowed
+from grassroots.organisations.scope import get_unit_for_user, membership_of
 
 router = Router(tags=["intake"])
 MAX_LIST = 500
@@ -39,6 +44,31 @@ class ProblemOut(Schema):
 class Rejected(Schema):
     detail: str
     problems: list[ProblemOut]
+
+
+class FindingOut(Schema):
+    unit_code: str
+    period: str
+    kind: str
+    code: str
+    importance: str
+    left: float | None
+    right: float | None
+    value: float | None
+    median: float | None
+    z: float | None
+    basis: str
+    references: int | None
+    message: str
+
+
+def _finding(f: ValidationFinding) -> dict[str, Any]:
+    return {
+        "unit_code": f.unit.code, "period": f.period, "kind": f.kind, "code": f.code,
+        "importance": f.importance, "left": f.left, "right": f.right, "value": f.value,
+        "median": f.median, "z": f.z, "basis": f.basis, "references": f.references,
+        "message": f.message,
+    }  # fmt: skip
 
 
 class VersionOut(Schema):
@@ -176,6 +206,7 @@ class FiguresOut(Schema):
     dry_run: bool
     upload: int | None
     changes: list[ChangeOut]
+    findings: list[FindingOut]
 
 
 @router.post(
@@ -212,6 +243,7 @@ def upload_figures(
         "dry_run": dry_run,
         "upload": result.upload.pk if result.upload else None,
         "changes": [vars(c) for c in result.changes],
+        "findings": [_finding(f) for f in result.findings],
     }
 
 
@@ -234,3 +266,160 @@ def figures_template(request: HttpRequest, unit: str, catalogue: str, period: st
         f'attachment; filename="figures-{catalogue}-{key}-{unit}.xlsx"'
     )
     return response
+
+
+class UnitValidationOut(Schema):
+    unit_code: str
+    run: int | None
+    checked: dt.datetime | None
+    trigger: str | None
+    findings: list[FindingOut]
+
+
+class RunOut(Schema):
+    id: int
+    period: str
+    catalogue: str
+    trigger: str
+    units: list[str]
+    findings: list[FindingOut]
+
+
+def _period_or_422(period: str) -> str:
+    try:
+        return Period.parse(period.strip()).key
+    except ValueError:
+        raise HttpError(422, f"'{period}' is not a period such as 2024Q3") from None
+
+
+@router.get(
+    "/validation",
+    response={200: list[UnitValidationOut], **ERRORS},
+    summary="Each unit's latest rule violations and outlier flags for a period (in scope)",
+)
+def list_validation(
+    request: HttpRequest, period: str, unit: str | None = None
+) -> list[dict[str, Any]]:
+    key = _period_or_422(period)
+    units = checked_units(request.auth, unit or "")  # type: ignore[attr-defined]
+    runs, findings = latest_findings(units, key)
+    return [
+        {
+            "unit_code": u.code,
+            "run": runs[u.pk].pk if u.pk in runs else None,
+            "checked": runs[u.pk].at if u.pk in runs else None,
+            "trigger": runs[u.pk].trigger if u.pk in runs else None,
+            "findings": [_finding(f) for f in findings if f.unit_id == u.pk],
+        }
+        for u in units
+    ]
+
+
+@router.post(
+    "/validation",
+    response={201: list[RunOut], **ERRORS},
+    summary="Run the validation rules and outlier checks now for a unit (default: your own); "
+    "one run per checked catalogue",
+)
+def run_validation_now(
+    request: HttpRequest, period: Form[str], unit: Form[str | None] = None
+) -> tuple[int, list[dict[str, Any]]]:
+    user = request.auth  # type: ignore[attr-defined]
+    membership = membership_of(user)
+    if membership is None:
+        raise HttpError(403, "You have no unit")
+    target = get_unit_for_user(user, unit) if unit else membership.unit  # 404 outside scope
+    key = _period_or_422(period)
+    if not can_run_validation(user, target):
+        raise HttpError(403, "Your role may not run the checks")
+    done = run_all(scope=target, units=units_to_check(target), period=key, actor=user,
+                   trigger=Trigger.ON_DEMAND, source="API")  # fmt: skip
+    return 201, [
+        {
+            "id": run.pk,
+            "period": run.period,
+            "catalogue": run.catalogue,
+            "trigger": run.trigger,
+            "units": sorted(run.units.values_list("code", flat=True)),
+            "findings": [_finding(f) for f in run.findings.select_related("unit")],
+        }  # fmt: skip
+        for run in done
+    ]
+
+
+class UnitReportOut(Schema):
+    unit_code: str
+    city_code: str | None
+    status: str
+    first_submitted: dt.datetime | None
+    timeliness: str
+
+
+class TallyOut(Schema):
+    city_code: str | None
+    expected: int
+    reported: int
+    on_time: int
+    completeness: float | None
+    timeliness: float | None
+
+
+class ReportOut(Schema):
+    period: str
+    catalogue: str
+    deadline: dt.date | None
+    units: list[UnitReportOut]
+    cities: list[TallyOut]
+    total: TallyOut
+
+
+def _tally(t: Tally) -> dict[str, Any]:
+    return {"city_code": t.unit.code if t.unit else None, "expected": t.expected,
+            "reported": t.reported, "on_time": t.on_time, "completeness": t.completeness,
+            "timeliness": t.timeliness if t.on_time or t.expected else None}  # fmt: skip
+
+
+@router.get(
+    "/reporting",
+    response={200: ReportOut, **ERRORS},
+    summary="Completeness and timeliness of a period for the units in scope (DHIS2's reporting rate)",
+)
+def get_reporting(request: HttpRequest, period: str, catalogue: str = "") -> dict[str, Any]:
+    key = _period_or_422(period)
+    if catalogue and catalogue not in list_catalogues():
+        raise HttpError(422, f"no catalogue named {catalogue!r}")
+    report = reporting_rate(user=request.auth, period=key, catalogue=catalogue)  # type: ignore[attr-defined]
+    return {
+        "period": report.period, "catalogue": report.catalogue,
+        "deadline": report.deadline.due if report.deadline else None,
+        "units": [
+            {"unit_code": line.unit.code, "city_code": line.city.code if line.city else None,
+             "status": line.status.value, "first_submitted": line.first_submitted,
+             "timeliness": line.timeliness.value}
+            for line in report.lines
+        ],
+        "cities": [_tally(t) for t in report.cities], "total": _tally(report.total),
+    }  # fmt: skip
+
+
+class DeadlineOut(Schema):
+    period: str
+    catalogue: str
+    due: dt.date
+
+
+@router.post(
+    "/deadlines",
+    response={200: DeadlineOut, 400: Rejected, **ERRORS},
+    summary="Set the due date of a period (optionally of one catalogue): province administrator",
+)
+def put_deadline(
+    request: HttpRequest, period: Form[str], due: Form[dt.date], catalogue: Form[str] = ""
+) -> tuple[int, dict[str, Any]]:
+    try:
+        found = set_deadline(period=period, due=due, catalogue=catalogue, actor=request.auth)  # type: ignore[attr-defined]
+    except NotAllowed:
+        raise HttpError(403, "Only the province administrator sets deadlines") from None
+    except InputError as exc:
+        return 400, {"detail": "rejected, nothing was written", "problems": _problems(exc)}
+    return 200, {"period": found.period, "catalogue": found.catalogue, "due": found.due}

@@ -1,13 +1,12 @@
 """Pages for reported figures: template download, upload with a dry run then confirm, history.
 
-Between the dry run and the confirmation the uploaded file waits in a private temporary folder
-(never the data directory: a file that is not confirmed must leave no trace there), named by a
-random token that only this session knows.
+Between the dry run and the confirmation the uploaded file waits in the data directory's private
+area (``pending.py``), named by a random token that only this session knows; it expires after an
+hour and is removed on the next upload or by ``grassroots intake cleanup``.
 """
 
 from __future__ import annotations
 
-import secrets
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -20,7 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from grassroots.engine.catalogue import list_catalogues, load_catalogue
 from grassroots.engine.errors import InputError, Problem
 from grassroots.engine.periods import Period
-from grassroots.intake import workbook
+from grassroots.intake import pending, workbook
 from grassroots.intake.figures import (
     FigureResult,
     FiguresChanged,
@@ -29,7 +28,7 @@ from grassroots.intake.figures import (
 )
 from grassroots.intake.models import FigureUpload, ReportedValue
 from grassroots.intake.permissions import uploadable_units
-from grassroots.intake.selectors import element_names
+from grassroots.intake.selectors import element_labels, element_names, finding_rows, unit_label
 from grassroots.intake.services import UploadRefused
 from grassroots.organisations.scope import get_unit_for_user, visible_units
 
@@ -41,26 +40,19 @@ def reporting_catalogues() -> list[str]:
     return [c for c in list_catalogues() if workbook.reported_elements(load_catalogue(c))]
 
 
-def _pending_dir() -> Path:
-    folder = Path(tempfile.gettempdir()) / "grassroots-pending"
-    folder.mkdir(mode=0o700, exist_ok=True)
-    return folder
-
-
 def _keep(request: HttpRequest, data: bytes, name: str, **extra: Any) -> str:
-    token = secrets.token_urlsafe(16)
-    (_pending_dir() / token).write_bytes(data)
-    pending = request.session.get(SESSION_KEY, {})
-    pending[token] = {"name": name, **extra}
-    request.session[SESSION_KEY] = pending
+    token = pending.keep(data)
+    pending_uploads = request.session.get(SESSION_KEY, {})
+    pending_uploads[token] = {"name": name, **extra}
+    request.session[SESSION_KEY] = pending_uploads
     return token
 
 
 def _kept(request: HttpRequest, token: str) -> tuple[Path, dict[str, Any]]:
     info = request.session.get(SESSION_KEY, {}).get(token)
-    path = _pending_dir() / token
-    if info is None or not path.is_file():
-        raise Http404("No such upload")
+    path = pending.kept(token)
+    if info is None or path is None:
+        raise Http404("No such upload, or it expired: upload the file again")
     return path, info
 
 
@@ -117,8 +109,19 @@ def upload_figures(request: HttpRequest) -> HttpResponse:
             return render(request, "intake/figures_upload.html", context, status=400)
         token = _keep(request, data, name, catalogue=result.catalogue, period=result.period,
                       basis=[[u, e, old] for (u, e), old in result.basis().items()])  # fmt: skip
-        context.update({"result": result, "token": token, "names": element_names(result.catalogue)})
+        context.update({"result": result, "token": token, **dry_run_rows(result)})
     return render(request, "intake/figures_upload.html", context)
+
+
+def dry_run_rows(result: FigureResult) -> dict[str, Any]:
+    """Each change with its unit's name and its element's name in the page's language."""
+    labels = element_labels(result.catalogue)
+    changes = [
+        (c, unit_label(result.units[c.unit_code]) if c.unit_code in result.units else "",
+         labels.get(c.element, ""))
+        for c in result.changes
+    ]  # fmt: skip
+    return {"changes": changes, "findings": finding_rows(result.findings, result.catalogue)}
 
 
 def _dry_run(
@@ -165,8 +168,7 @@ def confirm_figures(request: HttpRequest, token: str) -> HttpResponse:
         context = {"nav": "intake", "catalogues": reporting_catalogues(), "error": message}
         return render(request, "intake/figures_upload.html", context, status=409)
     finally:
-        for leftover in _pending_dir().glob(token + "*"):
-            leftover.unlink(missing_ok=True)
+        pending.discard(token)
         request.session[SESSION_KEY] = {
             k: v for k, v in request.session.get(SESSION_KEY, {}).items() if k != token
         }

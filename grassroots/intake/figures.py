@@ -24,10 +24,18 @@ from grassroots.engine.catalogue import Catalogue, load_catalogue
 from grassroots.engine.errors import MAX_PROBLEMS, InputError, Problem, raise_if_any
 from grassroots.engine.inputs import detect_encoding, read_element_values
 from grassroots.intake import workbook
-from grassroots.intake.models import FigureUpload, ReportedValue, UploadKind, ValueChange
+from grassroots.intake.models import (
+    FigureUpload,
+    ReportedValue,
+    Trigger,
+    UploadKind,
+    ValidationFinding,
+    ValueChange,
+)
 from grassroots.intake.permissions import uploadable_units
 from grassroots.intake.services import UploadRefused, refuse_locked, upload_limits
 from grassroots.intake.staging import check_content
+from grassroots.intake.validation import find, run_validation
 from grassroots.organisations import audit
 from grassroots.organisations.audit import Clock
 from grassroots.organisations.models import AuditAction, AuditEntry, Level, Unit
@@ -50,6 +58,9 @@ class FigureResult:
     rows: int
     changes: list[Change] = field(default_factory=list)
     upload: FigureUpload | None = None
+    # Rule violations and outlier flags of the values as they would be (dry run) or are now.
+    findings: list[ValidationFinding] = field(default_factory=list)
+    units: dict[str, Unit] = field(default_factory=dict)  # code -> unit, for names
 
     def basis(self) -> dict[Key, float | None]:
         """The old values the changes were computed against (checked again when saving)."""
@@ -104,10 +115,21 @@ def import_figures(
     frame, cat, key = _read(path, name, data, allowed, catalogue, period)
     refuse_locked(set(frame["unit_code"].astype(str)), key, name)
     changes = _changes(frame, cat.name, key)
-    result = FigureResult(cat.name, key, len(frame), changes)
+    units = {u.code: u for u in Unit.objects.filter(code__in=set(frame["unit_code"].astype(str)))}
+    result = FigureResult(cat.name, key, len(frame), changes, units=units)
     if dry_run:
+        result.findings = find(
+            units=list(units.values()), period=key, catalogue=cat.name,
+            changes=[(c.unit_code, key, c.element, c.new) for c in changes],
+        )  # fmt: skip
         return result
     result.upload = _save(result, name, data, actor, path, expected, clock)
+    run = run_validation(
+        scope=result.upload.unit, units=list(units.values()), period=key, actor=actor,
+        trigger=Trigger.FIGURE_UPLOAD, source=f"figures upload {result.upload.pk}",
+        catalogue=cat.name, clock=clock,
+    )  # fmt: skip
+    result.findings = list(run.findings.select_related("unit"))
     return result
 
 

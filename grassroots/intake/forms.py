@@ -32,3 +32,27 @@ class CaseUploadForm(forms.Form):
             raise forms.ValidationError(
                 _("Not a period such as 2024Q3, 2024-07 or 2024.")
             ) from None
+
+
+class DeadlineForm(forms.Form):
+    period = forms.CharField(label=_("Period"), max_length=16)
+    due = forms.DateField(
+        label=_("Due date"), widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_("Submissions on or before this day count as on time"),
+    )  # fmt: skip
+    catalogue = forms.ChoiceField(label=_("Catalogue"), required=False)
+
+    def __init__(self, *args: Any, catalogues: list[str], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["catalogue"].choices = [("", _("All reports of the period"))] + [
+            (c, c) for c in catalogues
+        ]
+
+    def clean_period(self) -> str:
+        text: str = self.cleaned_data["period"].strip()
+        try:
+            return Period.parse(text).key
+        except ValueError:
+            raise forms.ValidationError(
+                _("Not a period such as 2024Q3, 2024-07 or 2024.")
+            ) from None

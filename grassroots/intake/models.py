@@ -172,6 +172,9 @@ class Submission(models.Model):
     comment = models.CharField(_("comment"), max_length=500, blank=True)
     updated = models.DateTimeField(_("updated"))
     updated_by = models.CharField(_("updated by"), max_length=150)
+    # When the unit first submitted this period: timeliness is judged on it, so a submission
+    # returned and submitted again is not made late by the reviewer's return.
+    first_submitted = models.DateTimeField(_("first submitted"), null=True, blank=True)
 
     class Meta:
         ordering = ["unit__path", "period"]
@@ -185,3 +188,87 @@ class Submission(models.Model):
     @property
     def locked(self) -> bool:
         return self.status == SubmissionStatus.ACCEPTED
+
+
+class Deadline(models.Model):
+    """The due date of a period's reports, set by the province administrator.
+
+    ``catalogue`` empty: the period's deadline for every unit's submission; a catalogue's own
+    deadline, when set, replaces it on that catalogue's reporting view."""
+
+    period = models.CharField(_("period"), max_length=16)
+    catalogue = models.CharField(_("catalogue"), max_length=60, blank=True)
+    due = models.DateField(_("due date"))
+    updated = models.DateTimeField(_("updated"))
+    updated_by = models.CharField(_("updated by"), max_length=150)
+
+    class Meta:
+        ordering = ["period", "catalogue"]
+        constraints = [
+            models.UniqueConstraint(fields=["period", "catalogue"], name="intake_deadline_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.period} {self.catalogue or '*'} due {self.due}"
+
+
+class Trigger(models.TextChoices):
+    CASE_UPLOAD = "case_upload", _("Case-record upload")
+    FIGURE_UPLOAD = "figure_upload", _("Figures upload")
+    ON_DEMAND = "on_demand", _("On demand")
+
+
+class ValidationRun(models.Model):
+    """One run of the validation rules and outlier checks over units' current values."""
+
+    at = models.DateTimeField(_("run at"))
+    trigger = models.CharField(_("trigger"), max_length=16, choices=Trigger.choices)
+    # What caused it: "data version 12", "figures upload 5", "web", "command line", "API".
+    source = models.CharField(_("source"), max_length=100, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    actor_name = models.CharField(_("run by"), max_length=150)
+    catalogue = models.CharField(_("catalogue"), max_length=60)
+    period = models.CharField(_("period"), max_length=16, db_index=True)
+    # The unit whose subtree was checked (scopes the audit entry and the run list).
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+")
+    # Every unit checked, so a unit without findings shows as checked and clean.
+    units = models.ManyToManyField(Unit, related_name="+")
+
+    class Meta:
+        ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"validation {self.pk} {self.period} {self.trigger}"
+
+
+class FindingKind(models.TextChoices):
+    RULE = "rule", _("Validation rule")
+    OUTLIER = "outlier", _("Outlier")
+
+
+class ValidationFinding(models.Model):
+    """A rule violation or an outlier flag; a note for follow-up, it never changes a value."""
+
+    run = models.ForeignKey(ValidationRun, on_delete=models.PROTECT, related_name="findings")
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+")
+    period = models.CharField(max_length=16)
+    kind = models.CharField(max_length=8, choices=FindingKind.choices)
+    code = models.CharField(max_length=80)  # the rule's code, or the element's for an outlier
+    importance = models.CharField(max_length=8)
+    # A rule: the two sides (None = absent). An outlier: value, reference median, z, basis, n.
+    left = models.FloatField(null=True, blank=True)
+    right = models.FloatField(null=True, blank=True)
+    value = models.FloatField(null=True, blank=True)
+    median = models.FloatField(null=True, blank=True)
+    z = models.FloatField(null=True, blank=True)
+    basis = models.CharField(max_length=8, blank=True)  # "history" or "peers"
+    references = models.PositiveIntegerField(null=True, blank=True)
+    message = models.CharField(max_length=500)
+
+    class Meta:
+        ordering = ["unit__path", "kind", "code"]
+
+    def __str__(self) -> str:
+        return f"{self.unit_id} {self.period} {self.kind} {self.code}"

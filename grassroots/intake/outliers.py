@@ -26,23 +26,31 @@ class Flag:
     basis: str  # "history" or "peers"
     z: float
     median: float
+    # How many values the median was taken over. Peers are never named: a median and a
+    # count say enough and reveal no unit outside the viewer's scope.
+    references: int = 0
 
     @property
     def reason(self) -> str:
-        against = "its own earlier periods" if self.basis == "history" else "its peer units"
+        against = (
+            f"its own earlier periods ({self.references})"
+            if self.basis == "history"
+            else f"{self.references} peer units"
+        )
         return (
             f"{self.element} = {self.value:g} is far from the median {self.median:g} of "
             f"{against} (modified z-score {self.z:+.1f}, flagged beyond ±{THRESHOLD:g})"
         )
 
 
-def modified_z(value: float, reference: Sequence[float]) -> tuple[float, float] | None:
+def modified_z(value: float, reference: Sequence[float] | np.ndarray) -> tuple[float, float] | None:
     """(z, median) of ``value`` against ``reference``; None when it cannot be judged.
 
     >>> round(modified_z(50, [10, 11, 9, 10, 12])[0], 1)
     27.0
     """
-    ref = np.asarray([r for r in reference if not np.isnan(r)], dtype=np.float64)
+    ref = np.asarray(reference, dtype=np.float64)
+    ref = ref[~np.isnan(ref)]
     if len(ref) < MIN_REFERENCE:
         return None
     median = float(np.median(ref))
@@ -59,22 +67,37 @@ def flag_outliers(
 
     ``history``: the same units' earlier values (unit_code, element, value);
     ``peers``: other units' values for the same period (unit_code, element, value)."""
+    # Index the references once: a province of thousands of units would otherwise filter the
+    # whole frame again for every value.
+    empty = np.empty(0, dtype=np.float64)
+    own_history = {
+        (str(unit), str(element)): group["value"].to_numpy(dtype=np.float64)
+        for (unit, element), group in history.groupby(["unit_code", "element"])
+    }
+    by_element = {
+        str(element): (group["unit_code"].astype(str).to_numpy(),
+                       group["value"].to_numpy(dtype=np.float64))
+        for element, group in peers.groupby("element")
+    }  # fmt: skip
     flags: list[Flag] = []
     for row in current.itertuples(index=False):
-        own = history[(history["unit_code"] == row.unit_code) & (history["element"] == row.element)]
-        others = peers[(peers["unit_code"] != row.unit_code) & (peers["element"] == row.element)]
-        for basis, reference in (("history", own), ("peers", others)):
-            judged = modified_z(float(row.value), reference["value"].tolist())
+        unit, element = str(row.unit_code), str(row.element)
+        codes, values = by_element.get(element, (np.empty(0, dtype=str), empty))
+        others = values[codes != unit]
+        for basis, reference in (("history", own_history.get((unit, element), empty)),
+                                 ("peers", others)):  # fmt: skip
+            judged = modified_z(float(row.value), reference)
             if judged is not None and abs(judged[0]) > THRESHOLD:
                 flags.append(
                     Flag(
-                        str(row.unit_code),
+                        unit,
                         str(row.period),
-                        str(row.element),
+                        element,
                         float(row.value),
                         basis,
                         judged[0],
                         judged[1],
+                        int((~np.isnan(reference)).sum()),
                     )  # fmt: skip
                 )
     return flags

@@ -27,3 +27,8 @@ def visible_versions(user: Any) -> QuerySet[DataVersion]:
     return DataVersion.objects.filter(unit__in=visible_units(user)).select_related(
         "unit", "supersedes"
     )
+
+
+def can_run_validation(user: Any, unit: Unit) -> bool:
+    """Those who upload or review a unit's data may re-run its checks; read-only roles may not."""
+    return can(user, Action.SUBMIT_DATA, unit) or can(user, Action.REVIEW_SUBMISSIONS, unit)

@@ -71,6 +71,7 @@ class Rule:
     right: str
     importance: Importance = Importance.MEDIUM
     missing: Missing = Missing.SKIP_IF_ANY_MISSING
+    name_en: str = ""
 
     def elements(self, side: str) -> set[str]:
         return columns_of(parse(side, source=self.code))
@@ -113,6 +114,7 @@ def load_rules(name: str) -> tuple[Rule, ...]:
                 operator=Operator(raw["operator"]), right=raw["right"],
                 importance=Importance(raw.get("importance", "medium")),
                 missing=Missing(raw.get("missing", "skip_if_any_missing")),
+                name_en=raw.get("name_en", ""),
             )  # fmt: skip
         except (KeyError, ValueError) as exc:
             problems.append(Problem(source, None, None, f"bad rule: {exc}"))

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass
 from functools import lru_cache
 
 import pandas as pd
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 
 from grassroots.engine.catalogue import load_catalogue
-from grassroots.intake.models import DataVersion, ElementValue
+from grassroots.intake.models import DataVersion, ElementValue, FindingKind, ValidationFinding
 from grassroots.intake.outliers import Flag, flag_outliers
 from grassroots.intake.rules import Violation, load_rules, run_rules
 from grassroots.intake.services import DEFAULT_CATALOGUE
+from grassroots.organisations.models import Unit
 
 
 @lru_cache(maxsize=8)
@@ -51,3 +56,68 @@ def version_flags(version: DataVersion) -> list[Flag]:
         live.filter(period=version.period, unit__peer_group__in=groups).values_list(*fields)
     )
     return flag_outliers(current, history=history, peers=pd.concat([peers, current]))
+
+
+def _chinese() -> bool:
+    return (get_language() or "zh-hans").lower().startswith("zh")
+
+
+def element_labels(catalogue: str = DEFAULT_CATALOGUE) -> dict[str, str]:
+    """Element code -> its name in the page's language (Chinese, or English when the UI is)."""
+    elements = load_catalogue(catalogue).elements
+    if _chinese():
+        return {code: e.name_zh for code, e in elements.items()}
+    return {code: e.name_en or e.name_zh for code, e in elements.items()}
+
+
+def unit_label(unit: Unit) -> str:
+    return unit.name_zh if _chinese() or not unit.name_en else unit.name_en
+
+
+@dataclass(frozen=True)
+class FindingRow:
+    """A finding as a page shows it: a title and a sentence in the page's language."""
+
+    finding: ValidationFinding
+    unit_name: str
+    title: str
+    detail: str
+
+
+def _show(value: float | None) -> str:
+    return "—" if value is None else f"{value:g}"
+
+
+def finding_rows(
+    findings: Iterable[ValidationFinding], catalogue: str = DEFAULT_CATALOGUE
+) -> list[FindingRow]:
+    rules = {r.code: r for r in load_rules(catalogue)}
+    labels = element_labels(catalogue)
+    rows = []
+    for f in findings:
+        if f.kind == FindingKind.RULE:
+            rule = rules.get(f.code)
+            title = (
+                (rule.name_zh if _chinese() else rule.name_en or rule.name_zh) if rule else f.code
+            )
+            detail = (
+                f"{rule.left} = {_show(f.left)} {rule.operator} {rule.right} = {_show(f.right)}"
+                if rule
+                else f.message
+            )
+        else:
+            title = labels.get(f.code, f.code)
+            against = (
+                _("its own earlier periods (%(n)s values)") % {"n": f.references}
+                if f.basis == "history"
+                else _("%(n)s peer units") % {"n": f.references}
+            )
+            detail = _(
+                "%(value)s is far from the median %(median)s of %(against)s "
+                "(modified z-score %(z)s, flagged beyond ±3.5)"
+            ) % {
+                "value": _show(f.value), "median": _show(f.median), "against": against,
+                "z": f"{f.z or 0:+.1f}",
+            }  # fmt: skip
+        rows.append(FindingRow(f, unit_label(f.unit), title, detail))
+    return rows

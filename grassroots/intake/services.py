@@ -97,7 +97,7 @@ def import_cases(
         refuse_locked(
             set(prepared.elements["unit_code"].astype(str)), declared, source_name or source.name
         )
-        return _register(
+        version = _register(
             prepared,
             unit=unit,
             period=declared,
@@ -108,6 +108,24 @@ def import_cases(
         )
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+    _validate_version(version, prepared.elements, actor, catalogue, clock)
+    return version
+
+
+def _validate_version(
+    version: DataVersion, elements: pd.DataFrame, actor: Any, catalogue: str, clock: Clock
+) -> None:
+    """Rules and outlier flags at upload: stored as findings, never blocking the upload."""
+    from grassroots.intake.models import Trigger
+    from grassroots.intake.validation import run_validation
+
+    codes = set(elements.loc[elements["period"] == version.period, "unit_code"].astype(str))
+    units = list(Unit.objects.filter(code__in=codes))
+    run_validation(
+        scope=version.unit, units=units, period=version.period, actor=actor,
+        trigger=Trigger.CASE_UPLOAD, source=f"data version {version.pk}", catalogue=catalogue,
+        clock=clock,
+    )  # fmt: skip
 
 
 def refuse_locked(codes: set[str], period: str, name: str) -> None:

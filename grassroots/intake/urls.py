@@ -2,7 +2,13 @@ from __future__ import annotations
 
 from django.urls import URLPattern, path
 
-from grassroots.intake import figure_views, views, workflow_views
+from grassroots.intake import (
+    figure_views,
+    reporting_views,
+    validation_views,
+    views,
+    workflow_views,
+)
 
 app_name = "intake"
 urlpatterns: list[URLPattern] = [
@@ -17,4 +23,8 @@ urlpatterns: list[URLPattern] = [
     path("values/", figure_views.value_history, name="history"),
     path("submissions/", workflow_views.submissions, name="submissions"),
     path("submissions/act/", workflow_views.act, name="act"),
+    path("validation/", validation_views.validation, name="validation"),
+    path("validation/run/", validation_views.run, name="run-validation"),
+    path("reporting/", reporting_views.reporting, name="reporting"),
+    path("reporting/deadline/", reporting_views.deadline, name="deadline"),
 ]

@@ -287,3 +287,37 @@ def safe_cell(value: object) -> str:
         except ValueError:
             return "'" + text
     return text
+
+
+def _export_value(value: object) -> object:
+    """Numbers stay numbers; everything else is text made safe from formula injection."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return safe_cell(value)
+    return value
+
+
+def export_csv(header: Sequence[str], rows: Sequence[Sequence[object]]) -> bytes:
+    """A CSV export (UTF-8 with BOM, so Excel shows the Chinese) that cannot run a formula."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow([safe_cell(h) for h in header])
+    writer.writerows([[_export_value(v) for v in row] for row in rows])
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+def export_xlsx(title: str, header: Sequence[str], rows: Sequence[Sequence[object]]) -> bytes:
+    """The same as an Excel workbook; text cells are escaped like the CSV ones."""
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = title[:31]
+    sheet.append([safe_cell(h) for h in header])
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for row in rows:
+        sheet.append([_export_value(v) for v in row])
+    for index, name in enumerate(header, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = max(12, 2 * len(str(name)))
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()

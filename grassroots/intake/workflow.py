@@ -80,6 +80,8 @@ def _transition(
             submission.comment = comment
             submission.updated = clock()
             submission.updated_by = actor.get_username()
+            if to == S.SUBMITTED and submission.first_submitted is None:
+                submission.first_submitted = submission.updated
             submission.save()
     return submission
 

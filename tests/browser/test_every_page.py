@@ -10,7 +10,14 @@ from grassroots.organisations.services import add_member
 
 pytestmark = pytest.mark.browser
 
-PAGES = {"home": "/", "units": "/units/", "unit": "/units/370102/", "audit": "/audit/"}
+PAGES = {
+    "home": "/",
+    "units": "/units/",
+    "unit": "/units/370102/",
+    "audit": "/audit/",
+    "intake-validation": "/intake/validation/?period=2024Q3",
+    "intake-reporting": "/intake/reporting/?period=2024Q3",
+}
 
 
 @pytest.fixture

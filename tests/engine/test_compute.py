@@ -93,8 +93,13 @@ def test_elements_of_a_missing_table_or_column_are_absent(tmp_path: Path) -> Non
         encoding="utf-8",
     )
     out = compute_elements(read_cases(tmp_path), SPP, ["2024Q3"])
-    assert set(out["element"]) == {"arrest_approved_persons", "arrest_not_approved_persons"}
+    assert set(out["element"]) == {
+        "arrest_approved_persons",
+        "arrest_not_approved_persons",
+        "arrest_reviewed_persons",
+    }
     assert _values(out, "arrest_not_approved_persons") == {("410100", "2024Q3"): 0.0}
+    assert _values(out, "arrest_reviewed_persons") == {("410100", "2024Q3"): 1.0}
 
 
 def test_there_is_one_query_per_table_and_date_column() -> None:

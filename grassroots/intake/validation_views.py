@@ -1,0 +1,122 @@
+"""The validation page: each unit's latest rule violations and outlier flags for a period,
+and a button to run the checks again."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from grassroots.engine.periods import Period
+from grassroots.intake.models import (
+    FindingKind,
+    Trigger,
+    ValidationFinding,
+    ValidationRun,
+)
+from grassroots.intake.permissions import can_run_validation
+from grassroots.intake.selectors import FindingRow, finding_rows, unit_label
+from grassroots.intake.validation import latest_runs, run_all, units_to_check
+from grassroots.organisations.models import Level, Unit
+from grassroots.organisations.scope import get_unit_for_user, membership_of, visible_units
+
+
+def _period(text: str) -> str | None:
+    try:
+        return Period.parse(text.strip()).key
+    except ValueError:
+        return None
+
+
+def checked_units(user: Any, code: str) -> QuerySet[Unit]:
+    """The active grassroots units in scope, within ``code``'s subtree if given (404 outside)."""
+    units = visible_units(user).filter(level=Level.GRASSROOTS, active=True)
+    if code:
+        units = units.filter(path__startswith=get_unit_for_user(user, code).path)
+    return units.order_by("path")
+
+
+def latest_findings(
+    units: QuerySet[Unit], period: str
+) -> tuple[dict[int, ValidationRun], list[ValidationFinding]]:
+    """Each unit's newest run for ``period`` and the findings of its newest run per catalogue."""
+    latest = latest_runs(units=units, period=period)
+    runs = ValidationRun.objects.in_bulk(set(latest.values()))
+    wanted = set(latest.items())
+    findings = [
+        f
+        for f in ValidationFinding.objects.filter(
+            run_id__in=set(latest.values()), unit__in=units, period=period
+        ).select_related("unit", "run")
+        if ((f.unit_id, f.run.catalogue), f.run_id) in wanted
+    ]
+    newest: dict[int, ValidationRun] = {}
+    for (unit_id, _catalogue), run_id in latest.items():
+        if unit_id not in newest or run_id > newest[unit_id].pk:
+            newest[unit_id] = runs[run_id]
+    return newest, findings
+
+
+@login_required
+@require_GET
+def validation(request: HttpRequest) -> HttpResponse:
+    period = _period(request.GET.get("period", ""))
+    code = request.GET.get("unit", "").strip()
+    units = checked_units(request.user, code)
+    rows: list[tuple[Unit, str, ValidationRun | None, int, int]] = []
+    details: list[FindingRow] = []
+    if period:
+        runs, findings = latest_findings(units, period)
+        for unit in units:
+            mine = [f for f in findings if f.unit_id == unit.pk]
+            rules = sum(f.kind == FindingKind.RULE for f in mine)
+            rows.append((unit, unit_label(unit), runs.get(unit.pk), rules, len(mine) - rules))
+        details = [row for f in findings for row in finding_rows([f], f.run.catalogue)]
+    context = {
+        "nav": "intake", "period": period or "", "unit": code, "rows": rows,
+        "details": details, "can_run": _may_run(request.user, code),
+    }  # fmt: skip
+    return render(request, "intake/validation.html", context)
+
+
+def _may_run(user: Any, code: str) -> bool:
+    membership = membership_of(user)
+    if membership is None:
+        return False
+    target = get_unit_for_user(user, code) if code else membership.unit
+    return can_run_validation(user, target)
+
+
+@login_required
+@require_POST
+def run(request: HttpRequest) -> HttpResponse:
+    period = _period(request.POST.get("period", ""))
+    membership = membership_of(request.user)
+    code = request.POST.get("unit", "").strip()
+    if membership is None:
+        return HttpResponse(_("You have no unit."), status=403)
+    unit = get_unit_for_user(request.user, code) if code else membership.unit  # 404 outside
+    if period is None:
+        return HttpResponse(_("Not a period such as 2024Q3, 2024-07 or 2024."), status=400)
+    if not can_run_validation(request.user, unit):
+        return HttpResponse(_("Your role may not run the checks."), status=403)
+    done = run_all(
+        scope=unit, units=units_to_check(unit), period=period, actor=request.user,
+        trigger=Trigger.ON_DEMAND, source="web",
+    )  # fmt: skip
+    findings = ValidationFinding.objects.filter(run__in=done).count()
+    messages.success(
+        request,
+        _("Checked %(units)s units: %(findings)s findings.")
+        % {"units": len(units_to_check(unit)), "findings": findings},
+    )
+    query = urlencode({"period": period, **({"unit": code} if code else {})})
+    return redirect(reverse("intake:validation") + "?" + query)
