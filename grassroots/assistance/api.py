@@ -17,10 +17,20 @@ from ninja import Router, Schema
 from ninja.errors import HttpError
 
 from grassroots.api.schemas import ERRORS
+from grassroots.assistance import decisions
 from grassroots.assistance.models import Designation, Measure, MeasureStatus
-from grassroots.assistance.selectors import board, designations_for, plan_counts, posts_exchanged
+from grassroots.assistance.plan_api import router as plan_router
+from grassroots.assistance.selectors import (
+    board,
+    designations_for,
+    plan_counts,
+    posts_exchanged,
+    target_checks,
+)
 from grassroots.assistance.services import AssistanceError, add_measure, report_progress
-from grassroots.organisations.scope import get_unit_for_user
+from grassroots.assistance.stored import stored_periods
+from grassroots.organisations.models import Role
+from grassroots.organisations.scope import get_unit_for_user, membership_of
 
 router = Router(tags=["assistance"])
 T = TypeVar("T")
@@ -37,6 +47,8 @@ class WeakUnitOut(Schema):
     measures_done: int
     measures_overdue: int
     targets: int
+    targets_met: int = 0
+    relapse_period: str | None = None
 
 
 class BoardOut(Schema):
@@ -134,6 +146,10 @@ def weak_units(request: HttpRequest) -> dict[str, Any]:
             "measures_done": r.measures_done,
             "measures_overdue": r.measures_overdue,
             "targets": r.targets,
+            "targets_met": r.targets_met,
+            "relapse_period": r.relapse.warning.period
+            if r.relapse is not None and r.relapse.warning
+            else None,
         }
         for r in board(user, today=today)
     ]
@@ -218,3 +234,144 @@ def progress(request: HttpRequest, measure_id: int, payload: ProgressIn) -> dict
     )
     measure.refresh_from_db()
     return _measure_out(measure, today)
+
+
+# ---------------------------------------------------------------------------------------------
+# Decisions fed from stored evaluation runs (candidates, pairing, target checks)
+
+
+class RankOut(Schema):
+    period: str
+    score: float | None
+    rank: int | None
+    ranked: int
+    rank_q05: float | None
+    rank_q95: float | None
+    bottom: bool
+
+
+class CandidateOut(Schema):
+    code: str
+    name_zh: str
+    times_bottom: int
+    designated: bool
+    history: list[RankOut]
+
+
+class CandidatesOut(Schema):
+    k: int
+    n: int
+    share: int
+    periods: list[str]
+    candidates: list[CandidateOut]
+
+
+class PairingRowOut(Schema):
+    code: str
+    recommended: str | None
+    cost: float | None
+    same_city: bool | None
+    partner: str | None
+    contact_leader: str
+
+
+class PairingOut(Schema):
+    period: str | None
+    capacity: int
+    strong_units: int
+    rows: list[PairingRowOut]
+
+
+class TargetCheckOut(Schema):
+    indicator: str
+    period: str
+    target: float
+    value: float | None
+    met: bool | None
+    run_id: int | None
+    stored: bool
+
+
+def _province_admin(user: Any) -> None:
+    membership = membership_of(user)
+    if membership is None or membership.role != Role.PROVINCE_ADMIN:
+        raise HttpError(403, "only the province administrator decides this")
+
+
+@router.get(
+    "/candidates",
+    response={200: CandidatesOut, **ERRORS},
+    summary="Designation candidates from stored runs (province administrator)",
+)
+def candidates(request: HttpRequest, k: int = 3, n: int = 4, share: int = 33) -> dict[str, Any]:
+    user: Any = request.auth  # type: ignore[attr-defined]
+    _province_admin(user)
+    if not (1 <= k <= n <= 12 and 1 <= share <= 99):
+        raise HttpError(422, "k, n, share: need 1 <= k <= n <= 12 and 1 <= share <= 99")
+    found = decisions.candidate_rows(user, k=k, n=n, share=share)
+    rows = [
+        {
+            "code": r.unit.code,
+            "name_zh": r.unit.name_zh,
+            "times_bottom": r.times_bottom,
+            "designated": r.designation is not None,
+            "history": [h.__dict__ for h in r.history],
+        }
+        for r in found.rows
+    ]
+    return {"k": k, "n": n, "share": share, "periods": found.periods, "candidates": rows}
+
+
+@router.get(
+    "/pairing",
+    response={200: PairingOut, **ERRORS},
+    summary="Recommended partners for every weak unit (province administrator)",
+)
+def pairing(request: HttpRequest, period: str | None = None, capacity: int = 1) -> dict[str, Any]:
+    user: Any = request.auth  # type: ignore[attr-defined]
+    _province_admin(user)
+    if capacity < 1:
+        raise HttpError(422, "capacity: must be at least 1")
+    periods = stored_periods()
+    if period is not None and period not in periods:
+        raise HttpError(422, f"period: no finished core-business run for {period}")
+    plan = decisions.pairing_plan(
+        user, period=period or (periods[-1] if periods else None), capacity=capacity
+    )
+    rows = [
+        {
+            "code": r.designation.unit.code,
+            "recommended": r.recommended.code if r.recommended else None,
+            "cost": r.why.cost if r.why else None,
+            "same_city": r.why.same_city if r.why else None,
+            "partner": r.current.partner.code if r.current else None,
+            "contact_leader": r.current.contact_leader if r.current else "",
+        }
+        for r in plan.rows
+    ]
+    return {"period": plan.period, "capacity": capacity, "strong_units": plan.pool, "rows": rows}
+
+
+@router.get(
+    "/weak-units/{code}/target-checks",
+    response={200: list[TargetCheckOut], **ERRORS},
+    summary="A weak unit's targets against the latest stored run of each period",
+)
+def weak_unit_target_checks(request: HttpRequest, code: str) -> list[dict[str, Any]]:
+    d = _designation(request.auth, code)  # type: ignore[attr-defined]
+    return [
+        {
+            "indicator": o.target.indicator,
+            "period": o.target.period,
+            "target": o.target.value,
+            "value": o.value,
+            "met": o.met,
+            "run_id": o.run.pk if o.run else None,
+            "stored": o.stored,
+        }
+        for o in target_checks(d)
+    ]
+
+
+# The plan's endpoints (problems, measure edits, targets, ledger, overdue) live in plan_api.py.
+router.add_router("", plan_router)

@@ -43,6 +43,8 @@ class Designation(models.Model):
         _("status"), max_length=20, choices=WeakStatus.choices, default=WeakStatus.DESIGNATED
     )
     evidence = models.TextField(_("evidence"), blank=True)
+    # A storage path rather than a FileField: the audit snapshot stores plain values only.
+    evidence_file = models.CharField(_("evidence file"), max_length=300, blank=True)
     exited_on = models.DateField(_("exited on"), null=True, blank=True)
     # The exit period's overall score: the relapse watch measures a decline from it.
     exit_period = models.CharField(_("exit period"), max_length=10, blank=True)
@@ -338,3 +340,27 @@ class Award(models.Model):
 
     def __str__(self) -> str:
         return f"{self.quarter} #{self.rank} {self.unit.code}"
+
+
+class TargetCheck(models.Model):
+    """A target checked against one finished evaluation run of its period (stored when the run
+    finishes, so a missed target is warned and the history of checks is kept)."""
+
+    target = models.ForeignKey(Target, on_delete=models.CASCADE, related_name="checks")
+    run = models.ForeignKey("evaluation.EvaluationRun", on_delete=models.PROTECT, related_name="+")
+    value = models.FloatField(_("result"), null=True)
+    met = models.BooleanField(_("met"), null=True)
+    checked_at = models.DateTimeField(_("checked at"))
+
+    class Meta:
+        ordering = ["-checked_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["target", "run"], name="one_check_per_target_run")
+        ]
+
+    @property
+    def unit(self) -> Unit:
+        return self.target.designation.unit
+
+    def __str__(self) -> str:
+        return f"{self.target} run {self.run_id}: {self.met}"

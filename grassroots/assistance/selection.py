@@ -1,8 +1,12 @@
 """Rules over engine results: candidates, partners, targets, exit checklist, relapse watch.
 
 Everything here reads the engine's long-form result (``unit_code, period, node, level, score,
-rank_all, colour, rank_q05, rank_q95, ...``) concatenated over periods, so the same functions can
-later be fed from stored evaluation runs instead of a ``grassroots generate`` folder. No Django.
+rank_all, colour, rank_q05, rank_q95, ...``) concatenated over periods: from stored evaluation
+runs (``assistance.stored``) on the pages, or from a ``grassroots generate`` folder
+(``evaluate_periods``) in the CLI and tests. No Django.
+
+A frame read from stored runs may cover only the viewer's part of the province; it then carries a
+``ranked`` column (units ranked in the whole run) so the bottom tier is still the province's.
 """
 
 from __future__ import annotations
@@ -48,10 +52,20 @@ def _root(results: pd.DataFrame) -> pd.DataFrame:
 def bottom_tier(results: pd.DataFrame, *, share: float = 1 / 3) -> pd.DataFrame:
     """Per unit and period: whether the unit's overall rank is in the bottom ``share``."""
     root = _root(results)
-    ranked = root.groupby("period")["rank_all"].transform("count")
+    ranked = _ranked(root)
     root["bottom"] = root["rank_all"].astype(float) > (1 - share) * ranked
     root["ranked"] = ranked
     return root
+
+
+def _ranked(root: pd.DataFrame) -> pd.Series:
+    """Units ranked in each row's period: the frame's own count, unless the frame says how many
+    the whole run ranked (a frame cut down to part of the province)."""
+    counted = root.groupby("period")["rank_all"].transform("count")
+    if "ranked" not in root.columns:
+        return counted
+    given = pd.to_numeric(root["ranked"], errors="coerce")
+    return given.where(given.notna(), counted)
 
 
 @dataclass(frozen=True)
@@ -80,6 +94,26 @@ def candidates(results: pd.DataFrame, *, rule: CandidateRule) -> pd.DataFrame:
     out = latest[cols].join(times, how="inner")
     out = out[out["times_bottom"] >= rule.k].reset_index()
     return out.sort_values("rank_all", ascending=False, ignore_index=True)
+
+
+def rank_history(
+    results: pd.DataFrame, codes: Sequence[str], *, share: float = 1 / 3
+) -> pd.DataFrame:
+    """Per unit in ``codes`` and period (oldest first): score, rank_all of ranked, the rank
+    interval (rank_q05, rank_q95; NaN without sensitivity) and whether it was in the bottom tier.
+
+    >>> frame = pd.DataFrame({"unit_code": ["a", "b", "c"], "period": "2024Q1", "level": "whole",
+    ...                       "score": [80.0, 60.0, 40.0], "rank_all": [1, 2, 3]})
+    >>> rank_history(frame, ["c"])[["unit_code", "rank_all", "ranked", "bottom"]].values.tolist()
+    [['c', 3, 3, True]]
+    """
+    tier = bottom_tier(results, share=share)
+    rows = tier[tier["unit_code"].isin([str(c) for c in codes])].copy()
+    for column in ("rank_q05", "rank_q95"):
+        if column not in rows.columns:
+            rows[column] = np.nan
+    columns = ["unit_code", "period", "score", "rank_all", "ranked", "rank_q05", "rank_q95"]
+    return rows[[*columns, "bottom"]].sort_values(["unit_code", "period"], ignore_index=True)
 
 
 def caseload(cases: Path) -> pd.DataFrame:
@@ -190,11 +224,17 @@ class RelapseRule:
         )
 
 
+class RelapseKind:
+    BOTTOM = "bottom"  # in the bottom tier ``running`` periods running
+    DROP = "drop"  # the overall score fell ``drop`` points below the exit score
+
+
 @dataclass(frozen=True)
 class RelapseWarning:
     unit_code: str
     period: str
     evidence: str
+    kind: str = RelapseKind.BOTTOM
 
 
 def relapse_warnings(
@@ -206,8 +246,8 @@ def relapse_warnings(
     for code, exit_period in exited.items():
         rows = tier[tier["unit_code"] == code].sort_values("period")
         base = rows[rows["period"] == exit_period]
-        watched = [_watched(p, exit_period, rule.months) for p in rows["period"]]
-        after = rows[watched]
+        in_window = [in_watch(p, exit_period, rule.months) for p in rows["period"]]
+        after = rows[in_window]
         if base.empty or after.empty:
             continue
         warning = _relapse_of(code, float(base["score"].iloc[0]), after, rule)
@@ -216,7 +256,7 @@ def relapse_warnings(
     return warnings
 
 
-def _watched(period: str, exit_period: str, months: int) -> bool:
+def in_watch(period: str, exit_period: str, months: int) -> bool:
     """Is ``period`` after the exit and starting within ``months`` of the exit period's end?"""
     exit_end = Period.parse(exit_period).end
     start = Period.parse(period).start
@@ -232,11 +272,11 @@ def _relapse_of(
         fall = exit_score - float(r.score)
         shown = f"{r.period}: score {float(r.score):.1f}, rank {r.rank_all} of {r.ranked}"
         if streak >= rule.running:
-            return RelapseWarning(code, str(r.period), f"bottom tier {streak} periods; {shown}")
+            evidence = f"bottom tier {streak} periods; {shown}"
+            return RelapseWarning(code, str(r.period), evidence, RelapseKind.BOTTOM)
         if fall >= rule.drop:
-            return RelapseWarning(
-                code, str(r.period), f"score fell {fall:.1f} from {exit_score:.1f}; {shown}"
-            )
+            evidence = f"score fell {fall:.1f} from {exit_score:.1f}; {shown}"
+            return RelapseWarning(code, str(r.period), evidence, RelapseKind.DROP)
     return None
 
 
@@ -244,7 +284,7 @@ def strong_units(results: pd.DataFrame, *, period: str, share: float = 1 / 3) ->
     """Units in the top ``share`` of the province by overall rank in ``period``: the partner pool."""
     root = _root(results)
     root = root[root["period"] == period]
-    ranked = root["rank_all"].count()
+    ranked = _ranked(root)
     return sorted(root[root["rank_all"].astype(float) <= share * ranked]["unit_code"])
 
 

@@ -21,10 +21,22 @@ from grassroots.assistance.models import (
     Target,
     WeakStatus,
 )
-from grassroots.assistance.selection import target_met
+from grassroots.assistance.models import TargetCheck as StoredCheck
+from grassroots.assistance.selection import (
+    RelapseRule,
+    RelapseWarning,
+    in_watch,
+    rank_history,
+    relapse_warnings,
+    target_met,
+)
+from grassroots.assistance.stored import latest_runs, results_for, stored_periods
+from grassroots.assistance.targets import directions, evaluate, run_values
 from grassroots.engine.catalogue import load_catalogue
 from grassroots.engine.periods import Period
 from grassroots.engine.scheme import load_scheme
+from grassroots.evaluation.models import EvaluationRun
+from grassroots.organisations.models import Unit
 from grassroots.organisations.scope import visible_units
 
 TARGET_SCHEME = "core-business"
@@ -96,6 +108,71 @@ def check_targets(
 
 
 @dataclass(frozen=True)
+class TargetOutcome:
+    """A target against the latest finished run of its period (run None: no run yet).
+
+    ``stored`` tells whether the outcome is the check stored when that run finished, or
+    computed now (the target was set after the run)."""
+
+    target: Target
+    run: EvaluationRun | None
+    value: float | None
+    met: bool | None
+    stored: bool
+
+
+def target_checks(designation: Designation) -> list[TargetOutcome]:
+    """Each of the designation's targets checked against the latest stored run of its period."""
+    targets = list(designation.targets.select_related("designation__unit"))  # type: ignore[attr-defined]
+    runs = latest_runs(periods={t.period for t in targets})
+    stored = {
+        (c.target_id, c.run_id): c
+        for c in StoredCheck.objects.filter(target__in=targets, run__in=list(runs.values()))
+    }
+    ways = directions()
+    outcomes = []
+    for target in targets:
+        run = runs.get(target.period)
+        if run is None:
+            outcomes.append(TargetOutcome(target, None, None, None, stored=False))
+            continue
+        check = stored.get((target.pk, run.pk))
+        if check is not None:
+            outcomes.append(TargetOutcome(target, run, check.value, check.met, stored=True))
+            continue
+        value, met = evaluate(target, run, run_values(run, [target]), ways)
+        outcomes.append(TargetOutcome(target, run, value, met, stored=False))
+    return outcomes
+
+
+@dataclass(frozen=True)
+class RankRow:
+    period: str
+    score: float | None
+    rank: int | None
+    ranked: int
+    bottom: bool
+    rank_q05: float | None = None
+    rank_q95: float | None = None
+
+    @property
+    def interval(self) -> str:
+        """ "9–15" (the 5 %–95 % rank interval), "" without sensitivity."""
+        if self.rank_q05 is None or self.rank_q95 is None:
+            return ""
+        return f"{self.rank_q05:.0f}–{self.rank_q95:.0f}"
+
+
+@dataclass(frozen=True)
+class RelapseStatus:
+    """An exited unit under watch: the warning (if any), its kind, and the periods read."""
+
+    warning: RelapseWarning | None
+    watched_periods: list[RankRow]
+    rule: RelapseRule
+
+
+@dataclass(frozen=True)
 class BoardRow:
     designation: Designation
     partner: str
@@ -104,14 +181,27 @@ class BoardRow:
     measures: int
     targets: int
     exit_state: str
+    targets_met: int = 0
+    targets_checked: int = 0
+    missed: tuple[TargetOutcome, ...] = ()
+    relapse: RelapseStatus | None = None
+    partner_unit: Unit | None = None
 
 
-def board(user: Any, *, today: dt.date) -> list[BoardRow]:
-    """The province's weak-unit board: one row per current or past designation in scope."""
+def board(user: Any, *, today: dt.date, rule: RelapseRule | None = None) -> list[BoardRow]:
+    """The province's weak-unit board: one row per current or past designation in scope, with
+    targets met (latest stored run of each target's period) and relapse status after exit."""
+    rule = rule or RelapseRule()
+    designations = list(
+        designations_for(user).select_related("pairing__partner").prefetch_related("measures")
+    )
+    relapses = relapse_statuses(user, designations, rule=rule)
     rows = []
-    for d in designations_for(user).prefetch_related("measures"):
+    for d in designations:
         measures = list(d.measures.all())  # type: ignore[attr-defined]
         pairing = getattr(d, "pairing", None)
+        outcomes = target_checks(d)
+        checked = [o for o in outcomes if o.met is not None]
         rows.append(
             BoardRow(
                 designation=d,
@@ -119,8 +209,53 @@ def board(user: Any, *, today: dt.date) -> list[BoardRow]:
                 measures=len(measures),
                 measures_done=sum(m.status == MeasureStatus.DONE for m in measures),
                 measures_overdue=sum(m.is_overdue(today) for m in measures),
-                targets=d.targets.count(),  # type: ignore[attr-defined]
+                targets=len(outcomes),
                 exit_state=_exit_state(d),
+                targets_met=sum(bool(o.met) for o in checked),
+                targets_checked=len(checked),
+                missed=tuple(
+                    o for o in checked if o.met is False and d.status != WeakStatus.EXITED
+                ),
+                relapse=relapses.get(d.pk),
+                partner_unit=pairing.partner if pairing else None,
+            )
+        )
+    return rows
+
+
+def relapse_statuses(
+    user: Any, designations: list[Designation], *, rule: RelapseRule
+) -> dict[int, RelapseStatus]:
+    """Designation id → relapse status, for exited designations with an exit period, read from
+    the stored runs of the periods after exit (within the rule's months)."""
+    exited = {d.pk: d for d in designations if d.status == WeakStatus.EXITED and d.exit_period}
+    if not exited:
+        return {}
+    periods = stored_periods()
+    frame = results_for(user, periods=periods)
+    codes = {d.unit.code: d.exit_period for d in exited.values()}
+    warnings = {w.unit_code: w for w in relapse_warnings(frame, codes, rule=rule)}
+    history = rank_history(frame, list(codes), share=rule.share) if not frame.empty else None
+    out = {}
+    for pk, d in exited.items():
+        rows = [] if history is None else _watched_rows(history, d, rule)
+        out[pk] = RelapseStatus(warnings.get(d.unit.code), rows, rule)
+    return out
+
+
+def _watched_rows(history: Any, d: Designation, rule: RelapseRule) -> list[RankRow]:
+    mine = history[history["unit_code"] == d.unit.code]
+    rows = []
+    for r in mine.itertuples():
+        if not in_watch(str(r.period), d.exit_period, rule.months):
+            continue
+        rows.append(
+            RankRow(
+                period=str(r.period),
+                score=None if r.score is None or r.score != r.score else float(r.score),
+                rank=None if r.rank_all != r.rank_all or r.rank_all is None else int(r.rank_all),
+                ranked=int(r.ranked),
+                bottom=bool(r.bottom),
             )
         )
     return rows

@@ -11,7 +11,8 @@ from collections.abc import Mapping
 from pathlib import PurePath
 from typing import Any
 
-from django.core.files.storage import default_storage
+from django.conf import settings
+from django.core.files.storage import FileSystemStorage, Storage
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 
@@ -39,6 +40,8 @@ from grassroots.assistance.models import (
     WeakStatus,
 )
 from grassroots.assistance.permissions import Act, authorise
+from grassroots.engine.errors import InputError
+from grassroots.engine.periods import Period
 from grassroots.engine.scheme import load_scheme
 from grassroots.organisations.audit import tracked
 from grassroots.organisations.models import Level, Unit
@@ -173,8 +176,17 @@ def record_activity(
     actor: Actor,
 ) -> Activity:
     authorise(actor, Act.RECORD_ACTIVITY, designation.unit)
+    problems: dict[str, str] = {}
     if end < start:
-        raise AssistanceError({"end": "the activity ends before it starts"})
+        problems["end"] = "the activity ends before it starts"
+    if people < 0:
+        problems["people"] = "the number of people cannot be negative"
+    elif kind == ActivityKind.POST_EXCHANGE and people < 1:
+        problems["people"] = "a temporary post exchange needs the number of people exchanged"
+    if partner is not None and partner.pk == designation.unit_id:
+        problems["partner"] = "the unit helped cannot also be the helping unit"
+    if problems:
+        raise AssistanceError(problems)
     activity = Activity(
         designation=designation,
         kind=ActivityKind(kind),
@@ -216,6 +228,40 @@ def add_problem(
     return problem
 
 
+def _measure_problems(
+    designation: Designation,
+    *,
+    title: str,
+    leader: str,
+    department: str,
+    created_on: dt.date,
+    deadline: dt.date,
+    problem: Problem | None,
+) -> dict[str, str]:
+    problems: dict[str, str] = {}
+    for field, value, what in (
+        ("title", title, "the measure"),
+        ("leader", leader, "the responsible leader"),
+        ("department", department, "the responsible department"),
+    ):
+        if not value.strip():
+            problems[field] = f"name {what}"
+    if deadline < created_on:
+        problems["deadline"] = (
+            f"the deadline {deadline} is before the measure's creation {created_on}"
+        )
+    if problem is not None and problem.designation_id != designation.pk:
+        problems["problem"] = "the problem belongs to another unit's list"
+    return problems
+
+
+def _done_on(status: MeasureStatus, previous: dt.date | None, on: dt.date) -> dt.date | None:
+    """When a measure was done: kept while it stays done, today when it becomes done."""
+    if status != MeasureStatus.DONE:
+        return None
+    return previous or on
+
+
 @transaction.atomic
 def add_measure(
     *,
@@ -226,15 +272,21 @@ def add_measure(
     created_on: dt.date,
     deadline: dt.date,
     problem: Problem | None = None,
+    status: MeasureStatus = MeasureStatus.PLANNED,
     actor: Actor,
 ) -> Measure:
     authorise(actor, Act.EDIT_PLAN, designation.unit)
-    if deadline < created_on:
-        raise AssistanceError(
-            {"deadline": f"the deadline {deadline} is before the measure's creation {created_on}"}
-        )
-    if problem is not None and problem.designation_id != designation.pk:
-        raise AssistanceError({"problem": "the problem belongs to another unit's list"})
+    problems = _measure_problems(
+        designation,
+        title=title,
+        leader=leader,
+        department=department,
+        created_on=created_on,
+        deadline=deadline,
+        problem=problem,
+    )
+    if problems:
+        raise AssistanceError(problems)
     measure = Measure(
         designation=designation,
         problem=problem,
@@ -243,10 +295,64 @@ def add_measure(
         department=department,
         created_on=created_on,
         deadline=deadline,
+        status=MeasureStatus(status),
+        done_on=_done_on(MeasureStatus(status), None, created_on),
     )
     with tracked(measure, actor=actor):
         measure.save()
     return measure
+
+
+@transaction.atomic
+def edit_measure(
+    *,
+    measure: Measure,
+    title: str,
+    leader: str,
+    department: str,
+    deadline: dt.date,
+    problem: Problem | None,
+    status: MeasureStatus,
+    on: dt.date,
+    actor: Actor,
+) -> Measure:
+    """Change a measure; the audit entry keeps every previous value (nothing is lost).
+
+    The creation date stays: a deadline is still checked against it.
+    """
+    designation = measure.designation
+    authorise(actor, Act.EDIT_PLAN, designation.unit)
+    problems = _measure_problems(
+        designation,
+        title=title,
+        leader=leader,
+        department=department,
+        created_on=measure.created_on,
+        deadline=deadline,
+        problem=problem,
+    )
+    if problems:
+        raise AssistanceError(problems)
+    with tracked(measure, actor=actor, reason="measure edited"):
+        measure.title, measure.leader, measure.department = title, leader, department
+        measure.deadline, measure.problem = deadline, problem
+        measure.done_on = _done_on(MeasureStatus(status), measure.done_on, on)
+        measure.status = MeasureStatus(status)
+        measure.save()
+    return measure
+
+
+def quarter_problem(quarter: str, on: dt.date) -> str | None:
+    """Why ``quarter`` cannot take a report written on ``on``, or None when it can."""
+    try:
+        period = Period.parse(quarter)
+    except InputError:
+        return f"{quarter!r} is not a quarter such as 2024Q3"
+    if period.kind != "quarter":
+        return f"{quarter!r} is not a quarter such as 2024Q3"
+    if period.start > on:
+        return f"{quarter} has not started yet"
+    return None
 
 
 @transaction.atomic
@@ -255,30 +361,54 @@ def report_progress(
 ) -> ProgressReport:
     """The unit's quarterly report on a measure; it also moves the measure's status."""
     authorise(actor, Act.REPORT_PROGRESS, measure.designation.unit)
+    problems: dict[str, str] = {}
+    if (wrong := quarter_problem(quarter, on)) is not None:
+        problems["quarter"] = wrong
+    if not text.strip():
+        problems["text"] = "describe the progress made"
+    if problems:
+        raise AssistanceError(problems)
     report = ProgressReport.objects.filter(measure=measure, quarter=quarter).first()
     report = report or ProgressReport(measure=measure, quarter=quarter)
     with tracked(report, actor=actor):
         report.text, report.status = text, MeasureStatus(status)
         report.save()
     with tracked(measure, actor=actor, reason=f"progress report {quarter}"):
+        measure.done_on = _done_on(MeasureStatus(status), measure.done_on, on)
         measure.status = MeasureStatus(status)
-        measure.done_on = on if status == MeasureStatus.DONE else None
         measure.save()
     return report
+
+
+def evidence_storage() -> Storage:
+    """Where evidence files live: under the data directory, never at a public URL.
+
+    They are read back only through the scoped download page (plan_views.evidence_file).
+    """
+    return FileSystemStorage(location=settings.DATA_DIR / "assistance-evidence", base_url=None)
+
+
+def evidence_problem(name: str, size: int) -> str | None:
+    """Why a file cannot be evidence (type or size), or None when it can."""
+    suffix = PurePath(name).suffix.lower()
+    if suffix not in ALLOWED_EVIDENCE:
+        allowed = ", ".join(sorted(ALLOWED_EVIDENCE))
+        return f"{suffix or 'no extension'} is not allowed ({allowed})"
+    if size > MAX_EVIDENCE_BYTES:
+        return f"{name} is larger than 10 MB"
+    if size == 0:
+        return f"{name} is empty"
+    return None
 
 
 @transaction.atomic
 def attach_evidence(*, measure: Measure, upload: UploadedFile, actor: Actor) -> Evidence:
     authorise(actor, Act.REPORT_PROGRESS, measure.designation.unit)
     name = PurePath(upload.name or "").name
-    suffix = PurePath(name).suffix.lower()
-    if suffix not in ALLOWED_EVIDENCE:
-        allowed = ", ".join(sorted(ALLOWED_EVIDENCE))
-        raise AssistanceError({"file": f"{suffix or 'no extension'} is not allowed ({allowed})"})
-    if (upload.size or 0) > MAX_EVIDENCE_BYTES:
-        raise AssistanceError({"file": f"{name} is larger than 10 MB"})
+    if (wrong := evidence_problem(name, upload.size or 0)) is not None:
+        raise AssistanceError({"file": wrong})
     unit_code = measure.designation.unit.code
-    path = default_storage.save(f"assistance/evidence/{unit_code}/{name}", upload)
+    path = evidence_storage().save(f"{unit_code}/{measure.pk}/{name}", upload)
     evidence = Evidence(
         measure=measure, name=name, file=path, size=upload.size or 0, uploaded_by=actor
     )
@@ -293,8 +423,15 @@ def set_target(
 ) -> Target:
     authorise(actor, Act.EDIT_PLAN, designation.unit)
     known = load_scheme(TARGET_SCHEME).indicator_codes()
+    problems: dict[str, str] = {}
     if indicator not in known:
-        raise AssistanceError({"indicator": f"the {TARGET_SCHEME} scheme has no {indicator!r}"})
+        problems["indicator"] = f"the {TARGET_SCHEME} scheme has no {indicator!r}"
+    try:
+        period = Period.parse(period).key
+    except InputError:
+        problems["period"] = f"{period!r} is not a period such as 2024Q3"
+    if problems:
+        raise AssistanceError(problems)
     target = Target.objects.filter(
         designation=designation, indicator=indicator, period=period
     ).first() or Target(designation=designation, indicator=indicator, period=period)
@@ -326,6 +463,10 @@ def recommend_exit(
     authorise(actor, Act.RECOMMEND_EXIT, designation.unit)
     if designation.status != WeakStatus.DESIGNATED:
         raise AssistanceError({"status": "exit can be recommended only for a designated unit"})
+    if not periods or not checklist:
+        raise AssistanceError(
+            {"periods": "no results to assess for the periods " + (", ".join(periods) or "given")}
+        )
     assessment = ExitAssessment(
         designation=designation, periods=periods, recommended_on=on, recommended_by=_name(actor)
     )

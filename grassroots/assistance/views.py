@@ -1,4 +1,4 @@
-"""Pages: the weak-unit board, a unit's plan, the wall chart, the exit assessment form."""
+"""Pages: the weak-unit board, the wall chart, the exit assessment form (the plan: plan_views)."""
 
 from __future__ import annotations
 
@@ -7,9 +7,10 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.views.decorators.http import require_GET, require_http_methods
 
-from grassroots.assistance.models import Designation, ExitAssessment, ExitDecision, ItemStatus
+from grassroots.assistance.models import ExitAssessment, ExitDecision, ItemStatus
 from grassroots.assistance.permissions import Act, may
 from grassroots.assistance.selectors import (
     board,
@@ -20,7 +21,9 @@ from grassroots.assistance.selectors import (
     wall_chart_option,
 )
 from grassroots.assistance.services import AssistanceError, decide_exit, review_exit_item
-from grassroots.organisations.scope import get_unit_for_user
+from grassroots.assistance.targets import indicator_names
+from grassroots.organisations.models import Role
+from grassroots.organisations.scope import membership_of
 
 
 @login_required
@@ -28,38 +31,19 @@ from grassroots.organisations.scope import get_unit_for_user
 def index(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     designations = designations_for(request.user)
+    rows = board(request.user, today=today)
+    membership = membership_of(request.user)
+    names = indicator_names(english=(get_language() or "").startswith("en"))
     context = {
         "nav": "assistance",
-        "rows": board(request.user, today=today),
+        "rows": rows,
         "counts": plan_counts(designations, today=today),
         "posts": posts_exchanged(designations),
+        "missed": [(r, o, names.get(o.target.indicator, "")) for r in rows for o in r.missed],
+        "relapsing": [r for r in rows if r.relapse is not None and r.relapse.warning],
+        "is_province": membership is not None and membership.role == Role.PROVINCE_ADMIN,
     }
     return render(request, "assistance/board.html", context)
-
-
-def _designation_for(request: HttpRequest, code: str) -> Designation:
-    """The unit's latest designation, 404 out of scope or when the unit was never weak."""
-    unit = get_unit_for_user(request.user, code)
-    designation = unit.weak_designations.order_by("-designated_on").first()  # type: ignore[attr-defined]
-    if designation is None:
-        raise Http404("No designation")
-    return designation  # type: ignore[no-any-return]
-
-
-@login_required
-@require_GET
-def plan(request: HttpRequest, code: str) -> HttpResponse:
-    designation = _designation_for(request, code)
-    today = timezone.localdate()
-    measures = list(designation.measures.prefetch_related("reports"))  # type: ignore[attr-defined]
-    context = {
-        "nav": "assistance",
-        "d": designation,
-        "measures": [(m, m.is_overdue(today)) for m in measures],
-        "counts": plan_counts(Designation.objects.filter(pk=designation.pk), today=today),
-        "assessments": designation.assessments.order_by("-id"),  # type: ignore[attr-defined]
-    }
-    return render(request, "assistance/plan.html", context)
 
 
 @login_required

@@ -1,13 +1,17 @@
 """``grassroots weak candidates|designate|pair|relapse``: the weak-unit rules from the command line.
 
 grassroots weak candidates --cases DIR --from 2023Q1 --to 2023Q4 [--k 3 --n 4]
+grassroots weak candidates --stored [--to 2024Q4] [--k 3 --n 4]
 grassroots weak designate 370283 --level provincial --date 2024-01-10 \\
     --reason business="bottom third all 2023" --as admin
 grassroots weak pair --cases DIR --period 2023Q4 [--capacity 1] [--accept --as admin]
 grassroots weak relapse --cases DIR --from 2024Q1 --to 2024Q4 [--months 24]
+grassroots weak relapse --stored [--months 24]
 
-``candidates`` needs no database (engine only); ``designate`` and ``pair --accept`` act as the
-given user, so the same permission rules and audit apply as on the web.
+``--cases`` computes the results from a case-record folder with the engine; ``--stored`` reads
+the latest finished core-business run of each period from the database (what the pages use).
+``candidates --cases`` needs no database; ``designate`` and ``pair --accept`` act as the given
+user, so the same permission rules and audit apply as on the web.
 """
 
 from __future__ import annotations
@@ -28,8 +32,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
     cand = actions.add_parser("candidates", help="units in the bottom tier in K of the last N")
     _source(cand)
-    cand.add_argument("--from", dest="start", required=True, help="first period, e.g. 2023Q1")
-    cand.add_argument("--to", dest="end", required=True, help="last period, e.g. 2023Q4")
+    cand.add_argument("--from", dest="start", help="first period, e.g. 2023Q1 (with --cases)")
+    cand.add_argument("--to", dest="end", help="last period, e.g. 2023Q4 (--stored: optional)")
     cand.add_argument("--k", type=int, default=3, help="periods in the bottom tier (default 3)")
     cand.add_argument("--n", type=int, default=4, help="of the last N periods (default 4)")
     cand.add_argument("--sensitivity", type=int, default=200, help="rank interval draws")
@@ -51,7 +55,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     des.set_defaults(func=run_designate)
 
     pair = actions.add_parser("pair", help="recommend partners for every designated weak unit")
-    _source(pair)
+    _source(pair, stored=False)
     pair.add_argument("--period", required=True, help="the period that ranks strong units")
     pair.add_argument("--capacity", type=int, default=1, help="weak units per partner")
     pair.add_argument("--accept", action="store_true", help="save the recommendations")
@@ -63,14 +67,39 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 def _relapse_parser(actions: Any) -> None:
     rel = actions.add_parser("relapse", help="warn when an exited unit slides back")
     _source(rel)
-    rel.add_argument("--from", dest="start", required=True, help="first period to read")
-    rel.add_argument("--to", dest="end", required=True, help="last period to read")
+    rel.add_argument("--from", dest="start", help="first period to read (with --cases)")
+    rel.add_argument("--to", dest="end", help="last period to read (with --cases)")
     rel.add_argument("--months", type=int, default=24, help="watch this long after exit")
     rel.set_defaults(func=run_relapse)
 
 
-def _source(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--cases", type=Path, required=True, help="a case-records folder")
+def _source(p: argparse.ArgumentParser, *, stored: bool = True) -> None:
+    group = p.add_mutually_exclusive_group(required=True)
+    group.add_argument("--cases", type=Path, help="a case-records folder")
+    if stored:
+        group.add_argument(
+            "--stored", action="store_true", help="read the stored evaluation runs instead"
+        )
+
+
+def _span(args: argparse.Namespace) -> list[str]:
+    """The periods --from .. --to (both needed with --cases)."""
+    from grassroots.cli import UsageError
+    from grassroots.engine.periods import Period
+
+    if not args.start or not args.end:
+        raise UsageError("--from and --to are needed with --cases")
+    try:
+        return [p.key for p in Period.range(args.start, args.end)]
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def _stored(periods: list[str]) -> Any:
+    """The whole province's stored long form for ``periods`` (the command line is not scoped)."""
+    from grassroots.assistance.stored import stored_results
+
+    return stored_results(path="", periods=periods)
 
 
 def _out(line: str) -> None:
@@ -91,22 +120,21 @@ def _results(cases: Path, periods: list[str], sensitivity: int = 0) -> Any:
 
 
 def run_candidates(args: argparse.Namespace) -> int:
+    import pandas as pd
+
     from grassroots.assistance.selection import CandidateRule, candidates
     from grassroots.cli import UsageError
-    from grassroots.engine.periods import Period
 
     if not 1 <= args.k <= args.n:
         raise UsageError("--k must be between 1 and --n")
-    try:
-        periods = [p.key for p in Period.range(args.start, args.end)][-args.n :]
-    except ValueError as exc:
-        raise UsageError(str(exc)) from None
-    # Only the latest period needs the rank interval; the others only their ranks.
-    results = _results(args.cases, periods[:-1]) if len(periods) > 1 else None
-    latest = _results(args.cases, periods[-1:], sensitivity=args.sensitivity)
-    import pandas as pd
-
-    both = latest if results is None else pd.concat([results, latest], ignore_index=True)
+    if args.stored:
+        both, periods = _stored_candidates(args)
+    else:
+        periods = _span(args)[-args.n :]
+        # Only the latest period needs the rank interval; the others only their ranks.
+        results = _results(args.cases, periods[:-1]) if len(periods) > 1 else None
+        latest = _results(args.cases, periods[-1:], sensitivity=args.sensitivity)
+        both = latest if results is None else pd.concat([results, latest], ignore_index=True)
     rule = CandidateRule(k=args.k, n=args.n)
     found = candidates(both, rule=rule)
     _out(f"rule: {rule.describe()} ({', '.join(periods)})")
@@ -116,6 +144,19 @@ def run_candidates(args: argparse.Namespace) -> int:
         _out(f"{r.unit_code:<10} {r.times_bottom:>12}  {r.rank_all:>4}  {r.ranked:>3}  {interval}")
     _out(f"{len(found)} candidates")
     return 0
+
+
+def _stored_candidates(args: argparse.Namespace) -> tuple[Any, list[str]]:
+    from grassroots.commands._django import setup_django
+
+    setup_django()
+    from grassroots.assistance.stored import last_periods
+    from grassroots.cli import UsageError
+
+    periods = last_periods(args.n, up_to=args.end)
+    if not periods:
+        raise UsageError("no finished core-business run is stored: run the evaluation first")
+    return _stored(periods), periods
 
 
 def _actor(username: str | None) -> Any:
@@ -242,8 +283,8 @@ def run_relapse(args: argparse.Namespace) -> int:
     setup_django()
     from grassroots.assistance.models import Designation, WeakStatus
     from grassroots.assistance.selection import RelapseRule, relapse_warnings
+    from grassroots.assistance.stored import stored_periods
     from grassroots.cli import UsageError
-    from grassroots.engine.periods import Period
 
     exited = {
         d.unit.code: d.exit_period
@@ -252,12 +293,9 @@ def run_relapse(args: argparse.Namespace) -> int:
     }
     if not exited:
         raise UsageError("no unit has exited weak status yet")
-    try:
-        periods = [p.key for p in Period.range(args.start, args.end)]
-    except ValueError as exc:
-        raise UsageError(str(exc)) from None
+    results = _stored(stored_periods()) if args.stored else _results(args.cases, _span(args))
     rule = RelapseRule(months=args.months)
-    warnings = relapse_warnings(_results(args.cases, periods), exited, rule=rule)
+    warnings = relapse_warnings(results, exited, rule=rule)
     _out(f"rule: {rule.describe()}")
     for w in warnings:
         _out(f"{w.unit_code} {w.period}: {w.evidence}")

@@ -1,0 +1,144 @@
+"""Forms that parse the decision pages' input (candidates, designation, pairing, awards)."""
+
+from __future__ import annotations
+
+from pathlib import PurePath
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from grassroots.assistance.models import Dimension, WeakLevel
+from grassroots.assistance.services import ALLOWED_EVIDENCE, MAX_EVIDENCE_BYTES
+
+MAX_PERIODS = 12
+
+
+class CandidateRuleForm(forms.Form):
+    """The candidate rule's parameters: bottom ``share`` % in ``k`` of the last ``n`` periods."""
+
+    k = forms.IntegerField(label=_("Times in the bottom tier (K)"), min_value=1, initial=3)
+    n = forms.IntegerField(
+        label=_("Of the last N periods"), min_value=1, max_value=MAX_PERIODS, initial=4
+    )
+    share = forms.IntegerField(
+        label=_("Bottom tier (per cent of the province)"), min_value=1, max_value=99, initial=33
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        k, n = data.get("k"), data.get("n")
+        if k is not None and n is not None and k > n:
+            self.add_error("k", _("K must not exceed N (%(n)s).") % {"n": n})
+        return data
+
+
+class DesignateForm(forms.Form):
+    level = forms.ChoiceField(label=_("Level"), choices=WeakLevel.choices)
+    designated_on = forms.DateField(
+        label=_("Designated on"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    evidence = forms.CharField(
+        label=_("Evidence"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("What the decision rests on, e.g. the evaluation results cited."),
+    )
+    evidence_file = forms.FileField(
+        label=_("Evidence file"),
+        required=False,
+        help_text=_("PDF, Word, Excel or an image, at most 10 MB."),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for dimension in Dimension:
+            self.fields[f"reason_{dimension.value}"] = forms.CharField(
+                label=dimension.label, required=False, widget=forms.Textarea(attrs={"rows": 2})
+            )
+
+    def reason_fields(self) -> list[forms.BoundField]:
+        return [self[f"reason_{d.value}"] for d in Dimension]
+
+    def other_fields(self) -> list[forms.BoundField]:
+        return [self[name] for name in ("level", "designated_on", "evidence", "evidence_file")]
+
+    def reasons(self) -> dict[Dimension, str]:
+        texts = {d: str(self.cleaned_data.get(f"reason_{d.value}", "")).strip() for d in Dimension}
+        return {d: text for d, text in texts.items() if text}
+
+    def clean_evidence_file(self) -> Any:
+        upload = self.cleaned_data.get("evidence_file")
+        if upload is None:
+            return None
+        suffix = PurePath(upload.name or "").suffix.lower()
+        if suffix not in ALLOWED_EVIDENCE:
+            raise forms.ValidationError(
+                _("%(suffix)s files are not allowed; use one of %(allowed)s.")
+                % {
+                    "suffix": suffix or _("no extension"),
+                    "allowed": ", ".join(sorted(ALLOWED_EVIDENCE)),
+                }
+            )
+        if (upload.size or 0) > MAX_EVIDENCE_BYTES:
+            raise forms.ValidationError(_("The file is larger than 10 MB."))
+        return upload
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if not any(str(data.get(f"reason_{d.value}", "")).strip() for d in Dimension):
+            self.add_error(
+                f"reason_{Dimension.BUSINESS.value}",
+                _("Give a reason under at least one dimension."),
+            )
+        return data
+
+
+class PairingParamsForm(forms.Form):
+    period = forms.ChoiceField(label=_("Period that ranks the strong units"), choices=())
+    capacity = forms.IntegerField(
+        label=_("Weak units per partner at most"), min_value=1, max_value=10, initial=1
+    )
+
+    def __init__(self, *args: Any, periods: list[str], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["period"].choices = [(p, p) for p in reversed(periods)]
+        if periods:
+            self.fields["period"].initial = periods[-1]
+
+
+class AwardsForm(forms.Form):
+    quarter = forms.ChoiceField(label=_("Quarter"), choices=())
+    typical_cases = forms.CharField(
+        label=_("Typical cases selected"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_(
+            "One line per unit: its code and how many of its cases were selected, e.g. 370102 2."
+        ),
+    )
+
+    def __init__(self, *args: Any, quarters: list[str], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["quarter"].choices = [(q, q) for q in reversed(quarters)]
+        if quarters:
+            self.fields["quarter"].initial = quarters[-1]
+
+    def clean_typical_cases(self) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        text = str(self.cleaned_data.get("typical_cases") or "")
+        for number, line in enumerate(text.splitlines(), 1):
+            if not line.strip():
+                continue
+            parts = line.split()
+            if len(parts) != 2 or not parts[1].isdigit():
+                raise forms.ValidationError(
+                    _("Line %(n)s: write a unit code and a whole number, e.g. 370102 2.")
+                    % {"n": number}
+                )
+            counts[parts[0]] = counts.get(parts[0], 0) + int(parts[1])
+        return counts
+
+
+class ConfirmAwardsForm(AwardsForm):
+    top = forms.IntegerField(label=_("Award the first"), min_value=1, max_value=50, initial=3)

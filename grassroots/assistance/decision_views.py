@@ -1,0 +1,357 @@
+"""The province's decision pages, fed from stored evaluation runs: designation candidates and the
+designate form, partner pairing, contribution awards, and the relapse watch.
+
+Designating, pairing and confirming awards are the province administrator's (403 for other
+roles in scope); a unit out of scope is 404. Every write goes through the services (audited).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from grassroots.assistance import decisions
+from grassroots.assistance.decision_forms import (
+    AwardsForm,
+    CandidateRuleForm,
+    ConfirmAwardsForm,
+    DesignateForm,
+    PairingParamsForm,
+)
+from grassroots.assistance.models import Designation, WeakLevel, WeakStatus
+from grassroots.assistance.permissions import Act, may
+from grassroots.assistance.selection import ContributionRule, RelapseRule
+from grassroots.assistance.selectors import board, designations_for
+from grassroots.assistance.services import (
+    AssistanceError,
+    active_designation,
+    confirm_awards,
+    designate_weak_unit,
+    pair_weak_unit,
+)
+from grassroots.assistance.stored import stored_periods
+from grassroots.organisations.audit import tracked
+from grassroots.organisations.models import Level, Role, Unit
+from grassroots.organisations.scope import get_unit_for_user, membership_of, visible_units
+
+
+def _province_only(request: HttpRequest) -> None:
+    """The decision pages are the province administrator's; other roles get 403."""
+    membership = membership_of(request.user)
+    if membership is None or membership.role != Role.PROVINCE_ADMIN:
+        raise PermissionDenied("only the province administrator decides this")
+
+
+# ------------------------------------------------------------------------------ designation
+
+
+@login_required
+@require_GET
+def candidates(request: HttpRequest) -> HttpResponse:
+    _province_only(request)
+    form = CandidateRuleForm(request.GET or None)
+    params = form.cleaned_data if form.is_bound and form.is_valid() else None
+    if not form.is_bound:
+        params = {f: form.fields[f].initial for f in form.fields}
+    found = decisions.candidate_rows(request.user, **params) if params else None
+    context = {"nav": "assistance", "form": form, "found": found}
+    return render(request, "assistance/candidates.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def designate(request: HttpRequest, code: str) -> HttpResponse:
+    unit = get_unit_for_user(request.user, code)
+    if not may(request.user, Act.DESIGNATE, unit):
+        raise PermissionDenied("only the province designates weak units")
+    initial = {"designated_on": timezone.localdate(), "level": WeakLevel.PROVINCIAL}
+    form = DesignateForm(request.POST or None, request.FILES or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        designation = _designate(request, unit, form)
+        if designation is not None:
+            return redirect("assistance:plan", code=unit.code)
+    history = decisions.unit_rank_history(request.user, unit.code, n=8)
+    context = {"nav": "assistance", "unit": unit, "form": form, "history": history}
+    return render(request, "assistance/designate.html", context)
+
+
+def _designate(request: HttpRequest, unit: Unit, form: DesignateForm) -> Designation | None:
+    """Designate through the service; the evidence file is kept only when everything saved."""
+    upload = form.cleaned_data.get("evidence_file")
+    saved = ""
+    try:
+        with transaction.atomic():
+            designation = designate_weak_unit(
+                unit=unit,
+                level=WeakLevel(form.cleaned_data["level"]),
+                designated_on=form.cleaned_data["designated_on"],
+                reasons=form.reasons(),
+                evidence=form.cleaned_data.get("evidence", ""),
+                actor=request.user,
+            )
+            if upload is not None:
+                saved = default_storage.save(
+                    f"assistance/designations/{unit.code}/{upload.name}", upload
+                )
+                with tracked(designation, actor=request.user, reason="evidence file"):
+                    designation.evidence_file = saved
+                    designation.save()
+    except AssistanceError as exc:
+        if saved:
+            default_storage.delete(saved)
+        for field, message in exc.problems.items():
+            form.add_error(_FORM_FIELDS.get(field), _designation_message(field, message, unit))
+        return None
+    return designation
+
+
+# The service names problems by its own argument names; the form shows them on its fields.
+_FORM_FIELDS = {"reasons": "reason_business", "level": "level", "designated_on": "designated_on"}
+
+
+def _designation_message(field: str, message: str, unit: Unit) -> str:
+    """The service's refusal in the page's language where the facts say which rule it was."""
+    if field == "unit" and active_designation(unit) is not None:
+        return _("%(code)s is already designated weak.") % {"code": unit.code}
+    if field == "unit" and unit.level != Level.GRASSROOTS:
+        return _("Only a grassroots unit can be designated weak.")
+    return message
+
+
+# --------------------------------------------------------------------------------- pairing
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def pairing(request: HttpRequest) -> HttpResponse:
+    _province_only(request)
+    periods = stored_periods()
+    params = PairingParamsForm(request.POST or request.GET or None, periods=periods)
+    if params.is_bound and not params.is_valid():
+        plan = None
+    else:
+        chosen = params.cleaned_data if params.is_bound else {}
+        plan = decisions.pairing_plan(
+            request.user,
+            period=chosen.get("period") or (periods[-1] if periods else None),
+            capacity=int(chosen.get("capacity") or 1),
+        )
+    errors: dict[int, str] = {}
+    if request.method == "POST" and plan is not None:
+        errors = _save_pairings(request, plan)
+        if not errors:
+            return redirect("assistance:index")
+    context = {
+        "nav": "assistance",
+        "params": params,
+        "plan": plan,
+        "errors": errors,
+        "lines": _lines(request, plan, errors),
+        "choices": visible_units(request.user).filter(level=Level.GRASSROOTS).order_by("code"),
+    }
+    return render(request, "assistance/pairing.html", context)
+
+
+def _lines(
+    request: HttpRequest, plan: decisions.PairingPlan | None, errors: dict[int, str]
+) -> list[dict[str, Any]]:
+    """Each row with the partner and leader the form shows: as posted after an error, else the
+    current pairing, else the recommendation."""
+    lines = []
+    for row in plan.rows if plan else []:
+        pk, current = row.designation.pk, row.current
+        if request.method == "POST":
+            selected = request.POST.get(f"partner-{pk}", "")
+            leader = request.POST.get(f"leader-{pk}", "")
+        else:
+            shown = current.partner if current else row.recommended
+            selected = shown.code if shown else ""
+            leader = current.contact_leader if current else ""
+        lines.append({"row": row, "selected": selected, "leader": leader, "error": errors.get(pk)})
+    return lines
+
+
+class _Refused(Exception):
+    pass
+
+
+def _save_pairings(request: HttpRequest, plan: decisions.PairingPlan) -> dict[int, str]:
+    """Pair every row as posted, all or nothing; errors by designation id."""
+    errors: dict[int, str] = {}
+    try:
+        with transaction.atomic():
+            for row in plan.rows:
+                message = _save_pairing(request, row)
+                if message:
+                    errors[row.designation.pk] = message
+            if errors:
+                raise _Refused
+    except _Refused:
+        return errors
+    return {}
+
+
+def _save_pairing(request: HttpRequest, row: decisions.PairingRow) -> str:
+    d = row.designation
+    code = request.POST.get(f"partner-{d.pk}", "").strip()
+    leader = request.POST.get(f"leader-{d.pk}", "").strip()
+    if not code:
+        return "" if row.current is None else _("Choose a partner.")
+    partner = visible_units(request.user).filter(code=code).first()
+    if partner is None:
+        return _("No unit %(code)s in your scope.") % {"code": code}
+    current = row.current
+    if current is not None and current.partner.code == code and current.contact_leader == leader:
+        return ""  # unchanged
+    try:
+        pair_weak_unit(
+            designation=d,
+            partner=partner,
+            recommended=row.recommended,
+            contact_leader=leader,
+            actor=request.user,
+        )
+    except AssistanceError as exc:
+        return _pairing_message(exc, d, partner)
+    return ""
+
+
+def _pairing_message(exc: AssistanceError, d: Designation, partner: Unit) -> str:
+    """Why the service refused, in the page's language (read from the facts, not its text)."""
+    if partner.pk == d.unit.pk:
+        return _("A unit cannot be paired with itself.")
+    if active_designation(partner) is not None:
+        return _("%(code)s is itself a weak unit; choose a stronger unit.") % {"code": partner.code}
+    if partner.level != Level.GRASSROOTS:
+        return _("The partner must be a grassroots unit.")
+    return "; ".join(exc.problems.values())
+
+
+# ---------------------------------------------------------------------------------- awards
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def awards(request: HttpRequest) -> HttpResponse:
+    quarters = stored_periods()
+    can_confirm = _is_province_admin(request)
+    if request.method == "POST" and not can_confirm:
+        raise PermissionDenied("only the province confirms awards")
+    form_class = ConfirmAwardsForm if request.method == "POST" else AwardsForm
+    form = form_class(request.POST or request.GET or None, quarters=quarters)
+    ranking = None
+    if form.is_bound and form.is_valid():
+        ranking = _ranking(request, form)
+    elif not form.is_bound and quarters:
+        ranking = decisions.awards_ranking(request.user, quarter=quarters[-1], typical={})
+    posted = request.method == "POST" and ranking is not None and form.is_valid()
+    if posted and _confirm(request, form, ranking):  # type: ignore[arg-type]
+        return redirect(f"{request.path}?quarter={form.cleaned_data['quarter']}")
+    context = {
+        "nav": "assistance",
+        "form": form,
+        "ranking": ranking,
+        "can_confirm": can_confirm,
+        "top": form["top"] if "top" in form.fields else ConfirmAwardsForm(quarters=quarters)["top"],
+        "typical_raw": (request.POST or request.GET).get("typical_cases", ""),
+        "rule": _rule_text(decisions.CONTRIBUTION_RULE),
+        "history": decisions.award_history(request.user),
+    }
+    return render(request, "assistance/awards.html", context)
+
+
+def _is_province_admin(request: HttpRequest) -> bool:
+    membership = membership_of(request.user)
+    return membership is not None and membership.role == Role.PROVINCE_ADMIN
+
+
+def _ranking(request: HttpRequest, form: AwardsForm) -> decisions.AwardsRanking | None:
+    typical = form.cleaned_data["typical_cases"]
+    ranking = decisions.awards_ranking(
+        request.user, quarter=form.cleaned_data["quarter"], typical=typical
+    )
+    unknown = sorted(set(typical) - set(ranking.codes))
+    if unknown:
+        form.add_error(
+            "typical_cases",
+            _("Not in the quarter's ranking: %(codes)s.") % {"codes": ", ".join(unknown)},
+        )
+        return None
+    return ranking
+
+
+def _confirm(request: HttpRequest, form: Any, ranking: decisions.AwardsRanking) -> bool:
+    try:
+        confirm_awards(
+            quarter=ranking.quarter,
+            ranking=ranking.records,
+            top=form.cleaned_data["top"],
+            rule=decisions.CONTRIBUTION_RULE.describe(),
+            on=timezone.localdate(),
+            actor=request.user,
+        )
+    except AssistanceError as exc:
+        if "quarter" in exc.problems:
+            form.add_error(
+                "quarter",
+                _("The awards of %(quarter)s are already confirmed.")
+                % {"quarter": ranking.quarter},
+            )
+        else:
+            form.add_error(None, "; ".join(exc.problems.values()))
+        return False
+    return True
+
+
+def _rule_text(rule: ContributionRule) -> str:
+    return _(
+        "Points = score gain over the previous quarter + %(case)s per typical case selected + "
+        "%(measure)s per rectification measure completed in the quarter."
+    ) % {"case": f"{rule.per_case:g}", "measure": f"{rule.per_measure:g}"}
+
+
+# --------------------------------------------------------------------------------- relapse
+
+
+@dataclass(frozen=True)
+class _RelapseRow:
+    designation: Designation
+    status: Any
+
+
+@login_required
+@require_GET
+def relapse(request: HttpRequest) -> HttpResponse:
+    rule = RelapseRule()
+    rows = [
+        _RelapseRow(r.designation, r.relapse)
+        for r in board(request.user, today=timezone.localdate(), rule=rule)
+        if r.relapse is not None
+    ]
+    context = {
+        "nav": "assistance",
+        "rows": rows,
+        "rule": _(
+            "Warned when the unit is in the province's bottom %(share)s%% %(running)s periods "
+            "running, or its overall score falls %(drop)s points below its exit-period score, "
+            "within %(months)s months of exit."
+        )
+        % {
+            "share": round(rule.share * 100),
+            "running": rule.running,
+            "drop": f"{rule.drop:g}",
+            "months": rule.months,
+        },
+        "exited": designations_for(request.user).filter(status=WeakStatus.EXITED).count(),
+    }
+    return render(request, "assistance/relapse.html", context)

@@ -1,0 +1,287 @@
+"""Reads behind the province's decision pages, fed from stored evaluation runs: designation
+candidates with their rank intervals, the pairing recommendation with its reasons, and the
+quarter's contribution ranking. Pages, API and CLI share these; writes stay in services."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from grassroots.assistance.models import Award, Designation, Pairing, WeakStatus
+from grassroots.assistance.selection import (
+    CandidateRule,
+    ContributionRule,
+    Profile,
+    candidates,
+    caseload,
+    contribution_ranking,
+    pair_cost,
+    profiles,
+    rank_history,
+    recommend_partners,
+    strong_units,
+)
+from grassroots.assistance.selectors import RankRow, designations_for, measures_completed_in
+from grassroots.assistance.stored import (
+    last_periods,
+    latest_runs,
+    province_path,
+    results_for,
+    stored_results,
+)
+from grassroots.engine.periods import Period
+from grassroots.organisations.models import Unit
+from grassroots.organisations.scope import visible_units
+
+CONTRIBUTION_RULE = ContributionRule()
+
+
+def _rank_rows(history: pd.DataFrame, code: str) -> list[RankRow]:
+    rows = []
+    for r in history[history["unit_code"] == code].itertuples():
+        rows.append(
+            RankRow(
+                period=str(r.period),
+                score=_num(r.score),
+                rank=None if _num(r.rank_all) is None else int(r.rank_all),
+                ranked=int(r.ranked),
+                bottom=bool(r.bottom),
+                rank_q05=_num(r.rank_q05),
+                rank_q95=_num(r.rank_q95),
+            )
+        )
+    return rows
+
+
+def _num(v: Any) -> float | None:
+    try:
+        f = float(v)
+    except (TypeError, ValueError):
+        return None
+    return None if math.isnan(f) else f
+
+
+# ------------------------------------------------------------------------------ candidates
+
+
+@dataclass(frozen=True)
+class CandidateRow:
+    unit: Unit
+    times_bottom: int
+    history: list[RankRow]
+    designation: Designation | None  # the unit's active designation, if already weak
+
+
+@dataclass(frozen=True)
+class Candidates:
+    rule: CandidateRule
+    periods: list[str]
+    rows: list[CandidateRow]
+
+
+def candidate_rows(user: Any, *, k: int, n: int, share: int) -> Candidates:
+    """Units the rule suggests from the last ``n`` stored quarters (``share`` in percent), each
+    with its rank and rank interval in every period read, most often bottom first."""
+    rule = CandidateRule(k=k, n=n, share=share / 100)
+    periods = last_periods(n)
+    frame = results_for(user, periods=periods)
+    if frame.empty:
+        return Candidates(rule, periods, [])
+    found = candidates(frame, rule=rule)
+    codes = [str(c) for c in found["unit_code"]]
+    history = rank_history(frame, codes, share=rule.share)
+    units = {u.code: u for u in visible_units(user).filter(code__in=codes)}
+    active = {
+        d.unit.code: d
+        for d in designations_for(user)
+        .exclude(status=WeakStatus.EXITED)
+        .filter(unit__code__in=codes)
+    }
+    rows = [
+        CandidateRow(units[c], int(t), _rank_rows(history, c), active.get(c))
+        for c, t in zip(codes, found["times_bottom"], strict=True)
+        if c in units
+    ]
+    rows.sort(key=lambda r: (-r.times_bottom, -(r.history[-1].rank or 0) if r.history else 0))
+    return Candidates(rule, periods, rows)
+
+
+def unit_rank_history(user: Any, code: str, *, n: int = 8) -> list[RankRow]:
+    """One unit's overall rank (with interval) in the last ``n`` stored quarters."""
+    frame = results_for(user, periods=last_periods(n))
+    if frame.empty:
+        return []
+    return _rank_rows(rank_history(frame, [code]), code)
+
+
+# --------------------------------------------------------------------------------- pairing
+
+
+@dataclass(frozen=True)
+class Why:
+    """Why a partner is recommended: how alike the two units are and whether in one city."""
+
+    cost: float
+    caseload: float
+    partner_caseload: float
+    staff: float
+    partner_staff: float
+    same_city: bool
+
+
+@dataclass(frozen=True)
+class PairingRow:
+    designation: Designation
+    recommended: Unit | None
+    why: Why | None
+    current: Pairing | None
+    profiled: bool  # False: no caseload or staff figure, so no recommendation
+
+
+@dataclass(frozen=True)
+class PairingPlan:
+    period: str | None
+    capacity: int
+    rows: list[PairingRow]
+    pool: int  # strong units that could partner
+    caseload_from: str  # the case-record folder the caseloads were counted in ("" if none)
+    missing: list[str] = field(default_factory=list)
+
+
+def pairing_plan(user: Any, *, period: str | None, capacity: int) -> PairingPlan:
+    """The recommended partner for every active weak unit in scope, solved at once: strong units
+    are the top third of ``period``'s stored run (minus weak units), caseloads are counted in
+    that run's case records and staff is each unit's headcount."""
+    weak = list(
+        designations_for(user)
+        .exclude(status=WeakStatus.EXITED)
+        .select_related("unit", "pairing__partner")
+        .order_by("unit__code")
+    )
+    if period is None:
+        return PairingPlan(None, capacity, [_row(d, None, None) for d in weak], 0, "")
+    frame = results_for(user, periods=[period])
+    weak_codes = [d.unit.code for d in weak]
+    strong = sorted(set(strong_units(frame, period=period)) - set(weak_codes)) if len(frame) else []
+    load, folder = _caseload(period)
+    table = _units_table(user)
+    weak_p = {p.code: p for p in profiles(table, load, weak_codes)}
+    strong_p = {p.code: p for p in profiles(table, load, strong)}
+    pairs = recommend_partners(list(weak_p.values()), list(strong_p.values()), capacity=capacity)
+    units = {u.code: u for u in visible_units(user).filter(code__in=set(pairs.values()))}
+    rows = []
+    for d in weak:
+        partner = pairs.get(d.unit.code)
+        why = _why(weak_p[d.unit.code], strong_p[partner]) if partner else None
+        rows.append(_row(d, units.get(partner or ""), why, profiled=d.unit.code in weak_p))
+    missing = [c for c in weak_codes if c not in weak_p]
+    return PairingPlan(period, capacity, rows, len(strong_p), folder, missing)
+
+
+def _row(
+    d: Designation, partner: Unit | None, why: Why | None, *, profiled: bool = False
+) -> PairingRow:
+    return PairingRow(d, partner, why, getattr(d, "pairing", None), profiled)
+
+
+def _why(weak: Profile, strong: Profile) -> Why:
+    return Why(
+        cost=round(pair_cost(weak, strong), 3),
+        caseload=weak.caseload,
+        partner_caseload=strong.caseload,
+        staff=weak.staff,
+        partner_staff=strong.staff,
+        same_city=weak.city == strong.city,
+    )
+
+
+def _caseload(period: str) -> tuple[pd.DataFrame, str]:
+    """Persons handled per unit in the case records the period's stored run read."""
+    run = latest_runs(periods=[period]).get(period)
+    folder = Path(run.source_path) if run is not None else None
+    if folder is None or not folder.is_dir() or not any(folder.glob("persons*.parquet")):
+        return pd.DataFrame(columns=["unit_code", "caseload"]), ""
+    return caseload(folder), str(folder)
+
+
+def _units_table(user: Any) -> pd.DataFrame:
+    rows = visible_units(user).values("code", "parent__code", "headcount")
+    table = pd.DataFrame(list(rows), columns=["code", "parent__code", "headcount"])
+    return table.rename(columns={"code": "unit_code", "parent__code": "parent"})
+
+
+# ---------------------------------------------------------------------------------- awards
+
+
+@dataclass(frozen=True)
+class AwardRow:
+    unit: Unit
+    rank: int
+    score_gain: float
+    typical_cases: int
+    measures_completed: int
+    points: float
+
+
+@dataclass(frozen=True)
+class AwardsRanking:
+    quarter: str
+    previous: str
+    rows: list[AwardRow]  # the viewer's units, ranked within the province
+    records: list[dict[str, Any]]  # the province's whole ranked list (what confirmation stores)
+    confirmed: list[Award]
+
+    @property
+    def codes(self) -> set[str]:
+        return {str(r["unit_code"]) for r in self.records}
+
+
+def awards_ranking(user: Any, *, quarter: str, typical: dict[str, int]) -> AwardsRanking:
+    """The quarter's contribution ranking from the stored runs of the quarter and the one before,
+    ranked over the whole province and shown for the viewer's units."""
+    previous = Period.parse(quarter).previous().key
+    frame = stored_results(path=province_path(user), periods=[previous, quarter])
+    ranking = (
+        contribution_ranking(
+            frame,
+            quarter=quarter,
+            typical_cases=typical,
+            measures_completed=measures_completed_in(quarter),
+            rule=CONTRIBUTION_RULE,
+        )
+        if len(frame)
+        else pd.DataFrame()
+    )
+    records = ranking.to_dict("records") if "rank" in ranking.columns else []
+    units = {
+        u.code: u for u in visible_units(user).filter(code__in=[r["unit_code"] for r in records])
+    }
+    rows = [
+        AwardRow(
+            unit=units[str(r["unit_code"])],
+            rank=int(r["rank"]),
+            score_gain=float(r["score_gain"]),
+            typical_cases=int(r["typical_cases"]),
+            measures_completed=int(r["measures_completed"]),
+            points=float(r["points"]),
+        )
+        for r in records
+        if str(r["unit_code"]) in units
+    ]
+    confirmed = list(
+        Award.objects.filter(quarter=quarter, unit__in=visible_units(user)).select_related("unit")
+    )
+    return AwardsRanking(quarter, previous, rows, records, confirmed)
+
+
+def award_history(user: Any) -> list[tuple[Unit, list[Award]]]:
+    """Every confirmed award of the viewer's units, grouped by unit (newest quarter first)."""
+    grouped: dict[int, tuple[Unit, list[Award]]] = {}
+    awards = Award.objects.filter(unit__in=visible_units(user)).select_related("unit")
+    for award in awards.order_by("unit__code", "-quarter"):
+        grouped.setdefault(award.unit_id, (award.unit, []))[1].append(award)
+    return list(grouped.values())

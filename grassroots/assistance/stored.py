@@ -1,0 +1,148 @@
+"""The engine's long-form result read back from stored evaluation runs, for the weak-unit rules.
+
+One run per period: the latest finished (``done``) run of the scheme for that period, whichever
+scheme version it used. Rows are cut to a part of the province by unit path (the viewer's units);
+each frame carries ``ranked``, the number of units the whole run ranked, so the rules' bottom and
+top tiers stay the province's even when the viewer sees one city (``selection.bottom_tier``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import pandas as pd
+from django.db.models import Count, Q
+
+from grassroots.assistance.selection import ROOT_LEVEL
+from grassroots.engine.periods import Period
+from grassroots.evaluation.models import EvaluationRun, Result, RunStatus
+from grassroots.organisations.scope import membership_of
+
+SCHEME = "core-business"
+COLUMNS = [
+    "unit_code",
+    "node",
+    "level",
+    "value",
+    "score",
+    "rank_peer",
+    "rank_all",
+    "colour",
+    "rank_q05",
+    "rank_q95",
+]
+
+
+def _finished(scheme: str) -> Any:
+    return EvaluationRun.objects.filter(
+        status=RunStatus.DONE, scheme_version__code=scheme
+    ).select_related("scheme_version")
+
+
+def latest_runs(
+    *, scheme: str = SCHEME, periods: Iterable[str] | None = None
+) -> dict[str, EvaluationRun]:
+    """Period → the latest finished run of ``scheme`` for it (all stored periods when None)."""
+    runs = _finished(scheme)
+    if periods is not None:
+        runs = runs.filter(period__in=list(periods))
+    chosen: dict[str, EvaluationRun] = {}
+    for run in runs.order_by("period", "-finished_at", "-id"):
+        chosen.setdefault(run.period, run)
+    return chosen
+
+
+def _order(period: str) -> tuple[Any, ...]:
+    try:
+        parsed = Period.parse(period)
+    except ValueError:
+        return (None, period)
+    return (parsed.start, parsed.end, period)
+
+
+def stored_periods(*, scheme: str = SCHEME, kind: str | None = "quarter") -> list[str]:
+    """Periods with a finished run, oldest first; only periods of ``kind`` (None: every kind),
+    so "the last N periods" never mixes months with quarters."""
+    periods = set(_finished(scheme).values_list("period", flat=True).distinct())
+    if kind is not None:
+        periods = {p for p in periods if _kind(p) == kind}
+    return sorted(periods, key=_order)
+
+
+def _kind(period: str) -> str:
+    try:
+        return str(Period.parse(period).kind)
+    except ValueError:
+        return ""
+
+
+def last_periods(n: int, *, scheme: str = SCHEME, up_to: str | None = None) -> list[str]:
+    """The last ``n`` stored quarters (up to and including ``up_to`` when given), oldest first."""
+    periods = stored_periods(scheme=scheme)
+    if up_to is not None:
+        periods = [p for p in periods if _order(p) <= _order(up_to)]
+    return periods[-n:] if n > 0 else []
+
+
+def scope_path(user: Any) -> str | None:
+    """The path prefix of the user's units; None when the user sees no unit."""
+    membership = membership_of(user)
+    return None if membership is None else str(membership.unit.path)
+
+
+def province_path(user: Any) -> str | None:
+    """The path prefix of the user's province (the first segment of its unit's path)."""
+    path = scope_path(user)
+    return None if path is None else path.split("/", 1)[0] + "/"
+
+
+def stored_results(
+    *,
+    path: str | None,
+    periods: Sequence[str],
+    scheme: str = SCHEME,
+    levels: Sequence[str] | None = (ROOT_LEVEL,),
+) -> pd.DataFrame:
+    """The long-form result of the latest finished run of each period, rows under ``path``
+    (the viewer's units; None: no rows), concatenated oldest first, with ``ranked`` and
+    ``run_id`` columns. ``levels`` limits the rows read (None: every level)."""
+    frames = []
+    runs = latest_runs(scheme=scheme, periods=periods) if path is not None else {}
+    ranked = _ranked_per_run([r.pk for r in runs.values()])
+    for period in sorted(runs, key=_order):
+        run = runs[period]
+        rows = Result.objects.filter(run=run, unit_path__startswith=path)
+        if levels is not None:
+            rows = rows.filter(level__in=list(levels))
+        frame = pd.DataFrame(
+            list(rows.order_by("unit_code", "id").values_list(*COLUMNS)), columns=COLUMNS
+        )
+        frame.insert(1, "period", period)
+        frame["ranked"] = ranked.get(run.pk, 0)
+        frame["run_id"] = run.pk
+        frames.append(frame)
+    if not frames:
+        return pd.DataFrame(columns=[*COLUMNS[:1], "period", *COLUMNS[1:], "ranked", "run_id"])
+    return pd.concat(frames, ignore_index=True)
+
+
+def _ranked_per_run(run_ids: list[int]) -> dict[int, int]:
+    """How many units each run ranked overall (the whole province, whatever the viewer sees)."""
+    counts = (
+        Result.objects.filter(run_id__in=run_ids, level=ROOT_LEVEL)
+        .values("run_id")
+        .annotate(n=Count("id", filter=Q(rank_all__isnull=False)))
+    )
+    return {row["run_id"]: int(row["n"]) for row in counts}
+
+
+def results_for(
+    user: Any,
+    *,
+    periods: Sequence[str],
+    scheme: str = SCHEME,
+    levels: Sequence[str] | None = (ROOT_LEVEL,),
+) -> pd.DataFrame:
+    """``stored_results`` scoped to the user's units (empty without a membership)."""
+    return stored_results(path=scope_path(user), periods=periods, scheme=scheme, levels=levels)
