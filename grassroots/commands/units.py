@@ -2,6 +2,8 @@
 
 grassroots units load --province 37        Shandong from the official division codes
 grassroots units load --all                every province (~3,000 grassroots units)
+    (both also create the national unit 000000, the root above the provinces; a database
+    made before it existed got it from migration organisations 0003)
 grassroots units load --file units.csv     a province's own list (rejected whole on any problem)
 grassroots units list [--province 37]
 """
@@ -91,7 +93,9 @@ def run_list(args: argparse.Namespace) -> int:
     if args.province:
         units = units.filter(path__startswith=args.province[:2] + "0000/")
     for unit in units:
-        depth = unit.path.count("/") - 1
+        depth = unit.path.count("/")  # the nation's path is empty: depth 0, provinces 1
+        if args.province:
+            depth -= 1
         _out(f"{'  ' * depth}{unit.code}  {unit.level:<10}  {unit.name_zh}")
     return 0
 

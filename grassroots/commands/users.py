@@ -1,6 +1,7 @@
 """``grassroots users add|token``: accounts, their unit and role, and API tokens.
 
 grassroots users add USERNAME --unit CODE --role ROLE [--password PASSWORD]
+    (a national user: --unit 000000 with province_admin, leader or auditor sees every unit)
 grassroots users token USERNAME --name NAME [--days N]
 """
 

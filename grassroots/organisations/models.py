@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 
 class Level(models.TextChoices):
+    NATION = "nation", _("Supreme People's Procuratorate")
     PROVINCE = "province", _("Provincial procuratorate")
     CITY = "city", _("City procuratorate")
     GRASSROOTS = "grassroots", _("Grassroots procuratorate")
@@ -42,6 +43,8 @@ class Unit(models.Model):
         verbose_name=_("parent"),
     )
     # Materialised path of full codes ("370000/370100/370102/") so a subtree is one indexed prefix query.
+    # The national unit (the one root) has the empty path: every path starts with it, so its
+    # subtree is every unit, and paths stored before it existed (run results) stay valid.
     path = models.CharField(max_length=200, db_index=True, editable=False)
     peer_group = models.CharField(_("peer group"), max_length=40, blank=True)
     headcount = models.PositiveIntegerField(_("headcount"), null=True, blank=True)

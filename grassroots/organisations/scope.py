@@ -3,6 +3,11 @@
 A user belongs to one unit (Membership) and sees that unit's subtree, nothing else. Anything
 outside that subtree does not exist for them: `get_unit_for_user` answers 404, never 403, so
 an out-of-scope code cannot be told apart from a code that does not exist.
+
+The national unit (最高人民检察院, 000000) is the root; its path is empty, so a member there
+sees every unit. National users reuse the roles: a province administrator, leader or auditor
+at the national unit is the national administrator, leader or auditor. What a role may do does
+not depend on the level, and the scope comes from the unit, so no new role is needed.
 """
 
 from __future__ import annotations

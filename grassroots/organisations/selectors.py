@@ -37,9 +37,10 @@ def unit_tree(user: Any) -> list[TreeNode]:
             kind=unit.kind,
             child_count=0,
         )
+        # "370000/370100/370102/" -> "370000/370100/"; a province's parent path is "", the
+        # nation's. The nation's own path is "" too, so look up the parent before adding it.
+        parent = nodes.get(unit.path[: unit.path.rstrip("/").rfind("/") + 1]) if unit.path else None
         nodes[unit.path] = node
-        # "370000/370100/370102/" -> "370000/370100/"; a root's parent path is "".
-        parent = nodes.get(unit.path[: unit.path.rstrip("/").rfind("/") + 1])
         if parent is None:
             roots.append(node)
         else:

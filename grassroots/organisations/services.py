@@ -6,7 +6,7 @@ import datetime as dt
 import hashlib
 import secrets
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
 
@@ -26,7 +26,8 @@ from grassroots.organisations.models import (
     Role,
     Unit,
 )
-from grassroots.organisations.unitfile import UnitRow
+from grassroots.organisations.unitfile import UnitRow, national_row
+from grassroots.reference.units import NATION_CODE
 
 Actor = AbstractBaseUser | AnonymousUser | None
 
@@ -85,13 +86,41 @@ def _ordered_by_depth(rows: Sequence[UnitRow], existing: Mapping[str, Unit]) -> 
     return [batches[d] for d in sorted(batches)]
 
 
+def _under_the_nation(rows: Sequence[UnitRow], existing: Mapping[str, Unit]) -> list[UnitRow]:
+    """The rows with every province under the nation, and the nation added if it is missing.
+
+    Provinces were roots before the national level existed; a row without a parent still
+    means a province that hangs under the nation.
+    """
+    wrong = [r.code for r in rows if (r.code == NATION_CODE) != (r.level == Level.NATION)]
+    if wrong:
+        raise ChangeError({"level": f"only {NATION_CODE} is the national unit: {wrong[0]}"})
+    rows = [
+        replace(r, parent_code=NATION_CODE)
+        if r.level == Level.PROVINCE and r.parent_code is None
+        else r
+        for r in rows
+    ]
+    needs_nation = any(r.parent_code == NATION_CODE for r in rows)
+    if needs_nation and NATION_CODE not in existing and all(r.code != NATION_CODE for r in rows):
+        rows.insert(0, national_row())
+    return rows
+
+
+def _path(row: UnitRow, parent: Unit | None) -> str:
+    # The nation's path is empty (see Unit.path): every unit's path starts with it.
+    if row.level == Level.NATION:
+        return ""
+    return (parent.path if parent else "") + row.code + "/"
+
+
 def _apply_row(unit: Unit, row: UnitRow, parent: Unit | None, *, update_peer_groups: bool) -> None:
     unit.name_zh = row.name_zh
     unit.name_en = row.name_en
     unit.level = row.level
     unit.kind = row.kind
     unit.parent = parent
-    unit.path = (parent.path if parent else "") + row.code + "/"
+    unit.path = _path(row, parent)
     if row.peer_group and (update_peer_groups or not unit.peer_group):
         unit.peer_group = row.peer_group
     elif not unit.peer_group and row.level == Level.GRASSROOTS and parent is not None:
@@ -113,11 +142,14 @@ def load_units(
 ) -> LoadResult:
     """Create missing units and update changed ones; never deletes and never duplicates.
 
+    Provinces always hang under the national unit, which is created when it is missing.
+
     `update_peer_groups`: a file given by the province may regroup units; the official list
     only fills empty peer groups, so a regrouping made by the province survives a reload.
     """
     now = clock()
     units = {u.code: u for u in Unit.objects.select_related("parent")}
+    rows = _under_the_nation(rows, units)
     result = LoadResult()
     entries: list[AuditEntry] = []
     moved: list[tuple[str, str]] = []

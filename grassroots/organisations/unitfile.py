@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from grassroots.organisations.models import Level, UnitKind
+from grassroots.reference.units import NATION_CODE
 
 COLUMNS = (
     "code",
@@ -147,11 +148,7 @@ def _parse_row(raw: dict[str, Any], line: int, problems: list[LineProblem]) -> U
         problems.append(
             LineProblem(line, "kind", f"{kind!r} is not a kind ({', '.join(UnitKind.values)})")
         )
-    parent_code = _cell(raw, "parent_code") or None
-    if level == Level.PROVINCE and parent_code:
-        problems.append(LineProblem(line, "parent_code", "a provincial unit has no parent"))
-    if level in (Level.CITY, Level.GRASSROOTS) and not parent_code:
-        problems.append(LineProblem(line, "parent_code", f"a {level} unit needs a parent"))
+    parent_code = _check_place(code, level, _cell(raw, "parent_code") or None, line, problems)
     headcount = _count(raw, "headcount", line, problems)
     procurators = _count(raw, "procurators", line, problems)
     share = _share(raw, line, problems)
@@ -175,6 +172,47 @@ def _parse_row(raw: dict[str, Any], line: int, problems: list[LineProblem]) -> U
         procurators=procurators,
         under_45_share=share,
     )
+
+
+def _check_place(
+    code: str, level: str, parent_code: str | None, line: int, problems: list[LineProblem]
+) -> str | None:
+    """The row's parent code after the hierarchy's rules; a broken rule is added to problems.
+
+    The nation is the one root; a province hangs under it (an empty parent means the nation,
+    so a province's own file need not name it); cities and grassroots units hang under a
+    province or a city, never directly under the nation.
+    """
+    if level == Level.NATION:
+        if code != NATION_CODE:
+            problems.append(
+                LineProblem(line, "code", f"the national unit's code is {NATION_CODE}, not {code}")
+            )
+        if parent_code:
+            problems.append(LineProblem(line, "parent_code", "the national unit has no parent"))
+        return None
+    if code == NATION_CODE:
+        problems.append(
+            LineProblem(line, "code", f"{NATION_CODE} is the national unit's code (level nation)")
+        )
+    if level == Level.PROVINCE:
+        if parent_code not in (None, NATION_CODE):
+            problems.append(
+                LineProblem(
+                    line,
+                    "parent_code",
+                    f"a provincial unit's parent is the nation ({NATION_CODE}), not {parent_code}",
+                )
+            )
+        return NATION_CODE
+    if level in (Level.CITY, Level.GRASSROOTS):
+        if not parent_code:
+            problems.append(LineProblem(line, "parent_code", f"a {level} unit needs a parent"))
+        elif parent_code == NATION_CODE:
+            problems.append(
+                LineProblem(line, "parent_code", f"a {level} unit hangs under a province or a city")
+            )
+    return parent_code
 
 
 def _count(raw: dict[str, Any], column: str, line: int, problems: list[LineProblem]) -> int | None:
@@ -221,6 +259,7 @@ def _check_codes_and_parents(
     for line, row in rows:
         if (
             row.parent_code
+            and row.parent_code != NATION_CODE  # the loader creates the nation when missing
             and row.parent_code not in first_line
             and row.parent_code not in existing_codes
         ):
@@ -247,13 +286,15 @@ def rows_from_reference(specs: Iterable[Any]) -> list[UnitRow]:
 
 
 def reference_rows(provinces: Iterable[str] | None) -> list[UnitRow]:
-    """The official procuratorates of these provinces (all when None)."""
-    try:
-        from grassroots.reference.units import procuratorate_units
-    except ImportError as exc:  # the reference package is built by another module owner
-        raise LookupError(
-            "the reference list of units (grassroots.reference.units) is not available"
-        ) from exc
-    return rows_from_reference(
-        procuratorate_units(list(provinces) if provinces is not None else None)
-    )
+    """The national unit and the official procuratorates of these provinces (all when None)."""
+    from grassroots.reference.units import procuratorate_units
+
+    wanted = list(provinces) if provinces is not None else None
+    return rows_from_reference(procuratorate_units(wanted, with_nation=True))
+
+
+def national_row() -> UnitRow:
+    """The national unit, the root above the provinces."""
+    from grassroots.reference.units import NATIONAL_UNIT
+
+    return rows_from_reference([NATIONAL_UNIT])[0]

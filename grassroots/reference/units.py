@@ -4,6 +4,12 @@ Source: ``admin_divisions_2023.csv`` in this package (National Bureau of Statist
 statistical division codes, plus an English ``name_en`` column precomputed by
 ``scripts/build_reference.py``). The rules:
 
+0. **Nation.** The Supreme People's Procuratorate (最高人民检察院) is the root above the
+   provinces, code ``000000`` (``NATION_CODE``). No NBS code starts with ``00`` (province
+   prefixes run 11-82), and special units keep their province's prefix, so the code cannot
+   collide with any other unit. It is not a division, so ``procuratorate_units`` lists it only
+   when asked (``with_nation=True``, as the organisations loader does); the generator's unit
+   lists stay the provinces' units, with the provinces as their roots.
 1. **Province.** One provincial procuratorate per province, code ``NN0000``
    ("山东省人民检察院", "Shandong Provincial People's Procuratorate"). Its ``peer_group`` is empty.
 2. **City.** One city procuratorate per city-level division ``NNNN``, code ``NNNN00``
@@ -44,8 +50,8 @@ statistical division codes, plus an English ``name_en`` column precomputed by
    all-digit NBS codes. No other province's railway units are modelled yet (add them to
    ``SPECIAL_UNITS`` when their names are confirmed); no forestry units either.
 
-Units come parents first: the province, then each city followed by its grassroots units, then the
-units directly under the province, then the special units.
+Units come parents first: the nation when asked for, then per province the province, each
+city followed by its grassroots units, the units directly under the province, the special units.
 
 >>> units = procuratorate_units(["37"])
 >>> units[0].name_zh, units[0].level
@@ -61,12 +67,13 @@ from __future__ import annotations
 import csv
 import functools
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 DIVISIONS_CSV = Path(__file__).with_name("admin_divisions_2023.csv")
 
-PROVINCE, CITY, GRASSROOTS = "province", "city", "grassroots"
+NATION, PROVINCE, CITY, GRASSROOTS = "nation", "province", "city", "grassroots"
+NATION_CODE = "000000"
 REGULAR, RAILWAY, FORESTRY, ZONE, OTHER = "regular", "railway", "forestry", "zone", "other"
 
 MUNICIPALITIES = frozenset({"11", "12", "31", "50"})
@@ -93,10 +100,21 @@ class UnitSpec:
     code: str  # 6 chars for NBS-derived units; special units documented in the module docstring
     name_zh: str
     name_en: str
-    level: str  # "province" | "city" | "grassroots"
+    level: str  # "nation" | "province" | "city" | "grassroots"
     kind: str  # "regular" | "railway" | "forestry" | "zone" | "other"
     parent_code: str | None
-    peer_group: str  # grassroots: the parent city's code; cities: the province's; province: ""
+    peer_group: str  # grassroots: the parent city's code; cities: the province's; else ""
+
+
+NATIONAL_UNIT = UnitSpec(
+    NATION_CODE,
+    "最高人民检察院",
+    "Supreme People's Procuratorate",
+    NATION,
+    REGULAR,
+    None,
+    "",
+)
 
 
 @dataclass(frozen=True)
@@ -267,21 +285,30 @@ def _province_units(province: _Division) -> list[UnitSpec]:
     return units + direct + list(SPECIAL_UNITS.get(province.code, ()))
 
 
-def procuratorate_units(provinces: Iterable[str] | None = None) -> list[UnitSpec]:
+def procuratorate_units(
+    provinces: Iterable[str] | None = None, *, with_nation: bool = False
+) -> list[UnitSpec]:
     """All procuratorates of the given provinces (2-digit codes; None = the whole country).
 
+    ``with_nation``: start with the national unit (rule 0) and hang the provinces under it.
     Raises KeyError for an unknown province code.
 
     >>> len([u for u in procuratorate_units(["37"]) if u.level == "city" and u.kind == "regular"])
     16
+    >>> [(u.code, u.parent_code) for u in procuratorate_units(["37"], with_nation=True)[:2]]
+    [('000000', None), ('370000', '000000')]
     """
     all_provinces = sorted(d.code for d in _divisions().values() if d.level == "province")
     wanted = all_provinces if provinces is None else list(provinces)
-    units: list[UnitSpec] = []
+    units: list[UnitSpec] = [NATIONAL_UNIT] if with_nation else []
     for code in wanted:
         if code not in all_provinces:
             raise KeyError(f"unknown province code {code!r}")
-        units += _province_units(_divisions()[code])
+        province_units = _province_units(_divisions()[code])
+        if with_nation:
+            head = province_units[0]
+            province_units[0] = replace(head, parent_code=NATION_CODE)
+        units += province_units
     return units
 
 

@@ -246,3 +246,53 @@ def test_a_bad_patch_is_422(client, province, make_member, token_for, body) -> N
     )
     assert response.status_code == 422
     assert Unit.objects.get(code="370102").headcount is None
+
+
+def test_a_national_token_lists_every_province_and_the_nation_s_children(
+    client, province, make_member, token_for
+) -> None:
+    from grassroots.organisations.services import load_units
+    from grassroots.organisations.unitfile import UnitRow
+
+    load_units(rows=[UnitRow("640000", "宁夏回族自治区人民检察院", "province", None)], actor=None)
+    token = token_for(make_member(Role.LEADER, "000000"))
+    listed = client.get("/api/units", {"level": "province"}, **bearer(token)).json()
+    assert {u["code"] for u in listed["items"]} == {"370000", "640000"}
+    assert {u["parent_code"] for u in listed["items"]} == {"000000"}
+    children = client.get("/api/units/000000/children", **bearer(token)).json()
+    assert [u["code"] for u in children["items"]] == ["370000", "640000"]
+    assert client.get("/api/units/370102", **bearer(token)).status_code == 200
+
+
+def test_a_province_token_gets_404_for_the_nation_and_other_provinces(
+    client, province, make_member, token_for
+) -> None:
+    from grassroots.organisations.services import load_units
+    from grassroots.organisations.unitfile import UnitRow
+
+    load_units(rows=[UnitRow("640000", "宁夏回族自治区人民检察院", "province", None)], actor=None)
+    token = token_for(make_member(Role.PROVINCE_ADMIN, "370000"))
+    for code in ("000000", "640000"):
+        assert client.get(f"/api/units/{code}", **bearer(token)).status_code == 404
+    patch = client.patch(
+        "/api/units/000000",
+        data=json.dumps({"name_en": "x", "reason": "test"}),
+        content_type="application/json",
+        **bearer(token),
+    )
+    assert patch.status_code == 404
+    listed = client.get("/api/units", **bearer(token)).json()
+    assert "000000" not in {u["code"] for u in listed["items"]}
+
+
+def test_a_national_leader_may_read_but_not_change_a_unit(
+    client, province, make_member, token_for
+) -> None:
+    token = token_for(make_member(Role.LEADER, "000000"))
+    patch = client.patch(
+        "/api/units/370102",
+        data=json.dumps({"name_en": "x", "reason": "test"}),
+        content_type="application/json",
+        **bearer(token),
+    )
+    assert patch.status_code == 403

@@ -11,6 +11,7 @@ import pytest
 
 from grassroots.reference import units as units_module
 from grassroots.reference.units import (
+    NATION_CODE,
     UnitSpec,
     division_name,
     is_zone_without_procuratorate,
@@ -169,3 +170,24 @@ def test_the_reference_package_imports_neither_django_nor_pypinyin() -> None:
             imported.add(node.module or "")
     assert "csv" in imported  # the walk sees the imports at all
     assert not {m for m in imported if m.split(".")[0] in ("django", "pypinyin", "grassroots")}
+
+
+def test_the_nation_comes_first_and_parents_every_province_only_when_asked() -> None:
+    with_nation = procuratorate_units(["37", "64"], with_nation=True)
+    head = with_nation[0]
+    assert (head.code, head.level, head.parent_code) == (NATION_CODE, "nation", None)
+    assert head.name_zh == "最高人民检察院"
+    provinces = [u for u in with_nation if u.level == "province"]
+    assert {u.parent_code for u in provinces} == {NATION_CODE}
+    # Without it (the generator's unit lists) the provinces stay roots and nothing else changes.
+    plain = procuratorate_units(["37", "64"])
+    assert all(u.parent_code is None for u in plain if u.level == "province")
+    assert [u.code for u in with_nation[1:]] == [u.code for u in plain]
+
+
+def test_the_national_code_cannot_collide_with_a_division_or_special_code(
+    nation: list[UnitSpec],
+) -> None:
+    divisions = [row["code"] for row in csv.DictReader(units_module.DIVISIONS_CSV.open())]
+    assert not [c for c in divisions if c.startswith(NATION_CODE[:2])]
+    assert NATION_CODE not in {u.code for u in nation}
