@@ -68,34 +68,51 @@ def _demo_evaluation(*, province: str, data_dir: Path) -> Path:
         evaluate += ["--cases", str(cases), "--sensitivity", "200", "--seed", "1"]
         if main([*evaluate, "--out", str(result)]) != 0:
             raise UsageError(f"could not evaluate the demo province into {result}")
-    _store_demo_runs(cases)
+    _store_demo_runs(cases, province)
     return result
 
 
-def _store_demo_runs(cases: Path) -> None:
-    """Store the last two quarters as runs in the database, so the pages have a league table
-    with changes; a run with the same inputs already stored is not computed again."""
+def _store_demo_runs(cases: Path, province: str) -> None:
+    """Import the generated records into intake as one data version per unit and quarter, and
+    store the last two quarters as runs from intake, so the pages have a league table with
+    changes traced to data versions; nothing already imported or computed is done again."""
+    from django.contrib.auth import get_user_model
+
     from grassroots.evaluation.models import EvaluationRun, RunStatus
     from grassroots.evaluation.services import (
-        data_versions,
+        INTAKE_SOURCE,
         input_hash,
+        intake_inputs,
         latest_scheme_version,
         load_shipped_schemes,
+        parse_scheme_text,
         run_evaluation,
     )
+    from grassroots.intake.bulk import import_cases_by_unit
+    from grassroots.organisations.models import Unit
 
     load_shipped_schemes()
     scheme = latest_scheme_version("core-business")
-    versions = data_versions(cases)
+    parsed = parse_scheme_text(scheme.yaml_text, code=scheme.code)
+    root = Unit.objects.get(code=f"{province[:2]}0000")
+    uploader = get_user_model().objects.get(username="demo-admin")
     for period in ("2024Q3", DEMO_PERIOD):
-        parameters = {"sensitivity": 200, "seed": 1}
+        import_cases_by_unit(source=cases, root=root, period=period, actor=uploader)
+        parameters = {"sensitivity": 200, "seed": 1, "scope": root.code}
+        versions = intake_inputs(scheme=parsed, period=period, scope=root)
         digest = input_hash(
             scheme_text=scheme.yaml_text, period=period, versions=versions, parameters=parameters
         )
         if EvaluationRun.objects.filter(input_hash=digest, status=RunStatus.DONE).exists():
             continue
         run = run_evaluation(
-            scheme_version=scheme, period=period, source=cases, actor=None, sensitivity=200, seed=1
+            scheme_version=scheme,
+            period=period,
+            source=INTAKE_SOURCE,
+            actor=None,
+            sensitivity=200,
+            seed=1,
+            scope=root,
         )
         if run.status != RunStatus.DONE:
             from grassroots.cli import UsageError

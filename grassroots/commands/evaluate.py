@@ -1,6 +1,7 @@
 """``grassroots evaluate``: score units against a scheme for one period and write the result.
 
-Engine only: no database and no Django. Bad input exits with code 2, every problem on its own
+Engine only (no database, no Django), except with --from-intake, which reads intake's data
+versions from the database. Bad input exits with code 2, every problem on its own
 line of stderr (file, row, column or YAML path), and no output file.
 """
 
@@ -32,14 +33,26 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     src.add_argument(
         "--indicators", type=Path, metavar="FILE", help="unit_code,period,indicator,value"
     )
+    src.add_argument(
+        "--from-intake",
+        action="store_true",
+        help="intake's current data versions and reported figures of the period (needs the "
+        "database; --scheme is a stored scheme code)",
+    )
+    p.add_argument(
+        "--scope", metavar="CODE", help="with --from-intake: only the grassroots units under CODE"
+    )
     p.add_argument("--units", type=Path, metavar="FILE", help="unit_code,name,peer_group[,parent]")
     p.add_argument("--sensitivity", type=int, default=0, metavar="N", help="Monte-Carlo runs")
     p.add_argument("--seed", type=int, default=0, metavar="S", help="seed for --sensitivity")
-    p.add_argument("--out", type=Path, required=True, metavar="FILE")
+    p.add_argument(
+        "--out", type=Path, metavar="FILE", help="required, except with --from-intake --save"
+    )
     p.add_argument(
         "--save",
         action="store_true",
-        help="also store the run in the database (with --cases and a shipped scheme)",
+        help="also store the run in the database (with --cases or --from-intake and a shipped "
+        "scheme)",
     )
     p.set_defaults(func=run)
 
@@ -51,10 +64,13 @@ def run(args: argparse.Namespace) -> int:
     from grassroots.engine.pipeline import Source, evaluate_source
 
     _check_arguments(args)
-    try:
-        output_format(args.out)
-    except UnsupportedFormatError as exc:
-        raise UsageError(str(exc)) from None
+    if args.out is not None:
+        try:
+            output_format(args.out)
+        except UnsupportedFormatError as exc:
+            raise UsageError(str(exc)) from None
+    if args.from_intake:
+        return _from_intake(args)
     source = Source(
         cases=args.cases, elements=args.elements, indicators=args.indicators, units=args.units
     )
@@ -80,9 +96,59 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _from_intake(args: argparse.Namespace) -> int:
+    """Evaluate intake's data versions: store the run (--save) and/or write the result."""
+    from grassroots.commands import runs
+    from grassroots.engine.outputs import write_result
+
+    if args.save:
+        create = argparse.Namespace(**vars(args), queue=False)
+        code = runs.run_create(create)
+        run = create.created_run
+        if code == 0 and args.out is not None:
+            from grassroots.evaluation.services import stored_frame
+
+            write_result(stored_frame(run), args.out)
+            _err(f"wrote the stored results of run {run.pk} to {args.out}")
+        return code
+    from grassroots.cli import UsageError
+    from grassroots.commands._django import setup_django
+
+    setup_django()
+    from grassroots.evaluation.services import (
+        RunError,
+        compute_from_intake,
+        latest_scheme_version,
+        load_shipped_schemes,
+    )
+
+    load_shipped_schemes()
+    try:
+        result = compute_from_intake(
+            scheme_version=latest_scheme_version(args.scheme),
+            period=args.period,
+            scope=runs._scope(args.scope) if args.scope else None,
+            sensitivity=args.sensitivity,
+            seed=args.seed,
+        )
+    except RunError as exc:
+        raise UsageError(str(exc)) from None
+    write_result(result, args.out)
+    _err(f"wrote {len(result)} rows for {result['unit_code'].nunique()} units to {args.out}")
+    return 0
+
+
 def _check_arguments(args: argparse.Namespace) -> None:
-    if args.save and args.cases is None:
-        raise UsageError("--save stores runs of case records: use it with --cases DIR")
+    if args.out is None and not (args.from_intake and args.save):
+        raise UsageError("--out FILE is needed (only --from-intake --save may leave it out)")
+    if args.save and args.cases is None and not args.from_intake:
+        raise UsageError(
+            "--save stores runs of case records: use it with --cases DIR or --from-intake"
+        )
+    if args.scope and not args.from_intake:
+        raise UsageError("--scope limits a run from intake: use it with --from-intake")
+    if args.from_intake and args.units is not None:
+        raise UsageError("--from-intake takes the units from the database: leave out --units")
     if args.indicators is not None and args.units is None:
         raise UsageError("--indicators needs --units FILE (unit_code, name, peer_group)")
     if args.sensitivity < 0:

@@ -2,6 +2,7 @@
 
 grassroots runs schemes                       store the shipped schemes (new versions only if changed)
 grassroots runs create --scheme core-business --period 2024Q4 --cases DIR [--sensitivity N --seed S]
+grassroots runs create --scheme core-business --period 2024Q4 --from-intake [--scope CODE]
 grassroots runs work [--once] [--poll SECONDS] execute queued runs (the web only queues them)
 grassroots runs list
 grassroots runs verify RUN                    recompute a run from its recorded inputs and compare
@@ -15,6 +16,7 @@ import argparse
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -27,7 +29,16 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     create = actions.add_parser("create", help="evaluate now and store the run")
     create.add_argument("--scheme", required=True, metavar="CODE", help="a stored scheme code")
     create.add_argument("--period", required=True, metavar="P", help="2024Q4, 2024-07, ...")
-    create.add_argument("--cases", required=True, type=Path, metavar="DIR")
+    source = create.add_mutually_exclusive_group(required=True)
+    source.add_argument("--cases", type=Path, metavar="DIR", help="a case-record folder")
+    source.add_argument(
+        "--from-intake",
+        action="store_true",
+        help="read intake's current data versions and reported figures of the period",
+    )
+    create.add_argument(
+        "--scope", metavar="CODE", help="with --from-intake: only the grassroots units under CODE"
+    )
     create.add_argument("--sensitivity", type=int, default=0, metavar="N")
     create.add_argument("--seed", type=int, default=0, metavar="S")
     create.add_argument("--queue", action="store_true", help="only queue it for the worker")
@@ -66,6 +77,7 @@ def run_create(args: argparse.Namespace) -> int:
     setup_django()
     from grassroots.evaluation.models import RunStatus
     from grassroots.evaluation.services import (
+        INTAKE_SOURCE,
         RunError,
         latest_scheme_version,
         load_shipped_schemes,
@@ -75,25 +87,48 @@ def run_create(args: argparse.Namespace) -> int:
 
     if args.sensitivity < 0:
         raise UsageError("--sensitivity must be 0 (off) or a positive number of replications")
+    from_intake = getattr(args, "from_intake", False)
+    if getattr(args, "scope", None) and not from_intake:
+        raise UsageError("--scope limits a run from intake: use it with --from-intake")
+    scope = _scope(args.scope) if from_intake and args.scope else None
     load_shipped_schemes()
     try:
         version = latest_scheme_version(args.scheme)
         kwargs = {
             "scheme_version": version,
             "period": args.period,
-            "source": args.cases,
+            "source": INTAKE_SOURCE if from_intake else args.cases,
             "actor": None,
             "sensitivity": args.sensitivity,
             "seed": args.seed,
+            "scope": scope,
         }
         run = queue_run(**kwargs) if args.queue else run_evaluation(**kwargs)
     except RunError as exc:
         raise UsageError(str(exc)) from None
     _out(f"run {run.pk}: {run.status} ({run.results.count()} results) hash {run.input_hash}")
+    if from_intake:
+        recorded = run.data_versions
+        _out(
+            f"read {len(set(recorded['cases'].values()))} data version(s) for "
+            f"{len(recorded['cases'])} unit(s), {len(recorded['figures'])} figure upload(s); "
+            f"{len(recorded['missing'])} unit(s) without data"
+        )
+    args.created_run = run
     if run.status == RunStatus.FAILED:
         _err(run.error)
         return 2
     return 0
+
+
+def _scope(code: str) -> Any:
+    from grassroots.cli import UsageError
+    from grassroots.organisations.models import Unit
+
+    unit = Unit.objects.filter(code=code).first()
+    if unit is None:
+        raise UsageError(f"--scope {code}: no such unit")
+    return unit
 
 
 def run_work(args: argparse.Namespace) -> int:

@@ -15,7 +15,9 @@ can colour every replication at once; ``COLOURS[code]`` is the Colour.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
@@ -93,6 +95,125 @@ def _range(spec: ColourSpec, x: Array, band: ReasonableRange | None) -> Codes:
 
 
 # ---------------------------------------------------------------------------- why texts
+#
+# Every reason is a template key and its parameters (``Reason``); the English sentence stored in
+# a result's ``why`` is ``english(reason)``. ``parse_why`` turns such a sentence back into its
+# reasons, so a reader's language can be chosen when it is shown (the web translates the keys)
+# and results stored before reasons existed read the same way. Numbers stay as the engine
+# formatted them. Keys and parameters:
+#
+#   not_coloured                                   not coloured by this scheme
+#   no_data        colour                          no data → grey
+#   rank_peer      rank count group tier share colour   rank 9 of 10 in peer group 3701: bottom 30% → red
+#   rank_all       rank count tier share colour          rank 2 of 150 of all units: top 30% → green
+#   band           on x lo hi close colour          value 60 in [60, 80) → yellow
+#   outside_legend on x colour                      value 100 outside the legend → grey
+#   in_range       on x low high colour             value 30 inside reasonable range 20–40 → green
+#   off_range      on x off side low high margin colour  value 45 is 5 above range 20–40 (margin 8) → yellow
+#   coverage       share needs                     only 25% of the weight has data (needs 50%)
+#
+# ``tier`` is top | middle | bottom (``share`` the tier's share, "" for middle); ``side`` is
+# below | above; ``colour`` is green | yellow | red | grey | "no colour"; ``on`` is score | value.
+
+
+@dataclass(frozen=True)
+class Reason:
+    """One part of a why text: a template key and its (already formatted) parameters."""
+
+    key: str
+    params: Mapping[str, str] = field(default_factory=dict)
+
+    def as_json(self) -> dict[str, object]:
+        return {"key": self.key, "params": dict(self.params)}
+
+
+_COLOUR = r"(?P<colour>green|yellow|red|grey|no colour)"
+_NUM = r"[^\s–\[\]()]+"  # may hold a thousands comma: "12,345"
+ENGLISH: dict[str, str] = {
+    "not_coloured": "not coloured by this scheme",
+    "no_data": "no data → {colour}",
+    "rank_peer": "rank {rank} of {count} in peer group {group}: {tier_text} → {colour}",
+    "rank_all": "rank {rank} of {count} of all units: {tier_text} → {colour}",
+    "band": "{on} {x} in [{lo}, {hi}{close} → {colour}",
+    "outside_legend": "{on} {x} outside the legend → {colour}",
+    "in_range": "{on} {x} inside reasonable range {low}–{high} → {colour}",
+    "off_range": "{on} {x} is {off} {side} range {low}–{high} (margin {margin}) → {colour}",
+    "coverage": "only {share} of the weight has data (needs {needs})",
+}
+_PATTERNS: dict[str, re.Pattern[str]] = {
+    "not_coloured": re.compile(r"not coloured by this scheme"),
+    "no_data": re.compile(rf"no data → {_COLOUR}"),
+    "rank_peer": re.compile(
+        rf"rank (?P<rank>\d+) of (?P<count>\d+) in peer group (?P<group>.+): "
+        rf"(?P<tier>top|middle|bottom) ?(?P<share>\d+%)? → {_COLOUR}"
+    ),
+    "rank_all": re.compile(
+        rf"rank (?P<rank>\d+) of (?P<count>\d+) of all units: "
+        rf"(?P<tier>top|middle|bottom) ?(?P<share>\d+%)? → {_COLOUR}"
+    ),
+    "band": re.compile(
+        rf"(?P<on>score|value) (?P<x>{_NUM}) in \[(?P<lo>{_NUM}), (?P<hi>{_NUM})"
+        rf"(?P<close>[\])]) → {_COLOUR}"
+    ),
+    "outside_legend": re.compile(
+        rf"(?P<on>score|value) (?P<x>{_NUM}) outside the legend → {_COLOUR}"
+    ),
+    "in_range": re.compile(
+        rf"(?P<on>score|value) (?P<x>{_NUM}) inside reasonable range (?P<low>{_NUM})–"
+        rf"(?P<high>{_NUM}) → {_COLOUR}"
+    ),
+    "off_range": re.compile(
+        rf"(?P<on>score|value) (?P<x>{_NUM}) is (?P<off>{_NUM}) (?P<side>below|above) range "
+        rf"(?P<low>{_NUM})–(?P<high>{_NUM}) \(margin (?P<margin>{_NUM})\) → {_COLOUR}"
+    ),
+    "coverage": re.compile(
+        r"only (?P<share>\d+%) of the weight has data \(needs (?P<needs>\d+%)\)"
+    ),
+}
+_NOTE_SEPARATOR = "; "
+
+
+def english(reason: Reason) -> str:
+    """The English sentence of one reason (what ``why`` columns hold)."""
+    params = dict(reason.params)
+    if reason.key in ("rank_peer", "rank_all"):
+        share = params.get("share", "")
+        params["tier_text"] = f"{params['tier']} {share}" if share else params["tier"]
+    return ENGLISH[reason.key].format(**params)
+
+
+def english_text(reasons: Sequence[Reason]) -> str:
+    return _NOTE_SEPARATOR.join(english(r) for r in reasons)
+
+
+def parse_why(text: str) -> list[Reason] | None:
+    """The reasons an engine-written why text says, or None when it is not one (then show the
+    text as it is).
+
+    >>> [(r.key, dict(r.params)) for r in parse_why("rank 9 of 10 of all units: bottom 30% → red")]
+    [('rank_all', {'rank': '9', 'count': '10', 'tier': 'bottom', 'share': '30%', 'colour': 'red'})]
+    >>> parse_why("low remand rate") is None
+    True
+    """
+    parts = text.split(_NOTE_SEPARATOR) if text else []
+    reasons = []
+    for part in parts:
+        reason = _parse_one(part)
+        if reason is None:
+            return None
+        reasons.append(reason)
+    return reasons or None
+
+
+def _parse_one(part: str) -> Reason | None:
+    for key, pattern in _PATTERNS.items():
+        match = pattern.fullmatch(part)
+        if match:
+            params = {k: v for k, v in match.groupdict().items() if v is not None}
+            if key in ("rank_peer", "rank_all"):
+                params.setdefault("share", "")
+            return Reason(key, params)
+    return None
 
 
 def _num(x: float) -> str:
@@ -111,10 +232,28 @@ def why_texts(
     band: ReasonableRange | None = None,
 ) -> list[str]:
     """One short English sentence per cell (1-D arrays) saying why it got its colour."""
+    reasons = why_reasons(
+        spec, codes, score=score, value=value, rank=rank, count=count, groups=groups, band=band
+    )
+    return [english(r) for r in reasons]
+
+
+def why_reasons(
+    spec: ColourSpec,
+    codes: Codes,
+    *,
+    score: Array,
+    value: Array,
+    rank: Array,
+    count: Array,
+    groups: Sequence[str],
+    band: ReasonableRange | None = None,
+) -> list[Reason]:
+    """One reason per cell (1-D arrays) saying why it got its colour."""
     labels = [c.value or "no colour" for c in COLOURS]
     names = [labels[c] for c in codes.tolist()]
     if spec.rule is ColourRule.NONE:
-        return ["not coloured by this scheme"] * len(names)
+        return [Reason("not_coloured")] * len(names)
     if spec.rule is ColourRule.RANK_TIERS:
         return _why_tiers(spec, names, rank, count, groups)
     x = value if spec.on == "value" else score
@@ -128,26 +267,30 @@ def why_texts(
 
 def _why_tiers(
     spec: ColourSpec, names: list[str], rank: Array, count: Array, groups: Sequence[str]
-) -> list[str]:
+) -> list[Reason]:
     green, red = tier_sizes(spec, count)
-    tiers = np.where(rank <= green, f"top {spec.top:.0%}", "middle")
-    tiers = np.where(rank > count - red, f"bottom {spec.bottom:.0%}", tiers)
+    tiers = np.where(rank <= green, "top", "middle")
+    tiers = np.where(rank > count - red, "bottom", tiers)
+    shares = {"top": f"{spec.top:.0%}", "middle": "", "bottom": f"{spec.bottom:.0%}"}
     peer = spec.within is Within.PEER
     out = []
     for r, k, t, g, n in zip(
         rank.tolist(), count.tolist(), tiers.tolist(), groups, names, strict=True
     ):
         if math.isnan(r):
-            out.append(f"no data → {n}")
+            out.append(Reason("no_data", {"colour": n}))
+            continue
+        params = {"rank": str(int(r)), "count": str(int(k)), "tier": t, "share": shares[t]}
+        if peer:
+            out.append(Reason("rank_peer", {**params, "group": str(g), "colour": n}))
         else:
-            where = f"in peer group {g}" if peer else "of all units"
-            out.append(f"rank {int(r)} of {int(k)} {where}: {t} → {n}")
+            out.append(Reason("rank_all", {**params, "colour": n}))
     return out
 
 
-def _why_band(spec: ColourSpec, x: float, name: str) -> str:
+def _why_band(spec: ColourSpec, x: float, name: str) -> Reason:
     if math.isnan(x):
-        return f"no data → {name}"
+        return Reason("no_data", {"colour": name})
     last = len(spec.bands) - 1
     for i, b in enumerate(spec.bands):
         above = b.start is None or x >= b.start
@@ -156,15 +299,24 @@ def _why_band(spec: ColourSpec, x: float, name: str) -> str:
             lo = "-∞" if b.start is None else _num(b.start)
             hi = "∞" if b.end is None else _num(b.end)
             close = "]" if i == last else ")"
-            return f"{spec.on} {_num(x)} in [{lo}, {hi}{close} → {name}"
-    return f"{spec.on} {_num(x)} outside the legend → {name}"
+            params = {"on": spec.on, "x": _num(x), "lo": lo, "hi": hi, "close": close}
+            return Reason("band", {**params, "colour": name})
+    return Reason("outside_legend", {"on": spec.on, "x": _num(x), "colour": name})
 
 
-def _why_range(on: str, x: float, name: str, low: float, high: float, margin: float) -> str:
+def _why_range(on: str, x: float, name: str, low: float, high: float, margin: float) -> Reason:
     if math.isnan(x):
-        return f"no data → {name}"
-    span = f"{_num(low)}–{_num(high)}"
+        return Reason("no_data", {"colour": name})
+    bounds = {"on": on, "x": _num(x), "low": _num(low), "high": _num(high)}
     if low <= x <= high:
-        return f"{on} {_num(x)} inside reasonable range {span} → {name}"
+        return Reason("in_range", {**bounds, "colour": name})
     off, side = (low - x, "below") if x < low else (x - high, "above")
-    return f"{on} {_num(x)} is {_num(off)} {side} range {span} (margin {_num(margin)}) → {name}"
+    return Reason(
+        "off_range",
+        {**bounds, "off": _num(off), "side": side, "margin": _num(margin), "colour": name},
+    )
+
+
+def coverage_note(share: float, needs: float) -> Reason:
+    """The note added to an aggregate's reason when too little of its weight has data."""
+    return Reason("coverage", {"share": f"{share:.0%}", "needs": f"{needs:.0%}"})

@@ -10,14 +10,24 @@ where an indicator's effective weight is the product of the normalised weights o
 the aggregate, among the children with data. With arithmetic aggregation the contributions sum to
 the gap exactly; with geometric or harmonic aggregation they are the weighted score differences,
 an approximation of how the gap arises.
+
+``element_records`` goes one step further down: the case rows behind one element value.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+import duckdb
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from grassroots.engine import expressions
+from grassroots.engine.cases import CaseTables
+from grassroots.engine.catalogue import Catalogue
+from grassroots.engine.inputs import ident, quote
+from grassroots.engine.periods import Period
 from grassroots.engine.scheme import Node, Scheme
 
 Array = npt.NDArray[np.float64]
@@ -117,3 +127,46 @@ def _aspect_frame(
             "gap": np.repeat(total[scored] - median[slot], k),
         }
     )
+
+
+# ------------------------------------------------------------------ records behind an element
+
+
+@dataclass(frozen=True)
+class ElementRecords:
+    """The case rows one element value of one unit and period was computed from."""
+
+    element: str
+    table: str
+    rows: pd.DataFrame  # the first ``limit`` rows, every column of the table
+    total: int  # all matching rows (the element's value for a count element)
+
+
+def element_records(
+    cases: CaseTables,
+    catalogue: Catalogue,
+    element: str,
+    period: Period | str,
+    *,
+    unit: str,
+    limit: int = 200,
+) -> ElementRecords:
+    """The rows of the element's table that its rule reads for ``unit`` in ``period``: dated in
+    the period and passing its filter (what ``compute_elements`` counts, sums or counts distinct
+    values of). ValueError for an element that is reported, not computed from records."""
+    rule = catalogue.elements[element].rule
+    if rule is None:
+        raise ValueError(f"{element} is reported, not computed from case records")
+    when = period if isinstance(period, Period) else Period.parse(period)
+    if rule.table not in cases.tables:
+        return ElementRecords(element, rule.table, pd.DataFrame(), 0)
+    where = (
+        f"unit_code = {quote(unit)} AND {ident(rule.date)} BETWEEN DATE {quote(when.start.isoformat())} "
+        f"AND DATE {quote(when.end.isoformat())} AND ({expressions.to_sql(rule.filter)})"
+    )
+    with duckdb.connect() as con:
+        view = cases.tables[rule.table].register(con)
+        source = f"FROM {ident(view)} WHERE {where}"
+        total_row = con.execute(f"SELECT count(*) {source}").fetchone()
+        rows = con.execute(f"SELECT * {source} ORDER BY {ident(rule.date)} LIMIT {int(limit)}").df()
+    return ElementRecords(element, rule.table, rows, int(total_row[0]) if total_row else 0)

@@ -18,8 +18,9 @@ from grassroots.api.schemas import ERRORS
 from grassroots.evaluation.forms import source_folders
 from grassroots.evaluation.models import EvaluationRun, SchemeVersion
 from grassroots.evaluation.permissions import may_run, visibility_for
+from grassroots.evaluation.reasons import render_why
 from grassroots.evaluation.selectors import get_run_for_user, runs_for, scheme_of, scope_root
-from grassroots.evaluation.services import RunError, queue_run
+from grassroots.evaluation.services import INTAKE_SOURCE, RunError, queue_run, why_reason
 
 router = Router(tags=["evaluation"])
 MAX_LIMIT = 5000
@@ -33,7 +34,10 @@ class RunOut(Schema):
     status: str
     progress: int
     input_hash: str
-    data_versions: dict[str, str]
+    source_kind: str
+    # A folder run: {file: SHA-256}. An intake run: {"cases": {unit: version id}, "checksums",
+    # "figures": {upload id: SHA-256}, "missing": {unit: ["cases"|"figures"]}, "units"}.
+    data_versions: dict[str, Any]
     parameters: dict[str, Any]
     created_at: datetime
     finished_at: datetime | None
@@ -43,7 +47,11 @@ class RunOut(Schema):
 class RunIn(Schema):
     scheme: str
     period: str
-    source: str
+    # A case-record folder of the data directory; leave out with from_intake.
+    source: str = ""
+    # Read intake's current data versions (and reported figures) of the period for the units
+    # in the caller's scope instead of a folder.
+    from_intake: bool = False
     sensitivity: int = 0
     seed: int = 0
 
@@ -60,7 +68,9 @@ class ResultOut(Schema):
     rank_q05: float | None
     rank_median: float | None
     rank_q95: float | None
-    why: str
+    why: str  # the engine's English sentence
+    why_text: str  # the same reason in the request's language (Accept-Language)
+    why_reason: list[dict[str, Any]]  # [{"key": ..., "params": {...}}]: engine.colours.Reason
 
 
 class ResultPage(Schema):
@@ -86,6 +96,7 @@ def _run_out(run: EvaluationRun) -> dict[str, Any]:
         "status": run.status,
         "progress": run.progress,
         "input_hash": run.input_hash,
+        "source_kind": run.source_kind,
         "data_versions": run.data_versions,
         "parameters": run.parameters,
         "created_at": run.created_at,
@@ -113,17 +124,24 @@ def create_run(request: HttpRequest, payload: RunIn) -> tuple[int, dict[str, Any
     version = SchemeVersion.objects.filter(code=payload.scheme).order_by("-version").first()
     if version is None:
         raise HttpError(422, f"no scheme {payload.scheme!r}")
+    if payload.from_intake and payload.source:
+        raise HttpError(422, "give either source or from_intake, not both")
     allowed = {str(p) for p in source_folders()}
-    if payload.source not in allowed:
-        raise HttpError(422, "source must be one of the case-record folders of the data directory")
+    if not payload.from_intake and payload.source not in allowed:
+        raise HttpError(
+            422,
+            "source must be one of the case-record folders of the data directory "
+            "(or set from_intake)",
+        )
     try:
         run = queue_run(
             scheme_version=version,
             period=payload.period,
-            source=Path(payload.source),
+            source=INTAKE_SOURCE if payload.from_intake else Path(payload.source),
             actor=user,
             sensitivity=payload.sensitivity,
             seed=payload.seed,
+            scope=scope_root(user),
         )
     except RunError as exc:
         raise HttpError(422, str(exc)) from None
@@ -147,6 +165,7 @@ def run_results(request: HttpRequest, run_id: int, filters: Query[ResultFilters]
     if filters.unit:
         rows = rows.filter(unit_code=filters.unit)
     limit = max(0, min(filters.limit, MAX_LIMIT))
+    shows_why = visible.ranks and visible.colours
     items = []
     for r in rows[filters.offset : filters.offset + limit]:
         items.append(
@@ -163,7 +182,9 @@ def run_results(request: HttpRequest, run_id: int, filters: Query[ResultFilters]
                 "rank_median": r.rank_median if visible.ranks else None,
                 "rank_q95": r.rank_q95 if visible.ranks else None,
                 # The reason names the rank and colour ("rank 11 of 12 … → red").
-                "why": r.why if visible.ranks and visible.colours else "",
+                "why": r.why if shows_why else "",
+                "why_text": render_why(r.why, r.why_reason) if shows_why else "",
+                "why_reason": (r.why_reason or why_reason(r.why)) if shows_why else [],
             }
         )
     return {

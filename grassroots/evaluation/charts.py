@@ -18,6 +18,7 @@ from grassroots.engine.explain import explain_gaps
 from grassroots.engine.scheme import Node, Scheme
 from grassroots.evaluation.models import EvaluationRun, Result, RunStatus
 from grassroots.evaluation.permissions import Visible
+from grassroots.evaluation.reasons import render_why
 from grassroots.organisations.models import Level, Unit
 
 COLOUR_CODES = {"red": 0, "yellow": 1, "green": 2}
@@ -179,9 +180,7 @@ def profile(*, run: EvaluationRun, scheme: Scheme, unit: Unit, visible: Visible)
             colour=(mine[c.indicator.code].colour if c.indicator.code in mine else "")
             if visible.colours
             else "",
-            why=(mine[c.indicator.code].why if c.indicator.code in mine else "")
-            if visible.colours and visible.ranks
-            else "",
+            why=_why(mine.get(c.indicator.code)) if visible.colours and visible.ranks else "",
         )
         for c in columns
     ]
@@ -193,6 +192,13 @@ def profile(*, run: EvaluationRun, scheme: Scheme, unit: Unit, visible: Visible)
         waterfall=_waterfall(run, scheme, unit),
         trends=_trends(run, scheme, unit),
     )
+
+
+def _why(result: Result | None) -> str:
+    """The indicator's colour reason in the reader's language (stored English as fallback)."""
+    if result is None:
+        return ""
+    return render_why(result.why, result.why_reason)
 
 
 def _city_path(unit: Unit) -> str:

@@ -14,6 +14,7 @@ from grassroots.engine.errors import InputError
 from grassroots.engine.periods import Period
 from grassroots.evaluation.models import EvaluationRun, SchemeVersion
 from grassroots.evaluation.selectors import Sort
+from grassroots.evaluation.services import INTAKE_SOURCE
 
 MAX_SENSITIVITY = 1000
 
@@ -45,7 +46,7 @@ def latest_versions() -> QuerySet[SchemeVersion]:
 class StartRunForm(forms.Form):
     scheme = forms.ModelChoiceField(label=_("Scheme"), queryset=SchemeVersion.objects.none())
     period = forms.CharField(label=_("Period"), max_length=20, initial="2024Q4")
-    source = forms.ChoiceField(label=_("Case records"))
+    source = forms.ChoiceField(label=_("Data source"))
     sensitivity = forms.IntegerField(
         label=_("Rank-uncertainty replications"),
         min_value=0,
@@ -61,7 +62,14 @@ class StartRunForm(forms.Form):
         self.fields["scheme"].queryset = versions  # type: ignore[attr-defined]
         self.fields["scheme"].initial = versions.filter(code="core-business").first()
         self.fields["scheme"].empty_label = None  # type: ignore[attr-defined]
-        self.fields["source"].choices = [(str(p), p.name) for p in source_folders()]
+        # Intake first: its current data versions are the normal source of a run.
+        self.fields["source"].choices = [
+            (INTAKE_SOURCE, _("Intake: the current data versions of the period")),
+            *[
+                (str(p), _("Case-record folder %(name)s") % {"name": p.name})
+                for p in source_folders()
+            ],
+        ]
 
     def clean_period(self) -> str:
         text = str(self.cleaned_data["period"]).strip()

@@ -49,6 +49,11 @@ class RunStatus(models.TextChoices):
 FINISHED = frozenset({RunStatus.DONE, RunStatus.FAILED})
 
 
+class SourceKind(models.TextChoices):
+    FOLDER = "folder", _("Case-record folder")
+    INTAKE = "intake", _("Intake data versions")
+
+
 class RunImmutableError(Exception):
     """Raised when code tries to change a finished run (its results are a published record)."""
 
@@ -60,8 +65,14 @@ class EvaluationRun(models.Model):
         SchemeVersion, on_delete=models.PROTECT, related_name="runs", verbose_name=_("scheme")
     )
     period = models.CharField(_("period"), max_length=20, db_index=True)
+    source_kind = models.CharField(
+        _("source kind"), max_length=10, choices=SourceKind.choices, default=SourceKind.FOLDER
+    )
     source_path = models.CharField(_("data source"), max_length=500)
-    # {file name: SHA-256} of the case-record folder: the "data versions" until intake has its own.
+    # What the run read. A folder run: {file name: SHA-256} of the case-record folder. An intake
+    # run: {"cases": {unit code: data version id}, "checksums": {version id: SHA-256},
+    # "figures": {figure upload id: SHA-256}, "missing": {unit code: ["cases"|"figures"]},
+    # "units": {unit code: peer group}} (see services.intake_inputs).
     data_versions = models.JSONField(_("data versions"), default=dict)
     parameters = models.JSONField(_("parameters"), default=dict)
     input_hash = models.CharField(_("input hash"), max_length=64, blank=True)
@@ -107,6 +118,10 @@ class EvaluationRun(models.Model):
     def is_finished(self) -> bool:
         return self.status in FINISHED
 
+    @property
+    def from_intake(self) -> bool:
+        return self.source_kind == SourceKind.INTAKE
+
 
 class Result(models.Model):
     """One unit × node row of a run: the engine's long-form result, unchanged."""
@@ -124,6 +139,9 @@ class Result(models.Model):
     colour = models.CharField(max_length=12, blank=True)
     flags = models.CharField(max_length=200, blank=True)
     why = models.TextField(blank=True)
+    # The same reason as a template key and parameters (engine.colours.parse_why), so the web
+    # renders it in the reader's language; empty when the text is not one the engine writes.
+    why_reason = models.JSONField(default=list, blank=True)
     rank_q05 = models.FloatField(null=True)
     rank_median = models.FloatField(null=True)
     rank_q95 = models.FloatField(null=True)

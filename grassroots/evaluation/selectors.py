@@ -7,16 +7,19 @@ from enum import StrEnum
 from functools import lru_cache
 from typing import Any
 
+import numpy as np
 import yaml
 from django.db.models import QuerySet
+from django.db.models.functions import Substr
 from django.http import Http404
 from django.utils.translation import get_language
 
 from grassroots.engine.periods import Period
 from grassroots.engine.scheme import Node, Scheme, scheme_from_dict
-from grassroots.evaluation.models import EvaluationRun, RunStatus, SchemeVersion
+from grassroots.engine.scoring.ranks import rank_desc
+from grassroots.evaluation.models import EvaluationRun, Result, RunStatus, SchemeVersion
 from grassroots.evaluation.permissions import Visible, visibility_for
-from grassroots.organisations.models import Level, Unit
+from grassroots.organisations.models import AuditEntry, Level, Unit
 from grassroots.organisations.scope import get_unit_for_user, league_units
 
 
@@ -59,18 +62,87 @@ def scope_root(user: Any) -> Unit:
     return root
 
 
+UNIT_AUDIT_MODEL = Unit._meta.label_lower  # "organisations.unit", as the audit log names it
+
+
+# A run ranks (`rank_all`) the units it was given: one province's, or several provinces' when
+# it was run over the nation. Its extent says which, read from its stored results' paths.
+PROVINCE_PATH_LENGTH = len("370000/")
+
+
+def _run_key(run: EvaluationRun) -> tuple[int, str, str]:
+    # A finished run never changes; the hash and time guard against a test database reusing a pk.
+    # An unfinished run has no results, and its key changes when it finishes (finished_at).
+    return (run.pk, run.input_hash, str(run.finished_at))
+
+
+@lru_cache(maxsize=256)
+def _extent(key: tuple[int, str, str], node: str) -> frozenset[str]:
+    paths = (
+        Result.objects.filter(run_id=key[0], node=node)
+        .exclude(unit_path="")
+        .annotate(province=Substr("unit_path", 1, PROVINCE_PATH_LENGTH))
+        .values_list("province", flat=True)
+        .distinct()
+    )
+    return frozenset(paths)
+
+
+def run_provinces(run: EvaluationRun) -> frozenset[str]:
+    """The paths ("370000/") of the provinces whose units the run scored and ranked."""
+    return _extent(_run_key(run), scheme_of(run.scheme_version).root.code)
+
+
+def is_national(run: EvaluationRun) -> bool:
+    """Did the run rank units of several provinces together (its `rank_all` is national)?"""
+    return len(run_provinces(run)) > 1
+
+
 def previous_run(run: EvaluationRun) -> EvaluationRun | None:
-    """The latest finished run of the same scheme for the period before this one."""
+    """The latest finished run of the same scheme and provinces for the period before this one.
+
+    Only a run over the same provinces is comparable: a national rank is not a provincial one.
+    """
     previous = Period.parse(run.period).previous().key
-    return (
+    candidates = (
         EvaluationRun.objects.filter(
             scheme_version__code=run.scheme_version.code,
             period=previous,
             status=RunStatus.DONE,
         )
+        .select_related("scheme_version")
         .order_by("-finished_at", "-id")
-        .first()
     )
+    provinces = run_provinces(run)
+    return next((c for c in candidates if run_provinces(c) == provinces), None)
+
+
+@lru_cache(maxsize=64)
+def _ranks_in_province(key: tuple[int, str, str], node: str) -> dict[str, int]:
+    rows = list(
+        Result.objects.filter(run_id=key[0], node=node)
+        .exclude(unit_path="")
+        .values_list("unit_code", "unit_path", "score")
+    )
+    if not rows:
+        return {}
+    codes, paths, scores = zip(*rows, strict=True)
+    groups = np.unique([p[:PROVINCE_PATH_LENGTH] for p in paths], return_inverse=True)[1]
+    score = np.array([np.nan if s is None else s for s in scores], dtype=np.float64)
+    ranks = rank_desc(score[:, None], groups.astype(np.int64))[:, 0]
+    return {c: int(r) for c, r in zip(codes, ranks.tolist(), strict=True) if r == r}
+
+
+def ranks_in_province(run: EvaluationRun, node: str) -> dict[str, int]:
+    """A national run's units ranked within their province, by the engine's rank rule.
+
+    The engine ranks a run within peer groups (`rank_peer`) and over all its units
+    (`rank_all`); a run over the nation has no provincial rank of its own, so its stored scores
+    are ranked within each province with the engine's `rank_desc` (the same "min" rule). A
+    province's own run can rank its units differently, because it normalises over that
+    province alone: the league table says which run its ranks come from.
+    """
+    return _ranks_in_province(_run_key(run), node)
 
 
 @dataclass(frozen=True)
@@ -80,13 +152,15 @@ class Row:
     city_code: str
     city_name: str
     score: float | None
-    rank_peer: int | None
-    rank_all: int | None
+    rank_peer: int | None  # in the peer group (the city)
+    rank_all: int | None  # among all the run's units: the province, or the nation
     colour: str
     rank_q05: float | None
     rank_q95: float | None
     score_change: float | None
     rank_change: int | None  # positive: moved up the table
+    rank_province: int | None = None
+    rank_nation: int | None = None
 
     @property
     def arrow(self) -> str:
@@ -107,6 +181,14 @@ class League:
     cities: list[Unit]
     rows: list[Row] = field(default_factory=list)
     previous: EvaluationRun | None = None
+    national: bool = False  # the run ranked several provinces together: a "rank in nation"
+    # For a scope above the provinces, the city filter is grouped: (province, its cities).
+    provinces: list[tuple[Unit, list[Unit]]] = field(default_factory=list)
+    # What the rows are made from (`fill_rows`): the unit filtered to, colour, sort order.
+    within: Unit | None = None
+    colour: str = ""
+    sort: Sort = Sort.SCORE
+    descending: bool = True
 
 
 def _name(zh: str, en: str) -> str:
@@ -122,8 +204,13 @@ def league_table(
     colour: str = "",
     sort: Sort = Sort.SCORE,
     descending: bool = True,
+    with_rows: bool = True,
 ) -> League:
-    """The run's units in the user's league scope, with what their role may see."""
+    """The run's units in the user's league scope, with what their role may see.
+
+    With ``with_rows=False`` the rows are left empty, to be filled by `fill_rows` (or taken
+    from the league cache, see templatetags/league_rows.py).
+    """
     scheme = scheme_of(run.scheme_version)
     visible = visibility_for(user, scheme)
     root = scope_root(user)
@@ -137,46 +224,105 @@ def league_table(
     )
     previous = previous_run(run)
     league = League(run, scheme, visible, root, node, aspects, cities, previous=previous)
-    league.rows = _rows(run, previous, node.code, within.path, visible)
-    if colour and visible.colours:
-        league.rows = [r for r in league.rows if r.colour == colour]
-    league.rows = _sorted(league.rows, sort, descending, visible)
+    league.national = is_national(run)
+    if root.level == Level.NATION:
+        league.provinces = _provinces_with_cities(cities)
+    league.within, league.colour, league.sort, league.descending = within, colour, sort, descending
+    if with_rows:
+        fill_rows(league)
     return league
 
 
-_FIELDS = ("unit_code", "score", "rank_peer", "rank_all", "colour", "rank_q05", "rank_q95")
+def fill_rows(league: League) -> None:
+    """The league's rows, filtered by colour and sorted, from the run's stored results."""
+    run, visible, node = league.run, league.visible, league.node
+    assert league.within is not None
+    in_province = ranks_in_province(run, node.code) if league.national and visible.ranks else None
+    rows = _rows(run, league.previous, node.code, league.within.path, visible, in_province)
+    if league.colour and visible.colours:
+        rows = [r for r in rows if r.colour == league.colour]
+    league.rows = _sorted(rows, league.sort, league.descending, visible)
+
+
+def units_stamp() -> int:
+    """Changes whenever any unit's name, parent, path, level or activity changes.
+
+    Every write to a unit goes through the organisations services, which write an audit entry
+    in the same transaction (`update_unit`, `load_units`; the demo's staff figures too), so
+    the newest unit audit entry's id moves with every change a league row could show. Read it
+    before reading the units: a rename committed in between then yields a newer stamp than
+    the names read, never an older one.
+    """
+    newest = (
+        AuditEntry.objects.filter(model=UNIT_AUDIT_MODEL)
+        .order_by("-pk")
+        .values_list("pk", flat=True)
+        .first()
+    )
+    return newest or 0
+
+
+def _provinces_with_cities(cities: list[Unit]) -> list[tuple[Unit, list[Unit]]]:
+    provinces = Unit.objects.filter(level=Level.PROVINCE).order_by("code")
+    by_path: dict[str, list[Unit]] = {}
+    for city in cities:
+        by_path.setdefault(city.path[:PROVINCE_PATH_LENGTH], []).append(city)
+    return [(p, by_path.get(p.path, [])) for p in provinces]
+
+
+_FIELDS = (
+    "unit_path",
+    "unit_code",
+    "score",
+    "rank_peer",
+    "rank_all",
+    "colour",
+    "rank_q05",
+    "rank_q95",
+)
+
+
+@lru_cache(maxsize=32)
+def _stored(key: tuple[int, str, str], node: str) -> tuple[tuple[Any, ...], ...]:
+    """A finished run's results for one node, read once per process: they never change."""
+    rows = Result.objects.filter(run_id=key[0], node=node).order_by("unit_path")
+    return tuple(rows.values_list(*_FIELDS))
 
 
 def _rows(
-    run: EvaluationRun, previous: EvaluationRun | None, node: str, path: str, visible: Visible
+    run: EvaluationRun,
+    previous: EvaluationRun | None,
+    node: str,
+    path: str,
+    visible: Visible,
+    in_province: dict[str, int] | None,
 ) -> list[Row]:
-    results = run.results.filter(node=node, unit_path__startswith=path).values_list(*_FIELDS)
+    """The league's rows; `in_province` holds a national run's provincial ranks."""
+    results = _stored(_run_key(run), node)
     before: dict[str, tuple[float | None, int | None]] = {}
     if previous is not None:
-        before = {
-            code: (score, rank)
-            for code, score, rank in previous.results.filter(
-                node=node, unit_path__startswith=path
-            ).values_list("unit_code", "score", "rank_all")
-        }
+        before = {r[1]: (r[2], r[4]) for r in _stored(_run_key(previous), node)}
+    # Names are read fresh: a unit may be renamed after the run.
     units = {
-        u["code"]: u
-        for u in Unit.objects.filter(path__startswith=path, level=Level.GRASSROOTS).values(
+        u[0]: u
+        for u in Unit.objects.filter(path__startswith=path, level=Level.GRASSROOTS).values_list(
             "code", "name_zh", "name_en", "parent__code", "parent__name_zh", "parent__name_en"
         )
     }
     rows = []
-    for code, score, rank_peer, rank_all, colour, q05, q95 in results:
+    english = (get_language() or "").startswith("en")  # as _name, once for the table
+    for unit_path, code, score, rank_peer, rank_all, colour, q05, q95 in results:
         unit = units.get(code)
-        if unit is None:
+        if unit is None or not unit_path.startswith(path):
             continue
+        _, name_zh, name_en, city_code, city_zh, city_en = unit
         old_score, old_rank = before.get(code, (None, None))
         rows.append(
             Row(
                 code=code,
-                name=_name(unit["name_zh"], unit["name_en"]),
-                city_code=unit["parent__code"] or "",
-                city_name=_name(unit["parent__name_zh"] or "", unit["parent__name_en"] or ""),
+                name=(english and name_en) or name_zh,
+                city_code=city_code or "",
+                city_name=(english and city_en) or city_zh or "",
                 score=score,
                 rank_peer=rank_peer if visible.ranks else None,
                 rank_all=rank_all if visible.ranks else None,
@@ -187,6 +333,14 @@ def _rows(
                 rank_change=(
                     _diff(old_rank, rank_all) if visible.ranks else None  # up is positive
                 ),
+                rank_province=(
+                    None
+                    if not visible.ranks
+                    else in_province.get(code)
+                    if in_province is not None
+                    else rank_all
+                ),
+                rank_nation=rank_all if visible.ranks and in_province is not None else None,
             )
         )
     return rows

@@ -11,7 +11,7 @@ import hashlib
 import json
 import math
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from pathlib import Path
 from typing import Any
 
@@ -21,12 +21,27 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import transaction
 from django.utils import timezone
 
+from grassroots.engine.catalogue import load_catalogue
+from grassroots.engine.colours import parse_why
 from grassroots.engine.errors import InputError
-from grassroots.engine.pipeline import Source, parse_period, prepare, score
+from grassroots.engine.pipeline import (
+    Source,
+    parse_period,
+    periods_needed,
+    prepare,
+    score,
+)
 from grassroots.engine.scheme import Scheme, list_schemes, load_scheme, scheme_from_dict
-from grassroots.evaluation.models import EvaluationRun, Result, RunStatus, SchemeVersion
+from grassroots.evaluation.models import (
+    EvaluationRun,
+    Result,
+    RunStatus,
+    SchemeVersion,
+    SourceKind,
+)
+from grassroots.evaluation.signals import announce_finished
 from grassroots.organisations import audit
-from grassroots.organisations.models import AuditAction, Unit
+from grassroots.organisations.models import AuditAction, Level, Unit
 
 Actor = AbstractBaseUser | AnonymousUser | None
 DEFAULT_SENSITIVITY = 0
@@ -144,29 +159,49 @@ def input_hash(
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
+# Chooses intake as a run's source where a case-record folder is expected (form, API, CLI).
+INTAKE_SOURCE = "intake"
+
+
 @transaction.atomic
 def queue_run(
     *,
     scheme_version: SchemeVersion,
     period: str,
-    source: Path,
+    source: Path | str,
     actor: Actor,
     sensitivity: int = DEFAULT_SENSITIVITY,
     seed: int = 0,
+    scope: Unit | None = None,
 ) -> EvaluationRun:
-    """Record a run with its inputs and queue it; nothing is computed here."""
+    """Record a run with its inputs and queue it; nothing is computed here.
+
+    ``source`` is a case-record folder, or ``INTAKE_SOURCE``: the current data versions and
+    reported figures of intake for the grassroots units under ``scope`` (None: all of them).
+    """
     try:
-        key = parse_period(period).key
+        the_period = parse_period(period)
     except InputError as exc:
         raise RunError("; ".join(str(p) for p in exc.problems)) from None
+    key = the_period.key
     if sensitivity < 0:
         raise RunError("sensitivity must be 0 (off) or a positive number of replications")
-    versions = data_versions(source)
-    parameters = {"sensitivity": sensitivity, "seed": seed}
+    parameters: dict[str, Any] = {"sensitivity": sensitivity, "seed": seed}
+    if isinstance(source, str) and source == INTAKE_SOURCE:  # a folder: a Path or absolute
+        kind = SourceKind.INTAKE
+        scheme = parse_scheme_text(scheme_version.yaml_text, code=scheme_version.code)
+        versions = intake_inputs(scheme=scheme, period=key, scope=scope)
+        parameters["scope"] = scope.code if scope is not None else ""
+        label = INTAKE_SOURCE
+    else:
+        kind = SourceKind.FOLDER
+        versions = data_versions(Path(source))
+        label = str(Path(source).resolve())
     run = EvaluationRun.objects.create(
         scheme_version=scheme_version,
         period=key,
-        source_path=str(source.resolve()),
+        source_kind=kind,
+        source_path=label,
         data_versions=versions,
         parameters=parameters,
         input_hash=input_hash(
@@ -207,13 +242,17 @@ def compute(
 ) -> pd.DataFrame:
     """The engine's result for the run's recorded inputs (the files must still match)."""
     step = on_progress or (lambda _: None)
-    folder = Path(run.source_path)
-    if data_versions(folder) != run.data_versions:
-        raise RunError(f"{folder}: the case records changed since the run was recorded")
     with tempfile.TemporaryDirectory(prefix="grassroots-scheme-") as tmp:
         scheme_file = Path(tmp) / f"{run.scheme_version.code}.yaml"
         scheme_file.write_text(run.scheme_version.yaml_text, encoding="utf-8")
-        prepared = prepare(scheme=scheme_file, period=run.period, source=Source(cases=folder))
+        if run.source_kind == SourceKind.INTAKE:
+            source = write_intake_source(run, Path(tmp))
+        else:
+            folder = Path(run.source_path)
+            if data_versions(folder) != run.data_versions:
+                raise RunError(f"{folder}: the case records changed since the run was recorded")
+            source = Source(cases=folder)
+        prepared = prepare(scheme=scheme_file, period=run.period, source=source)
     step(50)
     params = run.parameters
     return score(
@@ -248,6 +287,8 @@ def _finish(
     run.error = error[:5000]
     run.finished_at = timezone.now()
     run.save(update_fields=["status", "progress", "error", "finished_at"])
+    # Followers (the weak-unit target checks) read the committed results, never a half-run.
+    transaction.on_commit(lambda: announce_finished(run))
     return run
 
 
@@ -255,10 +296,11 @@ def run_evaluation(
     *,
     scheme_version: SchemeVersion,
     period: str,
-    source: Path,
+    source: Path | str,
     actor: Actor,
     sensitivity: int = DEFAULT_SENSITIVITY,
     seed: int = 0,
+    scope: Unit | None = None,
 ) -> EvaluationRun:
     """Queue and execute a run now (command line, demo); the web only queues."""
     run = queue_run(
@@ -268,6 +310,7 @@ def run_evaluation(
         actor=actor,
         sensitivity=sensitivity,
         seed=seed,
+        scope=scope,
     )
     with transaction.atomic():
         locked = EvaluationRun.objects.select_for_update().get(pk=run.pk)
@@ -276,6 +319,31 @@ def run_evaluation(
         locked.progress = 5
         locked.save(update_fields=["status", "started_at", "progress"])
     return execute_run(locked)
+
+
+def compute_from_intake(
+    *,
+    scheme_version: SchemeVersion,
+    period: str,
+    scope: Unit | None = None,
+    sensitivity: int = DEFAULT_SENSITIVITY,
+    seed: int = 0,
+) -> pd.DataFrame:
+    """The result a run from intake would store, computed without storing a run."""
+    try:
+        key = parse_period(period).key
+    except InputError as exc:
+        raise RunError("; ".join(str(p) for p in exc.problems)) from None
+    scheme = parse_scheme_text(scheme_version.yaml_text, code=scheme_version.code)
+    transient = EvaluationRun(
+        scheme_version=scheme_version,
+        period=key,
+        source_kind=SourceKind.INTAKE,
+        source_path=INTAKE_SOURCE,
+        data_versions=intake_inputs(scheme=scheme, period=key, scope=scope),
+        parameters={"sensitivity": sensitivity, "seed": seed},
+    )
+    return compute(transient)
 
 
 def work(*, once: bool = False) -> int:
@@ -287,6 +355,189 @@ def work(*, once: bool = False) -> int:
         if once:
             break
     return done
+
+
+# -------------------------------------------------------------------------- intake inputs
+#
+# A run from intake reads, for each grassroots unit in scope, the element values of the newest
+# current (not superseded) data version of the period that holds values for that unit (a unit's
+# own upload, or a city's upload covering it), plus the reported figures of the period. It
+# records the version of each unit, every version's checksum and the figure uploads it read, so
+# it is recomputed from the same data even after those versions are superseded: a superseded
+# version is never changed or deleted, and the run keeps pointing at it.
+
+
+def intake_inputs(*, scheme: Scheme, period: str, scope: Unit | None) -> dict[str, Any]:
+    """What a run from intake will read, as recorded in ``EvaluationRun.data_versions``.
+
+    RunError when the scheme scores no catalogue or there is no data at all for the period."""
+    from grassroots.intake.models import DataVersion, ElementValue, FigureUpload, ReportedValue
+
+    catalogue, case_elements, reported_elements = _needed_elements(scheme)
+    units = _scope_units(scope)
+    if not units:
+        raise RunError("no grassroots units in the scope of this run")
+    periods = [p.key for p in periods_needed(scheme, parse_period(period))]
+    cases: dict[str, dict[str, int]] = {p: {} for p in periods}
+    if case_elements:
+        rows = ElementValue.objects.filter(
+            period__in=periods,
+            data_version__period__in=periods,
+            data_version__superseded_by__isnull=True,
+            unit__code__in=units,
+            element__in=case_elements,
+        ).values_list("period", "unit__code", "data_version_id")
+        for p, code, version in rows.order_by().distinct():
+            cases[p][code] = max(version, cases[p].get(code, 0))  # newest version wins
+    chosen = {v for per in cases.values() for v in per.values()}
+    checksums = dict(DataVersion.objects.filter(pk__in=chosen).values_list("pk", "checksum"))
+    figures: dict[str, str] = {}
+    reported: set[str] = set()
+    if reported_elements:
+        uploads = FigureUpload.objects.filter(catalogue=catalogue, period__in=periods)
+        figures = {str(pk): c for pk, c in uploads.values_list("pk", "checksum").order_by("pk")}
+        reported = set(
+            ReportedValue.objects.filter(
+                catalogue=catalogue,
+                period=period,
+                unit__code__in=units,
+                element__in=reported_elements,
+            ).values_list("unit__code", flat=True)
+        )
+    missing: dict[str, list[str]] = {}
+    for code in units:
+        gaps = []
+        if case_elements and code not in cases[period]:
+            gaps.append("cases")
+        if reported_elements and code not in reported:
+            gaps.append("figures")
+        if gaps:
+            missing[code] = gaps
+    if len(missing) == len(units):
+        raise RunError(
+            f"intake holds no data for {period} for the units in scope: upload case records "
+            "(or report figures) for the period first"
+        )
+    recorded: dict[str, Any] = {
+        "cases": dict(sorted(cases[period].items())),
+        "checksums": {str(pk): checksums[pk] for pk in sorted(checksums)},
+        "figures": figures,
+        "missing": missing,
+        "units": units,
+    }
+    earlier = {p: dict(sorted(c.items())) for p, c in cases.items() if p != period}
+    if earlier:
+        recorded["earlier"] = earlier
+    return recorded
+
+
+def _needed_elements(scheme: Scheme) -> tuple[str, list[str], list[str]]:
+    """The scheme's catalogue and the elements its indicators read: (from records, reported)."""
+    if scheme.catalogue is None:
+        raise RunError(f"{scheme.name} scores no catalogue: it cannot be run from intake")
+    try:
+        catalogue = load_catalogue(scheme.catalogue)
+    except InputError as exc:
+        raise RunError("; ".join(str(p) for p in exc.problems)) from None
+    needed: set[str] = set()
+    for code in scheme.indicator_codes():
+        needed |= catalogue.elements_of(code)
+    case = sorted(
+        e for e in needed if e in catalogue.elements and not catalogue.elements[e].reported
+    )
+    reported = sorted(
+        e for e in needed if e in catalogue.elements and catalogue.elements[e].reported
+    )
+    return catalogue.name, case, reported
+
+
+def _scope_units(scope: Unit | None) -> dict[str, str]:
+    """Active grassroots units under ``scope`` (all without one): unit code -> peer group."""
+    units = Unit.objects.filter(level=Level.GRASSROOTS, active=True)
+    if scope is not None:
+        units = units.filter(path__startswith=scope.path)
+    return {
+        code: peer or parent or code
+        for code, peer, parent in units.order_by("code").values_list(
+            "code", "peer_group", "parent__code"
+        )
+    }
+
+
+def intake_element_frame(
+    run: EvaluationRun, *, units: Collection[str] | None = None
+) -> pd.DataFrame:
+    """The element values the run read: ``unit_code, period, element, value`` (+ ``source``:
+    "version:<id>" or "figures:<upload id>"), rebuilt from its recorded versions and uploads;
+    ``units`` limits it to those unit codes.
+
+    Checks the recorded versions and uploads still exist with the recorded checksums."""
+    from grassroots.intake.models import DataVersion, ElementValue, FigureUpload, ValueChange
+
+    recorded = run.data_versions
+    scheme = parse_scheme_text(run.scheme_version.yaml_text, code=run.scheme_version.code)
+    catalogue, case_elements, reported_elements = _needed_elements(scheme)
+    per_period = {run.period: recorded.get("cases", {}), **recorded.get("earlier", {})}
+    checksums = {
+        str(pk): c
+        for pk, c in DataVersion.objects.values_list("pk", "checksum").filter(
+            pk__in=[int(v) for v in recorded.get("checksums", {})]
+        )
+    }
+    if checksums != recorded.get("checksums", {}):
+        raise RunError(f"run {run.pk}: a data version it read is gone or its checksum changed")
+    uploads = {
+        str(pk): c
+        for pk, c in FigureUpload.objects.filter(
+            pk__in=[int(v) for v in recorded.get("figures", {})]
+        ).values_list("pk", "checksum")
+    }
+    if uploads != recorded.get("figures", {}):
+        raise RunError(f"run {run.pk}: a figure upload it read is gone or its checksum changed")
+    codes = set(recorded.get("units", {})) if units is None else set(units)
+    wanted = {
+        (p, code): int(v)
+        for p, chosen in per_period.items()
+        for code, v in chosen.items()
+        if code in codes
+    }
+    rows = []
+    values = ElementValue.objects.filter(
+        data_version_id__in=set(wanted.values()),
+        element__in=case_elements,
+        unit__code__in=codes,
+    ).values_list("period", "unit__code", "element", "value", "data_version_id")
+    for p, code, element, value, version in values.order_by("unit__code", "period", "element"):
+        if wanted.get((p, code)) == version:
+            rows.append((code, p, element, value, f"version:{version}"))
+    if reported_elements and uploads:
+        latest: dict[tuple[str, str, str], tuple[float, int]] = {}
+        changes = ValueChange.objects.filter(
+            upload_id__in=[int(u) for u in uploads],
+            reported__catalogue=catalogue,
+            reported__period__in=list(per_period),
+            reported__unit__code__in=codes,
+            reported__element__in=reported_elements,
+        ).values_list(
+            "reported__unit__code", "reported__period", "reported__element", "new", "upload_id"
+        )
+        for code, p, element, new, upload in changes.order_by("id"):
+            latest[(code, p, element)] = (new, upload)  # the last change wins
+        rows += [(c, p, e, v, f"figures:{u}") for (c, p, e), (v, u) in sorted(latest.items())]
+    return pd.DataFrame(rows, columns=["unit_code", "period", "element", "value", "source"])
+
+
+def write_intake_source(run: EvaluationRun, folder: Path) -> Source:
+    """The run's recorded intake inputs as the engine's element-values and units files."""
+    elements = intake_element_frame(run).drop(columns="source")
+    units = pd.DataFrame(
+        [(code, code, peer) for code, peer in run.data_versions.get("units", {}).items()],
+        columns=["unit_code", "name", "peer_group"],
+    )
+    elements_file, units_file = folder / "elements.csv", folder / "units.csv"
+    elements.to_csv(elements_file, index=False, encoding="utf-8")
+    units.to_csv(units_file, index=False, encoding="utf-8")
+    return Source(elements=elements_file, units=units_file)
 
 
 # --------------------------------------------------------------------------------- results
@@ -311,10 +562,17 @@ def result_rows(run: EvaluationRun, frame: pd.DataFrame) -> list[Result]:
                 colour=_text(rec.get("colour")),
                 flags=_text(rec.get("flags"))[:200],
                 why=_text(rec.get("why")),
+                why_reason=why_reason(_text(rec.get("why"))),
                 **{c: _float(rec.get(c)) for c in _FLOAT_COLUMNS},
             )
         )
     return rows
+
+
+def why_reason(text: str) -> list[dict[str, object]]:
+    """The why text as template keys and parameters, [] when it is not an engine sentence."""
+    reasons = parse_why(text)
+    return [r.as_json() for r in reasons] if reasons else []
 
 
 def stored_frame(run: EvaluationRun, *, path: str = "") -> pd.DataFrame:

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import URLPattern, path
 
-from grassroots.evaluation import views
+from grassroots.evaluation import trace_views, views
 
 app_name = "evaluation"
 urlpatterns: list[URLPattern] = [
@@ -14,4 +14,9 @@ urlpatterns: list[URLPattern] = [
     path("runs/<int:pk>/warnings/", views.warnings_view, name="warnings"),
     path("runs/<int:pk>/export.xlsx", views.export_xlsx, name="export-xlsx"),
     path("runs/<int:pk>/units/<str:code>/", views.unit_profile, name="unit-profile"),
+    path(
+        "runs/<int:pk>/units/<str:code>/records/<str:element>/",
+        trace_views.element_records_view,
+        name="element-records",
+    ),
 ]

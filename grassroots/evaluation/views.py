@@ -24,6 +24,7 @@ from grassroots.evaluation.forms import (
     StartRunForm,
     latest_versions,
 )
+from grassroots.evaluation.links import weak_record
 from grassroots.evaluation.models import EvaluationRun, RunStatus, SchemeVersion
 from grassroots.evaluation.permissions import (
     may_edit_schemes,
@@ -31,6 +32,7 @@ from grassroots.evaluation.permissions import (
     may_run,
     visibility_for,
 )
+from grassroots.evaluation.provenance import run_inputs, unit_trace
 from grassroots.evaluation.selectors import (
     League,
     get_run_for_user,
@@ -63,10 +65,11 @@ def index(request: HttpRequest) -> HttpResponse:
                 run = queue_run(
                     scheme_version=form.cleaned_data["scheme"],
                     period=form.cleaned_data["period"],
-                    source=Path(form.cleaned_data["source"]),
+                    source=form.cleaned_data["source"],  # a folder, or INTAKE_SOURCE
                     actor=request.user,
                     sensitivity=form.cleaned_data["sensitivity"],
                     seed=form.cleaned_data["seed"],
+                    scope=scope_root(request.user),
                 )
             except RunError as exc:
                 form.add_error(None, str(exc))
@@ -113,6 +116,7 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "filters": form.selector_kwargs(),
         "marks": COLOUR_MARKS,
         "may_export": may_export(request.user),
+        "inputs": run_inputs(run, path=league.root.path, user=request.user),
     }
     return render(request, "evaluation/league.html", context)
 
@@ -136,7 +140,9 @@ def _csv(league: League) -> HttpResponse:
     writer = csv.writer(response)
     header = [_("Code"), _("Unit"), _("City"), _("Score")]
     if league.visible.ranks:
-        header += [_("Rank in city"), _("Rank in province"), _("Rank interval")]
+        header += [_("Rank in city"), _("Rank in province")]
+        header += [_("Rank in nation")] if league.national else []
+        header.append(_("Rank interval"))
     if league.visible.colours:
         header.append(_("Colour"))
     header.append(_("Score change"))
@@ -145,7 +151,9 @@ def _csv(league: League) -> HttpResponse:
         cells: list[object] = [row.code, row.name, row.city_name, _num(row.score)]
         if league.visible.ranks:
             interval = f"{row.rank_q05:.0f}-{row.rank_q95:.0f}" if row.rank_q05 is not None else ""
-            cells += [row.rank_peer, row.rank_all, interval]
+            cells += [row.rank_peer, row.rank_province]
+            cells += [row.rank_nation] if league.national else []
+            cells.append(interval)
         if league.visible.colours:
             cells.append(row.colour)
         cells.append(_num(row.score_change))
@@ -203,7 +211,14 @@ def unit_profile(request: HttpRequest, pk: int, code: str) -> HttpResponse:
     prof = profile(run=run, scheme=scheme, unit=unit, visible=visible)
     if prof.overall is None:
         raise Http404("Unit not in this run")
-    context = {"nav": "evaluation", "run": run, "profile": prof, "visible": visible}
+    context = {
+        "nav": "evaluation",
+        "run": run,
+        "profile": prof,
+        "visible": visible,
+        "trace": unit_trace(run, scheme=scheme, unit=unit, user=request.user),
+        "weak": weak_record(request.user, unit.code),
+    }
     return render(request, "evaluation/profile.html", context)
 
 

@@ -7,9 +7,12 @@ Demo logins (passwords are reset on every run; never use these outside a demo):
     demo-auditor   demo-auditor-pass   auditor (read-only), provincial procuratorate
     demo-reviewer  demo-reviewer-pass  city reviewer, Jinan (370100)
     demo-clerk     demo-clerk-pass     grassroots clerk, Lixia district (370102)
+    demo-national  demo-national-pass  leader (read-only), Supreme People's Procuratorate (000000)
 
 The reviewer and clerk sit at Jinan and Lixia for Shandong (37); for another province they sit
-at its first city and that city's first grassroots unit.
+at its first city and that city's first grassroots unit. The national leader sees the nation,
+which in the demo holds the one province loaded. The national unit has no staff figures: the
+synthetic generator knows only the provinces' units.
 """
 
 from __future__ import annotations
@@ -23,9 +26,9 @@ from django.db import transaction
 
 from grassroots.engine.synth import staff_figures
 from grassroots.organisations import audit, services
-from grassroots.organisations.models import AuditAction, AuditEntry, Role, Unit
+from grassroots.organisations.models import AuditAction, AuditEntry, Level, Role, Unit
 from grassroots.organisations.unitfile import reference_rows
-from grassroots.reference.units import procuratorate_units
+from grassroots.reference.units import NATION_CODE, procuratorate_units
 
 DEMO_REASON = "demo setup"
 
@@ -35,7 +38,7 @@ class DemoLogin:
     username: str
     password: str
     role: Role
-    unit_code: str | None  # None: the provincial unit; "city"/"grassroots" picked below
+    unit_code: str | None  # None: the provincial unit; "nation"/"city"/"grassroots" picked below
 
 
 DEMO_LOGINS = (
@@ -44,6 +47,7 @@ DEMO_LOGINS = (
     DemoLogin("demo-auditor", "demo-auditor-pass", Role.AUDITOR, None),
     DemoLogin("demo-reviewer", "demo-reviewer-pass", Role.CITY_REVIEWER, "city"),
     DemoLogin("demo-clerk", "demo-clerk-pass", Role.GRASSROOTS_CLERK, "grassroots"),
+    DemoLogin("demo-national", "demo-national-pass", Role.LEADER, "nation"),
 )
 PREFERRED = {"37": {"city": "370100", "grassroots": "370102"}}
 
@@ -94,6 +98,8 @@ def _unit_for(login: DemoLogin, province: str) -> Unit:
     root = Unit.objects.get(code=_province_code(province))
     if login.unit_code is None:
         return root
+    if login.unit_code == Level.NATION:
+        return Unit.objects.get(code=NATION_CODE)
     preferred = PREFERRED.get(province[:2], {}).get(login.unit_code)
     if preferred and Unit.objects.filter(code=preferred).exists():
         return Unit.objects.get(code=preferred)

@@ -124,3 +124,66 @@ def test_rank_tiers_are_vectorised_over_replications() -> None:
 def test_a_scheme_can_switch_colours_off() -> None:
     rows = _evaluate(TEN, {"rule": "none"})
     assert set(rows["colour"]) == {""}
+
+
+# ------------------------------------------------------------- structured why reasons
+
+
+def _all_whys() -> list[str]:
+    """The why texts of every colour rule, including no data and big numbers."""
+    texts: list[str] = []
+    texts += _evaluate(TEN | {"u11": None}, {"rule": "rank_tiers", "top": 0.3, "bottom": 0.3})[
+        "why"
+    ].tolist()
+    texts += _evaluate(
+        {"a": 5.0, "b": 9.0}, {"rule": "rank_tiers", "top": 0.5, "bottom": 0.5, "within": "all"}
+    )["why"].tolist()
+    xs = {"a": 59.99, "b": 60.0, "e": 100.0, "f": 100.01, "g": 12345.0, "h": 25000.0}
+    bands = [*BANDS[:-1], {"from": 80, "to": 20000, "colour": "green"}]
+    texts += _evaluate(xs, {"rule": "thresholds", "on": "value", "bands": bands})["why"].tolist()
+    texts += _evaluate(
+        {"a": 30.0, "c": 45.0, "d": -5.0, "e": 60.0, "f": None},
+        {"rule": "range", "on": "value", "margin": 8},
+        direction="range",
+        range={"low": 20, "high": 40},
+    )["why"].tolist()
+    texts += _evaluate({"a": 1.0}, {"rule": "none"})["why"].tolist()
+    return texts
+
+
+def test_every_why_text_parses_back_into_the_reasons_that_wrote_it() -> None:
+    from grassroots.engine.colours import english_text, parse_why
+
+    texts = _all_whys()
+    keys = set()
+    for text in texts:
+        reasons = parse_why(text)
+        assert reasons is not None, text
+        assert english_text(reasons) == text
+        keys |= {r.key for r in reasons}
+    assert keys == {
+        "rank_peer", "rank_all", "no_data", "band", "outside_legend", "in_range", "off_range",
+        "not_coloured",
+    }  # fmt: skip
+
+
+def test_a_reason_carries_its_parameters_and_the_coverage_note_is_its_own_reason() -> None:
+    from grassroots.engine.colours import coverage_note, english, parse_why
+
+    text = "rank 9 of 10 in peer group 3701: bottom 30% → red; " + english(coverage_note(0.25, 0.5))
+    first, note = parse_why(text) or []
+    assert first.key == "rank_peer"
+    assert dict(first.params) == {
+        "rank": "9", "count": "10", "group": "3701", "tier": "bottom", "share": "30%",
+        "colour": "red",
+    }  # fmt: skip
+    assert note.key == "coverage"
+    assert dict(note.params) == {"share": "25%", "needs": "50%"}
+
+
+def test_text_the_engine_did_not_write_is_not_parsed() -> None:
+    from grassroots.engine.colours import parse_why
+
+    assert parse_why("") is None
+    assert parse_why("low remand rate") is None
+    assert parse_why("rank 9 of 10 in peer group 3701: bottom 30% → red; and more") is None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -92,3 +94,45 @@ def test_a_unit_better_only_on_one_indicator_owes_its_whole_lead_to_it() -> None
     b = explained[explained["unit_code"] == "b"]
     assert (b["contribution"] == 0).all()
     assert (b["gap"] == 0).all()
+
+
+# ------------------------------------------------------------------ records behind an element
+
+
+@pytest.fixture(scope="module")
+def synth_cases(tmp_path_factory: pytest.TempPathFactory):
+    from grassroots.engine.cases import read_cases
+    from grassroots.engine.synth.generator import SynthOptions, generate
+
+    out = tmp_path_factory.mktemp("cases")
+    generate(out, SynthOptions(first="2024Q3", last="2024Q3", provinces=("37",), scale=0.2))
+    return read_cases(out)
+
+
+def test_the_records_behind_a_count_element_are_as_many_as_its_value(synth_cases) -> None:
+    from grassroots.engine.catalogue import load_catalogue
+    from grassroots.engine.compute import compute_elements
+    from grassroots.engine.explain import element_records
+
+    catalogue = load_catalogue("spp-case-quality")
+    values = compute_elements(synth_cases, catalogue, [P], codes=["arrest_approved_persons"])
+    row = values.sort_values("value").iloc[-1]  # a unit with records
+    found = element_records(
+        synth_cases, catalogue, "arrest_approved_persons", P, unit=row.unit_code, limit=5
+    )
+    assert found.table == "persons"
+    assert found.total == int(row.value) > 5
+    assert len(found.rows) == 5
+    assert set(found.rows["unit_code"]) == {row.unit_code}
+    assert set(found.rows["arrest_decision"]) == {"approved"}
+
+
+def test_a_reported_element_has_no_records() -> None:
+    from grassroots.engine.cases import CaseTables
+    from grassroots.engine.catalogue import load_catalogue
+    from grassroots.engine.explain import element_records
+
+    cepej = load_catalogue("cepej")
+    code = next(iter(cepej.elements))
+    with pytest.raises(ValueError, match="reported"):
+        element_records(CaseTables(folder=Path(".")), cepej, code, P, unit="370102")

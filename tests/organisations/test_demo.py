@@ -18,13 +18,17 @@ def test_prepare_demo_creates_one_login_per_role_and_is_idempotent(tmp_path) -> 
 
     assert prepare_demo(province="37", data_dir=tmp_path) == logins
     assert (Unit.objects.count(), AuditEntry.objects.count()) == (units, entries)
-    places = {m.role: m.unit.code for m in Membership.objects.select_related("unit")}
+    places = {
+        m.user.username: (m.role, m.unit.code)
+        for m in Membership.objects.select_related("unit", "user")
+    }
     assert places == {
-        Role.PROVINCE_ADMIN: "370000",
-        Role.LEADER: "370000",
-        Role.AUDITOR: "370000",
-        Role.CITY_REVIEWER: "370100",
-        Role.GRASSROOTS_CLERK: "370102",
+        "demo-admin": (Role.PROVINCE_ADMIN, "370000"),
+        "demo-leader": (Role.LEADER, "370000"),
+        "demo-auditor": (Role.AUDITOR, "370000"),
+        "demo-reviewer": (Role.CITY_REVIEWER, "370100"),
+        "demo-clerk": (Role.GRASSROOTS_CLERK, "370102"),
+        "demo-national": (Role.LEADER, "000000"),
     }
     for username, password, _role, _unit in logins:  # passwords reset by the second run
         assert (
@@ -36,7 +40,8 @@ def test_prepare_demo_creates_one_login_per_role_and_is_idempotent(tmp_path) -> 
 @pytest.mark.django_db
 def test_prepare_demo_fills_plausible_staff_figures(tmp_path) -> None:
     prepare_demo(province="37", data_dir=tmp_path)
-    units = Unit.objects.all()
+    # The national unit has no synthetic staff figures; every unit of the province has them.
+    units = Unit.objects.exclude(level=Level.NATION)
     assert units.filter(level=Level.GRASSROOTS).count() > 100
     assert not units.filter(headcount__isnull=True).exists()
     for unit in units:

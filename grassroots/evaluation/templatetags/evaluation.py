@@ -22,7 +22,7 @@ def _label(colour: str) -> str:
 def colour_badge(colour: str) -> SafeString:
     """The colour as a shape and a word beside the hue (colour-blind readers need both)."""
     if not colour:
-        return format_html('<span class="muted">—</span>')
+        return format_html('<span class="muted">{}</span>', "—")
     return format_html(
         '<span class="colour colour-{}"><span class="mark" aria-hidden="true">{}</span>{}</span>',
         colour,

@@ -1,0 +1,163 @@
+"""Where a run's numbers came from: the data versions, figure uploads and element values it read.
+
+The run page lists the versions a run from intake used (for the units in the reader's scope),
+with the units that had no data; a unit's profile lists, per indicator, the element values
+behind it and the version or figure upload each came from. Everything is read from what the
+run recorded, so a version superseded after the run still shows as the one it used.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+from django.utils.translation import get_language
+
+from grassroots.engine.catalogue import Catalogue, load_catalogue
+from grassroots.engine.scheme import Scheme
+from grassroots.evaluation.models import EvaluationRun
+from grassroots.intake.models import DataVersion, FigureUpload
+from grassroots.intake.permissions import visible_versions
+from grassroots.organisations.models import Unit
+
+
+@dataclass
+class VersionUse:
+    version: DataVersion
+    units: list[str]  # the units in scope whose values the run took from this version
+    unit_name: str  # the name of the unit the version was uploaded for
+    visible: bool  # the reader may open the version's page
+    superseded_by: int | None  # the version that replaced it since, if any
+
+
+@dataclass
+class MissingUnit:
+    code: str
+    name: str
+    gaps: list[str]  # "cases", "figures"
+
+
+@dataclass
+class RunInputs:
+    versions: list[VersionUse] = field(default_factory=list)
+    figures: list[FigureUpload] = field(default_factory=list)
+    missing: list[MissingUnit] = field(default_factory=list)
+    units_with_data: int = 0
+
+
+def display_name(zh: str, en: str) -> str:
+    return en if (get_language() or "").startswith("en") and en else zh
+
+
+def run_inputs(run: EvaluationRun, *, path: str, user: Any) -> RunInputs | None:
+    """The intake inputs of the run for the units under ``path``; None for a folder run."""
+    if not run.from_intake:
+        return None
+    recorded = run.data_versions
+    names = {
+        code: display_name(zh, en)
+        for code, zh, en in Unit.objects.filter(
+            path__startswith=path, code__in=list(recorded.get("units", {}))
+        ).values_list("code", "name_zh", "name_en")
+    }
+    in_scope = set(names)
+    by_version: dict[int, list[str]] = {}
+    for code, version in recorded.get("cases", {}).items():
+        if code in in_scope:
+            by_version.setdefault(int(version), []).append(code)
+    seen = set(visible_versions(user).filter(pk__in=by_version).values_list("pk", flat=True))
+    versions = DataVersion.objects.filter(pk__in=by_version).select_related("unit")
+    replaced = dict(
+        DataVersion.objects.filter(supersedes__in=list(by_version)).values_list(
+            "supersedes_id", "pk"
+        )
+    )
+    uses = [
+        VersionUse(
+            v,
+            sorted(by_version[v.pk]),
+            display_name(v.unit.name_zh, v.unit.name_en),
+            v.pk in seen,
+            replaced.get(v.pk),
+        )
+        for v in versions.order_by("pk")
+    ]
+    figures = list(
+        FigureUpload.objects.filter(pk__in=[int(u) for u in recorded.get("figures", {})])
+    )
+    missing = [
+        MissingUnit(code, names.get(code, code), list(gaps))
+        for code, gaps in sorted(recorded.get("missing", {}).items())
+        if code in in_scope
+    ]
+    with_data = sum(1 for c in in_scope if c not in recorded.get("missing", {}))
+    return RunInputs(uses, figures, missing, with_data)
+
+
+# ------------------------------------------------------------------------ profile trace
+
+
+@dataclass
+class ElementUse:
+    code: str
+    name: str
+    value: float | None
+    source: str  # "version" | "figures" | "" (no value)
+    source_id: int | None
+    visible: bool  # the reader may open the source's page
+    computed: bool  # computed from case records (its records can be listed)
+
+
+@dataclass
+class IndicatorTrace:
+    code: str
+    name: str
+    elements: list[ElementUse]
+
+
+@lru_cache(maxsize=8)
+def _catalogue(name: str) -> Catalogue:
+    return load_catalogue(name)
+
+
+def unit_trace(
+    run: EvaluationRun, *, scheme: Scheme, unit: Unit, user: Any
+) -> list[IndicatorTrace] | None:
+    """Per indicator of the scheme, the element values of ``unit`` the run read and where each
+    came from; None for a folder run (its element values are not stored)."""
+    if not run.from_intake or scheme.catalogue is None:
+        return None
+    from grassroots.evaluation.services import RunError, intake_element_frame
+
+    catalogue = _catalogue(scheme.catalogue)
+    try:
+        frame = intake_element_frame(run, units=[unit.code])
+    except RunError:
+        return []  # a recorded version or upload no longer matches: nothing to vouch for
+    frame = frame[frame["period"] == run.period]
+    values = {
+        str(r.element): (float(r.value), str(r.source))
+        for r in frame.itertuples(index=False)  # a few dozen rows
+    }
+    version_ids = {int(s.split(":")[1]) for _, s in values.values() if s.startswith("version:")}
+    seen = set(visible_versions(user).filter(pk__in=version_ids).values_list("pk", flat=True))
+    traces = []
+    for code in scheme.indicator_codes():
+        if code not in catalogue.indicators:
+            continue
+        indicator = catalogue.indicators[code]
+        uses = []
+        for element in sorted(catalogue.elements_of(code)):
+            meta = catalogue.elements.get(element)
+            name = display_name(meta.name_zh, meta.name_en) if meta else element
+            value, source = values.get(element, (None, ""))
+            kind, _, ident = source.partition(":")
+            source_id = int(ident) if ident else None
+            visible = kind == "version" and source_id in seen
+            computed = meta is not None and meta.rule is not None
+            uses.append(ElementUse(element, name, value, kind, source_id, visible, computed))
+        traces.append(
+            IndicatorTrace(code, display_name(indicator.name_zh, indicator.name_en), uses)
+        )
+    return traces

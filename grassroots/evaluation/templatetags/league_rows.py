@@ -1,0 +1,104 @@
+"""The league table's rows, rendered in Python.
+
+The national table has about 3,000 rows of ten cells. In the template language each row cost
+~0.2 ms of variable lookups and ``floatformat``, and even ``format_html`` per cell (lazy
+wrappers, ``conditional_escape``) cost ~0.1 ms: together over half a second for the nation.
+This tag writes the same HTML with f-strings, every text value escaped with ``html.escape``
+(the same five characters Django's ``escape`` replaces), translated labels and colour badges
+made once per table, and numbers formatted as ``floatformat`` does (half up, no "-0"). Every
+row is still shown.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from decimal import ROUND_HALF_UP, Decimal
+from html import escape
+
+from django import template
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
+
+from grassroots.evaluation.selectors import League, Row
+from grassroots.evaluation.templatetags.evaluation import MARKS, colour_badge
+
+register = template.Library()
+
+DASH = "—"
+TREND = {"↑": " change-up", "↓": " change-down"}
+
+
+def fixed(value: float | None, places: int) -> str:
+    """``value|floatformat:places`` for places >= 0: half up, and never "-0.0".
+
+    >>> fixed(72.25, 1), fixed(-0.04, 1), fixed(3.5, 0), fixed(None, 1)
+    ('72.3', '0.0', '4', '—')
+    """
+    if value is None:
+        return DASH
+    # floatformat rounds the shortest decimal form half up; formatting the float rounds its
+    # binary value. The two differ only near a tie (72.25 is a hair below 72.25 in binary),
+    # so only near-ties take the exact (and ~5x slower) Decimal way.
+    scaled = value * 10 ** (places + 1)
+    nearest = round(scaled)
+    if nearest % 10 == 5 and abs(scaled - nearest) <= 1e-6 * max(1.0, abs(scaled)):
+        d = Decimal(repr(value)).quantize(Decimal(1).scaleb(-places), ROUND_HALF_UP)
+        return f"{d if d else abs(d):f}"
+    text = f"{value:.{places}f}"
+    return text[1:] if text[0] == "-" and not text.strip("-0.") else text
+
+
+def _rank(value: int | None) -> str:
+    return DASH if value is None else str(value)
+
+
+def _change(row: Row, places: str) -> str:
+    if row.score_change is None:
+        return DASH
+    moved = (
+        places.replace("CODE", str(row.rank_change)) + ", " if row.rank_change is not None else ""
+    )
+    return f'<span aria-hidden="true">{row.arrow}</span> {moved}{fixed(row.score_change, 1)}'
+
+
+def _row_writer(league: League) -> Callable[[Row], str]:
+    """A function writing one row's HTML, with what is the same for every row worked out once."""
+    profile_url = escape(reverse("evaluation:unit-profile", args=[league.run.pk, "CODE"]))
+    places = escape(_("%(n)s places") % {"n": "CODE"})
+    badges = {c: str(colour_badge(c)) for c in ("", *MARKS)}
+    ranks, colours, national = league.visible.ranks, league.visible.colours, league.national
+
+    def write(row: Row) -> str:
+        code = escape(row.code)
+        cells = [
+            f'<td>{code}</td><td><a href="{profile_url.replace("CODE", code)}">'
+            f"{escape(row.name)}</a></td><td>{escape(row.city_name)}</td>"
+            f'<td class="num">{fixed(row.score, 1)}</td>'
+        ]
+        if ranks:
+            shown = [row.rank_peer, row.rank_province] + ([row.rank_nation] if national else [])
+            cells += [f'<td class="num">{_rank(r)}</td>' for r in shown]
+            interval = (
+                f"{fixed(row.rank_q05, 0)}–{fixed(row.rank_q95, 0)}"
+                if row.rank_q05 is not None
+                else DASH
+            )
+            cells.append(f'<td class="num">{interval}</td>')
+        if colours:
+            badge = badges.get(row.colour) or str(colour_badge(row.colour))
+            cells.append(f"<td>{badge}</td>")
+        cells.append(f'<td class="num{TREND.get(row.arrow, "")}">{_change(row, places)}</td>')
+        return "<tr>" + "".join(cells) + "</tr>"
+
+    return write
+
+
+@register.simple_tag
+def league_rows(league: League) -> SafeString:
+    """The table body's rows (``<tr>``), or one row saying nothing matched."""
+    if not league.rows:
+        return format_html('<tr><td colspan="10" class="muted">{}</td></tr>', _("No units match."))
+    write = _row_writer(league)
+    return mark_safe("\n".join(write(row) for row in league.rows))  # noqa: S308 (escaped above)

@@ -1,0 +1,93 @@
+"""The last step of the trace: the case records behind one element value of a run from intake.
+
+run → unit profile → element value → its data version → these records. The page reads the
+version's stored Parquet files (never changed), so it shows what the run read even after the
+version was superseded. Scope: the unit must be in the reader's league scope and the version
+one the reader may open in intake; otherwise 404.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.views.decorators.http import require_GET
+
+from grassroots.engine.caseformat import TABLES
+from grassroots.engine.cases import read_cases
+from grassroots.engine.catalogue import load_catalogue
+from grassroots.engine.errors import InputError
+from grassroots.engine.explain import element_records
+from grassroots.evaluation.models import RunStatus
+from grassroots.evaluation.provenance import display_name
+from grassroots.evaluation.selectors import get_run_for_user, scheme_of, scope_root
+from grassroots.intake.permissions import visible_versions
+from grassroots.intake.services import versions_dir
+from grassroots.organisations.scope import get_unit_for_user
+
+RECORDS_SHOWN = 200
+
+
+@login_required
+@require_GET
+def element_records_view(request: HttpRequest, pk: int, code: str, element: str) -> HttpResponse:
+    run = get_run_for_user(request.user, pk)
+    if run.status != RunStatus.DONE or not run.from_intake:
+        raise Http404("No records for this run")
+    root = scope_root(request.user)
+    unit = get_unit_for_user(request.user, code)
+    if not unit.path.startswith(root.path):
+        raise Http404("No such unit")
+    version_id = run.data_versions.get("cases", {}).get(unit.code)
+    if version_id is None:
+        raise Http404("The run read no data version for this unit")
+    version = get_object_or_404(visible_versions(request.user), pk=int(version_id))
+    scheme = scheme_of(run.scheme_version)
+    catalogue = load_catalogue(scheme.catalogue or "")
+    meta = catalogue.elements.get(element)
+    if meta is None or meta.rule is None:
+        raise Http404("No such element computed from case records")
+    folder = Path(versions_dir()) / str(version.pk)
+    try:
+        found = element_records(
+            read_cases(folder), catalogue, element, run.period, unit=unit.code, limit=RECORDS_SHOWN
+        )
+    except (InputError, OSError):
+        raise Http404("The version's files cannot be read") from None
+    table = TABLES.get(found.table)
+    columns = []
+    for name in (str(c) for c in found.rows.columns):
+        column = table.columns.get(name) if table else None
+        label = display_name(column.zh, column.en) if column else name
+        columns.append((name, label))
+    rows = [[_cell(v) for v in r] for r in found.rows.itertuples(index=False)]
+    stored = version.element_values.filter(unit=unit, period=run.period, element=element).first()
+    context = {
+        "nav": "evaluation",
+        "run": run,
+        "unit": unit,
+        "unit_name": display_name(unit.name_zh, unit.name_en),
+        "element": element,
+        "element_name": display_name(meta.name_zh, meta.name_en),
+        "rule": meta.rule,
+        "version": version,
+        "value": stored.value if stored else None,
+        "found": found,
+        "columns": columns,
+        "rows": rows,
+        "shown": len(rows),
+    }
+    return render(request, "evaluation/element_records.html", context)
+
+
+def _cell(value: Any) -> str:
+    """A record's value as text: empty for missing, a date without its midnight time."""
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return ""
+    if isinstance(value, pd.Timestamp) and value == value.normalize():
+        return value.date().isoformat()
+    return str(value)

@@ -1,0 +1,140 @@
+"""One province-wide case-record export registered as one data version per grassroots unit.
+
+``import_cases`` stores one upload as one version of the unit it is uploaded for. A province
+(or the demo) often holds one export covering every unit; evaluating from it should still
+record each unit's own version, so a unit's later re-upload supersedes only that unit's data.
+This reads and checks the export once, computes the element values of every unit at once, then
+writes each unit's rows as its own typed Parquet folder and registers it through the same
+``_register`` step as an upload (unit row lock, supersedes the unit's current version, audit
+entry, folder renamed into ``versions/<id>/``). A unit whose current version of the period
+already holds exactly these rows (same checksum) gets no new version, so importing the same
+export twice adds nothing. Validation rules and outlier flags run once over the imported units.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import duckdb
+from django.utils import timezone
+
+from grassroots.engine.caseformat import TABLES
+from grassroots.engine.cases import read_cases
+from grassroots.engine.catalogue import load_catalogue
+from grassroots.engine.compute import compute_elements
+from grassroots.engine.errors import InputError, Problem
+from grassroots.engine.inputs import ident, quote
+from grassroots.intake.models import DataVersion
+from grassroots.intake.permissions import can_upload
+from grassroots.intake.services import (
+    DEFAULT_CATALOGUE,
+    Prepared,
+    UploadRefused,
+    _parse_period,
+    _register,
+    checksum_of,
+    latest_version,
+    refuse_locked,
+    versions_dir,
+)
+from grassroots.organisations.audit import Clock
+from grassroots.organisations.models import Level, Unit
+
+
+def import_cases_by_unit(
+    *,
+    source: Path,
+    root: Unit,
+    period: str,
+    actor: Any,
+    catalogue: str = DEFAULT_CATALOGUE,
+    clock: Clock = timezone.now,
+) -> list[DataVersion]:
+    """Register the records of each grassroots unit under ``root`` in the export folder
+    ``source`` as that unit's data version for ``period``; returns the new versions.
+
+    The whole export is checked first (InputError lists every problem; nothing is written).
+    Units with no records in the period get no version."""
+    if not can_upload(actor, root):
+        raise UploadRefused(root.code)
+    declared = _parse_period(period)
+    subtree = dict(Unit.objects.filter(path__startswith=root.path).values_list("code", "level"))
+    cases = read_cases(source, units=set(subtree))
+    elements = compute_elements(cases, load_catalogue(catalogue), [declared])
+    elements = elements[elements["unit_code"].map(subtree) == Level.GRASSROOTS]
+    if elements.empty:
+        raise InputError(
+            [Problem(source.name, None, None, f"no case records fall in period {declared}")]
+        )
+    codes = sorted(set(elements["unit_code"].astype(str)))
+    refuse_locked(set(codes), declared, source.name)
+    units = {u.code: u for u in Unit.objects.filter(code__in=codes)}
+    root_dir = versions_dir()
+    root_dir.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".staging-bulk-", dir=root_dir))
+    created: list[DataVersion] = []
+    try:
+        with duckdb.connect() as con:
+            views = {
+                name: table.register(con, f"bulk_{name}") for name, table in cases.tables.items()
+            }
+            for code in codes:
+                folder = staging / code
+                folder.mkdir()
+                counts = _write_unit(con, views, code, folder)
+                checksum = checksum_of(folder)
+                unit = units[code]
+                current = latest_version(unit=unit, period=declared)
+                if current is not None and current.checksum == checksum:
+                    continue  # the same records are already the unit's current version
+                prepared = Prepared(
+                    folder, counts, checksum, elements[elements["unit_code"] == code]
+                )
+                created.append(
+                    _register(
+                        prepared,
+                        unit=unit,
+                        period=declared,
+                        actor=actor,
+                        base=current,
+                        source_name=f"{source.name} ({code})",
+                        clock=clock,
+                    )
+                )
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    if created:
+        _validate(root, [units[v.unit.code] for v in created], declared, actor, catalogue, clock)
+    return created
+
+
+def _write_unit(
+    con: duckdb.DuckDBPyConnection, views: dict[str, str], code: str, folder: Path
+) -> dict[str, int]:
+    """The unit's rows of each table as typed Parquet, in key order (so the same records give
+    the same bytes, and the same checksum)."""
+    counts: dict[str, int] = {}
+    for name, view in sorted(views.items()):
+        order = ", ".join(ident(c) for c in TABLES[name].key) if name in TABLES else "1"
+        query = f"SELECT * FROM {ident(view)} WHERE unit_code = {quote(code)} ORDER BY {order}"
+        target = str(folder / f"{name}.parquet").replace("'", "''")
+        con.execute(f"COPY ({query}) TO '{target}' (FORMAT parquet)")
+        row = con.execute(f"SELECT count(*) FROM {ident(view)} WHERE unit_code = {quote(code)}")
+        found = row.fetchone()
+        counts[name] = int(found[0]) if found else 0
+    return counts
+
+
+def _validate(
+    root: Unit, units: list[Unit], period: str, actor: Any, catalogue: str, clock: Clock
+) -> None:
+    from grassroots.intake.models import Trigger
+    from grassroots.intake.validation import run_validation
+
+    run_validation(
+        scope=root, units=units, period=period, actor=actor, trigger=Trigger.CASE_UPLOAD,
+        source=f"{len(units)} data versions imported by unit", catalogue=catalogue, clock=clock,
+    )  # fmt: skip
