@@ -34,6 +34,7 @@ from grassroots.assistance.stored import (
     stored_results,
 )
 from grassroots.engine.periods import Period
+from grassroots.intake.services import versions_dir
 from grassroots.organisations.models import Unit
 from grassroots.organisations.scope import visible_units
 
@@ -202,6 +203,14 @@ def _why(weak: Profile, strong: Profile) -> Why:
 def _caseload(period: str) -> tuple[pd.DataFrame, str]:
     """Persons handled per unit in the case records the period's stored run read."""
     run = latest_runs(periods=[period]).get(period)
+    if run is not None and run.from_intake:
+        # The data versions the run read, each with the units it supplied to the run.
+        used: dict[Path, list[str]] = {}
+        for code, version in run.data_versions.get("cases", {}).items():
+            path = versions_dir() / str(int(version)) / "persons.parquet"
+            if path.is_file():
+                used.setdefault(path, []).append(str(code))
+        return caseload(used), f"data versions of run #{run.pk}" if used else ""
     folder = Path(run.source_path) if run is not None else None
     if folder is None or not folder.is_dir() or not any(folder.glob("persons*.parquet")):
         return pd.DataFrame(columns=["unit_code", "caseload"]), ""

@@ -46,6 +46,8 @@ def run(args: argparse.Namespace) -> int:
 
 
 DEMO_PERIOD = "2024Q4"
+# Four quarters: the weak-unit candidate rule reads "bottom tier in 3 of the last 4".
+DEMO_RUN_PERIODS = ("2024Q1", "2024Q2", "2024Q3", DEMO_PERIOD)
 
 
 def _demo_evaluation(*, province: str, data_dir: Path) -> Path:
@@ -74,8 +76,9 @@ def _demo_evaluation(*, province: str, data_dir: Path) -> Path:
 
 def _store_demo_runs(cases: Path, province: str) -> None:
     """Import the generated records into intake as one data version per unit and quarter, and
-    store the last two quarters as runs from intake, so the pages have a league table with
-    changes traced to data versions; nothing already imported or computed is done again."""
+    store the year's four quarters as runs from intake, so the pages have a league table with
+    changes traced to data versions and the weak-unit rules have a year to read; then put the
+    province's weak-unit work on file. Nothing already imported or computed is done again."""
     from django.contrib.auth import get_user_model
 
     from grassroots.evaluation.models import EvaluationRun, RunStatus
@@ -96,7 +99,7 @@ def _store_demo_runs(cases: Path, province: str) -> None:
     parsed = parse_scheme_text(scheme.yaml_text, code=scheme.code)
     root = Unit.objects.get(code=f"{province[:2]}0000")
     uploader = get_user_model().objects.get(username="demo-admin")
-    for period in ("2024Q3", DEMO_PERIOD):
+    for period in DEMO_RUN_PERIODS:
         import_cases_by_unit(source=cases, root=root, period=period, actor=uploader)
         parameters = {"sensitivity": 200, "seed": 1, "scope": root.code}
         versions = intake_inputs(scheme=parsed, period=period, scope=root)
@@ -118,6 +121,9 @@ def _store_demo_runs(cases: Path, province: str) -> None:
             from grassroots.cli import UsageError
 
             raise UsageError(f"could not store the demo evaluation of {period}: {run.error}")
+    from grassroots.assistance.demo import seed_demo_assistance
+
+    seed_demo_assistance(province=root, admin=uploader)
 
 
 def _print_banner(bind: str, logins: list[tuple[str, str, str, str]]) -> None:

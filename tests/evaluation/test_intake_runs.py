@@ -327,3 +327,38 @@ def test_a_province_export_is_refused_for_a_clerk(shandong, data_dir, cases_dir)
     assert (
         list((data_dir / "versions").iterdir()) == [] if (data_dir / "versions").exists() else True
     )
+
+
+def test_pairing_counts_caseloads_in_the_versions_a_run_read_once_per_unit(
+    scheme, admin, province_version, cases_dir, shandong, tmp_path, unit_export
+) -> None:
+    import duckdb
+
+    from grassroots.assistance.decisions import _caseload
+
+    code = sorted(set(province_version.element_values.values_list("unit__code", flat=True)))[0]
+    own = import_cases(
+        source=unit_export(cases_dir, code, tmp_path / "own"),
+        unit=Unit.objects.get(code=code),
+        period=PERIOD,
+        actor=admin,
+    )
+    run = run_evaluation(scheme_version=scheme, period=PERIOD, source=INTAKE_SOURCE, actor=None)
+    assert run.status == RunStatus.DONE, run.error
+    load, source = _caseload(PERIOD)
+    assert source == f"data versions of run #{run.pk}"
+    counted = dict(zip(load["unit_code"], load["caseload"], strict=True))
+    with duckdb.connect() as con:
+        expected = dict(
+            con.execute(
+                "select unit_code, count(*) from read_parquet(?) group by 1",
+                [str(cases_dir / "persons*.parquet")],
+            ).fetchall()
+        )
+    # The unit's rows are in both its own upload and the province-wide one: counted once.
+    assert counted[code] == expected[code]
+    assert own.pk == run.data_versions["cases"][code]
+    # Every unit the run read is counted exactly as in the export; the absent one is not.
+    assert set(counted) == set(run.data_versions["cases"])
+    assert all(counted[c] == expected[c] for c in counted)
+    assert ABSENT not in counted

@@ -3,11 +3,27 @@
 from __future__ import annotations
 
 import os
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
 
 from openpyxl import load_workbook
+
+
+def _counts(db: Path) -> dict[str, int]:
+    """What the demo stored: finished runs by period, designations, pairings, measures."""
+    with sqlite3.connect(db) as con:
+        one = lambda sql: con.execute(sql).fetchone()[0]  # noqa: E731
+        return {
+            "periods": one(
+                "SELECT COUNT(DISTINCT period) FROM evaluation_evaluationrun WHERE status = 'done'"
+            ),
+            "runs": one("SELECT COUNT(*) FROM evaluation_evaluationrun"),
+            "designations": one("SELECT COUNT(*) FROM assistance_designation"),
+            "pairings": one("SELECT COUNT(*) FROM assistance_pairing"),
+            "measures": one("SELECT COUNT(*) FROM assistance_measure"),
+        }
 
 
 def _demo(data_dir: Path) -> subprocess.CompletedProcess[str]:
@@ -35,8 +51,15 @@ def test_demo_prepares_logins_and_an_evaluation_and_can_run_twice(tmp_path: Path
     assert list(rows[0][:4]) == ["unit_code", "period", "node", "level"]
     assert len({row[0] for row in rows[1:]}) == 138  # every grassroots unit of Shandong
 
+    stored = _counts(tmp_path / "grassroots.sqlite3")
+    assert stored["periods"] == 4  # the year's quarters, so "bottom tier in 3 of 4" can be read
+    # The candidate rule found the planted weak units; each is paired and has a plan.
+    assert 1 <= stored["designations"] <= 3
+    assert stored["pairings"] == stored["designations"]
+    assert stored["measures"] == 5 * stored["designations"]
+
     stamp = result.stat().st_mtime_ns
     second = _demo(tmp_path)
     assert second.returncode == 0, second.stderr
     assert result.stat().st_mtime_ns == stamp  # idempotent: nothing recomputed
-    assert (tmp_path / "grassroots.sqlite3").exists()
+    assert _counts(tmp_path / "grassroots.sqlite3") == stored  # nothing stored twice
