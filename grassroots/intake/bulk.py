@@ -5,7 +5,7 @@
 record each unit's own version, so a unit's later re-upload supersedes only that unit's data.
 This reads and checks the export once, computes the element values of every unit at once, then
 writes each unit's rows as its own typed Parquet folder and registers it through the same
-``_register`` step as an upload (unit row lock, supersedes the unit's current version, audit
+``register_version`` step as an upload (unit row lock, supersedes the unit's current version, audit
 entry, folder renamed into ``versions/<id>/``). A unit whose current version of the period
 already holds exactly these rows (same checksum) gets no new version, so importing the same
 export twice adds nothing. Validation rules and outlier flags run once over the imported units.
@@ -33,11 +33,11 @@ from grassroots.intake.services import (
     DEFAULT_CATALOGUE,
     Prepared,
     UploadRefused,
-    _parse_period,
-    _register,
     checksum_of,
     latest_version,
+    parse_declared_period,
     refuse_locked,
+    register_version,
     versions_dir,
 )
 from grassroots.organisations.audit import Clock
@@ -60,7 +60,7 @@ def import_cases_by_unit(
     Units with no records in the period get no version."""
     if not can_upload(actor, root):
         raise UploadRefused(root.code)
-    declared = _parse_period(period)
+    declared = parse_declared_period(period)
     subtree = dict(Unit.objects.filter(path__startswith=root.path).values_list("code", "level"))
     cases = read_cases(source, units=set(subtree))
     elements = compute_elements(cases, load_catalogue(catalogue), [declared])
@@ -94,7 +94,7 @@ def import_cases_by_unit(
                     folder, counts, checksum, elements[elements["unit_code"] == code]
                 )
                 created.append(
-                    _register(
+                    register_version(
                         prepared,
                         unit=unit,
                         period=declared,

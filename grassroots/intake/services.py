@@ -83,7 +83,7 @@ def import_cases(
     the upload starts). If another version was saved since, ConcurrentUpload is raised."""
     if not can_upload(actor, unit):
         raise UploadRefused(unit.code)
-    declared = _parse_period(period)
+    declared = parse_declared_period(period)
     base = (
         latest_version(unit=unit, period=declared)
         if expected_latest is _LATEST
@@ -97,7 +97,7 @@ def import_cases(
         refuse_locked(
             set(prepared.elements["unit_code"].astype(str)), declared, source_name or source.name
         )
-        version = _register(
+        version = register_version(
             prepared,
             unit=unit,
             period=declared,
@@ -148,7 +148,7 @@ def refuse_locked(codes: set[str], period: str, name: str) -> None:
         )
 
 
-def _parse_period(text: str) -> str:
+def parse_declared_period(text: str) -> str:
     try:
         return Period.parse(text.strip()).key
     except ValueError as exc:  # InputError is a ValueError too
@@ -209,7 +209,7 @@ def checksum_of(folder: Path) -> str:
     return digest.hexdigest()
 
 
-def _register(
+def register_version(
     prepared: Prepared,
     *,
     unit: Unit,
