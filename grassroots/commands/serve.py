@@ -1,4 +1,13 @@
-"""``grassroots serve``: serve the web app with gunicorn."""
+"""``grassroots serve``: serve the web app with gunicorn.
+
+Sync workers, ``2 × cores + 1`` of them (gunicorn's rule for its workers): a sync worker serves
+one request at a time and holds no connection open after it (no keep-alive), so a worker never
+sits idle on a client that keeps its connection, and a request that waits on PostgreSQL leaves
+its core to another worker. The workers load ``grassroots.commands._gunicorn_conf`` (the garbage
+collector's long-lived objects frozen once the app is loaded). In production put a buffering
+proxy (nginx) in front, as gunicorn's documentation says for sync workers: it absorbs slow
+clients. benchmarks/web.py starts gunicorn with the same arguments (`gunicorn_argv`).
+"""
 
 from __future__ import annotations
 
@@ -7,28 +16,49 @@ import os
 import sys
 
 
+def default_workers() -> int:
+    return 2 * (os.cpu_count() or 1) + 1
+
+
+def gunicorn_argv(bind: str, workers: int, *extra: str) -> list[str]:
+    """The command that serves the app: the same for `grassroots serve` and the benchmark."""
+    return [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "grassroots.web.wsgi:application",
+        "--config",
+        "python:grassroots.commands._gunicorn_conf",
+        "--bind",
+        bind,
+        "--workers",
+        str(workers),
+        "--worker-class",
+        "sync",
+        *extra,
+    ]
+
+
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("serve", help="serve the web app (gunicorn)")
     p.add_argument("--bind", default="127.0.0.1:8000")
-    p.add_argument("--workers", type=int, default=2)
+    p.add_argument(
+        "--workers",
+        type=int,
+        default=default_workers(),
+        help="gunicorn sync workers (default 2 × CPU cores + 1: %(default)s here)",
+    )
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     from grassroots.commands._django import setup_django
 
+    if args.workers < 1:
+        from grassroots.cli import UsageError
+
+        raise UsageError(f"--workers must be 1 or more, not {args.workers}")
     setup_django(require_migrated=True)
-    argv = [
-        sys.executable,
-        "-m",
-        "gunicorn",
-        "grassroots.web.wsgi:application",
-        "--bind",
-        args.bind,
-        "--workers",
-        str(args.workers),
-        "--access-logfile",
-        "-",
-    ]
+    argv = gunicorn_argv(args.bind, args.workers, "--access-logfile", "-")
     os.execv(sys.executable, argv)
     return 0  # not reached

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import yaml
+from django.core.cache import caches
+from django.db import connection
 from django.db.models import QuerySet
 from django.db.models.functions import Substr
 from django.http import Http404
@@ -41,9 +45,13 @@ def scheme_of(version: SchemeVersion) -> Scheme:
     return _parsed(version.pk, version.yaml_text)
 
 
-def runs_for(user: Any) -> QuerySet[EvaluationRun]:
-    """Runs cover the whole province; anyone who may see a league table may list them."""
-    if not league_units(user).exists():
+def runs_for(user: Any, *, root: Unit | None = None) -> QuerySet[EvaluationRun]:
+    """Runs cover the whole province; anyone who may see a league table may list them.
+
+    ``root``: the user's scope root (`scope_root`), when the caller has it already: then the
+    user has league units, and the check is not made again.
+    """
+    if root is None and not league_units(user).exists():
         return EvaluationRun.objects.none()
     return EvaluationRun.objects.select_related("scheme_version", "created_by")
 
@@ -60,6 +68,15 @@ def scope_root(user: Any) -> Unit:
     if root is None:
         raise Http404("No units in scope")
     return root
+
+
+def league_run(user: Any, pk: int) -> tuple[EvaluationRun, Unit]:
+    """The run (as `get_run_for_user`) and the user's scope root, read with one query fewer."""
+    root = scope_root(user)
+    run = runs_for(user, root=root).filter(pk=pk).first()
+    if run is None:
+        raise Http404("No such run")
+    return run, root
 
 
 UNIT_AUDIT_MODEL = Unit._meta.label_lower  # "organisations.unit", as the audit log names it
@@ -170,6 +187,14 @@ class Row:
         return "↑" if change > 0 else "↓"
 
 
+class Place(NamedTuple):
+    """A city or province of the league's filter (a tuple: cached and read back cheaply)."""
+
+    code: str
+    name_zh: str
+    path: str
+
+
 @dataclass
 class League:
     run: EvaluationRun
@@ -178,14 +203,16 @@ class League:
     root: Unit
     node: Node
     aspects: list[Node]
-    cities: list[Unit]
+    cities: list[Place]
+    # Empty until `fill_rows`; the league page takes its rows' HTML from the cache instead.
     rows: list[Row] = field(default_factory=list)
     previous: EvaluationRun | None = None
     national: bool = False  # the run ranked several provinces together: a "rank in nation"
     # For a scope above the provinces, the city filter is grouped: (province, its cities).
-    provinces: list[tuple[Unit, list[Unit]]] = field(default_factory=list)
+    provinces: list[tuple[Place, list[Place]]] = field(default_factory=list)
     # What the rows are made from (`fill_rows`): the unit filtered to, colour, sort order.
     within: Unit | None = None
+    units_stamp: int | None = None  # `stamps`, as read when the league was made
     colour: str = ""
     sort: Sort = Sort.SCORE
     descending: bool = True
@@ -205,28 +232,40 @@ def league_table(
     sort: Sort = Sort.SCORE,
     descending: bool = True,
     with_rows: bool = True,
+    root: Unit | None = None,
 ) -> League:
     """The run's units in the user's league scope, with what their role may see.
 
     With ``with_rows=False`` the rows are left empty, to be filled by `fill_rows` (or taken
-    from the league cache, see templatetags/league_rows.py).
+    from the league cache, see templatetags/league_rows.py). ``root``: the user's scope root,
+    when the caller has read it (`league_run`).
     """
     scheme = scheme_of(run.scheme_version)
     visible = visibility_for(user, scheme)
-    root = scope_root(user)
+    root = root or scope_root(user)
     aspects = list(scheme.root.children)
     node = next((a for a in aspects if a.code == aspect), scheme.root)
     within = get_unit_for_user(user, city) if city else root
     if not within.path.startswith(root.path):
         raise Http404("No such unit")
-    cities = list(
-        Unit.objects.filter(path__startswith=root.path, level=Level.CITY).order_by("code")
+    units_at, runs_at = stamps()  # before the units and runs they stamp are read
+    cities: list[Place] = _cached(
+        ("cities", root.path, units_at),
+        lambda: [
+            Place(*u)
+            for u in Unit.objects.filter(path__startswith=root.path, level=Level.CITY)
+            .order_by("code")
+            .values_list(*Place._fields)
+        ],
     )
-    previous = previous_run(run)
+    previous = _cached(("previous", _run_key(run), runs_at), lambda: previous_run(run))
     league = League(run, scheme, visible, root, node, aspects, cities, previous=previous)
     league.national = is_national(run)
+    league.units_stamp = units_at
     if root.level == Level.NATION:
-        league.provinces = _provinces_with_cities(cities)
+        league.provinces = _cached(
+            ("provinces", root.path, units_at), lambda: _provinces_with_cities(cities)
+        )
     league.within, league.colour, league.sort, league.descending = within, colour, sort, descending
     if with_rows:
         fill_rows(league)
@@ -244,27 +283,56 @@ def fill_rows(league: League) -> None:
     league.rows = _sorted(rows, league.sort, league.descending, visible)
 
 
-def units_stamp() -> int:
-    """Changes whenever any unit's name, parent, path, level or activity changes.
+def stamps() -> tuple[int, str]:
+    """Two stamps, read in one query: of the units, and of the finished runs.
 
-    Every write to a unit goes through the organisations services, which write an audit entry
-    in the same transaction (`update_unit`, `load_units`; the demo's staff figures too), so
-    the newest unit audit entry's id moves with every change a league row could show. Read it
-    before reading the units: a rename committed in between then yields a newer stamp than
-    the names read, never an older one.
+    The units' stamp changes whenever any unit's name, parent, path, level or activity does:
+    every write to a unit goes through the organisations services, which write an audit entry
+    in the same transaction (`update_unit`, `load_units`; the demo's staff figures too), so the
+    newest unit audit entry's id moves with every change a league row or filter could show.
+    The runs' stamp (how many runs are finished, their ids' sum, the latest finish) changes
+    when a run finishes, so the run a table is compared with (`previous_run`) is looked up
+    again. Read the stamps before what they stamp: a change committed in between then yields
+    a newer stamp than the data read, never an older one.
     """
-    newest = (
-        AuditEntry.objects.filter(model=UNIT_AUDIT_MODEL)
-        .order_by("-pk")
-        .values_list("pk", flat=True)
-        .first()
-    )
-    return newest or 0
+    audit, runs = AuditEntry._meta.db_table, EvaluationRun._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT (SELECT MAX(id) FROM {audit} WHERE model = %s), "  # noqa: S608 (names)
+            f"COUNT(*), SUM(id), MAX(finished_at) FROM {runs} WHERE status = %s",
+            [UNIT_AUDIT_MODEL, RunStatus.DONE.value],
+        )
+        units_at, done, ids, finished = cursor.fetchone()
+    return units_at or 0, f"{done}/{ids}/{finished}"
 
 
-def _provinces_with_cities(cities: list[Unit]) -> list[tuple[Unit, list[Unit]]]:
-    provinces = Unit.objects.filter(level=Level.PROVINCE).order_by("code")
-    by_path: dict[str, list[Unit]] = {}
+def units_stamp() -> int:
+    """The units' stamp of `stamps`."""
+    return stamps()[0]
+
+
+# What league_table reads that changes only with a stamp is kept in the "league" cache too.
+def _cached(key: tuple[Any, ...], read: Callable[[], Any]) -> Any:
+    cache = caches["league"]
+    name = "league-part:" + hashlib.sha256(repr(key).encode()).hexdigest()
+    found = cache.get(name, _MISSING)
+    if found is _MISSING:
+        found = read()
+        cache.set(name, found)
+    return found
+
+
+_MISSING = object()
+
+
+def _provinces_with_cities(cities: list[Place]) -> list[tuple[Place, list[Place]]]:
+    provinces = [
+        Place(*u)
+        for u in Unit.objects.filter(level=Level.PROVINCE)
+        .order_by("code")
+        .values_list(*Place._fields)
+    ]
+    by_path: dict[str, list[Place]] = {}
     for city in cities:
         by_path.setdefault(city.path[:PROVINCE_PATH_LENGTH], []).append(city)
     return [(p, by_path.get(p.path, [])) for p in provinces]

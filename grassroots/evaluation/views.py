@@ -36,12 +36,15 @@ from grassroots.evaluation.provenance import run_inputs, unit_trace
 from grassroots.evaluation.selectors import (
     League,
     get_run_for_user,
+    is_national,
+    league_run,
     league_table,
     runs_for,
     scheme_of,
     scope_root,
 )
 from grassroots.evaluation.services import RunError, queue_run, save_scheme_version, stored_frame
+from grassroots.evaluation.templatetags.league_rows import cached_rows
 from grassroots.evaluation.warnings import KIND_LABELS, RANK_DROP_THRESHOLD, early_warnings
 from grassroots.organisations.models import Level, Unit
 from grassroots.organisations.scope import get_unit_for_user
@@ -97,22 +100,28 @@ def _in_league(request: HttpRequest) -> bool:
 @login_required
 @require_GET
 def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    run = get_run_for_user(request.user, pk)
+    run, root = league_run(request.user, pk)
     if run.status != RunStatus.DONE:
         return render(request, "evaluation/run_progress.html", {"nav": "evaluation", "run": run})
     form = LeagueFilterForm(request.GET)
     if not form.is_valid():
         form = LeagueFilterForm({})
         form.is_valid()
-    league = league_table(run=run, user=request.user, **form.selector_kwargs())
-    if request.GET.get("format") == "csv":
-        if not may_export(request.user):
-            raise Http404("No such page")
+    csv_wanted = request.GET.get("format") == "csv"
+    if csv_wanted and not may_export(request.user):
+        raise Http404("No such page")
+    league = league_table(
+        run=run, user=request.user, with_rows=csv_wanted, root=root, **form.selector_kwargs()
+    )
+    if csv_wanted:
         return _csv(league)
+    rows_html, row_count = cached_rows(league)  # the rows' HTML, cached per finished run
     context = {
         "nav": "evaluation",
         "run": run,
         "league": league,
+        "rows_html": rows_html,
+        "row_count": row_count,
         "filters": form.selector_kwargs(),
         "marks": COLOUR_MARKS,
         "may_export": may_export(request.user),
@@ -218,6 +227,8 @@ def unit_profile(request: HttpRequest, pk: int, code: str) -> HttpResponse:
         "visible": visible,
         "trace": unit_trace(run, scheme=scheme, unit=unit, user=request.user),
         "weak": weak_record(request.user, unit.code),
+        # A run over several provinces ranks them together: its rank_all is a national rank.
+        "national": is_national(run),
     }
     return render(request, "evaluation/profile.html", context)
 

@@ -137,6 +137,23 @@ def _database() -> dict[str, object]:
 
 
 DATABASES = {"default": _database()}
+
+# Caches live in each process's memory (no cache server to run). "league" holds the league
+# table's rendered rows per finished run (evaluation/templatetags/league_rows.py); its key
+# names everything the rows depend on, so a process never serves stale or another role's rows.
+# A national table's rows are ~1.3 MB, a province's ~60 kB: at most 64 entries per process.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "grassroots-default",
+    },
+    "league": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "grassroots-league",
+        "TIMEOUT": 24 * 3600,
+        "OPTIONS": {"MAX_ENTRIES": 64},
+    },
+}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [

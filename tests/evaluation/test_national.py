@@ -211,3 +211,21 @@ def test_row_numbers_are_formatted_as_floatformat_formats_them(value, places, sh
     assert fixed(value, places) == shown
     if value is not None:
         assert fixed(value, places) == str(floatformat(value, places))
+
+
+def test_the_profile_of_a_national_run_calls_its_overall_rank_national(
+    national_runs, runs, member
+) -> None:
+    client = member(Role.PROVINCE_ADMIN, "000000")
+    run = national_runs["2024Q4"]
+    code, (_, _, rank_all) = next(
+        (c, t) for c, t in sorted(scored(run).items()) if t[2] is not None
+    )
+    html = client.get(reverse("evaluation:unit-profile", args=[run.pk, code])).content.decode()
+    assert re.search(f"全国第 {rank_all} 名|{rank_all} in the nation", html)
+    assert not re.search("全省第 [0-9]+ 名|in province", html)
+
+    province_run = runs["2024Q4"]
+    code = next(c for c, t in sorted(scored(province_run).items()) if t[2] is not None)
+    html = client.get(reverse("evaluation:unit-profile", args=[province_run.pk, code]))
+    assert re.search("全省第 [0-9]+ 名|in province", html.content.decode())

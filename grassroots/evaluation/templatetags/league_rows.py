@@ -7,24 +7,38 @@ This tag writes the same HTML with f-strings, every text value escaped with ``ht
 (the same five characters Django's ``escape`` replaces), translated labels and colour badges
 made once per table, and numbers formatted as ``floatformat`` does (half up, no "-0"). Every
 row is still shown.
+
+Even so the nation's rows take ~50 ms to build and write, and under load that is most of a
+request. A finished run never changes, so `cached_rows` keeps the rows' HTML in the "league"
+cache (settings.CACHES), keyed on everything the rows are made from: the run and the run it
+is compared with, the aspect, the scope root and the unit filtered to, what the role may see
+(ranks, colours), the colour filter and sort order, the language, and the units' stamp (the
+newest unit audit entry: a renamed or moved unit changes it).
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from decimal import ROUND_HALF_UP, Decimal
 from html import escape
 
 from django import template
-from django.urls import reverse
+from django.core.cache import caches
+from django.urls import get_script_prefix, reverse
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from grassroots.evaluation.selectors import League, Row
+from grassroots.evaluation.selectors import League, Row, fill_rows, units_stamp
 from grassroots.evaluation.templatetags.evaluation import MARKS, colour_badge
 
 register = template.Library()
+
+LEAGUE_CACHE = "league"
+# Part of every key: bump it when the rows' HTML changes, so no cache serves the old form.
+ROWS_FORMAT = 1
 
 DASH = "—"
 TREND = {"↑": " change-up", "↓": " change-down"}
@@ -102,3 +116,74 @@ def league_rows(league: League) -> SafeString:
         return format_html('<tr><td colspan="10" class="muted">{}</td></tr>', _("No units match."))
     write = _row_writer(league)
     return mark_safe("\n".join(write(row) for row in league.rows))  # noqa: S308 (escaped above)
+
+
+@register.simple_tag
+def city_options(league: League, selected: str) -> SafeString:
+    """The city filter's options: the cities, or for the nation each province with its cities.
+
+    The nation has ~340 cities; written in the template language they cost ~5 ms a request.
+    """
+
+    def option(code: str, name: str) -> str:
+        chosen = " selected" if code == selected else ""
+        return f'<option value="{escape(code)}"{chosen}>{escape(name)}</option>'
+
+    if league.provinces:
+        html = "".join(
+            f'<optgroup label="{escape(province.name_zh)}">'
+            + option(province.code, province.name_zh)
+            + "".join(option(city.code, city.name_zh) for city in cities)
+            + "</optgroup>"
+            for province, cities in league.provinces
+        )
+    else:
+        html = "".join(option(city.code, city.name_zh) for city in league.cities)
+    return mark_safe(html)  # noqa: S308 (escaped above)
+
+
+def rows_key(league: League, stamp: int) -> str:
+    """The cache key of the league's rows: everything they are made from, and nothing else.
+
+    The user enters only through what decides their rows: the scope root and unit filtered
+    to, and whether their role sees ranks and colours, so two users who may see the same
+    table share one entry and a user who may not see ranks never gets a table with them.
+    """
+    run, previous, visible = league.run, league.previous, league.visible
+    assert league.within is not None
+    parts = (
+        ROWS_FORMAT,
+        (run.pk, run.input_hash, str(run.finished_at)),
+        previous and (previous.pk, previous.input_hash, str(previous.finished_at)),
+        league.node.code,
+        league.national,
+        league.root.path,
+        league.within.path,
+        visible.ranks,
+        visible.colours,
+        league.colour if visible.colours else "",
+        str(league.sort),
+        league.descending,
+        get_language() or "",
+        get_script_prefix(),
+        stamp,
+    )
+    return "league-rows:" + hashlib.sha256(repr(parts).encode()).hexdigest()
+
+
+def cached_rows(league: League) -> tuple[SafeString, int]:
+    """The league's rows as HTML and how many there are, from the cache when it has them.
+
+    On a miss the rows are built (`fill_rows`), written and stored; on a hit `league.rows`
+    stays empty. The units' stamp was read before the units are (`league_table`, `stamps`).
+    """
+    cache = caches[LEAGUE_CACHE]
+    stamp = league.units_stamp if league.units_stamp is not None else units_stamp()
+    key = rows_key(league, stamp)
+    found = cache.get(key)
+    if found is None:
+        fill_rows(league)
+        found = (str(league_rows(league)), len(league.rows))
+        cache.set(key, found)
+    html, count = found
+    return mark_safe(html), count  # noqa: S308 (written, escaped, by league_rows)
