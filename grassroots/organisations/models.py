@@ -151,6 +151,9 @@ class AuditEntry(models.Model):
 
     class Meta:
         ordering = ["-at", "-id"]
+        # The league cache's "units stamp" is the newest entry of one model: MAX(id) WHERE
+        # model = ... is one index probe with this, not a scan of that model's entries.
+        indexes = [models.Index(fields=["model", "id"], name="audit_model_id_idx")]
         verbose_name = _("audit entry")
         verbose_name_plural = _("audit entries")
 

@@ -151,3 +151,19 @@ def test_membership_memberships_are_one_per_user(province, make_member) -> None:
         province["370102"].pk,
         province["370103"].pk,
     )
+
+
+@pytest.mark.django_db
+def test_the_newest_entry_of_a_model_is_one_index_probe() -> None:
+    """The league cache reads MAX(id) of the unit entries on every request: it must not scan."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute(
+            "EXPLAIN SELECT MAX(id) FROM organisations_auditentry WHERE model = %s",
+            ["organisations.unit"],
+        )
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    # On (model, id) the probe reads only the model's entries from the index's end.
+    assert "Index Only Scan" in plan and "audit_model_id_idx" in plan, plan
