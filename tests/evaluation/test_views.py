@@ -5,6 +5,7 @@ import re
 from django.contrib.auth import get_user_model
 from django.test import Client
 from django.urls import reverse
+from django.utils.html import escape
 
 from grassroots.evaluation.models import EvaluationRun, RunStatus
 from grassroots.organisations.models import Level, Role, Unit
@@ -185,3 +186,18 @@ def test_a_leader_cannot_start_a_run(scheme, cases_dir, member) -> None:
     )
     assert response.status_code == 404
     assert not EvaluationRun.objects.exists()
+
+
+def test_the_league_lead_names_the_scope_in_the_page_language(runs, member, settings) -> None:
+    client = member(Role.PROVINCE_ADMIN, "370000")
+    root = Unit.objects.get(code="370000")
+    assert root.name_en
+    assert root.name_zh
+    lead = re.compile(r'<p class="lead">(.*?)</p>', re.S)
+    zh = lead.search(league(client, runs["2024Q4"]).content.decode()).group(1)
+    assert root.name_zh in zh
+    assert escape(root.name_en) not in zh
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    en = lead.search(league(client, runs["2024Q4"]).content.decode()).group(1)
+    assert escape(root.name_en) in en
+    assert root.name_zh not in en
