@@ -24,7 +24,7 @@ from grassroots.engine.scoring.ranks import rank_desc
 from grassroots.evaluation.models import EvaluationRun, Result, RunStatus, SchemeVersion
 from grassroots.evaluation.permissions import Visible, visibility_for
 from grassroots.organisations.models import AuditEntry, Level, Unit
-from grassroots.organisations.scope import get_unit_for_user, league_units
+from grassroots.organisations.scope import get_unit_for_user, league_root, league_units
 
 
 class Sort(StrEnum):
@@ -64,7 +64,7 @@ def get_run_for_user(user: Any, pk: int) -> EvaluationRun:
 
 
 def scope_root(user: Any) -> Unit:
-    root = league_units(user).order_by("path").first()
+    root = league_root(user)
     if root is None:
         raise Http404("No units in scope")
     return root

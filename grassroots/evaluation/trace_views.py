@@ -11,10 +11,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from grassroots.engine.caseformat import TABLES
@@ -85,9 +87,12 @@ def element_records_view(request: HttpRequest, pk: int, code: str, element: str)
 
 
 def _cell(value: Any) -> str:
-    """A record's value as text: empty for missing, a date without its midnight time."""
+    """A record's value as text: empty for missing, yes/no in the reader's language for a flag,
+    a date without its midnight time."""
     if value is None or (not isinstance(value, str) and pd.isna(value)):
         return ""
+    if isinstance(value, bool | np.bool_):
+        return _("yes") if value else _("no")
     if isinstance(value, pd.Timestamp) and value == value.normalize():
         return value.date().isoformat()
     return str(value)

@@ -9,8 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from grassroots.evaluation.charts import unit_name
 from grassroots.evaluation.models import EvaluationRun
 from grassroots.evaluation.permissions import Visible
 from grassroots.evaluation.selectors import previous_run
@@ -55,6 +57,17 @@ class Warning:
         return str(KIND_LABELS[self.kind])
 
 
+def _colour_word(colour: str) -> str:
+    """The colour as its mark and word in the reader's language ("■ 红"), or a dash if none."""
+    words = {
+        "red": "■ " + gettext("Red"),
+        "yellow": "▲ " + gettext("Yellow"),
+        "green": "● " + gettext("Green"),
+        "grey": "○ " + gettext("Grey"),
+    }
+    return words.get(colour, colour or "—")
+
+
 Cells = dict[tuple[str, str], tuple[float | None, float | None, int | None, str]]
 
 
@@ -71,11 +84,12 @@ def early_warnings(*, run: EvaluationRun, root: str, path: str, visible: Visible
     """Warnings for the units under ``path``; colour- and rank-based ones only if visible."""
     before = previous_run(run)
     now, then = _cells(run, path), _cells(before, path)
-    names = dict(
-        Unit.objects.filter(path__startswith=path, level=Level.GRASSROOTS).values_list(
-            "code", "name_zh"
-        )
-    )
+    names = {
+        code: unit_name(zh, en)
+        for code, zh, en in Unit.objects.filter(
+            path__startswith=path, level=Level.GRASSROOTS
+        ).values_list("code", "name_zh", "name_en")
+    }
     previous = before.period if before else ""
     found: list[Warning] = []
     for (code, node), cell in sorted(now.items()):
@@ -112,12 +126,36 @@ def _cell_warnings(
             found.append(Warning(Kind.MISSING, code, name, node, str(_("no value this period"))))
         if visible.colours and colour == "red" and old is not None:
             if old[3] == "red":
-                found.append(Warning(Kind.RED_AGAIN, code, name, node, f"{previous}: red → red"))
+                found.append(
+                    Warning(
+                        Kind.RED_AGAIN,
+                        code,
+                        name,
+                        node,
+                        f"{previous}: {_colour_word('red')} → {_colour_word('red')}",
+                    )
+                )
             else:
-                found.append(Warning(Kind.NEWLY_RED, code, name, node, f"{old[3] or '—'} → red"))
+                found.append(
+                    Warning(
+                        Kind.NEWLY_RED,
+                        code,
+                        name,
+                        node,
+                        f"{_colour_word(old[3])} → {_colour_word('red')}",
+                    )
+                )
         return found
     if visible.colours and colour == "red" and old is not None and old[3] != "red":
-        found.append(Warning(Kind.BOTTOM_TIER, code, name, node, f"{old[3] or '—'} → red"))
+        found.append(
+            Warning(
+                Kind.BOTTOM_TIER,
+                code,
+                name,
+                node,
+                f"{_colour_word(old[3])} → {_colour_word('red')}",
+            )
+        )
     dropped = (
         visible.ranks
         and old is not None

@@ -18,10 +18,19 @@ from grassroots.intake.services import DEFAULT_CATALOGUE
 from grassroots.organisations.models import Unit
 
 
-@lru_cache(maxsize=8)
 def element_names(catalogue: str = DEFAULT_CATALOGUE) -> dict[str, str]:
-    """Element code -> Chinese name (the shipped catalogue does not change while running)."""
-    return {code: e.name_zh for code, e in load_catalogue(catalogue).elements.items()}
+    """Element code -> name in the reader's language: English when English is active and the
+    catalogue has an English name, else Chinese."""
+    return _element_names(catalogue, english=(get_language() or "").startswith("en"))
+
+
+@lru_cache(maxsize=16)
+def _element_names(catalogue: str, *, english: bool) -> dict[str, str]:
+    # The shipped catalogue does not change while running.
+    return {
+        code: e.name_en if english and e.name_en else e.name_zh
+        for code, e in load_catalogue(catalogue).elements.items()
+    }
 
 
 def version_violations(version: DataVersion) -> list[Violation]:

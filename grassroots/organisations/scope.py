@@ -111,15 +111,15 @@ def can(user: Any, action: Action | str, unit: Unit | None = None) -> bool:
     return membership is not None and unit.path.startswith(membership.unit.path)
 
 
-def league_units(user: Any) -> QuerySet[Unit]:
-    """Units whose league table the user may see.
+def league_root(user: Any) -> Unit | None:
+    """The unit whose subtree's league table the user may see (None: no active membership).
 
     A grassroots clerk sees only their own unit unless GRASSROOTS_CLERK_SEES_CITY_LEAGUE is set,
     when they see their city's league (the unit's parent subtree); everyone else their scope.
     """
     membership = membership_of(user)
     if membership is None:
-        return Unit.objects.none()
+        return None
     unit = membership.unit
     clerk_sees_city = getattr(settings, "GRASSROOTS_CLERK_SEES_CITY_LEAGUE", False)
     if (
@@ -128,5 +128,11 @@ def league_units(user: Any) -> QuerySet[Unit]:
         and unit.level == Level.GRASSROOTS
         and unit.parent_id is not None
     ):
-        return _subtree(Unit.objects.get(pk=unit.parent_id))
-    return _subtree(unit)
+        return Unit.objects.get(pk=unit.parent_id)
+    return unit
+
+
+def league_units(user: Any) -> QuerySet[Unit]:
+    """Units whose league table the user may see: the subtree of `league_root`."""
+    root = league_root(user)
+    return Unit.objects.none() if root is None else _subtree(root)

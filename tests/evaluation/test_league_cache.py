@@ -202,3 +202,21 @@ def test_the_csv_export_is_built_fresh_with_every_row(runs, member, builds) -> N
     response = admin.get(reverse("evaluation:run", args=[run.pk]), {"format": "csv"})
     lines = response.content.decode("utf-8-sig").splitlines()
     assert len(lines) == len(rows(html)) + 1
+
+
+def test_a_cached_league_page_reads_the_user_scope_and_run_in_a_few_queries(
+    runs, django_assert_max_num_queries
+) -> None:
+    """Session, user with membership and unit (one query), run, stamps: every page pays the
+    first two, so they must not grow with the scope or come back as separate lookups."""
+    client = login(Role.PROVINCE_ADMIN, "370000", "queries")
+    url = reverse("evaluation:run", args=[runs["2024Q4"].pk])
+    assert client.get(url).status_code == 200  # fills the cache
+    with django_assert_max_num_queries(4) as captured:
+        assert client.get(url).status_code == 200
+    reading = [
+        q["sql"] for q in captured.captured_queries if "organisations_membership" in q["sql"]
+    ]
+    assert len(reading) == 1  # joined with the user
+    assert '"auth_user"' in reading[0]
+    assert '"organisations_unit"' in reading[0]

@@ -94,3 +94,37 @@ def test_the_excel_export_is_scoped_coloured_and_hides_ranks_from_leaders(runs, 
     assert codes
     assert all(str(c).startswith("3701") for c in codes)
     assert member(Role.AUDITOR, "370000").get(url).status_code == 404
+
+
+def _newly_red(found, code: str, node: str):
+    return next(
+        w for w in found if w.kind == Kind.NEWLY_RED and w.unit_code == code and w.node == node
+    )
+
+
+def test_the_evidence_names_colours_in_the_readers_language(runs) -> None:
+    from django.utils import translation
+
+    q3, q4 = runs["2024Q3"], runs["2024Q4"]
+    _set(q3, "370102", "remand_rate", colour="green")
+    _set(q4, "370102", "remand_rate", colour="red")
+    with translation.override("zh-hans"):
+        found = early_warnings(run=q4, root="core-business", path="370000/", visible=ALL)
+    newly = _newly_red(found, "370102", "remand_rate")
+    assert newly.evidence == "● 绿 → ■ 红"
+    with translation.override("en"):
+        found = early_warnings(run=q4, root="core-business", path="370000/", visible=ALL)
+    newly = _newly_red(found, "370102", "remand_rate")
+    assert newly.evidence == "● Green → ■ Red"
+    assert newly.unit_name == "Jinan Lixia District People's Procuratorate"
+
+
+def test_the_warnings_page_names_the_indicator_not_its_code(runs, member) -> None:
+    q3, q4 = runs["2024Q3"], runs["2024Q4"]
+    _set(q3, "370102", "remand_rate", colour="green")
+    _set(q4, "370102", "remand_rate", colour="red")
+    url = reverse("evaluation:warnings", args=[q4.pk])
+    page = member(Role.PROVINCE_ADMIN, "370000").get(url, {"kind": "newly_red"})
+    html = page.content.decode()
+    assert "<td>退回补充侦查率</td>" in html
+    assert "<td>remand_rate</td>" not in html

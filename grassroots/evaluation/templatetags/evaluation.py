@@ -8,6 +8,10 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
+from grassroots.evaluation.charts import node_name
+from grassroots.evaluation.models import EvaluationRun
+from grassroots.evaluation.selectors import scheme_of
+
 register = template.Library()
 
 MARKS = {"green": "●", "yellow": "▲", "red": "■", "grey": "○"}
@@ -35,3 +39,13 @@ def colour_badge(colour: str) -> SafeString:
 def with_code(url_template: str, code: object) -> str:
     """A URL reversed once with the placeholder CODE, filled in for each row."""
     return url_template.replace("CODE", str(code))
+
+
+@register.filter
+def node_label(code: str, run: EvaluationRun) -> str:
+    """The name of a scheme node (indicator, aspect, total) of ``run``, in the reader's language;
+    a code the scheme does not know is shown as it is."""
+    for node, _depth in scheme_of(run.scheme_version).nodes():
+        if node.code == code:
+            return node_name(node)
+    return code

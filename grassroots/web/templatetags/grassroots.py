@@ -42,13 +42,25 @@ def model_label_filter(label: str) -> str:
 
 @register.filter
 def audit_changes(entry: Any) -> list[tuple[str, Any, Any]]:
-    """(field, before, after) for each field the entry changed, fields by their verbose names."""
+    """(field, before, after) for each field the entry changed, fields by their verbose names
+    and values of a field with choices by their labels ("in_progress" -> "推进中")."""
     before, after = entry.before or {}, entry.after or {}
     names = _field_names(entry.model)
+    choices = _field_choices(entry.model)
     return [
-        (names.get(key, key), before.get(key), after.get(key))
+        (
+            names.get(key, key),
+            _choice_label(choices.get(key), before.get(key)),
+            _choice_label(choices.get(key), after.get(key)),
+        )
         for key in changed_fields(before, after)
     ]
+
+
+def _choice_label(labels: dict[str, str] | None, value: Any) -> Any:
+    if labels is None or value is None:
+        return value
+    return labels.get(str(value), value)
 
 
 @register.simple_tag(takes_context=True)
@@ -65,3 +77,15 @@ def _field_names(label: str) -> dict[str, str]:
     except (LookupError, ValueError):
         return {}
     return {f.name: str(getattr(f, "verbose_name", f.name)) for f in fields}
+
+
+def _field_choices(label: str) -> dict[str, dict[str, str]]:
+    try:
+        fields = apps.get_model(label)._meta.get_fields()
+    except (LookupError, ValueError):
+        return {}
+    return {
+        f.name: {str(value): str(text) for value, text in f.flatchoices}
+        for f in fields
+        if getattr(f, "choices", None)
+    }
