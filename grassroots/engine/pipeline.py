@@ -128,10 +128,13 @@ def score(inputs: Prepared, *, sensitivity: int = 0, seed: int = 0) -> pd.DataFr
     result = evaluate(values, inputs.units, inputs.scheme, key)
     if sensitivity > 0:
         # Imported only when asked for: the Monte-Carlo machinery is not needed otherwise.
+        from grassroots.engine.scheme import Within
         from grassroots.engine.sensitivity import rank_intervals
 
+        # The interval is of `rank_all` (among all the units evaluated: the province), the rank
+        # pages show it beside and that weak-unit rules read ("bottom third of the province").
         intervals = rank_intervals(
-            values, inputs.units, inputs.scheme, key, n=sensitivity, seed=seed
+            values, inputs.units, inputs.scheme, key, n=sensitivity, seed=seed, within=Within.ALL
         )
         result = attach_intervals(result, intervals)
     return order_columns(result)

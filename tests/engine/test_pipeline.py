@@ -237,3 +237,40 @@ def test_scoring_keeps_earlier_periods_for_last_period_imputation() -> None:
     )
     sliced = values_for(_two_quarters(), scheme, Period.parse("2024Q4"))
     assert sliced["period"].tolist() == ["2024Q3", "2024Q4"]
+
+
+def test_rank_intervals_are_of_the_rank_among_all_units_not_within_the_peer_group() -> None:
+    """Pages show the interval beside `rank_all` and the weak-unit rule reads it against the
+    province's bottom tier: a unit ranked 9th of 10 must not get a peer group's "1–2"."""
+    from grassroots.engine.pipeline import Prepared, score
+
+    codes = [f"u{i:02d}" for i in range(10)]
+    values = pd.DataFrame(
+        {
+            "unit_code": codes * 2,
+            "period": "2024Q4",
+            "indicator": ["x"] * 10 + ["y"] * 10,
+            "value": [float(i) for i in range(10)] + [float(10 - i) * 0.5 + i for i in range(10)],
+        }
+    )
+    units = pd.DataFrame({"unit_code": codes, "peer_group": ["a"] * 5 + ["b"] * 5})
+    scheme = scheme_from_dict(
+        {
+            "name": "s",
+            "tree": {
+                "code": "t",
+                "children": [
+                    {"indicator": "x", "direction": "higher"},
+                    {"indicator": "y", "direction": "higher"},
+                ],
+            },
+        }
+    )
+    prepared = Prepared(values, units, scheme, Period.parse("2024Q4"))
+    result = score(prepared, sensitivity=50, seed=1)
+    root = result[result["node"] == "t"].set_index("unit_code")
+    assert root["rank_q95"].max() > 5  # beyond the size of either peer group
+    assert (root["rank_q05"] <= root["rank_q95"]).all()
+    # Each unit's interval surrounds (or touches) its rank among all ten, not its peer rank.
+    near = (root["rank_q05"] <= root["rank_all"] + 1) & (root["rank_all"] - 1 <= root["rank_q95"])
+    assert near.all(), root[["rank_peer", "rank_all", "rank_q05", "rank_q95"]]
