@@ -166,4 +166,5 @@ def test_the_newest_entry_of_a_model_is_one_index_probe() -> None:
         )
         plan = "\n".join(row[0] for row in cursor.fetchall())
     # On (model, id) the probe reads only the model's entries from the index's end.
-    assert "Index Only Scan" in plan and "audit_model_id_idx" in plan, plan
+    assert "Index Only Scan" in plan, plan
+    assert "audit_model_id_idx" in plan, plan
