@@ -229,3 +229,23 @@ def test_the_profile_of_a_national_run_calls_its_overall_rank_national(
     code = next(c for c, t in sorted(scored(province_run).items()) if t[2] is not None)
     html = client.get(reverse("evaluation:unit-profile", args=[province_run.pk, code]))
     assert re.search("全省第 [0-9]+ 名|in province", html.content.decode())
+
+
+@pytest.mark.parametrize(
+    ("rank_change", "score_change", "arrow", "shown"),
+    [
+        (-2, -1.54, "↓", "↓</span> 2 places, -1.5"),
+        (3, 0.5, "↑", "↑</span> 3 places, +0.5"),
+        (None, 0.0, "→", "→</span> 0.0"),
+    ],
+)
+def test_the_change_cell_gives_the_direction_once(rank_change, score_change, arrow, shown) -> None:
+    from types import SimpleNamespace
+
+    from django.utils import translation
+
+    from grassroots.evaluation.templatetags.league_rows import _change
+
+    row = SimpleNamespace(rank_change=rank_change, score_change=score_change, arrow=arrow)
+    with translation.override("en"):
+        assert _change(row, "CODE places").endswith(shown)  # type: ignore[arg-type]

@@ -38,7 +38,7 @@ register = template.Library()
 
 LEAGUE_CACHE = "league"
 # Part of every key: bump it when the rows' HTML changes, so no cache serves the old form.
-ROWS_FORMAT = 1
+ROWS_FORMAT = 2  # bump when the rows' HTML changes
 
 DASH = "—"
 TREND = {"↑": " change-up", "↓": " change-down"}
@@ -71,10 +71,17 @@ def _rank(value: int | None) -> str:
 def _change(row: Row, places: str) -> str:
     if row.score_change is None:
         return DASH
+    # The arrow gives the rank's direction, so the places moved are a magnitude; the score's
+    # change keeps its sign ("↓ 2 places, -1.5": two places down, 1.5 points lower).
     moved = (
-        places.replace("CODE", str(row.rank_change)) + ", " if row.rank_change is not None else ""
+        places.replace("CODE", str(abs(row.rank_change))) + ", "
+        if row.rank_change is not None
+        else ""
     )
-    return f'<span aria-hidden="true">{row.arrow}</span> {moved}{fixed(row.score_change, 1)}'
+    score = fixed(row.score_change, 1)
+    if not score.startswith("-") and row.score_change > 0:
+        score = "+" + score
+    return f'<span aria-hidden="true">{row.arrow}</span> {moved}{score}'
 
 
 def _row_writer(league: League) -> Callable[[Row], str]:
