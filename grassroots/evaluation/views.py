@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import csv
 import tempfile
+from collections import Counter
 from pathlib import Path
 
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -50,7 +52,7 @@ from grassroots.organisations.models import Level, Unit
 from grassroots.organisations.scope import get_unit_for_user
 
 RUNS_SHOWN = 50
-WARNINGS_SHOWN = 500
+WARNINGS_PER_PAGE = 100
 COLOUR_MARKS = {"green": "●", "yellow": "▲", "red": "■"}
 
 
@@ -241,15 +243,16 @@ def warnings_view(request: HttpRequest, pk: int) -> HttpResponse:
     root = scope_root(request.user)
     visible = visibility_for(request.user, scheme)
     found = early_warnings(run=run, root=scheme.root.code, path=root.path, visible=visible)
+    counts = Counter(w.kind for w in found)
     kind = request.GET.get("kind", "")
     if kind:
         found = [w for w in found if w.kind == kind]
     context = {
         "nav": "evaluation",
         "run": run,
-        "warnings": found[:WARNINGS_SHOWN],
+        "page": Paginator(found, WARNINGS_PER_PAGE).get_page(request.GET.get("page")),
         "total": len(found),
-        "kinds": KIND_LABELS.items(),
+        "kinds": [(value, label, counts.get(value, 0)) for value, label in KIND_LABELS.items()],
         "kind": kind,
         "threshold": RANK_DROP_THRESHOLD,
     }

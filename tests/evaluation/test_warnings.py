@@ -64,11 +64,11 @@ def test_the_warnings_page_is_scoped_and_links_to_evidence(runs, member) -> None
     _set(q4, "370202", "remand_rate", score=None)
     url = reverse("evaluation:warnings", args=[q4.pk])
     jinan = member(Role.CITY_REVIEWER, "370100").get(url)
-    codes = {w.unit_code for w in jinan.context["warnings"]}
+    codes = {w.unit_code for w in jinan.context["page"].paginator.object_list}
     assert codes
     assert all(c.startswith("3701") for c in codes)
     province = member(Role.PROVINCE_ADMIN, "370000").get(url, {"kind": "missing"})
-    assert any(w.unit_code == "370202" for w in province.context["warnings"])
+    assert any(w.unit_code == "370202" for w in province.context["page"])
     profile = reverse("evaluation:unit-profile", args=[q4.pk, "370202"])
     assert profile in province.content.decode()
 
@@ -128,3 +128,20 @@ def test_the_warnings_page_names_the_indicator_not_its_code(runs, member) -> Non
     html = page.content.decode()
     assert "<td>退回补充侦查率</td>" in html
     assert "<td>remand_rate</td>" not in html
+
+
+def test_the_warnings_page_is_paged_and_counts_each_kind(runs, member) -> None:
+    url = reverse("evaluation:warnings", args=[runs["2024Q4"].pk])
+    client = member(Role.PROVINCE_ADMIN, "370000")
+    response = client.get(url)
+    page = response.context["page"]
+    everything = page.paginator.object_list
+    assert response.context["total"] == len(everything)
+    assert len(page) == min(len(everything), 100)
+    counts = {value: n for value, _, n in response.context["kinds"]}
+    assert sum(counts.values()) == len(everything)
+    assert page.has_next()  # the test province has more warnings than one page holds
+    second = client.get(url, {"page": 2}).context["page"]
+    assert second.number == 2
+    key = [(w.unit_code, w.node, w.kind) for w in everything]
+    assert [(w.unit_code, w.node, w.kind) for w in second] == key[100:200]
