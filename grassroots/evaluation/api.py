@@ -18,7 +18,7 @@ from grassroots.api.schemas import ERRORS
 from grassroots.evaluation.forms import source_folders
 from grassroots.evaluation.models import EvaluationRun, SchemeVersion
 from grassroots.evaluation.permissions import may_run, visibility_for
-from grassroots.evaluation.reasons import render_why
+from grassroots.evaluation.reasons import group_names, render_why
 from grassroots.evaluation.selectors import get_run_for_user, runs_for, scheme_of, scope_root
 from grassroots.evaluation.services import INTAKE_SOURCE, RunError, queue_run, why_reason
 
@@ -167,7 +167,14 @@ def run_results(request: HttpRequest, run_id: int, filters: Query[ResultFilters]
     limit = max(0, min(filters.limit, MAX_LIMIT))
     shows_why = visible.ranks and visible.colours
     items = []
-    for r in rows[filters.offset : filters.offset + limit]:
+    page = list(rows[filters.offset : filters.offset + limit])
+    groups = [
+        str((reason.get("params") or {}).get("group", ""))
+        for r in page
+        for reason in (r.why_reason or [])
+    ]
+    names = group_names([g for g in groups if g]) if shows_why else {}
+    for r in page:
         items.append(
             {
                 "unit_code": r.unit_code,
@@ -183,7 +190,7 @@ def run_results(request: HttpRequest, run_id: int, filters: Query[ResultFilters]
                 "rank_q95": r.rank_q95 if visible.ranks else None,
                 # The reason names the rank and colour ("rank 11 of 12 … → red").
                 "why": r.why if shows_why else "",
-                "why_text": render_why(r.why, r.why_reason) if shows_why else "",
+                "why_text": render_why(r.why, r.why_reason, names) if shows_why else "",
                 "why_reason": (r.why_reason or why_reason(r.why)) if shows_why else [],
             }
         )

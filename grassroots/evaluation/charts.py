@@ -7,6 +7,7 @@ initialises the chart): no inline script, and the numbers come from the stored r
 from __future__ import annotations
 
 import statistics
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,7 +19,7 @@ from grassroots.engine.explain import explain_gaps
 from grassroots.engine.scheme import Node, Scheme
 from grassroots.evaluation.models import EvaluationRun, Result, RunStatus
 from grassroots.evaluation.permissions import Visible
-from grassroots.evaluation.reasons import render_why
+from grassroots.evaluation.reasons import group_names, render_why
 from grassroots.organisations.models import Level, Unit
 
 COLOUR_CODES = {"red": 0, "yellow": 1, "green": 2}
@@ -170,6 +171,7 @@ def _peer_of(unit: Unit) -> str:
 
 def profile(*, run: EvaluationRun, scheme: Scheme, unit: Unit, visible: Visible) -> Profile:
     mine = {r.node: r for r in run.results.filter(unit_code=unit.code)}
+    names = group_names([unit.peer_group]) if unit.peer_group else {}
     columns = indicator_columns(scheme)
     lines = [
         IndicatorLine(
@@ -180,7 +182,9 @@ def profile(*, run: EvaluationRun, scheme: Scheme, unit: Unit, visible: Visible)
             colour=(mine[c.indicator.code].colour if c.indicator.code in mine else "")
             if visible.colours
             else "",
-            why=_why(mine.get(c.indicator.code)) if visible.colours and visible.ranks else "",
+            why=_why(mine.get(c.indicator.code), names)
+            if visible.colours and visible.ranks
+            else "",
         )
         for c in columns
     ]
@@ -194,11 +198,11 @@ def profile(*, run: EvaluationRun, scheme: Scheme, unit: Unit, visible: Visible)
     )
 
 
-def _why(result: Result | None) -> str:
+def _why(result: Result | None, names: Mapping[str, str]) -> str:
     """The indicator's colour reason in the reader's language (stored English as fallback)."""
     if result is None:
         return ""
-    return render_why(result.why, result.why_reason)
+    return render_why(result.why, result.why_reason, names)
 
 
 def _city_path(unit: Unit) -> str:

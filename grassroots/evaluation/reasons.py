@@ -39,7 +39,16 @@ def _tier(tier: str, share: str) -> str:
     return _("middle tier")
 
 
-def _sentence(key: str, p: Mapping[str, str]) -> str | None:
+def group_names(codes: Sequence[str]) -> dict[str, str]:
+    """Peer groups named by a unit's code (the default: the city) → that unit's name in the
+    page's language, read in one query; a free-form group label stays as it is."""
+    from grassroots.organisations.models import Unit
+    from grassroots.web.templatetags.grassroots import unit_name
+
+    return {u.code: unit_name(u) for u in Unit.objects.filter(code__in=set(codes))}
+
+
+def _sentence(key: str, p: Mapping[str, str], names: Mapping[str, str]) -> str | None:
     colour = _colour(p.get("colour", ""))
     if key == "not_coloured":
         return _("not coloured by this scheme")
@@ -49,7 +58,7 @@ def _sentence(key: str, p: Mapping[str, str]) -> str | None:
         return _("rank %(rank)s of %(count)s in peer group %(group)s: %(tier)s → %(colour)s") % {
             "rank": p["rank"],
             "count": p["count"],
-            "group": p["group"],
+            "group": names.get(p["group"], p["group"]),
             "tier": _tier(p["tier"], p.get("share", "")),
             "colour": colour,
         }
@@ -111,9 +120,14 @@ def _sentence(key: str, p: Mapping[str, str]) -> str | None:
     return None
 
 
-def render_why(text: str, reasons: Sequence[Mapping[str, Any]] | None = None) -> str:
+def render_why(
+    text: str,
+    reasons: Sequence[Mapping[str, Any]] | None = None,
+    names: Mapping[str, str] | None = None,
+) -> str:
     """The reason in the active language: from ``reasons`` (``Result.why_reason``) if given,
-    else parsed from the English ``text``; the text itself when neither works."""
+    else parsed from the English ``text``; the text itself when neither works. ``names``
+    (`group_names`) names the peer groups; without it a group shows as its code."""
     parts: list[tuple[str, Mapping[str, str]]] = []
     if reasons:
         parts = [(str(r.get("key", "")), r.get("params") or {}) for r in reasons]
@@ -125,7 +139,7 @@ def render_why(text: str, reasons: Sequence[Mapping[str, Any]] | None = None) ->
     sentences = []
     for key, params in parts:
         try:
-            sentence = _sentence(key, params)
+            sentence = _sentence(key, params, names or {})
         except KeyError:  # a parameter missing from a stored reason
             sentence = None
         if sentence is None:

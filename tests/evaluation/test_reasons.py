@@ -6,10 +6,11 @@ import pytest
 from django.conf import settings
 from django.urls import reverse
 from django.utils import translation
+from django.utils.html import escape
 
 from grassroots.evaluation.models import Result
-from grassroots.evaluation.reasons import render_why
-from grassroots.organisations.models import Role
+from grassroots.evaluation.reasons import group_names, render_why
+from grassroots.organisations.models import Role, Unit
 
 CASES = [
     (
@@ -75,18 +76,21 @@ def test_the_profile_shows_the_reason_in_chinese_and_falls_back_for_old_runs(run
     html = client.get(url).content.decode()
     assert render_why(row.why) not in ("", row.why)
     with translation.override("zh-hans"):
-        assert render_why(row.why) in html
+        names = group_names([Unit.objects.get(code=row.unit_code).peer_group])
+        assert names  # the city names the peer group
+        assert render_why(row.why, None, names) in html
     assert row.why not in html  # not the English sentence
     # A run stored before reasons existed: no why_reason, only the English text.
     Result.objects.filter(run=run).update(why_reason=[])
     html = client.get(url).content.decode()
     with translation.override("zh-hans"):
-        assert render_why(row.why) in html
+        assert render_why(row.why, None, names) in html
     # English readers get English.
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     html = client.get(url).content.decode()
     with translation.override("en"):
-        assert render_why(row.why) in html
+        names = group_names(list(names))
+        assert escape(render_why(row.why, None, names)) in html
 
 
 def test_the_api_gives_the_reason_as_keys_and_in_the_request_language(runs, member) -> None:
@@ -99,3 +103,25 @@ def test_the_api_gives_the_reason_as_keys_and_in_the_request_language(runs, memb
     item = next(i for i in body["items"] if i["why"])
     assert item["why_reason"][0]["key"]
     assert item["why_text"]
+
+
+@pytest.mark.django_db
+def test_a_peer_group_named_by_a_unit_code_reads_as_that_units_name() -> None:
+    from grassroots.evaluation.reasons import group_names
+    from grassroots.organisations.models import Level, Unit
+
+    Unit.objects.create(
+        code="370100",
+        name_zh="济南市人民检察院",
+        name_en="Jinan Municipal Procuratorate",
+        level=Level.CITY,
+        path="370100/",
+    )
+    english = "rank 9 of 10 in peer group 370100: bottom 30% → red"
+    with translation.override("zh-hans"):
+        names = group_names(["370100", "rural-large"])
+        assert names == {"370100": "济南市人民检察院"}  # a free label is not a unit
+        assert render_why(english, None, names).startswith("在同类组 济南市人民检察院 的 10 个")
+    with translation.override("en"):
+        names = group_names(["370100"])
+        assert "Jinan Municipal Procuratorate" in render_why(english, None, names)
