@@ -15,6 +15,7 @@ import pandas as pd
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from grassroots.engine.catalogue import load_catalogue
 from grassroots.engine.explain import explain_gaps
 from grassroots.engine.scheme import Node, Scheme
 from grassroots.evaluation.models import EvaluationRun, Result, RunStatus
@@ -153,6 +154,7 @@ class IndicatorLine:
     score: float | None
     colour: str
     why: str
+    unit: str = ""  # the catalogue's unit of the value: "%", "1:x", "" (a count)
 
 
 @dataclass
@@ -172,6 +174,7 @@ def _peer_of(unit: Unit) -> str:
 def profile(*, run: EvaluationRun, scheme: Scheme, unit: Unit, visible: Visible) -> Profile:
     mine = {r.node: r for r in run.results.filter(unit_code=unit.code)}
     names = group_names([unit.peer_group]) if unit.peer_group else {}
+    units = value_units(scheme)
     columns = indicator_columns(scheme)
     lines = [
         IndicatorLine(
@@ -185,6 +188,7 @@ def profile(*, run: EvaluationRun, scheme: Scheme, unit: Unit, visible: Visible)
             why=_why(mine.get(c.indicator.code), names)
             if visible.colours and visible.ranks
             else "",
+            unit=units.get(c.indicator.indicator or "", ""),
         )
         for c in columns
     ]
@@ -316,6 +320,14 @@ def _waterfall(run: EvaluationRun, scheme: Scheme, unit: Unit) -> dict[str, Any]
     }
 
 
+def value_units(scheme: Scheme) -> dict[str, str]:
+    """Each indicator's unit of value as its catalogue says ("%", "1:x", "" for a count)."""
+    if not scheme.catalogue:
+        return {}
+    catalogue = load_catalogue(scheme.catalogue)
+    return {code: ind.unit or "" for code, ind in catalogue.indicators.items()}
+
+
 def _trends(run: EvaluationRun, scheme: Scheme, unit: Unit) -> list[dict[str, Any]]:
     """Per indicator: the unit's value over every finished run of this scheme, peer range shaded."""
     runs = list(
@@ -330,8 +342,10 @@ def _trends(run: EvaluationRun, scheme: Scheme, unit: Unit) -> list[dict[str, An
     peer = Unit.objects.filter(peer_group=_peer_of(unit)).values_list("code", flat=True)
     peer_codes = set(peer) or {unit.code}
     charts = []
+    units = value_units(scheme)
     for column in indicator_columns(scheme):
         code = column.indicator.code
+        measure = units.get(column.indicator.indicator or "", "")
         own, low, span = [], [], []
         for period in periods:
             values = dict(
@@ -347,7 +361,7 @@ def _trends(run: EvaluationRun, scheme: Scheme, unit: Unit) -> list[dict[str, An
             span.append(round(hi - lo, 2) if lo is not None and hi is not None else None)
         charts.append(
             {
-                "title": node_name(column.indicator),
+                "title": node_name(column.indicator) + (f" ({measure})" if measure else ""),
                 "json_id": f"trend-{code}",
                 "option": {
                     "aria": {"enabled": True},

@@ -92,3 +92,19 @@ def test_the_profile_radar_compares_with_the_city_median(runs, member) -> None:
     mid = len(quality) // 2
     expected = quality[mid] if len(quality) % 2 else (quality[mid - 1] + quality[mid]) / 2
     assert median["value"][0] == round(expected, 1)
+
+
+def test_the_profile_gives_each_value_its_unit(runs, member) -> None:
+    from grassroots.engine.catalogue import load_catalogue
+
+    catalogue = load_catalogue("spp-case-quality")
+    response = profile_page(member(Role.PROVINCE_ADMIN, "370000"), runs["2024Q4"], "370102")
+    profile = response.context["profile"]
+    html = response.content.decode()
+    for line in profile.lines:
+        assert line.unit == (catalogue.indicators[line.node.indicator].unit or "")
+        if line.unit == "%" and line.value is not None:
+            assert f"{line.value:.2f}%" in html
+    titles = [t["title"] for t in profile.trends]
+    assert any(t.endswith("(%)") for t in titles)
+    assert any(t.endswith("(1:x)") for t in titles)  # the case-to-procedure ratio
