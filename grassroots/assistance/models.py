@@ -59,9 +59,18 @@ class Designation(models.Model):
 
 
 class DesignationReason(models.Model):
-    designation = models.ForeignKey(Designation, on_delete=models.CASCADE, related_name="reasons")
+    designation = models.ForeignKey(
+        Designation,
+        on_delete=models.CASCADE,
+        related_name="reasons",
+        verbose_name=_("weak-unit designation"),
+    )
     dimension = models.CharField(_("dimension"), max_length=12, choices=Dimension.choices)
     text = models.TextField(_("reason"))
+
+    class Meta:
+        verbose_name = _("designation reason")
+        verbose_name_plural = _("designation reasons")
 
     @property
     def unit(self) -> Unit:
@@ -74,14 +83,21 @@ class DesignationReason(models.Model):
 class StatusChange(models.Model):
     """The weak status history of a designation (append only)."""
 
-    designation = models.ForeignKey(Designation, on_delete=models.CASCADE, related_name="history")
-    status = models.CharField(max_length=20, choices=WeakStatus.choices)
-    on = models.DateField()
-    actor_name = models.CharField(max_length=150)
-    note = models.CharField(max_length=500, blank=True)
+    designation = models.ForeignKey(
+        Designation,
+        on_delete=models.CASCADE,
+        related_name="history",
+        verbose_name=_("weak-unit designation"),
+    )
+    status = models.CharField(_("status"), max_length=20, choices=WeakStatus.choices)
+    on = models.DateField(_("date"))
+    actor_name = models.CharField(_("changed by"), max_length=150)
+    note = models.CharField(_("note"), max_length=500, blank=True)
 
     class Meta:
         ordering = ["on", "id"]
+        verbose_name = _("status change")
+        verbose_name_plural = _("status changes")
 
     @property
     def unit(self) -> Unit:
@@ -95,15 +111,27 @@ class Pairing(models.Model):
     """The advanced partner helping a weak unit, and the leader who keeps contact."""
 
     designation = models.OneToOneField(
-        Designation, on_delete=models.CASCADE, related_name="pairing"
+        Designation,
+        on_delete=models.CASCADE,
+        related_name="pairing",
+        verbose_name=_("weak-unit designation"),
     )
     partner = models.ForeignKey(
         Unit, on_delete=models.PROTECT, related_name="+", verbose_name=_("partner")
     )
     recommended = models.ForeignKey(
-        Unit, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+        Unit,
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        verbose_name=_("recommended partner"),
     )
     contact_leader = models.CharField(_("contact leader"), max_length=100, blank=True)
+
+    class Meta:
+        verbose_name = _("pairing")
+        verbose_name_plural = _("pairings")
 
     @property
     def unit(self) -> Unit:
@@ -125,10 +153,15 @@ class Activity(models.Model):
     """One line of the assistance ledger."""
 
     designation = models.ForeignKey(
-        Designation, on_delete=models.CASCADE, related_name="activities"
+        Designation,
+        on_delete=models.CASCADE,
+        related_name="activities",
+        verbose_name=_("weak-unit designation"),
     )
     kind = models.CharField(_("type"), max_length=20, choices=ActivityKind.choices)
-    partner = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+", null=True)
+    partner = models.ForeignKey(
+        Unit, on_delete=models.PROTECT, related_name="+", null=True, verbose_name=_("partner")
+    )
     people = models.PositiveIntegerField(_("people"), default=0)
     start = models.DateField(_("start"))
     end = models.DateField(_("end"))
@@ -136,6 +169,8 @@ class Activity(models.Model):
 
     class Meta:
         ordering = ["start", "id"]
+        verbose_name = _("assistance activity")
+        verbose_name_plural = _("assistance activities")
 
     @property
     def unit(self) -> Unit:
@@ -152,10 +187,19 @@ class ProblemSource(models.TextChoices):
 
 
 class Problem(models.Model):
-    designation = models.ForeignKey(Designation, on_delete=models.CASCADE, related_name="problems")
+    designation = models.ForeignKey(
+        Designation,
+        on_delete=models.CASCADE,
+        related_name="problems",
+        verbose_name=_("weak-unit designation"),
+    )
     dimension = models.CharField(_("dimension"), max_length=12, choices=Dimension.choices)
     source = models.CharField(_("source"), max_length=12, choices=ProblemSource.choices)
     description = models.TextField(_("description"))
+
+    class Meta:
+        verbose_name = _("problem")
+        verbose_name_plural = _("problems")
 
     @property
     def unit(self) -> Unit:
@@ -174,9 +218,19 @@ class MeasureStatus(models.TextChoices):
 class Measure(models.Model):
     """A rectification measure. Overdue is derived (deadline passed, not done), never stored."""
 
-    designation = models.ForeignKey(Designation, on_delete=models.CASCADE, related_name="measures")
+    designation = models.ForeignKey(
+        Designation,
+        on_delete=models.CASCADE,
+        related_name="measures",
+        verbose_name=_("weak-unit designation"),
+    )
     problem = models.ForeignKey(
-        Problem, on_delete=models.SET_NULL, null=True, blank=True, related_name="measures"
+        Problem,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="measures",
+        verbose_name=_("problem"),
     )
     title = models.CharField(_("measure"), max_length=300)
     leader = models.CharField(_("responsible leader"), max_length=100)
@@ -190,6 +244,8 @@ class Measure(models.Model):
 
     class Meta:
         ordering = ["deadline", "id"]
+        verbose_name = _("rectification measure")
+        verbose_name_plural = _("rectification measures")
 
     @property
     def unit(self) -> Unit:
@@ -205,13 +261,20 @@ class Measure(models.Model):
 class ProgressReport(models.Model):
     """A quarterly progress report on one measure, written by the unit."""
 
-    measure = models.ForeignKey(Measure, on_delete=models.CASCADE, related_name="reports")
+    measure = models.ForeignKey(
+        Measure,
+        on_delete=models.CASCADE,
+        related_name="reports",
+        verbose_name=_("rectification measure"),
+    )
     quarter = models.CharField(_("quarter"), max_length=6)
     text = models.TextField(_("progress"))
     status = models.CharField(_("status"), max_length=12, choices=MeasureStatus.choices)
 
     class Meta:
         ordering = ["quarter"]
+        verbose_name = _("progress report")
+        verbose_name_plural = _("progress reports")
         constraints = [
             models.UniqueConstraint(fields=["measure", "quarter"], name="one_report_per_quarter")
         ]
@@ -225,14 +288,27 @@ class ProgressReport(models.Model):
 
 
 class Evidence(models.Model):
-    measure = models.ForeignKey(Measure, on_delete=models.CASCADE, related_name="evidence")
+    measure = models.ForeignKey(
+        Measure,
+        on_delete=models.CASCADE,
+        related_name="evidence",
+        verbose_name=_("rectification measure"),
+    )
     # A storage path rather than a FileField: the audit snapshot stores plain values only.
     file = models.CharField(_("file"), max_length=300)
-    name = models.CharField(max_length=200)
-    size = models.PositiveIntegerField()
+    name = models.CharField(_("file name"), max_length=200)
+    size = models.PositiveIntegerField(_("size (bytes)"))
     uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        related_name="+",
+        verbose_name=_("uploaded by"),
     )
+
+    class Meta:
+        verbose_name = _("measure evidence")
+        verbose_name_plural = _("measure evidence")
 
     @property
     def unit(self) -> Unit:
@@ -245,13 +321,20 @@ class Evidence(models.Model):
 class Target(models.Model):
     """A quality-improvement target: an indicator's value to reach in a period."""
 
-    designation = models.ForeignKey(Designation, on_delete=models.CASCADE, related_name="targets")
+    designation = models.ForeignKey(
+        Designation,
+        on_delete=models.CASCADE,
+        related_name="targets",
+        verbose_name=_("weak-unit designation"),
+    )
     indicator = models.CharField(_("indicator"), max_length=60)
     period = models.CharField(_("period"), max_length=10)
     value = models.FloatField(_("target value"))
 
     class Meta:
         ordering = ["period", "indicator"]
+        verbose_name = _("improvement target")
+        verbose_name_plural = _("improvement targets")
         constraints = [
             models.UniqueConstraint(
                 fields=["designation", "indicator", "period"], name="one_target_per_period"
@@ -275,14 +358,24 @@ class ExitAssessment(models.Model):
     """An exit assessment against the weak-exit-standard, item by item (see ExitItem)."""
 
     designation = models.ForeignKey(
-        Designation, on_delete=models.CASCADE, related_name="assessments"
+        Designation,
+        on_delete=models.CASCADE,
+        related_name="assessments",
+        verbose_name=_("weak-unit designation"),
     )
-    periods = models.JSONField(default=list)  # the result periods assessed, oldest first
-    recommended_on = models.DateField(null=True, blank=True)
-    recommended_by = models.CharField(max_length=150, blank=True)
-    decision = models.CharField(max_length=8, choices=ExitDecision.choices, blank=True)
-    decided_on = models.DateField(null=True, blank=True)
-    decided_by = models.CharField(max_length=150, blank=True)
+    # The result periods assessed, oldest first.
+    periods = models.JSONField(_("periods assessed"), default=list)
+    recommended_on = models.DateField(_("recommended on"), null=True, blank=True)
+    recommended_by = models.CharField(_("recommended by"), max_length=150, blank=True)
+    decision = models.CharField(
+        _("decision"), max_length=8, choices=ExitDecision.choices, blank=True
+    )
+    decided_on = models.DateField(_("decided on"), null=True, blank=True)
+    decided_by = models.CharField(_("decided by"), max_length=150, blank=True)
+
+    class Meta:
+        verbose_name = _("exit assessment")
+        verbose_name_plural = _("exit assessments")
 
     @property
     def unit(self) -> Unit:
@@ -299,16 +392,23 @@ class ItemStatus(models.TextChoices):
 
 
 class ExitItem(models.Model):
-    assessment = models.ForeignKey(ExitAssessment, on_delete=models.CASCADE, related_name="items")
-    code = models.CharField(max_length=10)
-    heading = models.CharField(max_length=30)
-    quantitative = models.BooleanField()
-    status = models.CharField(max_length=10, choices=ItemStatus.choices)
-    reason = models.TextField(blank=True)
-    evidence = models.TextField(blank=True)
+    assessment = models.ForeignKey(
+        ExitAssessment,
+        on_delete=models.CASCADE,
+        related_name="items",
+        verbose_name=_("exit assessment"),
+    )
+    code = models.CharField(_("item code"), max_length=10)
+    heading = models.CharField(_("heading"), max_length=30)
+    quantitative = models.BooleanField(_("quantitative"))
+    status = models.CharField(_("status"), max_length=10, choices=ItemStatus.choices)
+    reason = models.TextField(_("reason"), blank=True)
+    evidence = models.TextField(_("evidence"), blank=True)
 
     class Meta:
         ordering = ["id"]
+        verbose_name = _("exit assessment item")
+        verbose_name_plural = _("exit assessment items")
 
     @property
     def unit(self) -> Unit:
@@ -322,7 +422,9 @@ class Award(models.Model):
     """A confirmed contribution award: a unit's place in a quarter's ranked list, and why."""
 
     quarter = models.CharField(_("quarter"), max_length=6)
-    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="assistance_awards")
+    unit = models.ForeignKey(
+        Unit, on_delete=models.PROTECT, related_name="assistance_awards", verbose_name=_("unit")
+    )
     rank = models.PositiveIntegerField(_("rank"))
     points = models.FloatField(_("points"))
     score_gain = models.FloatField(_("score gain"))
@@ -330,10 +432,12 @@ class Award(models.Model):
     measures_completed = models.PositiveIntegerField(_("measures completed"))
     rule = models.CharField(_("rule"), max_length=300)
     confirmed_on = models.DateField(_("confirmed on"))
-    confirmed_by = models.CharField(max_length=150)
+    confirmed_by = models.CharField(_("confirmed by"), max_length=150)
 
     class Meta:
         ordering = ["-quarter", "rank"]
+        verbose_name = _("contribution award")
+        verbose_name_plural = _("contribution awards")
         constraints = [
             models.UniqueConstraint(fields=["quarter", "unit"], name="one_award_per_unit_quarter")
         ]
@@ -346,14 +450,26 @@ class TargetCheck(models.Model):
     """A target checked against one finished evaluation run of its period (stored when the run
     finishes, so a missed target is warned and the history of checks is kept)."""
 
-    target = models.ForeignKey(Target, on_delete=models.CASCADE, related_name="checks")
-    run = models.ForeignKey("evaluation.EvaluationRun", on_delete=models.PROTECT, related_name="+")
+    target = models.ForeignKey(
+        Target,
+        on_delete=models.CASCADE,
+        related_name="checks",
+        verbose_name=_("improvement target"),
+    )
+    run = models.ForeignKey(
+        "evaluation.EvaluationRun",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("evaluation run"),
+    )
     value = models.FloatField(_("result"), null=True)
     met = models.BooleanField(_("met"), null=True)
     checked_at = models.DateTimeField(_("checked at"))
 
     class Meta:
         ordering = ["-checked_at", "-id"]
+        verbose_name = _("target check")
+        verbose_name_plural = _("target checks")
         constraints = [
             models.UniqueConstraint(fields=["target", "run"], name="one_check_per_target_run")
         ]

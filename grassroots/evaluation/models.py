@@ -24,7 +24,12 @@ class SchemeVersion(models.Model):
     note = models.CharField(_("note"), max_length=500, blank=True)
     created_at = models.DateTimeField(_("created"))
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("created by"),
     )
 
     class Meta:
@@ -82,7 +87,12 @@ class EvaluationRun(models.Model):
     progress = models.PositiveSmallIntegerField(_("progress"), default=0)
     created_at = models.DateTimeField(_("created"))
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("created by"),
     )
     started_at = models.DateTimeField(_("started"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
@@ -126,26 +136,31 @@ class EvaluationRun(models.Model):
 class Result(models.Model):
     """One unit × node row of a run: the engine's long-form result, unchanged."""
 
-    run = models.ForeignKey(EvaluationRun, on_delete=models.PROTECT, related_name="results")
-    unit_code = models.CharField(max_length=12)
+    run = models.ForeignKey(
+        EvaluationRun,
+        on_delete=models.PROTECT,
+        related_name="results",
+        verbose_name=_("evaluation run"),
+    )
+    unit_code = models.CharField(_("unit code"), max_length=12)
     # The unit's materialised path at run time, so scoping is one prefix filter like Unit's.
-    unit_path = models.CharField(max_length=200, blank=True)
-    node = models.CharField(max_length=80)
-    level = models.CharField(max_length=40)
-    value = models.FloatField(null=True)
-    score = models.FloatField(null=True)
-    rank_peer = models.IntegerField(null=True)
-    rank_all = models.IntegerField(null=True)
-    colour = models.CharField(max_length=12, blank=True)
-    flags = models.CharField(max_length=200, blank=True)
-    why = models.TextField(blank=True)
+    unit_path = models.CharField(_("unit path"), max_length=200, blank=True)
+    node = models.CharField(_("node"), max_length=80)
+    level = models.CharField(_("level"), max_length=40)
+    value = models.FloatField(_("value"), null=True)
+    score = models.FloatField(_("score"), null=True)
+    rank_peer = models.IntegerField(_("rank in peer group"), null=True)
+    rank_all = models.IntegerField(_("rank among all units"), null=True)
+    colour = models.CharField(_("colour"), max_length=12, blank=True)
+    flags = models.CharField(_("flags"), max_length=200, blank=True)
+    why = models.TextField(_("why"), blank=True)
     # The same reason as a template key and parameters (engine.colours.parse_why), so the web
     # renders it in the reader's language; empty when the text is not one the engine writes.
-    why_reason = models.JSONField(default=list, blank=True)
-    rank_q05 = models.FloatField(null=True)
-    rank_median = models.FloatField(null=True)
-    rank_q95 = models.FloatField(null=True)
-    colour_share = models.FloatField(null=True)
+    why_reason = models.JSONField(_("reason key"), default=list, blank=True)
+    rank_q05 = models.FloatField(_("rank, 5th percentile"), null=True)
+    rank_median = models.FloatField(_("rank, median"), null=True)
+    rank_q95 = models.FloatField(_("rank, 95th percentile"), null=True)
+    colour_share = models.FloatField(_("share of draws in this colour"), null=True)
 
     class Meta:
         indexes = [

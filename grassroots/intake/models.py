@@ -60,15 +60,22 @@ class ElementValue(models.Model):
     """One data element value (unit × period × element) as a data version yielded it."""
 
     data_version = models.ForeignKey(
-        DataVersion, on_delete=models.PROTECT, related_name="element_values"
+        DataVersion,
+        on_delete=models.PROTECT,
+        related_name="element_values",
+        verbose_name=_("data version"),
     )
-    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+")
-    period = models.CharField(max_length=16)
-    element = models.CharField(max_length=80)
-    value = models.FloatField()
+    unit = models.ForeignKey(
+        Unit, on_delete=models.PROTECT, related_name="+", verbose_name=_("unit")
+    )
+    period = models.CharField(_("period"), max_length=16)
+    element = models.CharField(_("element"), max_length=80)
+    value = models.FloatField(_("value"))
 
     class Meta:
         ordering = ["unit__path", "period", "element"]
+        verbose_name = _("element value")
+        verbose_name_plural = _("element values")
         constraints = [
             models.UniqueConstraint(
                 fields=["data_version", "unit", "period", "element"],
@@ -96,15 +103,24 @@ class FigureUpload(models.Model):
     rows = models.PositiveIntegerField(_("rows"))
     changed = models.PositiveIntegerField(_("values changed"))
     uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("uploaded by"),
     )
     uploader_name = models.CharField(_("uploader"), max_length=150)
     # The uploader's unit: the log and the upload list are scoped through it.
-    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+")
+    unit = models.ForeignKey(
+        Unit, on_delete=models.PROTECT, related_name="+", verbose_name=_("unit")
+    )
     created = models.DateTimeField(_("created"))
 
     class Meta:
         ordering = ["-created", "-id"]
+        verbose_name = _("figures upload")
+        verbose_name_plural = _("figures uploads")
 
     def __str__(self) -> str:
         return f"upload {self.pk} {self.catalogue} {self.period}"
@@ -113,16 +129,22 @@ class FigureUpload(models.Model):
 class ReportedValue(models.Model):
     """The current value of one reported element for a unit and period."""
 
-    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+")
-    catalogue = models.CharField(max_length=60)
-    period = models.CharField(max_length=16)
-    element = models.CharField(max_length=80)
-    value = models.FloatField()
-    upload = models.ForeignKey(FigureUpload, on_delete=models.PROTECT, related_name="+")
-    updated = models.DateTimeField()
+    unit = models.ForeignKey(
+        Unit, on_delete=models.PROTECT, related_name="+", verbose_name=_("unit")
+    )
+    catalogue = models.CharField(_("catalogue"), max_length=60)
+    period = models.CharField(_("period"), max_length=16)
+    element = models.CharField(_("element"), max_length=80)
+    value = models.FloatField(_("value"))
+    upload = models.ForeignKey(
+        FigureUpload, on_delete=models.PROTECT, related_name="+", verbose_name=_("figures upload")
+    )
+    updated = models.DateTimeField(_("updated"))
 
     class Meta:
         ordering = ["unit__path", "period", "element"]
+        verbose_name = _("reported value")
+        verbose_name_plural = _("reported values")
         constraints = [
             models.UniqueConstraint(
                 fields=["unit", "catalogue", "period", "element"], name="intake_reported_unique"
@@ -136,18 +158,35 @@ class ReportedValue(models.Model):
 class ValueChange(models.Model):
     """History: who changed a reported value, when, from what to what, through which upload."""
 
-    reported = models.ForeignKey(ReportedValue, on_delete=models.PROTECT, related_name="changes")
-    upload = models.ForeignKey(FigureUpload, on_delete=models.PROTECT, related_name="changes")
-    old = models.FloatField(null=True, blank=True)
-    new = models.FloatField()
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    reported = models.ForeignKey(
+        ReportedValue,
+        on_delete=models.PROTECT,
+        related_name="changes",
+        verbose_name=_("reported value"),
     )
-    actor_name = models.CharField(max_length=150)
-    at = models.DateTimeField()
+    upload = models.ForeignKey(
+        FigureUpload,
+        on_delete=models.PROTECT,
+        related_name="changes",
+        verbose_name=_("figures upload"),
+    )
+    old = models.FloatField(_("old value"), null=True, blank=True)
+    new = models.FloatField(_("new value"))
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("changed by"),
+    )
+    actor_name = models.CharField(_("changed by"), max_length=150)
+    at = models.DateTimeField(_("changed at"))
 
     class Meta:
         ordering = ["-at", "-id"]
+        verbose_name = _("value change")
+        verbose_name_plural = _("value changes")
 
     def __str__(self) -> str:
         return f"{self.reported} {self.old} -> {self.new}"
@@ -164,7 +203,9 @@ class SubmissionStatus(models.TextChoices):
 class Submission(models.Model):
     """The workflow state of one unit's data for one period; ACCEPTED means locked."""
 
-    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+")
+    unit = models.ForeignKey(
+        Unit, on_delete=models.PROTECT, related_name="+", verbose_name=_("unit")
+    )
     period = models.CharField(_("period"), max_length=16)
     status = models.CharField(
         _("status"), max_length=12, choices=SubmissionStatus.choices, default=SubmissionStatus.DRAFT
@@ -178,6 +219,8 @@ class Submission(models.Model):
 
     class Meta:
         ordering = ["unit__path", "period"]
+        verbose_name = _("submission")
+        verbose_name_plural = _("submissions")
         constraints = [
             models.UniqueConstraint(fields=["unit", "period"], name="intake_submission_unique")
         ]
@@ -204,6 +247,8 @@ class Deadline(models.Model):
 
     class Meta:
         ordering = ["period", "catalogue"]
+        verbose_name = _("reporting deadline")
+        verbose_name_plural = _("reporting deadlines")
         constraints = [
             models.UniqueConstraint(fields=["period", "catalogue"], name="intake_deadline_unique")
         ]
@@ -226,18 +271,27 @@ class ValidationRun(models.Model):
     # What caused it: "data version 12", "figures upload 5", "web", "command line", "API".
     source = models.CharField(_("source"), max_length=100, blank=True)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("run by (user)"),
     )
     actor_name = models.CharField(_("run by"), max_length=150)
     catalogue = models.CharField(_("catalogue"), max_length=60)
     period = models.CharField(_("period"), max_length=16, db_index=True)
     # The unit whose subtree was checked (scopes the audit entry and the run list).
-    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+")
+    unit = models.ForeignKey(
+        Unit, on_delete=models.PROTECT, related_name="+", verbose_name=_("checked unit")
+    )
     # Every unit checked, so a unit without findings shows as checked and clean.
-    units = models.ManyToManyField(Unit, related_name="+")
+    units = models.ManyToManyField(Unit, related_name="+", verbose_name=_("units checked"))
 
     class Meta:
         ordering = ["-at", "-id"]
+        verbose_name = _("validation run")
+        verbose_name_plural = _("validation runs")
 
     def __str__(self) -> str:
         return f"validation {self.pk} {self.period} {self.trigger}"
@@ -251,24 +305,34 @@ class FindingKind(models.TextChoices):
 class ValidationFinding(models.Model):
     """A rule violation or an outlier flag; a note for follow-up, it never changes a value."""
 
-    run = models.ForeignKey(ValidationRun, on_delete=models.PROTECT, related_name="findings")
-    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+")
-    period = models.CharField(max_length=16)
-    kind = models.CharField(max_length=8, choices=FindingKind.choices)
-    code = models.CharField(max_length=80)  # the rule's code, or the element's for an outlier
-    importance = models.CharField(max_length=8)
+    run = models.ForeignKey(
+        ValidationRun,
+        on_delete=models.PROTECT,
+        related_name="findings",
+        verbose_name=_("validation run"),
+    )
+    unit = models.ForeignKey(
+        Unit, on_delete=models.PROTECT, related_name="+", verbose_name=_("unit")
+    )
+    period = models.CharField(_("period"), max_length=16)
+    kind = models.CharField(_("kind"), max_length=8, choices=FindingKind.choices)
+    # The rule's code, or the element's for an outlier.
+    code = models.CharField(_("code"), max_length=80)
+    importance = models.CharField(_("importance"), max_length=8)
     # A rule: the two sides (None = absent). An outlier: value, reference median, z, basis, n.
-    left = models.FloatField(null=True, blank=True)
-    right = models.FloatField(null=True, blank=True)
-    value = models.FloatField(null=True, blank=True)
-    median = models.FloatField(null=True, blank=True)
-    z = models.FloatField(null=True, blank=True)
-    basis = models.CharField(max_length=8, blank=True)  # "history" or "peers"
-    references = models.PositiveIntegerField(null=True, blank=True)
-    message = models.CharField(max_length=500)
+    left = models.FloatField(_("left side"), null=True, blank=True)
+    right = models.FloatField(_("right side"), null=True, blank=True)
+    value = models.FloatField(_("value"), null=True, blank=True)
+    median = models.FloatField(_("reference median"), null=True, blank=True)
+    z = models.FloatField(_("z score"), null=True, blank=True)
+    basis = models.CharField(_("basis"), max_length=8, blank=True)  # "history" or "peers"
+    references = models.PositiveIntegerField(_("references"), null=True, blank=True)
+    message = models.CharField(_("message"), max_length=500)
 
     class Meta:
         ordering = ["unit__path", "kind", "code"]
+        verbose_name = _("validation finding")
+        verbose_name_plural = _("validation findings")
 
     def __str__(self) -> str:
         return f"{self.unit_id} {self.period} {self.kind} {self.code}"

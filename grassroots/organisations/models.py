@@ -45,7 +45,7 @@ class Unit(models.Model):
     # Materialised path of full codes ("370000/370100/370102/") so a subtree is one indexed prefix query.
     # The national unit (the one root) has the empty path: every path starts with it, so its
     # subtree is every unit, and paths stored before it existed (run results) stay valid.
-    path = models.CharField(max_length=200, db_index=True, editable=False)
+    path = models.CharField(_("path"), max_length=200, db_index=True, editable=False)
     peer_group = models.CharField(_("peer group"), max_length=40, blank=True)
     headcount = models.PositiveIntegerField(_("headcount"), null=True, blank=True)
     procurators = models.PositiveIntegerField(_("procurators"), null=True, blank=True)
@@ -80,9 +80,14 @@ class Membership(models.Model):
     """A user's one unit and role. A user without a membership sees nothing."""
 
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="membership"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="membership",
+        verbose_name=_("user"),
     )
-    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="members")
+    unit = models.ForeignKey(
+        Unit, on_delete=models.PROTECT, related_name="members", verbose_name=_("unit")
+    )
     role = models.CharField(_("role"), max_length=20, choices=Role.choices)
 
     class Meta:
@@ -97,14 +102,21 @@ class ApiToken(models.Model):
     """A bearer token for the API. Only its SHA-256 digest is stored."""
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="api_tokens",
+        verbose_name=_("user"),
     )
-    name = models.CharField(max_length=100)
-    digest = models.CharField(max_length=64, unique=True)
-    prefix = models.CharField(max_length=8)
-    created = models.DateTimeField()
-    expires = models.DateTimeField(null=True, blank=True)
-    last_used = models.DateTimeField(null=True, blank=True)
+    name = models.CharField(_("name"), max_length=100)
+    digest = models.CharField(_("digest"), max_length=64, unique=True)
+    prefix = models.CharField(_("prefix"), max_length=8)
+    created = models.DateTimeField(_("created"))
+    expires = models.DateTimeField(_("expires"), null=True, blank=True)
+    last_used = models.DateTimeField(_("last used"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
 
     def __str__(self) -> str:
         return f"{self.prefix}… ({self.name})"
