@@ -14,7 +14,7 @@ from grassroots.commands import _gunicorn_conf, serve
 
 def test_serve_and_the_benchmark_start_gunicorn_alike(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(serve.os, "cpu_count", lambda: 2)
-    assert serve.default_workers() == 5  # 2 x cores + 1
+    assert serve.default_workers() == 3  # cores + 1: the pages are CPU work (see serve.py)
     argv = serve.gunicorn_argv("127.0.0.1:8001", 3, "--log-level", "warning")
     assert argv[argv.index("--workers") + 1] == "3"
     assert argv[argv.index("--worker-class") + 1] == "sync"
