@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
+from collections.abc import Callable
 from decimal import Decimal
+from typing import Any
 
 import psycopg
 import pytest
@@ -76,3 +79,69 @@ SMALL_PROVINCE_ROWS = [
 def small_province_rows() -> list[UnitRow]:
     """The rows of the small province, for `organisations.services.load_units`."""
     return SMALL_PROVINCE_ROWS
+
+
+def audited_work(units: dict[str, Any], admin: Any, *, keep_problem: bool) -> None:
+    """Real weak-unit and intake work in the small province, through the services, so the
+    audit log holds entries of several apps: designate 370102, pair it, add a problem and a
+    measure, edit the measure (keeping or dropping its problem), and validate Jinan's units."""
+    from grassroots.assistance.models import Dimension, MeasureStatus, ProblemSource, WeakLevel
+    from grassroots.assistance.services import (
+        add_measure,
+        add_problem,
+        designate_weak_unit,
+        edit_measure,
+        pair_weak_unit,
+    )
+    from grassroots.intake.models import Trigger
+    from grassroots.intake.validation import run_validation
+
+    designation = designate_weak_unit(
+        unit=units["370102"],
+        level=WeakLevel.PROVINCIAL,
+        designated_on=dt.date(2024, 10, 8),
+        reasons={Dimension.BUSINESS: "案件质量评价指标连续两个季度排名靠后"},
+        actor=admin,
+    )
+    pair_weak_unit(designation=designation, partner=units["370202"], actor=admin)
+    problem = add_problem(
+        designation=designation,
+        dimension=Dimension.BUSINESS,
+        source=ProblemSource.DATA,
+        description="不捕率偏低",
+        actor=admin,
+    )
+    measure = add_measure(
+        designation=designation,
+        title="开展羁押必要性审查专项活动",
+        leader="张三",
+        department="第一检察部",
+        created_on=dt.date(2024, 10, 9),
+        deadline=dt.date(2024, 12, 31),
+        problem=problem,
+        actor=admin,
+    )
+    edit_measure(
+        measure=measure,
+        title=measure.title,
+        leader=measure.leader,
+        department=measure.department,
+        deadline=measure.deadline,
+        problem=problem if keep_problem else None,
+        status=MeasureStatus.IN_PROGRESS,
+        on=dt.date(2024, 10, 20),
+        actor=admin,
+    )
+    run_validation(
+        scope=units["370100"],
+        units=[units["370102"], units["370103"]],
+        period="2024Q3",
+        actor=admin,
+        trigger=Trigger.ON_DEMAND,
+    )
+
+
+@pytest.fixture
+def do_audited_work() -> Callable[..., None]:
+    """`audited_work`, for tests in any folder (test modules cannot import one another)."""
+    return audited_work

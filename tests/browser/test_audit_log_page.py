@@ -2,21 +2,9 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
 from django.contrib.auth import get_user_model
 
-from grassroots.assistance.models import Dimension, MeasureStatus, ProblemSource, WeakLevel
-from grassroots.assistance.services import (
-    add_measure,
-    add_problem,
-    designate_weak_unit,
-    edit_measure,
-    pair_weak_unit,
-)
-from grassroots.intake.models import Trigger
-from grassroots.intake.validation import run_validation
 from grassroots.organisations.models import Role, Unit
 from grassroots.organisations.services import add_member
 
@@ -24,54 +12,12 @@ pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
-def auditor(city_reviewer) -> tuple[str, str]:
+def auditor(city_reviewer, do_audited_work) -> tuple[str, str]:
     _, password = city_reviewer
     units = {u.code: u for u in Unit.objects.all()}
     admin = get_user_model().objects.create_user(username="admin", password=password)
     add_member(user=admin, unit=units["370000"], role=Role.PROVINCE_ADMIN, actor=None)
-    designation = designate_weak_unit(
-        unit=units["370102"],
-        level=WeakLevel.PROVINCIAL,
-        designated_on=dt.date(2024, 10, 8),
-        reasons={Dimension.BUSINESS: "案件质量评价指标连续两个季度排名靠后"},
-        actor=admin,
-    )
-    pair_weak_unit(designation=designation, partner=units["370202"], actor=admin)
-    problem = add_problem(
-        designation=designation,
-        dimension=Dimension.BUSINESS,
-        source=ProblemSource.DATA,
-        description="不捕率偏低",
-        actor=admin,
-    )
-    measure = add_measure(
-        designation=designation,
-        title="开展羁押必要性审查专项活动",
-        leader="张三",
-        department="第一检察部",
-        created_on=dt.date(2024, 10, 9),
-        deadline=dt.date(2024, 12, 31),
-        problem=problem,
-        actor=admin,
-    )
-    edit_measure(
-        measure=measure,
-        title=measure.title,
-        leader=measure.leader,
-        department=measure.department,
-        deadline=measure.deadline,
-        problem=problem,
-        status=MeasureStatus.IN_PROGRESS,
-        on=dt.date(2024, 10, 20),
-        actor=admin,
-    )
-    run_validation(
-        scope=units["370100"],
-        units=[units["370102"], units["370103"]],
-        period="2024Q3",
-        actor=admin,
-        trigger=Trigger.ON_DEMAND,
-    )
+    do_audited_work(units, admin, keep_problem=True)
     user = get_user_model().objects.create_user(username="auditor", password=password)
     add_member(user=user, unit=units["370000"], role=Role.AUDITOR, actor=None)
     return "auditor", password

@@ -20,16 +20,6 @@ from django.utils import translation
 from django.utils.functional import Promise
 from django.utils.text import capfirst
 
-from grassroots.assistance.models import Dimension, MeasureStatus, ProblemSource, WeakLevel
-from grassroots.assistance.services import (
-    add_measure,
-    add_problem,
-    designate_weak_unit,
-    edit_measure,
-    pair_weak_unit,
-)
-from grassroots.intake.models import Trigger
-from grassroots.intake.validation import run_validation
 from grassroots.organisations.models import AuditAction, AuditEntry, Role, Unit
 
 pytestmark = pytest.mark.django_db
@@ -174,52 +164,10 @@ def test_a_unit_foreign_key_shows_the_units_name_and_code_in_the_page_language(
 
 
 def test_the_log_of_real_assistance_and_intake_work_reads_as_words(
-    client, province, auditor, make_member
+    client, province, auditor, make_member, do_audited_work
 ) -> None:
     admin = make_member(Role.PROVINCE_ADMIN, "370000")
-    designation = designate_weak_unit(
-        unit=province["370102"],
-        level=WeakLevel.PROVINCIAL,
-        designated_on=dt.date(2024, 10, 8),
-        reasons={Dimension.BUSINESS: "案件质量评价指标连续两个季度排名靠后"},
-        actor=admin,
-    )
-    pair_weak_unit(designation=designation, partner=province["370202"], actor=admin)
-    problem = add_problem(
-        designation=designation,
-        dimension=Dimension.BUSINESS,
-        source=ProblemSource.DATA,
-        description="不捕率偏低",
-        actor=admin,
-    )
-    measure = add_measure(
-        designation=designation,
-        title="开展羁押必要性审查专项活动",
-        leader="张三",
-        department="第一检察部",
-        created_on=dt.date(2024, 10, 9),
-        deadline=dt.date(2024, 12, 31),
-        problem=problem,
-        actor=admin,
-    )
-    edit_measure(
-        measure=measure,
-        title=measure.title,
-        leader=measure.leader,
-        department=measure.department,
-        deadline=measure.deadline,
-        problem=None,
-        status=MeasureStatus.IN_PROGRESS,
-        on=dt.date(2024, 10, 20),
-        actor=admin,
-    )
-    run_validation(
-        scope=province["370100"],
-        units=[province["370102"], province["370103"]],
-        period="2024Q3",
-        actor=admin,
-        trigger=Trigger.ON_DEMAND,
-    )
+    do_audited_work(province, admin, keep_problem=False)
     client.force_login(auditor)
     zh = _page(client, "zh-hans")
     # The measure's problem, then its removal: the problem by its description, not its id.
