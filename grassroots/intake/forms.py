@@ -9,6 +9,22 @@ from grassroots.engine.periods import Period
 from grassroots.intake.permissions import uploadable_units
 
 
+def period_key(text: str) -> str | None:
+    """The period's key ("2024Q3") of a typed text, or None when it is not a period."""
+    try:
+        return Period.parse(text.strip()).key
+    except ValueError:
+        return None
+
+
+def clean_period_text(text: str) -> str:
+    """A form's period field: its key, or the error a user reads beside the field."""
+    key = period_key(text)
+    if key is None:
+        raise forms.ValidationError(_("Not a period such as 2024Q3, 2024-07 or 2024."))
+    return key
+
+
 class CaseUploadForm(forms.Form):
     unit = forms.ChoiceField(label=_("Unit"))
     period = forms.CharField(
@@ -25,13 +41,7 @@ class CaseUploadForm(forms.Form):
         self.fields["unit"].choices = [(u.code, f"{u.code} {u.name_zh}") for u in units]
 
     def clean_period(self) -> str:
-        text: str = self.cleaned_data["period"].strip()
-        try:
-            return Period.parse(text).key
-        except ValueError:
-            raise forms.ValidationError(
-                _("Not a period such as 2024Q3, 2024-07 or 2024.")
-            ) from None
+        return clean_period_text(self.cleaned_data["period"])
 
 
 class DeadlineForm(forms.Form):
@@ -49,10 +59,4 @@ class DeadlineForm(forms.Form):
         ]
 
     def clean_period(self) -> str:
-        text: str = self.cleaned_data["period"].strip()
-        try:
-            return Period.parse(text).key
-        except ValueError:
-            raise forms.ValidationError(
-                _("Not a period such as 2024Q3, 2024-07 or 2024.")
-            ) from None
+        return clean_period_text(self.cleaned_data["period"])

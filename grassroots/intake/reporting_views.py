@@ -17,10 +17,9 @@ from django.views.decorators.http import require_GET, require_POST
 
 from grassroots.engine.catalogue import list_catalogues
 from grassroots.engine.errors import InputError
-from grassroots.engine.periods import Period
 from grassroots.intake import workbook
 from grassroots.intake.figure_views import XLSX
-from grassroots.intake.forms import DeadlineForm
+from grassroots.intake.forms import DeadlineForm, period_key
 from grassroots.intake.models import Deadline
 from grassroots.intake.reporting import Report, reporting_rate, set_deadline
 from grassroots.intake.workflow import NotAllowed
@@ -28,17 +27,10 @@ from grassroots.organisations.models import Role
 from grassroots.organisations.scope import role_of
 
 
-def _period(text: str) -> str | None:
-    try:
-        return Period.parse(text.strip()).key
-    except ValueError:
-        return None
-
-
 @login_required
 @require_GET
 def reporting(request: HttpRequest) -> HttpResponse:
-    period = _period(request.GET.get("period", ""))
+    period = period_key(request.GET.get("period", ""))
     catalogue = request.GET.get("catalogue", "").strip()
     if catalogue and catalogue not in list_catalogues():
         return HttpResponse(_("No such catalogue."), status=400)
@@ -101,7 +93,7 @@ def deadline(request: HttpRequest) -> HttpResponse:
     if role_of(request.user) != Role.PROVINCE_ADMIN:
         return HttpResponse(_("Only the province administrator sets deadlines."), status=403)
     form = DeadlineForm(request.POST, catalogues=list_catalogues())
-    period = _period(request.POST.get("period", "")) or ""
+    period = period_key(request.POST.get("period", "")) or ""
     if form.is_valid():
         data = form.cleaned_data
         try:

@@ -11,24 +11,17 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from grassroots.engine.periods import Period
 from grassroots.intake import workflow
+from grassroots.intake.forms import period_key
 from grassroots.intake.models import Submission, SubmissionStatus
 from grassroots.organisations.models import Level
 from grassroots.organisations.scope import get_unit_for_user, visible_units
 
 
-def _period(text: str) -> str | None:
-    try:
-        return Period.parse(text.strip()).key
-    except ValueError:
-        return None
-
-
 @login_required
 @require_GET
 def submissions(request: HttpRequest) -> HttpResponse:
-    period = _period(request.GET.get("period", ""))
+    period = period_key(request.GET.get("period", ""))
     rows: list[tuple[Any, SubmissionStatus, str]] = []
     cities: list[Any] = []
     if period:
@@ -48,7 +41,7 @@ def submissions(request: HttpRequest) -> HttpResponse:
 @require_POST
 def act(request: HttpRequest) -> HttpResponse:
     unit = get_unit_for_user(request.user, request.POST.get("unit", ""))  # 404 out of scope
-    period = _period(request.POST.get("period", ""))
+    period = period_key(request.POST.get("period", ""))
     action = request.POST.get("action", "")
     text = request.POST.get("comment", "")
     if period is None:
