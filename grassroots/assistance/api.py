@@ -7,10 +7,8 @@ the same permission rules and audit apply as on the pages.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any
 
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest
 from django.utils import timezone
 from ninja import Router, Schema
@@ -19,6 +17,7 @@ from ninja.errors import HttpError
 from grassroots.api.schemas import ERRORS
 from grassroots.assistance import decisions
 from grassroots.assistance.models import Designation, Measure, MeasureStatus
+from grassroots.assistance.plan_api import call_service
 from grassroots.assistance.plan_api import router as plan_router
 from grassroots.assistance.selectors import (
     board,
@@ -27,13 +26,12 @@ from grassroots.assistance.selectors import (
     posts_exchanged,
     target_checks,
 )
-from grassroots.assistance.services import AssistanceError, add_measure, report_progress
+from grassroots.assistance.services import add_measure, report_progress
 from grassroots.assistance.stored import stored_periods
 from grassroots.organisations.models import Role
 from grassroots.organisations.scope import get_unit_for_user, membership_of
 
 router = Router(tags=["assistance"])
-T = TypeVar("T")
 
 
 class WeakUnitOut(Schema):
@@ -95,16 +93,6 @@ class ProgressIn(Schema):
     quarter: str
     text: str
     status: MeasureStatus
-
-
-def _call(service: Callable[[], T]) -> T:
-    """Run a service, turning its refusals into API answers (422 with the field messages)."""
-    try:
-        return service()
-    except PermissionDenied as exc:
-        raise HttpError(403, str(exc) or "Your role may not do this") from None
-    except AssistanceError as exc:
-        raise HttpError(422, "; ".join(f"{k}: {v}" for k, v in exc.problems.items())) from None
 
 
 def _measure_out(m: Measure, today: dt.date) -> dict[str, Any]:
@@ -197,7 +185,7 @@ def create_measure(
     user: Any = request.auth  # type: ignore[attr-defined]
     d = _designation(user, code)
     today = timezone.localdate()
-    measure = _call(
+    measure = call_service(
         lambda: add_measure(
             designation=d,
             title=payload.title,
@@ -222,7 +210,7 @@ def progress(request: HttpRequest, measure_id: int, payload: ProgressIn) -> dict
     if measure is None:
         raise Http404("No measure")
     today = timezone.localdate()
-    _call(
+    call_service(
         lambda: report_progress(
             measure=measure,
             quarter=payload.quarter,

@@ -43,7 +43,8 @@ router = Router(tags=["assistance"])
 T = TypeVar("T")
 
 
-def _call(service: Callable[[], T]) -> T:
+def call_service(service: Callable[[], T]) -> T:
+    """Run a service, turning its refusals into API answers (403; 422 with the field messages)."""
     try:
         return service()
     except PermissionDenied as exc:
@@ -157,7 +158,7 @@ class OverdueOut(Schema):
 def create_problem(request: HttpRequest, code: str, payload: ProblemIn) -> tuple[int, Problem]:
     user: Any = request.auth  # type: ignore[attr-defined]
     d = designation_for(user, code)
-    problem = _call(
+    problem = call_service(
         lambda: add_problem(
             designation=d,
             dimension=payload.dimension,
@@ -185,7 +186,7 @@ def change_measure(request: HttpRequest, measure_id: int, payload: MeasureEditIn
         if problem is None:
             raise HttpError(422, "problem_id: no such problem on this unit's list")
     today = timezone.localdate()
-    m = _call(
+    m = call_service(
         lambda: edit_measure(
             measure=measure,
             title=payload.title,
@@ -220,7 +221,7 @@ def change_measure(request: HttpRequest, measure_id: int, payload: MeasureEditIn
 def create_target(request: HttpRequest, code: str, payload: TargetIn) -> tuple[int, Any]:
     user: Any = request.auth  # type: ignore[attr-defined]
     d = designation_for(user, code)
-    target = _call(
+    target = call_service(
         lambda: set_target(
             designation=d,
             indicator=payload.indicator,
@@ -240,9 +241,9 @@ def create_target(request: HttpRequest, code: str, payload: TargetIn) -> tuple[i
 def create_activity(request: HttpRequest, code: str, payload: ActivityIn) -> tuple[int, Any]:
     user: Any = request.auth  # type: ignore[attr-defined]
     d = designation_for(user, code)
-    _call(lambda: authorise(user, Act.RECORD_ACTIVITY, d.unit))
+    call_service(lambda: authorise(user, Act.RECORD_ACTIVITY, d.unit))
     partner = _partner(user, d, payload.partner) if payload.partner else None
-    a = _call(
+    a = call_service(
         lambda: record_activity(
             designation=d,
             kind=payload.kind,
