@@ -49,16 +49,19 @@ def data_dir(small: bool) -> Path:
     return OUT / ("province-37" if small else "nation")
 
 
+def generate_args(folder: Path, *, small: bool, scale: float) -> list[str]:
+    """`grassroots generate`'s arguments: Shandong alone, or the nation at ``scale``."""
+    where = ["--province", "37"] if small else ["--nation", "--scale", str(scale)]
+    return [
+        "generate", *where, "--from", FIRST, "--to", LAST, "--seed", "1", "--out", str(folder),
+    ]  # fmt: skip
+
+
 def ensure_data(folder: Path, *, small: bool, scale: float) -> None:
     if (folder / "persons.parquet").exists() and (folder / "units.csv").exists():
         return
     folder.mkdir(parents=True, exist_ok=True)
-    cmd = [
-        sys.executable, "-m", "grassroots.cli", "generate", "--province", "37",
-        "--from", FIRST, "--to", LAST, "--seed", "1", "--out", str(folder),
-    ]  # fmt: skip
-    if not small:
-        cmd += ["--nation", "--scale", str(scale)]
+    cmd = [sys.executable, "-m", "grassroots.cli", *generate_args(folder, small=small, scale=scale)]
     print(f"generating {folder} ...", flush=True)
     started = time.perf_counter()
     subprocess.run(cmd, check=True, cwd=ROOT)

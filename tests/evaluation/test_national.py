@@ -236,6 +236,7 @@ def test_the_profile_of_a_national_run_calls_its_overall_rank_national(
     [
         (-2, -1.54, "↓", "↓</span> 2 places, -1.5"),
         (3, 0.5, "↑", "↑</span> 3 places, +0.5"),
+        (1, 0.04, "↑", "↑</span> 1 place, 0.0"),  # no sign on what rounds to nothing
         (None, 0.0, "→", "→</span> 0.0"),
     ],
 )
@@ -248,4 +249,5 @@ def test_the_change_cell_gives_the_direction_once(rank_change, score_change, arr
 
     row = SimpleNamespace(rank_change=rank_change, score_change=score_change, arrow=arrow)
     with translation.override("en"):
-        assert _change(row, "CODE places").endswith(shown)  # type: ignore[arg-type]
+        labels = ("CODE place", "CODE places")
+        assert _change(row, labels).endswith(shown)  # type: ignore[arg-type]

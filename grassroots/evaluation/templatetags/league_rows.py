@@ -28,7 +28,7 @@ from django.core.cache import caches
 from django.urls import get_script_prefix, reverse
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import get_language
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 
 from grassroots.evaluation.selectors import League, Row, fill_rows, units_stamp
@@ -38,7 +38,7 @@ register = template.Library()
 
 LEAGUE_CACHE = "league"
 # Part of every key: bump it when the rows' HTML changes, so no cache serves the old form.
-ROWS_FORMAT = 2  # bump when the rows' HTML changes
+ROWS_FORMAT = 3  # bump when the rows' HTML changes
 
 DASH = "—"
 TREND = {"↑": " change-up", "↓": " change-down"}
@@ -68,18 +68,18 @@ def _rank(value: int | None) -> str:
     return DASH if value is None else str(value)
 
 
-def _change(row: Row, places: str) -> str:
+def _change(row: Row, places: tuple[str, str]) -> str:
+    """``places``: the "CODE place" and "CODE places" labels (singular, plural)."""
     if row.score_change is None:
         return DASH
     # The arrow gives the rank's direction, so the places moved are a magnitude; the score's
     # change keeps its sign ("↓ 2 places, -1.5": two places down, 1.5 points lower).
-    moved = (
-        places.replace("CODE", str(abs(row.rank_change))) + ", "
-        if row.rank_change is not None
-        else ""
-    )
+    moved = ""
+    if row.rank_change is not None:
+        n = abs(row.rank_change)
+        moved = places[0 if n == 1 else 1].replace("CODE", str(n)) + ", "
     score = fixed(row.score_change, 1)
-    if not score.startswith("-") and row.score_change > 0:
+    if not score.startswith("-") and score.strip("0.") and row.score_change > 0:
         score = "+" + score
     return f'<span aria-hidden="true">{row.arrow}</span> {moved}{score}'
 
@@ -87,7 +87,9 @@ def _change(row: Row, places: str) -> str:
 def _row_writer(league: League) -> Callable[[Row], str]:
     """A function writing one row's HTML, with what is the same for every row worked out once."""
     profile_url = escape(reverse("evaluation:unit-profile", args=[league.run.pk, "CODE"]))
-    places = escape(_("%(n)s places") % {"n": "CODE"})
+    places = tuple(
+        escape(ngettext("%(n)s place", "%(n)s places", count) % {"n": "CODE"}) for count in (1, 2)
+    )
     badges = {c: str(colour_badge(c)) for c in ("", *MARKS)}
     ranks, colours, national = league.visible.ranks, league.visible.colours, league.national
 
