@@ -343,16 +343,21 @@ def _trends(run: EvaluationRun, scheme: Scheme, unit: Unit) -> list[dict[str, An
     peer_codes = set(peer) or {unit.code}
     charts = []
     units = value_units(scheme)
-    for column in indicator_columns(scheme):
+    columns = indicator_columns(scheme)
+    # Every peer's value of every indicator in every period's run, read in one query.
+    by_cell: dict[tuple[int, str], dict[str, float | None]] = {}
+    for run_id, node, code, value in Result.objects.filter(
+        run__in=[latest[p].pk for p in periods],
+        node__in=[c.indicator.code for c in columns],
+        unit_code__in=peer_codes,
+    ).values_list("run_id", "node", "unit_code", "value"):
+        by_cell.setdefault((run_id, node), {})[code] = value
+    for column in columns:
         code = column.indicator.code
         measure = units.get(column.indicator.indicator or "", "")
         own, low, span = [], [], []
         for period in periods:
-            values = dict(
-                latest[period]
-                .results.filter(node=code, unit_code__in=peer_codes)
-                .values_list("unit_code", "value")
-            )
+            values = by_cell.get((latest[period].pk, code), {})
             present = [v for v in values.values() if v is not None]
             mine = values.get(unit.code)
             own.append(round(mine, 2) if mine is not None else None)

@@ -108,3 +108,20 @@ def test_the_profile_gives_each_value_its_unit(runs, member) -> None:
     titles = [t["title"] for t in profile.trends]
     assert any(t.endswith("(%)") for t in titles)
     assert any(t.endswith("(1:x)") for t in titles)  # the case-to-procedure ratio
+
+
+def test_the_trend_lines_read_all_periods_and_indicators_in_one_query(runs, member) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = member(Role.PROVINCE_ADMIN, "370000")
+    profile_page(client, runs["2024Q4"], "370102")  # warm what is cached
+    with CaptureQueriesContext(connection) as captured:
+        response = profile_page(client, runs["2024Q4"], "370102")
+    trends = response.context["profile"].trends
+    assert len(trends) > 10  # one chart per indicator, over both periods
+    assert all(len(t["option"]["xAxis"]["data"]) == 2 for t in trends)
+    reads = [q["sql"] for q in captured.captured_queries if "evaluation_result" in q["sql"]]
+    # The unit's own rows, the radar's and waterfall's reads, and one for every trend line:
+    # not one per indicator and period (that was 2 × the number of indicators).
+    assert len(reads) < len(trends)
