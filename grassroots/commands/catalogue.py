@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -59,17 +58,22 @@ def _scheme_summary(scheme: Any) -> str:
 
 
 def run_show(args: argparse.Namespace) -> int:
-    from grassroots.engine.catalogue import list_catalogues, load_catalogue
+    from grassroots.engine.catalogue import list_catalogues, load_catalogue, read_catalogue_file
     from grassroots.engine.errors import InputError
     from grassroots.engine.pipeline import load_scheme_safely
     from grassroots.engine.scheme import list_schemes
 
     name = args.name
     try:
-        if name in list_catalogues() or _looks_like_catalogue(name):
+        # A shipped name, or else the operator's own file named on the command line.
+        if name in list_catalogues():
             _show_catalogue(load_catalogue(name))
-        elif name in list_schemes() or Path(name).exists():
+        elif _looks_like_catalogue(name):
+            _show_catalogue(read_catalogue_file(Path(name)))
+        elif name in list_schemes():
             _show_scheme(load_scheme_safely(name))
+        elif Path(name).is_file():
+            _show_scheme(load_scheme_safely(Path(name)))
         else:
             known = ", ".join([*list_catalogues(), *list_schemes()])
             raise UsageError(f"no catalogue or scheme named {name!r} (shipped: {known})")
@@ -138,7 +142,7 @@ def _show_scheme(scheme: Any) -> None:
 
 
 def run_check(args: argparse.Namespace) -> int:
-    from grassroots.engine.catalogue import load_catalogue
+    from grassroots.engine.catalogue import read_catalogue_file
     from grassroots.engine.errors import InputError
 
     path: Path = args.file
@@ -147,7 +151,7 @@ def run_check(args: argparse.Namespace) -> int:
     kind = _yaml_kind(path)
     try:
         if kind == "catalogue":
-            load_catalogue(path)
+            read_catalogue_file(path)
         else:
             _check_scheme(path)
     except InputError as exc:
@@ -159,22 +163,11 @@ def run_check(args: argparse.Namespace) -> int:
 
 def _check_scheme(path: Path) -> None:
     """A scheme that scores a catalogue must name only that catalogue's indicators."""
-    from grassroots.engine.catalogue import load_catalogue
-    from grassroots.engine.errors import InputError
-    from grassroots.engine.pipeline import load_scheme_safely
+    from grassroots.engine.pipeline import load_scheme_safely, scheme_catalogue
 
     scheme = load_scheme_safely(path)
-    if scheme.catalogue is None:
-        return
-    try:
-        catalogue = load_catalogue(scheme.catalogue)
-    except InputError as exc:
-        # A catalogue the scheme names but that does not exist is the scheme's problem.
-        where = f"{path.name}: catalogue"
-        raise InputError(
-            [replace(p, source=where) if p.source == scheme.catalogue else p for p in exc.problems]
-        ) from None
-    load_scheme_safely(path, indicator_codes=set(catalogue.indicators))
+    if scheme.catalogue is not None:
+        scheme_catalogue(scheme, path)
 
 
 def _yaml_kind(path: Path) -> str:

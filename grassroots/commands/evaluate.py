@@ -76,7 +76,7 @@ def run(args: argparse.Namespace) -> int:
     )
     try:
         result = evaluate_source(
-            scheme=args.scheme,
+            scheme=_scheme_argument(args.scheme),
             period=args.period,
             source=source,
             sensitivity=args.sensitivity,
@@ -94,6 +94,13 @@ def run(args: argparse.Namespace) -> int:
 
         return runs.run_create(argparse.Namespace(**vars(args), queue=False))
     return 0
+
+
+def _scheme_argument(text: str) -> str | Path:
+    """A shipped scheme's name, or else the operator's own YAML file (only here, at the CLI)."""
+    from grassroots.engine.scheme import list_schemes
+
+    return text if text in list_schemes() else Path(text)
 
 
 def _from_intake(args: argparse.Namespace) -> int:

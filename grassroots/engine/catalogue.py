@@ -179,22 +179,51 @@ def list_catalogues() -> list[str]:
     return sorted(path.stem for path in CATALOGUE_DIR.glob("*.yaml"))
 
 
-def _resolve(name_or_path: str | Path) -> Path:
-    path = Path(name_or_path)
-    if path.suffix in (".yaml", ".yml") or path.exists():
-        return path
-    shipped = CATALOGUE_DIR / f"{name_or_path}.yaml"
-    if not shipped.exists():
-        hint = expressions.did_you_mean(str(name_or_path), list_catalogues())
-        raise InputError([Problem(str(name_or_path), None, None, f"no such catalogue{hint}")])
-    return shipped
+def _registered(name: object) -> Path:
+    """The shipped file of a registered catalogue name; never a path the caller made up.
+
+    A name is looked up in the list of shipped names, so ``/etc/passwd``, ``../x.yaml`` or
+    ``/dev/zero`` are refused without touching the file system, and the refusal says nothing
+    about it.
+    """
+    known = list_catalogues()
+    if isinstance(name, str) and name in known:
+        return CATALOGUE_DIR / f"{name}.yaml"
+    hint = expressions.did_you_mean(name, known) if isinstance(name, str) and is_name(name) else ""
+    message = f"no such catalogue{hint}; registered catalogues: {', '.join(known)}"
+    raise InputError([Problem("catalogue", None, None, message)])
 
 
-def load_catalogue(name_or_path: str | Path) -> Catalogue:
-    """Load and check a catalogue by shipped name (``spp-case-quality``) or file path."""
-    path = _resolve(name_or_path)
+def is_name(text: str) -> bool:
+    """A registered name's shape: lower-case letters, digits, '-' and '_' (no '/', no '.')."""
+    return re.fullmatch(r"[a-z0-9][a-z0-9_-]{0,63}", text) is not None
+
+
+def load_catalogue(name: str) -> Catalogue:
+    """Load and check a registered catalogue by name (``spp-case-quality``); never a path."""
+    path = _registered(name)
+    return _load(path.read_text(encoding="utf-8"), path.name)
+
+
+def read_catalogue_file(path: Path) -> Catalogue:
+    """Load and check a catalogue YAML file the operator names (the CLI's ``catalogue check``)."""
     label = path.name
-    data, root = _read_yaml(path, label)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as error:
+        raise InputError([Problem(label, None, None, f"cannot read: {error.strerror}")]) from None
+    except UnicodeDecodeError:
+        raise InputError([Problem(label, None, None, "cannot read: not UTF-8 text")]) from None
+    return _load(text, label)
+
+
+def parse_catalogue(text: str, *, label: str = "catalogue.yaml") -> Catalogue:
+    """A catalogue from its YAML text (a stored version); InputError lists every problem."""
+    return _load(text, label)
+
+
+def _load(text: str, label: str) -> Catalogue:
+    data, root = _read_yaml(text, label)
     try:
         parsed = CatalogueFile.model_validate(data)
     except ValidationError as error:
@@ -213,11 +242,7 @@ def load_catalogue(name_or_path: str | Path) -> Catalogue:
     )
 
 
-def _read_yaml(path: Path, label: str) -> tuple[Any, yaml.Node | None]:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as error:
-        raise InputError([Problem(label, None, None, f"cannot read: {error.strerror}")]) from None
+def _read_yaml(text: str, label: str) -> tuple[Any, yaml.Node | None]:
     try:
         # Composed once more to keep each value's line for the problems' row.
         return yaml.safe_load(text), yaml.compose(text, Loader=yaml.SafeLoader)

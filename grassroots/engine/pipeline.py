@@ -34,7 +34,7 @@ from grassroots.engine.inputs import (
 )
 from grassroots.engine.outputs import order_columns
 from grassroots.engine.periods import Period
-from grassroots.engine.scheme import Scheme, load_scheme
+from grassroots.engine.scheme import Scheme, load_scheme, read_scheme_file
 from grassroots.engine.scoring import evaluate
 
 T = TypeVar("T")
@@ -251,7 +251,7 @@ def scheme_catalogue(scheme: Scheme, name: str | Path) -> Catalogue:
         # A catalogue the scheme names but that does not exist is the scheme's problem.
         where = f"{_label(name)}: catalogue"
         raise InputError(
-            [replace(p, source=where) if p.source == scheme.catalogue else p for p in exc.problems]
+            [replace(p, source=where) if p.source == "catalogue" else p for p in exc.problems]
         ) from None
     # Loading again with the known codes reports every leaf naming an unknown indicator.
     load_scheme_safely(name, indicator_codes=set(catalogue.indicators))
@@ -261,12 +261,15 @@ def scheme_catalogue(scheme: Scheme, name: str | Path) -> Catalogue:
 def load_scheme_safely(
     name_or_path: str | Path, *, indicator_codes: Collection[str] | None = None
 ) -> Scheme:
-    """load_scheme, with a tree that contains itself reported as a problem, not a crash.
+    """A registered scheme by name (``str``), or the operator's own file (``Path``, CLI only);
+    a tree that contains itself is reported as a problem, not a crash.
 
     YAML aliases can make a node its own descendant (``tree: &t {children: [*t]}``); the
     validator then recurses without end.
     """
     try:
+        if isinstance(name_or_path, Path):
+            return read_scheme_file(name_or_path, indicator_codes=indicator_codes)
         return load_scheme(name_or_path, indicator_codes=indicator_codes)
     except RecursionError:
         message = "the tree contains a cycle (a node is its own descendant through a YAML alias)"

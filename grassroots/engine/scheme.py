@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import difflib
+import re
 from collections.abc import Collection, Iterator, Mapping
 from enum import StrEnum
 from fractions import Fraction
@@ -499,37 +500,46 @@ def list_schemes() -> list[str]:
     return sorted(p.stem for p in SCHEMES_DIR.glob("*.yaml"))
 
 
-def load_scheme(
-    name_or_path: str | Path, *, indicator_codes: Collection[str] | None = None
-) -> Scheme:
-    """Load a shipped scheme by name or a YAML file by path; InputError lists every problem.
+def load_scheme(name: str, *, indicator_codes: Collection[str] | None = None) -> Scheme:
+    """Load a registered (shipped) scheme by name, never a path; InputError lists every problem.
 
     ``indicator_codes``, when given, are the known indicators: a leaf naming another is an error.
 
     >>> load_scheme("core-business").catalogue
     'spp-case-quality'
     """
-    path = _resolve(name_or_path)
-    source = path.name
+    known = list_schemes()
+    if not (isinstance(name, str) and name in known):
+        shaped = isinstance(name, str) and re.fullmatch(r"[a-z0-9][a-z0-9_-]{0,63}", name)
+        hint = _did_you_mean(str(name), known) if shaped else ""
+        message = f"no such scheme{hint}; registered schemes: {', '.join(known)}"
+        raise InputError([Problem("--scheme", None, None, message)])
+    path = SCHEMES_DIR / f"{name}.yaml"
+    return parse_scheme(
+        path.read_text(encoding="utf-8"), source=path.name, indicator_codes=indicator_codes
+    )
+
+
+def read_scheme_file(path: Path, *, indicator_codes: Collection[str] | None = None) -> Scheme:
+    """Load a scheme YAML file the operator names on the command line."""
+    if not path.is_file():
+        raise InputError([Problem(str(path), None, None, "no such scheme file")])
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        raise InputError([Problem(path.name, None, None, "cannot read as UTF-8 text")]) from None
+    return parse_scheme(text, source=path.name, indicator_codes=indicator_codes)
+
+
+def parse_scheme(
+    text: str, *, source: str = "<scheme>", indicator_codes: Collection[str] | None = None
+) -> Scheme:
+    """A scheme from its YAML text (a file or a stored version)."""
+    try:
+        raw = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         raise InputError([Problem(source, None, None, f"not valid YAML: {exc}")]) from None
     return scheme_from_dict(raw, source=source, indicator_codes=indicator_codes)
-
-
-def _resolve(name_or_path: str | Path) -> Path:
-    candidate = Path(name_or_path)
-    if candidate.suffix in (".yaml", ".yml") or candidate.exists():
-        if not candidate.is_file():
-            raise InputError([Problem(str(candidate), None, None, "no such scheme file")])
-        return candidate
-    shipped = SCHEMES_DIR / f"{name_or_path}.yaml"
-    if shipped.is_file():
-        return shipped
-    hint = _did_you_mean(str(name_or_path), list_schemes())
-    message = f"unknown scheme {str(name_or_path)!r}{hint}; shipped: {', '.join(list_schemes())}"
-    raise InputError([Problem("--scheme", None, None, message)])
 
 
 def scheme_from_dict(

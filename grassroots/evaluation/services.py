@@ -12,11 +12,11 @@ import json
 import math
 import tempfile
 from collections.abc import Callable, Collection
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import yaml
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import transaction
 from django.utils import timezone
@@ -31,7 +31,7 @@ from grassroots.engine.pipeline import (
     prepare,
     score,
 )
-from grassroots.engine.scheme import Scheme, list_schemes, load_scheme, scheme_from_dict
+from grassroots.engine.scheme import Scheme, list_schemes, load_scheme, parse_scheme
 from grassroots.evaluation.models import (
     EvaluationRun,
     Result,
@@ -56,15 +56,27 @@ class RunError(Exception):
 
 
 def parse_scheme_text(text: str, *, code: str) -> Scheme:
-    """The scheme the YAML describes, checked by the engine; InputError lists every problem."""
+    """The scheme the YAML describes, checked by the engine; RunError lists every problem.
+
+    A scheme that scores a catalogue names a registered catalogue (never a path), and its
+    leaves name only that catalogue's indicators.
+    """
+    source = f"{code}.yaml"
     try:
-        raw = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise RunError(f"{code}: not valid YAML: {exc}") from None
-    try:
-        return scheme_from_dict(raw, source=f"{code}.yaml")
+        scheme = parse_scheme(text, source=source)
+        if scheme.catalogue is not None:
+            try:
+                catalogue = load_catalogue(scheme.catalogue)
+            except InputError as exc:
+                raise InputError(
+                    [replace(p, source=f"{source}: catalogue") for p in exc.problems]
+                ) from None
+            scheme = parse_scheme(text, source=source, indicator_codes=set(catalogue.indicators))
     except InputError as exc:
         raise RunError("; ".join(str(p) for p in exc.problems)) from None
+    except RecursionError:
+        raise RunError(f"{source}: the tree contains a cycle") from None
+    return scheme
 
 
 @transaction.atomic

@@ -8,7 +8,12 @@ import pytest
 import yaml
 
 from grassroots.engine.caseformat import EVENT_TYPES
-from grassroots.engine.catalogue import Direction, list_catalogues, load_catalogue
+from grassroots.engine.catalogue import (
+    Direction,
+    list_catalogues,
+    load_catalogue,
+    read_catalogue_file,
+)
 from grassroots.engine.errors import InputError, Problem
 from grassroots.engine.expressions import columns_of, parse
 
@@ -72,7 +77,7 @@ def _write(tmp_path: Path, doc: dict[str, Any], name: str = "mini.yaml") -> Path
 
 def _problems(tmp_path: Path, doc: dict[str, Any]) -> list[Problem]:
     with pytest.raises(InputError) as error:
-        load_catalogue(_write(tmp_path, doc))
+        read_catalogue_file(_write(tmp_path, doc))
     return error.value.problems
 
 
@@ -119,7 +124,7 @@ def test_cepej_elements_are_reported_figures() -> None:
 
 
 def test_it_loads_a_valid_catalogue_from_a_path(tmp_path: Path) -> None:
-    catalogue = load_catalogue(_write(tmp_path, _doc()))
+    catalogue = read_catalogue_file(_write(tmp_path, _doc()))
     assert catalogue.elements["decided"].rule is not None
     assert catalogue.elements["decided"].rule.measure.column == "case_id"
 
@@ -229,7 +234,7 @@ def test_it_reports_malformed_yaml_with_its_line(tmp_path: Path) -> None:
     path = tmp_path / "bad.yaml"
     path.write_text("name: x\nelements:\n  - code: [unclosed\n", encoding="utf-8")
     with pytest.raises(InputError) as error:
-        load_catalogue(path)
+        read_catalogue_file(path)
     problem = error.value.problems[0]
     assert problem.source == "bad.yaml"
     assert problem.row == 4

@@ -19,6 +19,7 @@ from grassroots.engine.scheme import (
     SchemeKind,
     list_schemes,
     load_scheme,
+    read_scheme_file,
     scheme_from_dict,
 )
 
@@ -235,7 +236,7 @@ def test_it_names_the_yaml_file_and_suggests_shipped_scheme_names(tmp_path: Path
     raw["tree"]["children"][0]["weight"] = -1
     path.write_text(yaml.safe_dump(raw), encoding="utf-8")
     with pytest.raises(InputError, match=r"mine\.yaml: tree\.children\[quality\]"):
-        load_scheme(path)
+        read_scheme_file(path)
 
 
 def test_checklist_conditions_must_name_nodes_of_the_scheme_they_read() -> None:
