@@ -14,6 +14,7 @@ import sys
 from collections.abc import Sequence
 
 from grassroots import __version__, commands
+from grassroots.commands._errors import UsageError
 
 
 def command_modules() -> list[str]:
@@ -21,10 +22,6 @@ def command_modules() -> list[str]:
     return sorted(
         m.name for m in pkgutil.iter_modules(commands.__path__) if not m.name.startswith("_")
     )
-
-
-class UsageError(Exception):
-    """A problem the user can fix; printed as one line, exit code 2."""
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,4 +1,4 @@
-"""API endpoints of the assistance app, mounted by grassroots.api.main under /api/assistance.
+"""API endpoints of the assistance app, mounted by grassroots.web.api under /api/assistance.
 
 Every read starts from the caller's scope (404 outside it); writes go through the services, so
 the same permission rules and audit apply as on the pages.
@@ -14,7 +14,6 @@ from django.utils import timezone
 from ninja import Router, Schema
 from ninja.errors import HttpError
 
-from grassroots.api.schemas import ERRORS
 from grassroots.assistance import decisions
 from grassroots.assistance.models import Designation, Measure, MeasureStatus
 from grassroots.assistance.plan_api import call_service
@@ -28,6 +27,7 @@ from grassroots.assistance.selectors import (
 )
 from grassroots.assistance.services import add_measure, report_progress
 from grassroots.assistance.stored import stored_periods
+from grassroots.errors import ERRORS
 from grassroots.organisations.models import Role
 from grassroots.organisations.scope import get_unit_for_user, membership_of
 

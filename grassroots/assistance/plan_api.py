@@ -17,7 +17,6 @@ from django.utils import timezone
 from ninja import Router, Schema
 from ninja.errors import HttpError
 
-from grassroots.api.schemas import ERRORS
 from grassroots.assistance.models import (
     ActivityKind,
     Designation,
@@ -36,6 +35,7 @@ from grassroots.assistance.services import (
     record_activity,
     set_target,
 )
+from grassroots.errors import ERRORS
 from grassroots.organisations.models import Unit
 from grassroots.organisations.scope import get_unit_for_user
 
@@ -59,7 +59,7 @@ class ProblemIn(Schema):
     description: str
 
 
-class ProblemOut(Schema):
+class PlanProblemOut(Schema):
     id: int
     dimension: str
     source: str
@@ -152,7 +152,7 @@ class OverdueOut(Schema):
 
 @router.post(
     "/weak-units/{code}/problems",
-    response={201: ProblemOut, **ERRORS},
+    response={201: PlanProblemOut, **ERRORS},
     summary="Add a problem to a weak unit's list (city reviewer or province)",
 )
 def create_problem(request: HttpRequest, code: str, payload: ProblemIn) -> tuple[int, Problem]:

@@ -11,7 +11,6 @@ from pathlib import PurePath
 from typing import Any
 
 from django import forms
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from grassroots.assistance.models import (
@@ -31,6 +30,7 @@ from grassroots.engine.catalogue import load_catalogue
 from grassroots.engine.errors import InputError
 from grassroots.engine.periods import Period
 from grassroots.engine.scheme import load_scheme
+from grassroots.i18n import english
 from grassroots.organisations.models import Unit
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -138,11 +138,11 @@ def indicator_choices() -> list[tuple[str, str]]:
     """The target scheme's indicators, named in the page's language."""
     scheme = load_scheme(TARGET_SCHEME)
     catalogue = load_catalogue(scheme.catalogue or "spp-case-quality")
-    english = (get_language() or "").startswith("en")
+    in_english = english()
     choices = []
     for code in scheme.indicator_codes():
         ind = catalogue.indicators.get(code)
-        name = (ind.name_en if english else ind.name_zh) if ind is not None else code
+        name = (ind.name_en if in_english else ind.name_zh) if ind is not None else code
         choices.append((code, f"{name} ({code})"))
     return choices
 

@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import QuerySet, Sum
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from grassroots.assistance.models import (
@@ -36,6 +35,7 @@ from grassroots.engine.catalogue import load_catalogue
 from grassroots.engine.periods import Period
 from grassroots.engine.scheme import load_scheme
 from grassroots.evaluation.models import EvaluationRun
+from grassroots.i18n import english
 from grassroots.organisations.models import Unit
 from grassroots.organisations.scope import visible_units
 
@@ -342,9 +342,9 @@ def exit_rows(assessment: ExitAssessment) -> list[ExitRow]:
     """The assessment's items with their names and headings from the exit standard, in the
     page's language (the record keeps codes, so a renamed item still reads as it was decided)."""
     scheme = load_scheme("weak-exit-standard")
-    english = (get_language() or "").startswith("en")
-    names = {i.code: i.name_en if english else i.name_zh for i in scheme.items}
-    headings = {h.code: h.name_en if english else h.name_zh for h in scheme.headings}
+    in_english = english()
+    names = {i.code: i.name_en if in_english else i.name_zh for i in scheme.items}
+    headings = {h.code: h.name_en if in_english else h.name_zh for h in scheme.headings}
     return [
         ExitRow(item, names.get(item.code, item.code), headings.get(item.heading, item.heading))
         for item in assessment.items.all()  # type: ignore[attr-defined]

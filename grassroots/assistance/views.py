@@ -7,7 +7,6 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.translation import get_language
 from django.views.decorators.http import require_GET, require_http_methods
 
 from grassroots.assistance.models import ExitAssessment, ExitDecision, ItemStatus
@@ -22,6 +21,7 @@ from grassroots.assistance.selectors import (
 )
 from grassroots.assistance.services import AssistanceError, decide_exit, review_exit_item
 from grassroots.assistance.targets import indicator_names
+from grassroots.i18n import english
 from grassroots.organisations.models import Role
 from grassroots.organisations.scope import membership_of
 
@@ -33,7 +33,7 @@ def index(request: HttpRequest) -> HttpResponse:
     designations = designations_for(request.user)
     rows = board(request.user, today=today)
     membership = membership_of(request.user)
-    names = indicator_names(english=(get_language() or "").startswith("en"))
+    names = indicator_names(english=english())
     context = {
         "nav": "assistance",
         "rows": rows,

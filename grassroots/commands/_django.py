@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from grassroots.cli import UsageError
+from grassroots.commands._errors import UsageError
 
 
 def setup_django(*, require_migrated: bool = True) -> None:

@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from grassroots.cli import UsageError
+from grassroots.commands._errors import UsageError
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -10,6 +10,8 @@ import argparse
 import os
 from pathlib import Path
 
+from grassroots.commands._errors import UsageError
+
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("demo", help="set up the demo province on SQLite and serve it")
@@ -57,19 +59,30 @@ def _demo_evaluation(*, province: str, data_dir: Path) -> Path:
     (case records → elements → indicators → scores, ranks, colours, rank intervals).
     Skipped when the result already exists, which keeps `make demo` idempotent and quick.
     """
-    from grassroots.cli import UsageError, main
+    from grassroots.engine.errors import InputError
+    from grassroots.engine.outputs import write_result
+    from grassroots.engine.pipeline import Source, evaluate_source
+    from grassroots.engine.synth import SynthError, SynthOptions, generate
 
     cases = data_dir / "demo" / f"cases-{province}"
     result = data_dir / "demo" / f"evaluation-{province}-{DEMO_PERIOD}.xlsx"
-    if not (cases / "truth.json").exists():
-        generate = ["generate", "--province", province, "--from", "2023Q1", "--to", DEMO_PERIOD]
-        if main([*generate, "--seed", "1", "--out", str(cases)]) != 0:
-            raise UsageError(f"could not generate the demo case records in {cases}")
-    if not result.exists():
-        evaluate = ["evaluate", "--scheme", "core-business", "--period", DEMO_PERIOD]
-        evaluate += ["--cases", str(cases), "--sensitivity", "200", "--seed", "1"]
-        if main([*evaluate, "--out", str(result)]) != 0:
-            raise UsageError(f"could not evaluate the demo province into {result}")
+    try:
+        if not (cases / "truth.json").exists():
+            options = SynthOptions(first="2023Q1", last=DEMO_PERIOD, provinces=(province,), seed=1)
+            generate(cases, options)
+        if not result.exists():
+            frame = evaluate_source(
+                scheme="core-business",
+                period=DEMO_PERIOD,
+                source=Source(cases=cases),
+                sensitivity=200,
+                seed=1,
+            )
+            write_result(frame, result)
+    except (SynthError, InputError) as exc:
+        raise UsageError(
+            f"could not prepare the demo evaluation in {cases.parent}: {exc}"
+        ) from None
     _store_demo_runs(cases, province)
     return result
 
@@ -118,8 +131,6 @@ def _store_demo_runs(cases: Path, province: str) -> None:
             scope=root,
         )
         if run.status != RunStatus.DONE:
-            from grassroots.cli import UsageError
-
             raise UsageError(f"could not store the demo evaluation of {period}: {run.error}")
     from grassroots.assistance.demo import seed_demo_assistance
 

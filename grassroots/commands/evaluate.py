@@ -11,7 +11,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from grassroots.cli import UsageError
+from grassroots.commands._errors import UsageError
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -118,7 +118,6 @@ def _from_intake(args: argparse.Namespace) -> int:
             write_result(stored_frame(run), args.out)
             _err(f"wrote the stored results of run {run.pk} to {args.out}")
         return code
-    from grassroots.cli import UsageError
     from grassroots.commands._django import setup_django
 
     setup_django()

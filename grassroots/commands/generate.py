@@ -11,7 +11,7 @@ import sys
 import time
 from pathlib import Path
 
-from grassroots.cli import UsageError
+from grassroots.commands._errors import UsageError
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

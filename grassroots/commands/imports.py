@@ -14,6 +14,8 @@ import sys
 import time
 from pathlib import Path
 
+from grassroots.commands._errors import UsageError
+
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("import", help="import case records as a new data version")
@@ -40,7 +42,6 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def run_cases(args: argparse.Namespace) -> int:
-    from grassroots.cli import UsageError
     from grassroots.commands._django import setup_django
 
     setup_django()
@@ -82,7 +83,6 @@ def run_cases(args: argparse.Namespace) -> int:
 
 
 def run_figures(args: argparse.Namespace) -> int:
-    from grassroots.cli import UsageError
     from grassroots.commands._django import setup_django
 
     setup_django()

@@ -15,6 +15,8 @@ import argparse
 import datetime as dt
 import sys
 
+from grassroots.commands._errors import UsageError
+
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("intake", help="validation checks and upkeep of the data intake")
@@ -35,7 +37,6 @@ def _target(args: argparse.Namespace) -> tuple[object, object]:
     """(actor or None, unit to check) after the same scope and role checks as the web page."""
     from django.contrib.auth import get_user_model
 
-    from grassroots.cli import UsageError
     from grassroots.intake.permissions import can_run_validation
     from grassroots.organisations.models import Unit
     from grassroots.organisations.scope import membership_of, visible_units
@@ -67,7 +68,6 @@ def _target(args: argparse.Namespace) -> tuple[object, object]:
 
 
 def run_validate(args: argparse.Namespace) -> int:
-    from grassroots.cli import UsageError
     from grassroots.commands._django import setup_django
 
     setup_django()
@@ -97,7 +97,6 @@ def run_validate(args: argparse.Namespace) -> int:
 
 
 def run_cleanup(args: argparse.Namespace) -> int:
-    from grassroots.cli import UsageError
     from grassroots.commands._django import setup_django
 
     setup_django()

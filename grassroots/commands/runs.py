@@ -18,6 +18,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from grassroots.commands._errors import UsageError
+
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("runs", help="evaluation runs stored in the database")
@@ -71,7 +73,6 @@ def run_schemes(args: argparse.Namespace) -> int:
 
 
 def run_create(args: argparse.Namespace) -> int:
-    from grassroots.cli import UsageError
     from grassroots.commands._django import setup_django
 
     setup_django()
@@ -122,7 +123,6 @@ def run_create(args: argparse.Namespace) -> int:
 
 
 def _scope(code: str) -> Any:
-    from grassroots.cli import UsageError
     from grassroots.organisations.models import Unit
 
     unit = Unit.objects.filter(code=code).first()
@@ -158,7 +158,6 @@ def run_list(args: argparse.Namespace) -> int:
 
 
 def run_verify(args: argparse.Namespace) -> int:
-    from grassroots.cli import UsageError
     from grassroots.commands._django import setup_django
 
     setup_django()

@@ -17,6 +17,8 @@ import argparse
 import os
 import sys
 
+from grassroots.commands._errors import UsageError
+
 
 def default_workers() -> int:
     return (os.cpu_count() or 1) + 1
@@ -57,8 +59,6 @@ def run(args: argparse.Namespace) -> int:
     from grassroots.commands._django import setup_django
 
     if args.workers < 1:
-        from grassroots.cli import UsageError
-
         raise UsageError(f"--workers must be 1 or more, not {args.workers}")
     setup_django(require_migrated=True)
     argv = gunicorn_argv(args.bind, args.workers, "--access-logfile", "-")

@@ -15,6 +15,8 @@ import sys
 import time
 from pathlib import Path
 
+from grassroots.commands._errors import UsageError
+
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("units", help="load or list the units (procuratorates)")
@@ -44,7 +46,6 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def run_load(args: argparse.Namespace) -> int:
-    from grassroots.cli import UsageError
     from grassroots.commands._django import setup_django
 
     setup_django()

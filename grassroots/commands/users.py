@@ -12,6 +12,8 @@ import datetime as dt
 import getpass
 import sys
 
+from grassroots.commands._errors import UsageError
+
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("users", help="add users with a unit and role, issue API tokens")
@@ -44,7 +46,6 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def run_add(args: argparse.Namespace) -> int:
-    from grassroots.cli import UsageError
     from grassroots.commands._django import setup_django
 
     setup_django()
@@ -77,7 +78,6 @@ def run_add(args: argparse.Namespace) -> int:
 
 
 def run_token(args: argparse.Namespace) -> int:
-    from grassroots.cli import UsageError
     from grassroots.commands._django import setup_django
 
     setup_django()

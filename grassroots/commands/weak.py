@@ -22,6 +22,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from grassroots.commands._errors import UsageError
+
 LEVELS = ("national", "provincial", "municipal")
 DIMENSIONS = ("political", "business", "staff", "management", "resourcing")
 
@@ -84,7 +86,6 @@ def _source(p: argparse.ArgumentParser, *, stored: bool = True) -> None:
 
 def _span(args: argparse.Namespace) -> list[str]:
     """The periods --from .. --to (both needed with --cases)."""
-    from grassroots.cli import UsageError
     from grassroots.engine.periods import Period
 
     if not args.start or not args.end:
@@ -108,7 +109,6 @@ def _out(line: str) -> None:
 
 def _results(cases: Path, periods: list[str], sensitivity: int = 0) -> Any:
     from grassroots.assistance.selection import evaluate_periods
-    from grassroots.cli import UsageError
     from grassroots.engine.errors import InputError
 
     if not cases.is_dir():
@@ -123,7 +123,6 @@ def run_candidates(args: argparse.Namespace) -> int:
     import pandas as pd
 
     from grassroots.assistance.selection import CandidateRule, candidates
-    from grassroots.cli import UsageError
 
     if not 1 <= args.k <= args.n:
         raise UsageError("--k must be between 1 and --n")
@@ -151,7 +150,6 @@ def _stored_candidates(args: argparse.Namespace) -> tuple[Any, list[str]]:
 
     setup_django()
     from grassroots.assistance.stored import last_periods
-    from grassroots.cli import UsageError
 
     periods = last_periods(args.n, up_to=args.end)
     if not periods:
@@ -162,8 +160,6 @@ def _stored_candidates(args: argparse.Namespace) -> tuple[Any, list[str]]:
 def _actor(username: str | None) -> Any:
     from django.contrib.auth import get_user_model
 
-    from grassroots.cli import UsageError
-
     user = get_user_model().objects.filter(username=username or "").first()
     if user is None:
         raise UsageError(f"no user {username!r}: give --as USERNAME")
@@ -172,7 +168,6 @@ def _actor(username: str | None) -> Any:
 
 def _reasons(items: list[str]) -> dict[Any, str]:
     from grassroots.assistance.models import Dimension
-    from grassroots.cli import UsageError
 
     reasons: dict[Any, str] = {}
     for item in items:
@@ -192,7 +187,6 @@ def run_designate(args: argparse.Namespace) -> int:
 
     from grassroots.assistance.models import WeakLevel
     from grassroots.assistance.services import AssistanceError, designate_weak_unit
-    from grassroots.cli import UsageError
     from grassroots.organisations.models import Unit
 
     actor = _actor(args.username)
@@ -225,7 +219,6 @@ def run_pair(args: argparse.Namespace) -> int:
         recommend_partners,
         strong_units,
     )
-    from grassroots.cli import UsageError
 
     if args.capacity < 1:
         raise UsageError("--capacity must be at least 1")
@@ -267,7 +260,6 @@ def _accept(designation: Any, partner_code: str, actor: Any) -> None:
     from django.http import Http404
 
     from grassroots.assistance.services import AssistanceError, pair_weak_unit
-    from grassroots.cli import UsageError
     from grassroots.organisations.models import Unit
 
     partner = Unit.objects.get(code=partner_code)
@@ -284,7 +276,6 @@ def run_relapse(args: argparse.Namespace) -> int:
     from grassroots.assistance.models import Designation, WeakStatus
     from grassroots.assistance.selection import RelapseRule, relapse_warnings
     from grassroots.assistance.stored import stored_periods
-    from grassroots.cli import UsageError
 
     exited = {
         d.unit.code: d.exit_period

@@ -1,4 +1,4 @@
-"""API endpoints of the evaluation app, mounted by grassroots.api.main under /api/evaluation.
+"""API endpoints of the evaluation app, mounted by grassroots.web.api under /api/evaluation.
 
 Same rules as the pages: runs and results only for callers with a league scope, results only
 for units in it, ranks and colours only for the roles the run's scheme allows.
@@ -14,7 +14,7 @@ from django.http import HttpRequest
 from ninja import Query, Router, Schema
 from ninja.errors import HttpError
 
-from grassroots.api.schemas import ERRORS
+from grassroots.errors import ERRORS
 from grassroots.evaluation.forms import source_folders
 from grassroots.evaluation.models import EvaluationRun, SchemeVersion
 from grassroots.evaluation.permissions import may_run, visibility_for

@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from grassroots.engine.catalogue import load_catalogue
@@ -21,6 +20,7 @@ from grassroots.engine.scheme import Node, Scheme
 from grassroots.evaluation.models import EvaluationRun, Result, RunStatus
 from grassroots.evaluation.permissions import Visible
 from grassroots.evaluation.reasons import group_names, render_why
+from grassroots.i18n import in_language
 from grassroots.organisations.models import Level, Unit
 
 COLOUR_CODES = {"red": 0, "yellow": 1, "green": 2}
@@ -31,13 +31,11 @@ MARKS = {"red": "■", "yellow": "▲", "green": "●"}
 
 
 def node_name(node: Node) -> str:
-    return (
-        node.name_en if (get_language() or "").startswith("en") and node.name_en else node.name_zh
-    )
+    return in_language(node.name_zh, node.name_en)
 
 
 def unit_name(zh: str, en: str) -> str:
-    return en if (get_language() or "").startswith("en") and en else zh
+    return in_language(zh, en)
 
 
 @dataclass

@@ -12,11 +12,10 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-from django.utils.translation import get_language
-
 from grassroots.engine.catalogue import Catalogue, load_catalogue
 from grassroots.engine.scheme import Scheme
 from grassroots.evaluation.models import EvaluationRun
+from grassroots.i18n import in_language
 from grassroots.intake.models import DataVersion, FigureUpload
 from grassroots.intake.permissions import visible_versions
 from grassroots.organisations.models import Unit
@@ -47,7 +46,7 @@ class RunInputs:
 
 
 def display_name(zh: str, en: str) -> str:
-    return en if (get_language() or "").startswith("en") and en else zh
+    return in_language(zh, en)
 
 
 def run_inputs(run: EvaluationRun, *, path: str, user: Any) -> RunInputs | None:

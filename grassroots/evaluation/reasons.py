@@ -42,8 +42,8 @@ def _tier(tier: str, share: str) -> str:
 def group_names(codes: Sequence[str]) -> dict[str, str]:
     """Peer groups named by a unit's code (the default: the city) → that unit's name in the
     page's language, read in one query; a free-form group label stays as it is."""
+    from grassroots.i18n import unit_name
     from grassroots.organisations.models import Unit
-    from grassroots.web.templatetags.grassroots import unit_name
 
     return {u.code: unit_name(u) for u in Unit.objects.filter(code__in=set(codes))}
 

@@ -16,13 +16,13 @@ from django.db import connection
 from django.db.models import QuerySet
 from django.db.models.functions import Substr
 from django.http import Http404
-from django.utils.translation import get_language
 
 from grassroots.engine.periods import Period
 from grassroots.engine.scheme import Node, Scheme, scheme_from_dict
 from grassroots.engine.scoring.ranks import rank_desc
 from grassroots.evaluation.models import EvaluationRun, Result, RunStatus, SchemeVersion
 from grassroots.evaluation.permissions import Visible, visibility_for
+from grassroots.i18n import english, in_language
 from grassroots.organisations.models import AuditEntry, Level, Unit
 from grassroots.organisations.scope import get_unit_for_user, league_root, league_units
 
@@ -219,7 +219,7 @@ class League:
 
 
 def _name(zh: str, en: str) -> str:
-    return en if (get_language() or "").startswith("en") and en else zh
+    return in_language(zh, en)
 
 
 def league_table(
@@ -378,7 +378,7 @@ def _rows(
         )
     }
     rows = []
-    english = (get_language() or "").startswith("en")  # as _name, once for the table
+    in_english = english()  # as _name, once for the table
     for unit_path, code, score, rank_peer, rank_all, colour, q05, q95 in results:
         unit = units.get(code)
         if unit is None or not unit_path.startswith(path):
@@ -388,9 +388,9 @@ def _rows(
         rows.append(
             Row(
                 code=code,
-                name=(english and name_en) or name_zh,
+                name=(in_english and name_en) or name_zh,
                 city_code=city_code or "",
-                city_name=(english and city_en) or city_zh or "",
+                city_name=(in_english and city_en) or city_zh or "",
                 score=score,
                 rank_peer=rank_peer if visible.ranks else None,
                 rank_all=rank_all if visible.ranks else None,

@@ -1,4 +1,4 @@
-"""API endpoints of the intake app, mounted by grassroots.api.main under /api/intake."""
+"""API endpoints of the intake app, mounted by grassroots.web.api under /api/intake."""
 
 from __future__ import annotations
 
@@ -13,10 +13,10 @@ from ninja import File, Form, Router, Schema
 from ninja.errors import HttpError
 from ninja.files import UploadedFile
 
-from grassroots.api.schemas import ERRORS, Error
 from grassroots.engine.catalogue import list_catalogues
 from grassroots.engine.errors import InputError
 from grassroots.engine.periods import Period
+from grassroots.errors import ERRORS, Error, Rejected
 from grassroots.intake.figure_views import XLSX, reporting_catalogues
 from grassroots.intake.figures import FiguresChanged, build_template, import_figures
 from grassroots.intake.models import DataVersion, Trigger, ValidationFinding
@@ -31,19 +31,6 @@ from grassroots.organisations.scope import get_unit_for_user, membership_of
 
 router = Router(tags=["intake"])
 MAX_LIST = 500
-
-
-class ProblemOut(Schema):
-    source: str
-    sheet: str | None
-    row: int | None
-    column: str | None
-    message: str
-
-
-class Rejected(Schema):
-    detail: str
-    problems: list[ProblemOut]
 
 
 class FindingOut(Schema):

@@ -27,10 +27,9 @@ from grassroots.engine.catalogue import load_catalogue
 from grassroots.engine.compute import compute_elements
 from grassroots.engine.errors import InputError, Problem
 from grassroots.engine.inputs import ident, quote
-from grassroots.intake.models import DataVersion
+from grassroots.intake.models import DEFAULT_CATALOGUE, DataVersion
 from grassroots.intake.permissions import can_upload
 from grassroots.intake.services import (
-    DEFAULT_CATALOGUE,
     Prepared,
     UploadRefused,
     checksum_of,

@@ -13,6 +13,9 @@ from django.utils.translation import gettext_lazy as _
 
 from grassroots.organisations.models import Unit
 
+# The catalogue case records are computed with unless a caller names another.
+DEFAULT_CATALOGUE = "spp-case-quality"
+
 
 class DataVersion(models.Model):
     unit = models.ForeignKey(

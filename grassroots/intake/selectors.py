@@ -11,17 +11,23 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from grassroots.engine.catalogue import load_catalogue
-from grassroots.intake.models import DataVersion, ElementValue, FindingKind, ValidationFinding
+from grassroots.i18n import english
+from grassroots.intake.models import (
+    DEFAULT_CATALOGUE,
+    DataVersion,
+    ElementValue,
+    FindingKind,
+    ValidationFinding,
+)
 from grassroots.intake.outliers import Flag, flag_outliers
 from grassroots.intake.rules import Violation, load_rules, run_rules
-from grassroots.intake.services import DEFAULT_CATALOGUE
 from grassroots.organisations.models import Unit
 
 
 def element_names(catalogue: str = DEFAULT_CATALOGUE) -> dict[str, str]:
     """Element code -> name in the reader's language: English when English is active and the
     catalogue has an English name, else Chinese."""
-    return _element_names(catalogue, english=(get_language() or "").startswith("en"))
+    return _element_names(catalogue, english=english())
 
 
 @lru_cache(maxsize=16)

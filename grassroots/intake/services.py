@@ -26,14 +26,13 @@ from grassroots.engine.catalogue import load_catalogue
 from grassroots.engine.compute import compute_elements
 from grassroots.engine.errors import InputError, Problem
 from grassroots.engine.periods import Period
-from grassroots.intake.models import DataVersion, ElementValue
+from grassroots.intake.models import DEFAULT_CATALOGUE, DataVersion, ElementValue
 from grassroots.intake.permissions import can_upload
 from grassroots.intake.staging import Limits, stage_upload
 from grassroots.organisations import audit
 from grassroots.organisations.audit import Clock
 from grassroots.organisations.models import AuditAction, Unit
 
-DEFAULT_CATALOGUE = "spp-case-quality"
 _LATEST = object()  # "whatever version is current when the upload starts"
 
 

@@ -24,6 +24,7 @@ from django.utils import timezone
 from grassroots.engine.catalogue import list_catalogues, load_catalogue
 from grassroots.engine.periods import Period, PeriodKind
 from grassroots.intake.models import (
+    DEFAULT_CATALOGUE,
     ElementValue,
     FindingKind,
     ReportedValue,
@@ -33,7 +34,6 @@ from grassroots.intake.models import (
 )
 from grassroots.intake.outliers import flag_outliers
 from grassroots.intake.rules import Importance, Rule, load_rules, run_rules
-from grassroots.intake.services import DEFAULT_CATALOGUE
 from grassroots.organisations import audit
 from grassroots.organisations.audit import Clock
 from grassroots.organisations.models import AuditAction, Level, Unit

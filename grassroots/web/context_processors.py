@@ -7,8 +7,8 @@ from typing import Any
 from django.http import HttpRequest
 from django.urls import reverse
 
+from grassroots.i18n import unit_name
 from grassroots.organisations.scope import Action, can, membership_of
-from grassroots.web.templatetags.grassroots import unit_name
 
 
 def header(request: HttpRequest) -> dict[str, Any]:

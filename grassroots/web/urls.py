@@ -3,15 +3,13 @@ from __future__ import annotations
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from grassroots.api.main import api
 from grassroots.web import views
+from grassroots.web.api import api
 
 # Django's admin is deliberately not mounted: audit entries must not be editable via the app.
 urlpatterns = [
     path("", views.home, name="home"),
-    path("units/", views.unit_list, name="unit-list"),
-    path("units/<str:code>/", views.unit_detail, name="unit-detail"),
-    path("audit/", views.audit_log, name="audit-log"),
+    path("", include("grassroots.organisations.urls")),
     path(
         "accounts/login/",
         auth_views.LoginView.as_view(redirect_authenticated_user=True),

@@ -16,7 +16,10 @@ FORBIDDEN = (
     "grassroots.intake",
     "grassroots.evaluation",
     "grassroots.assistance",
-    "grassroots.api",
+    "grassroots.errors",
+    "grassroots.i18n",
+    "grassroots.commands",
+    "grassroots.cli",
     "grassroots.reports",
 )
 

@@ -15,11 +15,12 @@ from django.contrib.auth import get_user_model
 from django.db.models import DateTimeField, Q
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
-from django.utils.translation import get_language, gettext, gettext_lazy
+from django.utils.translation import gettext, gettext_lazy
 
+from grassroots.i18n import unit_name
 from grassroots.organisations.audit import changed_fields
+from grassroots.organisations.forms import model_label
 from grassroots.organisations.models import AuditEntry, Unit
-from grassroots.web.forms import model_label
 
 # (related model label, stored id) -> what the reader sees for that foreign key value.
 FkLabels = Mapping[tuple[str, str], str]
@@ -35,14 +36,7 @@ LIST_ITEMS_SHOWN = 5
 register = template.Library()
 
 
-@register.filter
-def unit_name(unit: Any) -> str:
-    """The unit's name in the active language; Chinese when no English name is on file."""
-    language = get_language() or ""
-    name_en = getattr(unit, "name_en", None)
-    if language.startswith("en") and name_en:
-        return str(name_en)
-    return str(getattr(unit, "name_zh", unit))
+register.filter("unit_name", unit_name)
 
 
 @register.filter

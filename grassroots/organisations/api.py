@@ -1,15 +1,17 @@
-"""/api/me and /api/units: every read goes through organisations.scope."""
+"""The organisations API, /api/me and /api/units: every read goes through organisations.scope."""
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from ninja import Query, Router, Schema
 from ninja.errors import HttpError
+from pydantic import ConfigDict, Field
 
-from grassroots.api.schemas import ERRORS, Me, UnitOut, UnitPage, UnitPatch
+from grassroots.errors import ERRORS
 from grassroots.organisations.models import Level, Role, Unit
 from grassroots.organisations.scope import (
     Action,
@@ -20,6 +22,54 @@ from grassroots.organisations.scope import (
     visible_units,
 )
 from grassroots.organisations.services import ChangeError, update_unit
+
+
+class UnitRef(Schema):
+    code: str
+    name_zh: str
+    name_en: str
+
+
+class Me(Schema):
+    username: str
+    role: str | None
+    role_label: str | None
+    unit: UnitRef | None
+    permissions: list[str]
+
+
+class UnitOut(Schema):
+    code: str
+    name_zh: str
+    name_en: str
+    level: str
+    kind: str
+    parent_code: str | None
+    peer_group: str
+    headcount: int | None
+    procurators: int | None
+    under_45_share: Decimal | None
+    active: bool
+
+
+class UnitPage(Schema):
+    count: int
+    items: list[UnitOut]
+
+
+class UnitPatch(Schema):
+    """Only the fields given are changed."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name_zh: str | None = Field(default=None, min_length=1, max_length=100)
+    name_en: str | None = Field(default=None, max_length=200)
+    peer_group: str | None = Field(default=None, max_length=40)
+    headcount: int | None = Field(default=None, ge=0)
+    procurators: int | None = Field(default=None, ge=0)
+    under_45_share: Decimal | None = Field(default=None, ge=0, le=100, decimal_places=2)
+    reason: str = Field(default="", max_length=500)
+
 
 router = Router(tags=["units"])
 

@@ -1,4 +1,7 @@
-"""The API object mounted by grassroots.web.urls: ``path("api/", api.urls)``.
+"""The API's composition, mounted by grassroots.web.urls: ``path("api/", api.urls)``.
+
+Each app owns its routers and schemas; this module only puts them together with the
+authentication, at the top of the house.
 
 OpenAPI at /api/openapi.json, interactive docs at /api/docs.
 """
@@ -8,11 +11,11 @@ from __future__ import annotations
 from ninja import NinjaAPI
 
 from grassroots import __version__
-from grassroots.api.auth import AUTH
-from grassroots.api.units import router as units_router
 from grassroots.assistance.api import router as assistance_router
 from grassroots.evaluation.api import router as evaluation_router
 from grassroots.intake.api import router as intake_router
+from grassroots.organisations.api import router as units_router
+from grassroots.web.api_auth import AUTH
 
 api = NinjaAPI(
     title="Grassroots API",

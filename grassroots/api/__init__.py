@@ -1,1 +1,0 @@
-"""The JSON API (django-ninja), mounted at /api/ by grassroots.web.urls."""
