@@ -349,6 +349,40 @@ class Target(models.Model):
         return f"{self.indicator} {self.period} {self.value}"
 
 
+class ExitStandard(models.Model):
+    """One version of a province's weak-unit exit standard: a checklist scheme's YAML.
+
+    Each province owns its versions; the first is a copy of the shipped national default, never
+    the shipped file itself, so one province's edit is never another's standard.
+    """
+
+    province = models.ForeignKey(
+        Unit, on_delete=models.PROTECT, related_name="exit_standards", verbose_name=_("province")
+    )
+    version = models.PositiveIntegerField(_("version"))
+    yaml_text = models.TextField(_("standard (YAML)"))
+    note = models.CharField(_("reason for the change"), max_length=500, blank=True)
+    created_at = models.DateTimeField(_("created at"))
+    created_by = models.CharField(_("created by"), max_length=150, blank=True)
+
+    class Meta:
+        ordering = ["province__code", "-version"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["province", "version"], name="one_exit_standard_version_per_number"
+            )
+        ]
+        verbose_name = _("exit standard version")
+        verbose_name_plural = _("exit standard versions")
+
+    @property
+    def unit(self) -> Unit:
+        return self.province
+
+    def __str__(self) -> str:
+        return f"{self.province.code} exit standard v{self.version}"
+
+
 class ExitDecision(models.TextChoices):
     EXIT = "exit", _("Exits weak status")
     REMAIN = "remain", _("Remains weak")
@@ -372,6 +406,18 @@ class ExitAssessment(models.Model):
     )
     decided_on = models.DateField(_("decided on"), null=True, blank=True)
     decided_by = models.CharField(_("decided by"), max_length=150, blank=True)
+    # The standard version the items were assessed against (empty only on records made before
+    # the standard was stored: those used the shipped default).
+    standard = models.ForeignKey(
+        ExitStandard,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="assessments",
+        verbose_name=_("exit standard version"),
+    )
+    # An exit decided although the standard is not met in full: why, in the province's words.
+    override_reason = models.TextField(_("reason for deciding against the standard"), blank=True)
 
     class Meta:
         verbose_name = _("exit assessment")

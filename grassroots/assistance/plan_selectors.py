@@ -15,6 +15,7 @@ import pandas as pd
 from django.db.models import QuerySet
 from django.http import Http404
 
+from grassroots.assistance.exit_standard import latest_standard, province_of, standard_scheme
 from grassroots.assistance.models import (
     Activity,
     ActivityKind,
@@ -28,7 +29,7 @@ from grassroots.assistance.selection import exit_checklist
 from grassroots.assistance.selectors import designations_for
 from grassroots.assistance.stored import last_periods, stored_results
 from grassroots.engine.periods import Period
-from grassroots.engine.scheme import load_scheme
+from grassroots.engine.scheme import Scheme
 from grassroots.organisations.models import Unit
 
 
@@ -195,15 +196,21 @@ def ledger_totals(user: Any) -> tuple[list[LedgerTotals], LedgerTotals]:
     return rows, _totals(None, activities)
 
 
-def exit_periods_needed() -> int:
+def exit_periods_needed(standard: Scheme | None = None) -> int:
     """How many periods of results the exit standard's quantitative items read at most."""
-    items = load_scheme("weak-exit-standard").items
+    items = (standard or standard_scheme(None)).items
     return max((i.condition.periods for i in items if i.condition is not None), default=1)
 
 
-def exit_periods(up_to: str) -> list[str]:
+def exit_periods(up_to: str, standard: Scheme | None = None) -> list[str]:
     """The stored quarters an exit assessment reads, ending at ``up_to``, oldest first."""
-    return last_periods(exit_periods_needed(), up_to=up_to)
+    return last_periods(exit_periods_needed(standard), up_to=up_to)
+
+
+def province_standard(unit: Unit) -> Scheme:
+    """The exit standard the unit's province assesses by now (its newest stored version, or the
+    shipped default it will copy on first use)."""
+    return standard_scheme(latest_standard(province_of(unit)))
 
 
 def stored_exit_checklist(designation: Designation, periods: list[str]) -> list[dict[str, str]]:
@@ -216,5 +223,7 @@ def stored_exit_checklist(designation: Designation, periods: list[str]) -> list[
         return []
     peers = Unit.objects.filter(path__startswith=province).values_list("code", "peer_group")
     units = pd.DataFrame(list(peers), columns=["unit_code", "peer_group"])
-    rows = exit_checklist(results, units, unit_code=unit.code, periods=periods)
+    rows = exit_checklist(
+        results, units, unit_code=unit.code, periods=periods, standard=province_standard(unit)
+    )
     return [{k: str(v) for k, v in row.items()} for row in rows.to_dict("records")]

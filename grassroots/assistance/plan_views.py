@@ -46,6 +46,7 @@ from grassroots.assistance.plan_selectors import (
     ledger_totals,
     measure_for_user,
     overdue_by_city,
+    province_standard,
     quarterly_counts,
     stored_exit_checklist,
 )
@@ -216,7 +217,7 @@ def recommend(request: HttpRequest, code: str) -> HttpResponse:
     created: list[Any] = []
 
     def save(data: dict[str, Any]) -> object:
-        periods = exit_periods(data["up_to"])
+        periods = exit_periods(data["up_to"], province_standard(data["designation"].unit))
         assessment = recommend_exit(
             designation=data["designation"],
             periods=periods,

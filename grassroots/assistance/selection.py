@@ -24,7 +24,7 @@ from scipy.optimize import linear_sum_assignment
 
 from grassroots.engine.periods import Period
 from grassroots.engine.pipeline import Source, prepare, score
-from grassroots.engine.scheme import load_scheme
+from grassroots.engine.scheme import Scheme, load_scheme
 from grassroots.engine.scoring.checklist import assess_checklist
 
 ROOT_LEVEL = "whole"  # the scheme root's rows in the long-form result
@@ -208,13 +208,19 @@ def target_met(*, direction: str, target: float, value: float | None) -> bool | 
 
 
 def exit_checklist(
-    results: pd.DataFrame, units: pd.DataFrame, *, unit_code: str, periods: Sequence[str]
+    results: pd.DataFrame,
+    units: pd.DataFrame,
+    *,
+    unit_code: str,
+    periods: Sequence[str],
+    standard: Scheme | None = None,
 ) -> pd.DataFrame:
     """The weak-exit-standard items for one unit over ``periods``: item, heading, kind, status, reason.
 
     ``units`` gives each unit's peer group: the checklist's peer positions are read within it.
+    ``standard`` is the province's exit standard (the shipped default when not given).
     """
-    scheme = load_scheme(EXIT_SCHEME)
+    scheme = standard if standard is not None else load_scheme(EXIT_SCHEME)
     chosen = results[results["period"].astype(str).isin(periods)].copy()
     chosen["unit_code"] = chosen["unit_code"].astype(str)
     peer = units.assign(unit_code=units["unit_code"].astype(str)).set_index("unit_code")

@@ -7,8 +7,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import QuerySet, Sum
+from django.utils.translation import gettext
 from django.utils.translation import gettext as _
 
+from grassroots.assistance.exit_standard import standard_scheme
 from grassroots.assistance.models import (
     ActivityKind,
     Designation,
@@ -341,7 +343,7 @@ class ExitRow:
 def exit_rows(assessment: ExitAssessment) -> list[ExitRow]:
     """The assessment's items with their names and headings from the exit standard, in the
     page's language (the record keeps codes, so a renamed item still reads as it was decided)."""
-    scheme = load_scheme("weak-exit-standard")
+    scheme = standard_scheme(assessment.standard)  # the version it was assessed against
     in_english = english()
     names = {i.code: i.name_en if in_english else i.name_zh for i in scheme.items}
     headings = {h.code: h.name_en if in_english else h.name_zh for h in scheme.headings}
@@ -349,6 +351,32 @@ def exit_rows(assessment: ExitAssessment) -> list[ExitRow]:
         ExitRow(item, names.get(item.code, item.code), headings.get(item.heading, item.heading))
         for item in assessment.items.all()  # type: ignore[attr-defined]
     ]
+
+
+def exit_shortfalls(assessment: ExitAssessment) -> list[str]:
+    """Where the assessment falls short of the standard, in the page's language; empty when exit
+    follows the standard: every quantitative item met on periods after the designation and every
+    qualitative item decided as met."""
+    shortfalls = []
+    items = list(assessment.items.all())  # type: ignore[attr-defined]
+    labels = {True: gettext("quantitative items not met: %(items)s"),
+              False: gettext("qualitative items not met: %(items)s")}  # fmt: skip
+    for quantitative, label in labels.items():
+        unmet = [
+            i.code for i in items if i.quantitative is quantitative and i.status != ItemStatus.MET
+        ]
+        if unmet:
+            shortfalls.append(label % {"items": ", ".join(unmet)})
+    since = assessment.designation.designated_on
+    early = [p for p in assessment.periods if Period.parse(p).start < since]
+    if early:
+        shortfalls.append(
+            gettext("periods that began before the designation (%(day)s): %(periods)s")
+            % {"day": since.isoformat(), "periods": ", ".join(early)}
+        )
+    if not assessment.periods:
+        shortfalls.append(gettext("no periods were assessed"))
+    return shortfalls
 
 
 def measures_completed_in(quarter: str) -> dict[str, int]:

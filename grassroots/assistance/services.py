@@ -15,7 +15,9 @@ from django.conf import settings
 from django.core.files.storage import FileSystemStorage, Storage
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.utils.translation import gettext
 
+from grassroots.assistance.exit_standard import current_standard, province_of
 from grassroots.assistance.models import (
     Activity,
     ActivityKind,
@@ -40,6 +42,7 @@ from grassroots.assistance.models import (
     WeakStatus,
 )
 from grassroots.assistance.permissions import Act, authorise
+from grassroots.assistance.selectors import exit_shortfalls
 from grassroots.engine.errors import InputError
 from grassroots.engine.periods import Period
 from grassroots.engine.scheme import load_scheme
@@ -467,8 +470,13 @@ def recommend_exit(
         raise AssistanceError(
             {"periods": "no results to assess for the periods " + (", ".join(periods) or "given")}
         )
+    standard = current_standard(province=province_of(designation.unit), actor=actor)
     assessment = ExitAssessment(
-        designation=designation, periods=periods, recommended_on=on, recommended_by=_name(actor)
+        designation=designation,
+        periods=periods,
+        recommended_on=on,
+        recommended_by=_name(actor),
+        standard=standard,
     )
     with tracked(assessment, actor=actor):
         assessment.save()
@@ -523,11 +531,16 @@ def decide_exit(
     exit_period: str,
     on: dt.date,
     actor: Actor,
+    override_reason: str = "",
 ) -> ExitAssessment:
+    """The province decides. Exit needs the standard met in full (exit_shortfalls), or an
+    override with its reason, which the record and the audit keep."""
     designation = assessment.designation
     authorise(actor, Act.DECIDE_EXIT, designation.unit)
+    # A row lock: a second decision on the same assessment waits, then sees the first.
+    assessment = ExitAssessment.objects.select_for_update().get(pk=assessment.pk)
     undecided = list(
-        assessment.items.filter(quantitative=False, status=ItemStatus.UNDECIDED).values_list(
+        assessment.items.filter(quantitative=False, status=ItemStatus.UNDECIDED).values_list(  # type: ignore[attr-defined]
             "code", flat=True
         )
     )
@@ -537,15 +550,27 @@ def decide_exit(
         )
     if assessment.decision:
         raise AssistanceError({"decision": "this assessment is already decided"})
-    with tracked(assessment, actor=actor):
+    override_reason = override_reason.strip()
+    shortfalls = exit_shortfalls(assessment) if decision == ExitDecision.EXIT else []
+    if shortfalls and not override_reason:
+        message = gettext(
+            "The exit standard is not met (%(shortfalls)s): record the reason for deciding exit "
+            "anyway, or decide that the unit remains weak."
+        )
+        raise AssistanceError({"override_reason": message % {"shortfalls": "; ".join(shortfalls)}})
+    note = f"exit decided against the standard: {override_reason}" if shortfalls else ""
+    with tracked(assessment, actor=actor, reason=note):
         assessment.decision = ExitDecision(decision)
         assessment.decided_on, assessment.decided_by = on, _name(actor)
+        assessment.override_reason = override_reason if shortfalls else ""
         assessment.save()
     if decision == ExitDecision.EXIT:
         with tracked(designation, actor=actor):
             designation.exit_period = exit_period
             designation.save()
-        _change_status(designation, WeakStatus.EXITED, on=on, actor=actor, note="exit decided")
+        _change_status(
+            designation, WeakStatus.EXITED, on=on, actor=actor, note=note or "exit decided"
+        )
     else:
         _change_status(designation, WeakStatus.DESIGNATED, on=on, actor=actor, note="remains weak")
     return assessment

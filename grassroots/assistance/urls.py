@@ -21,6 +21,7 @@ urlpatterns: list[URLPattern] = [
     path("overdue/", plan_views.overdue, name="overdue"),
     path("ledger/", plan_views.ledger, name="ledger"),
     path("exit/<int:pk>/", views.exit_form, name="exit"),
+    path("exit-standard/<str:code>/", views.exit_standard, name="exit-standard"),
     path("candidates/", decision_views.candidates, name="candidates"),
     path("designate/<str:code>/", decision_views.designate, name="designate"),
     path("pairing/", decision_views.pairing, name="pairing"),

@@ -1,4 +1,5 @@
-"""Pages: the weak-unit board, the wall chart, the exit assessment form (the plan: plan_views)."""
+"""Pages: the weak-unit board, the wall chart, the exit assessment form and the exit standard
+(the plan: plan_views)."""
 
 from __future__ import annotations
 
@@ -9,12 +10,20 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
+from grassroots.assistance.exit_standard import (
+    StandardError,
+    latest_standard,
+    save_standard,
+    shipped_text,
+)
+from grassroots.assistance.forms import ExitStandardForm
 from grassroots.assistance.models import ExitAssessment, ExitDecision, ItemStatus
 from grassroots.assistance.permissions import Act, may
 from grassroots.assistance.selectors import (
     board,
     designations_for,
     exit_rows,
+    exit_shortfalls,
     plan_counts,
     posts_exchanged,
     wall_chart_option,
@@ -22,8 +31,8 @@ from grassroots.assistance.selectors import (
 from grassroots.assistance.services import AssistanceError, decide_exit, review_exit_item
 from grassroots.assistance.targets import indicator_names
 from grassroots.i18n import english
-from grassroots.organisations.models import Role
-from grassroots.organisations.scope import membership_of
+from grassroots.organisations.models import Level, Role
+from grassroots.organisations.scope import get_unit_for_user, membership_of
 
 
 @login_required
@@ -42,6 +51,11 @@ def index(request: HttpRequest) -> HttpResponse:
         "missed": [(r, o, names.get(o.target.indicator, "")) for r in rows for o in r.missed],
         "relapsing": [r for r in rows if r.relapse is not None and r.relapse.warning],
         "is_province": membership is not None and membership.role == Role.PROVINCE_ADMIN,
+        "province_code": (
+            membership.unit.code
+            if membership is not None and membership.unit.level == Level.PROVINCE
+            else ""
+        ),
     }
     return render(request, "assistance/board.html", context)
 
@@ -75,6 +89,7 @@ def exit_form(request: HttpRequest, pk: int) -> HttpResponse:
         "a": assessment,
         "unit": unit,
         "rows": exit_rows(assessment),
+        "shortfalls": exit_shortfalls(assessment),
         "can_decide": can_decide,
         "statuses": ItemStatus.choices,
         "decisions": ExitDecision.choices,
@@ -100,7 +115,45 @@ def _apply_exit_form(request: HttpRequest, assessment: ExitAssessment) -> list[s
                 exit_period=(assessment.periods or [""])[-1],
                 on=timezone.localdate(),
                 actor=request.user,
+                override_reason=request.POST.get("override_reason", "")[:2000],
             )
     except AssistanceError as exc:
         return list(exc.problems.values())
     return []
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def exit_standard(request: HttpRequest, code: str) -> HttpResponse:
+    """The province's exit standard: its versions, and a new version by the administrator."""
+    province = get_unit_for_user(request.user, code)  # 404 outside the user's scope
+    if province.level != Level.PROVINCE:
+        raise Http404("No such standard")
+    can_edit = may(request.user, Act.DECIDE_EXIT, province)
+    current = latest_standard(province)
+    text = current.yaml_text if current else shipped_text()
+    form = ExitStandardForm(request.POST or None, initial={"yaml_text": text})
+    if request.method == "POST":
+        if not can_edit:
+            raise PermissionDenied("only the province administrator edits the exit standard")
+        if form.is_valid():
+            try:
+                save_standard(
+                    province=province,
+                    yaml_text=form.cleaned_data["yaml_text"],
+                    note=form.cleaned_data["note"],
+                    actor=request.user,
+                )
+            except StandardError as exc:
+                form.add_error("yaml_text", str(exc))
+            else:
+                return redirect("assistance:exit-standard", code=province.code)
+    context = {
+        "nav": "assistance",
+        "province": province,
+        "current": current,
+        "form": form,
+        "can_edit": can_edit,
+        "versions": province.exit_standards.all(),  # type: ignore[attr-defined]
+    }
+    return render(request, "assistance/exit_standard.html", context)

@@ -38,6 +38,7 @@ from grassroots.assistance.selection import (
 )
 from grassroots.assistance.selectors import check_targets, designations_for, plan_counts
 from grassroots.assistance.services import (
+    AssistanceError,
     add_measure,
     add_problem,
     decide_exit,
@@ -151,8 +152,9 @@ def test_a_weak_unit_walks_through_its_whole_life(generated, generated_units, ma
     checks = check_targets(designation, indicator_values(results, RELAPSER))
     assert [c.met for c in checks] == [True, True]
 
-    # 6. Exit: the city recommends on the checklist of 2024Q1-Q2, the province decides.
-    periods = ["2024Q1", "2024Q2"]
+    # 6. Exit: the city recommends on the checklist of 2024Q2-Q3 (the first quarters wholly
+    # after the designation), the province decides.
+    periods = ["2024Q2", "2024Q3"]
     checklist = exit_checklist(results, units, unit_code=RELAPSER, periods=periods)
     qualitative = checklist[checklist["kind"] == "qualitative"]["item"].tolist()
     reviews = {code: (ItemStatus.MET, f"{code} 材料齐全") for code in qualitative}
@@ -161,18 +163,21 @@ def test_a_weak_unit_walks_through_its_whole_life(generated, generated_units, ma
         periods=periods,
         checklist=checklist.to_dict("records"),
         reviews=reviews,
-        on=dt.date(2024, 7, 20),
+        on=dt.date(2024, 10, 20),
         actor=city,
     )
     assert assessment.items.count() == len(checklist)
     assert assessment.items.filter(quantitative=True, status=ItemStatus.MET).exists()
-    decide_exit(
-        assessment=assessment,
-        decision=ExitDecision.EXIT,
-        exit_period="2024Q2",
-        on=dt.date(2024, 7, 30),
-        actor=admin,
-    )
+    # Q1 (not in the city's bottom third two quarters running) is not met in 2024Q3: exit
+    # against the standard needs the province's recorded reason.
+    decision = {"assessment": assessment, "decision": ExitDecision.EXIT, "exit_period": "2024Q3",
+                "on": dt.date(2024, 10, 30), "actor": admin}  # fmt: skip
+    with pytest.raises(AssistanceError, match="定量项目未达标：Q1）"):
+        decide_exit(**decision)
+    decide_exit(**decision, override_reason="整改成效明显，经党组研究决定脱薄")
+    assessment.refresh_from_db()
+    assert assessment.override_reason == "整改成效明显，经党组研究决定脱薄"
+    assert AuditEntry.objects.filter(reason__contains="整改成效明显").exists()
     designation.refresh_from_db()
     assert designation.status == WeakStatus.EXITED
     assert list(

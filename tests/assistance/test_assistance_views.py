@@ -60,7 +60,7 @@ def setup(province, make_member) -> dict[str, object]:
     )
     assessment = recommend_exit(
         designation=designation,
-        periods=["2024Q1"],
+        periods=["2024Q2"],
         checklist=CHECKLIST,
         reviews={},
         on=DAY,

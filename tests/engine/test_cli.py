@@ -353,7 +353,8 @@ def test_it_rejects_a_typo_in_a_catalogue_expression(
     # A scheme names catalogues by registered name only; an operator's own file is checked here.
     code, _, err = _run(["catalogue", "check", str(bad)], capsys)
     assert code == 2
-    assert "mycat.yaml: indicators[" in err and "numerator" in err
+    assert "mycat.yaml: indicators[" in err
+    assert "numerator" in err
     assert "did you mean 'resolved'" in err
 
 
