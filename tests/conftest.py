@@ -33,10 +33,21 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         ) from None
 
 
-# A small province shared by the page and browser tests:
+# The tiny province of the rule and page tests (the `province` fixture: the one copy of it):
 # 370000 山东省人民检察院
-#   370100 济南市人民检察院   370102 历下区, 370103 市中区
+#   370100 济南市人民检察院   370102 历下区, 370103 市中区, 370104 槐荫区
 #   370200 青岛市人民检察院   370202 市南区
+TINY_PROVINCE = [
+    UnitRow("370000", "山东省人民检察院", "province", None),
+    UnitRow("370100", "济南市人民检察院", "city", "370000"),
+    UnitRow("370102", "历下区人民检察院", "grassroots", "370100"),
+    UnitRow("370103", "市中区人民检察院", "grassroots", "370100"),
+    UnitRow("370104", "槐荫区人民检察院", "grassroots", "370100"),
+    UnitRow("370200", "青岛市人民检察院", "city", "370000"),
+    UnitRow("370202", "市南区人民检察院", "grassroots", "370200"),
+]
+
+# The same province with English names and staffing figures, for the browser tests' pages.
 SMALL_PROVINCE_ROWS = [
     UnitRow(
         "370000", "山东省人民检察院", "province", None, name_en="Shandong Provincial Procuratorate"
@@ -63,6 +74,13 @@ SMALL_PROVINCE_ROWS = [
         name_en="Shizhong District Procuratorate",
     ),
     UnitRow(
+        "370104",
+        "槐荫区人民检察院",
+        "grassroots",
+        "370100",
+        name_en="Huaiyin District Procuratorate",
+    ),
+    UnitRow(
         "370200", "青岛市人民检察院", "city", "370000", name_en="Qingdao Municipal Procuratorate"
     ),
     UnitRow(
@@ -73,6 +91,34 @@ SMALL_PROVINCE_ROWS = [
         name_en="Shinan District Procuratorate",
     ),
 ]
+
+
+@pytest.fixture
+def province(db: Any) -> dict[str, Any]:
+    """The tiny province, loaded: unit code -> Unit."""
+    from grassroots.organisations.models import Unit
+    from grassroots.organisations.services import load_units
+
+    load_units(rows=TINY_PROVINCE, actor=None, reason="fixture")
+    return {u.code: u for u in Unit.objects.all()}
+
+
+@pytest.fixture
+def make_member(province: dict[str, Any]) -> Callable[..., Any]:
+    """make(role, unit_code, username=None): a user with that role at that unit."""
+    from django.contrib.auth import get_user_model
+
+    from grassroots.organisations.models import Unit
+    from grassroots.organisations.services import add_member
+
+    def make(role: Any, code: str, username: str | None = None) -> Any:
+        user = get_user_model().objects.create_user(
+            username=username or f"{role}-{code}", password="pw-for-tests-only"
+        )
+        add_member(user=user, unit=Unit.objects.get(code=code), role=role, actor=None)
+        return get_user_model().objects.select_related("membership__unit").get(pk=user.pk)
+
+    return make
 
 
 @pytest.fixture(scope="session")

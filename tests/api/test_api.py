@@ -156,10 +156,10 @@ def test_token_patch_needs_no_csrf(province, make_member, token_for) -> None:
 def test_units_are_scoped_and_filtered(client, province, make_member, token_for) -> None:
     token = token_for(make_member(Role.CITY_REVIEWER, "370100"))
     body = client.get("/api/units", **bearer(token)).json()
-    assert {u["code"] for u in body["items"]} == {"370100", "370102", "370103"}
-    assert body["count"] == 3
+    assert {u["code"] for u in body["items"]} == {"370100", "370102", "370103", "370104"}
+    assert body["count"] == 4
     grassroots = client.get("/api/units?level=grassroots", **bearer(token)).json()
-    assert {u["code"] for u in grassroots["items"]} == {"370102", "370103"}
+    assert {u["code"] for u in grassroots["items"]} == {"370102", "370103", "370104"}
     found = client.get("/api/units", {"q": "历下"}, **bearer(token)).json()
     assert [u["code"] for u in found["items"]] == ["370102"]
     by_parent = client.get("/api/units?parent=370200", **bearer(token)).json()

@@ -7,49 +7,18 @@ life-cycle test walks through.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
 import pytest
-from django.contrib.auth import get_user_model
 
 from grassroots.assistance.selection import evaluate_periods
 from grassroots.cli import main
 from grassroots.engine.periods import Period
-from grassroots.organisations.models import Role, Unit
-from grassroots.organisations.services import add_member, load_units
+from grassroots.organisations.services import load_units
 from grassroots.organisations.unitfile import UnitRow
 
 PERIODS = [p.key for p in Period.range("2023Q1", "2024Q4")]
-
-TINY_PROVINCE = [
-    UnitRow("370000", "山东省人民检察院", "province", None),
-    UnitRow("370100", "济南市人民检察院", "city", "370000"),
-    UnitRow("370102", "历下区人民检察院", "grassroots", "370100"),
-    UnitRow("370103", "市中区人民检察院", "grassroots", "370100"),
-    UnitRow("370104", "槐荫区人民检察院", "grassroots", "370100"),
-    UnitRow("370200", "青岛市人民检察院", "city", "370000"),
-    UnitRow("370202", "市南区人民检察院", "grassroots", "370200"),
-]
-
-
-@pytest.fixture
-def province(db) -> dict[str, Unit]:
-    load_units(rows=TINY_PROVINCE, actor=None, reason="fixture")
-    return {u.code: u for u in Unit.objects.all()}
-
-
-@pytest.fixture
-def make_member(db) -> Callable[..., object]:
-    def make(role: Role, code: str, username: str | None = None) -> object:
-        user = get_user_model().objects.create_user(
-            username=username or f"{role}-{code}", password="pw-for-tests-only"
-        )
-        add_member(user=user, unit=Unit.objects.get(code=code), role=role, actor=None)
-        return get_user_model().objects.select_related("membership__unit").get(pk=user.pk)
-
-    return make
 
 
 @pytest.fixture(scope="session")

@@ -1,8 +1,6 @@
 """A tiny province (37: Jinan with two counties, Qingdao with one), its people, and case files.
 
-370000 province
-  370100 Jinan        370102 Lixia, 370103 Shizhong
-  370200 Qingdao      370202 Shinan
+(the tiny province itself, `province` and `make_member`, are tests/conftest.py's)
 """
 
 from __future__ import annotations
@@ -13,20 +11,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from django.contrib.auth import get_user_model
 
-from grassroots.organisations.models import AuditEntry, Role, Unit
-from grassroots.organisations.services import add_member, load_units
-from grassroots.organisations.unitfile import UnitRow
-
-TINY_PROVINCE = [
-    UnitRow("370000", "山东省人民检察院", "province", None),
-    UnitRow("370100", "济南市人民检察院", "city", "370000"),
-    UnitRow("370102", "历下区人民检察院", "grassroots", "370100"),
-    UnitRow("370103", "市中区人民检察院", "grassroots", "370100"),
-    UnitRow("370200", "青岛市人民检察院", "city", "370000"),
-    UnitRow("370202", "市南区人民检察院", "grassroots", "370200"),
-]
+from grassroots.organisations.models import AuditEntry, Role
 
 PERSONS_HEADER = (
     "unit_code,case_id,person_id,arrest_review_received,arrest_decision,arrest_decision_date"
@@ -47,24 +33,6 @@ def events_csv(unit: str = "370102") -> str:
         f"{unit},e1,c1,remand_first,2024-07-20\n"
         f"{unit},e2,c2,protest,2024-08-02\n"
     )
-
-
-@pytest.fixture
-def province(db) -> dict[str, Unit]:
-    load_units(rows=TINY_PROVINCE, actor=None, reason="fixture")
-    return {u.code: u for u in Unit.objects.all()}
-
-
-@pytest.fixture
-def make_member(province) -> Callable[..., object]:
-    def make(role: Role, code: str, username: str | None = None) -> object:
-        user = get_user_model().objects.create_user(
-            username=username or f"{role}-{code}", password="pw-for-tests-only"
-        )
-        add_member(user=user, unit=Unit.objects.get(code=code), role=role, actor=None)
-        return get_user_model().objects.select_related("membership__unit").get(pk=user.pk)
-
-    return make
 
 
 @pytest.fixture

@@ -59,7 +59,7 @@ def test_the_template_is_prefilled_protected_and_validated(city_template) -> Non
         ("370102", "2024Q3", "resolved"),
         ("370102", "2024Q3", "pending_end"),
     ]
-    assert {r[0] for r in rows} == {"370102", "370103"}
+    assert {r[0] for r in rows} == {"370102", "370103", "370104"}
     assert rows[0][4] == "新收案件数"
     assert sheet.protection.sheet is True
     assert sheet["A2"].protection.locked is True
@@ -135,7 +135,8 @@ def test_it_rejects_rows_of_units_outside_the_uploaders_scope(
     clerk = make_member(Role.GRASSROOTS_CLERK, "370102", "clerk")
     path = _fill(city_template, {("370102", "incoming"): 1, ("370103", "incoming"): 2}, tmp_path)
     error = _rejected(path, clerk, "370103")
-    [problem] = error.problems
+    # One problem per unit outside the clerk's scope, at its first row: 370103 and 370104.
+    [problem, _] = error.problems
     assert (problem.sheet, problem.row, problem.column) == ("填报", 5, "单位代码")
     assert "outside your scope" in problem.message
 

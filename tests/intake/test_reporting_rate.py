@@ -86,12 +86,12 @@ def test_completeness_and_timeliness_follow_dhis2(reported, people) -> None:
     report = reporting_rate(user=people["admin"], period=P, clock=lambda: _at(20))
     lines = {line.unit.code: line.timeliness for line in report.lines}
     assert lines == {"370102": Timeliness.ON_TIME, "370103": Timeliness.LATE,
-                     "370202": Timeliness.MISSING}  # fmt: skip
-    assert (report.total.expected, report.total.reported, report.total.on_time) == (3, 2, 1)
-    assert report.total.completeness == pytest.approx(2 / 3)
-    assert report.total.timeliness == pytest.approx(1 / 3)
+                     "370104": Timeliness.MISSING, "370202": Timeliness.MISSING}  # fmt: skip
+    assert (report.total.expected, report.total.reported, report.total.on_time) == (4, 2, 1)
+    assert report.total.completeness == pytest.approx(2 / 4)
+    assert report.total.timeliness == pytest.approx(1 / 4)
     cities = {t.unit.code: (t.expected, t.reported, t.on_time) for t in report.cities}
-    assert cities == {"370100": (2, 2, 1), "370200": (1, 0, 0)}
+    assert cities == {"370100": (3, 2, 1), "370200": (1, 0, 0)}
 
 
 def test_a_returned_unit_has_not_reported_and_a_unit_before_the_deadline_is_not_due(people):
@@ -101,7 +101,8 @@ def test_a_returned_unit_has_not_reported_and_a_unit_before_the_deadline_is_not_
                                    comment="redo", clock=lambda: _at(3))  # fmt: skip
     report = reporting_rate(user=people["jinan"], period=P, clock=lambda: _at(5))
     lines = {line.unit.code: line.timeliness for line in report.lines}
-    assert lines == {"370102": Timeliness.NOT_DUE, "370103": Timeliness.NOT_DUE}
+    assert lines == {"370102": Timeliness.NOT_DUE, "370103": Timeliness.NOT_DUE,
+                     "370104": Timeliness.NOT_DUE}  # fmt: skip
     assert report.total.reported == 0
 
 
@@ -129,7 +130,7 @@ def test_the_reporting_page_is_scoped(reported, people, client) -> None:
     client.force_login(people["jinan"])
     client.post("/i18n/setlang/", {"language": "en", "next": "/intake/"})
     response = client.get(f"/intake/reporting/?period={P}")
-    assert _codes(response) == ["370102", "370103"]
+    assert _codes(response) == ["370102", "370103", "370104"]
     page = response.content.decode()
     assert "Late" in page
     assert "370202" not in page
@@ -175,7 +176,7 @@ def _bearer(user) -> dict[str, str]:
 
 def test_the_reporting_and_deadline_api(reported, people, client) -> None:
     data = client.get(f"/api/intake/reporting?period={P}", **_bearer(people["jinan"])).json()
-    assert [u["unit_code"] for u in data["units"]] == ["370102", "370103"]
+    assert [u["unit_code"] for u in data["units"]] == ["370102", "370103", "370104"]
     assert (data["total"]["reported"], data["total"]["on_time"]) == (2, 1)
     assert data["deadline"] == "2024-10-10"
     form = {"period": P, "due": "2024-10-12"}

@@ -17,6 +17,7 @@ def people(make_member) -> dict[str, object]:
     return {
         "clerk": make_member(Role.GRASSROOTS_CLERK, "370102", "clerk"),
         "clerk2": make_member(Role.GRASSROOTS_CLERK, "370103", "clerk2"),
+        "clerk3": make_member(Role.GRASSROOTS_CLERK, "370104", "clerk3"),
         "jinan": make_member(Role.CITY_REVIEWER, "370100", "jinan"),
         "qingdao": make_member(Role.CITY_REVIEWER, "370200", "qingdao"),
         "admin": make_member(Role.PROVINCE_ADMIN, "370000", "admin"),
@@ -28,7 +29,7 @@ def _u(code: str) -> Unit:
 
 
 def _approved_jinan(people) -> None:
-    for code, clerk in (("370102", "clerk"), ("370103", "clerk2")):
+    for code, clerk in (("370102", "clerk"), ("370103", "clerk2"), ("370104", "clerk3")):
         workflow.submit(unit=_u(code), period=P, actor=people[clerk])
         workflow.approve(unit=_u(code), period=P, actor=people["jinan"])
 
@@ -40,7 +41,7 @@ def test_the_full_path_draft_submitted_approved_accepted(people) -> None:
     assert set(Submission.objects.values_list("status", flat=True)) == {S.ACCEPTED}
     changes = AuditEntry.objects.filter(model="intake.submission")
     # per unit: the draft row's creation, submit, approve, accept
-    assert changes.count() == 2 * 4
+    assert changes.count() == 3 * 4
     assert workflow.locked_units(codes={"370102", "370103", "370202"}, period=P) == [
         "370102", "370103"
     ]  # fmt: skip

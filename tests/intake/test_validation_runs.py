@@ -184,7 +184,7 @@ def test_the_validation_page_lists_only_units_in_scope(people, client) -> None:
     client.force_login(people["clerk"])
     assert _rows(client.get(f"/intake/validation/?period={P}")) == ["370102"]
     client.force_login(people["jinan"])
-    assert _rows(client.get(f"/intake/validation/?period={P}")) == ["370102", "370103"]
+    assert _rows(client.get(f"/intake/validation/?period={P}")) == ["370102", "370103", "370104"]
     assert client.get(f"/intake/validation/?period={P}&unit=370202").status_code == 404
     client.force_login(people["admin"])
     assert _rows(client.get(f"/intake/validation/?period={P}&unit=370200")) == ["370202"]
@@ -199,12 +199,12 @@ def test_running_the_checks_from_the_page_is_stored_audited_and_scoped(people, c
     ]  # fmt: skip
     run = ValidationRun.objects.get(catalogue="spp-case-quality")
     assert (run.trigger, run.unit.code, run.actor) == (Trigger.ON_DEMAND, "370100", people["jinan"])
-    assert sorted(run.units.values_list("code", flat=True)) == ["370102", "370103"]
+    assert sorted(run.units.values_list("code", flat=True)) == ["370102", "370103", "370104"]
     assert AuditEntry.objects.filter(model="intake.validationrun", object_id=str(run.pk)).exists()
     rows = client.get(response["Location"]).context["rows"]
     newest = ValidationRun.objects.first()  # ordering: newest first
     assert [(unit.code, run_.pk) for unit, _name, run_, _r, _o in rows] == [
-        ("370102", newest.pk), ("370103", newest.pk),
+        ("370102", newest.pk), ("370103", newest.pk), ("370104", newest.pk),
     ]  # fmt: skip
     assert (
         client.post("/intake/validation/run/", {"period": P, "unit": "370202"}).status_code == 404
@@ -242,7 +242,7 @@ def test_the_validate_command_stores_a_run_and_lists_findings(people, capsys) ->
     assert main(["intake", "validate", "--period", P, "--unit", "370100"]) == 0
     out = capsys.readouterr().out
     run = ValidationRun.objects.get(catalogue="spp-case-quality")
-    assert f"validation run {run.pk} (spp-case-quality): 2 units checked for {P}" in out
+    assert f"validation run {run.pk} (spp-case-quality): 3 units checked for {P}" in out
     assert (run.actor, run.source) == (None, "command line")
 
 
@@ -257,5 +257,5 @@ def test_the_validate_command_checks_the_users_scope_and_role(people, capsys) ->
 
 def test_units_to_check_are_the_active_grassroots_units_of_a_subtree(province) -> None:
     Unit.objects.filter(code="370103").update(active=False)
-    assert [u.code for u in units_to_check(_u("370000"))] == ["370102", "370202"]
+    assert [u.code for u in units_to_check(_u("370000"))] == ["370102", "370104", "370202"]
     assert [u.code for u in units_to_check(_u("370102"))] == ["370102"]

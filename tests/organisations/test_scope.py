@@ -101,8 +101,8 @@ def test_unit_tree_nests_visible_units_with_child_counts(province, make_member) 
     assert root.code == "370000"
     assert root.child_count == 2
     jinan = next(n for n in root.children if n.code == "370100")
-    assert [c.code for c in jinan.children] == ["370102", "370103"]
-    assert jinan.child_count == 2
+    assert [c.code for c in jinan.children] == ["370102", "370103", "370104"]
+    assert jinan.child_count == 3
 
 
 def test_unit_tree_of_a_reviewer_starts_at_the_city(province, make_member) -> None:

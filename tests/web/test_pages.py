@@ -27,14 +27,15 @@ def test_city_reviewer_sees_exactly_its_city_on_the_home_page(login_as) -> None:
     client = login_as(Role.CITY_REVIEWER, "370100")
     response = client.get("/")
     assert response.status_code == 200
-    assert tree_codes(response.content.decode()) == {"370100", "370102", "370103"}
+    assert tree_codes(response.content.decode()) == {"370100", "370102", "370103", "370104"}
 
 
 def test_province_admin_sees_the_whole_tree_with_counts(login_as) -> None:
     client = login_as(Role.PROVINCE_ADMIN, "370000")
     html = client.get("/").content.decode()
-    assert tree_codes(html) == {"370000", "370100", "370102", "370103", "370200", "370202"}
-    # The province has two cities below it; Jinan two grassroots units; Qingdao one.
+    assert tree_codes(html) == {"370000", "370100", "370102", "370103", "370104", "370200",
+                                "370202"}  # fmt: skip
+    # The province has two cities below it; Jinan three grassroots units; Qingdao one.
     assert re.search(r'data-unit="370000">.*?2 个下级单位', html, re.S)
     assert re.search(r'data-unit="370200">.*?1 个下级单位', html, re.S)
 
