@@ -15,13 +15,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import pandas as pd
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from grassroots.engine.cases import CaseTables, read_cases
+from grassroots.engine.cases import CaseTables, read_cases, write_parquet
 from grassroots.engine.catalogue import load_catalogue
 from grassroots.engine.compute import compute_elements
 from grassroots.engine.errors import InputError, Problem
@@ -184,18 +183,6 @@ def _prepare(source: Path, staging: Path, unit: Unit, period: str, catalogue: st
 
 def _compute(cases: CaseTables, catalogue: str, period: str) -> pd.DataFrame:
     return compute_elements(cases, load_catalogue(catalogue), [period])
-
-
-def write_parquet(cases: CaseTables, folder: Path) -> dict[str, int]:
-    """Write each checked table as typed Parquet; return its row count per table."""
-    counts: dict[str, int] = {}
-    with duckdb.connect() as con:
-        for name, table in sorted(cases.tables.items()):
-            view = table.register(con, f"typed_{name}")
-            target = str(folder / f"{name}.parquet").replace("'", "''")
-            con.execute(f"COPY (SELECT * FROM \"{view}\") TO '{target}' (FORMAT parquet)")
-            counts[name] = table.rows
-    return counts
 
 
 def checksum_of(folder: Path) -> str:

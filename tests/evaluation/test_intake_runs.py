@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import pytest
 
+from grassroots.evaluation.errors import RunError
+from grassroots.evaluation.inputs import intake_element_frame
 from grassroots.evaluation.models import RunStatus, SourceKind
-from grassroots.evaluation.services import (
+from grassroots.evaluation.runs import (
     INTAKE_SOURCE,
-    RunError,
     input_hash,
-    intake_element_frame,
     queue_run,
     reproduce,
     run_evaluation,
