@@ -8,8 +8,10 @@ class AssistanceConfig(AppConfig):
     label = "assistance"
 
     def ready(self) -> None:
-        # Targets are checked against each new evaluation run (evaluation must not import us).
-        from grassroots.assistance.targets import on_run_finished
-        from grassroots.evaluation.signals import run_finished
+        # Targets are checked against each finished evaluation run; evaluation must not import
+        # us, so the step is registered with the run's follow-ups, which the service finishing a
+        # run calls explicitly.
+        from grassroots.assistance.targets import record_target_checks
+        from grassroots.evaluation import followups
 
-        run_finished.connect(on_run_finished, dispatch_uid="assistance-target-checks")
+        followups.register("assistance-target-checks", record_target_checks)

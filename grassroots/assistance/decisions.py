@@ -17,7 +17,6 @@ from grassroots.assistance.selection import (
     ContributionRule,
     Profile,
     candidates,
-    caseload,
     contribution_ranking,
     pair_cost,
     profiles,
@@ -33,8 +32,9 @@ from grassroots.assistance.stored import (
     results_for,
     stored_results,
 )
+from grassroots.engine.cases import caseloads
 from grassroots.engine.periods import Period
-from grassroots.intake.services import versions_dir
+from grassroots.intake.selectors import version_folder
 from grassroots.organisations.models import Unit
 from grassroots.organisations.scope import visible_units
 
@@ -207,14 +207,14 @@ def _caseload(period: str) -> tuple[pd.DataFrame, str]:
         # The data versions the run read, each with the units it supplied to the run.
         used: dict[Path, list[str]] = {}
         for code, version in run.data_versions.get("cases", {}).items():
-            path = versions_dir() / str(int(version)) / "persons.parquet"
-            if path.is_file():
-                used.setdefault(path, []).append(str(code))
-        return caseload(used), f"data versions of run #{run.pk}" if used else ""
+            folder = version_folder(int(version))
+            if (folder / "persons.parquet").is_file():
+                used.setdefault(folder, []).append(str(code))
+        return caseloads(used), f"data versions of run #{run.pk}" if used else ""
     folder = Path(run.source_path) if run is not None else None
     if folder is None or not folder.is_dir() or not any(folder.glob("persons*.parquet")):
         return pd.DataFrame(columns=["unit_code", "caseload"]), ""
-    return caseload(folder), str(folder)
+    return caseloads(folder), str(folder)
 
 
 def _units_table(user: Any) -> pd.DataFrame:

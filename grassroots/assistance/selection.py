@@ -17,7 +17,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-import duckdb
 import numpy as np
 import pandas as pd
 from scipy.optimize import linear_sum_assignment
@@ -114,35 +113,6 @@ def rank_history(
             rows[column] = np.nan
     columns = ["unit_code", "period", "score", "rank_all", "ranked", "rank_q05", "rank_q95"]
     return rows[[*columns, "bottom"]].sort_values(["unit_code", "period"], ignore_index=True)
-
-
-def caseload(cases: Path | Mapping[Path, Sequence[str]]) -> pd.DataFrame:
-    """Persons handled per unit: the size measure pairing compares.
-
-    ``cases`` is a case-record folder (every unit's rows in it), or the persons Parquet files of
-    the data versions a run read, each with the units the run took from it (a unit's own upload
-    can replace its rows in a city-wide one, so each row is counted for one version only).
-    """
-    con = duckdb.connect()
-    try:
-        if isinstance(cases, Path):
-            return con.execute(
-                "select unit_code, count(*)::double as caseload from read_parquet(?) group by 1",
-                [str(cases / "persons*.parquet")],
-            ).df()
-        frames = [
-            con.execute(
-                "select unit_code, count(*)::double as caseload from read_parquet(?) "
-                "where unit_code in (select unnest(?)) group by 1",
-                [str(path), list(codes)],
-            ).df()
-            for path, codes in cases.items()
-        ]
-    finally:
-        con.close()
-    if not frames:
-        return pd.DataFrame(columns=["unit_code", "caseload"])
-    return pd.concat(frames, ignore_index=True).groupby("unit_code", as_index=False).sum()
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,9 @@ from django.db.models import Count, Q
 
 from grassroots.assistance.selection import ROOT_LEVEL
 from grassroots.engine.periods import Period
-from grassroots.evaluation.models import EvaluationRun, Result, RunStatus
+from grassroots.evaluation.models import EvaluationRun, Result
+from grassroots.evaluation.results import results_frame
+from grassroots.evaluation.selectors import finished_runs, latest_finished_runs
 from grassroots.organisations.scope import membership_of
 
 SCHEME = "core-business"
@@ -34,23 +36,11 @@ COLUMNS = [
 ]
 
 
-def _finished(scheme: str) -> Any:
-    return EvaluationRun.objects.filter(
-        status=RunStatus.DONE, scheme_version__code=scheme
-    ).select_related("scheme_version")
-
-
 def latest_runs(
     *, scheme: str = SCHEME, periods: Iterable[str] | None = None
 ) -> dict[str, EvaluationRun]:
-    """Period → the latest finished run of ``scheme`` for it (all stored periods when None)."""
-    runs = _finished(scheme)
-    if periods is not None:
-        runs = runs.filter(period__in=list(periods))
-    chosen: dict[str, EvaluationRun] = {}
-    for run in runs.order_by("period", "-finished_at", "-id"):
-        chosen.setdefault(run.period, run)
-    return chosen
+    """Period -> the latest finished run of ``scheme`` for it (all stored periods when None)."""
+    return latest_finished_runs(scheme=scheme, periods=periods)
 
 
 def _order(period: str) -> tuple[Any, ...]:
@@ -64,7 +54,7 @@ def _order(period: str) -> tuple[Any, ...]:
 def stored_periods(*, scheme: str = SCHEME, kind: str | None = "quarter") -> list[str]:
     """Periods with a finished run, oldest first; only periods of ``kind`` (None: every kind),
     so "the last N periods" never mixes months with quarters."""
-    periods = set(_finished(scheme).values_list("period", flat=True).distinct())
+    periods = set(finished_runs(scheme).values_list("period", flat=True).distinct())
     if kind is not None:
         periods = {p for p in periods if _kind(p) == kind}
     return sorted(periods, key=_order)
@@ -112,13 +102,7 @@ def stored_results(
     ranked = _ranked_per_run([r.pk for r in runs.values()])
     for period in sorted(runs, key=_order):
         run = runs[period]
-        rows = Result.objects.filter(run=run, unit_path__startswith=path)
-        if levels is not None:
-            rows = rows.filter(level__in=list(levels))
-        frame = pd.DataFrame(
-            list(rows.order_by("unit_code", "id").values_list(*COLUMNS)), columns=COLUMNS
-        )
-        frame.insert(1, "period", period)
+        frame = results_frame(run, path=path or "", levels=levels, columns=COLUMNS)
         frame["ranked"] = ranked.get(run.pk, 0)
         frame["run_id"] = run.pk
         frames.append(frame)

@@ -1,6 +1,7 @@
 """Quality-improvement targets checked against stored evaluation runs.
 
-``record_target_checks(run)`` runs when an evaluation run finishes (``evaluation.signals``): every
+``record_target_checks(run)`` runs when an evaluation run finishes (a follow-up of the run,
+registered in ``AssistanceConfig.ready()``, see ``evaluation.followups``): every
 target of an active designation whose period is the run's is checked against the run's result
 and the outcome stored as a TargetCheck (one per target and run, audited as a system change).
 """
@@ -82,8 +83,3 @@ def record_target_checks(run: EvaluationRun, *, actor: Any = None) -> list[Targe
             check.save()
         checks.append(check)
     return checks
-
-
-def on_run_finished(sender: Any, run: EvaluationRun, **kwargs: Any) -> None:
-    """Receiver of ``evaluation.signals.run_finished``."""
-    record_target_checks(run)

@@ -94,15 +94,13 @@ def _store_demo_runs(cases: Path, province: str) -> None:
     province's weak-unit work on file. Nothing already imported or computed is done again."""
     from django.contrib.auth import get_user_model
 
+    from grassroots.evaluation.inputs import intake_inputs
     from grassroots.evaluation.models import EvaluationRun, RunStatus
-    from grassroots.evaluation.services import (
-        INTAKE_SOURCE,
-        input_hash,
-        intake_inputs,
+    from grassroots.evaluation.runs import INTAKE_SOURCE, input_hash, run_evaluation
+    from grassroots.evaluation.schemes import (
         latest_scheme_version,
         load_shipped_schemes,
         parse_scheme_text,
-        run_evaluation,
     )
     from grassroots.intake.bulk import import_cases_by_unit
     from grassroots.organisations.models import Unit

@@ -113,7 +113,7 @@ def _from_intake(args: argparse.Namespace) -> int:
         code = runs.run_create(create)
         run = create.created_run
         if code == 0 and args.out is not None:
-            from grassroots.evaluation.services import stored_frame
+            from grassroots.evaluation.results import stored_frame
 
             write_result(stored_frame(run), args.out)
             _err(f"wrote the stored results of run {run.pk} to {args.out}")
@@ -121,12 +121,9 @@ def _from_intake(args: argparse.Namespace) -> int:
     from grassroots.commands._django import setup_django
 
     setup_django()
-    from grassroots.evaluation.services import (
-        RunError,
-        compute_from_intake,
-        latest_scheme_version,
-        load_shipped_schemes,
-    )
+    from grassroots.evaluation.errors import RunError
+    from grassroots.evaluation.runs import compute_from_intake
+    from grassroots.evaluation.schemes import latest_scheme_version, load_shipped_schemes
 
     load_shipped_schemes()
     try:

@@ -65,7 +65,7 @@ def run_schemes(args: argparse.Namespace) -> int:
     from grassroots.commands._django import setup_django
 
     setup_django()
-    from grassroots.evaluation.services import load_shipped_schemes
+    from grassroots.evaluation.schemes import load_shipped_schemes
 
     for version in load_shipped_schemes():
         _out(f"{version.code} v{version.version}")
@@ -76,15 +76,10 @@ def run_create(args: argparse.Namespace) -> int:
     from grassroots.commands._django import setup_django
 
     setup_django()
+    from grassroots.evaluation.errors import RunError
     from grassroots.evaluation.models import RunStatus
-    from grassroots.evaluation.services import (
-        INTAKE_SOURCE,
-        RunError,
-        latest_scheme_version,
-        load_shipped_schemes,
-        queue_run,
-        run_evaluation,
-    )
+    from grassroots.evaluation.runs import INTAKE_SOURCE, queue_run, run_evaluation
+    from grassroots.evaluation.schemes import latest_scheme_version, load_shipped_schemes
 
     if args.sensitivity < 0:
         raise UsageError("--sensitivity must be 0 (off) or a positive number of replications")
@@ -135,7 +130,7 @@ def run_work(args: argparse.Namespace) -> int:
     from grassroots.commands._django import setup_django
 
     setup_django()
-    from grassroots.evaluation.services import work
+    from grassroots.evaluation.runs import work
 
     while True:
         done = work(once=args.once)
@@ -161,8 +156,9 @@ def run_verify(args: argparse.Namespace) -> int:
     from grassroots.commands._django import setup_django
 
     setup_django()
+    from grassroots.evaluation.errors import RunError
     from grassroots.evaluation.models import EvaluationRun
-    from grassroots.evaluation.services import RunError, reproduce
+    from grassroots.evaluation.runs import reproduce
 
     run = EvaluationRun.objects.filter(pk=args.run).first()
     if run is None:

@@ -213,12 +213,8 @@ def run_pair(args: argparse.Namespace) -> int:
 
     setup_django()
     from grassroots.assistance.models import Designation, WeakStatus
-    from grassroots.assistance.selection import (
-        caseload,
-        profiles,
-        recommend_partners,
-        strong_units,
-    )
+    from grassroots.assistance.selection import profiles, recommend_partners, strong_units
+    from grassroots.engine.cases import caseloads
 
     if args.capacity < 1:
         raise UsageError("--capacity must be at least 1")
@@ -229,7 +225,7 @@ def run_pair(args: argparse.Namespace) -> int:
         raise UsageError("no designated weak units: designate some first")
     results = _results(args.cases, [args.period])
     units = _units_table(args.cases)
-    load = caseload(args.cases)
+    load = caseloads(args.cases)
     strong = sorted(set(strong_units(results, period=args.period)) - set(weak_codes))
     pairs = recommend_partners(
         profiles(units, load, weak_codes), profiles(units, load, strong), capacity=args.capacity

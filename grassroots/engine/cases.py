@@ -19,11 +19,12 @@ anything that needed converting (CSV, text dates) is held as a typed Arrow table
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 import pyarrow as pa
 
 from grassroots.engine.caseformat import TABLES, Table
@@ -34,6 +35,7 @@ from grassroots.engine.inputs import (
     find_file,
     ident,
     open_raw,
+    quote,
     typed_select,
     validate,
 )
@@ -136,3 +138,72 @@ def _in_place(raw: RawTable, fields: list[Field], source: str) -> str:
     """The typed SELECT straight over the Parquet file, so DuckDB (or Spark) can push the
     projection and date filter into the scan instead of reading a copy."""
     return f"SELECT {typed_select(raw, fields)} FROM {source}"
+
+
+# ---- writing and counting case tables (intake's storage, the pairing's caseloads) -----------
+
+
+def write_parquet(cases: CaseTables, folder: Path) -> dict[str, int]:
+    """Write each checked table as typed Parquet into ``folder``; its row count per table."""
+    counts: dict[str, int] = {}
+    with duckdb.connect() as con:
+        for name, table in sorted(cases.tables.items()):
+            view = table.register(con, f"typed_{name}")
+            _copy(con, f"SELECT * FROM {ident(view)}", folder / f"{name}.parquet")
+            counts[name] = table.rows
+    return counts
+
+
+def write_units_parquet(
+    cases: CaseTables, codes: Sequence[str], folder_of: Callable[[str], Path]
+) -> dict[str, dict[str, int]]:
+    """Each unit's rows of each table as typed Parquet in ``folder_of(code)`` (which must
+    exist), in key order, so the same records give the same bytes; row counts per unit and table.
+    """
+    counts: dict[str, dict[str, int]] = {}
+    with duckdb.connect() as con:
+        views = {name: table.register(con, f"split_{name}") for name, table in cases.tables.items()}
+        for code in codes:
+            counts[code] = {}
+            for name, view in sorted(views.items()):
+                order = ", ".join(ident(c) for c in TABLES[name].key) if name in TABLES else "1"
+                where = f"FROM {ident(view)} WHERE unit_code = {quote(code)}"
+                _copy(
+                    con, f"SELECT * {where} ORDER BY {order}", folder_of(code) / f"{name}.parquet"
+                )
+                found = con.execute(f"SELECT count(*) {where}").fetchone()
+                counts[code][name] = int(found[0]) if found else 0
+    return counts
+
+
+def _copy(con: duckdb.DuckDBPyConnection, query: str, target: Path) -> None:
+    con.execute(f"COPY ({query}) TO '{_escape(target)}' (FORMAT parquet)")
+
+
+def caseloads(folders: Path | Mapping[Path, Collection[str]]) -> pd.DataFrame:
+    """Persons handled per unit (``unit_code, caseload``): the size measure pairing compares.
+
+    ``folders`` is one case-record folder (every unit's rows in its ``persons*.parquet``), or
+    several folders each with the units to count in it (a unit's own upload can replace its
+    rows in a city-wide one, so each row is counted for one folder only).
+    """
+    con = duckdb.connect()
+    try:
+        if isinstance(folders, Path):
+            return con.execute(
+                "select unit_code, count(*)::double as caseload from read_parquet(?) group by 1",
+                [str(folders / "persons*.parquet")],
+            ).df()
+        frames = [
+            con.execute(
+                "select unit_code, count(*)::double as caseload from read_parquet(?) "
+                "where unit_code in (select unnest(?)) group by 1",
+                [str(folder / "persons*.parquet"), list(codes)],
+            ).df()
+            for folder, codes in folders.items()
+        ]
+    finally:
+        con.close()
+    if not frames:
+        return pd.DataFrame(columns=["unit_code", "caseload"])
+    return pd.concat(frames, ignore_index=True).groupby("unit_code", as_index=False).sum()

@@ -1,6 +1,9 @@
-"""From a data source to a long-form evaluation result: the engine behind ``grassroots evaluate``.
+"""From values to a long-form evaluation result, and the file adapter behind ``grassroots evaluate``.
 
-Three entry points into the same chain, each skipping the steps its input has already done::
+The engine takes values: ``evaluate_values`` (and ``prepare_values``) take a parsed ``Scheme``,
+its ``Catalogue`` and pandas or Arrow frames of element or indicator values and units. Reading
+files is an adapter at the edge (``evaluate_source`` / ``prepare``, used by the CLI), with three
+ways in, each skipping the steps its input has already done::
 
     cases folder   ─ read_cases ─ compute_elements ─┐
     elements file  ─────────────────────────────────┴ compute_indicators ─┐
@@ -16,10 +19,11 @@ import tempfile
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TypeVar
+from typing import TypeAlias, TypeVar
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
 
 from grassroots.engine.cases import CaseTables, read_cases
 from grassroots.engine.catalogue import Catalogue, load_catalogue
@@ -87,7 +91,7 @@ class Prepared:
     period: Period
 
 
-def prepare(*, scheme: str | Path, period: str, source: Source) -> Prepared:
+def prepare(*, scheme: str | Path | Scheme, period: str, source: Source) -> Prepared:
     """Read and check the inputs, computing elements and indicators as the source needs.
 
     Every input is checked before anything is computed, so one InputError lists the problems
@@ -96,18 +100,125 @@ def prepare(*, scheme: str | Path, period: str, source: Source) -> Prepared:
     problems: list[Problem] = []
     the_period = _collect(problems, lambda: parse_period(period))
     if source.indicators is not None:
+        if isinstance(scheme, Scheme):
+            raise ValueError("indicator values in memory go to prepare_values")
         values, units, the_scheme = _from_indicators(source, scheme, problems)
+        elements, catalogue = None, None
     else:
-        values, units, the_scheme = _from_records(source, scheme, the_period, problems)
+        elements, units, the_scheme, catalogue = _from_records(source, scheme, the_period, problems)
+        values = None
     if problems or the_period is None:
         raise InputError(problems)
-    return Prepared(values, units, the_scheme, the_period)
+    return prepare_values(
+        scheme=the_scheme,
+        catalogue=catalogue,
+        period=the_period,
+        units=units,
+        elements=elements,
+        indicators=values,
+    )
+
+
+Frame: TypeAlias = pd.DataFrame | pa.Table  # noqa: UP040 (Python 3.11)
+ELEMENT_COLUMNS = ("unit_code", "period", "element", "value")
+INDICATOR_COLUMNS = ("unit_code", "period", "indicator", "value")
+UNIT_COLUMNS = ("unit_code", "name", "peer_group")
+
+
+def evaluate_values(
+    *,
+    scheme: Scheme,
+    catalogue: Catalogue | None,
+    period: str | Period,
+    units: Frame,
+    elements: Frame | None = None,
+    indicators: Frame | None = None,
+    sensitivity: int = 0,
+    seed: int = 0,
+) -> pd.DataFrame:
+    """The long-form result for ``period`` from values in memory: no file is read or written.
+
+    Give exactly one of ``elements`` (``unit_code, period, element, value``; the catalogue
+    computes the scheme's indicators from them) or ``indicators`` (``unit_code, period,
+    indicator, value``). ``units``: ``unit_code, name, peer_group[, parent]``. Frames are pandas
+    or Arrow; columns beyond these are ignored. Raises InputError naming what is wrong.
+
+    >>> from grassroots.engine.scheme import load_scheme
+    >>> values = pd.DataFrame({"unit_code": ["a", "b", "a", "b"], "period": "2024",
+    ...     "indicator": ["clearance_rate", "clearance_rate", "disposition_time",
+    ...     "disposition_time"], "value": [90.0, 110.0, 300.0, 200.0]})
+    >>> units = pd.DataFrame({"unit_code": ["a", "b"], "name": ["a", "b"], "peer_group": "c"})
+    >>> r = evaluate_values(scheme=load_scheme("cepej"), catalogue=None, period="2024",
+    ...                     units=units, indicators=values)
+    >>> r[r.node == "cepej"][["unit_code", "rank_peer"]].values.tolist()
+    [['a', 2], ['b', 1]]
+    """
+    inputs = prepare_values(
+        scheme=scheme,
+        catalogue=catalogue,
+        period=period,
+        units=units,
+        elements=elements,
+        indicators=indicators,
+    )
+    return score(inputs, sensitivity=sensitivity, seed=seed)
+
+
+def prepare_values(
+    *,
+    scheme: Scheme,
+    catalogue: Catalogue | None,
+    period: str | Period,
+    units: Frame,
+    elements: Frame | None = None,
+    indicators: Frame | None = None,
+) -> Prepared:
+    """What ``score`` needs, from values in memory (see ``evaluate_values``)."""
+    if (elements is None) == (indicators is None):
+        raise ValueError("give exactly one of elements, indicators")
+    the_period = period if isinstance(period, Period) else parse_period(period)
+    composite(scheme, scheme.name)
+    unit_frame = _columns(units, "units", UNIT_COLUMNS)
+    if "parent" not in unit_frame.columns:
+        unit_frame["parent"] = None
+    if indicators is not None:
+        values = _columns(indicators, "indicator values", INDICATOR_COLUMNS)
+        return Prepared(values, unit_frame, scheme, the_period)
+    if catalogue is None:
+        message = "element values need the catalogue that defines the scheme's indicators"
+        raise InputError([Problem(f"{_label(scheme.name)}: catalogue", None, None, message)])
+    element_frame = _columns(elements, "element values", ELEMENT_COLUMNS)
+    values = compute_indicators(element_frame, catalogue, codes=scheme.indicator_codes())
+    return Prepared(values, unit_frame, scheme, the_period)
+
+
+def _columns(frame: Frame, what: str, required: Sequence[str]) -> pd.DataFrame:
+    """``frame`` as pandas with text codes and float values; InputError names missing columns."""
+    table: pd.DataFrame = frame.to_pandas() if isinstance(frame, pa.Table) else frame.copy()
+    missing = [c for c in required if c not in table.columns]
+    if missing:
+        message = f"missing required column(s): {', '.join(missing)}"
+        raise InputError([Problem(what, None, None, message)])
+    for column in required:
+        if column != "value":
+            table[column] = table[column].astype(str)
+    if "value" in required:
+        numbers = pd.to_numeric(table["value"], errors="coerce")
+        bad = numbers.isna() & table["value"].notna()
+        if bad.any():
+            row = int(bad.to_numpy().argmax()) + 1
+            message = f"{table['value'][bad].iloc[0]!r} is not a number"
+            raise InputError([Problem(what, row, "value", message)])
+        table["value"] = numbers.astype(float)
+        table = table[table["value"].notna()]
+    extra = [c for c in table.columns if c not in required and c != "parent"]
+    return table.drop(columns=extra).reset_index(drop=True)
 
 
 def _from_records(
-    source: Source, scheme: str | Path, period: Period | None, problems: list[Problem]
-) -> tuple[pd.DataFrame, pd.DataFrame, Scheme]:
-    """Indicator values from case records or element values, and the units."""
+    source: Source, scheme: str | Path | Scheme, period: Period | None, problems: list[Problem]
+) -> tuple[pd.DataFrame, pd.DataFrame, Scheme, Catalogue]:
+    """Element values from case records or an element-values file, and the units."""
     loaded = _collect(problems, lambda: _scheme_and_catalogue(scheme))
     given = _collect(problems, lambda: _given_units(source))
     if loaded is None or period is None or problems:
@@ -117,8 +228,7 @@ def _from_records(
     the_scheme, catalogue = loaded
     elements, codes = _elements(source, catalogue, periods_needed(the_scheme, period), given)
     units = given if given is not None else derive_units(codes)
-    values = compute_indicators(elements, catalogue, codes=the_scheme.indicator_codes())
-    return values, units, the_scheme
+    return elements, units, the_scheme, catalogue
 
 
 def score(inputs: Prepared, *, sensitivity: int = 0, seed: int = 0) -> pd.DataFrame:
@@ -192,7 +302,13 @@ def _from_indicators(
     return values, units, load_scheme_safely(scheme, indicator_codes=codes)
 
 
-def _scheme_and_catalogue(scheme: str | Path) -> tuple[Scheme, Catalogue]:
+def _scheme_and_catalogue(scheme: str | Path | Scheme) -> tuple[Scheme, Catalogue]:
+    if isinstance(scheme, Scheme):  # parsed and checked against its catalogue by the caller
+        composite(scheme, scheme.name)
+        if scheme.catalogue is None:
+            message = "this scheme scores no catalogue: give its indicator values"
+            raise InputError([Problem(f"{_label(scheme.name)}: catalogue", None, None, message)])
+        return scheme, load_catalogue(scheme.catalogue)
     first = composite(load_scheme_safely(scheme), scheme)
     catalogue = scheme_catalogue(first, scheme)
     return first, catalogue

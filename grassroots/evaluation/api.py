@@ -15,12 +15,15 @@ from ninja import Query, Router, Schema
 from ninja.errors import HttpError
 
 from grassroots.errors import ERRORS
+from grassroots.evaluation.errors import RunError
 from grassroots.evaluation.forms import source_folders
 from grassroots.evaluation.models import EvaluationRun, SchemeVersion
 from grassroots.evaluation.permissions import may_run, visibility_for
 from grassroots.evaluation.reasons import group_names, render_why
-from grassroots.evaluation.selectors import get_run_for_user, runs_for, scheme_of, scope_root
-from grassroots.evaluation.services import INTAKE_SOURCE, RunError, queue_run, why_reason
+from grassroots.evaluation.results import why_reason
+from grassroots.evaluation.runs import INTAKE_SOURCE, queue_run
+from grassroots.evaluation.schemes import scheme_of
+from grassroots.evaluation.selectors import get_run_for_user, runs_for, scope_root
 
 router = Router(tags=["evaluation"])
 MAX_LIMIT = 5000

@@ -13,8 +13,8 @@ from django.utils.translation import gettext_lazy as _
 from grassroots.engine.errors import InputError
 from grassroots.engine.periods import Period
 from grassroots.evaluation.models import EvaluationRun, SchemeVersion
+from grassroots.evaluation.runs import INTAKE_SOURCE
 from grassroots.evaluation.selectors import Sort
-from grassroots.evaluation.services import INTAKE_SOURCE
 
 MAX_SENSITIVITY = 1000
 

@@ -127,7 +127,8 @@ def unit_trace(
     came from; None for a folder run (its element values are not stored)."""
     if not run.from_intake or scheme.catalogue is None:
         return None
-    from grassroots.evaluation.services import RunError, intake_element_frame
+    from grassroots.evaluation.errors import RunError
+    from grassroots.evaluation.inputs import intake_element_frame
 
     catalogue = _catalogue(scheme.catalogue)
     try:

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import lru_cache
 from typing import Any, NamedTuple
 
 import numpy as np
-import yaml
 from django.core.cache import caches
 from django.db import connection
 from django.db.models import QuerySet
@@ -18,10 +17,11 @@ from django.db.models.functions import Substr
 from django.http import Http404
 
 from grassroots.engine.periods import Period
-from grassroots.engine.scheme import Node, Scheme, scheme_from_dict
+from grassroots.engine.scheme import Node, Scheme
 from grassroots.engine.scoring.ranks import rank_desc
-from grassroots.evaluation.models import EvaluationRun, Result, RunStatus, SchemeVersion
+from grassroots.evaluation.models import EvaluationRun, Result, RunStatus
 from grassroots.evaluation.permissions import Visible, visibility_for
+from grassroots.evaluation.schemes import scheme_of
 from grassroots.i18n import english, in_language
 from grassroots.organisations.models import AuditEntry, Level, Unit
 from grassroots.organisations.scope import get_unit_for_user, league_root, league_units
@@ -33,16 +33,6 @@ class Sort(StrEnum):
     CITY = "city"
     CODE = "code"
     CHANGE = "change"
-
-
-@lru_cache(maxsize=64)
-def _parsed(pk: int, text: str) -> Scheme:
-    # Keyed on the text too: a version never changes, but a test database may reuse a pk.
-    return scheme_from_dict(yaml.safe_load(text), source=f"scheme version {pk}")
-
-
-def scheme_of(version: SchemeVersion) -> Scheme:
-    return _parsed(version.pk, version.yaml_text)
 
 
 def runs_for(user: Any, *, root: Unit | None = None) -> QuerySet[EvaluationRun]:
@@ -436,3 +426,23 @@ def _sorted(rows: list[Row], sort: Sort, descending: bool, visible: Visible) -> 
         ),
     }
     return sorted(rows, key=keys[sort], reverse=descending)
+
+
+def finished_runs(scheme: str) -> QuerySet[EvaluationRun]:
+    """Finished (done) runs of the scheme ``scheme``, whichever version they used."""
+    return EvaluationRun.objects.filter(
+        status=RunStatus.DONE, scheme_version__code=scheme
+    ).select_related("scheme_version")
+
+
+def latest_finished_runs(
+    *, scheme: str, periods: Iterable[str] | None = None
+) -> dict[str, EvaluationRun]:
+    """Period -> the latest finished run of ``scheme`` for it (all stored periods when None)."""
+    runs = finished_runs(scheme)
+    if periods is not None:
+        runs = runs.filter(period__in=list(periods))
+    chosen: dict[str, EvaluationRun] = {}
+    for run in runs.order_by("period", "-finished_at", "-id"):
+        chosen.setdefault(run.period, run)
+    return chosen

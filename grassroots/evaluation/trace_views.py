@@ -8,7 +8,6 @@ one the reader may open in intake; otherwise 404.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -20,15 +19,15 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from grassroots.engine.caseformat import TABLES
-from grassroots.engine.cases import read_cases
 from grassroots.engine.catalogue import load_catalogue
 from grassroots.engine.errors import InputError
 from grassroots.engine.explain import element_records
 from grassroots.evaluation.models import RunStatus
 from grassroots.evaluation.provenance import display_name
-from grassroots.evaluation.selectors import get_run_for_user, scheme_of, scope_root
+from grassroots.evaluation.schemes import scheme_of
+from grassroots.evaluation.selectors import get_run_for_user, scope_root
 from grassroots.intake.permissions import visible_versions
-from grassroots.intake.services import versions_dir
+from grassroots.intake.selectors import version_cases
 from grassroots.organisations.scope import get_unit_for_user
 
 RECORDS_SHOWN = 200
@@ -53,10 +52,14 @@ def element_records_view(request: HttpRequest, pk: int, code: str, element: str)
     meta = catalogue.elements.get(element)
     if meta is None or meta.rule is None:
         raise Http404("No such element computed from case records")
-    folder = Path(versions_dir()) / str(version.pk)
     try:
         found = element_records(
-            read_cases(folder), catalogue, element, run.period, unit=unit.code, limit=RECORDS_SHOWN
+            version_cases(version),
+            catalogue,
+            element,
+            run.period,
+            unit=unit.code,
+            limit=RECORDS_SHOWN,
         )
     except (InputError, OSError):
         raise Http404("The version's files cannot be read") from None

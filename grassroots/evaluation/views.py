@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from grassroots.engine.outputs import defuse_formula, write_result
 from grassroots.evaluation.charts import heatmap, heatmap_option, profile
+from grassroots.evaluation.errors import RunError
 from grassroots.evaluation.forms import (
     LeagueFilterForm,
     SchemeEditForm,
@@ -35,6 +36,9 @@ from grassroots.evaluation.permissions import (
     visibility_for,
 )
 from grassroots.evaluation.provenance import run_inputs, unit_trace
+from grassroots.evaluation.results import stored_frame
+from grassroots.evaluation.runs import queue_run
+from grassroots.evaluation.schemes import save_scheme_version, scheme_of
 from grassroots.evaluation.selectors import (
     League,
     get_run_for_user,
@@ -42,10 +46,8 @@ from grassroots.evaluation.selectors import (
     league_run,
     league_table,
     runs_for,
-    scheme_of,
     scope_root,
 )
-from grassroots.evaluation.services import RunError, queue_run, save_scheme_version, stored_frame
 from grassroots.evaluation.templatetags.league_rows import cached_rows
 from grassroots.evaluation.warnings import KIND_LABELS, RANK_DROP_THRESHOLD, early_warnings
 from grassroots.organisations.models import Level, Unit

@@ -18,16 +18,13 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-import duckdb
 from django.utils import timezone
 
-from grassroots.engine.caseformat import TABLES
-from grassroots.engine.cases import read_cases
+from grassroots.engine.cases import read_cases, write_units_parquet
 from grassroots.engine.catalogue import load_catalogue
 from grassroots.engine.compute import compute_elements
 from grassroots.engine.errors import InputError, Problem
-from grassroots.engine.inputs import ident, quote
-from grassroots.intake.models import DEFAULT_CATALOGUE, DataVersion
+from grassroots.intake.models import DEFAULT_CATALOGUE, DataVersion, versions_dir
 from grassroots.intake.permissions import can_upload
 from grassroots.intake.services import (
     Prepared,
@@ -37,7 +34,6 @@ from grassroots.intake.services import (
     parse_declared_period,
     refuse_locked,
     register_version,
-    versions_dir,
 )
 from grassroots.organisations.audit import Clock
 from grassroots.organisations.models import Level, Unit
@@ -76,55 +72,35 @@ def import_cases_by_unit(
     staging = Path(tempfile.mkdtemp(prefix=".staging-bulk-", dir=root_dir))
     created: list[DataVersion] = []
     try:
-        with duckdb.connect() as con:
-            views = {
-                name: table.register(con, f"bulk_{name}") for name, table in cases.tables.items()
-            }
-            for code in codes:
-                folder = staging / code
-                folder.mkdir()
-                counts = _write_unit(con, views, code, folder)
-                checksum = checksum_of(folder)
-                unit = units[code]
-                current = latest_version(unit=unit, period=declared)
-                if current is not None and current.checksum == checksum:
-                    continue  # the same records are already the unit's current version
-                prepared = Prepared(
-                    folder, counts, checksum, elements[elements["unit_code"] == code]
+        for code in codes:
+            (staging / code).mkdir()
+        counts = write_units_parquet(cases, codes, lambda code: staging / code)
+        for code in codes:
+            folder = staging / code
+            checksum = checksum_of(folder)
+            unit = units[code]
+            current = latest_version(unit=unit, period=declared)
+            if current is not None and current.checksum == checksum:
+                continue  # the same records are already the unit's current version
+            prepared = Prepared(
+                folder, counts[code], checksum, elements[elements["unit_code"] == code]
+            )
+            created.append(
+                register_version(
+                    prepared,
+                    unit=unit,
+                    period=declared,
+                    actor=actor,
+                    base=current,
+                    source_name=f"{source.name} ({code})",
+                    clock=clock,
                 )
-                created.append(
-                    register_version(
-                        prepared,
-                        unit=unit,
-                        period=declared,
-                        actor=actor,
-                        base=current,
-                        source_name=f"{source.name} ({code})",
-                        clock=clock,
-                    )
-                )
+            )
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     if created:
         _validate(root, [units[v.unit.code] for v in created], declared, actor, catalogue, clock)
     return created
-
-
-def _write_unit(
-    con: duckdb.DuckDBPyConnection, views: dict[str, str], code: str, folder: Path
-) -> dict[str, int]:
-    """The unit's rows of each table as typed Parquet, in key order (so the same records give
-    the same bytes, and the same checksum)."""
-    counts: dict[str, int] = {}
-    for name, view in sorted(views.items()):
-        order = ", ".join(ident(c) for c in TABLES[name].key) if name in TABLES else "1"
-        query = f"SELECT * FROM {ident(view)} WHERE unit_code = {quote(code)} ORDER BY {order}"
-        target = str(folder / f"{name}.parquet").replace("'", "''")
-        con.execute(f"COPY ({query}) TO '{target}' (FORMAT parquet)")
-        row = con.execute(f"SELECT count(*) FROM {ident(view)} WHERE unit_code = {quote(code)}")
-        found = row.fetchone()
-        counts[name] = int(found[0]) if found else 0
-    return counts
 
 
 def _validate(

@@ -7,11 +7,19 @@ it supersedes, so every evaluation can say exactly which versions it used.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from grassroots.organisations.models import Unit
+
+
+def versions_dir() -> Path:
+    """Where data versions' Parquet folders live: one immutable folder per version, by its id."""
+    return Path(settings.DATA_DIR) / "versions"
+
 
 # The catalogue case records are computed with unless a caller names another.
 DEFAULT_CATALOGUE = "spp-case-quality"

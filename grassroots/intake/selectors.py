@@ -2,26 +2,47 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 
 import pandas as pd
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from grassroots.engine.cases import CaseTables, read_cases
 from grassroots.engine.catalogue import load_catalogue
 from grassroots.i18n import english
 from grassroots.intake.models import (
     DEFAULT_CATALOGUE,
     DataVersion,
     ElementValue,
+    FigureUpload,
     FindingKind,
+    ReportedValue,
     ValidationFinding,
+    ValueChange,
+    versions_dir,
 )
 from grassroots.intake.outliers import Flag, flag_outliers
 from grassroots.intake.rules import Violation, load_rules, run_rules
 from grassroots.organisations.models import Unit
+
+VALUE_COLUMNS = ["unit_code", "period", "element", "value"]
+
+
+def version_folder(version_id: int) -> Path:
+    """Where a data version's typed Parquet case tables are stored (never changed once written).
+
+    Other apps read a version's files through this and ``version_cases``, never by building
+    the path themselves."""
+    return versions_dir() / str(int(version_id))
+
+
+def version_cases(version: DataVersion) -> CaseTables:
+    """A data version's case tables, checked by the engine (InputError, OSError if unreadable)."""
+    return read_cases(version_folder(version.pk))
 
 
 def element_names(catalogue: str = DEFAULT_CATALOGUE) -> dict[str, str]:
@@ -136,3 +157,153 @@ def finding_rows(
             }  # fmt: skip
         rows.append(FindingRow(f, unit_label(f.unit), title, detail))
     return rows
+
+
+# ------------------------------------------------------------------ current values (one rule)
+#
+# Which value of a unit, period and element is "current" in intake:
+#
+# 1. Computed from case records: for each unit and period, the newest (highest id) data version
+#    that is current (not superseded) and holds values for that unit in that period (the unit's
+#    own upload, or an upload of a city or the province covering it). All of that one version's
+#    values count; values of older versions never mix in.
+# 2. Reported by hand: the reported figure (``ReportedValue``, the last change of it).
+# 3. A reported figure wins over a computed value of the same element.
+#
+# Evaluation runs, validation rules and outlier flags all read through these functions.
+
+
+def current_case_versions(
+    *, units: Collection[str], periods: Collection[str], elements: Collection[str] | None
+) -> dict[str, dict[str, int]]:
+    """Period -> unit code -> the data version whose case-record values are current (rule 1).
+
+    ``elements`` limits the values a version must hold for the unit (None: any element)."""
+    chosen: dict[str, dict[str, int]] = {p: {} for p in periods}
+    rows = ElementValue.objects.filter(
+        period__in=list(periods),
+        data_version__period__in=list(periods),
+        data_version__superseded_by__isnull=True,
+        unit__code__in=list(units),
+    )
+    if elements is not None:
+        rows = rows.filter(element__in=list(elements))
+    pairs = rows.values_list("period", "unit__code", "data_version_id").order_by().distinct()
+    for period, code, version in pairs:
+        chosen[period][code] = max(version, chosen[period].get(code, 0))  # newest version wins
+    return chosen
+
+
+def version_element_values(
+    chosen: Mapping[tuple[str, str], int], *, elements: Collection[str] | None
+) -> pd.DataFrame:
+    """``unit_code, period, element, value, version`` of each (period, unit code)'s chosen
+    data version, ordered by unit, period and element."""
+    values = ElementValue.objects.filter(
+        data_version_id__in=set(chosen.values()), unit__code__in={c for _, c in chosen}
+    )
+    if elements is not None:
+        values = values.filter(element__in=list(elements))
+    rows = [
+        (code, p, element, value, version)
+        for p, code, element, value, version in values.order_by(
+            "unit__code", "period", "element"
+        ).values_list("period", "unit__code", "element", "value", "data_version_id")
+        if chosen.get((p, code)) == version
+    ]
+    return pd.DataFrame(rows, columns=[*VALUE_COLUMNS, "version"])
+
+
+def current_values(
+    *,
+    units: Collection[Unit] | None,
+    periods: Collection[str] | None,
+    catalogue: str,
+    elements: Collection[str] | None = None,
+) -> pd.DataFrame:
+    """Intake's current values ``unit_code, period, element, value`` by the rule above.
+
+    ``None`` means all units / periods / the catalogue's elements."""
+    known = list(load_catalogue(catalogue).elements) if elements is None else list(elements)
+    computed = ElementValue.objects.filter(
+        data_version__superseded_by__isnull=True, element__in=known
+    )
+    reported = ReportedValue.objects.filter(catalogue=catalogue, element__in=known)
+    if units is not None:
+        computed = computed.filter(unit__in=units)
+        reported = reported.filter(unit__in=units)
+    if periods is not None:
+        computed = computed.filter(period__in=periods)
+        reported = reported.filter(period__in=periods)
+    codes = set(computed.values_list("unit__code", flat=True).distinct())
+    keys = set(computed.values_list("period", flat=True).distinct())
+    chosen = current_case_versions(units=codes, periods=keys, elements=known)
+    cases = version_element_values(
+        {(p, c): v for p, per in chosen.items() for c, v in per.items()}, elements=known
+    ).drop(columns="version")
+    figures = pd.DataFrame(
+        list(reported.values_list("unit__code", "period", "element", "value")),
+        columns=VALUE_COLUMNS,
+    )
+    frame = pd.concat([cases, figures], ignore_index=True)
+    return frame.drop_duplicates(["unit_code", "period", "element"], keep="last").reset_index(
+        drop=True
+    )
+
+
+def version_checksums(ids: Iterable[int]) -> dict[int, str]:
+    """Data version id -> the checksum of its stored files (versions that exist)."""
+    return dict(DataVersion.objects.filter(pk__in=list(ids)).values_list("pk", "checksum"))
+
+
+def figure_uploads(
+    *, catalogue: str, periods: Collection[str] | None = None, ids: Iterable[int] | None = None
+) -> dict[str, str]:
+    """Figure upload id (text) -> its checksum: the catalogue's uploads for ``periods``, or the
+    uploads ``ids`` that still exist."""
+    uploads = FigureUpload.objects.all()
+    if ids is not None:
+        uploads = uploads.filter(pk__in=list(ids))
+    else:
+        uploads = uploads.filter(catalogue=catalogue, period__in=list(periods or ()))
+    return {str(pk): c for pk, c in uploads.values_list("pk", "checksum").order_by("pk")}
+
+
+def units_with_figures(
+    *, catalogue: str, period: str, units: Collection[str], elements: Collection[str]
+) -> set[str]:
+    """Unit codes with at least one reported figure among ``elements`` for ``period``."""
+    return set(
+        ReportedValue.objects.filter(
+            catalogue=catalogue,
+            period=period,
+            unit__code__in=list(units),
+            element__in=list(elements),
+        ).values_list("unit__code", flat=True)
+    )
+
+
+def figures_of_uploads(
+    *,
+    uploads: Iterable[int],
+    catalogue: str,
+    periods: Collection[str],
+    units: Collection[str],
+    elements: Collection[str],
+) -> pd.DataFrame:
+    """``unit_code, period, element, value, upload``: each figure as the last of ``uploads``
+    set it (a run recomputed later reads what it read, not later changes)."""
+    latest: dict[tuple[str, str, str], tuple[float, int]] = {}
+    changes = ValueChange.objects.filter(
+        upload_id__in=list(uploads),
+        reported__catalogue=catalogue,
+        reported__period__in=list(periods),
+        reported__unit__code__in=list(units),
+        reported__element__in=list(elements),
+    ).values_list(
+        "reported__unit__code", "reported__period", "reported__element", "new", "upload_id"
+    )
+    for code, p, element, new, upload in changes.order_by("id"):
+        latest[(code, p, element)] = (new, upload)  # the last change wins
+    rows = [(c, p, e, v, u) for (c, p, e), (v, u) in sorted(latest.items())]
+    return pd.DataFrame(rows, columns=[*VALUE_COLUMNS, "upload"])

@@ -15,18 +15,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import pandas as pd
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from grassroots.engine.cases import CaseTables, read_cases
+from grassroots.engine.cases import CaseTables, read_cases, write_parquet
 from grassroots.engine.catalogue import load_catalogue
 from grassroots.engine.compute import compute_elements
 from grassroots.engine.errors import InputError, Problem
 from grassroots.engine.periods import Period
-from grassroots.intake.models import DEFAULT_CATALOGUE, DataVersion, ElementValue
+from grassroots.intake.models import DEFAULT_CATALOGUE, DataVersion, ElementValue, versions_dir
 from grassroots.intake.permissions import can_upload
 from grassroots.intake.staging import Limits, stage_upload
 from grassroots.organisations import audit
@@ -54,10 +53,6 @@ class ConcurrentUpload(Exception):
 
 def latest_version(*, unit: Unit, period: str) -> DataVersion | None:
     return DataVersion.objects.filter(unit=unit, period=period).order_by("-id").first()
-
-
-def versions_dir() -> Path:
-    return Path(settings.DATA_DIR) / "versions"
 
 
 def upload_limits() -> Limits:
@@ -183,18 +178,6 @@ def _prepare(source: Path, staging: Path, unit: Unit, period: str, catalogue: st
 
 def _compute(cases: CaseTables, catalogue: str, period: str) -> pd.DataFrame:
     return compute_elements(cases, load_catalogue(catalogue), [period])
-
-
-def write_parquet(cases: CaseTables, folder: Path) -> dict[str, int]:
-    """Write each checked table as typed Parquet; return its row count per table."""
-    counts: dict[str, int] = {}
-    with duckdb.connect() as con:
-        for name, table in sorted(cases.tables.items()):
-            view = table.register(con, f"typed_{name}")
-            target = str(folder / f"{name}.parquet").replace("'", "''")
-            con.execute(f"COPY (SELECT * FROM \"{view}\") TO '{target}' (FORMAT parquet)")
-            counts[name] = table.rows
-    return counts
 
 
 def checksum_of(folder: Path) -> str:

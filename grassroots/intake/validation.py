@@ -1,8 +1,8 @@
 """Validation of units' current values: the shipped rules and the outlier flags, run and stored.
 
-A unit's current values for a period are the element values of its current (not superseded)
-data versions — the newest version wins where two current versions hold the same element —
-together with the figures it reported for the rule set's catalogue. The rules run on those;
+A unit's current values for a period are intake's current values (``selectors.current_values``,
+one rule for every reader: the newest current data version holding the unit's values for the
+period, with the figures it reported winning over computed ones). The rules run on those;
 each value is also compared with the unit's own other periods and with the same period's
 values of units in its peer group (a median and a count, never the peers' names).
 
@@ -25,15 +25,14 @@ from grassroots.engine.catalogue import list_catalogues, load_catalogue
 from grassroots.engine.periods import Period, PeriodKind
 from grassroots.intake.models import (
     DEFAULT_CATALOGUE,
-    ElementValue,
     FindingKind,
-    ReportedValue,
     Trigger,
     ValidationFinding,
     ValidationRun,
 )
 from grassroots.intake.outliers import flag_outliers
 from grassroots.intake.rules import Importance, Rule, load_rules, run_rules
+from grassroots.intake.selectors import current_values
 from grassroots.organisations import audit
 from grassroots.organisations.audit import Clock
 from grassroots.organisations.models import AuditAction, Level, Unit
@@ -48,40 +47,6 @@ def units_to_check(unit: Unit) -> list[Unit]:
         return [unit]
     return list(
         Unit.objects.filter(path__startswith=unit.path, level=Level.GRASSROOTS, active=True)
-    )
-
-
-def current_values(
-    *, units: Collection[Unit] | None, periods: Collection[str] | None, catalogue: str
-) -> pd.DataFrame:
-    """Current values (unit_code, period, element, value); ``None`` means all units/periods."""
-    computed = ElementValue.objects.filter(
-        data_version__superseded_by__isnull=True,
-        element__in=list(load_catalogue(catalogue).elements),
-    )
-    reported = ReportedValue.objects.filter(catalogue=catalogue)
-    if units is not None:
-        computed = computed.filter(unit__in=units)
-        reported = reported.filter(unit__in=units)
-    if periods is not None:
-        computed = computed.filter(period__in=periods)
-        reported = reported.filter(period__in=periods)
-    rows = computed.order_by("data_version_id").values_list(
-        "unit__code", "period", "element", "value"
-    )
-    frame = pd.concat(
-        [
-            pd.DataFrame(list(rows), columns=COLUMNS),
-            pd.DataFrame(
-                list(reported.values_list("unit__code", "period", "element", "value")),
-                columns=COLUMNS,
-            ),
-        ],
-        ignore_index=True,
-    )
-    # The newest data version wins; a reported figure wins over a computed one of that name.
-    return frame.drop_duplicates(["unit_code", "period", "element"], keep="last").reset_index(
-        drop=True
     )
 
 

@@ -33,7 +33,8 @@ from grassroots.assistance.stored import latest_runs, results_for, stored_period
 from grassroots.assistance.targets import record_target_checks
 from grassroots.cli import main
 from grassroots.evaluation.models import EvaluationRun, Result, RunStatus, SchemeVersion
-from grassroots.evaluation.services import _finish, latest_scheme_version, load_shipped_schemes
+from grassroots.evaluation.runs import _finish
+from grassroots.evaluation.schemes import latest_scheme_version, load_shipped_schemes
 from grassroots.organisations.models import AuditEntry, Role, Unit
 from grassroots.organisations.services import issue_token
 
@@ -447,7 +448,7 @@ def test_target_checks_record_the_runs_value_as_a_system_change(world, store_run
     assert audited.get().actor is None
 
 
-def test_the_finished_signal_stores_target_checks(
+def test_finishing_a_run_stores_target_checks(
     world, store_run, make_member, django_capture_on_commit_callbacks
 ) -> None:
     city = make_member(Role.CITY_REVIEWER, "370100")

@@ -28,7 +28,6 @@ from grassroots.assistance.selection import (
     CandidateRule,
     RelapseRule,
     candidates,
-    caseload,
     exit_checklist,
     indicator_values,
     profiles,
@@ -48,6 +47,7 @@ from grassroots.assistance.services import (
     report_progress,
     set_target,
 )
+from grassroots.engine.cases import caseloads
 from grassroots.organisations.models import AuditEntry, Role, Unit
 
 RELAPSER = "370283"
@@ -201,7 +201,7 @@ def test_a_weak_unit_walks_through_its_whole_life(generated, generated_units, ma
 
 
 def _recommended_partner(folder, history, units, weak_codes) -> str:
-    load = caseload(folder)
+    load = caseloads(folder)
     strong = set(strong_units(history, period="2023Q4")) - set(weak_codes)
     weak = profiles(units, load, weak_codes)
     pairs = recommend_partners(weak, profiles(units, load, sorted(strong)), capacity=1)
@@ -217,7 +217,7 @@ def test_the_demo_province_pairs_every_planted_weak_unit_with_a_stronger_similar
     truth = json.loads((folder / "truth.json").read_text(encoding="utf-8"))
     units = pd.read_csv(folder / "units.csv", dtype=str, keep_default_na=False)
     weak_codes = truth["weak_units"]
-    load = caseload(folder)
+    load = caseloads(folder)
     strong = sorted(set(strong_units(results, period="2023Q4")) - set(weak_codes))
     weak = {p.code: p for p in profiles(units, load, weak_codes)}
     partners = {p.code: p for p in profiles(units, load, strong)}

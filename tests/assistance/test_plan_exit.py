@@ -18,8 +18,8 @@ from grassroots.assistance.models import (
 from grassroots.assistance.services import designate_weak_unit
 from grassroots.engine.synth.generator import SynthOptions, generate
 from grassroots.evaluation.models import Result
-from grassroots.evaluation.services import latest_scheme_version, load_shipped_schemes
-from grassroots.evaluation.services import run_evaluation as run_service
+from grassroots.evaluation.runs import run_evaluation as run_service
+from grassroots.evaluation.schemes import latest_scheme_version, load_shipped_schemes
 from grassroots.organisations.models import AuditEntry, Role, Unit
 from grassroots.organisations.services import load_units
 from grassroots.organisations.unitfile import reference_rows

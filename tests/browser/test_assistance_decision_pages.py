@@ -17,7 +17,7 @@ from django.utils import timezone
 from grassroots.assistance.models import Designation, Dimension, WeakLevel, WeakStatus
 from grassroots.assistance.services import designate_weak_unit, pair_weak_unit, set_target
 from grassroots.evaluation.models import EvaluationRun, RunStatus, SchemeVersion
-from grassroots.evaluation.services import _finish
+from grassroots.evaluation.runs import _finish
 from grassroots.organisations.models import Role, Unit
 from grassroots.organisations.services import add_member, load_units
 from grassroots.organisations.unitfile import UnitRow

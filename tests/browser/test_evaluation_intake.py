@@ -15,12 +15,8 @@ from django.test import Client
 
 from grassroots.assistance.models import Designation, WeakLevel, WeakStatus
 from grassroots.engine.synth.generator import SynthOptions, generate
-from grassroots.evaluation.services import (
-    INTAKE_SOURCE,
-    latest_scheme_version,
-    load_shipped_schemes,
-    run_evaluation,
-)
+from grassroots.evaluation.runs import INTAKE_SOURCE, run_evaluation
+from grassroots.evaluation.schemes import latest_scheme_version, load_shipped_schemes
 from grassroots.intake.services import import_cases
 from grassroots.organisations.models import Role, Unit
 from grassroots.organisations.services import add_member, load_units

@@ -11,11 +11,8 @@ from django.contrib.auth import get_user_model
 from django.test import Client
 
 from grassroots.engine.synth.generator import SynthOptions, generate
-from grassroots.evaluation.services import (
-    latest_scheme_version,
-    load_shipped_schemes,
-    run_evaluation,
-)
+from grassroots.evaluation.runs import run_evaluation
+from grassroots.evaluation.schemes import latest_scheme_version, load_shipped_schemes
 from grassroots.organisations.models import Role, Unit
 from grassroots.organisations.services import add_member, load_units
 from grassroots.organisations.unitfile import reference_rows

@@ -10,11 +10,8 @@ import pytest
 from django.contrib.auth import get_user_model
 
 from grassroots.engine.synth.generator import SynthOptions, generate
-from grassroots.evaluation.services import (
-    latest_scheme_version,
-    load_shipped_schemes,
-    run_evaluation,
-)
+from grassroots.evaluation.runs import run_evaluation
+from grassroots.evaluation.schemes import latest_scheme_version, load_shipped_schemes
 from grassroots.organisations.models import Role, Unit
 from grassroots.organisations.services import add_member, load_units
 from grassroots.organisations.unitfile import reference_rows

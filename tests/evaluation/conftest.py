@@ -13,8 +13,8 @@ from django.test import Client
 
 from grassroots.engine.synth.generator import SynthOptions, generate
 from grassroots.evaluation.models import EvaluationRun, SchemeVersion
-from grassroots.evaluation.services import latest_scheme_version, load_shipped_schemes
-from grassroots.evaluation.services import run_evaluation as run_service
+from grassroots.evaluation.runs import run_evaluation as run_service
+from grassroots.evaluation.schemes import latest_scheme_version, load_shipped_schemes
 from grassroots.intake.models import DataVersion
 from grassroots.intake.services import import_cases
 from grassroots.organisations.models import Role, Unit

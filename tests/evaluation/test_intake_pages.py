@@ -13,7 +13,7 @@ from django.urls import reverse
 
 from grassroots.assistance.models import Designation, WeakLevel, WeakStatus
 from grassroots.evaluation.models import RunStatus
-from grassroots.evaluation.services import INTAKE_SOURCE, run_evaluation
+from grassroots.evaluation.runs import INTAKE_SOURCE, run_evaluation
 from grassroots.organisations.models import Role, Unit
 from grassroots.organisations.services import add_member
 

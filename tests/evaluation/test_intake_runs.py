@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import pytest
 
+from grassroots.evaluation.errors import RunError
+from grassroots.evaluation.inputs import intake_element_frame
 from grassroots.evaluation.models import RunStatus, SourceKind
-from grassroots.evaluation.services import (
+from grassroots.evaluation.runs import (
     INTAKE_SOURCE,
-    RunError,
     input_hash,
-    intake_element_frame,
     queue_run,
     reproduce,
     run_evaluation,
@@ -362,3 +362,24 @@ def test_pairing_counts_caseloads_in_the_versions_a_run_read_once_per_unit(
     assert set(counted) == set(run.data_versions["cases"])
     assert all(counted[c] == expected[c] for c in counted)
     assert ABSENT not in counted
+
+
+def test_validation_and_runs_read_intakes_current_values_by_one_rule(
+    scheme, admin, province_version, cases_dir, tmp_path, unit_export
+) -> None:
+    from grassroots.intake.selectors import current_values
+
+    code = sorted(set(province_version.element_values.values_list("unit__code", flat=True)))[0]
+    unit = Unit.objects.get(code=code)
+    own = import_cases(
+        source=unit_export(cases_dir, code, tmp_path / "own"), unit=unit, period=PERIOD, actor=admin
+    )
+    run = run_evaluation(scheme_version=scheme, period=PERIOD, source=INTAKE_SOURCE, actor=None)
+    read = intake_element_frame(run, units=[code])
+    current = current_values(units=[unit], periods=[PERIOD], catalogue="spp-case-quality")
+    mine = dict(own.element_values.filter(unit=unit).values_list("element", "value"))
+    assert set(read["source"]) == {f"version:{own.pk}"}
+    assert dict(zip(read["element"], read["value"], strict=True)) == {
+        e: v for e, v in mine.items() if e in set(read["element"])
+    }
+    assert dict(zip(current["element"], current["value"], strict=True)) == mine

@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils.html import escape
 
 from grassroots.evaluation.models import EvaluationRun
-from grassroots.evaluation.services import run_evaluation as run_service
+from grassroots.evaluation.runs import run_evaluation as run_service
 from grassroots.evaluation.templatetags import league_rows
 from grassroots.organisations.models import AuditEntry, Level, Role, Unit
 from grassroots.organisations.services import add_member, update_unit

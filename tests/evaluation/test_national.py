@@ -18,9 +18,9 @@ from django.urls import reverse
 
 from grassroots.engine.synth.generator import SynthOptions, generate
 from grassroots.evaluation.models import EvaluationRun, SchemeVersion
+from grassroots.evaluation.runs import run_evaluation as run_service
+from grassroots.evaluation.schemes import latest_scheme_version, load_shipped_schemes
 from grassroots.evaluation.selectors import is_national, previous_run, run_provinces
-from grassroots.evaluation.services import latest_scheme_version, load_shipped_schemes
-from grassroots.evaluation.services import run_evaluation as run_service
 from grassroots.organisations.models import Level, Role, Unit
 from grassroots.organisations.services import load_units
 from grassroots.organisations.unitfile import reference_rows

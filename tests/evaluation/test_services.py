@@ -5,18 +5,14 @@ from pathlib import Path
 
 import pytest
 
+from grassroots.evaluation.errors import RunError
 from grassroots.evaluation.models import EvaluationRun, Result, RunImmutableError, RunStatus
-from grassroots.evaluation.services import (
-    RunError,
-    data_versions,
+from grassroots.evaluation.results import stored_frame
+from grassroots.evaluation.runs import data_versions, queue_run, reproduce, run_evaluation, work
+from grassroots.evaluation.schemes import (
     latest_scheme_version,
     load_shipped_schemes,
-    queue_run,
-    reproduce,
-    run_evaluation,
     save_scheme_version,
-    stored_frame,
-    work,
 )
 from grassroots.organisations.models import AuditEntry
 

@@ -163,7 +163,7 @@ def test_a_stored_scheme_naming_a_catalogue_path_is_refused(
     client, make_member, secret_yaml
 ) -> None:
     from grassroots.evaluation.models import SchemeVersion
-    from grassroots.evaluation.services import load_shipped_schemes
+    from grassroots.evaluation.schemes import load_shipped_schemes
 
     load_shipped_schemes()
     admin = make_member(Role.PROVINCE_ADMIN, "370000", "admin")

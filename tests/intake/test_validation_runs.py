@@ -18,8 +18,9 @@ from grassroots.intake.models import (
     ValidationRun,
 )
 from grassroots.intake.rules import load_rules, run_rules
+from grassroots.intake.selectors import current_values
 from grassroots.intake.services import import_cases
-from grassroots.intake.validation import current_values, run_validation, units_to_check
+from grassroots.intake.validation import run_validation, units_to_check
 from grassroots.organisations.models import AuditEntry, Role, Unit
 from grassroots.organisations.services import issue_token, load_units
 from grassroots.organisations.unitfile import UnitRow

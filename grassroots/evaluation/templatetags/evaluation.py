@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from grassroots.evaluation.charts import node_name
 from grassroots.evaluation.models import EvaluationRun
-from grassroots.evaluation.selectors import scheme_of
+from grassroots.evaluation.schemes import scheme_of
 
 register = template.Library()
 

@@ -1,0 +1,286 @@
+"""Evaluation runs: queued by a page, claimed and computed by a worker, finished with their
+results and follow-ups. The engine does every computation.
+
+Starting a run and executing it are separate steps so a web request never computes: the page
+queues a run (``queue_run``) and a worker (``grassroots runs work``) claims and executes it.
+``run_evaluation`` does both at once, for the command line and the demo. A run from intake
+hands the engine frames read from the database; nothing is written to a temporary file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from django.db import transaction
+from django.utils import timezone
+
+from grassroots.engine.catalogue import load_catalogue
+from grassroots.engine.errors import InputError
+from grassroots.engine.pipeline import (
+    Source,
+    parse_period,
+    prepare,
+    prepare_values,
+    score,
+)
+from grassroots.evaluation.actors import Actor, user_of
+from grassroots.evaluation.errors import RunError
+from grassroots.evaluation.followups import follow_up
+from grassroots.evaluation.inputs import intake_element_frame, intake_inputs, intake_units
+from grassroots.evaluation.models import (
+    EvaluationRun,
+    Result,
+    RunStatus,
+    SchemeVersion,
+    SourceKind,
+)
+from grassroots.evaluation.results import BATCH, result_rows, row_key
+from grassroots.evaluation.schemes import scheme_of
+from grassroots.organisations import audit
+from grassroots.organisations.models import AuditAction, Unit
+
+DEFAULT_SENSITIVITY = 0
+
+
+def data_versions(folder: Path) -> dict[str, str]:
+    """SHA-256 of every file in the case-record folder, by relative name."""
+    if not folder.is_dir():
+        raise RunError(f"{folder}: no such folder")
+    versions = {}
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        digest = hashlib.sha256()
+        with path.open("rb") as fh:
+            for chunk in iter(lambda: fh.read(1 << 20), b""):
+                digest.update(chunk)
+        versions[path.relative_to(folder).as_posix()] = digest.hexdigest()
+    return versions
+
+
+def input_hash(
+    *, scheme_text: str, period: str, versions: dict[str, str], parameters: dict[str, Any]
+) -> str:
+    """One digest of everything a run reads: equal hashes mean equal results."""
+    payload = json.dumps(
+        {"scheme": scheme_text, "period": period, "data": versions, "parameters": parameters},
+        sort_keys=True,
+        ensure_ascii=False,
+    )
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+# Chooses intake as a run's source where a case-record folder is expected (form, API, CLI).
+INTAKE_SOURCE = "intake"
+
+
+@transaction.atomic
+def queue_run(
+    *,
+    scheme_version: SchemeVersion,
+    period: str,
+    source: Path | str,
+    actor: Actor,
+    sensitivity: int = DEFAULT_SENSITIVITY,
+    seed: int = 0,
+    scope: Unit | None = None,
+) -> EvaluationRun:
+    """Record a run with its inputs and queue it; nothing is computed here.
+
+    ``source`` is a case-record folder, or ``INTAKE_SOURCE``: the current data versions and
+    reported figures of intake for the grassroots units under ``scope`` (None: all of them).
+    """
+    try:
+        the_period = parse_period(period)
+    except InputError as exc:
+        raise RunError("; ".join(str(p) for p in exc.problems)) from None
+    key = the_period.key
+    if sensitivity < 0:
+        raise RunError("sensitivity must be 0 (off) or a positive number of replications")
+    parameters: dict[str, Any] = {"sensitivity": sensitivity, "seed": seed}
+    if isinstance(source, str) and source == INTAKE_SOURCE:  # a folder: a Path or absolute
+        kind = SourceKind.INTAKE
+        scheme = scheme_of(scheme_version)
+        versions = intake_inputs(scheme=scheme, period=key, scope=scope)
+        parameters["scope"] = scope.code if scope is not None else ""
+        label = INTAKE_SOURCE
+    else:
+        kind = SourceKind.FOLDER
+        versions = data_versions(Path(source))
+        label = str(Path(source).resolve())
+    run = EvaluationRun.objects.create(
+        scheme_version=scheme_version,
+        period=key,
+        source_kind=kind,
+        source_path=label,
+        data_versions=versions,
+        parameters=parameters,
+        input_hash=input_hash(
+            scheme_text=scheme_version.yaml_text,
+            period=key,
+            versions=versions,
+            parameters=parameters,
+        ),
+        created_at=timezone.now(),
+        created_by=user_of(actor),
+    )
+    audit.record(
+        obj=run, action=AuditAction.CREATE, actor=actor, before=None, after=audit.snapshot(run)
+    )
+    return run
+
+
+def claim_next_run() -> EvaluationRun | None:
+    """Take the oldest queued run for this worker (other workers skip the locked row)."""
+    with transaction.atomic():
+        run = (
+            EvaluationRun.objects.select_for_update(skip_locked=True)
+            .filter(status=RunStatus.QUEUED)
+            .order_by("created_at", "id")
+            .first()
+        )
+        if run is None:
+            return None
+        run.status = RunStatus.RUNNING
+        run.progress = 5
+        run.started_at = timezone.now()
+        run.save(update_fields=["status", "progress", "started_at"])
+        return run
+
+
+def compute(
+    run: EvaluationRun, *, on_progress: Callable[[int], None] | None = None
+) -> pd.DataFrame:
+    """The engine's result for the run's recorded inputs (the files must still match)."""
+    step = on_progress or (lambda _: None)
+    scheme = scheme_of(run.scheme_version)
+    if run.source_kind == SourceKind.INTAKE:
+        prepared = prepare_values(
+            scheme=scheme,
+            catalogue=load_catalogue(scheme.catalogue) if scheme.catalogue else None,
+            period=run.period,
+            units=intake_units(run),
+            elements=intake_element_frame(run),
+        )
+    else:
+        folder = Path(run.source_path)
+        if data_versions(folder) != run.data_versions:
+            raise RunError(f"{folder}: the case records changed since the run was recorded")
+        prepared = prepare(scheme=scheme, period=run.period, source=Source(cases=folder))
+    step(50)
+    params = run.parameters
+    return score(
+        prepared, sensitivity=int(params.get("sensitivity", 0)), seed=int(params.get("seed", 0))
+    )
+
+
+def execute_run(run: EvaluationRun) -> EvaluationRun:
+    """Compute a claimed run and store its results and final status in one transaction."""
+
+    def progress(percent: int) -> None:
+        EvaluationRun.objects.filter(pk=run.pk).update(progress=percent)
+
+    try:
+        frame = compute(run, on_progress=progress)
+    except (InputError, RunError, OSError) as exc:
+        text = "; ".join(str(p) for p in exc.problems) if isinstance(exc, InputError) else str(exc)
+        return _finish(run, status=RunStatus.FAILED, error=text)
+    progress(90)
+    return _finish(run, status=RunStatus.DONE, frame=frame)
+
+
+@transaction.atomic
+def _finish(
+    run: EvaluationRun, *, status: RunStatus, frame: pd.DataFrame | None = None, error: str = ""
+) -> EvaluationRun:
+    if frame is not None:
+        Result.objects.bulk_create(result_rows(run, frame), batch_size=BATCH)
+    run.refresh_from_db()
+    run.status = status
+    run.progress = 100
+    run.error = error[:5000]
+    run.finished_at = timezone.now()
+    run.save(update_fields=["status", "progress", "error", "finished_at"])
+    # Follow-ups (the weak-unit target checks) read the committed results, never a half-run.
+    transaction.on_commit(lambda: follow_up(run))
+    return run
+
+
+def run_evaluation(
+    *,
+    scheme_version: SchemeVersion,
+    period: str,
+    source: Path | str,
+    actor: Actor,
+    sensitivity: int = DEFAULT_SENSITIVITY,
+    seed: int = 0,
+    scope: Unit | None = None,
+) -> EvaluationRun:
+    """Queue and execute a run now (command line, demo); the web only queues."""
+    run = queue_run(
+        scheme_version=scheme_version,
+        period=period,
+        source=source,
+        actor=actor,
+        sensitivity=sensitivity,
+        seed=seed,
+        scope=scope,
+    )
+    with transaction.atomic():
+        locked = EvaluationRun.objects.select_for_update().get(pk=run.pk)
+        locked.status = RunStatus.RUNNING
+        locked.started_at = timezone.now()
+        locked.progress = 5
+        locked.save(update_fields=["status", "started_at", "progress"])
+    return execute_run(locked)
+
+
+def compute_from_intake(
+    *,
+    scheme_version: SchemeVersion,
+    period: str,
+    scope: Unit | None = None,
+    sensitivity: int = DEFAULT_SENSITIVITY,
+    seed: int = 0,
+) -> pd.DataFrame:
+    """The result a run from intake would store, computed without storing a run."""
+    try:
+        key = parse_period(period).key
+    except InputError as exc:
+        raise RunError("; ".join(str(p) for p in exc.problems)) from None
+    scheme = scheme_of(scheme_version)
+    transient = EvaluationRun(
+        scheme_version=scheme_version,
+        period=key,
+        source_kind=SourceKind.INTAKE,
+        source_path=INTAKE_SOURCE,
+        data_versions=intake_inputs(scheme=scheme, period=key, scope=scope),
+        parameters={"sensitivity": sensitivity, "seed": seed},
+    )
+    return compute(transient)
+
+
+def work(*, once: bool = False) -> int:
+    """Execute queued runs until none is left (``once``: at most one). Returns how many ran."""
+    done = 0
+    while (run := claim_next_run()) is not None:
+        execute_run(run)
+        done += 1
+        if once:
+            break
+    return done
+
+
+def reproduce(run: EvaluationRun) -> bool:
+    """Recompute the run from its recorded inputs and say whether every stored row matches."""
+    fresh = pd.DataFrame([row_key(r) for r in result_rows(run, compute(run))])
+    stored = pd.DataFrame([row_key(r) for r in run.results.all()])
+    key = ["unit_code", "node"]
+    if fresh.empty or len(fresh) != len(stored):
+        return False
+    a = fresh.sort_values(key).reset_index(drop=True)
+    b = stored.sort_values(key).reset_index(drop=True)
+    return bool(a.equals(b))

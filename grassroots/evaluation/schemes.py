@@ -1,0 +1,149 @@
+"""Scheme versions: checked by the engine when saved, parsed once per version when read.
+
+A stored version's YAML never changes, so its parsed ``Scheme`` is kept (``scheme_of``): a run,
+its inputs, its reproduction and every page showing it read the same parsed value.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from functools import lru_cache
+from pathlib import Path
+
+from django.db import transaction
+from django.utils import timezone
+
+from grassroots.engine.catalogue import Catalogue, load_catalogue
+from grassroots.engine.errors import InputError
+from grassroots.engine.scheme import Scheme, list_schemes, load_scheme, parse_scheme
+from grassroots.evaluation.actors import Actor, user_of
+from grassroots.evaluation.errors import RunError
+from grassroots.evaluation.models import SchemeVersion
+from grassroots.organisations import audit
+from grassroots.organisations.models import AuditAction
+
+
+def parse_scheme_text(text: str, *, code: str) -> Scheme:
+    """The scheme the YAML describes, checked by the engine; RunError lists every problem.
+
+    A scheme that scores a catalogue names a registered catalogue (never a path), and its
+    leaves name only that catalogue's indicators.
+    """
+    source = f"{code}.yaml"
+    try:
+        scheme = parse_scheme(text, source=source)
+        if scheme.catalogue is not None:
+            try:
+                catalogue = load_catalogue(scheme.catalogue)
+            except InputError as exc:
+                raise InputError(
+                    [replace(p, source=f"{source}: catalogue") for p in exc.problems]
+                ) from None
+            scheme = parse_scheme(text, source=source, indicator_codes=set(catalogue.indicators))
+    except InputError as exc:
+        raise RunError("; ".join(str(p) for p in exc.problems)) from None
+    except RecursionError:
+        raise RunError(f"{source}: the tree contains a cycle") from None
+    return scheme
+
+
+@transaction.atomic
+def save_scheme_version(
+    *, code: str, yaml_text: str, actor: Actor, note: str = ""
+) -> SchemeVersion:
+    """Check the YAML with the engine and store it as the scheme's next version.
+
+    An unchanged text adds no version (saving the same form twice is not an edit).
+    """
+    scheme = parse_scheme_text(yaml_text, code=code)
+    if scheme.name != code:
+        raise RunError(f"the YAML names scheme {scheme.name!r}, not {code!r}")
+    latest = (
+        SchemeVersion.objects.select_for_update().filter(code=code).order_by("-version").first()
+    )
+    if latest is not None and latest.yaml_text == yaml_text:
+        return latest
+    version = SchemeVersion.objects.create(
+        code=code,
+        version=(latest.version + 1) if latest else 1,
+        yaml_text=yaml_text,
+        title_zh=scheme.title_zh,
+        title_en=scheme.title_en,
+        note=note[:500],
+        created_at=timezone.now(),
+        created_by=user_of(actor),
+    )
+    audit.record(
+        obj=version,
+        action=AuditAction.CREATE,
+        actor=actor,
+        before=None,
+        after=audit.snapshot(version, exclude=("yaml_text",)),
+        reason=note,
+    )
+    return version
+
+
+def load_shipped_schemes(*, actor: Actor = None) -> list[SchemeVersion]:
+    """Store each shipped composite scheme (a new version only where the YAML changed)."""
+    stored = []
+    for name in list_schemes():
+        if load_scheme(name).tree is None:
+            continue  # checklists are assessed from results, not run here
+        text = (_shipped_dir() / f"{name}.yaml").read_text(encoding="utf-8")
+        stored.append(
+            save_scheme_version(code=name, yaml_text=text, actor=actor, note="shipped scheme")
+        )
+    return stored
+
+
+def _shipped_dir() -> Path:
+    from grassroots.engine.scheme import SCHEMES_DIR
+
+    return SCHEMES_DIR
+
+
+def latest_scheme_version(code: str) -> SchemeVersion:
+    version = SchemeVersion.objects.filter(code=code).order_by("-version").first()
+    if version is None:
+        raise RunError(f"no scheme {code!r} is stored: run `grassroots runs schemes` first")
+    return version
+
+
+@lru_cache(maxsize=64)
+def _parsed(pk: int, text: str) -> Scheme:
+    # Keyed on the text too: a version never changes, but a test database may reuse a pk.
+    return parse_scheme_text(text, code=f"scheme version {pk}")
+
+
+def scheme_of(version: SchemeVersion) -> Scheme:
+    """The version's scheme, parsed (and checked against its catalogue) once per version."""
+    return _parsed(version.pk, version.yaml_text)
+
+
+@dataclass(frozen=True)
+class Needed:
+    """What a scheme scores from intake: its catalogue and the elements its indicators read."""
+
+    catalogue: Catalogue
+    case_elements: list[str]  # computed from case records
+    reported_elements: list[str]  # reported by hand
+
+
+def needed_elements(scheme: Scheme) -> Needed:
+    """The scheme's catalogue and the elements its indicators read (from records, reported)."""
+    if scheme.catalogue is None:
+        raise RunError(f"{scheme.name} scores no catalogue: it cannot be run from intake")
+    try:
+        catalogue = load_catalogue(scheme.catalogue)
+    except InputError as exc:
+        raise RunError("; ".join(str(p) for p in exc.problems)) from None
+    needed: set[str] = set()
+    for code in scheme.indicator_codes():
+        needed |= catalogue.elements_of(code)
+    known = sorted(e for e in needed if e in catalogue.elements)
+    return Needed(
+        catalogue,
+        [e for e in known if not catalogue.elements[e].reported],
+        [e for e in known if catalogue.elements[e].reported],
+    )
