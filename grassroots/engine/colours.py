@@ -111,6 +111,7 @@ def _range(spec: ColourSpec, x: Array, band: ReasonableRange | None) -> Codes:
 #   in_range       on x low high colour             value 30 inside reasonable range 20–40 → green
 #   off_range      on x off side low high margin colour  value 45 is 5 above range 20–40 (margin 8) → yellow
 #   coverage       share needs                     only 25% of the weight has data (needs 50%)
+#   small_peer_group group count min              peer group 3799 has only 2 units (fewer than 5): compared within the province
 #
 # ``tier`` is top | middle | bottom (``share`` the tier's share, "" for middle); ``side`` is
 # below | above; ``colour`` is green | yellow | red | grey | "no colour"; ``on`` is score | value.
@@ -139,6 +140,9 @@ ENGLISH: dict[str, str] = {
     "in_range": "{on} {x} inside reasonable range {low}–{high} → {colour}",
     "off_range": "{on} {x} is {off} {side} range {low}–{high} (margin {margin}) → {colour}",
     "coverage": "only {share} of the weight has data (needs {needs})",
+    "small_peer_group": (
+        "peer group {group} has only {count} units (fewer than {min}): compared within the province"
+    ),
 }
 _PATTERNS: dict[str, re.Pattern[str]] = {
     "not_coloured": re.compile(r"not coloured by this scheme"),
@@ -168,6 +172,10 @@ _PATTERNS: dict[str, re.Pattern[str]] = {
     ),
     "coverage": re.compile(
         r"only (?P<share>\d+%) of the weight has data \(needs (?P<needs>\d+%)\)"
+    ),
+    "small_peer_group": re.compile(
+        r"peer group (?P<group>.+) has only (?P<count>\d+) units \(fewer than (?P<min>\d+)\): "
+        r"compared within the province"
     ),
 }
 _NOTE_SEPARATOR = "; "
@@ -230,12 +238,41 @@ def why_texts(
     count: Array,
     groups: Sequence[str],
     band: ReasonableRange | None = None,
+    small: Sequence[int | None] | None = None,
+    min_size: int = 0,
 ) -> list[str]:
-    """One short English sentence per cell (1-D arrays) saying why it got its colour."""
+    """One short English sentence per cell (1-D arrays) saying why it got its colour.
+
+    ``small`` holds, per cell, the size of a peer group too small to compare within (fewer than
+    ``min_size`` units; None otherwise): such a unit was compared among all units, and its
+    reason says so first.
+    """
+    small = small if small is not None else [None] * len(groups)
     reasons = why_reasons(
-        spec, codes, score=score, value=value, rank=rank, count=count, groups=groups, band=band
+        spec,
+        codes,
+        score=score,
+        value=value,
+        rank=rank,
+        count=count,
+        groups=groups,
+        band=band,
+        small=small,
     )
-    return [english(r) for r in reasons]
+    return [
+        english(r)
+        if n is None or r.key in _UNCOMPARED
+        else english_text([small_note(g, n, min_size), r])
+        for r, g, n in zip(reasons, groups, small, strict=True)
+    ]
+
+
+_UNCOMPARED = ("no_data", "not_coloured")
+
+
+def small_note(group: str, count: int, min_size: int) -> Reason:
+    """The note before the reason of a unit whose peer group was too small to compare within."""
+    return Reason("small_peer_group", {"group": group, "count": str(count), "min": str(min_size)})
 
 
 def why_reasons(
@@ -248,14 +285,17 @@ def why_reasons(
     count: Array,
     groups: Sequence[str],
     band: ReasonableRange | None = None,
+    small: Sequence[int | None] | None = None,
 ) -> list[Reason]:
-    """One reason per cell (1-D arrays) saying why it got its colour."""
+    """One reason per cell (1-D arrays) saying why it got its colour; a cell with a ``small``
+    peer group size was ranked among all units."""
     labels = [c.value or "no colour" for c in COLOURS]
     names = [labels[c] for c in codes.tolist()]
     if spec.rule is ColourRule.NONE:
         return [Reason("not_coloured")] * len(names)
     if spec.rule is ColourRule.RANK_TIERS:
-        return _why_tiers(spec, names, rank, count, groups)
+        widened = [n is not None for n in small] if small is not None else [False] * len(names)
+        return _why_tiers(spec, names, rank, count, groups, widened)
     x = value if spec.on == "value" else score
     if spec.rule is ColourRule.THRESHOLDS:
         return [_why_band(spec, v, n) for v, n in zip(x.tolist(), names, strict=True)]
@@ -266,7 +306,12 @@ def why_reasons(
 
 
 def _why_tiers(
-    spec: ColourSpec, names: list[str], rank: Array, count: Array, groups: Sequence[str]
+    spec: ColourSpec,
+    names: list[str],
+    rank: Array,
+    count: Array,
+    groups: Sequence[str],
+    widened: Sequence[bool],
 ) -> list[Reason]:
     green, red = tier_sizes(spec, count)
     tiers = np.where(rank <= green, "top", "middle")
@@ -274,14 +319,14 @@ def _why_tiers(
     shares = {"top": f"{spec.top:.0%}", "middle": "", "bottom": f"{spec.bottom:.0%}"}
     peer = spec.within is Within.PEER
     out = []
-    for r, k, t, g, n in zip(
-        rank.tolist(), count.tolist(), tiers.tolist(), groups, names, strict=True
+    for r, k, t, g, n, w in zip(
+        rank.tolist(), count.tolist(), tiers.tolist(), groups, names, widened, strict=True
     ):
         if math.isnan(r):
             out.append(Reason("no_data", {"colour": n}))
             continue
         params = {"rank": str(int(r)), "count": str(int(k)), "tier": t, "share": shares[t]}
-        if peer:
+        if peer and not w:
             out.append(Reason("rank_peer", {**params, "group": str(g), "colour": n}))
         else:
             out.append(Reason("rank_all", {**params, "colour": n}))

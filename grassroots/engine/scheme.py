@@ -437,6 +437,10 @@ class Scheme(_Model):
     catalogue: str | None = None
     based_on: str | None = None  # checklist: the composite scheme whose results it reads
     peer_column: str = "peer_group"
+    # A peer group with fewer units than this is too small to rank in: two units would be green
+    # and red on any gap. Its units are normalised, ranked and coloured among all the units of
+    # the evaluation (the province) instead, and their "why" says so.
+    peer_min_size: int = Field(default=5, ge=1)
     visibility: Visibility = Visibility()
     defaults: Policy = Policy()
     levels: dict[str | int, LevelPolicy] = Field(default_factory=dict)

@@ -163,9 +163,8 @@ def _intervals(
     replicated: Array,
     within: Within,
 ) -> pd.DataFrame:
-    groups = inputs.peer if within is Within.PEER else inputs.everyone
-    rank_nominal = rank_desc(nominal, groups)[:, 0]
-    ranks = rank_desc(replicated, groups)
+    rank_nominal = inputs.comparison(within, lambda g: rank_desc(nominal, g))[:, 0]
+    ranks = inputs.comparison(within, lambda g: rank_desc(replicated, g))
     quantiles = _quantiles(ranks)
     return pd.DataFrame(
         {
@@ -209,11 +208,11 @@ def _colour_share(
     within: Within,
 ) -> Array:
     spec = scheme.policy_for(node, depth).colour
-    groups = inputs.peer if spec.within is Within.PEER else inputs.everyone
 
     def colours(scores: Array, rank: Array | None) -> npt.NDArray[np.int8]:
-        rank = rank if rank is not None else rank_desc(scores, groups)
-        count = ranked_counts(scores, groups)
+        if rank is None:
+            rank = inputs.comparison(spec.within, lambda g: rank_desc(scores, g))
+        count = inputs.comparison(spec.within, lambda g: ranked_counts(scores, g))
         return colour_codes(
             spec, score=scores, value=scores, rank=rank, count=count, band=node.range
         )

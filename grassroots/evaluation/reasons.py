@@ -112,6 +112,11 @@ def _sentence(key: str, p: Mapping[str, str], names: Mapping[str, str]) -> str |
                 "(margin %(margin)s) → %(colour)s"
             )
         return text % values
+    if key == "small_peer_group":
+        return _(
+            "peer group %(group)s has only %(count)s units (fewer than %(min)s): "
+            "compared within the province"
+        ) % {"group": names.get(p["group"], p["group"]), "count": p["count"], "min": p["min"]}
     if key == "coverage":
         return _("only %(share)s of the weight has data (needs %(needs)s)") % {
             "share": p["share"],

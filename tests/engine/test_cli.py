@@ -71,6 +71,7 @@ SPP_SCHEME = """\
 name: plea-test
 title_en: Plea test
 catalogue: spp-case-quality
+peer_min_size: 3  # the test's cities have three units each: rank within them
 defaults:
   normalisation: {method: minmax, within: peer}
 tree:
@@ -152,9 +153,12 @@ def test_units_default_to_city_peer_groups_when_not_given(
     )  # fmt: skip
     assert code == 0, err
     root = pd.read_csv(out, dtype={"unit_code": str}).query("node == 'cepej'")
-    # Ranked within each city (370100, 370200): two sets of ranks 1..3, not one of 1..6.
-    by_city = root.groupby(root["unit_code"].str[:4])["rank_peer"]
-    assert [sorted(ranks) for _, ranks in by_city] == [[1, 2, 3], [1, 2, 3]]
+    # Each unit's peer group is its city (370100, 370200). Three units are fewer than the
+    # shipped scheme's peer_min_size, so they are ranked within the province (1..6).
+    city = root["unit_code"].str[:4] + "00"
+    said = [w.split(" has only")[0] for w in root["why"]]
+    assert said == [f"peer group {c}" for c in city]
+    assert sorted(root["rank_peer"]) == [1, 2, 3, 4, 5, 6]
 
 
 def test_it_evaluates_case_records_with_the_units_file_beside_them(

@@ -83,7 +83,14 @@ def coinr_scheme(
         "colour": "none",
         **(policy or {}),
     }
-    raw = {"name": "asem", "peer_column": "peer_group", "defaults": defaults, "tree": root}
+    # COINr imputes within its groups whatever their size: no group is too small here.
+    raw = {
+        "name": "asem",
+        "peer_column": "peer_group",
+        "peer_min_size": 1,
+        "defaults": defaults,
+        "tree": root,
+    }
     return scheme_from_dict(raw, indicator_codes=set(meta.index))
 
 

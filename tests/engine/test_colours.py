@@ -163,7 +163,7 @@ def test_every_why_text_parses_back_into_the_reasons_that_wrote_it() -> None:
         keys |= {r.key for r in reasons}
     assert keys == {
         "rank_peer", "rank_all", "no_data", "band", "outside_legend", "in_range", "off_range",
-        "not_coloured",
+        "not_coloured", "small_peer_group",
     }  # fmt: skip
 
 

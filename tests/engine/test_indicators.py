@@ -96,21 +96,30 @@ def reference(records: dict[str, list[Record]], unit: str, period: str) -> dict[
 
     judged = [p for p in persons if within(p, "judgment_date") and p.get("judgment")]
     judged_arrested = [p for p in judged if p.get("arrest_decision") == "approved"]
+    # Adoption is known at judgment: dated by the judgment, not the review's conclusion.
+    judged_recommended = [
+        p for p in judged if p.get("sentencing_recommendation") in ("fixed_term", "range")
+    ]
 
     protests = [
         m for m in matters if m["kind"] == "criminal_protest" and within(m, "concluded_date")
     ]
     protests = [m for m in protests if m.get("outcome") in ("changed", "maintained")]
+    # A recommendation's outcome is known when it is answered: dated by concluded_date, and
+    # one still pending counts in neither numerator nor denominator.
     civil = [
         m
         for m in matters
         if m["kind"] in ("civil_recommendation", "admin_recommendation")
-        and within(m, "issued_date")
+        and within(m, "concluded_date")
+        and m.get("outcome") in ("adopted", "not_adopted")
     ]
     pre = [
         m
         for m in matters
-        if m["kind"] == "pre_litigation_recommendation" and within(m, "issued_date")
+        if m["kind"] == "pre_litigation_recommendation"
+        and within(m, "concluded_date")
+        and m.get("outcome") in ("remedied", "not_remedied")
     ]
 
     return {
@@ -131,7 +140,8 @@ def reference(records: dict[str, list[Record]], unit: str, period: str) -> dict[
             len(recommended),
         ),
         "recommendation_adoption_rate": _ratio(
-            _count(recommended, lambda p: p.get("recommendation_adopted")), len(recommended)
+            _count(judged_recommended, lambda p: p.get("recommendation_adopted")),
+            len(judged_recommended),
         ),
         "remand_rate": _ratio(len(remanded), len(concluded_cases)),
         "extension_rate": _ratio(len(extended), len(concluded_cases)),

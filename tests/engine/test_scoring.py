@@ -32,15 +32,21 @@ def units(peers: dict[str, str]) -> pd.DataFrame:
     )
 
 
-def flat(leaves: list[dict[str, Any]], **defaults: Any) -> Scheme:
+def flat(leaves: list[dict[str, Any]], *, peer_min_size: int = 5, **defaults: Any) -> Scheme:
     base = {"normalisation": {"method": "minmax", "within": "all"}, "colour": "none"}
     return scheme_from_dict(
         {
             "name": "t",
+            "peer_min_size": peer_min_size,
             "defaults": {**base, **defaults},
             "tree": {"code": "whole", "children": leaves},
         }
     )
+
+
+# The tests of what happens within a peer group use groups of two to four units: they set the
+# scheme's smallest group to compare within to 1 (the default, 5, compares those among all).
+TINY = 1
 
 
 def node(result: pd.DataFrame, code: str, column: str = "score") -> dict[str, Any]:
@@ -118,7 +124,11 @@ def test_reasonable_range_scores_full_inside_and_falls_linearly_outside() -> Non
 def test_normalising_within_peer_groups_uses_each_groups_own_min_and_max() -> None:
     table = {"a": {"x": 1.0}, "b": {"x": 3.0}, "c": {"x": 10.0}, "d": {"x": 30.0}}
     peers = {"a": "g1", "b": "g1", "c": "g2", "d": "g2"}
-    within_peer = flat([{"indicator": "x"}], normalisation={"method": "minmax", "within": "peer"})
+    within_peer = flat(
+        [{"indicator": "x"}],
+        peer_min_size=TINY,
+        normalisation={"method": "minmax", "within": "peer"},
+    )
     across = flat([{"indicator": "x"}], normalisation={"method": "minmax", "within": "all"})
     assert node(evaluate(values(table), units(peers), within_peer, P), "x") == pytest.approx(
         {"a": 0.0, "b": 100.0, "c": 0.0, "d": 100.0}
@@ -150,7 +160,7 @@ def test_peer_group_imputation_fills_from_the_units_own_peer_group(
     how: str, expected: float
 ) -> None:
     vals, unit_frame = _gappy()
-    scheme = flat([{"indicator": "x"}], missing={"imputation": how})
+    scheme = flat([{"indicator": "x"}], peer_min_size=TINY, missing={"imputation": how})
     result = evaluate(vals, unit_frame, scheme, P)
     assert node(result, "x", "value")["d"] == expected
     assert node(result, "x", "flags")["d"] == "imputed"
@@ -188,7 +198,7 @@ def test_options_override_the_schemes_imputation() -> None:
     result = evaluate(
         vals,
         unit_frame,
-        flat([{"indicator": "x"}]),
+        flat([{"indicator": "x"}], peer_min_size=TINY),
         P,
         options=ScoringOptions(imputation="peer_mean"),
     )
@@ -325,7 +335,8 @@ def test_ties_share_the_better_rank_and_the_next_rank_is_skipped() -> None:
 def test_ranks_are_within_the_peer_group_and_across_all_units() -> None:
     table = {"a": {"x": 1.0}, "b": {"x": 2.0}, "c": {"x": 3.0}, "d": {"x": 4.0}}
     peers = {"a": "g1", "b": "g1", "c": "g2", "d": "g2"}
-    result = evaluate(values(table), units(peers), flat([{"indicator": "x"}]), P)
+    scheme = flat([{"indicator": "x"}], peer_min_size=TINY)
+    result = evaluate(values(table), units(peers), scheme, P)
     assert node(result, "whole", "rank_peer") == {"a": 2, "b": 1, "c": 2, "d": 1}
     assert node(result, "whole", "rank_all") == {"a": 4, "b": 3, "c": 2, "d": 1}
 

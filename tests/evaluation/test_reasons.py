@@ -43,6 +43,40 @@ def test_engine_reasons_render_in_chinese_and_in_english(english: str, chinese: 
     assert "→" in rendered
 
 
+SMALL_GROUP = (
+    "peer group 37T0 has only 2 units (fewer than 5): compared within the province; "
+    "rank 4 of 8 of all units: middle → yellow"
+)
+
+
+def test_a_small_peer_group_reads_as_compared_within_the_province() -> None:
+    with translation.override("zh-hans"):
+        assert render_why(SMALL_GROUP) == (
+            "同类组 37T0 仅有 2 个单位（少于 5 个）：在全省范围内比较；"
+            "在全部 8 个单位中排第 4：中间 → ▲ 黄"
+        )
+    with translation.override("en"):
+        assert render_why(SMALL_GROUP) == (
+            "peer group 37T0 has only 2 units (fewer than 5): compared within the province; "
+            "rank 4 of 8 among all units: middle tier → ▲ Yellow"
+        )
+
+
+@pytest.mark.django_db
+def test_a_small_peer_group_named_by_a_unit_code_reads_as_that_units_name() -> None:
+    Unit.objects.create(
+        code="37T000",
+        name_zh="济南铁路运输检察分院",
+        name_en="Jinan Railway Transport Procuratorate Branch",
+        level="city",
+        path="37T000/",
+    )
+    text = SMALL_GROUP.replace("37T0 ", "37T000 ")
+    with translation.override("zh-hans"):
+        rendered = render_why(text, None, group_names(["37T000"]))
+    assert rendered.startswith("同类组 济南铁路运输检察分院 仅有 2 个单位")
+
+
 def test_the_stored_reason_is_used_before_the_text() -> None:
     reason = [
         {
@@ -65,7 +99,8 @@ def test_a_run_stores_the_reason_beside_the_english_text(runs) -> None:
     row = runs["2024Q4"].results.filter(level="indicator").exclude(why="").first()
     assert row.why_reason
     assert row.why_reason[0]["key"] in {"rank_peer", "rank_all", "no_data", "band", "in_range",
-                                        "off_range", "outside_legend", "not_coloured"}  # fmt: skip
+                                        "off_range", "outside_legend", "not_coloured",
+                                        "small_peer_group"}  # fmt: skip
 
 
 def test_the_profile_shows_the_reason_in_chinese_and_falls_back_for_old_runs(runs, member) -> None:

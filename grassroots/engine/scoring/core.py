@@ -8,9 +8,10 @@ all, ties share the lower rank) → colour with a ``why`` text and flags.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import partial
 
 import numpy as np
 import numpy.typing as npt
@@ -85,6 +86,22 @@ class Inputs:
     everyone: Groups
     raw: dict[str, Array]  # indicator -> (N,) values of the period
     earlier: dict[str, Array]  # indicator -> (N,) latest value of an earlier period of that kind
+    # Units whose peer group has fewer than the scheme's peer_min_size units: what is done
+    # "within the peer group" is done for them among all units (the next level up).
+    widened: Mask
+    peer_sizes: npt.NDArray[np.int64]  # (N,) units in each unit's peer group
+
+    def comparison(self, within: Within, compute: Callable[[Groups], Array]) -> Array:
+        """``compute(groups)`` with each unit's row taken from its comparison group: its peer
+        group, all units when ``within`` is ALL, and all units for a unit in a small peer group."""
+        if within is Within.ALL:
+            return compute(self.everyone)
+        by_peer = compute(self.peer)
+        if not self.widened.any():
+            return by_peer
+        by_all = compute(self.everyone)
+        rows = self.widened.reshape((-1,) + (1,) * (by_peer.ndim - 1))
+        return np.where(rows, by_all, by_peer)
 
 
 @dataclass(frozen=True)
@@ -111,6 +128,7 @@ def prepare(
     # Units without a peer group (province and city offices) share the empty label.
     labels = units[scheme.peer_column].fillna("").astype(str).to_numpy(dtype=object)
     peer = pd.factorize(labels)[0].astype(np.int64)
+    sizes = np.bincount(peer)[peer].astype(np.int64) if peer.size else peer
     values = indicator_values.loc[
         indicator_values["indicator"].isin(scheme.indicator_codes()), list(VALUE_COLUMNS)
     ].astype({"unit_code": str, "period": str, "indicator": str})
@@ -121,7 +139,9 @@ def prepare(
         raise InputError([Problem("indicator values", None, "period", msg)])
     raw = _aligned(here, codes, scheme)
     earlier = _aligned(_latest_earlier(values, target), codes, scheme)
-    return Inputs(codes, labels, peer, np.zeros(codes.size, dtype=np.int64), raw, earlier)
+    everyone = np.zeros(codes.size, dtype=np.int64)
+    widened = sizes < scheme.peer_min_size
+    return Inputs(codes, labels, peer, everyone, raw, earlier, widened, sizes)
 
 
 def _parse_period(period: str) -> Period:
@@ -195,45 +215,60 @@ def _aligned(
 
 
 def score_leaves(inputs: Inputs, scheme: Scheme, options: ScoringOptions) -> LeafScores:
-    """Impute, winsorise and normalise every leaf column."""
+    """Impute, winsorise and normalise every leaf column.
+
+    Imputation draws on the peer group, winsorisation and normalisation on the level's scope;
+    a unit of a small peer group gets each from all units instead (``Inputs.comparison``).
+    """
     out = LeafScores({}, {}, {}, {})
     for leaf in scheme.leaves():
         assert leaf.indicator is not None
         policy = scheme.policy_for(leaf)
         raw = inputs.raw[leaf.indicator]
         how = options.imputation or policy.missing.imputation
-        value = _impute(raw, inputs, leaf.indicator, how)
-        norm = policy.normalisation
-        groups = inputs.peer if norm.within is Within.PEER else inputs.everyone
-        win = policy.winsorise
-        treated, hit = winsorise_groups(
-            value, groups, max_points=win.max_points, skew_limit=win.skew, kurt_limit=win.kurtosis
-        )
-        method = leaf_method(scheme, leaf, options.normalisation or norm.method)
-        out.score[leaf.code] = normalise(
-            treated,
-            groups,
-            method=method,
-            direction=leaf.leaf_direction,
-            low=norm.low,
-            high=norm.high,
-            posts=leaf.goalposts,
-            goal=leaf.target,
-            band=leaf.range,
-        )
+        earlier = inputs.earlier[leaf.indicator]
+        value = inputs.comparison(Within.PEER, partial(_impute, raw, earlier=earlier, how=how))
+        method = leaf_method(scheme, leaf, options.normalisation or policy.normalisation.method)
+        treat = partial(_treat, value, leaf=leaf, scheme=scheme, method=method)
+        # Columns: score, winsorised (0/1); each unit's row from its comparison group.
+        score, hit = inputs.comparison(policy.normalisation.within, treat).T
+        out.score[leaf.code] = score
         out.value[leaf.code] = value
         out.imputed[leaf.code] = np.isnan(raw) & ~np.isnan(value)
-        out.winsorised[leaf.code] = hit
+        out.winsorised[leaf.code] = hit > 0
     return out
 
 
-def _impute(raw: Array, inputs: Inputs, indicator: str, how: Imputation) -> Array:
+def _treat(
+    value: Array, groups: Groups, *, leaf: Node, scheme: Scheme, method: NormMethod
+) -> Array:
+    """Winsorise and normalise one leaf within ``groups``: (N, 2) score and winsorised (0/1)."""
+    policy = scheme.policy_for(leaf)
+    norm, win = policy.normalisation, policy.winsorise
+    treated, hit = winsorise_groups(
+        value, groups, max_points=win.max_points, skew_limit=win.skew, kurt_limit=win.kurtosis
+    )
+    score = normalise(
+        treated,
+        groups,
+        method=method,
+        direction=leaf.leaf_direction,
+        low=norm.low,
+        high=norm.high,
+        posts=leaf.goalposts,
+        goal=leaf.target,
+        band=leaf.range,
+    )
+    return np.column_stack([score, hit.astype(np.float64)])
+
+
+def _impute(raw: Array, groups: Groups, *, earlier: Array, how: Imputation) -> Array:
     if how is Imputation.PEER_MEAN:
-        return impute_peer(raw, inputs.peer, median=False)
+        return impute_peer(raw, groups, median=False)
     if how is Imputation.PEER_MEDIAN:
-        return impute_peer(raw, inputs.peer, median=True)
+        return impute_peer(raw, groups, median=True)
     if how is Imputation.LAST_PERIOD:
-        return impute_last(raw, inputs.earlier[indicator])
+        return impute_last(raw, earlier)
     return raw
 
 
@@ -339,9 +374,9 @@ def _assemble(
     table = _Table(
         score=score,
         value=value,
-        rank_peer=rank_desc(score, inputs.peer),
+        rank_peer=inputs.comparison(Within.PEER, lambda g: rank_desc(score, g)),
         rank_all=rank_desc(score, inputs.everyone),
-        n_peer=ranked_counts(score, inputs.peer),
+        n_peer=inputs.comparison(Within.PEER, lambda g: ranked_counts(score, g)),
         n_all=ranked_counts(score, inputs.everyone),
     )
     frames = [
@@ -378,6 +413,8 @@ def _node_frame(
         count=count,
         groups=inputs.peer_labels.tolist(),
         band=node.range,
+        small=_small_groups(inputs, peer_scope or policy.normalisation.within is Within.PEER),
+        min_size=scheme.peer_min_size,
     )
     if not node.is_leaf:
         why = _coverage_note(why, coverage[node.code][:, 0], policy.missing.min_coverage)
@@ -398,6 +435,17 @@ def _node_frame(
             "depth": depth,
         }
     )
+
+
+def _small_groups(inputs: Inputs, peer_scoped: bool) -> list[int | None]:
+    """Per unit, the size of its peer group when it was too small to compare within (None when
+    the unit was compared within its own peer group, or nothing here is peer-scoped)."""
+    if not peer_scoped:
+        return [None] * inputs.units.size
+    return [
+        int(n) if w else None
+        for n, w in zip(inputs.peer_sizes.tolist(), inputs.widened.tolist(), strict=True)
+    ]
 
 
 def int_ranks(ranks: Array) -> pd.Series:
