@@ -12,11 +12,14 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 import pandas as pd
+import yaml
 from django.db.models import Count, Q
 
 from grassroots.assistance.selection import ROOT_LEVEL
 from grassroots.engine.periods import Period
-from grassroots.evaluation.models import EvaluationRun, Result, RunStatus
+from grassroots.engine.scheme import Visibility
+from grassroots.evaluation.models import EvaluationRun, Result, RunStatus, SchemeVersion
+from grassroots.evaluation.permissions import Visible, visible_to
 from grassroots.organisations.scope import membership_of
 
 SCHEME = "core-business"
@@ -38,6 +41,17 @@ def _finished(scheme: str) -> Any:
     return EvaluationRun.objects.filter(
         status=RunStatus.DONE, scheme_version__code=scheme
     ).select_related("scheme_version")
+
+
+def rank_visibility(user: Any, *, scheme: str = SCHEME) -> Visible:
+    """What of the stored runs' ranks and colours the user's role may see: the scheme's newest
+    version says (its ``visibility``); with no version stored there is nothing to show."""
+    version = SchemeVersion.objects.filter(code=scheme).order_by("-version").first()
+    if version is None:
+        return Visible(ranks=False, colours=False)
+    # Only the visibility block is read: the stored text was checked whole when it was saved.
+    block = (yaml.safe_load(version.yaml_text) or {}).get("visibility") or {}
+    return visible_to(user, Visibility.model_validate(block))
 
 
 def latest_runs(
