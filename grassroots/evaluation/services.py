@@ -135,6 +135,11 @@ def _shipped_dir() -> Path:
     return SCHEMES_DIR
 
 
+def scheme_replications(version: SchemeVersion) -> int:
+    """The rank-interval replications a new run of ``version`` computes by default."""
+    return parse_scheme_text(version.yaml_text, code=version.code).uncertainty.replications
+
+
 def latest_scheme_version(code: str) -> SchemeVersion:
     version = SchemeVersion.objects.filter(code=code).order_by("-version").first()
     if version is None:
@@ -182,11 +187,14 @@ def queue_run(
     period: str,
     source: Path | str,
     actor: Actor,
-    sensitivity: int = DEFAULT_SENSITIVITY,
+    sensitivity: int | None = DEFAULT_SENSITIVITY,
     seed: int = 0,
     scope: Unit | None = None,
 ) -> EvaluationRun:
     """Record a run with its inputs and queue it; nothing is computed here.
+
+    ``sensitivity=None``: as many rank-interval replications as the scheme's ``uncertainty``
+    asks for (`scheme_replications`), which is what the web page and the API start with.
 
     ``source`` is a case-record folder, or ``INTAKE_SOURCE``: the current data versions and
     reported figures of intake for the grassroots units under ``scope`` (None: all of them).
@@ -196,6 +204,8 @@ def queue_run(
     except InputError as exc:
         raise RunError("; ".join(str(p) for p in exc.problems)) from None
     key = the_period.key
+    if sensitivity is None:
+        sensitivity = scheme_replications(scheme_version)
     if sensitivity < 0:
         raise RunError("sensitivity must be 0 (off) or a positive number of replications")
     parameters: dict[str, Any] = {"sensitivity": sensitivity, "seed": seed}
