@@ -39,7 +39,7 @@ from grassroots.assistance.services import (
     designate_weak_unit,
     pair_weak_unit,
 )
-from grassroots.assistance.stored import stored_periods
+from grassroots.assistance.stored import rank_visibility, stored_periods
 from grassroots.organisations.audit import tracked
 from grassroots.organisations.models import Level, Role, Unit
 from grassroots.organisations.scope import get_unit_for_user, membership_of, visible_units
@@ -266,6 +266,7 @@ def awards(request: HttpRequest) -> HttpResponse:
         "typical_raw": (request.POST or request.GET).get("typical_cases", ""),
         "rule": _rule_text(decisions.CONTRIBUTION_RULE),
         "history": decisions.award_history(request.user),
+        "ranks_shown": rank_visibility(request.user).ranks,
     }
     return render(request, "assistance/awards.html", context)
 

@@ -29,6 +29,7 @@ from grassroots.assistance.stored import (
     last_periods,
     latest_runs,
     province_path,
+    rank_visibility,
     results_for,
     stored_results,
 )
@@ -41,18 +42,20 @@ from grassroots.organisations.scope import visible_units
 CONTRIBUTION_RULE = ContributionRule()
 
 
-def _rank_rows(history: pd.DataFrame, code: str) -> list[RankRow]:
+def _rank_rows(history: pd.DataFrame, code: str, *, ranks: bool) -> list[RankRow]:
+    """The unit's periods; ranks and their intervals only when the role may see ranks."""
     rows = []
     for r in history[history["unit_code"] == code].itertuples():
+        rank = _num(r.rank_all) if ranks else None
         rows.append(
             RankRow(
                 period=str(r.period),
                 score=_num(r.score),
-                rank=None if _num(r.rank_all) is None else int(r.rank_all),
+                rank=None if rank is None else int(rank),
                 ranked=int(r.ranked),
                 bottom=bool(r.bottom),
-                rank_q05=_num(r.rank_q05),
-                rank_q95=_num(r.rank_q95),
+                rank_q05=_num(r.rank_q05) if ranks else None,
+                rank_q95=_num(r.rank_q95) if ranks else None,
             )
         )
     return rows
@@ -102,12 +105,16 @@ def candidate_rows(user: Any, *, k: int, n: int, share: int) -> Candidates:
         .exclude(status=WeakStatus.EXITED)
         .filter(unit__code__in=codes)
     }
+    ranks = rank_visibility(user).ranks
     rows = [
-        CandidateRow(units[c], int(t), _rank_rows(history, c), active.get(c))
+        CandidateRow(units[c], int(t), _rank_rows(history, c, ranks=ranks), active.get(c))
         for c, t in zip(codes, found["times_bottom"], strict=True)
         if c in units
     ]
-    rows.sort(key=lambda r: (-r.times_bottom, -(r.history[-1].rank or 0) if r.history else 0))
+    if ranks:
+        rows.sort(key=lambda r: (-r.times_bottom, -(r.history[-1].rank or 0) if r.history else 0))
+    else:
+        rows.sort(key=lambda r: r.unit.code)  # an order by rank would show the rank
     return Candidates(rule, periods, rows)
 
 
@@ -116,7 +123,7 @@ def unit_rank_history(user: Any, code: str, *, n: int = 8) -> list[RankRow]:
     frame = results_for(user, periods=last_periods(n))
     if frame.empty:
         return []
-    return _rank_rows(rank_history(frame, [code]), code)
+    return _rank_rows(rank_history(frame, [code]), code, ranks=rank_visibility(user).ranks)
 
 
 # --------------------------------------------------------------------------------- pairing
@@ -229,7 +236,7 @@ def _units_table(user: Any) -> pd.DataFrame:
 @dataclass(frozen=True)
 class AwardRow:
     unit: Unit
-    rank: int
+    rank: int | None  # None for a role that may not see ranks
     score_gain: float
     typical_cases: int
     measures_completed: int
@@ -243,6 +250,7 @@ class AwardsRanking:
     rows: list[AwardRow]  # the viewer's units, ranked within the province
     records: list[dict[str, Any]]  # the province's whole ranked list (what confirmation stores)
     confirmed: list[Award]
+    ranks_shown: bool = True
 
     @property
     def codes(self) -> set[str]:
@@ -269,10 +277,11 @@ def awards_ranking(user: Any, *, quarter: str, typical: dict[str, int]) -> Award
     units = {
         u.code: u for u in visible_units(user).filter(code__in=[r["unit_code"] for r in records])
     }
+    ranks = rank_visibility(user).ranks
     rows = [
         AwardRow(
             unit=units[str(r["unit_code"])],
-            rank=int(r["rank"]),
+            rank=int(r["rank"]) if ranks else None,
             score_gain=float(r["score_gain"]),
             typical_cases=int(r["typical_cases"]),
             measures_completed=int(r["measures_completed"]),
@@ -281,10 +290,12 @@ def awards_ranking(user: Any, *, quarter: str, typical: dict[str, int]) -> Award
         for r in records
         if str(r["unit_code"]) in units
     ]
+    if not ranks:
+        rows.sort(key=lambda r: r.unit.code)  # the ranked order would show the ranks
     confirmed = list(
         Award.objects.filter(quarter=quarter, unit__in=visible_units(user)).select_related("unit")
     )
-    return AwardsRanking(quarter, previous, rows, records, confirmed)
+    return AwardsRanking(quarter, previous, rows, records, confirmed, ranks)
 
 
 def award_history(user: Any) -> list[tuple[Unit, list[Award]]]:

@@ -68,7 +68,7 @@ from grassroots.assistance.services import (
     report_progress,
     set_target,
 )
-from grassroots.assistance.stored import stored_periods
+from grassroots.assistance.stored import rank_visibility, stored_periods
 from grassroots.organisations.models import Unit
 from grassroots.organisations.scope import get_unit_for_user, visible_units
 
@@ -127,6 +127,7 @@ def _render_plan(
         ],
         "assessments": d.assessments.order_by("-id"),  # type: ignore[attr-defined]
         "can_record": may(request.user, Act.RECORD_ACTIVITY, d.unit),
+        "ranks_shown": rank_visibility(request.user).ranks,
         **_plan_forms(request, d),
         **(bound or {}),
     }

@@ -31,7 +31,12 @@ from grassroots.assistance.selection import (
     relapse_warnings,
     target_met,
 )
-from grassroots.assistance.stored import latest_runs, results_for, stored_periods
+from grassroots.assistance.stored import (
+    latest_runs,
+    rank_visibility,
+    results_for,
+    stored_periods,
+)
 from grassroots.assistance.targets import directions, evaluate, run_values
 from grassroots.engine.catalogue import load_catalogue
 from grassroots.engine.periods import Period
@@ -238,14 +243,16 @@ def relapse_statuses(
     codes = {d.unit.code: d.exit_period for d in exited.values()}
     warnings = {w.unit_code: w for w in relapse_warnings(frame, codes, rule=rule)}
     history = rank_history(frame, list(codes), share=rule.share) if not frame.empty else None
+    ranks = rank_visibility(user).ranks
     out = {}
     for pk, d in exited.items():
-        rows = [] if history is None else _watched_rows(history, d, rule)
+        rows = [] if history is None else _watched_rows(history, d, rule, ranks=ranks)
         out[pk] = RelapseStatus(warnings.get(d.unit.code), rows, rule)
     return out
 
 
-def _watched_rows(history: Any, d: Designation, rule: RelapseRule) -> list[RankRow]:
+def _watched_rows(history: Any, d: Designation, rule: RelapseRule, *, ranks: bool) -> list[RankRow]:
+    """The periods watched after exit; the rank only for a role that may see ranks."""
     mine = history[history["unit_code"] == d.unit.code]
     rows = []
     for r in mine.itertuples():
@@ -255,7 +262,9 @@ def _watched_rows(history: Any, d: Designation, rule: RelapseRule) -> list[RankR
             RankRow(
                 period=str(r.period),
                 score=None if r.score is None or r.score != r.score else float(r.score),
-                rank=None if r.rank_all != r.rank_all or r.rank_all is None else int(r.rank_all),
+                rank=None
+                if not ranks or r.rank_all != r.rank_all or r.rank_all is None
+                else int(r.rank_all),
                 ranked=int(r.ranked),
                 bottom=bool(r.bottom),
             )

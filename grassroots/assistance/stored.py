@@ -16,8 +16,10 @@ from django.db.models import Count, Q
 
 from grassroots.assistance.selection import ROOT_LEVEL
 from grassroots.engine.periods import Period
-from grassroots.evaluation.models import EvaluationRun, Result
+from grassroots.evaluation.models import EvaluationRun, Result, SchemeVersion
+from grassroots.evaluation.permissions import Visible, visible_to
 from grassroots.evaluation.results import results_frame
+from grassroots.evaluation.schemes import scheme_of
 from grassroots.evaluation.selectors import finished_runs, latest_finished_runs
 from grassroots.organisations.scope import membership_of
 
@@ -34,6 +36,15 @@ COLUMNS = [
     "rank_q05",
     "rank_q95",
 ]
+
+
+def rank_visibility(user: Any, *, scheme: str = SCHEME) -> Visible:
+    """What of the stored runs' ranks and colours the user's role may see: the scheme's newest
+    version says (its ``visibility``); with no version stored there is nothing to show."""
+    version = SchemeVersion.objects.filter(code=scheme).order_by("-version").first()
+    if version is None:
+        return Visible(ranks=False, colours=False)
+    return visible_to(user, scheme_of(version).visibility)
 
 
 def latest_runs(

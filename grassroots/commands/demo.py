@@ -44,7 +44,8 @@ def run(args: argparse.Namespace) -> int:
         return 0
     from grassroots.commands import serve
 
-    return serve.run(argparse.Namespace(bind=args.bind, workers=2))
+    # The pages only queue the runs started on them: the worker beside them executes them.
+    return serve.run(argparse.Namespace(bind=args.bind, workers=2, with_worker=True))
 
 
 DEMO_PERIOD = "2024Q4"

@@ -13,6 +13,7 @@ grassroots runs verify RUN                    recompute a run from its recorded 
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 import time
 from pathlib import Path
@@ -132,13 +133,31 @@ def run_work(args: argparse.Namespace) -> int:
     setup_django()
     from grassroots.evaluation.runs import work
 
-    while True:
-        done = work(once=args.once)
-        if done:
-            _out(f"{done} run(s) executed")
-        if args.once or args.poll <= 0:
-            return 0
-        time.sleep(args.poll)
+    # SIGTERM (serve --with-worker stopping, an init system) ends the loop between runs, so a
+    # run being computed finishes and is stored rather than left "running" for ever.
+    stopping: list[int] = []
+    previous = signal.signal(signal.SIGTERM, lambda signum, _frame: stopping.append(signum))
+    try:
+        while not stopping:
+            done = work(once=True) if args.once else _work_until(work, stopping)
+            if done:
+                _out(f"{done} run(s) executed")
+            if args.once or args.poll <= 0:
+                return 0
+            deadline = time.monotonic() + args.poll
+            while not stopping and time.monotonic() < deadline:
+                time.sleep(min(0.2, args.poll))
+        return 0
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _work_until(work: Any, stopping: list[int]) -> int:
+    """Execute queued runs one at a time until none is left or a stop was asked for."""
+    done = 0
+    while not stopping and work(once=True):
+        done += 1
+    return done
 
 
 def run_list(args: argparse.Namespace) -> int:

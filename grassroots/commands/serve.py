@@ -15,7 +15,10 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
+import subprocess
 import sys
+import time
 
 from grassroots.commands._errors import UsageError
 
@@ -52,7 +55,21 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         default=default_workers(),
         help="gunicorn sync workers (default 2 × CPU cores + 1: %(default)s here)",
     )
+    p.add_argument(
+        "--with-worker",
+        action="store_true",
+        help="also execute queued evaluation runs (`grassroots runs work --poll`) beside the pages",
+    )
     p.set_defaults(func=run)
+
+
+# How often the worker started beside the pages looks for a queued run.
+WORKER_POLL_SECONDS = 1.0
+
+
+def worker_argv(poll: float = WORKER_POLL_SECONDS) -> list[str]:
+    """The run worker's command: the same `grassroots runs work` an operator starts."""
+    return [sys.executable, "-m", "grassroots.cli", "runs", "work", "--poll", str(poll)]
 
 
 def run(args: argparse.Namespace) -> int:
@@ -62,5 +79,42 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(f"--workers must be 1 or more, not {args.workers}")
     setup_django(require_migrated=True)
     argv = gunicorn_argv(args.bind, args.workers, "--access-logfile", "-")
-    os.execv(sys.executable, argv)
-    return 0  # not reached
+    if not getattr(args, "with_worker", False):
+        os.execv(sys.executable, argv)
+    return serve_with_worker(argv)
+
+
+def serve_with_worker(argv: list[str]) -> int:
+    """Run gunicorn and the run worker as two children; when either stops, or this process is
+    told to stop (Ctrl-C, SIGTERM), stop both and wait for them: no orphan keeps the port or
+    the queue. gunicorn's exit status is the command's."""
+    pages = subprocess.Popen(argv)
+    worker = subprocess.Popen(worker_argv())
+    children = (pages, worker)
+
+    def stop(signum: int, _frame: object) -> None:
+        raise _Stop(signum)
+
+    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        while all(c.poll() is None for c in children):
+            time.sleep(0.2)
+    except _Stop:
+        pass
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        for child in children:
+            if child.poll() is None:
+                child.terminate()
+        for child in children:
+            try:
+                child.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                child.kill()
+                child.wait()
+    return pages.returncode if pages.returncode and pages.returncode > 0 else 0
+
+
+class _Stop(Exception):
+    """Raised in the main loop by a stop signal."""

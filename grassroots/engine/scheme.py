@@ -423,6 +423,8 @@ class Uncertainty(_Model):
     """Alternatives the rank-uncertainty analysis switches between (see sensitivity.py)."""
 
     weight_noise: float = Field(default=0.25, ge=0, lt=1)
+    # How many replications a run computes rank intervals from when it is not told (0: none).
+    replications: int = Field(default=0, ge=0, le=1000)
     normalisation: tuple[NormMethod, ...] = ()
     aggregation: tuple[AggMethod, ...] = ()
     imputation: tuple[Imputation, ...] = ()

@@ -55,7 +55,7 @@ class RunIn(Schema):
     # Read intake's current data versions (and reported figures) of the period for the units
     # in the caller's scope instead of a folder.
     from_intake: bool = False
-    sensitivity: int = 0
+    sensitivity: int | None = None  # None: the scheme's replications (its `uncertainty`)
     seed: int = 0
 
 

@@ -82,7 +82,9 @@ def heatmap(*, run: EvaluationRun, scheme: Scheme, path: str, visible: Visible) 
             level="indicator", unit_path__startswith=path
         ).values_list("unit_code", "node", "colour", "score")
     }
-    units = Unit.objects.filter(path__startswith=path, level=Level.GRASSROOTS).order_by("path")
+    # By city, as the map reads; for a role that may not see ranks by code only, as its tables.
+    order = "path" if visible.ranks else "code"
+    units = Unit.objects.filter(path__startswith=path, level=Level.GRASSROOTS).order_by(order)
     scored = set(run.results.filter(unit_path__startswith=path).values_list("unit_code", flat=True))
     rows = []
     for unit in units.only("code", "name_zh", "name_en"):
@@ -190,13 +192,16 @@ def profile(*, run: EvaluationRun, scheme: Scheme, unit: Unit, visible: Visible)
         )
         for c in columns
     ]
+    # The city median, the gap to the peer median and the peers' range place the unit among
+    # its peers: a role that may not see ranks sees the unit's own values only.
+    peers = visible.ranks
     return Profile(
         unit=unit,
         overall=mine.get(scheme.root.code),
         lines=lines,
-        radar=_radar(run, scheme, unit, mine),
-        waterfall=_waterfall(run, scheme, unit),
-        trends=_trends(run, scheme, unit),
+        radar=_radar(run, scheme, unit, mine, peers=peers),
+        waterfall=_waterfall(run, scheme, unit) if peers else None,
+        trends=_trends(run, scheme, unit, peers=peers),
     )
 
 
@@ -212,11 +217,11 @@ def _city_path(unit: Unit) -> str:
 
 
 def _radar(
-    run: EvaluationRun, scheme: Scheme, unit: Unit, mine: dict[str, Result]
+    run: EvaluationRun, scheme: Scheme, unit: Unit, mine: dict[str, Result], *, peers: bool
 ) -> dict[str, Any]:
     aspects = list(scheme.root.children)
     medians = []
-    for aspect in aspects:
+    for aspect in aspects if peers else ():
         scores = [
             s
             for s in run.results.filter(
@@ -229,20 +234,15 @@ def _radar(
         round(mine[a.code].score, 1) if a.code in mine and mine[a.code].score is not None else None
         for a in aspects
     ]
+    data: list[dict[str, Any]] = [{"name": unit_name(unit.name_zh, unit.name_en), "value": own}]
+    if peers:
+        data.append({"name": _("City median"), "value": medians, "lineStyle": {"type": "dashed"}})
     return {
         "aria": {"enabled": True},
         "legend": {"bottom": 0},
         "tooltip": {"renderMode": "richText"},
         "radar": {"indicator": [{"name": node_name(a), "max": 100} for a in aspects]},
-        "series": [
-            {
-                "type": "radar",
-                "data": [
-                    {"name": unit_name(unit.name_zh, unit.name_en), "value": own},
-                    {"name": _("City median"), "value": medians, "lineStyle": {"type": "dashed"}},
-                ],
-            }
-        ],
+        "series": [{"type": "radar", "data": data}],
     }
 
 
@@ -326,8 +326,9 @@ def value_units(scheme: Scheme) -> dict[str, str]:
     return {code: ind.unit or "" for code, ind in catalogue.indicators.items()}
 
 
-def _trends(run: EvaluationRun, scheme: Scheme, unit: Unit) -> list[dict[str, Any]]:
-    """Per indicator: the unit's value over every finished run of this scheme, peer range shaded."""
+def _trends(run: EvaluationRun, scheme: Scheme, unit: Unit, *, peers: bool) -> list[dict[str, Any]]:
+    """Per indicator: the unit's value over every finished run of this scheme, peer range shaded
+    (with ``peers``; without, the unit's own values only)."""
     runs = list(
         EvaluationRun.objects.filter(
             scheme_version__code=run.scheme_version.code, status=RunStatus.DONE
@@ -338,7 +339,7 @@ def _trends(run: EvaluationRun, scheme: Scheme, unit: Unit) -> list[dict[str, An
         latest.setdefault(r.period, r)
     periods = sorted(latest)
     peer = Unit.objects.filter(peer_group=_peer_of(unit)).values_list("code", flat=True)
-    peer_codes = set(peer) or {unit.code}
+    peer_codes = (set(peer) | {unit.code}) if peers else {unit.code}
     charts = []
     units = value_units(scheme)
     columns = indicator_columns(scheme)
@@ -362,6 +363,16 @@ def _trends(run: EvaluationRun, scheme: Scheme, unit: Unit) -> list[dict[str, An
             lo, hi = (min(present), max(present)) if present else (None, None)
             low.append(round(lo, 2) if lo is not None else None)
             span.append(round(hi - lo, 2) if lo is not None and hi is not None else None)
+        series: list[dict[str, Any]] = _range_series(low, span) if peers else []
+        series.append(
+            {
+                "type": "line",
+                "data": own,
+                "name": unit_name(unit.name_zh, unit.name_en),
+                "symbol": "circle",
+                "lineStyle": {"width": 2, "color": "#1f3b63"},
+            }
+        )
         charts.append(
             {
                 "title": node_name(column.indicator) + (f" ({measure})" if measure else ""),
@@ -372,32 +383,30 @@ def _trends(run: EvaluationRun, scheme: Scheme, unit: Unit) -> list[dict[str, An
                     "tooltip": {"renderMode": "richText", "trigger": "axis"},
                     "xAxis": {"type": "category", "data": periods},
                     "yAxis": {"type": "value", "scale": True},
-                    "series": [
-                        {
-                            "type": "line",
-                            "stack": "range",
-                            "data": low,
-                            "symbol": "none",
-                            "lineStyle": {"opacity": 0},
-                        },
-                        {
-                            "type": "line",
-                            "stack": "range",
-                            "data": span,
-                            "symbol": "none",
-                            "name": _("Peer range"),
-                            "lineStyle": {"opacity": 0},
-                            "areaStyle": {"color": "#c9d7ea"},
-                        },
-                        {
-                            "type": "line",
-                            "data": own,
-                            "name": unit_name(unit.name_zh, unit.name_en),
-                            "symbol": "circle",
-                            "lineStyle": {"width": 2, "color": "#1f3b63"},
-                        },
-                    ],
+                    "series": series,
                 },
             }
         )
     return charts
+
+
+def _range_series(low: list[float | None], span: list[float | None]) -> list[dict[str, Any]]:
+    """The peers' range as a shaded band: an invisible line at the low, the span stacked on it."""
+    return [
+        {
+            "type": "line",
+            "stack": "range",
+            "data": low,
+            "symbol": "none",
+            "lineStyle": {"opacity": 0},
+        },
+        {
+            "type": "line",
+            "stack": "range",
+            "data": span,
+            "symbol": "none",
+            "name": _("Peer range"),
+            "lineStyle": {"opacity": 0},
+            "areaStyle": {"color": "#c9d7ea"},
+        },
+    ]

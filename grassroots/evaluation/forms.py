@@ -14,6 +14,7 @@ from grassroots.engine.errors import InputError
 from grassroots.engine.periods import Period
 from grassroots.evaluation.models import EvaluationRun, SchemeVersion
 from grassroots.evaluation.runs import INTAKE_SOURCE
+from grassroots.evaluation.schemes import scheme_replications
 from grassroots.evaluation.selectors import Sort
 
 MAX_SENSITIVITY = 1000
@@ -51,7 +52,6 @@ class StartRunForm(forms.Form):
         label=_("Rank-uncertainty replications"),
         min_value=0,
         max_value=MAX_SENSITIVITY,
-        initial=0,
         help_text=_("0 skips the rank intervals; 200 is a good choice."),
     )
     seed = forms.IntegerField(label=_("Seed"), min_value=0, initial=1)
@@ -60,7 +60,10 @@ class StartRunForm(forms.Form):
         super().__init__(*args, **kwargs)
         versions = latest_versions()
         self.fields["scheme"].queryset = versions  # type: ignore[attr-defined]
-        self.fields["scheme"].initial = versions.filter(code="core-business").first()
+        default = versions.filter(code="core-business").first()
+        self.fields["scheme"].initial = default
+        # The scheme says how many replications its rank intervals take (0 when none is stored).
+        self.fields["sensitivity"].initial = scheme_replications(default) if default else 0
         self.fields["scheme"].empty_label = None  # type: ignore[attr-defined]
         # Intake first: its current data versions are the normal source of a run.
         self.fields["source"].choices = [

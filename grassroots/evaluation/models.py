@@ -107,6 +107,12 @@ class EvaluationRun(models.Model):
     def __str__(self) -> str:
         return f"#{self.pk} {self.scheme_version} {self.period} ({self.status})"
 
+    @property
+    def audit_unit_code(self) -> str:
+        """The unit whose auditors see this run's entries: the scope it evaluated, when it
+        was given one (else the log takes the actor's unit)."""
+        return str((self.parameters or {}).get("scope") or "")
+
     @classmethod
     def from_db(cls, db: Any, field_names: Any, values: Any) -> EvaluationRun:
         run = super().from_db(db, field_names, values)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from grassroots.engine.scheme import Scheme
+from grassroots.engine.scheme import Scheme, Visibility
 from grassroots.organisations.models import Role
 from grassroots.organisations.scope import Action, can, membership_of
 
@@ -40,13 +40,18 @@ def roles_named(names: tuple[str, ...]) -> frozenset[Role]:
 
 
 def visibility_for(user: Any, scheme: Scheme) -> Visible:
+    return visible_to(user, scheme.visibility)
+
+
+def visible_to(user: Any, visibility: Visibility) -> Visible:
+    """What a scheme's ``visibility`` block lets the user's role see."""
     membership = membership_of(user)
     if membership is None:
         return Visible(ranks=False, colours=False)
     role = Role(membership.role)
     return Visible(
-        ranks=role in roles_named(scheme.visibility.show_ranks_to),
-        colours=role in roles_named(scheme.visibility.show_colours_to),
+        ranks=role in roles_named(visibility.show_ranks_to),
+        colours=role in roles_named(visibility.show_colours_to),
     )
 
 

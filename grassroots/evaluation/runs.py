@@ -40,7 +40,7 @@ from grassroots.evaluation.models import (
     SourceKind,
 )
 from grassroots.evaluation.results import BATCH, result_rows, row_key
-from grassroots.evaluation.schemes import scheme_of
+from grassroots.evaluation.schemes import scheme_of, scheme_replications
 from grassroots.organisations import audit
 from grassroots.organisations.models import AuditAction, Unit
 
@@ -84,11 +84,14 @@ def queue_run(
     period: str,
     source: Path | str,
     actor: Actor,
-    sensitivity: int = DEFAULT_SENSITIVITY,
+    sensitivity: int | None = DEFAULT_SENSITIVITY,
     seed: int = 0,
     scope: Unit | None = None,
 ) -> EvaluationRun:
     """Record a run with its inputs and queue it; nothing is computed here.
+
+    ``sensitivity=None``: as many rank-interval replications as the scheme's ``uncertainty``
+    asks for (`scheme_replications`), which is what the web page and the API start with.
 
     ``source`` is a case-record folder, or ``INTAKE_SOURCE``: the current data versions and
     reported figures of intake for the grassroots units under ``scope`` (None: all of them).
@@ -98,6 +101,8 @@ def queue_run(
     except InputError as exc:
         raise RunError("; ".join(str(p) for p in exc.problems)) from None
     key = the_period.key
+    if sensitivity is None:
+        sensitivity = scheme_replications(scheme_version)
     if sensitivity < 0:
         raise RunError("sensitivity must be 0 (off) or a positive number of replications")
     parameters: dict[str, Any] = {"sensitivity": sensitivity, "seed": seed}

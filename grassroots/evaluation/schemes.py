@@ -103,6 +103,11 @@ def _shipped_dir() -> Path:
     return SCHEMES_DIR
 
 
+def scheme_replications(version: SchemeVersion) -> int:
+    """The rank-interval replications a new run of ``version`` computes by default."""
+    return scheme_of(version).uncertainty.replications
+
+
 def latest_scheme_version(code: str) -> SchemeVersion:
     version = SchemeVersion.objects.filter(code=code).order_by("-version").first()
     if version is None:

@@ -256,6 +256,7 @@ def league_table(
         league.provinces = _cached(
             ("provinces", root.path, units_at), lambda: _provinces_with_cities(cities)
         )
+    sort, descending = allowed_sort(sort, descending, visible)
     league.within, league.colour, league.sort, league.descending = within, colour, sort, descending
     if with_rows:
         fill_rows(league)
@@ -408,9 +409,24 @@ def _diff(a: Any, b: Any) -> Any:
     return None if a is None or b is None else a - b
 
 
+# Orders that do not follow the score: the only ones a role that may not see ranks gets.
+UNRANKED_SORTS = frozenset({Sort.CODE, Sort.CITY})
+
+
+def allowed_sort(sort: Sort, descending: bool, visible: Visible) -> tuple[Sort, bool]:
+    """The order a role may see: a table sorted by score (or its change) is a ranking even
+    without a rank column, so a role that may not see ranks gets unit-code order instead.
+
+    >>> allowed_sort(Sort.SCORE, True, Visible(ranks=False, colours=True))
+    (<Sort.CODE: 'code'>, False)
+    """
+    if visible.ranks or sort in UNRANKED_SORTS:
+        return sort, descending
+    return Sort.CODE, False
+
+
 def _sorted(rows: list[Row], sort: Sort, descending: bool, visible: Visible) -> list[Row]:
-    if sort is Sort.RANK and not visible.ranks:
-        sort = Sort.SCORE  # sorting by a hidden rank would show it
+    sort, descending = allowed_sort(sort, descending, visible)
     missing_last = float("-inf") if descending else float("inf")
     keys = {
         Sort.SCORE: lambda r: (r.score if r.score is not None else missing_last, r.code),

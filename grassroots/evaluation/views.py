@@ -30,6 +30,7 @@ from grassroots.evaluation.forms import (
 from grassroots.evaluation.links import weak_record
 from grassroots.evaluation.models import EvaluationRun, RunStatus, SchemeVersion
 from grassroots.evaluation.permissions import (
+    Visible,
     may_edit_schemes,
     may_export,
     may_run,
@@ -175,6 +176,18 @@ def _csv(league: League) -> HttpResponse:
     return response
 
 
+RANK_COLUMNS = ("rank_peer", "rank_all", "rank_q05", "rank_median", "rank_q95")
+
+
+def hidden_columns(visible: Visible) -> list[str]:
+    """The result columns a role may not see: ranks and intervals, colours and their shares
+    (the share of draws in each colour), and the reason, which names both."""
+    hidden = [*RANK_COLUMNS, "why"] if not visible.ranks else []
+    if not visible.colours:
+        hidden += ["colour", "colour_share", "why"]
+    return hidden
+
+
 def _num(value: float | None) -> str:
     return "" if value is None else f"{value:.2f}"
 
@@ -269,13 +282,8 @@ def export_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
     if not may_export(request.user):
         raise Http404("No such page")
     visible = visibility_for(request.user, scheme_of(run.scheme_version))
-    frame = stored_frame(run, path=scope_root(request.user).path)
-    if not visible.ranks:
-        frame = frame.drop(
-            columns=["rank_peer", "rank_all", "rank_q05", "rank_median", "rank_q95", "why"]
-        )
-    if not visible.colours:
-        frame = frame.drop(columns=["colour", "why"], errors="ignore")
+    frame = stored_frame(run, path=scope_root(request.user).path)  # in unit-code order
+    frame = frame.drop(columns=hidden_columns(visible), errors="ignore")
     with tempfile.TemporaryDirectory(prefix="grassroots-export-") as tmp:
         target = Path(tmp) / "result.xlsx"
         write_result(frame, target)

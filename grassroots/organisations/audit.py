@@ -55,13 +55,34 @@ def changed_fields(before: dict[str, Any] | None, after: dict[str, Any] | None) 
 
 
 def unit_code_of(obj: models.Model) -> str:
-    """The unit an object belongs to, so the log can be scoped like everything else."""
+    """The unit an object belongs to, so the log can be scoped like everything else.
+
+    A model whose records belong to a unit in another way (a run to the scope it evaluated, a
+    token to its user's unit) says so with an ``audit_unit_code`` property.
+    """
     if obj._meta.label_lower == "organisations.unit":
         return str(obj.code)  # type: ignore[attr-defined]
+    own = getattr(obj, "audit_unit_code", None)
+    if own:
+        return str(own)
     unit = getattr(obj, "unit", None)
     if unit is not None and hasattr(unit, "code"):
         return str(unit.code)
     return str(getattr(obj, "unit_code", "") or "")
+
+
+def actor_unit_code(actor: AbstractBaseUser | AnonymousUser | None) -> str:
+    """The unit of the actor's membership ("" for the system or a user without one).
+
+    A change to a record of no unit (a scheme version, a deadline) is the actor's unit's
+    change: the province administrator's edits are the province's, scoped to its auditors.
+    """
+    if actor is None or not getattr(actor, "is_authenticated", False):
+        return ""
+    # A missing reverse one-to-one raises a subclass of AttributeError: getattr's default.
+    membership = getattr(actor, "membership", None)
+    unit = getattr(membership, "unit", None)
+    return str(unit.code) if unit is not None else ""
 
 
 def _actor_fields(actor: AbstractBaseUser | AnonymousUser | None) -> tuple[Any, str]:
@@ -90,7 +111,7 @@ def entry(
         model=obj._meta.label_lower,
         object_id=str(obj.pk),
         object_repr=str(obj)[:200],
-        unit_code=unit_code_of(obj),
+        unit_code=unit_code_of(obj) or actor_unit_code(actor),
         before=before,
         after=after,
         reason=reason[:500],

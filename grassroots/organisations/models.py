@@ -121,6 +121,12 @@ class ApiToken(models.Model):
     def __str__(self) -> str:
         return f"{self.prefix}… ({self.name})"
 
+    @property
+    def audit_unit_code(self) -> str:
+        """A token's entries are its user's unit's, for that unit's auditors."""
+        membership = getattr(self.user, "membership", None)
+        return str(membership.unit.code) if membership is not None else ""
+
 
 class AuditAction(models.TextChoices):
     CREATE = "create", _("Create")

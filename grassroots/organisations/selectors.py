@@ -6,10 +6,10 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
-from grassroots.organisations.models import AuditEntry
-from grassroots.organisations.scope import Action, can, visible_units
+from grassroots.organisations.models import AuditEntry, Level
+from grassroots.organisations.scope import Action, can, membership_of, visible_units
 
 
 @dataclass
@@ -49,6 +49,13 @@ def unit_tree(user: Any) -> list[TreeNode]:
     return roots
 
 
+# An entry of no unit is a change of the whole system (a shipped scheme loaded from the command
+# line, a run the system started over everything; entries written before entries took the actor's
+# unit): it concerns every province, so an auditor whose scope holds a province sees it, a
+# city's auditor does not. The log is append-only, so old entries are not rewritten.
+UNITLESS_LEVELS = frozenset({Level.PROVINCE, Level.NATION})
+
+
 def audit_entries(
     user: Any,
     *,
@@ -65,7 +72,11 @@ def audit_entries(
     """
     if not can(user, Action.VIEW_AUDIT_LOG):
         return AuditEntry.objects.none()
-    entries = AuditEntry.objects.filter(unit_code__in=visible_units(user).values("code"))
+    in_scope = Q(unit_code__in=visible_units(user).values("code"))
+    membership = membership_of(user)
+    if membership is not None and membership.unit.level in UNITLESS_LEVELS:
+        in_scope |= Q(unit_code="")
+    entries = AuditEntry.objects.filter(in_scope)
     if model:
         entries = entries.filter(model=model)
     if actor is not None:

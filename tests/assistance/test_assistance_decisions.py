@@ -52,11 +52,19 @@ PERSONS = {"370102": 400, "370103": 420, "370104": 380, "370202": 900}
 HEADCOUNT = {"370102": 40, "370103": 42, "370104": 38, "370202": 95}
 
 
+# The scheme's visibility decides who sees the stored runs' ranks (as the shipped schemes say).
+SCHEME_TEXT = """name: core-business
+visibility:
+  show_ranks_to: [province_admin, city_admin]
+  show_colours_to: [province_admin, city_admin, unit_leader]
+"""
+
+
 def _scheme() -> SchemeVersion:
     return SchemeVersion.objects.get_or_create(
         code="core-business",
         version=1,
-        defaults={"yaml_text": "name: core-business", "created_at": timezone.now()},
+        defaults={"yaml_text": SCHEME_TEXT, "created_at": timezone.now()},
     )[0]
 
 
