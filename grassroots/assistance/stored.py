@@ -12,14 +12,15 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 import pandas as pd
+import yaml
 from django.db.models import Count, Q
 
 from grassroots.assistance.selection import ROOT_LEVEL
 from grassroots.engine.periods import Period
+from grassroots.engine.scheme import Visibility
 from grassroots.evaluation.models import EvaluationRun, Result, SchemeVersion
 from grassroots.evaluation.permissions import Visible, visible_to
 from grassroots.evaluation.results import results_frame
-from grassroots.evaluation.schemes import scheme_of
 from grassroots.evaluation.selectors import finished_runs, latest_finished_runs
 from grassroots.organisations.scope import membership_of
 
@@ -44,7 +45,9 @@ def rank_visibility(user: Any, *, scheme: str = SCHEME) -> Visible:
     version = SchemeVersion.objects.filter(code=scheme).order_by("-version").first()
     if version is None:
         return Visible(ranks=False, colours=False)
-    return visible_to(user, scheme_of(version).visibility)
+    # Only the visibility block is read: the stored text was checked whole when it was saved.
+    block = (yaml.safe_load(version.yaml_text) or {}).get("visibility") or {}
+    return visible_to(user, Visibility.model_validate(block))
 
 
 def latest_runs(
