@@ -100,7 +100,7 @@ def main() -> int:
 def run_cases(tmp: Path, admin: Any, unit_code: str, rows: int) -> None:
     import pandas as pd
 
-    from grassroots.intake.services import import_cases
+    from grassroots.intake.cases.services import import_cases
     from grassroots.organisations.models import Unit
 
     path = tmp / "persons.csv"
@@ -118,8 +118,8 @@ def run_figures(tmp: Path, admin: Any, units: int) -> None:
     import openpyxl
     import pandas as pd
 
-    from grassroots.intake import workbook
-    from grassroots.intake.figures import build_template, import_figures
+    from grassroots.intake.figures import workbook
+    from grassroots.intake.figures.services import build_template, import_figures
     from grassroots.organisations.models import Unit
 
     started = time.perf_counter()

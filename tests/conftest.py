@@ -140,7 +140,7 @@ def audited_work(units: dict[str, Any], admin: Any, *, keep_problem: bool) -> No
         pair_weak_unit,
     )
     from grassroots.intake.models import Trigger
-    from grassroots.intake.validation import run_validation
+    from grassroots.intake.validation.services import run_validation
 
     designation = designate_weak_unit(
         unit=units["370102"],

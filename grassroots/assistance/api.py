@@ -14,10 +14,10 @@ from django.utils import timezone
 from ninja import Router, Schema
 from ninja.errors import HttpError
 
-from grassroots.assistance import decisions
+from grassroots.assistance.decisions import selectors as decisions
 from grassroots.assistance.models import Designation, Measure, MeasureStatus
-from grassroots.assistance.plan_api import call_service
-from grassroots.assistance.plan_api import router as plan_router
+from grassroots.assistance.plans.api import call_service
+from grassroots.assistance.plans.api import router as plan_router
 from grassroots.assistance.selectors import (
     board,
     designations_for,
@@ -361,5 +361,5 @@ def weak_unit_target_checks(request: HttpRequest, code: str) -> list[dict[str, A
     ]
 
 
-# The plan's endpoints (problems, measure edits, targets, ledger, overdue) live in plan_api.py.
+# The plan's endpoints (problems, measure edits, targets, ledger, overdue) live in plans/api.py.
 router.add_router("", plan_router)

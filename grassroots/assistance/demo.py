@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from grassroots.assistance.decisions import candidate_rows, pairing_plan
+from grassroots.assistance.decisions.selectors import candidate_rows, pairing_plan
 from grassroots.assistance.models import (
     ActivityKind,
     Designation,

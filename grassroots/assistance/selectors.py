@@ -10,7 +10,7 @@ from django.db.models import QuerySet, Sum
 from django.utils.translation import gettext
 from django.utils.translation import gettext as _
 
-from grassroots.assistance.exit_standard import standard_scheme
+from grassroots.assistance.exits.standard import standard_scheme
 from grassroots.assistance.models import (
     ActivityKind,
     Designation,

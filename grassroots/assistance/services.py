@@ -17,7 +17,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils.translation import gettext
 
-from grassroots.assistance.exit_standard import current_standard, province_of
+from grassroots.assistance.exits.standard import current_standard, province_of
 from grassroots.assistance.models import (
     Activity,
     ActivityKind,
@@ -386,7 +386,7 @@ def report_progress(
 def evidence_storage() -> Storage:
     """Where evidence files live: under the data directory, never at a public URL.
 
-    They are read back only through the scoped download page (plan_views.evidence_file).
+    They are read back only through the scoped download page (plans/views.py: evidence_file).
     """
     return FileSystemStorage(location=settings.DATA_DIR / "assistance-evidence", base_url=None)
 

@@ -2,7 +2,10 @@ from __future__ import annotations
 
 from django.urls import URLPattern, path
 
-from grassroots.assistance import decision_views, plan_views, views
+from grassroots.assistance import views
+from grassroots.assistance.decisions import views as decision_views
+from grassroots.assistance.exits import views as exit_views
+from grassroots.assistance.plans import views as plan_views
 
 app_name = "assistance"
 urlpatterns: list[URLPattern] = [
@@ -21,7 +24,7 @@ urlpatterns: list[URLPattern] = [
     path("overdue/", plan_views.overdue, name="overdue"),
     path("ledger/", plan_views.ledger, name="ledger"),
     path("exit/<int:pk>/", views.exit_form, name="exit"),
-    path("exit-standard/<str:code>/", views.exit_standard, name="exit-standard"),
+    path("exit-standard/<str:code>/", exit_views.exit_standard, name="exit-standard"),
     path("candidates/", decision_views.candidates, name="candidates"),
     path("designate/<str:code>/", decision_views.designate, name="designate"),
     path("pairing/", decision_views.pairing, name="pairing"),

@@ -1,5 +1,6 @@
-"""Pages: the weak-unit board, the wall chart, the exit assessment form and the exit standard
-(the plan: plan_views)."""
+"""Pages: the weak-unit board, the wall chart and the exit assessment form (the plan's pages:
+plans/views.py; candidates, pairing and awards: decisions/views.py; the exit standard:
+exits/views.py)."""
 
 from __future__ import annotations
 
@@ -10,13 +11,6 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
-from grassroots.assistance.exit_standard import (
-    StandardError,
-    latest_standard,
-    save_standard,
-    shipped_text,
-)
-from grassroots.assistance.forms import ExitStandardForm
 from grassroots.assistance.models import ExitAssessment, ExitDecision, ItemStatus
 from grassroots.assistance.permissions import Act, may
 from grassroots.assistance.selectors import (
@@ -32,7 +26,7 @@ from grassroots.assistance.services import AssistanceError, decide_exit, review_
 from grassroots.assistance.targets import indicator_names
 from grassroots.i18n import english
 from grassroots.organisations.models import Level, Role
-from grassroots.organisations.scope import get_unit_for_user, membership_of
+from grassroots.organisations.scope import membership_of
 
 
 @login_required
@@ -120,40 +114,3 @@ def _apply_exit_form(request: HttpRequest, assessment: ExitAssessment) -> list[s
     except AssistanceError as exc:
         return list(exc.problems.values())
     return []
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def exit_standard(request: HttpRequest, code: str) -> HttpResponse:
-    """The province's exit standard: its versions, and a new version by the administrator."""
-    province = get_unit_for_user(request.user, code)  # 404 outside the user's scope
-    if province.level != Level.PROVINCE:
-        raise Http404("No such standard")
-    can_edit = may(request.user, Act.DECIDE_EXIT, province)
-    current = latest_standard(province)
-    text = current.yaml_text if current else shipped_text()
-    form = ExitStandardForm(request.POST or None, initial={"yaml_text": text})
-    if request.method == "POST":
-        if not can_edit:
-            raise PermissionDenied("only the province administrator edits the exit standard")
-        if form.is_valid():
-            try:
-                save_standard(
-                    province=province,
-                    yaml_text=form.cleaned_data["yaml_text"],
-                    note=form.cleaned_data["note"],
-                    actor=request.user,
-                )
-            except StandardError as exc:
-                form.add_error("yaml_text", str(exc))
-            else:
-                return redirect("assistance:exit-standard", code=province.code)
-    context = {
-        "nav": "assistance",
-        "province": province,
-        "current": current,
-        "form": form,
-        "can_edit": can_edit,
-        "versions": province.exit_standards.all(),  # type: ignore[attr-defined]
-    }
-    return render(request, "assistance/exit_standard.html", context)

@@ -103,7 +103,7 @@ def _store_demo_runs(cases: Path, province: str) -> None:
         load_shipped_schemes,
         parse_scheme_text,
     )
-    from grassroots.intake.bulk import import_cases_by_unit
+    from grassroots.intake.cases.bulk import import_cases_by_unit
     from grassroots.organisations.models import Unit
 
     load_shipped_schemes()

@@ -48,7 +48,7 @@ def run_cases(args: argparse.Namespace) -> int:
     from django.contrib.auth import get_user_model
 
     from grassroots.engine.errors import InputError
-    from grassroots.intake.services import ConcurrentUpload, UploadRefused, import_cases
+    from grassroots.intake.cases.services import ConcurrentUpload, UploadRefused, import_cases
     from grassroots.organisations.scope import visible_units
 
     user = get_user_model().objects.filter(username=args.user).first()
@@ -89,9 +89,9 @@ def run_figures(args: argparse.Namespace) -> int:
     from django.contrib.auth import get_user_model
 
     from grassroots.engine.errors import InputError
-    from grassroots.intake.figures import FiguresChanged, import_figures
-    from grassroots.intake.services import UploadRefused
-    from grassroots.intake.workbook import mark_problems
+    from grassroots.intake.cases.services import UploadRefused
+    from grassroots.intake.figures.services import FiguresChanged, import_figures
+    from grassroots.intake.figures.workbook import mark_problems
 
     user = get_user_model().objects.filter(username=args.user).first()
     if user is None:

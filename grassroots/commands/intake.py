@@ -73,7 +73,7 @@ def run_validate(args: argparse.Namespace) -> int:
     setup_django()
     from grassroots.engine.periods import Period
     from grassroots.intake.models import Trigger
-    from grassroots.intake.validation import run_all, units_to_check
+    from grassroots.intake.validation.services import run_all, units_to_check
 
     try:
         period = Period.parse(args.period.strip()).key
@@ -100,7 +100,7 @@ def run_cleanup(args: argparse.Namespace) -> int:
     from grassroots.commands._django import setup_django
 
     setup_django()
-    from grassroots.intake.pending import cleanup
+    from grassroots.intake.figures.pending import cleanup
 
     if args.older_than_minutes < 0:
         raise UsageError("--older-than-minutes must be 0 or more")

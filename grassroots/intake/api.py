@@ -17,16 +17,16 @@ from grassroots.engine.catalogue import list_catalogues
 from grassroots.engine.errors import InputError
 from grassroots.engine.periods import Period
 from grassroots.errors import ERRORS, Error, Rejected
-from grassroots.intake.figure_views import XLSX, reporting_catalogues
-from grassroots.intake.figures import FiguresChanged, build_template, import_figures
+from grassroots.intake.cases.services import ConcurrentUpload, UploadRefused
+from grassroots.intake.cases.views import save_upload
+from grassroots.intake.figures.services import FiguresChanged, build_template, import_figures
+from grassroots.intake.figures.views import XLSX, reporting_catalogues
 from grassroots.intake.models import DataVersion, Trigger, ValidationFinding
 from grassroots.intake.permissions import can_run_validation, visible_versions
-from grassroots.intake.reporting import Tally, reporting_rate, set_deadline
-from grassroots.intake.services import ConcurrentUpload, UploadRefused
-from grassroots.intake.validation import run_all, units_to_check
-from grassroots.intake.validation_views import checked_units, latest_findings
-from grassroots.intake.views import save_upload
-from grassroots.intake.workflow import NotAllowed
+from grassroots.intake.reporting.services import Tally, reporting_rate, set_deadline
+from grassroots.intake.validation.services import run_all, units_to_check
+from grassroots.intake.validation.views import checked_units, latest_findings
+from grassroots.intake.workflow.services import NotAllowed
 from grassroots.organisations.scope import get_unit_for_user, membership_of
 
 router = Router(tags=["intake"])

@@ -25,8 +25,8 @@ from grassroots.intake.models import (
     ValueChange,
     versions_dir,
 )
-from grassroots.intake.outliers import Flag, flag_outliers
-from grassroots.intake.rules import Violation, load_rules, run_rules
+from grassroots.intake.validation.outliers import Flag, flag_outliers
+from grassroots.intake.validation.rules import Violation, load_rules, run_rules
 from grassroots.organisations.models import Unit
 
 VALUE_COLUMNS = ["unit_code", "period", "element", "value"]

@@ -2,13 +2,11 @@ from __future__ import annotations
 
 from django.urls import URLPattern, path
 
-from grassroots.intake import (
-    figure_views,
-    reporting_views,
-    validation_views,
-    views,
-    workflow_views,
-)
+from grassroots.intake.cases import views
+from grassroots.intake.figures import views as figure_views
+from grassroots.intake.reporting import views as reporting_views
+from grassroots.intake.validation import views as validation_views
+from grassroots.intake.workflow import views as workflow_views
 
 app_name = "intake"
 urlpatterns: list[URLPattern] = [

@@ -16,7 +16,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.utils import timezone
 
-from grassroots.assistance import decisions
+from grassroots.assistance.decisions import selectors as decisions
 from grassroots.assistance.models import (
     Award,
     Designation,

@@ -9,7 +9,7 @@ import pytest
 from django.test import Client
 from django.utils import translation
 
-from grassroots.assistance.exit_standard import shipped_text
+from grassroots.assistance.exits.standard import shipped_text
 from grassroots.assistance.models import (
     Designation,
     Dimension,

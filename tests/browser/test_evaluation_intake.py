@@ -17,7 +17,7 @@ from grassroots.assistance.models import Designation, WeakLevel, WeakStatus
 from grassroots.engine.synth.generator import SynthOptions, generate
 from grassroots.evaluation.runs import INTAKE_SOURCE, run_evaluation
 from grassroots.evaluation.schemes import latest_scheme_version, load_shipped_schemes
-from grassroots.intake.services import import_cases
+from grassroots.intake.cases.services import import_cases
 from grassroots.organisations.models import Role, Unit
 from grassroots.organisations.services import add_member, load_units
 from grassroots.organisations.unitfile import reference_rows

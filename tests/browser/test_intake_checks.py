@@ -8,10 +8,10 @@ import datetime as dt
 import pytest
 from django.contrib.auth import get_user_model
 
-from grassroots.intake import workflow
-from grassroots.intake.figures import import_figures
+from grassroots.intake.figures.services import import_figures
 from grassroots.intake.models import Deadline, ValidationRun
-from grassroots.intake.reporting import set_deadline
+from grassroots.intake.reporting.services import set_deadline
+from grassroots.intake.workflow import services as workflow
 from grassroots.organisations.models import Role, Unit
 from grassroots.organisations.services import add_member
 

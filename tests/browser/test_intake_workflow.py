@@ -9,9 +9,10 @@ import pytest
 from django.contrib.auth import get_user_model
 from openpyxl import load_workbook
 
-from grassroots.intake import workbook, workflow
-from grassroots.intake.figures import build_template
+from grassroots.intake.figures import workbook
+from grassroots.intake.figures.services import build_template
 from grassroots.intake.models import ReportedValue, SubmissionStatus
+from grassroots.intake.workflow import services as workflow
 from grassroots.organisations.models import Role, Unit
 from grassroots.organisations.services import add_member
 

@@ -15,8 +15,8 @@ from grassroots.engine.synth.generator import SynthOptions, generate
 from grassroots.evaluation.models import EvaluationRun, SchemeVersion
 from grassroots.evaluation.runs import run_evaluation as run_service
 from grassroots.evaluation.schemes import latest_scheme_version, load_shipped_schemes
+from grassroots.intake.cases.services import import_cases
 from grassroots.intake.models import DataVersion
-from grassroots.intake.services import import_cases
 from grassroots.organisations.models import Role, Unit
 from grassroots.organisations.services import add_member, load_units
 from grassroots.organisations.unitfile import reference_rows

@@ -68,7 +68,7 @@ def test_a_city_reviewer_sees_only_the_missing_units_of_their_city(intake_run, m
 def test_the_run_page_shows_a_version_superseded_after_the_run_as_the_one_used(
     scheme, province_version, admin, cases_dir, unit_export, tmp_path, member
 ) -> None:
-    from grassroots.intake.services import import_cases
+    from grassroots.intake.cases.services import import_cases
 
     code = sorted(set(province_version.element_values.values_list("unit__code", flat=True)))[0]
     unit = Unit.objects.get(code=code)

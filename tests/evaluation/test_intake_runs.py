@@ -19,8 +19,8 @@ from grassroots.evaluation.runs import (
     reproduce,
     run_evaluation,
 )
+from grassroots.intake.cases.services import import_cases
 from grassroots.intake.models import DataVersion
-from grassroots.intake.services import import_cases
 from grassroots.organisations.models import Unit
 
 PERIOD = "2024Q4"
@@ -269,7 +269,7 @@ def test_the_api_queues_a_run_from_intake(scheme, province_version, member) -> N
 def test_a_province_export_becomes_one_version_per_unit_and_twice_adds_nothing(
     scheme, admin, data_dir, cases_dir, shandong, unit_export, tmp_path
 ) -> None:
-    from grassroots.intake.bulk import import_cases_by_unit
+    from grassroots.intake.cases.bulk import import_cases_by_unit
 
     created = import_cases_by_unit(
         source=cases_dir, root=shandong["370000"], period=PERIOD, actor=admin
@@ -314,8 +314,8 @@ def export_half(unit_export, cases_dir, code, tmp_path):
 def test_a_province_export_is_refused_for_a_clerk(shandong, data_dir, cases_dir) -> None:
     from django.contrib.auth import get_user_model
 
-    from grassroots.intake.bulk import import_cases_by_unit
-    from grassroots.intake.services import UploadRefused
+    from grassroots.intake.cases.bulk import import_cases_by_unit
+    from grassroots.intake.cases.services import UploadRefused
     from grassroots.organisations.models import Role
     from grassroots.organisations.services import add_member
 
@@ -334,7 +334,7 @@ def test_pairing_counts_caseloads_in_the_versions_a_run_read_once_per_unit(
 ) -> None:
     import duckdb
 
-    from grassroots.assistance.decisions import _caseload
+    from grassroots.assistance.decisions.selectors import _caseload
 
     code = sorted(set(province_version.element_values.values_list("unit__code", flat=True)))[0]
     own = import_cases(

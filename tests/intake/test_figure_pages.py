@@ -7,7 +7,7 @@ import io
 from django.core.files.uploadedfile import SimpleUploadedFile
 from openpyxl import load_workbook
 
-from grassroots.intake import workbook
+from grassroots.intake.figures import workbook
 from grassroots.intake.models import ReportedValue, ValueChange
 from grassroots.organisations.models import Role
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from grassroots.engine.errors import InputError
+from grassroots.intake.cases.services import import_cases
 from grassroots.intake.models import DataVersion, ElementValue
-from grassroots.intake.services import import_cases
 
 
 def test_it_stores_an_upload_as_parquet_with_counts_checksum_and_elements(
@@ -92,7 +92,7 @@ def test_it_rejects_a_zip_bomb_before_extracting(clerk, state, tmp_path, make_zi
 def test_it_rejects_an_upload_over_the_size_limit(
     clerk, state, export, settings, make_persons
 ) -> None:
-    from grassroots.intake.staging import Limits
+    from grassroots.intake.cases.staging import Limits
 
     settings.GRASSROOTS_INTAKE_LIMITS = Limits(max_bytes=100)
     _rejected(clerk, export, state, "over the limit of 100 bytes")
@@ -120,7 +120,7 @@ def test_it_rejects_an_upload_with_no_records_in_the_period(clerk, state, export
 def test_it_refuses_an_uploader_without_the_right_to_upload_for_the_unit(
     make_member, state, export
 ) -> None:
-    from grassroots.intake.services import UploadRefused
+    from grassroots.intake.cases.services import UploadRefused
     from grassroots.organisations.models import Role, Unit
 
     reviewer = make_member(Role.CITY_REVIEWER, "370100")
@@ -138,7 +138,7 @@ def test_of_two_concurrent_uploads_one_wins_and_the_other_is_told(
     clerk, data_dir, export, monkeypatch
 ) -> None:
     """The second upload is checked while the first is saved: it must be refused, not mixed."""
-    from grassroots.intake import services
+    from grassroots.intake.cases import services
 
     unit = clerk.membership.unit
     real_compute = services._compute

@@ -66,8 +66,8 @@ def test_import_figures_writes_the_marked_workbook_on_problems(
 ) -> None:
     from openpyxl import load_workbook
 
-    from grassroots.intake.figures import build_template
-    from grassroots.intake.workbook import SHEET, VALUE_COLUMN
+    from grassroots.intake.figures.services import build_template
+    from grassroots.intake.figures.workbook import SHEET, VALUE_COLUMN
     from grassroots.organisations.models import Role, Unit
 
     make_member(Role.PROVINCE_ADMIN, "370000", "admin")

@@ -7,8 +7,8 @@ import datetime as dt
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from grassroots.intake.cases.services import import_cases
 from grassroots.intake.models import DataVersion
-from grassroots.intake.services import import_cases
 from grassroots.organisations.models import Role
 from grassroots.organisations.services import issue_token
 
@@ -165,7 +165,7 @@ def test_the_api_dry_runs_then_imports_figures(client, clerk) -> None:
 
     from openpyxl import load_workbook
 
-    from grassroots.intake import workbook
+    from grassroots.intake.figures import workbook
     from grassroots.intake.models import ReportedValue
 
     book = load_workbook(io.BytesIO(template.content))

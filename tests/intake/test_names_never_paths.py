@@ -18,8 +18,8 @@ from grassroots.cli import main
 from grassroots.engine.catalogue import CATALOGUE_DIR, load_catalogue
 from grassroots.engine.errors import InputError
 from grassroots.engine.scheme import SCHEMES_DIR, load_scheme
-from grassroots.intake import workbook
-from grassroots.intake.figures import build_template
+from grassroots.intake.figures import workbook
+from grassroots.intake.figures.services import build_template
 from grassroots.intake.models import FigureUpload, ReportedValue
 from grassroots.organisations.models import Role, Unit
 from grassroots.organisations.services import issue_token

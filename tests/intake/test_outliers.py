@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from grassroots.intake.outliers import flag_outliers, modified_z
+from grassroots.intake.validation.outliers import flag_outliers, modified_z
 
 
 def _frame(rows) -> pd.DataFrame:
@@ -48,8 +48,8 @@ def test_too_few_or_identical_references_say_nothing() -> None:
 
 
 def test_a_version_page_flags_a_value_far_from_the_units_history(clerk, data_dir, tmp_path, client):
+    from grassroots.intake.cases.services import import_cases
     from grassroots.intake.models import ElementValue
-    from grassroots.intake.services import import_cases
 
     unit = clerk.membership.unit
     versions = []

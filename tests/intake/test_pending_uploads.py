@@ -11,7 +11,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from openpyxl import load_workbook
 
 from grassroots.cli import main
-from grassroots.intake import pending, workbook
+from grassroots.intake.figures import pending, workbook
 from grassroots.intake.models import ReportedValue
 
 

@@ -10,8 +10,8 @@ import pytest
 from openpyxl import load_workbook
 
 from grassroots.engine.errors import InputError
-from grassroots.intake import workbook
-from grassroots.intake.figures import FiguresChanged, build_template, import_figures
+from grassroots.intake.figures import workbook
+from grassroots.intake.figures.services import FiguresChanged, build_template, import_figures
 from grassroots.intake.models import FigureUpload, ReportedValue, ValueChange
 from grassroots.organisations.models import AuditEntry, Role, Unit
 
@@ -196,7 +196,7 @@ def test_it_rejects_a_file_that_is_not_what_its_name_says(admin, tmp_path) -> No
 
 
 def test_it_rejects_a_file_over_the_size_limit(admin, city_template, tmp_path, settings) -> None:
-    from grassroots.intake.staging import Limits
+    from grassroots.intake.cases.staging import Limits
 
     settings.GRASSROOTS_INTAKE_LIMITS = Limits(max_bytes=1000)
     path = _fill(city_template, {}, tmp_path)

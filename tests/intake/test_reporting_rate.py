@@ -11,9 +11,9 @@ from django.apps import apps as django_apps
 from openpyxl import load_workbook
 
 from grassroots.engine.errors import InputError
-from grassroots.intake import workflow
 from grassroots.intake.models import Deadline, Submission
-from grassroots.intake.reporting import Timeliness, reporting_rate, set_deadline
+from grassroots.intake.reporting.services import Timeliness, reporting_rate, set_deadline
+from grassroots.intake.workflow import services as workflow
 from grassroots.organisations.models import AuditEntry, Role, Unit
 from grassroots.organisations.services import issue_token
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from grassroots.intake import workflow
 from grassroots.intake.models import Submission, SubmissionStatus
+from grassroots.intake.workflow import services as workflow
 from grassroots.organisations.models import AuditEntry, Role, Unit
 
 S = SubmissionStatus
@@ -109,8 +109,8 @@ def test_unlock_is_the_province_admins_with_a_reason_and_audited(people) -> None
 
 def test_a_locked_unit_refuses_new_figures_and_case_records(people, tmp_path, data_dir, export):
     from grassroots.engine.errors import InputError
-    from grassroots.intake.figures import import_figures
-    from grassroots.intake.services import import_cases
+    from grassroots.intake.cases.services import import_cases
+    from grassroots.intake.figures.services import import_figures
 
     _approved_jinan(people)
     workflow.accept_city(city=_u("370100"), period=P, actor=people["admin"])

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from grassroots.intake.rules import Missing, Operator, Rule, load_rules, run_rules
+from grassroots.intake.validation.rules import Missing, Operator, Rule, load_rules, run_rules
 
 
 def _values(rows: list[tuple[str, str, float]]) -> pd.DataFrame:
@@ -59,8 +59,8 @@ def test_the_shipped_rules_load_and_catch_an_impossible_count() -> None:
 
 
 def test_a_version_page_lists_the_rule_violations_of_its_values(clerk, data_dir, export, client):
+    from grassroots.intake.cases.services import import_cases
     from grassroots.intake.models import ElementValue
-    from grassroots.intake.services import import_cases
 
     version = import_cases(source=export, unit=clerk.membership.unit, period="2024Q3", actor=clerk)
     client.force_login(clerk)

@@ -9,7 +9,8 @@ import pandas as pd
 import pytest
 
 from grassroots.cli import main
-from grassroots.intake.figures import import_figures
+from grassroots.intake.cases.services import import_cases
+from grassroots.intake.figures.services import import_figures
 from grassroots.intake.models import (
     ElementValue,
     FindingKind,
@@ -17,10 +18,9 @@ from grassroots.intake.models import (
     ValidationFinding,
     ValidationRun,
 )
-from grassroots.intake.rules import load_rules, run_rules
 from grassroots.intake.selectors import current_values
-from grassroots.intake.services import import_cases
-from grassroots.intake.validation import run_validation, units_to_check
+from grassroots.intake.validation.rules import load_rules, run_rules
+from grassroots.intake.validation.services import run_validation, units_to_check
 from grassroots.organisations.models import AuditEntry, Role, Unit
 from grassroots.organisations.services import issue_token, load_units
 from grassroots.organisations.unitfile import UnitRow

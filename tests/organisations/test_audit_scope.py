@@ -17,7 +17,7 @@ from grassroots.evaluation.schemes import (
     load_shipped_schemes,
     save_scheme_version,
 )
-from grassroots.intake.reporting import set_deadline
+from grassroots.intake.reporting.services import set_deadline
 from grassroots.organisations.models import AuditEntry, Role
 from grassroots.organisations.selectors import audit_entries
 from grassroots.organisations.services import add_member, issue_token

@@ -25,9 +25,9 @@ from grassroots.engine.catalogue import load_catalogue
 from grassroots.engine.compute import compute_elements
 from grassroots.engine.errors import InputError, Problem
 from grassroots.engine.periods import Period
+from grassroots.intake.cases.staging import Limits, stage_upload
 from grassroots.intake.models import DEFAULT_CATALOGUE, DataVersion, ElementValue, versions_dir
 from grassroots.intake.permissions import can_upload
-from grassroots.intake.staging import Limits, stage_upload
 from grassroots.organisations import audit
 from grassroots.organisations.audit import Clock
 from grassroots.organisations.models import AuditAction, Unit
@@ -111,7 +111,7 @@ def _validate_version(
 ) -> None:
     """Rules and outlier flags at upload: stored as findings, never blocking the upload."""
     from grassroots.intake.models import Trigger
-    from grassroots.intake.validation import run_validation
+    from grassroots.intake.validation.services import run_validation
 
     codes = set(elements.loc[elements["period"] == version.period, "unit_code"].astype(str))
     units = list(Unit.objects.filter(code__in=codes))
@@ -124,7 +124,7 @@ def _validate_version(
 
 def refuse_locked(codes: set[str], period: str, name: str) -> None:
     """A locked (accepted) unit and period changes only after the province unlocks it."""
-    from grassroots.intake.workflow import locked_units
+    from grassroots.intake.workflow.services import locked_units
 
     locked = locked_units(codes=codes, period=period)
     if locked:

@@ -1,4 +1,4 @@
-"""Forms of the plan pages (plan_views): the first check of what a user typed, in the page's language.
+"""Forms of the plan pages (plans/views.py): the first check of what a user typed, in the page's language.
 
 The services check the same rules again (and raise AssistanceError), so a form is a convenience
 for the user, never the only guard.

@@ -15,7 +15,7 @@ import pandas as pd
 from django.db.models import QuerySet
 from django.http import Http404
 
-from grassroots.assistance.exit_standard import latest_standard, province_of, standard_scheme
+from grassroots.assistance.exits.standard import latest_standard, province_of, standard_scheme
 from grassroots.assistance.models import (
     Activity,
     ActivityKind,

@@ -11,9 +11,9 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from grassroots.intake import workflow
-from grassroots.intake.forms import period_key
+from grassroots.intake.cases.forms import period_key
 from grassroots.intake.models import Submission, SubmissionStatus
+from grassroots.intake.workflow import services as workflow
 from grassroots.organisations.models import Level
 from grassroots.organisations.scope import get_unit_for_user, visible_units
 

@@ -23,7 +23,7 @@ from grassroots.engine.errors import InputError, Problem
 from grassroots.engine.periods import Period
 from grassroots.intake.models import Deadline, Submission, SubmissionStatus
 from grassroots.intake.selectors import unit_label
-from grassroots.intake.workflow import NotAllowed
+from grassroots.intake.workflow.services import NotAllowed
 from grassroots.organisations import audit
 from grassroots.organisations.audit import Clock
 from grassroots.organisations.models import Level, Role, Unit

@@ -24,9 +24,7 @@ from grassroots.engine.cases import read_cases, write_units_parquet
 from grassroots.engine.catalogue import load_catalogue
 from grassroots.engine.compute import compute_elements
 from grassroots.engine.errors import InputError, Problem
-from grassroots.intake.models import DEFAULT_CATALOGUE, DataVersion, versions_dir
-from grassroots.intake.permissions import can_upload
-from grassroots.intake.services import (
+from grassroots.intake.cases.services import (
     Prepared,
     UploadRefused,
     checksum_of,
@@ -35,6 +33,8 @@ from grassroots.intake.services import (
     refuse_locked,
     register_version,
 )
+from grassroots.intake.models import DEFAULT_CATALOGUE, DataVersion, versions_dir
+from grassroots.intake.permissions import can_upload
 from grassroots.organisations.audit import Clock
 from grassroots.organisations.models import Level, Unit
 
@@ -107,7 +107,7 @@ def _validate(
     root: Unit, units: list[Unit], period: str, actor: Any, catalogue: str, clock: Clock
 ) -> None:
     from grassroots.intake.models import Trigger
-    from grassroots.intake.validation import run_validation
+    from grassroots.intake.validation.services import run_validation
 
     run_validation(
         scope=root, units=units, period=period, actor=actor, trigger=Trigger.CASE_UPLOAD,

@@ -30,9 +30,9 @@ from grassroots.intake.models import (
     ValidationFinding,
     ValidationRun,
 )
-from grassroots.intake.outliers import flag_outliers
-from grassroots.intake.rules import Importance, Rule, load_rules, run_rules
 from grassroots.intake.selectors import current_values
+from grassroots.intake.validation.outliers import flag_outliers
+from grassroots.intake.validation.rules import Importance, Rule, load_rules, run_rules
 from grassroots.organisations import audit
 from grassroots.organisations.audit import Clock
 from grassroots.organisations.models import AuditAction, Level, Unit

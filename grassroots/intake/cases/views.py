@@ -15,11 +15,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from grassroots.engine.errors import InputError, Problem
-from grassroots.intake.forms import CaseUploadForm
+from grassroots.intake.cases.forms import CaseUploadForm
+from grassroots.intake.cases.services import ConcurrentUpload, UploadRefused, import_cases
 from grassroots.intake.models import DataVersion
 from grassroots.intake.permissions import uploadable_units, visible_versions
 from grassroots.intake.selectors import element_names, version_flags, version_violations
-from grassroots.intake.services import ConcurrentUpload, UploadRefused, import_cases
 from grassroots.organisations.scope import get_unit_for_user
 
 VERSIONS_PER_PAGE = 50

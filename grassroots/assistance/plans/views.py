@@ -28,7 +28,7 @@ from grassroots.assistance.models import (
     WeakStatus,
 )
 from grassroots.assistance.permissions import Act, authorise, may
-from grassroots.assistance.plan_forms import (
+from grassroots.assistance.plans.forms import (
     ActivityForm,
     EvidenceForm,
     ExitForm,
@@ -39,7 +39,7 @@ from grassroots.assistance.plan_forms import (
     TargetForm,
     indicator_choices,
 )
-from grassroots.assistance.plan_selectors import (
+from grassroots.assistance.plans.selectors import (
     evidence_for_user,
     exit_periods,
     ledger_activities,

@@ -26,7 +26,7 @@ from grassroots.engine.catalogue import load_catalogue
 from grassroots.engine.errors import Problem, raise_if_any
 from grassroots.engine.expressions import check_arithmetic, columns_of, evaluate, parse
 
-RULES_DIR = Path(__file__).parent / "rules"
+RULES_DIR = Path(__file__).parent.parent / "rules"
 
 
 class Operator(enum.StrEnum):

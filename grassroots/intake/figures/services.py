@@ -23,7 +23,9 @@ from django.utils import timezone
 from grassroots.engine.catalogue import Catalogue, load_catalogue
 from grassroots.engine.errors import MAX_PROBLEMS, InputError, Problem, raise_if_any
 from grassroots.engine.inputs import detect_encoding, read_element_values
-from grassroots.intake import workbook
+from grassroots.intake.cases.services import UploadRefused, refuse_locked, upload_limits
+from grassroots.intake.cases.staging import check_content
+from grassroots.intake.figures import workbook
 from grassroots.intake.models import (
     FigureUpload,
     ReportedValue,
@@ -33,9 +35,7 @@ from grassroots.intake.models import (
     ValueChange,
 )
 from grassroots.intake.permissions import uploadable_units
-from grassroots.intake.services import UploadRefused, refuse_locked, upload_limits
-from grassroots.intake.staging import check_content
-from grassroots.intake.validation import find, run_validation
+from grassroots.intake.validation.services import find, run_validation
 from grassroots.organisations import audit
 from grassroots.organisations.audit import Clock
 from grassroots.organisations.models import AuditAction, AuditEntry, Level, Unit

@@ -17,12 +17,12 @@ from django.views.decorators.http import require_GET, require_POST
 
 from grassroots.engine.catalogue import list_catalogues
 from grassroots.engine.errors import InputError
-from grassroots.intake import workbook
-from grassroots.intake.figure_views import XLSX
-from grassroots.intake.forms import DeadlineForm, period_key
+from grassroots.intake.cases.forms import DeadlineForm, period_key
+from grassroots.intake.figures import workbook
+from grassroots.intake.figures.views import XLSX
 from grassroots.intake.models import Deadline
-from grassroots.intake.reporting import Report, reporting_rate, set_deadline
-from grassroots.intake.workflow import NotAllowed
+from grassroots.intake.reporting.services import Report, reporting_rate, set_deadline
+from grassroots.intake.workflow.services import NotAllowed
 from grassroots.organisations.models import Role
 from grassroots.organisations.scope import role_of
 

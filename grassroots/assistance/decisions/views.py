@@ -20,8 +20,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from grassroots.assistance import decisions
-from grassroots.assistance.decision_forms import (
+from grassroots.assistance.decisions import selectors as decisions
+from grassroots.assistance.decisions.forms import (
     AwardsForm,
     CandidateRuleForm,
     ConfirmAwardsForm,

@@ -26,8 +26,8 @@ from grassroots.assistance.models import (
     ProblemSource,
 )
 from grassroots.assistance.permissions import Act, authorise
-from grassroots.assistance.plan_selectors import ledger_totals, measure_for_user, overdue_by_city
-from grassroots.assistance.plan_views import designation_for
+from grassroots.assistance.plans.selectors import ledger_totals, measure_for_user, overdue_by_city
+from grassroots.assistance.plans.views import designation_for
 from grassroots.assistance.services import (
     AssistanceError,
     add_problem,

@@ -24,7 +24,7 @@ from grassroots.intake.models import (
 )
 from grassroots.intake.permissions import can_run_validation
 from grassroots.intake.selectors import FindingRow, finding_rows, unit_label
-from grassroots.intake.validation import latest_runs, run_all, units_to_check
+from grassroots.intake.validation.services import latest_runs, run_all, units_to_check
 from grassroots.organisations.models import Level, Unit
 from grassroots.organisations.scope import get_unit_for_user, membership_of, visible_units
 

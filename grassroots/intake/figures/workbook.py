@@ -29,7 +29,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from grassroots.engine.catalogue import Catalogue, Element
 from grassroots.engine.errors import InputError, Problem
-from grassroots.intake.staging import Limits
+from grassroots.intake.cases.staging import Limits
 
 SHEET = "填报"
 META_SHEET = "_template"

@@ -19,8 +19,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from grassroots.engine.catalogue import list_catalogues, load_catalogue
 from grassroots.engine.errors import InputError, Problem
 from grassroots.engine.periods import Period
-from grassroots.intake import pending, workbook
-from grassroots.intake.figures import (
+from grassroots.intake.cases.services import UploadRefused
+from grassroots.intake.figures import pending, workbook
+from grassroots.intake.figures.services import (
     FigureResult,
     FiguresChanged,
     build_template,
@@ -29,7 +30,6 @@ from grassroots.intake.figures import (
 from grassroots.intake.models import FigureUpload, ReportedValue
 from grassroots.intake.permissions import uploadable_units
 from grassroots.intake.selectors import element_labels, element_names, finding_rows, unit_label
-from grassroots.intake.services import UploadRefused
 from grassroots.organisations.scope import get_unit_for_user, visible_units
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
