@@ -85,13 +85,16 @@ def gaming_signs(
     past = wide[wide.index.get_level_values("period").isin(history)]
     norm = past.groupby(level="unit_code").median()
     seen = past.groupby(level="unit_code").size()
-    peers = units.set_index("unit_code")["peer_group"].astype(str)
+    peers = dict(zip(units["unit_code"].astype(str), units["peer_group"].astype(str), strict=True))
     found = []
     for code, row in now.iterrows():
-        if seen.get(code, 0) < 2 or code not in norm.index or code not in peers.index:
+        code = str(code)
+        if seen.get(code, 0) < 2 or code not in norm.index or code not in peers:
             continue
-        mates = [c for c in peers.index[peers == peers[code]] if c != code and c in now.index]
-        sign = _judge(str(code), period, row, norm.loc[code], now.loc[mates, "events"], history)
+        mates = [c for c, g in peers.items() if g == peers[code] and c != code and c in now.index]
+        events: pd.Series = now["events"].reindex(mates)
+        own = norm.loc[code]
+        sign = _judge(code, period, row, pd.Series(own), events, history)
         if sign is not None and _flagged(sign, rules):
             found.append(sign)
     return found
