@@ -430,6 +430,32 @@ class Uncertainty(_Model):
     imputation: tuple[Imputation, ...] = ()
 
 
+class WarningRules(_Model):
+    """When a run's results become warnings (the province edits these with its scheme).
+
+    Colour warnings fire on a change of colour, and a streak of red is one warning that counts
+    its periods. Under a ``rank_tiers`` colour rule the bottom third of every node is red by
+    construction, so colour warnings come only from nodes at most ``rank_tier_depth`` deep
+    (0 = the whole scheme, 1 = its aspects); nodes coloured by thresholds or ranges (an absolute
+    standard) warn at every depth. The gaming check compares a unit with its own history and
+    its peers (see ``engine.gaming``).
+    """
+
+    rank_drop_places: int = Field(default=20, ge=1)  # places in the province table, per period
+    red_streak_from: int = Field(default=2, ge=2)  # red this many periods running: one warning
+    rank_tier_depth: int = Field(default=1, ge=0)
+    gaming_history: int = Field(default=4, ge=2)  # earlier periods forming the unit's norm
+    # The case-to-procedure ratio fell by at least this share of the unit's own median ...
+    gaming_ratio_fall: float = Field(default=0.08, gt=0, lt=1)
+    # ... while the events it counts (remand + extension rates) fell below this share of the
+    # unit's own median and of its peers' median this period.
+    # Defaults from four generated Shandongs (tests/engine/test_gaming.py): 15 of 16 planted
+    # gaming units caught in their first gaming quarter, about 0.6% of honest unit-quarters
+    # flagged (about one unit a quarter in a province).
+    gaming_events_share: float = Field(default=0.4, gt=0, lt=1)
+    gaming_peer_share: float = Field(default=0.6, gt=0, le=1)
+
+
 class Scheme(_Model):
     name: str = Field(pattern=r"^[a-z0-9][a-z0-9_\-]*$")
     title_zh: str = ""
@@ -447,6 +473,7 @@ class Scheme(_Model):
     defaults: Policy = Policy()
     levels: dict[str | int, LevelPolicy] = Field(default_factory=dict)
     uncertainty: Uncertainty = Uncertainty()
+    warnings: WarningRules = WarningRules()
     tree: Node | None = None
     headings: tuple[Heading, ...] = ()
     items: tuple[ChecklistItem, ...] = ()

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from grassroots.engine.errors import InputError
 from grassroots.engine.periods import Period
-from grassroots.evaluation.models import EvaluationRun, SchemeVersion
+from grassroots.evaluation.models import EvaluationRun, SchemeVersion, WarningState
 from grassroots.evaluation.runs import INTAKE_SOURCE
 from grassroots.evaluation.schemes import scheme_replications
 from grassroots.evaluation.selectors import Sort
@@ -110,3 +110,12 @@ class SchemeEditForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 30, "spellcheck": "false"}),
     )
     note = forms.CharField(label=_("Reason for the change"), max_length=500)
+
+
+class WarningStateForm(forms.Form):
+    """Acknowledge or resolve a warning (or set it back to new), with a note."""
+
+    state = forms.ChoiceField(label=_("State"), choices=WarningState.choices)
+    note = forms.CharField(
+        label=_("Note"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )

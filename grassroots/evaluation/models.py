@@ -178,3 +178,69 @@ class Result(models.Model):
 
     def __str__(self) -> str:
         return f"{self.unit_code} {self.node} {self.score}"
+
+
+class WarningKind(models.TextChoices):
+    NEWLY_RED = "newly_red", _("Newly red")
+    RED_RUNNING = "red_running", _("Red several periods running")
+    RANK_DROP = "rank_drop", _("Rank drop")
+    MISSING = "missing", _("Missing data")
+    SUSPICIOUS = "suspicious", _("Suspicious pattern")
+
+
+class WarningState(models.TextChoices):
+    NEW = "new", _("New")
+    ACKNOWLEDGED = "acknowledged", _("Acknowledged")
+    RESOLVED = "resolved", _("Resolved")
+
+
+class EarlyWarning(models.Model):
+    """A warning recorded for a run. A red streak is one row: each later run that finds the unit
+    still red moves it to that run and counts one more period (``periods``)."""
+
+    run = models.ForeignKey(
+        EvaluationRun,
+        on_delete=models.PROTECT,
+        related_name="warnings",
+        verbose_name=_("evaluation run"),
+    )
+    scheme_code = models.CharField(_("scheme"), max_length=60)
+    unit_code = models.CharField(_("unit code"), max_length=12)
+    unit_path = models.CharField(_("unit path"), max_length=200, blank=True)
+    node = models.CharField(_("node"), max_length=80)
+    kind = models.CharField(_("kind"), max_length=20, choices=WarningKind.choices)
+    first_period = models.CharField(_("first period"), max_length=20)
+    last_period = models.CharField(_("last period"), max_length=20)
+    periods = models.PositiveSmallIntegerField(_("periods running"), default=1)
+    evidence = models.JSONField(_("evidence"), default=dict, blank=True)
+    state = models.CharField(
+        _("state"), max_length=12, choices=WarningState.choices, default=WarningState.NEW
+    )
+    note = models.TextField(_("note"), blank=True)
+    changed_at = models.DateTimeField(_("changed"), null=True, blank=True)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("changed by"),
+    )
+
+    class Meta:
+        ordering = ["unit_code", "node", "kind"]
+        indexes = [
+            models.Index(fields=["run", "unit_path"], name="warning_run_path_idx"),
+            models.Index(
+                fields=["scheme_code", "unit_code", "node", "kind"], name="warning_streak_idx"
+            ),
+        ]
+        verbose_name = _("early warning")
+        verbose_name_plural = _("early warnings")
+
+    def __str__(self) -> str:
+        return f"{self.unit_code} {self.node} {self.kind} {self.last_period}"
+
+    @property
+    def audit_unit_code(self) -> str:
+        return self.unit_code

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import URLPattern, path
 
-from grassroots.evaluation import trace_views, views
+from grassroots.evaluation import trace_views, views, warning_views
 
 app_name = "evaluation"
 urlpatterns: list[URLPattern] = [
@@ -11,7 +11,8 @@ urlpatterns: list[URLPattern] = [
     path("runs/<int:pk>/", views.run_detail, name="run"),
     path("runs/<int:pk>/progress/", views.run_progress, name="run-progress"),
     path("runs/<int:pk>/heatmap/", views.heatmap_view, name="heatmap"),
-    path("runs/<int:pk>/warnings/", views.warnings_view, name="warnings"),
+    path("runs/<int:pk>/warnings/", warning_views.warnings_view, name="warnings"),
+    path("warnings/<int:pk>/state/", warning_views.warning_state, name="warning-state"),
     path("runs/<int:pk>/export.xlsx", views.export_xlsx, name="export-xlsx"),
     path("runs/<int:pk>/units/<str:code>/", views.unit_profile, name="unit-profile"),
     path(

@@ -8,11 +8,9 @@ from __future__ import annotations
 
 import csv
 import tempfile
-from collections import Counter
 from pathlib import Path
 
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -50,12 +48,10 @@ from grassroots.evaluation.selectors import (
     scope_root,
 )
 from grassroots.evaluation.templatetags.league_rows import cached_rows
-from grassroots.evaluation.warnings import KIND_LABELS, RANK_DROP_THRESHOLD, early_warnings
 from grassroots.organisations.models import Level, Unit
 from grassroots.organisations.scope import get_unit_for_user
 
 RUNS_SHOWN = 50
-WARNINGS_PER_PAGE = 100
 COLOUR_MARKS = {"green": "●", "yellow": "▲", "red": "■"}
 
 
@@ -248,30 +244,6 @@ def unit_profile(request: HttpRequest, pk: int, code: str) -> HttpResponse:
         "national": is_national(run),
     }
     return render(request, "evaluation/profile.html", context)
-
-
-@login_required
-@require_GET
-def warnings_view(request: HttpRequest, pk: int) -> HttpResponse:
-    run = _done_run(request, pk)
-    scheme = scheme_of(run.scheme_version)
-    root = scope_root(request.user)
-    visible = visibility_for(request.user, scheme)
-    found = early_warnings(run=run, root=scheme.root.code, path=root.path, visible=visible)
-    counts = Counter(w.kind for w in found)
-    kind = request.GET.get("kind", "")
-    if kind:
-        found = [w for w in found if w.kind == kind]
-    context = {
-        "nav": "evaluation",
-        "run": run,
-        "page": Paginator(found, WARNINGS_PER_PAGE).get_page(request.GET.get("page")),
-        "total": len(found),
-        "kinds": [(value, label, counts.get(value, 0)) for value, label in KIND_LABELS.items()],
-        "kind": kind,
-        "threshold": RANK_DROP_THRESHOLD,
-    }
-    return render(request, "evaluation/warnings.html", context)
 
 
 @login_required

@@ -1,60 +1,241 @@
-"""Early warnings from two consecutive runs: what changed for the worse, and what looks gamed.
+"""Early warnings, stored per run: what changed for the worse, and what looks gamed.
 
-Each warning names its unit, indicator (if any) and the evidence, and links to the unit's
-profile, where the numbers behind it are shown.
+``record_warnings(run=...)`` compares a finished run with the runs before it (same scheme, same
+provinces) under the scheme's ``warnings`` rules and stores what it finds; recording a run again
+changes nothing. Colour warnings fire on a change of colour; a unit red for the same node
+several periods running is one warning whose period count grows, not one per period. Under a
+rank-tier colour rule a third of every node is red by construction, so only nodes at most
+``rank_tier_depth`` deep warn on colour (the whole scheme and its aspects by default). The
+gaming check is the engine's (``engine.gaming``). Users acknowledge or resolve a warning with
+a note (audited).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from enum import StrEnum
+from dataclasses import dataclass, field
+from typing import Any
 
+import pandas as pd
+from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext
-from django.utils.translation import gettext_lazy as _
 
-from grassroots.evaluation.charts import unit_name
-from grassroots.evaluation.models import EvaluationRun
+from grassroots.engine.gaming import COUNTED, RATIO, gaming_signs
+from grassroots.engine.scheme import ColourRule, Scheme
+from grassroots.evaluation.models import (
+    EarlyWarning,
+    EvaluationRun,
+    RunStatus,
+    WarningKind,
+    WarningState,
+)
 from grassroots.evaluation.permissions import Visible
+from grassroots.evaluation.schemes import scheme_of
 from grassroots.evaluation.selectors import previous_run
-from grassroots.organisations.models import Level, Unit
+from grassroots.organisations import audit
+from grassroots.organisations.models import AuditAction, Level, Unit
 
-RANK_DROP_THRESHOLD = 20  # places in the province table, quarter on quarter
-# The gaming the literature describes: the case-to-procedure ratio improves (falls) because
-# remands and extensions stop being recorded, not because cases move faster.
-GAMING_RATIO = "case_procedure_ratio"
-GAMING_VANISHING = ("remand_rate", "extension_rate")
-
-
-class Kind(StrEnum):
-    NEWLY_RED = "newly_red"
-    RED_AGAIN = "red_again"
-    RANK_DROP = "rank_drop"
-    BOTTOM_TIER = "bottom_tier"
-    MISSING = "missing"
-    SUSPICIOUS = "suspicious"
-
-
-KIND_LABELS = {
-    Kind.NEWLY_RED: _("Newly red"),
-    Kind.RED_AGAIN: _("Red for two or more periods"),
-    Kind.RANK_DROP: _("Rank drop"),
-    Kind.BOTTOM_TIER: _("Into the bottom tier"),
-    Kind.MISSING: _("Missing data"),
-    Kind.SUSPICIOUS: _("Suspicious pattern"),
-}
+STREAK_LOOKBACK = 12  # periods read back to count a red streak
+COLOUR_KINDS = frozenset({WarningKind.NEWLY_RED, WarningKind.RED_RUNNING})
+Cell = tuple[float | None, float | None, int | None, str]
 
 
 @dataclass(frozen=True)
-class Warning:
-    kind: Kind
+class Found:
     unit_code: str
-    unit_name: str
     node: str
-    evidence: str
+    kind: WarningKind
+    first_period: str
+    periods: int = 1
+    evidence: dict[str, Any] = field(default_factory=dict)
 
-    @property
-    def label(self) -> str:
-        return str(KIND_LABELS[self.kind])
+
+def record_warnings(*, run: EvaluationRun) -> list[EarlyWarning]:
+    """Store the warnings of a finished run (none for a failed one); idempotent per run."""
+    if run.status != RunStatus.DONE:
+        return []
+    scheme = scheme_of(run.scheme_version)
+    chain = _chain(run, max(STREAK_LOOKBACK, scheme.warnings.gaming_history + 1))
+    paths = dict(
+        Unit.objects.filter(level=Level.GRASSROOTS, code__in=_codes(run)).values_list(
+            "code", "path"
+        )
+    )
+    cells = [_cells(r, paths) for r in chain]
+    found = _colour_and_rank(scheme, chain, cells) + _missing(scheme, cells[0], run.period)
+    found += _gaming(scheme, chain, cells, run)
+    with transaction.atomic():
+        return [_store(run, scheme.name, f, paths[f.unit_code]) for f in found]
+
+
+def _chain(run: EvaluationRun, length: int) -> list[EvaluationRun]:
+    """The run and the comparable runs of the periods before it, newest first, without gaps."""
+    chain = [run]
+    while len(chain) < length:
+        before = previous_run(chain[-1])
+        if before is None:
+            break
+        chain.append(before)
+    return chain
+
+
+def _codes(run: EvaluationRun) -> list[str]:
+    return list(run.results.values_list("unit_code", flat=True).distinct())
+
+
+def _cells(run: EvaluationRun, paths: dict[str, str]) -> dict[tuple[str, str], Cell]:
+    rows = run.results.filter(unit_code__in=list(paths)).values_list(
+        "unit_code", "node", "value", "score", "rank_all", "colour"
+    )
+    return {(c, n): (v, s, r, col) for c, n, v, s, r, col in rows}
+
+
+def _colour_nodes(scheme: Scheme) -> set[str]:
+    """Nodes whose red is news: absolute colour rules anywhere, rank tiers near the top only."""
+    nodes = set()
+    for node, depth in scheme.nodes():
+        rule = scheme.policy_for(node, depth).colour.rule
+        if rule is ColourRule.NONE:
+            continue
+        if rule is not ColourRule.RANK_TIERS or depth <= scheme.warnings.rank_tier_depth:
+            nodes.add(node.code)
+    return nodes
+
+
+def _colour_and_rank(
+    scheme: Scheme, chain: list[EvaluationRun], cells: list[dict[tuple[str, str], Cell]]
+) -> list[Found]:
+    rules, root = scheme.warnings, scheme.root.code
+    watched = _colour_nodes(scheme)
+    found = []
+    for (code, node), cell in sorted(cells[0].items()):
+        old = cells[1].get((code, node)) if len(cells) > 1 else None
+        if node in watched and cell[3] == "red":
+            found += _red(code, node, chain, cells, old, rules.red_streak_from)
+        if node == root and old and cell[2] is not None and old[2] is not None:
+            drop = cell[2] - old[2]
+            if drop >= rules.rank_drop_places:
+                evidence = {"from": old[2], "to": cell[2], "places": rules.rank_drop_places}
+                found.append(Found(code, node, WarningKind.RANK_DROP, chain[0].period, 1, evidence))
+    return found
+
+
+def _red(
+    code: str,
+    node: str,
+    chain: list[EvaluationRun],
+    cells: list[dict[tuple[str, str], Cell]],
+    old: Cell | None,
+    streak_from: int,
+) -> list[Found]:
+    running = 0
+    for period_cells in cells:
+        cell = period_cells.get((code, node))
+        if cell is None or cell[3] != "red":
+            break
+        running += 1
+    first = chain[running - 1].period
+    if running >= streak_from:
+        return [Found(code, node, WarningKind.RED_RUNNING, first, running, {"since": first})]
+    if running == 1 and old is not None and old[3] != "red":
+        evidence = {"from": old[3], "to": "red", "previous": chain[1].period}
+        return [Found(code, node, WarningKind.NEWLY_RED, first, 1, evidence)]
+    return []
+
+
+def _missing(scheme: Scheme, cells: dict[tuple[str, str], Cell], period: str) -> list[Found]:
+    """One warning per unit naming every indicator it has no value for."""
+    leaves = {leaf.code for leaf in scheme.leaves()}
+    gaps: dict[str, list[str]] = {}
+    for (code, node), cell in sorted(cells.items()):
+        if node in leaves and cell[1] is None:
+            gaps.setdefault(code, []).append(node)
+    root = scheme.root.code
+    return [
+        Found(code, root, WarningKind.MISSING, period, 1, {"nodes": nodes})
+        for code, nodes in gaps.items()
+    ]
+
+
+def _gaming(
+    scheme: Scheme,
+    chain: list[EvaluationRun],
+    cells: list[dict[tuple[str, str], Cell]],
+    run: EvaluationRun,
+) -> list[Found]:
+    wanted = (RATIO, *COUNTED)
+    if not set(wanted) <= set(scheme.indicator_codes()) or len(chain) < 3:
+        return []
+    rows = [
+        (code, r.period, node, cell[0])
+        for r, period_cells in zip(chain, cells, strict=True)
+        for (code, node), cell in period_cells.items()
+        if node in wanted and cell[0] is not None
+    ]
+    values = pd.DataFrame(rows, columns=["unit_code", "period", "indicator", "value"])
+    peers = (run.data_versions or {}).get("units") or _peer_groups(cells[0])
+    units = pd.DataFrame(list(peers.items()), columns=["unit_code", "peer_group"])
+    signs = gaming_signs(values, units, period=run.period, rules=scheme.warnings)
+    return [
+        Found(s.unit_code, RATIO, WarningKind.SUSPICIOUS, run.period, 1, s.evidence())
+        for s in signs
+    ]
+
+
+def _peer_groups(cells: dict[tuple[str, str], Cell]) -> dict[str, str]:
+    codes = {code for code, _ in cells}
+    rows = Unit.objects.filter(code__in=codes).values_list("code", "peer_group", "parent__code")
+    return {code: peer or parent or code for code, peer, parent in rows}
+
+
+def _store(run: EvaluationRun, scheme_code: str, found: Found, path: str) -> EarlyWarning:
+    key = {"scheme_code": scheme_code, "unit_code": found.unit_code, "node": found.node}
+    if found.kind is WarningKind.RED_RUNNING:
+        # A streak continues: the row of the same streak (same first period) moves to this run.
+        key |= {"kind": found.kind, "first_period": found.first_period}
+    else:
+        key |= {"kind": found.kind, "run": run}
+    values = {
+        "run": run,
+        "unit_path": path,
+        "first_period": found.first_period,
+        "last_period": run.period,
+        "periods": found.periods,
+        "evidence": found.evidence,
+    }
+    warning, _created = EarlyWarning.objects.update_or_create(**key, defaults=values)
+    return warning
+
+
+# ---------------------------------------------------------------- reading and changing
+
+
+def stored_warnings(
+    *, run: EvaluationRun, path: str, visible: Visible, kind: str = ""
+) -> list[EarlyWarning]:
+    """The run's warnings for units under ``path`` that this reader may see."""
+    hidden = set() if visible.colours else set(COLOUR_KINDS)
+    if not visible.ranks:
+        hidden.add(WarningKind.RANK_DROP)
+    rows = EarlyWarning.objects.filter(run=run, unit_path__startswith=path).exclude(kind__in=hidden)
+    if kind:
+        rows = rows.filter(kind=kind)
+    return list(rows.select_related("changed_by"))
+
+
+def change_warning_state(
+    *, warning: EarlyWarning, state: WarningState, note: str, actor: Any
+) -> EarlyWarning:
+    """Acknowledge or resolve a warning (or reopen it), with a note; audited."""
+    with transaction.atomic():
+        locked = EarlyWarning.objects.select_for_update().get(pk=warning.pk)
+        before = {"state": locked.state, "note": locked.note}
+        locked.state, locked.note = state, note
+        locked.changed_by, locked.changed_at = actor, timezone.now()
+        locked.save(update_fields=["state", "note", "changed_by", "changed_at"])
+        after = {"state": locked.state, "note": locked.note}
+        audit.record(obj=locked, action=AuditAction.UPDATE, actor=actor, before=before, after=after)
+    return locked
 
 
 def _colour_word(colour: str) -> str:
@@ -68,122 +249,30 @@ def _colour_word(colour: str) -> str:
     return words.get(colour, colour or "—")
 
 
-Cells = dict[tuple[str, str], tuple[float | None, float | None, int | None, str]]
-
-
-def _cells(run: EvaluationRun | None, path: str) -> Cells:
-    if run is None:
-        return {}
-    rows = run.results.filter(unit_path__startswith=path).values_list(
-        "unit_code", "node", "value", "score", "rank_all", "colour"
-    )
-    return {(c, n): (v, s, r, col) for c, n, v, s, r, col in rows}
-
-
-def early_warnings(*, run: EvaluationRun, root: str, path: str, visible: Visible) -> list[Warning]:
-    """Warnings for the units under ``path``; colour- and rank-based ones only if visible."""
-    before = previous_run(run)
-    now, then = _cells(run, path), _cells(before, path)
-    names = {
-        code: unit_name(zh, en)
-        for code, zh, en in Unit.objects.filter(
-            path__startswith=path, level=Level.GRASSROOTS
-        ).values_list("code", "name_zh", "name_en")
+def evidence_text(warning: EarlyWarning) -> str:
+    """The evidence in the reader's language."""
+    e = warning.evidence or {}
+    if warning.kind == WarningKind.NEWLY_RED:
+        return f"{_colour_word(e.get('from', ''))} → {_colour_word('red')}"
+    if warning.kind == WarningKind.RED_RUNNING:
+        return gettext("red %(n)d periods running, since %(since)s") % {
+            "n": warning.periods,
+            "since": warning.first_period,
+        }
+    if warning.kind == WarningKind.RANK_DROP:
+        return f"{e.get('from')} → {e.get('to')}"
+    if warning.kind == WarningKind.MISSING:
+        return gettext("no value this period: %(nodes)s") % {"nodes": ", ".join(e.get("nodes", []))}
+    return gettext(
+        "case-to-procedure ratio %(norm).2f → %(now).2f (%(fall).0f%% better than the unit's "
+        "median of %(history)s), while remands and extensions fell to %(events).1f per 100 cases "
+        "(own median %(own).1f, peers %(peers).1f)"
+    ) % {
+        "norm": e.get("ratio_norm", 0),
+        "now": e.get("ratio", 0),
+        "fall": 100 * e.get("ratio_fall", 0),
+        "history": ", ".join(e.get("history", [])),
+        "events": e.get("events", 0),
+        "own": e.get("events_norm", 0),
+        "peers": e.get("events_peers", 0),
     }
-    previous = before.period if before else ""
-    found: list[Warning] = []
-    for (code, node), cell in sorted(now.items()):
-        if code in names:
-            found += _cell_warnings(
-                code,
-                names[code],
-                node,
-                cell,
-                then.get((code, node)),
-                root=root,
-                visible=visible,
-                previous=previous,
-            )
-    found += _suspicious(now, then, names)
-    return found
-
-
-def _cell_warnings(
-    code: str,
-    name: str,
-    node: str,
-    cell: tuple[float | None, float | None, int | None, str],
-    old: tuple[float | None, float | None, int | None, str] | None,
-    *,
-    root: str,
-    visible: Visible,
-    previous: str,
-) -> list[Warning]:
-    _value, score, rank, colour = cell
-    found = []
-    if node != root:
-        if score is None:
-            found.append(Warning(Kind.MISSING, code, name, node, str(_("no value this period"))))
-        if visible.colours and colour == "red" and old is not None:
-            if old[3] == "red":
-                found.append(
-                    Warning(
-                        Kind.RED_AGAIN,
-                        code,
-                        name,
-                        node,
-                        f"{previous}: {_colour_word('red')} → {_colour_word('red')}",
-                    )
-                )
-            else:
-                found.append(
-                    Warning(
-                        Kind.NEWLY_RED,
-                        code,
-                        name,
-                        node,
-                        f"{_colour_word(old[3])} → {_colour_word('red')}",
-                    )
-                )
-        return found
-    if visible.colours and colour == "red" and old is not None and old[3] != "red":
-        found.append(
-            Warning(
-                Kind.BOTTOM_TIER,
-                code,
-                name,
-                node,
-                f"{_colour_word(old[3])} → {_colour_word('red')}",
-            )
-        )
-    dropped = (
-        visible.ranks
-        and old is not None
-        and rank is not None
-        and old[2] is not None
-        and rank - old[2] >= RANK_DROP_THRESHOLD
-    )
-    if dropped and old is not None:
-        found.append(Warning(Kind.RANK_DROP, code, name, node, f"{old[2]} → {rank}"))
-    return found
-
-
-def _suspicious(now: Cells, then: Cells, names: dict[str, str]) -> list[Warning]:
-    found = []
-    for code, name in names.items():
-        ratio_now, ratio_then = now.get((code, GAMING_RATIO)), then.get((code, GAMING_RATIO))
-        if ratio_now is None or ratio_then is None or None in (ratio_now[0], ratio_then[0]):
-            continue
-        if not ratio_now[0] < ratio_then[0]:  # type: ignore[operator]
-            continue
-        vanished = []
-        for node in GAMING_VANISHING:
-            a, b = now.get((code, node)), then.get((code, node))
-            if a is not None and b is not None and b[0] and a[0] == 0:
-                vanished.append(f"{node} {b[0]:.1f} → 0")
-        if len(vanished) == len(GAMING_VANISHING):
-            evidence = f"{GAMING_RATIO} {ratio_then[0]:.2f} → {ratio_now[0]:.2f}; " + "; ".join(
-                vanished
-            )
-            found.append(Warning(Kind.SUSPICIOUS, code, name, GAMING_RATIO, evidence))
-    return found

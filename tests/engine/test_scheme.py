@@ -273,3 +273,22 @@ def test_it_rejects_level_entries_that_combine_into_an_invalid_policy() -> None:
     messages = _messages(raw)
     assert len(messages) == 2  # the two aspects
     assert all("top (0.6) + bottom (0.6) exceed 1" in m for m in messages)
+
+
+def test_warning_thresholds_have_defaults_and_take_the_provinces_values() -> None:
+    assert scheme_from_dict(_doc()).warnings.rank_drop_places == 20
+    raw = _doc()
+    raw["warnings"] = {"rank_drop_places": 10, "red_streak_from": 3, "gaming_ratio_fall": 0.15}
+    rules = scheme_from_dict(raw).warnings
+    assert (rules.rank_drop_places, rules.red_streak_from, rules.gaming_ratio_fall) == (10, 3, 0.15)
+
+
+def test_it_rejects_warning_thresholds_out_of_range_naming_them() -> None:
+    raw = _doc()
+    raw["warnings"] = {"gaming_ratio_fall": 2, "red_streak_from": 1, "rank_drop": 5}
+    messages = _messages(raw)
+    assert any("warnings.gaming_ratio_fall" in m and "less than 1" in m for m in messages)
+    assert any(
+        "warnings.red_streak_from" in m and "greater than or equal to 2" in m for m in messages
+    )
+    assert any("warnings.rank_drop: unknown key" in m for m in messages)

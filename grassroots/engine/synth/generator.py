@@ -17,7 +17,7 @@ from grassroots.engine.periods import Period
 from grassroots.engine.synth import quality as quality_mod
 from grassroots.engine.synth.output import OutputFormat, TableSink
 from grassroots.engine.synth.population import sizes, staff_figures
-from grassroots.engine.synth.quality import Plan, Trajectory, plan_quality
+from grassroots.engine.synth.quality import Plan, Trajectory, plan_gaming, plan_quality
 from grassroots.engine.synth.records import RATES, Batch, case_tables, matters_table
 from grassroots.reference.units import GRASSROOTS, UnitSpec, procuratorate_units, province_codes
 
@@ -86,6 +86,7 @@ def _batches(
     plan: Plan,
     periods: Sequence[Period],
     scale: float,
+    hidden: np.ndarray[Any, Any],
 ) -> Iterator[Batch]:
     starts = np.array([_day(p.start) for p in periods], dtype=np.int64)
     lengths = np.array([_day(p.end) - _day(p.start) + 1 for p in periods], dtype=np.int64)
@@ -102,6 +103,7 @@ def _batches(
             quarter=numbers,
             end=_day(periods[-1].end),
             scale=scale,
+            hidden=hidden[lo:hi],
         )
 
 
@@ -125,6 +127,7 @@ def _truth(
     plan: Plan,
     periods: Sequence[Period],
     rows: dict[str, int],
+    hidden: np.ndarray[Any, Any],
 ) -> dict[str, Any]:
     def having(*kinds: Trajectory) -> list[str]:
         return [u.code for u, t in zip(units, plan.trajectories, strict=True) if t in kinds]
@@ -143,10 +146,18 @@ def _truth(
             "ordinary_quality_mean": quality_mod.ORDINARY_MEAN,
             "weak_quality_mean": quality_mod.WEAK_MEAN,
             "rates": {name: {"base": r.base, "beta": r.beta} for name, r in RATES.items()},
+            "gaming_per_regular_unit": quality_mod.GAMING_PER_UNIT,
+            "gaming_hidden_share": quality_mod.GAMING_HIDDEN,
         },
         "weak_units": having(*weak_kinds),
         "improving_units": having(Trajectory.IMPROVING),
         "relapsing_units": having(Trajectory.RELAPSING),
+        # Unit code -> the quarters in which it left most remands and extensions unrecorded.
+        "gaming_units": {
+            u.code: [k for k, h in zip(keys, row, strict=True) if h > 0]
+            for u, row in zip(units, hidden, strict=True)
+            if row.any()
+        },
         "rows": rows,
         "units": {
             u.code: {
@@ -178,13 +189,15 @@ def generate(out: Path, options: SynthOptions | None = None) -> SynthSummary:
     units = [u for u in every_unit if u.level == GRASSROOTS]
     size = sizes(units, options.seed)
     plan = plan_quality(units, size, len(periods), options.seed)
+    hidden = plan_gaming(units, plan.trajectories, len(periods), options.seed)
     out.mkdir(parents=True, exist_ok=True)
     _write_units_csv(out / "units.csv", every_unit, options.seed)
     sinks = {name: TableSink(out, name, options.fmt) for name in ("persons", "events", "matters")}
     try:
-        for number, batch in enumerate(_batches(units, size, plan, periods, options.scale)):
+        for number, batch in enumerate(_batches(units, size, plan, periods, options.scale, hidden)):
             rng = np.random.default_rng([options.seed, number])
-            persons, events = case_tables(batch, rng)
+            gaming_rng = np.random.default_rng([options.seed, number, 3])
+            persons, events = case_tables(batch, rng, gaming_rng)
             sinks["persons"].write(persons)
             sinks["events"].write(events)
             sinks["matters"].write(matters_table(batch, rng))
@@ -192,7 +205,7 @@ def generate(out: Path, options: SynthOptions | None = None) -> SynthSummary:
         for sink in sinks.values():
             sink.close()
     rows = {name: sink.rows for name, sink in sinks.items()}
-    truth = _truth(options, units, size, plan, periods, rows)
+    truth = _truth(options, units, size, plan, periods, rows, hidden)
     (out / "truth.json").write_text(
         json.dumps(truth, ensure_ascii=False, indent=1, sort_keys=True) + "\n", encoding="utf-8"
     )

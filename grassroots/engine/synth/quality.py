@@ -34,6 +34,15 @@ WEAK_MEAN, WEAK_SD = -1.8, 0.25
 RECOVERED = 0.3  # where improvers end up
 DRIFT_SD, NOISE_SD = 0.2, 0.1
 RELAPSE_PEAK = 0.6  # fraction of the run at which the relapser is at its best
+# Gaming units: ordinary units that, for the last GAMING_PERIODS quarters, stop recording most
+# of their remands and extensions, so their case-to-procedure ratio improves without any change
+# in how they work. Planted only when the window leaves them GAMING_HISTORY clean quarters
+# before (the norm a detector compares with); chosen with their own random stream, so adding
+# them changes no other unit's trajectory or quality.
+GAMING_PER_UNIT = 5 / 136
+GAMING_PERIODS = 2
+GAMING_HISTORY = 4
+GAMING_HIDDEN = 0.8  # share of remand and extension events a gaming unit leaves unrecorded
 
 
 class Trajectory(enum.StrEnum):
@@ -89,6 +98,26 @@ def _path(trajectory: Trajectory, base: float, periods: int) -> npt.NDArray[np.f
         down = (RECOVERED - base) * np.maximum(t - peak, 0) / max(last - peak, 1)
         return up - down
     return np.full(periods, base)
+
+
+def plan_gaming(
+    units: Sequence[UnitSpec], trajectories: Sequence[Trajectory], periods: int, seed: int
+) -> npt.NDArray[np.float64]:
+    """Share of remand and extension events left unrecorded, per unit × period (0 = honest)."""
+    hidden = np.zeros((len(units), periods), dtype=np.float64)
+    if periods < GAMING_HISTORY + GAMING_PERIODS:
+        return hidden
+    for province in sorted({u.code[:2] for u in units}):
+        candidates = [
+            i
+            for i, u in enumerate(units)
+            if u.code[:2] == province and u.kind == REGULAR and trajectories[i] is Trajectory.STEADY
+        ]
+        n = min(len(candidates), round(GAMING_PER_UNIT * len(candidates)))
+        rng = np.random.default_rng([seed, int(province), 3])
+        for i in rng.choice(np.array(candidates, dtype=np.int64), size=n, replace=False):
+            hidden[i, periods - GAMING_PERIODS :] = GAMING_HIDDEN
+    return hidden
 
 
 def plan_quality(

@@ -107,6 +107,9 @@ class Batch:
     quarter: I64  # quarter number 1-4, per period
     end: int  # last day of the window (days since epoch)
     scale: float
+    # Share of remand and extension events left unrecorded, per unit × period (gaming units);
+    # None: every unit records all of them.
+    hidden: F64 | None = None
 
 
 @dataclass
@@ -262,8 +265,34 @@ def _any(flags: B, persons: _Persons, n_cases: int) -> B:
     return np.maximum.reduceat(flags.astype(np.uint8), starts).astype(bool)
 
 
+GAMED_EVENTS = (
+    "remand_first",
+    "remand_second",
+    "review_extension_first",
+    "review_extension_second",
+)
+
+
+@dataclass(frozen=True)
+class _Gaming:
+    """Which units leave remands and extensions unrecorded, by the quarter the event falls in."""
+
+    hidden: F64  # (units, periods)
+    period_start: I64
+    rng: np.random.Generator
+
+    def recorded(self, unit: I64, on: I64) -> B:
+        period = np.clip(np.searchsorted(self.period_start, on, side="right") - 1, 0, None)
+        share = self.hidden[unit, np.minimum(period, self.hidden.shape[1] - 1)]
+        return np.asarray(self.rng.random(unit.size) >= share, dtype=bool)
+
+
 def _events(
-    cases: _Cases, persons: _Persons, end: int, rng: np.random.Generator
+    cases: _Cases,
+    persons: _Persons,
+    end: int,
+    rng: np.random.Generator,
+    gaming: _Gaming | None = None,
 ) -> tuple[I64, I64, I64]:
     """(case index, event type index, date) of every event up to ``end``."""
     n = cases.unit.size
@@ -335,6 +364,8 @@ def _events(
     for type_index, name in enumerate(EVENT_TYPES):
         mask, on = wanted[name]
         keep = mask & (on <= end)
+        if gaming is not None and name in GAMED_EVENTS:
+            keep &= gaming.recorded(cases.unit, on)
         case_parts.append(np.flatnonzero(keep).astype(np.int64))
         type_parts.append(np.full(int(keep.sum()), type_index, dtype=np.int64))
         date_parts.append(on[keep])
@@ -431,12 +462,20 @@ def _events_table(
     )
 
 
-def case_tables(batch: Batch, rng: np.random.Generator) -> tuple[pa.Table, pa.Table]:
-    """The persons and events tables of one batch of units."""
+def case_tables(
+    batch: Batch, rng: np.random.Generator, gaming_rng: np.random.Generator | None = None
+) -> tuple[pa.Table, pa.Table]:
+    """The persons and events tables of one batch of units.
+
+    ``gaming_rng`` draws which events gaming units leave out; it is separate from ``rng`` so the
+    records of every other unit are the same with or without gaming units."""
     cases = _cases(batch, rng)
     persons = _persons(cases, batch.end, rng)
     ids = _case_ids(batch, cases)
-    events = _events(cases, persons, batch.end, rng)
+    gaming = None
+    if batch.hidden is not None and gaming_rng is not None and batch.hidden.any():
+        gaming = _Gaming(batch.hidden, batch.period_start, gaming_rng)
+    events = _events(cases, persons, batch.end, rng, gaming)
     return _persons_table(cases, persons, ids, batch.end), _events_table(ids, *events)
 
 

@@ -1,0 +1,92 @@
+"""The warnings page of a run (stored warnings, scoped) and the form that acknowledges or
+resolves one with a note."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from grassroots.evaluation.charts import unit_name
+from grassroots.evaluation.forms import WarningStateForm
+from grassroots.evaluation.models import EarlyWarning, RunStatus, WarningKind, WarningState
+from grassroots.evaluation.permissions import visibility_for
+from grassroots.evaluation.schemes import scheme_of
+from grassroots.evaluation.selectors import get_run_for_user, scope_root
+from grassroots.evaluation.warnings import change_warning_state, evidence_text, stored_warnings
+from grassroots.organisations.models import Role, Unit
+from grassroots.organisations.scope import get_unit_for_user, role_of
+
+WARNINGS_PER_PAGE = 100
+# Who acknowledges and resolves warnings: the province and the cities, in their scope.
+HANDLERS = frozenset({Role.PROVINCE_ADMIN, Role.CITY_REVIEWER})
+
+
+@login_required
+@require_GET
+def warnings_view(request: HttpRequest, pk: int) -> HttpResponse:
+    run = get_run_for_user(request.user, pk)
+    if run.status != RunStatus.DONE:
+        raise Http404("Run not finished")
+    scheme = scheme_of(run.scheme_version)
+    visible = visibility_for(request.user, scheme)
+    found = stored_warnings(run=run, path=scope_root(request.user).path, visible=visible)
+    counts = Counter(w.kind for w in found)
+    kind = request.GET.get("kind", "")
+    if kind:
+        found = [w for w in found if w.kind == kind]
+    names = unit_names({w.unit_code for w in found})
+    for w in found:
+        w.evidence_text = evidence_text(w)  # type: ignore[attr-defined]
+        w.unit_name = names.get(w.unit_code, "")  # type: ignore[attr-defined]
+    context = {
+        "nav": "evaluation",
+        "run": run,
+        "page": Paginator(found, WARNINGS_PER_PAGE).get_page(request.GET.get("page")),
+        "total": len(found),
+        "kinds": [(k.value, k.label, counts.get(k.value, 0)) for k in WarningKind],
+        "kind": kind,
+        "threshold": scheme.warnings.rank_drop_places,
+        "may_handle": role_of(request.user) in HANDLERS,
+        "states": WarningState.choices,
+    }
+    return render(request, "evaluation/warnings.html", context)
+
+
+@login_required
+@require_POST
+def warning_state(request: HttpRequest, pk: int) -> HttpResponse:
+    warning = _warning_for_user(request.user, pk)
+    if role_of(request.user) not in HANDLERS:
+        raise PermissionDenied("Only the province and city roles handle warnings")
+    form = WarningStateForm(request.POST)
+    if not form.is_valid():
+        return HttpResponse(form.errors.as_text(), status=400)
+    change_warning_state(
+        warning=warning,
+        state=WarningState(form.cleaned_data["state"]),
+        note=form.cleaned_data["note"],
+        actor=request.user,
+    )
+    return redirect("evaluation:warnings", pk=warning.run_id)
+
+
+def unit_names(codes: set[str]) -> dict[str, str]:
+    rows = Unit.objects.filter(code__in=codes).values_list("code", "name_zh", "name_en")
+    return {code: unit_name(zh, en) for code, zh, en in rows}
+
+
+def _warning_for_user(user: Any, pk: int) -> EarlyWarning:
+    """The warning if its unit is in the user's scope (404 otherwise)."""
+    warning = EarlyWarning.objects.filter(pk=pk).first()
+    if warning is None:
+        raise Http404("No such warning")
+    get_unit_for_user(user, warning.unit_code)
+    get_run_for_user(user, warning.run_id)
+    return warning
