@@ -2,7 +2,8 @@
 
 The house, from the ground up (a module may import its own package and anything lower):
 
-    reference, the package's root  <  engine  <  errors, i18n, api_caller  <  organisations
+    reference, the package's root  <  engine  <  errors, i18n, api_caller, cells,
+    form_fields  <  organisations
     <  intake  <  evaluation  <  assistance  <  web (pages' shell, API composition)  <  commands  <  cli
 
 Every import counts, also one inside a function (a "lazy" import still runs back up or closes a
@@ -24,6 +25,8 @@ FLOORS: dict[str, int] = {
     "grassroots.errors": 2,
     "grassroots.i18n": 2,
     "grassroots.api_caller": 2,
+    "grassroots.cells": 2,
+    "grassroots.form_fields": 2,
     "grassroots.organisations": 3,
     "grassroots.intake": 4,
     "grassroots.evaluation": 5,

@@ -111,10 +111,10 @@ def _measure_out(m: Measure, today: dt.date) -> dict[str, Any]:
 
 def _designation(user: Any, code: str) -> Designation:
     unit = get_unit_for_user(user, code)
-    designation = unit.weak_designations.order_by("-designated_on").first()  # type: ignore[attr-defined]
+    designation = unit.weak_designations.order_by("-designated_on").first()
     if designation is None:
         raise Http404("No designation")
-    return designation  # type: ignore[no-any-return]
+    return designation
 
 
 @router.get("/weak-units", response={200: BoardOut, **ERRORS}, summary="The weak-unit board")
@@ -158,19 +158,19 @@ def weak_unit(request: HttpRequest, code: str) -> dict[str, Any]:
         "level": d.level,
         "status": d.status,
         "designated_on": d.designated_on,
-        "reasons": {r.dimension: r.text for r in d.reasons.all()},  # type: ignore[attr-defined]
+        "reasons": {r.dimension: r.text for r in d.reasons.all()},
         "history": [
             {"status": h.status, "on": h.on.isoformat(), "by": h.actor_name}
-            for h in d.history.all()  # type: ignore[attr-defined]
+            for h in d.history.all()
         ],
         "problems": [
             {"dimension": p.dimension, "source": p.source, "description": p.description}
-            for p in d.problems.all()  # type: ignore[attr-defined]
+            for p in d.problems.all()
         ],
-        "measures": [_measure_out(m, today) for m in d.measures.all()],  # type: ignore[attr-defined]
+        "measures": [_measure_out(m, today) for m in d.measures.all()],
         "targets": [
             {"indicator": t.indicator, "period": t.period, "value": t.value}
-            for t in d.targets.all()  # type: ignore[attr-defined]
+            for t in d.targets.all()
         ],
     }
 

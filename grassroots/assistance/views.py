@@ -100,7 +100,7 @@ def exit_form(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _apply_exit_form(request: HttpRequest, assessment: ExitAssessment) -> list[str]:
     try:
-        for item in assessment.items.filter(quantitative=False):  # type: ignore[attr-defined]
+        for item in assessment.items.filter(quantitative=False):
             status = request.POST.get(f"status-{item.code}", item.status)
             evidence = request.POST.get(f"evidence-{item.code}", item.evidence)
             if status in ItemStatus.values and (status, evidence) != (item.status, item.evidence):
@@ -154,6 +154,6 @@ def exit_standard(request: HttpRequest, code: str) -> HttpResponse:
         "current": current,
         "form": form,
         "can_edit": can_edit,
-        "versions": province.exit_standards.all(),  # type: ignore[attr-defined]
+        "versions": province.exit_standards.all(),
     }
     return render(request, "assistance/exit_standard.html", context)
