@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import PurePath
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -53,7 +53,14 @@ class ProblemForm(ServiceForm):
     )
 
 
-class ProblemChoiceField(forms.ModelChoiceField[Problem]):
+# ModelChoiceField is generic in the stubs only (Django's class takes no type argument).
+if TYPE_CHECKING:
+    _ProblemField = forms.ModelChoiceField[Problem]
+else:
+    _ProblemField = forms.ModelChoiceField
+
+
+class ProblemChoiceField(_ProblemField):
     def label_from_instance(self, obj: Problem) -> str:
         return str(obj)[:60]
 
