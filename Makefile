@@ -26,7 +26,7 @@ lint: setup
 	$(BIN)/ruff format --check grassroots tests benchmarks
 
 typecheck: setup
-	$(BIN)/mypy grassroots/engine
+	$(BIN)/mypy grassroots
 
 pytest: setup
 	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/postgres} DJANGO_SETTINGS_MODULE=grassroots.web.settings_test $(BIN)/python -m django makemigrations --check --dry-run

@@ -2,8 +2,9 @@
 
 The house, from the ground up (a module may import its own package and anything lower):
 
-    reference, the package's root  <  engine  <  errors, i18n  <  organisations  <  intake
-    <  evaluation  <  assistance  <  web (pages' shell, API composition)  <  commands  <  cli
+    reference, the package's root  <  engine  <  errors, i18n, api_caller, cells,
+    form_fields  <  organisations
+    <  intake  <  evaluation  <  assistance  <  web (pages' shell, API composition)  <  commands  <  cli
 
 Every import counts, also one inside a function (a "lazy" import still runs back up or closes a
 loop; it only hides it). A new package under grassroots/ must be given its floor here first.
@@ -23,6 +24,9 @@ FLOORS: dict[str, int] = {
     "grassroots.engine": 1,
     "grassroots.errors": 2,
     "grassroots.i18n": 2,
+    "grassroots.api_caller": 2,
+    "grassroots.cells": 2,
+    "grassroots.form_fields": 2,
     "grassroots.organisations": 3,
     "grassroots.intake": 4,
     "grassroots.evaluation": 5,

@@ -14,6 +14,7 @@ from django.utils import timezone
 from ninja import Router, Schema
 from ninja.errors import HttpError
 
+from grassroots.api_caller import auth_user
 from grassroots.assistance.decisions import selectors as decisions
 from grassroots.assistance.models import Designation, Measure, MeasureStatus
 from grassroots.assistance.plans.api import call_service
@@ -110,15 +111,15 @@ def _measure_out(m: Measure, today: dt.date) -> dict[str, Any]:
 
 def _designation(user: Any, code: str) -> Designation:
     unit = get_unit_for_user(user, code)
-    designation = unit.weak_designations.order_by("-designated_on").first()  # type: ignore[attr-defined]
+    designation = unit.weak_designations.order_by("-designated_on").first()
     if designation is None:
         raise Http404("No designation")
-    return designation  # type: ignore[no-any-return]
+    return designation
 
 
 @router.get("/weak-units", response={200: BoardOut, **ERRORS}, summary="The weak-unit board")
 def weak_units(request: HttpRequest) -> dict[str, Any]:
-    user: Any = request.auth  # type: ignore[attr-defined]
+    user = auth_user(request)
     today = timezone.localdate()
     designations = designations_for(user)
     counts = plan_counts(designations, today=today)
@@ -150,26 +151,26 @@ def weak_units(request: HttpRequest) -> dict[str, Any]:
     summary="A weak unit's plan (404 out of scope)",
 )
 def weak_unit(request: HttpRequest, code: str) -> dict[str, Any]:
-    d = _designation(request.auth, code)  # type: ignore[attr-defined]
+    d = _designation(auth_user(request), code)
     today = timezone.localdate()
     return {
         "code": d.unit.code,
         "level": d.level,
         "status": d.status,
         "designated_on": d.designated_on,
-        "reasons": {r.dimension: r.text for r in d.reasons.all()},  # type: ignore[attr-defined]
+        "reasons": {r.dimension: r.text for r in d.reasons.all()},
         "history": [
             {"status": h.status, "on": h.on.isoformat(), "by": h.actor_name}
-            for h in d.history.all()  # type: ignore[attr-defined]
+            for h in d.history.all()
         ],
         "problems": [
             {"dimension": p.dimension, "source": p.source, "description": p.description}
-            for p in d.problems.all()  # type: ignore[attr-defined]
+            for p in d.problems.all()
         ],
-        "measures": [_measure_out(m, today) for m in d.measures.all()],  # type: ignore[attr-defined]
+        "measures": [_measure_out(m, today) for m in d.measures.all()],
         "targets": [
             {"indicator": t.indicator, "period": t.period, "value": t.value}
-            for t in d.targets.all()  # type: ignore[attr-defined]
+            for t in d.targets.all()
         ],
     }
 
@@ -182,7 +183,7 @@ def weak_unit(request: HttpRequest, code: str) -> dict[str, Any]:
 def create_measure(
     request: HttpRequest, code: str, payload: MeasureIn
 ) -> tuple[int, dict[str, Any]]:
-    user: Any = request.auth  # type: ignore[attr-defined]
+    user = auth_user(request)
     d = _designation(user, code)
     today = timezone.localdate()
     measure = call_service(
@@ -205,7 +206,7 @@ def create_measure(
     summary="Report a quarter's progress on a measure (the unit's clerk)",
 )
 def progress(request: HttpRequest, measure_id: int, payload: ProgressIn) -> dict[str, Any]:
-    user: Any = request.auth  # type: ignore[attr-defined]
+    user = auth_user(request)
     measure = Measure.objects.filter(pk=measure_id, designation__in=designations_for(user)).first()
     if measure is None:
         raise Http404("No measure")
@@ -292,7 +293,7 @@ def _province_admin(user: Any) -> None:
     summary="Designation candidates from stored runs (province administrator)",
 )
 def candidates(request: HttpRequest, k: int = 3, n: int = 4, share: int = 33) -> dict[str, Any]:
-    user: Any = request.auth  # type: ignore[attr-defined]
+    user = auth_user(request)
     _province_admin(user)
     if not (1 <= k <= n <= 12 and 1 <= share <= 99):
         raise HttpError(422, "k, n, share: need 1 <= k <= n <= 12 and 1 <= share <= 99")
@@ -316,7 +317,7 @@ def candidates(request: HttpRequest, k: int = 3, n: int = 4, share: int = 33) ->
     summary="Recommended partners for every weak unit (province administrator)",
 )
 def pairing(request: HttpRequest, period: str | None = None, capacity: int = 1) -> dict[str, Any]:
-    user: Any = request.auth  # type: ignore[attr-defined]
+    user = auth_user(request)
     _province_admin(user)
     if capacity < 1:
         raise HttpError(422, "capacity: must be at least 1")
@@ -346,7 +347,7 @@ def pairing(request: HttpRequest, period: str | None = None, capacity: int = 1) 
     summary="A weak unit's targets against the latest stored run of each period",
 )
 def weak_unit_target_checks(request: HttpRequest, code: str) -> list[dict[str, Any]]:
-    d = _designation(request.auth, code)  # type: ignore[attr-defined]
+    d = _designation(auth_user(request), code)
     return [
         {
             "indicator": o.target.indicator,

@@ -92,23 +92,23 @@ def seed_demo_assistance(*, province: Unit, admin: Any) -> list[Designation]:
             )
         )
     plan = pairing_plan(admin, period=found[0].history[-1].period if found else None, capacity=1)
-    for row in plan.rows:
-        if row.recommended is None:
+    for pair in plan.rows:
+        if pair.recommended is None:
             continue
         pair_weak_unit(
-            designation=row.designation,
-            partner=row.recommended,
-            recommended=row.recommended,
+            designation=pair.designation,
+            partner=pair.recommended,
+            recommended=pair.recommended,
             contact_leader="省院分管副检察长",
             actor=admin,
         )
         record_activity(
-            designation=row.designation,
+            designation=pair.designation,
             kind=ActivityKind.POST_EXCHANGE,
             start=dt.date(2025, 3, 1),
             end=dt.date(2025, 8, 31),
             people=2,
-            partner=row.recommended,
+            partner=pair.recommended,
             outcome="两名检察官跟岗办案，带回审查起诉工作流程和文书模板。",
             actor=admin,
         )

@@ -16,11 +16,13 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
 from scipy.optimize import linear_sum_assignment
 
+from grassroots.cells import cell_float, cell_isna
 from grassroots.engine.periods import Period
 from grassroots.engine.pipeline import Source, prepare, score
 from grassroots.engine.scheme import Scheme, load_scheme
@@ -90,7 +92,7 @@ def candidates(results: pd.DataFrame, *, rule: CandidateRule) -> pd.DataFrame:
     times = window.groupby("unit_code")["bottom"].sum().rename("times_bottom")
     latest = window[window["period"] == last[-1]].set_index("unit_code")
     cols = [c for c in ("rank_all", "rank_q05", "rank_q95", "ranked") if c in latest.columns]
-    out = latest[cols].join(times, how="inner")
+    out: pd.DataFrame = latest[cols].join(times, how="inner")
     out = out[out["times_bottom"] >= rule.k].reset_index()
     return out.sort_values("rank_all", ascending=False, ignore_index=True)
 
@@ -164,9 +166,9 @@ def indicator_values(results: pd.DataFrame, unit_code: str) -> dict[tuple[str, s
         (results["level"] == "indicator") & (results["unit_code"].astype(str) == unit_code)
     ]
     return {
-        (str(r.node), str(r.period)): float(r.value)
+        (str(r.node), str(r.period)): cell_float(r.value)
         for r in rows.itertuples()
-        if r.value is not None and not pd.isna(r.value)
+        if not cell_isna(r.value)
     }
 
 
@@ -261,8 +263,8 @@ def _relapse_of(
     streak = 0
     for r in after.itertuples():
         streak = streak + 1 if bool(r.bottom) else 0
-        fall = exit_score - float(r.score)
-        shown = f"{r.period}: score {float(r.score):.1f}, rank {r.rank_all} of {r.ranked}"
+        fall = exit_score - cell_float(r.score)
+        shown = f"{r.period}: score {cell_float(r.score):.1f}, rank {r.rank_all} of {r.ranked}"
         if streak >= rule.running:
             evidence = f"bottom tier {streak} periods; {shown}"
             return RelapseWarning(code, str(r.period), evidence, RelapseKind.BOTTOM)
@@ -289,10 +291,10 @@ def profiles(units: pd.DataFrame, load: pd.DataFrame, codes: Sequence[str]) -> l
     for code in codes:
         if code not in table.index or code not in cases.index:
             continue
-        staff = pd.to_numeric(table.loc[code, "headcount"], errors="coerce")
+        staff = pd.to_numeric(cast(Any, table.loc[code, "headcount"]), errors="coerce")
         if pd.isna(staff):
             continue
-        caseload_ = float(cases.loc[code, "caseload"])
+        caseload_ = cell_float(cases.loc[code, "caseload"])
         out.append(Profile(code, str(table.loc[code, "parent"]), caseload_, float(staff)))
     return out
 

@@ -106,7 +106,7 @@ def check_targets(
     """Each target against the unit's result for its period (None: no result yet)."""
     directions = _directions()
     checks = []
-    for target in designation.targets.all():  # type: ignore[attr-defined]
+    for target in designation.targets.all():
         value = values.get((target.indicator, target.period))
         direction = directions.get(target.indicator, "higher")
         met = target_met(direction=direction, target=target.value, value=value)
@@ -130,7 +130,7 @@ class TargetOutcome:
 
 def target_checks(designation: Designation) -> list[TargetOutcome]:
     """Each of the designation's targets checked against the latest stored run of its period."""
-    targets = list(designation.targets.select_related("designation__unit"))  # type: ignore[attr-defined]
+    targets = list(designation.targets.select_related("designation__unit"))
     runs = latest_runs(periods={t.period for t in targets})
     stored = {
         (c.target_id, c.run_id): c
@@ -205,7 +205,7 @@ def board(user: Any, *, today: dt.date, rule: RelapseRule | None = None) -> list
     relapses = relapse_statuses(user, designations, rule=rule)
     rows = []
     for d in designations:
-        measures = list(d.measures.all())  # type: ignore[attr-defined]
+        measures = list(d.measures.all())
         pairing = getattr(d, "pairing", None)
         outcomes = target_checks(d)
         checked = [o for o in outcomes if o.met is not None]
@@ -279,7 +279,7 @@ def _exit_state(d: Designation) -> str:
     latest = ExitAssessment.objects.filter(designation=d).order_by("-id").first()
     if latest is None:
         return ""
-    items = list(latest.items.values_list("status", flat=True))  # type: ignore[attr-defined]
+    items = list(latest.items.values_list("status", flat=True))
     return f"{items.count(ItemStatus.MET)}/{len(items)}"
 
 
@@ -301,7 +301,7 @@ def wall_chart_option(designations: QuerySet[Designation], *, today: dt.date) ->
     labels = [f"{m.designation.unit.name_zh} · {m.title}" for m in measures]
     start = min((m.created_on for m in measures), default=today)
     offsets = [(m.created_on - start).days for m in measures]
-    bars = [
+    bars: list[dict[str, Any]] = [
         {
             "value": (m.deadline - m.created_on).days,
             "itemStyle": {
@@ -358,7 +358,7 @@ def exit_rows(assessment: ExitAssessment) -> list[ExitRow]:
     headings = {h.code: h.name_en if in_english else h.name_zh for h in scheme.headings}
     return [
         ExitRow(item, names.get(item.code, item.code), headings.get(item.heading, item.heading))
-        for item in assessment.items.all()  # type: ignore[attr-defined]
+        for item in assessment.items.all()
     ]
 
 
@@ -367,7 +367,7 @@ def exit_shortfalls(assessment: ExitAssessment) -> list[str]:
     follows the standard: every quantitative item met on periods after the designation and every
     qualitative item decided as met."""
     shortfalls = []
-    items = list(assessment.items.all())  # type: ignore[attr-defined]
+    items = list(assessment.items.all())
     labels = {True: gettext("quantitative items not met: %(items)s"),
               False: gettext("qualitative items not met: %(items)s")}  # fmt: skip
     for quantitative, label in labels.items():

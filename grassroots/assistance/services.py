@@ -7,7 +7,7 @@ scope raises Http404; a role that may not act raises PermissionDenied.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import PurePath
 from typing import Any
 
@@ -71,7 +71,7 @@ def _name(actor: Actor) -> str:
 
 def active_designation(unit: Unit) -> Designation | None:
     """The unit's current weak spell (designated or exit recommended), if any."""
-    return unit.weak_designations.exclude(status=WeakStatus.EXITED).first()  # type: ignore[attr-defined, no-any-return]
+    return unit.weak_designations.exclude(status=WeakStatus.EXITED).first()
 
 
 def _change_status(
@@ -405,7 +405,7 @@ def evidence_problem(name: str, size: int) -> str | None:
 
 
 @transaction.atomic
-def attach_evidence(*, measure: Measure, upload: UploadedFile, actor: Actor) -> Evidence:
+def attach_evidence(*, measure: Measure, upload: UploadedFile[Any], actor: Actor) -> Evidence:
     authorise(actor, Act.REPORT_PROGRESS, measure.designation.unit)
     name = PurePath(upload.name or "").name
     if (wrong := evidence_problem(name, upload.size or 0)) is not None:
@@ -453,7 +453,7 @@ def recommend_exit(
     *,
     designation: Designation,
     periods: list[str],
-    checklist: list[Mapping[str, str]],
+    checklist: Sequence[Mapping[str, str]],
     reviews: Mapping[str, tuple[ItemStatus, str]],
     on: dt.date,
     actor: Actor,
@@ -540,7 +540,7 @@ def decide_exit(
     # A row lock: a second decision on the same assessment waits, then sees the first.
     assessment = ExitAssessment.objects.select_for_update().get(pk=assessment.pk)
     undecided = list(
-        assessment.items.filter(quantitative=False, status=ItemStatus.UNDECIDED).values_list(  # type: ignore[attr-defined]
+        assessment.items.filter(quantitative=False, status=ItemStatus.UNDECIDED).values_list(
             "code", flat=True
         )
     )
@@ -584,7 +584,7 @@ def decide_exit(
 def confirm_awards(
     *,
     quarter: str,
-    ranking: list[Mapping[str, Any]],
+    ranking: Sequence[Mapping[str, Any]],
     top: int,
     rule: str,
     on: dt.date,

@@ -94,7 +94,7 @@ def exit_form(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _apply_exit_form(request: HttpRequest, assessment: ExitAssessment) -> list[str]:
     try:
-        for item in assessment.items.filter(quantitative=False):  # type: ignore[attr-defined]
+        for item in assessment.items.filter(quantitative=False):
             status = request.POST.get(f"status-{item.code}", item.status)
             evidence = request.POST.get(f"evidence-{item.code}", item.evidence)
             if status in ItemStatus.values and (status, evidence) != (item.status, item.evidence):

@@ -123,6 +123,7 @@ def run_candidates(args: argparse.Namespace) -> int:
     import pandas as pd
 
     from grassroots.assistance.selection import CandidateRule, candidates
+    from grassroots.cells import cell_float, cell_isna
 
     if not 1 <= args.k <= args.n:
         raise UsageError("--k must be between 1 and --n")
@@ -139,7 +140,11 @@ def run_candidates(args: argparse.Namespace) -> int:
     _out(f"rule: {rule.describe()} ({', '.join(periods)})")
     _out("unit_code  times_bottom  rank  of  rank_q05-q95")
     for r in found.itertuples():
-        interval = f"{r.rank_q05:.0f}-{r.rank_q95:.0f}" if pd.notna(r.rank_q05) else "-"
+        interval = (
+            f"{cell_float(r.rank_q05):.0f}-{cell_float(r.rank_q95):.0f}"
+            if not cell_isna(r.rank_q05)
+            else "-"
+        )
         _out(f"{r.unit_code:<10} {r.times_bottom:>12}  {r.rank_all:>4}  {r.ranked:>3}  {interval}")
     _out(f"{len(found)} candidates")
     return 0
@@ -248,7 +253,7 @@ def _units_table(cases: Path) -> Any:
     if (cases / "units.csv").is_file():
         return pd.read_csv(cases / "units.csv", dtype=str, keep_default_na=False)
     rows = Unit.objects.values("code", "parent__code", "headcount")
-    return pd.DataFrame(rows).rename(columns={"code": "unit_code", "parent__code": "parent"})
+    return pd.DataFrame(list(rows)).rename(columns={"code": "unit_code", "parent__code": "parent"})
 
 
 def _accept(designation: Any, partner_code: str, actor: Any) -> None:

@@ -14,6 +14,7 @@ from django.http import HttpRequest
 from ninja import Query, Router, Schema
 from ninja.errors import HttpError
 
+from grassroots.api_caller import auth_user
 from grassroots.errors import ERRORS
 from grassroots.evaluation.errors import RunError
 from grassroots.evaluation.forms import source_folders
@@ -110,18 +111,18 @@ def _run_out(run: EvaluationRun) -> dict[str, Any]:
 
 @router.get("/runs", response={200: list[RunOut], **ERRORS}, summary="Evaluation runs")
 def list_runs(request: HttpRequest) -> list[dict[str, Any]]:
-    user: Any = request.auth  # type: ignore[attr-defined]
+    user = auth_user(request)
     return [_run_out(r) for r in runs_for(user)[:200]]
 
 
 @router.get("/runs/{run_id}", response={200: RunOut, **ERRORS}, summary="One run")
 def get_run(request: HttpRequest, run_id: int) -> dict[str, Any]:
-    return _run_out(get_run_for_user(request.auth, run_id))  # type: ignore[attr-defined]
+    return _run_out(get_run_for_user(auth_user(request), run_id))
 
 
 @router.post("/runs", response={202: RunOut, **ERRORS}, summary="Queue a run")
 def create_run(request: HttpRequest, payload: RunIn) -> tuple[int, dict[str, Any]]:
-    user: Any = request.auth  # type: ignore[attr-defined]
+    user = auth_user(request)
     if not may_run(user):
         raise HttpError(403, "your role may not start evaluations")
     version = SchemeVersion.objects.filter(code=payload.scheme).order_by("-version").first()
@@ -157,7 +158,7 @@ def create_run(request: HttpRequest, payload: RunIn) -> tuple[int, dict[str, Any
     summary="A run's results for the units in the caller's scope",
 )
 def run_results(request: HttpRequest, run_id: int, filters: Query[ResultFilters]) -> dict[str, Any]:
-    user: Any = request.auth  # type: ignore[attr-defined]
+    user = auth_user(request)
     run = get_run_for_user(user, run_id)
     visible = visibility_for(user, scheme_of(run.scheme_version))
     rows = run.results.filter(unit_path__startswith=scope_root(user).path).order_by(

@@ -106,7 +106,7 @@ def heatmap_option(heat: Heatmap) -> dict[str, Any]:
     for yi, row in enumerate(heat.rows):
         for xi, (colour, score) in enumerate(row.cells):
             if heat.by_colour:
-                value = COLOUR_CODES.get(colour, NO_DATA)
+                value: float = COLOUR_CODES.get(colour, NO_DATA)
             else:
                 value = NO_DATA if score is None else round(score, 1)
             data.append([xi, yi, value])
@@ -231,7 +231,7 @@ def _radar(
         ]
         medians.append(round(statistics.median(scores), 1) if scores else None)
     own = [
-        round(mine[a.code].score, 1) if a.code in mine and mine[a.code].score is not None else None
+        None if (r := mine.get(a.code)) is None or r.score is None else round(r.score, 1)
         for a in aspects
     ]
     data: list[dict[str, Any]] = [{"name": unit_name(unit.name_zh, unit.name_en), "value": own}]

@@ -16,6 +16,7 @@ from grassroots.evaluation.models import EvaluationRun, SchemeVersion, WarningSt
 from grassroots.evaluation.runs import INTAKE_SOURCE
 from grassroots.evaluation.schemes import scheme_replications
 from grassroots.evaluation.selectors import Sort
+from grassroots.form_fields import choice_field, model_choice_field
 
 MAX_SENSITIVITY = 1000
 
@@ -59,14 +60,14 @@ class StartRunForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         versions = latest_versions()
-        self.fields["scheme"].queryset = versions  # type: ignore[attr-defined]
+        model_choice_field(self, "scheme").queryset = versions
         default = versions.filter(code="core-business").first()
         self.fields["scheme"].initial = default
         # The scheme says how many replications its rank intervals take (0 when none is stored).
         self.fields["sensitivity"].initial = scheme_replications(default) if default else 0
-        self.fields["scheme"].empty_label = None  # type: ignore[attr-defined]
+        model_choice_field(self, "scheme").empty_label = None
         # Intake first: its current data versions are the normal source of a run.
-        self.fields["source"].choices = [
+        choice_field(self, "source").choices = [
             (INTAKE_SOURCE, _("Intake: the current data versions of the period")),
             *[
                 (str(p), _("Case-record folder %(name)s") % {"name": p.name})

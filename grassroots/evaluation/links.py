@@ -18,4 +18,4 @@ def weak_record(user: Any, code: str) -> Any:
         unit = get_unit_for_user(user, code)
     except Http404:
         return None
-    return unit.weak_designations.order_by("-designated_on").first()  # type: ignore[attr-defined]
+    return unit.weak_designations.order_by("-designated_on").first()

@@ -6,6 +6,7 @@ parameters) and input hash are what a published ranking is reproduced from.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
 from django.conf import settings
@@ -114,9 +115,12 @@ class EvaluationRun(models.Model):
         return str((self.parameters or {}).get("scope") or "")
 
     @classmethod
-    def from_db(cls, db: Any, field_names: Any, values: Any) -> EvaluationRun:
-        run = super().from_db(db, field_names, values)
-        run._loaded_status = run.status  # type: ignore[attr-defined]
+    def from_db(
+        cls, db: str | None, field_names: Collection[str], values: Collection[Any], **kwargs: Any
+    ) -> EvaluationRun:
+        # **kwargs: later Django versions pass more (6.0: fetch_mode), and the stubs say so.
+        run = super().from_db(db, field_names, values, **kwargs)
+        run._loaded_status = run.status
         return run
 
     def save(self, *args: Any, **kwargs: Any) -> None:

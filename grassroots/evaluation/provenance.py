@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
+from grassroots.cells import cell_float
 from grassroots.engine.catalogue import Catalogue, load_catalogue
 from grassroots.engine.scheme import Scheme
 from grassroots.evaluation.models import EvaluationRun
@@ -137,7 +138,7 @@ def unit_trace(
         return []  # a recorded version or upload no longer matches: nothing to vouch for
     frame = frame[frame["period"] == run.period]
     values = {
-        str(r.element): (float(r.value), str(r.source))
+        str(r.element): (cell_float(r.value), str(r.source))
         for r in frame.itertuples(index=False)  # a few dozen rows
     }
     version_ids = {int(s.split(":")[1]) for _, s in values.values() if s.startswith("version:")}

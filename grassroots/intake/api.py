@@ -13,6 +13,7 @@ from ninja import File, Form, Router, Schema
 from ninja.errors import HttpError
 from ninja.files import UploadedFile
 
+from grassroots.api_caller import auth_user
 from grassroots.engine.catalogue import list_catalogues
 from grassroots.engine.errors import InputError
 from grassroots.engine.periods import Period
@@ -116,7 +117,7 @@ def _out(version: DataVersion) -> dict[str, Any]:
 def list_versions(
     request: HttpRequest, unit: str | None = None, period: str | None = None
 ) -> list[dict[str, Any]]:
-    versions = visible_versions(request.auth)  # type: ignore[attr-defined]
+    versions = visible_versions(auth_user(request))
     if unit:
         versions = versions.filter(unit__code=unit)
     if period:
@@ -130,7 +131,7 @@ def list_versions(
     summary="One data version and its element values (404 outside scope)",
 )
 def get_version(request: HttpRequest, version_id: int) -> dict[str, Any]:
-    version = get_object_or_404(visible_versions(request.auth), pk=version_id)  # type: ignore[attr-defined]
+    version = get_object_or_404(visible_versions(auth_user(request)), pk=version_id)
     values = version.element_values.select_related("unit").order_by("unit__path", "element")
     return {
         **_out(version),
@@ -152,7 +153,7 @@ def upload_cases(
     period: Form[str],
     file: File[UploadedFile],
 ) -> tuple[int, dict[str, Any]]:
-    user = request.auth  # type: ignore[attr-defined]
+    user = auth_user(request)
     target = get_unit_for_user(user, unit)  # 404 first: out of scope reveals nothing
     try:
         key = Period.parse(period.strip()).key
@@ -214,7 +215,7 @@ def upload_figures(
         path.write_bytes(file.read())
         try:
             result = import_figures(
-                path=path, actor=request.auth, source_name=name,  # type: ignore[attr-defined]
+                path=path, actor=auth_user(request), source_name=name,
                 catalogue=catalogue or None, period=period or None, dry_run=dry_run,
             )  # fmt: skip
         except UploadRefused:
@@ -240,7 +241,7 @@ def upload_figures(
     summary="The protected Excel template for a unit (or a city's units), catalogue and period",
 )
 def figures_template(request: HttpRequest, unit: str, catalogue: str, period: str) -> HttpResponse:
-    target = get_unit_for_user(request.auth, unit)  # type: ignore[attr-defined]
+    target = get_unit_for_user(auth_user(request), unit)
     try:
         key = Period.parse(period.strip()).key
     except ValueError:
@@ -288,7 +289,7 @@ def list_validation(
     request: HttpRequest, period: str, unit: str | None = None
 ) -> list[dict[str, Any]]:
     key = _period_or_422(period)
-    units = checked_units(request.auth, unit or "")  # type: ignore[attr-defined]
+    units = checked_units(auth_user(request), unit or "")
     runs, findings = latest_findings(units, key)
     return [
         {
@@ -311,7 +312,7 @@ def list_validation(
 def run_validation_now(
     request: HttpRequest, period: Form[str], unit: Form[str | None] = None
 ) -> tuple[int, list[dict[str, Any]]]:
-    user = request.auth  # type: ignore[attr-defined]
+    user = auth_user(request)
     membership = membership_of(user)
     if membership is None:
         raise HttpError(403, "You have no unit")
@@ -375,7 +376,7 @@ def get_reporting(request: HttpRequest, period: str, catalogue: str = "") -> dic
     key = _period_or_422(period)
     if catalogue and catalogue not in list_catalogues():
         raise HttpError(422, f"no catalogue named {catalogue!r}")
-    report = reporting_rate(user=request.auth, period=key, catalogue=catalogue)  # type: ignore[attr-defined]
+    report = reporting_rate(user=auth_user(request), period=key, catalogue=catalogue)
     return {
         "period": report.period, "catalogue": report.catalogue,
         "deadline": report.deadline.due if report.deadline else None,
@@ -404,7 +405,7 @@ def put_deadline(
     request: HttpRequest, period: Form[str], due: Form[dt.date], catalogue: Form[str] = ""
 ) -> tuple[int, dict[str, Any]]:
     try:
-        found = set_deadline(period=period, due=due, catalogue=catalogue, actor=request.auth)  # type: ignore[attr-defined]
+        found = set_deadline(period=period, due=due, catalogue=catalogue, actor=auth_user(request))
     except NotAllowed:
         raise HttpError(403, "Only the province administrator sets deadlines") from None
     except InputError as exc:

@@ -11,6 +11,7 @@ from ninja import Query, Router, Schema
 from ninja.errors import HttpError
 from pydantic import ConfigDict, Field
 
+from grassroots.api_caller import auth_user
 from grassroots.errors import ERRORS
 from grassroots.organisations.models import Level, Role, Unit
 from grassroots.organisations.scope import (
@@ -108,7 +109,7 @@ def _page(units: QuerySet[Unit], limit: int, offset: int) -> dict[str, Any]:
 
 @router.get("/me", response={200: Me, **ERRORS}, summary="The calling user, their unit and role")
 def me(request: HttpRequest) -> dict[str, Any]:
-    user: Any = request.auth  # type: ignore[attr-defined]
+    user = auth_user(request)
     membership = membership_of(user)
     unit = membership.unit if membership else None
     return {
@@ -124,7 +125,7 @@ def me(request: HttpRequest) -> dict[str, Any]:
 
 @router.get("/units", response={200: UnitPage, **ERRORS}, summary="Units in the caller's scope")
 def list_units(request: HttpRequest, filters: Query[UnitFilters]) -> dict[str, Any]:
-    units = visible_units(request.auth).select_related("parent")  # type: ignore[attr-defined]
+    units = visible_units(auth_user(request)).select_related("parent")
     if filters.level:
         units = units.filter(level=filters.level)
     if filters.parent:
@@ -141,7 +142,7 @@ def list_units(request: HttpRequest, filters: Query[UnitFilters]) -> dict[str, A
     "/units/{code}", response={200: UnitOut, **ERRORS}, summary="One unit (404 outside scope)"
 )
 def get_unit(request: HttpRequest, code: str) -> dict[str, Any]:
-    return _out(get_unit_for_user(request.auth, code))  # type: ignore[attr-defined]
+    return _out(get_unit_for_user(auth_user(request), code))
 
 
 @router.get(
@@ -150,7 +151,7 @@ def get_unit(request: HttpRequest, code: str) -> dict[str, Any]:
 def unit_children(
     request: HttpRequest, code: str, limit: int = 1000, offset: int = 0
 ) -> dict[str, Any]:
-    user: Any = request.auth  # type: ignore[attr-defined]
+    user = auth_user(request)
     unit = get_unit_for_user(user, code)
     children = visible_units(user).filter(parent=unit).select_related("parent").order_by("path")
     return _page(children, limit, offset)
@@ -162,7 +163,7 @@ def unit_children(
     summary="Change a unit's names, peer group or staff figures (province administrator)",
 )
 def patch_unit(request: HttpRequest, code: str, payload: UnitPatch) -> dict[str, Any]:
-    user: Any = request.auth  # type: ignore[attr-defined]
+    user = auth_user(request)
     unit = get_unit_for_user(user, code)  # 404 first: out of scope must not reveal existence
     if not can(user, Action.EDIT_UNIT, unit):
         raise HttpError(403, "Your role may not change units")

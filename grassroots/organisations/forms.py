@@ -10,6 +10,7 @@ from django.apps import apps
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from grassroots.form_fields import choice_field
 from grassroots.organisations.models import AuditAction
 
 
@@ -38,7 +39,7 @@ class AuditFilterForm(forms.Form):
     def __init__(self, *args: Any, models: list[str], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         choices = [(label, model_label(label)) for label in models]
-        self.fields["model"].choices = [("", _("Any"))] + choices  # type: ignore[attr-defined]
+        choice_field(self, "model").choices = [("", _("Any")), *choices]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

@@ -11,7 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, User
 from django.db import transaction
 from django.utils import timezone
 
@@ -72,11 +72,7 @@ def _ordered_by_depth(rows: Sequence[UnitRow], existing: Mapping[str, Unit]) -> 
         if code in seen:
             raise ChangeError({"parent_code": f"cycle through {code}"})
         row = by_code.get(code)
-        parent = (
-            row.parent_code
-            if row
-            else (existing[code].parent.code if existing[code].parent else None)
-        )
+        parent = row.parent_code if row else (up.code if (up := existing[code].parent) else None)
         depth[code] = 0 if parent is None else depth_of(parent, seen | {code}) + 1
         return depth[code]
 
@@ -270,7 +266,7 @@ def update_unit(
 @transaction.atomic
 def add_member(
     *,
-    user: AbstractBaseUser,
+    user: User,
     unit: Unit,
     role: Role | str,
     actor: Actor,
@@ -287,7 +283,7 @@ def add_member(
     return membership
 
 
-def create_user(*, username: str, password: str | None, actor: Actor) -> AbstractBaseUser:
+def create_user(*, username: str, password: str | None, actor: Actor) -> User:
     """A login account (no role yet). Without a password the account can only use API tokens."""
     user_model = get_user_model()
     user = user_model(username=username)
@@ -318,7 +314,7 @@ class IssuedToken:
 @transaction.atomic
 def issue_token(
     *,
-    user: AbstractBaseUser,
+    user: User,
     name: str,
     ttl: dt.timedelta | None,
     actor: Actor,

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from grassroots.assistance.models import Dimension, WeakLevel
 from grassroots.assistance.services import ALLOWED_EVIDENCE, MAX_EVIDENCE_BYTES
+from grassroots.form_fields import choice_field
 
 MAX_PERIODS = 12
 
@@ -102,7 +103,7 @@ class PairingParamsForm(forms.Form):
 
     def __init__(self, *args: Any, periods: list[str], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["period"].choices = [(p, p) for p in reversed(periods)]
+        choice_field(self, "period").choices = [(p, p) for p in reversed(periods)]
         if periods:
             self.fields["period"].initial = periods[-1]
 
@@ -120,7 +121,7 @@ class AwardsForm(forms.Form):
 
     def __init__(self, *args: Any, quarters: list[str], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["quarter"].choices = [(q, q) for q in reversed(quarters)]
+        choice_field(self, "quarter").choices = [(q, q) for q in reversed(quarters)]
         if quarters:
             self.fields["quarter"].initial = quarters[-1]
 

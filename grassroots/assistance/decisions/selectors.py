@@ -33,6 +33,7 @@ from grassroots.assistance.stored import (
     results_for,
     stored_results,
 )
+from grassroots.cells import cell_int, frame_records
 from grassroots.engine.cases import caseloads
 from grassroots.engine.periods import Period
 from grassroots.intake.selectors import version_folder
@@ -52,7 +53,7 @@ def _rank_rows(history: pd.DataFrame, code: str, *, ranks: bool) -> list[RankRow
                 period=str(r.period),
                 score=_num(r.score),
                 rank=None if rank is None else int(rank),
-                ranked=int(r.ranked),
+                ranked=cell_int(r.ranked),
                 bottom=bool(r.bottom),
                 rank_q05=_num(r.rank_q05) if ranks else None,
                 rank_q95=_num(r.rank_q95) if ranks else None,
@@ -218,10 +219,10 @@ def _caseload(period: str) -> tuple[pd.DataFrame, str]:
             if (folder / "persons.parquet").is_file():
                 used.setdefault(folder, []).append(str(code))
         return caseloads(used), f"data versions of run #{run.pk}" if used else ""
-    folder = Path(run.source_path) if run is not None else None
-    if folder is None or not folder.is_dir() or not any(folder.glob("persons*.parquet")):
+    source = Path(run.source_path) if run is not None else None
+    if source is None or not source.is_dir() or not any(source.glob("persons*.parquet")):
         return pd.DataFrame(columns=["unit_code", "caseload"]), ""
-    return caseloads(folder), str(folder)
+    return caseloads(source), str(source)
 
 
 def _units_table(user: Any) -> pd.DataFrame:
@@ -273,7 +274,7 @@ def awards_ranking(user: Any, *, quarter: str, typical: dict[str, int]) -> Award
         if len(frame)
         else pd.DataFrame()
     )
-    records = ranking.to_dict("records") if "rank" in ranking.columns else []
+    records = frame_records(ranking) if "rank" in ranking.columns else []
     units = {
         u.code: u for u in visible_units(user).filter(code__in=[r["unit_code"] for r in records])
     }

@@ -52,6 +52,6 @@ def exit_standard(request: HttpRequest, code: str) -> HttpResponse:
         "current": current,
         "form": form,
         "can_edit": can_edit,
-        "versions": province.exit_standards.all(),  # type: ignore[attr-defined]
+        "versions": province.exit_standards.all(),
     }
     return render(request, "assistance/exit_standard.html", context)

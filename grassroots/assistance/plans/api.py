@@ -17,6 +17,7 @@ from django.utils import timezone
 from ninja import Router, Schema
 from ninja.errors import HttpError
 
+from grassroots.api_caller import auth_user
 from grassroots.assistance.models import (
     ActivityKind,
     Designation,
@@ -156,7 +157,7 @@ class OverdueOut(Schema):
     summary="Add a problem to a weak unit's list (city reviewer or province)",
 )
 def create_problem(request: HttpRequest, code: str, payload: ProblemIn) -> tuple[int, Problem]:
-    user: Any = request.auth  # type: ignore[attr-defined]
+    user = auth_user(request)
     d = designation_for(user, code)
     problem = call_service(
         lambda: add_problem(
@@ -176,7 +177,7 @@ def create_problem(request: HttpRequest, code: str, payload: ProblemIn) -> tuple
     summary="Edit a measure (city reviewer or province); the audit keeps the previous values",
 )
 def change_measure(request: HttpRequest, measure_id: int, payload: MeasureEditIn) -> Any:
-    user: Any = request.auth  # type: ignore[attr-defined]
+    user = auth_user(request)
     measure = measure_for_user(user, measure_id)
     problem = None
     if payload.problem_id is not None:
@@ -219,7 +220,7 @@ def change_measure(request: HttpRequest, measure_id: int, payload: MeasureEditIn
     summary="Set a quality-improvement target (422 for an indicator the scheme lacks)",
 )
 def create_target(request: HttpRequest, code: str, payload: TargetIn) -> tuple[int, Any]:
-    user: Any = request.auth  # type: ignore[attr-defined]
+    user = auth_user(request)
     d = designation_for(user, code)
     target = call_service(
         lambda: set_target(
@@ -239,7 +240,7 @@ def create_target(request: HttpRequest, code: str, payload: TargetIn) -> tuple[i
     summary="Record an assistance activity in the ledger (city reviewer or province)",
 )
 def create_activity(request: HttpRequest, code: str, payload: ActivityIn) -> tuple[int, Any]:
-    user: Any = request.auth  # type: ignore[attr-defined]
+    user = auth_user(request)
     d = designation_for(user, code)
     call_service(lambda: authorise(user, Act.RECORD_ACTIVITY, d.unit))
     partner = _partner(user, d, payload.partner) if payload.partner else None
@@ -286,7 +287,7 @@ def _kinds(counts: tuple[int, ...]) -> dict[str, int]:
     summary="Assistance totals per weak unit in scope and in all (posts exchanged)",
 )
 def ledger(request: HttpRequest) -> dict[str, Any]:
-    rows, total = ledger_totals(request.auth)  # type: ignore[attr-defined]
+    rows, total = ledger_totals(auth_user(request))
     return {
         "activities": total.activities,
         "by_kind": _kinds(total.by_kind),
@@ -325,7 +326,7 @@ def overdue(request: HttpRequest) -> list[dict[str, Any]]:
             "status": o.measure.status,
             "last_report": o.last_report,
         }
-        for c in overdue_by_city(request.auth, today=today)  # type: ignore[attr-defined]
+        for c in overdue_by_city(auth_user(request), today=today)
         for u in c.units
         for o in u.measures
     ]

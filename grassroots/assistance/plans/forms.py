@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import PurePath
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -18,6 +18,7 @@ from grassroots.assistance.models import (
     Designation,
     Dimension,
     MeasureStatus,
+    Problem,
     ProblemSource,
 )
 from grassroots.assistance.services import (
@@ -30,6 +31,7 @@ from grassroots.engine.catalogue import load_catalogue
 from grassroots.engine.errors import InputError
 from grassroots.engine.periods import Period
 from grassroots.engine.scheme import load_scheme
+from grassroots.form_fields import choice_field, model_choice_field
 from grassroots.i18n import english
 from grassroots.organisations.models import Unit
 
@@ -51,12 +53,24 @@ class ProblemForm(ServiceForm):
     )
 
 
+# ModelChoiceField is generic in the stubs only (Django's class takes no type argument).
+if TYPE_CHECKING:
+    _ProblemField = forms.ModelChoiceField[Problem]
+else:
+    _ProblemField = forms.ModelChoiceField
+
+
+class ProblemChoiceField(_ProblemField):
+    def label_from_instance(self, obj: Problem) -> str:
+        return str(obj)[:60]
+
+
 class MeasureForm(ServiceForm):
     title = forms.CharField(label=_("Measure"), max_length=300)
     leader = forms.CharField(label=_("Responsible leader"), max_length=100)
     department = forms.CharField(label=_("Responsible department"), max_length=100)
     deadline = forms.DateField(label=_("Deadline"), widget=DATE)
-    problem = forms.ModelChoiceField(
+    problem = ProblemChoiceField(
         label=_("Problem addressed"), queryset=None, required=False, empty_label="—"
     )
     status = forms.ChoiceField(label=_("Status"), choices=MeasureStatus.choices)
@@ -66,9 +80,7 @@ class MeasureForm(ServiceForm):
     ) -> None:
         super().__init__(*args, **kwargs)
         self.created_on = created_on
-        field = self.fields["problem"]
-        field.queryset = designation.problems.all()  # type: ignore[attr-defined]
-        field.label_from_instance = lambda p: str(p)[:60]  # type: ignore[attr-defined]
+        model_choice_field(self, "problem").queryset = designation.problems.all()
 
     def clean_deadline(self) -> dt.date:
         deadline: dt.date = self.cleaned_data["deadline"]
@@ -159,7 +171,7 @@ class TargetForm(ServiceForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["indicator"].choices = indicator_choices()  # type: ignore[attr-defined]
+        choice_field(self, "indicator").choices = indicator_choices()
 
     def clean_period(self) -> str:
         text: str = self.cleaned_data["period"].strip().upper()
@@ -184,10 +196,10 @@ class ActivityForm(ServiceForm):
         self, *args: Any, designations: list[Designation], partners: list[Unit], **kwargs: Any
     ) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["unit"].choices = [  # type: ignore[attr-defined]
+        choice_field(self, "unit").choices = [
             (d.unit.code, f"{d.unit.code} {d.unit.name_zh}") for d in designations
         ]
-        self.fields["partner"].choices = [("", "—")] + [  # type: ignore[attr-defined]
+        choice_field(self, "partner").choices = [("", "—")] + [
             (u.code, f"{u.code} {u.name_zh}") for u in partners
         ]
 
@@ -208,4 +220,4 @@ class ExitForm(ServiceForm):
 
     def __init__(self, *args: Any, periods: list[str], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["up_to"].choices = [(p, p) for p in reversed(periods)]  # type: ignore[attr-defined]
+        choice_field(self, "up_to").choices = [(p, p) for p in reversed(periods)]

@@ -28,6 +28,7 @@ from grassroots.assistance.models import (
 from grassroots.assistance.selection import exit_checklist
 from grassroots.assistance.selectors import designations_for
 from grassroots.assistance.stored import last_periods, stored_results
+from grassroots.cells import frame_records
 from grassroots.engine.periods import Period
 from grassroots.engine.scheme import Scheme
 from grassroots.organisations.models import Unit
@@ -78,7 +79,7 @@ def quarterly_counts(designation: Designation, *, today: dt.date) -> list[Quarte
     Measures count once created; done once done by the quarter's end; overdue when the deadline
     passed before the quarter's end (or today, for the running quarter) and it was not done then.
     """
-    measures = list(designation.measures.prefetch_related("reports"))  # type: ignore[attr-defined]
+    measures = list(designation.measures.prefetch_related("reports"))
     reports = Counter(r.quarter for m in measures for r in m.reports.all())
     first = Period.parse(f"{designation.designated_on.year}Q{_quarter(designation.designated_on)}")
     last = Period.parse(f"{today.year}Q{_quarter(today)}")
@@ -226,4 +227,4 @@ def stored_exit_checklist(designation: Designation, periods: list[str]) -> list[
     rows = exit_checklist(
         results, units, unit_code=unit.code, periods=periods, standard=province_standard(unit)
     )
-    return [{k: str(v) for k, v in row.items()} for row in rows.to_dict("records")]
+    return [{k: str(v) for k, v in row.items()} for row in frame_records(rows)]

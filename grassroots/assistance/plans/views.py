@@ -78,10 +78,10 @@ Save = Callable[[dict[str, Any]], object]
 def designation_for(user: Any, code: str) -> Designation:
     """The unit's latest designation: 404 out of scope or when the unit was never weak."""
     unit = get_unit_for_user(user, code)
-    designation = unit.weak_designations.order_by("-designated_on", "-id").first()  # type: ignore[attr-defined]
+    designation = unit.weak_designations.order_by("-designated_on", "-id").first()
     if designation is None:
         raise Http404("No designation")
-    return designation  # type: ignore[no-any-return]
+    return designation
 
 
 def _quarter_of(day: Any) -> str:
@@ -111,7 +111,7 @@ def _render_plan(
     request: HttpRequest, d: Designation, bound: dict[str, ServiceForm] | None = None
 ) -> HttpResponse:
     today = timezone.localdate()
-    measures = list(d.measures.select_related("problem").prefetch_related("reports", "evidence"))  # type: ignore[attr-defined]
+    measures = list(d.measures.select_related("problem").prefetch_related("reports", "evidence"))
     names = dict(indicator_choices())
     one = Designation.objects.filter(pk=d.pk)
     context = {
@@ -125,7 +125,7 @@ def _render_plan(
         "targets": [
             (o, names.get(o.target.indicator, o.target.indicator)) for o in target_checks(d)
         ],
-        "assessments": d.assessments.order_by("-id"),  # type: ignore[attr-defined]
+        "assessments": d.assessments.order_by("-id"),
         "can_record": may(request.user, Act.RECORD_ACTIVITY, d.unit),
         "ranks_shown": rank_visibility(request.user).ranks,
         **_plan_forms(request, d),

@@ -87,9 +87,10 @@ def _change(row: Row, places: tuple[str, str]) -> str:
 def _row_writer(league: League) -> Callable[[Row], str]:
     """A function writing one row's HTML, with what is the same for every row worked out once."""
     profile_url = escape(reverse("evaluation:unit-profile", args=[league.run.pk, "CODE"]))
-    places = tuple(
+    singular, plural = (
         escape(ngettext("%(n)s place", "%(n)s places", count) % {"n": "CODE"}) for count in (1, 2)
     )
+    places = (singular, plural)
     badges = {c: str(colour_badge(c)) for c in ("", *MARKS)}
     ranks, colours, national = league.visible.ranks, league.visible.colours, league.national
 

@@ -6,6 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from grassroots.engine.periods import Period
+from grassroots.form_fields import choice_field
 from grassroots.intake.permissions import uploadable_units
 
 
@@ -38,7 +39,7 @@ class CaseUploadForm(forms.Form):
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         units = uploadable_units(user).order_by("path")
-        self.fields["unit"].choices = [(u.code, f"{u.code} {u.name_zh}") for u in units]
+        choice_field(self, "unit").choices = [(u.code, f"{u.code} {u.name_zh}") for u in units]
 
     def clean_period(self) -> str:
         return clean_period_text(self.cleaned_data["period"])
@@ -54,7 +55,7 @@ class DeadlineForm(forms.Form):
 
     def __init__(self, *args: Any, catalogues: list[str], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["catalogue"].choices = [("", _("All reports of the period"))] + [
+        choice_field(self, "catalogue").choices = [("", _("All reports of the period"))] + [
             (c, c) for c in catalogues
         ]
 

@@ -20,6 +20,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from grassroots.cells import cell_float
 from grassroots.engine.cases import CaseTables, read_cases, write_parquet
 from grassroots.engine.catalogue import load_catalogue
 from grassroots.engine.compute import compute_elements
@@ -277,7 +278,7 @@ def _store_elements(version: DataVersion, frame: pd.DataFrame) -> None:
                 unit_id=ids[str(row.unit_code)],
                 period=str(row.period),
                 element=str(row.element),
-                value=float(row.value),
+                value=cell_float(row.value),
             )
             for row in frame.itertuples(index=False)
         ],

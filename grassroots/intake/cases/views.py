@@ -47,7 +47,9 @@ def upload_cases(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         unit = get_unit_for_user(request.user, form.cleaned_data["unit"])
         try:
-            version = save_upload(request.FILES["file"], unit, form.cleaned_data["period"], request)
+            version = save_upload(
+                form.cleaned_data["file"], unit, form.cleaned_data["period"], request
+            )
         except InputError as exc:
             problems = list(exc.problems)
         except ConcurrentUpload as exc:
@@ -61,7 +63,9 @@ def upload_cases(request: HttpRequest) -> HttpResponse:
     return render(request, "intake/upload_cases.html", context, status=status)
 
 
-def save_upload(upload: UploadedFile, unit: Any, period: str, request: HttpRequest) -> DataVersion:
+def save_upload(
+    upload: UploadedFile[Any], unit: Any, period: str, request: HttpRequest
+) -> DataVersion:
     """Put the uploaded file under its own (base) name in a private folder and import it."""
     name = Path(upload.name or "upload").name
     folder = Path(tempfile.mkdtemp(prefix="grassroots-upload-"))

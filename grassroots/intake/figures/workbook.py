@@ -193,9 +193,8 @@ def sheet_rows(name: str, path: Path) -> list[list[object]]:
     from python_calamine import CalamineWorkbook
 
     try:
-        rows: list[list[object]] = (
-            CalamineWorkbook.from_path(str(path)).get_sheet_by_name(SHEET).to_python()
-        )
+        sheet = CalamineWorkbook.from_path(str(path)).get_sheet_by_name(SHEET).to_python()
+        rows: list[list[object]] = [list(row) for row in sheet]
     except Exception:
         raise InputError(
             [Problem(name, None, None, f"the workbook has no sheet named {SHEET}", sheet=SHEET)]
@@ -266,7 +265,7 @@ def _column_index(column: str | None) -> int | None:
     from openpyxl.utils import column_index_from_string
 
     try:
-        return column_index_from_string(column)
+        return int(column_index_from_string(column))
     except ValueError:
         return None
 

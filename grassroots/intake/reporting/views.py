@@ -108,6 +108,9 @@ def deadline(request: HttpRequest) -> HttpResponse:
     else:
         messages.error(
             request,
-            "; ".join(f"{form.fields[f].label}: {' '.join(e)}" for f, e in form.errors.items()),
+            "; ".join(
+                f"{form.fields[f].label}: {' '.join(str(m) for m in e)}"
+                for f, e in form.errors.items()
+            ),
         )
     return redirect(reverse("intake:reporting") + "?" + urlencode({"period": period}))

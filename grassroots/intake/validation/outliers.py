@@ -13,6 +13,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from grassroots.cells import cell_float
+
 THRESHOLD = 3.5
 MIN_REFERENCE = 4  # fewer comparison values than this say nothing
 
@@ -86,14 +88,14 @@ def flag_outliers(
         others = values[codes != unit]
         for basis, reference in (("history", own_history.get((unit, element), empty)),
                                  ("peers", others)):  # fmt: skip
-            judged = modified_z(float(row.value), reference)
+            judged = modified_z(cell_float(row.value), reference)
             if judged is not None and abs(judged[0]) > THRESHOLD:
                 flags.append(
                     Flag(
                         unit,
                         str(row.period),
                         element,
-                        float(row.value),
+                        cell_float(row.value),
                         basis,
                         judged[0],
                         judged[1],

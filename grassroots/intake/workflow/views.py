@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -46,7 +47,7 @@ def act(request: HttpRequest) -> HttpResponse:
     text = request.POST.get("comment", "")
     if period is None:
         return HttpResponse("bad period", status=400)
-    calls = {
+    calls: dict[str, Callable[[], object]] = {
         "submit": lambda: workflow.submit(unit=unit, period=period, actor=request.user),
         "approve": lambda: workflow.approve(unit=unit, period=period, actor=request.user),
         "return": lambda: workflow.return_for_correction(
