@@ -189,13 +189,17 @@ def _peer_groups(cells: dict[tuple[str, str], Cell]) -> dict[str, str]:
 
 
 def _store(run: EvaluationRun, scheme_code: str, found: Found, path: str) -> EarlyWarning:
-    key = {"scheme_code": scheme_code, "unit_code": found.unit_code, "node": found.node}
+    key: dict[str, Any] = {
+        "scheme_code": scheme_code,
+        "unit_code": found.unit_code,
+        "node": found.node,
+    }
     if found.kind is WarningKind.RED_RUNNING:
         # A streak continues: the row of the same streak (same first period) moves to this run.
         key |= {"kind": found.kind, "first_period": found.first_period}
     else:
         key |= {"kind": found.kind, "run": run}
-    values = {
+    values: dict[str, Any] = {
         "run": run,
         "unit_path": path,
         "first_period": found.first_period,
