@@ -48,6 +48,7 @@ TINY_PROVINCE = [
 ]
 
 # The same province with English names and staffing figures, for the browser tests' pages.
+# (The page and rule tests need no names in English: `province` loads the rows above.)
 SMALL_PROVINCE_ROWS = [
     UnitRow(
         "370000", "山东省人民检察院", "province", None, name_en="Shandong Provincial Procuratorate"

@@ -53,11 +53,12 @@ def test_upload_fix_submit_approve_accept(
     reviewer, password = city_reviewer
     clerk = _member(Role.GRASSROOTS_CLERK, "370102", "clerk", password)
     _member(Role.PROVINCE_ADMIN, "370000", "admin", password)
-    other = _member(Role.GRASSROOTS_CLERK, "370103", "clerk2", password)
-    # Shizhong is already approved: the city can be accepted once Lixia is.
-    workflow.submit(unit=Unit.objects.get(code="370103"), period=P, actor=other)
     reviewer_user = get_user_model().objects.get(username=reviewer)
-    workflow.approve(unit=Unit.objects.get(code="370103"), period=P, actor=reviewer_user)
+    # Shizhong and Huaiyin are already approved: the city can be accepted once Lixia is.
+    for code, name in (("370103", "clerk2"), ("370104", "clerk3")):
+        other = _member(Role.GRASSROOTS_CLERK, code, name, password)
+        workflow.submit(unit=Unit.objects.get(code=code), period=P, actor=other)
+        workflow.approve(unit=Unit.objects.get(code=code), period=P, actor=reviewer_user)
 
     _login(page, live_server.url, "clerk", password)
     page.goto(f"{live_server.url}/intake/figures/upload/")

@@ -22,7 +22,7 @@ def test_city_reviewer_walks_through_in_chinese_then_english(
     assert page.locator("h1").inner_text() == "所辖单位"
     tree = page.locator("#unit-tree")
     codes = tree.locator("[data-unit]").evaluate_all("nodes => nodes.map(n => n.dataset.unit)")
-    assert sorted(codes) == ["370100", "370102", "370103"]
+    assert sorted(codes) == ["370100", "370102", "370103", "370104"]
     assert tree.get_by_role("link", name="历下区人民检察院").is_visible()
     page.screenshot(path=screenshots / "home-zh.png", full_page=True)
 
