@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.urls import URLPattern, path
 
 from grassroots.intake import (
+    catalogue_views,
     figure_views,
     reporting_views,
     validation_views,
@@ -26,5 +27,11 @@ urlpatterns: list[URLPattern] = [
     path("validation/", validation_views.validation, name="validation"),
     path("validation/run/", validation_views.run, name="run-validation"),
     path("reporting/", reporting_views.reporting, name="reporting"),
+    path("catalogues/<str:code>/", catalogue_views.catalogue, name="catalogue"),
+    path(
+        "catalogues/<str:code>/<int:version>/",
+        catalogue_views.catalogue_version,
+        name="catalogue-version",
+    ),
     path("reporting/deadline/", reporting_views.deadline, name="deadline"),
 ]
