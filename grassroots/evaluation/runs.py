@@ -132,10 +132,17 @@ def queue_run(
     if sensitivity < 0:
         raise RunError("sensitivity must be 0 (off) or a positive number of replications")
     parameters: dict[str, Any] = {"sensitivity": sensitivity, "seed": seed}
-    scheme = scheme_of(scheme_version)
-    catalogue_version = _catalogue_version(scheme, actor)
+    from_intake = isinstance(source, str) and source == INTAKE_SOURCE  # a folder: a Path
+    try:
+        scheme: Scheme | None = scheme_of(scheme_version)
+    except RunError:
+        if from_intake:
+            raise
+        scheme = None  # a folder run records the failure when it is executed, as before
+    catalogue_version = _catalogue_version(scheme, actor) if scheme is not None else None
     catalogue = catalogue_of(catalogue_version) if catalogue_version is not None else None
-    if isinstance(source, str) and source == INTAKE_SOURCE:  # a folder: a Path or absolute
+    if from_intake:
+        assert scheme is not None
         kind = SourceKind.INTAKE
         versions = intake_inputs(scheme=scheme, period=key, scope=scope, catalogue=catalogue)
         parameters["scope"] = scope.code if scope is not None else ""
