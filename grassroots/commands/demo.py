@@ -104,6 +104,7 @@ def _store_demo_runs(cases: Path, province: str) -> None:
         parse_scheme_text,
     )
     from grassroots.intake.cases.bulk import import_cases_by_unit
+    from grassroots.intake.catalogues.services import catalogue_of, stored_catalogue
     from grassroots.organisations.models import Unit
 
     load_shipped_schemes()
@@ -114,9 +115,16 @@ def _store_demo_runs(cases: Path, province: str) -> None:
     for period in DEMO_RUN_PERIODS:
         import_cases_by_unit(source=cases, root=root, period=period, actor=uploader)
         parameters = {"sensitivity": 200, "seed": 1, "scope": root.code}
-        versions = intake_inputs(scheme=parsed, period=period, scope=root)
+        catalogue = stored_catalogue(parsed.catalogue or "")
+        versions = intake_inputs(
+            scheme=parsed, period=period, scope=root, catalogue=catalogue_of(catalogue)
+        )
         digest = input_hash(
-            scheme_text=scheme.yaml_text, period=period, versions=versions, parameters=parameters
+            scheme_text=scheme.yaml_text,
+            catalogue_text=catalogue.yaml_text,
+            period=period,
+            versions=versions,
+            parameters=parameters,
         )
         if EvaluationRun.objects.filter(input_hash=digest, status=RunStatus.DONE).exists():
             continue

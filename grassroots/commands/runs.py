@@ -1,6 +1,7 @@
 """``grassroots runs``: evaluation runs stored in the database.
 
 grassroots runs schemes                       store the shipped schemes (new versions only if changed)
+                                              and catalogues (version 1 where none is stored)
 grassroots runs create --scheme core-business --period 2024Q4 --cases DIR [--sensitivity N --seed S]
 grassroots runs create --scheme core-business --period 2024Q4 --from-intake [--scope CODE]
 grassroots runs work [--once] [--poll SECONDS] execute queued runs (the web only queues them)
@@ -67,9 +68,12 @@ def run_schemes(args: argparse.Namespace) -> int:
 
     setup_django()
     from grassroots.evaluation.schemes import load_shipped_schemes
+    from grassroots.intake.catalogues.services import load_shipped_catalogues
 
     for version in load_shipped_schemes():
         _out(f"{version.code} v{version.version}")
+    for catalogue in load_shipped_catalogues():
+        _out(f"catalogue {catalogue.code} v{catalogue.version}")
     return 0
 
 
@@ -177,7 +181,7 @@ def run_verify(args: argparse.Namespace) -> int:
     setup_django()
     from grassroots.evaluation.errors import RunError
     from grassroots.evaluation.models import EvaluationRun
-    from grassroots.evaluation.runs import reproduce
+    from grassroots.evaluation.runs import catalogue_change, reproduce
 
     run = EvaluationRun.objects.filter(pk=args.run).first()
     if run is None:
@@ -187,6 +191,11 @@ def run_verify(args: argparse.Namespace) -> int:
     except RunError as exc:
         raise UsageError(str(exc)) from None
     _out(f"run {run.pk}: {'reproduced' if same else 'DIFFERS from its recorded inputs'}")
+    change = catalogue_change(run)
+    if change is not None:
+        # The run is reproduced with the version it recorded; a new run would use the current.
+        code = run.catalogue_version.code if run.catalogue_version else ""
+        _out(f"catalogue changed: {code} version {change[0]} → {change[1]}")
     return 0 if same else 1
 
 

@@ -140,6 +140,59 @@ def _in_place(raw: RawTable, fields: list[Field], source: str) -> str:
     return f"SELECT {typed_select(raw, fields)} FROM {source}"
 
 
+def union_cases(parts: Sequence[tuple[CaseTables, Collection[str]]]) -> CaseTables:
+    """The rows of several uploads' case tables as one set, each part limited to its units.
+
+    ``parts`` are in upload order (a unit's earlier quarters first). A row whose key (the
+    table's key: ``unit_code, case_id, person_id`` for persons, ...) is in several parts is
+    taken once, from the last part that has it: the newest upload describes the case as it now
+    stands, and counting it once is what makes distinct counts over a long period right. A
+    table is present when any part has it; a column counts as present only when every part
+    holding the table has it (an element needing a column one upload lacks stays absent rather
+    than undercounted).
+
+    >>> import tempfile, pathlib
+    >>> a, b = pathlib.Path(tempfile.mkdtemp()), pathlib.Path(tempfile.mkdtemp())
+    >>> head = "unit_code,event_id,case_id,event_type,event_date\\n"
+    >>> _ = (a / "events.csv").write_text(head + "410100,e1,c1,protest,2024-02-01\\n")
+    >>> _ = (b / "events.csv").write_text(head + "410100,e1,c1,protest,2024-02-01\\n"
+    ...     "410100,e2,c1,protest,2024-08-01\\n")
+    >>> union_cases([(read_cases(a), {"410100"}), (read_cases(b), {"410100"})]).tables["events"].rows
+    2
+    """
+    if not parts:
+        raise ValueError("union_cases needs at least one part")
+    names = sorted({name for cases, _ in parts for name in cases.tables})
+    tables: dict[str, CaseTable] = {}
+    with duckdb.connect() as con:
+        for name in names:
+            holding = [
+                (i, cases.tables[name], codes)
+                for i, (cases, codes) in enumerate(parts)
+                if name in cases.tables
+            ]
+            selects = []
+            for i, table, codes in holding:
+                view = table.register(con, f"part{i}_{name}")
+                wanted = ", ".join(quote(c) for c in sorted(codes)) or "NULL"
+                selects.append(
+                    f"SELECT *, {i} AS __part FROM {ident(view)} WHERE unit_code IN ({wanted})"
+                )
+            spec = TABLES.get(name)
+            key = ", ".join(ident(c) for c in spec.key) if spec is not None else "1"
+            query = (
+                f"SELECT * EXCLUDE (__part) FROM ({' UNION ALL BY NAME '.join(selects)}) "
+                f"QUALIFY row_number() OVER (PARTITION BY {key} ORDER BY __part DESC) = 1 "
+                f"ORDER BY {key}"
+            )
+            arrow = con.sql(query).to_arrow_table()
+            present = frozenset.intersection(*(table.present for _, table, _ in holding))
+            tables[name] = CaseTable(
+                name, holding[-1][1].path, present, arrow.num_rows, arrow=arrow
+            )
+    return CaseTables(parts[-1][0].folder, tables)
+
+
 # ---- writing and counting case tables (intake's storage, the pairing's caseloads) -----------
 
 

@@ -91,8 +91,17 @@ class Prepared:
     period: Period
 
 
-def prepare(*, scheme: str | Path | Scheme, period: str, source: Source) -> Prepared:
+def prepare(
+    *,
+    scheme: str | Path | Scheme,
+    period: str,
+    source: Source,
+    catalogue: Catalogue | None = None,
+) -> Prepared:
     """Read and check the inputs, computing elements and indicators as the source needs.
+
+    ``catalogue``: for a parsed ``scheme``, the catalogue to compute with (a stored version);
+    default: the registered catalogue the scheme names.
 
     Every input is checked before anything is computed, so one InputError lists the problems
     of the period, the scheme, the units file and the data file together.
@@ -105,7 +114,9 @@ def prepare(*, scheme: str | Path | Scheme, period: str, source: Source) -> Prep
         values, units, the_scheme = _from_indicators(source, scheme, problems)
         elements, catalogue = None, None
     else:
-        elements, units, the_scheme, catalogue = _from_records(source, scheme, the_period, problems)
+        elements, units, the_scheme, catalogue = _from_records(
+            source, scheme, the_period, problems, catalogue
+        )
         values = None
     if problems or the_period is None:
         raise InputError(problems)
@@ -216,19 +227,23 @@ def _columns(frame: Frame, what: str, required: Sequence[str]) -> pd.DataFrame:
 
 
 def _from_records(
-    source: Source, scheme: str | Path | Scheme, period: Period | None, problems: list[Problem]
+    source: Source,
+    scheme: str | Path | Scheme,
+    period: Period | None,
+    problems: list[Problem],
+    catalogue: Catalogue | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame, Scheme, Catalogue]:
     """Element values from case records or an element-values file, and the units."""
-    loaded = _collect(problems, lambda: _scheme_and_catalogue(scheme))
+    loaded = _collect(problems, lambda: _scheme_and_catalogue(scheme, catalogue))
     given = _collect(problems, lambda: _given_units(source))
     if loaded is None or period is None or problems:
         # Still check the data file, so its problems are listed with the others.
         _collect(problems, lambda: _elements(source, None, [], given))
         raise InputError(problems)
-    the_scheme, catalogue = loaded
-    elements, codes = _elements(source, catalogue, periods_needed(the_scheme, period), given)
+    the_scheme, chosen = loaded
+    elements, codes = _elements(source, chosen, periods_needed(the_scheme, period), given)
     units = given if given is not None else derive_units(codes)
-    return elements, units, the_scheme, catalogue
+    return elements, units, the_scheme, chosen
 
 
 def score(inputs: Prepared, *, sensitivity: int = 0, seed: int = 0) -> pd.DataFrame:
@@ -302,13 +317,15 @@ def _from_indicators(
     return values, units, load_scheme_safely(scheme, indicator_codes=codes)
 
 
-def _scheme_and_catalogue(scheme: str | Path | Scheme) -> tuple[Scheme, Catalogue]:
+def _scheme_and_catalogue(
+    scheme: str | Path | Scheme, catalogue: Catalogue | None = None
+) -> tuple[Scheme, Catalogue]:
     if isinstance(scheme, Scheme):  # parsed and checked against its catalogue by the caller
         composite(scheme, scheme.name)
         if scheme.catalogue is None:
             message = "this scheme scores no catalogue: give its indicator values"
             raise InputError([Problem(f"{_label(scheme.name)}: catalogue", None, None, message)])
-        return scheme, load_catalogue(scheme.catalogue)
+        return scheme, catalogue if catalogue is not None else load_catalogue(scheme.catalogue)
     first = composite(load_scheme_safely(scheme), scheme)
     catalogue = scheme_catalogue(first, scheme)
     return first, catalogue

@@ -7,6 +7,18 @@ reported figures of the period. It records the version of each unit, every versi
 and the figure uploads it read, so it is recomputed from the same data even after those versions
 are superseded: a superseded version is never changed or deleted, and the run keeps pointing at
 it.
+
+A year-to-date (``2024Q3-YTD``) or year (``2024``) period is read from the quarters it covers
+(``span_case_versions``): for each unit, the current version of every covered quarter, recorded
+under ``spans``; the run's element values are computed by the engine over the union of those
+versions' case rows, so a case spanning quarters counts once (adding quarterly values would
+count it in each quarter). A unit's version declared for the long period itself, if any, is
+read as before; a unit lacking any covered quarter has no case data for the period. Reported
+figures of a long period are the figures reported for that period key: they are not added up
+from quarters (a reported figure need not be additive).
+
+Every run's case-element values are computed from the recorded versions' case tables with the
+run's recorded catalogue version, so a run, its reproduction and its trace use one catalogue.
 """
 
 from __future__ import annotations
@@ -16,6 +28,8 @@ from typing import Any
 
 import pandas as pd
 
+from grassroots.engine.catalogue import Catalogue, load_catalogue
+from grassroots.engine.periods import Period
 from grassroots.engine.pipeline import parse_period, periods_needed
 from grassroots.engine.scheme import Scheme
 from grassroots.evaluation.errors import RunError
@@ -24,13 +38,40 @@ from grassroots.evaluation.schemes import needed_elements, scheme_of
 from grassroots.intake import selectors as intake
 from grassroots.organisations.models import Level, Unit
 
+LONG_KINDS = frozenset({"ytd", "year"})
 
-def intake_inputs(*, scheme: Scheme, period: str, scope: Unit | None) -> dict[str, Any]:
+
+def quarters_of(period: Period) -> list[str]:
+    """The quarters a year-to-date or year period covers, in order (``2024Q3-YTD``: Q1-Q3)."""
+    return [f"{period.year}Q{q}" for q in range(1, (period.end.month + 2) // 3 + 1)]
+
+
+def span_case_versions(
+    *, units: Collection[str], period: str, elements: Collection[str] | None
+) -> dict[str, list[int]]:
+    """Unit code -> the current data version of each quarter ``period`` (a YTD or a year)
+    covers, oldest first, for the units with a version for every one of those quarters.
+
+    The versions are intake's current ones (``intake.selectors.current_case_versions``), by the
+    one rule every read of intake follows."""
+    quarters = quarters_of(Period.parse(period))
+    chosen = intake.current_case_versions(units=units, periods=quarters, elements=elements)
+    return {
+        code: [chosen[q][code] for q in quarters]
+        for code in sorted(units)
+        if all(code in chosen[q] for q in quarters)
+    }
+
+
+def intake_inputs(
+    *, scheme: Scheme, period: str, scope: Unit | None, catalogue: Catalogue | None = None
+) -> dict[str, Any]:
     """What a run from intake will read, as recorded in ``EvaluationRun.data_versions``.
 
+    ``catalogue``: the catalogue version the run computes with (default: the shipped one).
     RunError when the scheme scores no catalogue or there is no data at all for the period."""
-    needed = needed_elements(scheme)
-    catalogue = needed.catalogue.name
+    needed = needed_elements(scheme, catalogue=catalogue)
+    catalogue_name = needed.catalogue.name
     case_elements, reported_elements = needed.case_elements, needed.reported_elements
     units = _scope_units(scope)
     if not units:
@@ -39,19 +80,26 @@ def intake_inputs(*, scheme: Scheme, period: str, scope: Unit | None) -> dict[st
     cases: dict[str, dict[str, int]] = {p: {} for p in periods}
     if case_elements:
         cases = intake.current_case_versions(units=units, periods=periods, elements=case_elements)
+    spans: dict[str, dict[str, list[int]]] = {}
+    if case_elements:
+        for key in periods:
+            if parse_period(key).kind in LONG_KINDS:
+                rest = [c for c in units if c not in cases[key]]
+                spans[key] = span_case_versions(units=rest, period=key, elements=case_elements)
     chosen = {v for per in cases.values() for v in per.values()}
+    chosen |= {v for per in spans.values() for ids in per.values() for v in ids}
     checksums = intake.version_checksums(chosen)
     figures: dict[str, str] = {}
     reported: set[str] = set()
     if reported_elements:
-        figures = intake.figure_uploads(catalogue=catalogue, periods=periods)
+        figures = intake.figure_uploads(catalogue=catalogue_name, periods=periods)
         reported = intake.units_with_figures(
-            catalogue=catalogue, period=period, units=units, elements=reported_elements
+            catalogue=catalogue_name, period=period, units=units, elements=reported_elements
         )
     missing: dict[str, list[str]] = {}
     for code in units:
         gaps = []
-        if case_elements and code not in cases[period]:
+        if case_elements and code not in cases[period] and code not in spans.get(period, {}):
             gaps.append("cases")
         if reported_elements and code not in reported:
             gaps.append("figures")
@@ -72,6 +120,8 @@ def intake_inputs(*, scheme: Scheme, period: str, scope: Unit | None) -> dict[st
     earlier = {p: dict(sorted(c.items())) for p, c in cases.items() if p != period}
     if earlier:
         recorded["earlier"] = earlier
+    if any(spans.values()):
+        recorded["spans"] = {p: per for p, per in spans.items() if per}
     return recorded
 
 
@@ -88,17 +138,40 @@ def _scope_units(scope: Unit | None) -> dict[str, str]:
     }
 
 
+def run_catalogue(run: EvaluationRun) -> Catalogue | None:
+    """The catalogue the run computes with: its recorded version (runs recorded before
+    catalogues were versioned: the shipped one); None for a scheme that scores none."""
+    if run.catalogue_version is not None:
+        from grassroots.intake.catalogues.services import catalogue_of
+
+        return catalogue_of(run.catalogue_version)
+    name = scheme_of(run.scheme_version).catalogue
+    return load_catalogue(name) if name else None
+
+
+def versions_read(run: EvaluationRun) -> dict[tuple[str, str], list[int]]:
+    """(period, unit code) -> the data versions the run read for it: one, or for a unit of a
+    year-to-date or year period read from its quarters, those quarters' versions in order."""
+    recorded = run.data_versions
+    per_period = {run.period: recorded.get("cases", {}), **recorded.get("earlier", {})}
+    read = {(p, code): [int(v)] for p, chosen in per_period.items() for code, v in chosen.items()}
+    for p, spans in recorded.get("spans", {}).items():
+        for code, ids in spans.items():
+            read[(p, code)] = [int(v) for v in ids]
+    return read
+
+
 def intake_element_frame(
     run: EvaluationRun, *, units: Collection[str] | None = None
 ) -> pd.DataFrame:
     """The element values the run read: ``unit_code, period, element, value`` (+ ``source``:
-    "version:<id>" or "figures:<upload id>"), rebuilt from its recorded versions and uploads;
-    ``units`` limits it to those unit codes.
+    "version:<id>", "versions:<id>,<id>,..." for a span of quarters, or "figures:<upload id>"),
+    computed from its recorded versions with its recorded catalogue, and its recorded figure
+    uploads; ``units`` limits it to those unit codes.
 
     Checks the recorded versions and uploads still exist with the recorded checksums."""
     recorded = run.data_versions
-    needed = needed_elements(scheme_of(run.scheme_version))
-    per_period = {run.period: recorded.get("cases", {}), **recorded.get("earlier", {})}
+    needed = needed_elements(scheme_of(run.scheme_version), catalogue=run_catalogue(run))
     checksums = {
         str(pk): c
         for pk, c in intake.version_checksums(int(v) for v in recorded.get("checksums", {})).items()
@@ -111,20 +184,18 @@ def intake_element_frame(
     if uploads != recorded.get("figures", {}):
         raise RunError(f"run {run.pk}: a figure upload it read is gone or its checksum changed")
     codes = set(recorded.get("units", {})) if units is None else set(units)
-    wanted = {
-        (p, code): int(v)
-        for p, chosen in per_period.items()
-        for code, v in chosen.items()
-        if code in codes
-    }
-    cases = intake.version_element_values(wanted, elements=needed.case_elements)
-    cases["source"] = "version:" + cases.pop("version").astype(str)
+    read = {key: ids for key, ids in versions_read(run).items() if key[1] in codes}
+    cases = intake.case_element_values(
+        read, catalogue=needed.catalogue, elements=needed.case_elements
+    )
+    versions = cases.pop("versions").astype(str)
+    cases["source"] = versions.map(lambda v: ("versions:" if "," in v else "version:") + v)
     frames = [cases]
     if needed.reported_elements and uploads:
         figures = intake.figures_of_uploads(
             uploads=[int(u) for u in uploads],
             catalogue=needed.catalogue.name,
-            periods=list(per_period),
+            periods=sorted({run.period, *recorded.get("earlier", {}), *recorded.get("spans", {})}),
             units=codes,
             elements=needed.reported_elements,
         )

@@ -70,6 +70,16 @@ class EvaluationRun(models.Model):
     scheme_version = models.ForeignKey(
         SchemeVersion, on_delete=models.PROTECT, related_name="runs", verbose_name=_("scheme")
     )
+    # The catalogue version the run computed its elements and indicators with (None: a scheme
+    # scoring no catalogue, or a run recorded before catalogues were versioned: the shipped one).
+    catalogue_version = models.ForeignKey(
+        "intake.CatalogueVersion",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="runs",
+        verbose_name=_("catalogue version"),
+    )
     period = models.CharField(_("period"), max_length=20, db_index=True)
     source_kind = models.CharField(
         _("source kind"), max_length=10, choices=SourceKind.choices, default=SourceKind.FOLDER
@@ -78,6 +88,7 @@ class EvaluationRun(models.Model):
     # What the run read. A folder run: {file name: SHA-256} of the case-record folder. An intake
     # run: {"cases": {unit code: data version id}, "checksums": {version id: SHA-256},
     # "figures": {figure upload id: SHA-256}, "missing": {unit code: ["cases"|"figures"]},
+    # "spans": {YTD or year period: {unit code: [the covered quarters' version ids]}},
     # "units": {unit code: peer group}} (see services.intake_inputs).
     data_versions = models.JSONField(_("data versions"), default=dict)
     parameters = models.JSONField(_("parameters"), default=dict)

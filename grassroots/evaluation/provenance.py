@@ -66,6 +66,11 @@ def run_inputs(run: EvaluationRun, *, path: str, user: Any) -> RunInputs | None:
     for code, version in recorded.get("cases", {}).items():
         if code in in_scope:
             by_version.setdefault(int(version), []).append(code)
+    # A year-to-date or year run read each unit's quarters' versions (``spans``).
+    for code, ids in recorded.get("spans", {}).get(run.period, {}).items():
+        for version in ids:
+            if code in in_scope:
+                by_version.setdefault(int(version), []).append(code)
     seen = set(visible_versions(user).filter(pk__in=by_version).values_list("pk", flat=True))
     versions = DataVersion.objects.filter(pk__in=by_version).select_related("unit")
     replaced = dict(
@@ -129,9 +134,9 @@ def unit_trace(
     if not run.from_intake or scheme.catalogue is None:
         return None
     from grassroots.evaluation.errors import RunError
-    from grassroots.evaluation.inputs import intake_element_frame
+    from grassroots.evaluation.inputs import intake_element_frame, run_catalogue
 
-    catalogue = _catalogue(scheme.catalogue)
+    catalogue = run_catalogue(run) or _catalogue(scheme.catalogue)
     try:
         frame = intake_element_frame(run, units=[unit.code])
     except RunError:
@@ -154,7 +159,8 @@ def unit_trace(
             name = display_name(meta.name_zh, meta.name_en) if meta else element
             value, source = values.get(element, (None, ""))
             kind, _, ident = source.partition(":")
-            source_id = int(ident) if ident else None
+            # "versions:<id>,<id>": a unit's quarters taken together (no one version to open).
+            source_id = int(ident) if ident and kind != "versions" else None
             visible = kind == "version" and source_id in seen
             computed = meta is not None and meta.rule is not None
             uses.append(ElementUse(element, name, value, kind, source_id, visible, computed))

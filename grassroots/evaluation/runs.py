@@ -19,7 +19,6 @@ import pandas as pd
 from django.db import transaction
 from django.utils import timezone
 
-from grassroots.engine.catalogue import load_catalogue
 from grassroots.engine.errors import InputError
 from grassroots.engine.pipeline import (
     Source,
@@ -28,10 +27,16 @@ from grassroots.engine.pipeline import (
     prepare_values,
     score,
 )
+from grassroots.engine.scheme import Scheme
 from grassroots.evaluation.actors import Actor, user_of
 from grassroots.evaluation.errors import RunError
 from grassroots.evaluation.followups import follow_up
-from grassroots.evaluation.inputs import intake_element_frame, intake_inputs, intake_units
+from grassroots.evaluation.inputs import (
+    intake_element_frame,
+    intake_inputs,
+    intake_units,
+    run_catalogue,
+)
 from grassroots.evaluation.models import (
     EvaluationRun,
     Result,
@@ -41,6 +46,13 @@ from grassroots.evaluation.models import (
 )
 from grassroots.evaluation.results import BATCH, result_rows, row_key
 from grassroots.evaluation.schemes import scheme_of, scheme_replications
+from grassroots.intake.catalogues.services import (
+    CatalogueError,
+    catalogue_of,
+    latest_catalogue_version,
+    stored_catalogue,
+)
+from grassroots.intake.models import CatalogueVersion
 from grassroots.organisations import audit
 from grassroots.organisations.models import AuditAction, Unit
 
@@ -62,11 +74,25 @@ def data_versions(folder: Path) -> dict[str, str]:
 
 
 def input_hash(
-    *, scheme_text: str, period: str, versions: dict[str, str], parameters: dict[str, Any]
+    *,
+    scheme_text: str,
+    period: str,
+    versions: dict[str, Any],
+    parameters: dict[str, Any],
+    catalogue_text: str = "",
 ) -> str:
-    """One digest of everything a run reads: equal hashes mean equal results."""
+    """One digest of everything a run reads: equal hashes mean equal results.
+
+    ``catalogue_text``: the YAML of the catalogue version the run computes with ("" for a
+    scheme that scores no catalogue)."""
     payload = json.dumps(
-        {"scheme": scheme_text, "period": period, "data": versions, "parameters": parameters},
+        {
+            "scheme": scheme_text,
+            "catalogue": catalogue_text,
+            "period": period,
+            "data": versions,
+            "parameters": parameters,
+        },
         sort_keys=True,
         ensure_ascii=False,
     )
@@ -106,10 +132,19 @@ def queue_run(
     if sensitivity < 0:
         raise RunError("sensitivity must be 0 (off) or a positive number of replications")
     parameters: dict[str, Any] = {"sensitivity": sensitivity, "seed": seed}
-    if isinstance(source, str) and source == INTAKE_SOURCE:  # a folder: a Path or absolute
+    from_intake = isinstance(source, str) and source == INTAKE_SOURCE  # a folder: a Path
+    try:
+        scheme: Scheme | None = scheme_of(scheme_version)
+    except RunError:
+        if from_intake:
+            raise
+        scheme = None  # a folder run records the failure when it is executed, as before
+    catalogue_version = _catalogue_version(scheme, actor) if scheme is not None else None
+    catalogue = catalogue_of(catalogue_version) if catalogue_version is not None else None
+    if from_intake:
+        assert scheme is not None
         kind = SourceKind.INTAKE
-        scheme = scheme_of(scheme_version)
-        versions = intake_inputs(scheme=scheme, period=key, scope=scope)
+        versions = intake_inputs(scheme=scheme, period=key, scope=scope, catalogue=catalogue)
         parameters["scope"] = scope.code if scope is not None else ""
         label = INTAKE_SOURCE
     else:
@@ -118,6 +153,7 @@ def queue_run(
         label = str(Path(source).resolve())
     run = EvaluationRun.objects.create(
         scheme_version=scheme_version,
+        catalogue_version=catalogue_version,
         period=key,
         source_kind=kind,
         source_path=label,
@@ -125,6 +161,7 @@ def queue_run(
         parameters=parameters,
         input_hash=input_hash(
             scheme_text=scheme_version.yaml_text,
+            catalogue_text=catalogue_version.yaml_text if catalogue_version else "",
             period=key,
             versions=versions,
             parameters=parameters,
@@ -136,6 +173,28 @@ def queue_run(
         obj=run, action=AuditAction.CREATE, actor=actor, before=None, after=audit.snapshot(run)
     )
     return run
+
+
+def _catalogue_version(scheme: Scheme, actor: Actor) -> CatalogueVersion | None:
+    """The stored catalogue version a new run of ``scheme`` computes with (its current one)."""
+    if scheme.catalogue is None:
+        return None
+    try:
+        return stored_catalogue(scheme.catalogue, actor=actor)
+    except CatalogueError as exc:
+        raise RunError(str(exc)) from None
+
+
+def catalogue_change(run: EvaluationRun) -> tuple[int, int] | None:
+    """(recorded version, current version) when the catalogue the run computed with is no
+    longer its catalogue's current version; None when it is (or the run recorded none)."""
+    recorded = run.catalogue_version
+    if recorded is None:
+        return None
+    current = latest_catalogue_version(recorded.code)
+    if current is None or current.pk == recorded.pk:
+        return None
+    return recorded.version, current.version
 
 
 def claim_next_run() -> EvaluationRun | None:
@@ -165,7 +224,7 @@ def compute(
     if run.source_kind == SourceKind.INTAKE:
         prepared = prepare_values(
             scheme=scheme,
-            catalogue=load_catalogue(scheme.catalogue) if scheme.catalogue else None,
+            catalogue=run_catalogue(run),
             period=run.period,
             units=intake_units(run),
             elements=intake_element_frame(run),
@@ -174,7 +233,12 @@ def compute(
         folder = Path(run.source_path)
         if data_versions(folder) != run.data_versions:
             raise RunError(f"{folder}: the case records changed since the run was recorded")
-        prepared = prepare(scheme=scheme, period=run.period, source=Source(cases=folder))
+        prepared = prepare(
+            scheme=scheme,
+            period=run.period,
+            source=Source(cases=folder),
+            catalogue=run_catalogue(run),
+        )
     step(50)
     params = run.parameters
     return score(
@@ -257,12 +321,15 @@ def compute_from_intake(
     except InputError as exc:
         raise RunError("; ".join(str(p) for p in exc.problems)) from None
     scheme = scheme_of(scheme_version)
+    catalogue_version = _catalogue_version(scheme, None)
+    catalogue = catalogue_of(catalogue_version) if catalogue_version is not None else None
     transient = EvaluationRun(
         scheme_version=scheme_version,
+        catalogue_version=catalogue_version,
         period=key,
         source_kind=SourceKind.INTAKE,
         source_path=INTAKE_SOURCE,
-        data_versions=intake_inputs(scheme=scheme, period=key, scope=scope),
+        data_versions=intake_inputs(scheme=scheme, period=key, scope=scope, catalogue=catalogue),
         parameters={"sensitivity": sensitivity, "seed": seed},
     )
     return compute(transient)

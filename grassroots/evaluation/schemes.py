@@ -135,14 +135,17 @@ class Needed:
     reported_elements: list[str]  # reported by hand
 
 
-def needed_elements(scheme: Scheme) -> Needed:
-    """The scheme's catalogue and the elements its indicators read (from records, reported)."""
+def needed_elements(scheme: Scheme, *, catalogue: Catalogue | None = None) -> Needed:
+    """The scheme's catalogue and the elements its indicators read (from records, reported).
+
+    ``catalogue``: the stored version a run computes with (default: the shipped one)."""
     if scheme.catalogue is None:
         raise RunError(f"{scheme.name} scores no catalogue: it cannot be run from intake")
-    try:
-        catalogue = load_catalogue(scheme.catalogue)
-    except InputError as exc:
-        raise RunError("; ".join(str(p) for p in exc.problems)) from None
+    if catalogue is None:
+        try:
+            catalogue = load_catalogue(scheme.catalogue)
+        except InputError as exc:
+            raise RunError("; ".join(str(p) for p in exc.problems)) from None
     needed: set[str] = set()
     for code in scheme.indicator_codes():
         needed |= catalogue.elements_of(code)

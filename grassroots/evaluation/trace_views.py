@@ -22,6 +22,7 @@ from grassroots.engine.caseformat import TABLES
 from grassroots.engine.catalogue import load_catalogue
 from grassroots.engine.errors import InputError
 from grassroots.engine.explain import element_records
+from grassroots.evaluation.inputs import run_catalogue
 from grassroots.evaluation.models import RunStatus
 from grassroots.evaluation.provenance import display_name
 from grassroots.evaluation.schemes import scheme_of
@@ -48,7 +49,7 @@ def element_records_view(request: HttpRequest, pk: int, code: str, element: str)
         raise Http404("The run read no data version for this unit")
     version = get_object_or_404(visible_versions(request.user), pk=int(version_id))
     scheme = scheme_of(run.scheme_version)
-    catalogue = load_catalogue(scheme.catalogue or "")
+    catalogue = run_catalogue(run) or load_catalogue(scheme.catalogue or "")
     meta = catalogue.elements.get(element)
     if meta is None or meta.rule is None:
         raise Http404("No such element computed from case records")

@@ -347,3 +347,35 @@ class ValidationFinding(models.Model):
 
     def __str__(self) -> str:
         return f"{self.unit_id} {self.period} {self.kind} {self.code}"
+
+
+class CatalogueVersion(models.Model):
+    """One version of an indicator catalogue's YAML (a registered name, never a path).
+
+    Adding a version never changes an earlier one: element values are computed, and runs are
+    recorded and reproduced, with a stated version. The shipped catalogue is version 1."""
+
+    code = models.CharField(_("catalogue"), max_length=60, db_index=True)
+    version = models.PositiveIntegerField(_("version"))
+    yaml_text = models.TextField(_("catalogue YAML"))
+    note = models.CharField(_("note"), max_length=500, blank=True)
+    created_at = models.DateTimeField(_("created"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("created by"),
+    )
+
+    class Meta:
+        ordering = ["code", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["code", "version"], name="catalogue_version_unique")
+        ]
+        verbose_name = _("catalogue version")
+        verbose_name_plural = _("catalogue versions")
+
+    def __str__(self) -> str:
+        return f"{self.code} v{self.version}"

@@ -7,8 +7,8 @@ from typing import Any
 from django.db.models import QuerySet
 
 from grassroots.intake.models import DataVersion
-from grassroots.organisations.models import Unit
-from grassroots.organisations.scope import Action, can, visible_units
+from grassroots.organisations.models import Role, Unit
+from grassroots.organisations.scope import Action, can, membership_of, visible_units
 
 
 def can_upload(user: Any, unit: Unit) -> bool:
@@ -32,3 +32,9 @@ def visible_versions(user: Any) -> QuerySet[DataVersion]:
 def can_run_validation(user: Any, unit: Unit) -> bool:
     """Those who upload or review a unit's data may re-run its checks; read-only roles may not."""
     return can(user, Action.SUBMIT_DATA, unit) or can(user, Action.REVIEW_SUBMISSIONS, unit)
+
+
+def may_edit_catalogues(user: Any) -> bool:
+    """Only the province administrator adds indicator catalogue versions."""
+    membership = membership_of(user)
+    return membership is not None and membership.role == Role.PROVINCE_ADMIN

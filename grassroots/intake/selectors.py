@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -11,8 +11,9 @@ import pandas as pd
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from grassroots.engine.cases import CaseTables, read_cases
-from grassroots.engine.catalogue import load_catalogue
+from grassroots.engine.cases import CaseTables, read_cases, union_cases
+from grassroots.engine.catalogue import Catalogue, load_catalogue
+from grassroots.engine.compute import compute_elements
 from grassroots.i18n import english
 from grassroots.intake.models import (
     DEFAULT_CATALOGUE,
@@ -212,6 +213,74 @@ def version_element_values(
         if chosen.get((p, code)) == version
     ]
     return pd.DataFrame(rows, columns=[*VALUE_COLUMNS, "version"])
+
+
+def case_element_values(
+    read: Mapping[tuple[str, str], Sequence[int]],
+    *,
+    catalogue: Catalogue,
+    elements: Collection[str] | None,
+) -> pd.DataFrame:
+    """``unit_code, period, element, value, versions`` computed by the engine from the stored
+    case tables of the data versions ``read`` names for each (period, unit code), with
+    ``catalogue`` (the version a run records), not from the values stored at upload.
+
+    One version per quarter or month; for a year-to-date or a year, the versions of the quarters
+    it covers, oldest first: their rows are taken as one set, a case row found in several
+    uploads counted once from the newest (``engine.cases.union_cases``), so a case spanning
+    quarters is one case of the long period. ``versions`` is the ids read, comma-separated.
+    """
+    groups: dict[tuple[str, tuple[int, ...]], list[str]] = {}
+    for (period, code), ids in read.items():
+        groups.setdefault((period, tuple(int(i) for i in ids)), []).append(code)
+    stored = {
+        v.pk: v for v in DataVersion.objects.filter(pk__in={i for _, ids in groups for i in ids})
+    }
+    missing = sorted({i for _, ids in groups for i in ids} - set(stored))
+    if missing:
+        raise OSError(f"data version(s) {missing} are gone")
+    frames = []
+    # One engine pass per period over every unit read from a single version (a province's
+    # quarter is one version per unit: one pass, not one per unit); a span is its own pass.
+    # Versions are batched only with versions of the same tables and columns, so a column one
+    # upload lacks never removes an element from another unit.
+    singles: dict[tuple[str, Hashable], list[tuple[int, list[str], CaseTables]]] = {}
+    for (period, ids), codes in sorted(groups.items()):
+        if len(ids) == 1:
+            tables = version_cases(stored[ids[0]])
+            shape = frozenset((n, t.present) for n, t in tables.tables.items())
+            singles.setdefault((period, shape), []).append((ids[0], codes, tables))
+            continue
+        cases = union_cases([(version_cases(stored[i]), set(codes)) for i in ids])
+        frames.append(_elements_of(cases, catalogue, period, elements, codes, ids))
+    for (period, _shape), parts in singles.items():
+        if len(parts) == 1:
+            cases = parts[0][2]  # the other units' rows are dropped below
+        else:
+            cases = union_cases([(tables, set(codes)) for _, codes, tables in parts])
+        codes = [c for _, cs, _ in parts for c in cs]
+        frame = _elements_of(cases, catalogue, period, elements, codes, ())
+        version_of = {c: str(pk) for pk, cs, _ in parts for c in cs}
+        frame["versions"] = frame["unit_code"].map(version_of)
+        frames.append(frame)
+    if not frames:
+        return pd.DataFrame(columns=[*VALUE_COLUMNS, "versions"])
+    frame = pd.concat(frames, ignore_index=True)
+    return frame.sort_values(["unit_code", "period", "element"]).reset_index(drop=True)
+
+
+def _elements_of(
+    cases: CaseTables,
+    catalogue: Catalogue,
+    period: str,
+    elements: Collection[str] | None,
+    codes: Collection[str],
+    ids: Sequence[int],
+) -> pd.DataFrame:
+    frame = compute_elements(cases, catalogue, [period], codes=elements)
+    frame = frame[frame["unit_code"].isin(set(codes))].copy()
+    frame["versions"] = ",".join(str(i) for i in ids)
+    return frame
 
 
 def current_values(

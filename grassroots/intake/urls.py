@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.urls import URLPattern, path
 
 from grassroots.intake.cases import views
+from grassroots.intake.catalogues import views as catalogue_views
 from grassroots.intake.figures import views as figure_views
 from grassroots.intake.reporting import views as reporting_views
 from grassroots.intake.validation import views as validation_views
@@ -24,5 +25,11 @@ urlpatterns: list[URLPattern] = [
     path("validation/", validation_views.validation, name="validation"),
     path("validation/run/", validation_views.run, name="run-validation"),
     path("reporting/", reporting_views.reporting, name="reporting"),
+    path("catalogues/<str:code>/", catalogue_views.catalogue, name="catalogue"),
+    path(
+        "catalogues/<str:code>/<int:version>/",
+        catalogue_views.catalogue_version,
+        name="catalogue-version",
+    ),
     path("reporting/deadline/", reporting_views.deadline, name="deadline"),
 ]

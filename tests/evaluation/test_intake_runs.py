@@ -48,8 +48,13 @@ def test_a_run_from_intake_records_the_version_of_every_unit(scheme, province_ve
         row = run.results.get(node="core-business", unit_code=code)
         assert row.score is None
         assert "missing" in row.flags
+    assert run.catalogue_version is not None
     assert run.input_hash == input_hash(
-        scheme_text=scheme.yaml_text, period=PERIOD, versions=recorded, parameters=run.parameters
+        scheme_text=scheme.yaml_text,
+        catalogue_text=run.catalogue_version.yaml_text,
+        period=PERIOD,
+        versions=recorded,
+        parameters=run.parameters,
     )
     assert reproduce(run) is True
 

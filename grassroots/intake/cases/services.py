@@ -22,7 +22,6 @@ from django.utils import timezone
 
 from grassroots.cells import cell_float
 from grassroots.engine.cases import CaseTables, read_cases, write_parquet
-from grassroots.engine.catalogue import load_catalogue
 from grassroots.engine.compute import compute_elements
 from grassroots.engine.errors import InputError, Problem
 from grassroots.engine.periods import Period
@@ -178,7 +177,10 @@ def _prepare(source: Path, staging: Path, unit: Unit, period: str, catalogue: st
 
 
 def _compute(cases: CaseTables, catalogue: str, period: str) -> pd.DataFrame:
-    return compute_elements(cases, load_catalogue(catalogue), [period])
+    # The catalogue as the province now stores it (the shipped one before any is stored).
+    from grassroots.intake.catalogues.services import current_catalogue
+
+    return compute_elements(cases, current_catalogue(catalogue), [period])
 
 
 def checksum_of(folder: Path) -> str:

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from grassroots.engine.errors import InputError, Problem
 from grassroots.intake.cases.forms import CaseUploadForm
 from grassroots.intake.cases.services import ConcurrentUpload, UploadRefused, import_cases
-from grassroots.intake.models import DataVersion
+from grassroots.intake.models import DEFAULT_CATALOGUE, DataVersion
 from grassroots.intake.permissions import uploadable_units, visible_versions
 from grassroots.intake.selectors import element_names, version_flags, version_violations
 from grassroots.organisations.scope import get_unit_for_user
@@ -32,7 +32,9 @@ def index(request: HttpRequest) -> HttpResponse:
     page = Paginator(versions, VERSIONS_PER_PAGE).get_page(request.GET.get("page"))
     can_upload = uploadable_units(request.user).exists()
     return render(
-        request, "intake/index.html", {"nav": "intake", "page": page, "can_upload": can_upload}
+        request,
+        "intake/index.html",
+        {"nav": "intake", "page": page, "can_upload": can_upload, "catalogue": DEFAULT_CATALOGUE},
     )
 
 
