@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('evaluation', '0003_verbose_names'),
+        ('evaluation', '0004_early_warnings'),
         ('intake', '0006_catalogue_version'),
     ]
 
