@@ -1,7 +1,10 @@
 """What a run from intake reads, gathered through intake's selectors, as frames for the engine.
 
-A run from intake reads, for each grassroots unit in scope, the element values of the newest
-current (not superseded) data version of the period that holds values for that unit (a unit's
+A run from intake reads, for each grassroots unit in scope and each period, only what the
+workflow accepted (approved by the city, accepted and locked by the province); a *provisional*
+run, which the province may start to look ahead, reads unaccepted data too. Either records the
+units in scope whose data for the period was not accepted (``unaccepted``). It reads the element
+values of the newest current (not superseded) data version of the period that holds values for that unit (a unit's
 own upload, or a city's upload covering it: ``intake.selectors.current_case_versions``), plus the
 reported figures of the period. It records the version of each unit, every version's checksum
 and the figure uploads it read, so it is recomputed from the same data even after those versions
@@ -15,6 +18,7 @@ from collections.abc import Collection
 from typing import Any
 
 import pandas as pd
+from django.utils.translation import gettext as _
 
 from grassroots.engine.pipeline import parse_period, periods_needed
 from grassroots.engine.scheme import Scheme
@@ -25,10 +29,17 @@ from grassroots.intake import selectors as intake
 from grassroots.organisations.models import Level, Unit
 
 
-def intake_inputs(*, scheme: Scheme, period: str, scope: Unit | None) -> dict[str, Any]:
+def intake_inputs(
+    *, scheme: Scheme, period: str, scope: Unit | None, provisional: bool = False
+) -> dict[str, Any]:
     """What a run from intake will read, as recorded in ``EvaluationRun.data_versions``.
 
-    RunError when the scheme scores no catalogue or there is no data at all for the period."""
+    Only accepted data unless ``provisional``; ``accepted`` records, per period, the units whose
+    data was read (so a recomputation reads the same figures), ``unaccepted`` the units in scope
+    without accepted data for the period.
+
+    RunError when the scheme scores no catalogue, no unit has accepted data (not provisional),
+    or there is no data at all for the period."""
     needed = needed_elements(scheme)
     catalogue = needed.catalogue.name
     case_elements, reported_elements = needed.case_elements, needed.reported_elements
@@ -36,9 +47,23 @@ def intake_inputs(*, scheme: Scheme, period: str, scope: Unit | None) -> dict[st
     if not units:
         raise RunError("no grassroots units in the scope of this run")
     periods = [p.key for p in periods_needed(scheme, parse_period(period))]
+    accepted = intake.accepted_units(units=units, periods=periods)
+    unaccepted = [code for code in units if code not in accepted[period]]
+    if not provisional and len(unaccepted) == len(units):
+        raise RunError(
+            _(
+                "No unit under %(scope)s has data for %(period)s that the province accepted: "
+                "accept the cities' approved submissions first, or start a provisional run"
+            )
+            % {
+                "scope": scope.code if scope is not None else _("the whole database"),
+                "period": period,
+            }
+        )
     cases: dict[str, dict[str, int]] = {p: {} for p in periods}
     if case_elements:
-        cases = intake.current_case_versions(units=units, periods=periods, elements=case_elements)
+        current = intake.current_case_versions if provisional else intake.accepted_case_versions
+        cases = current(units=units, periods=periods, elements=case_elements)
     chosen = {v for per in cases.values() for v in per.values()}
     checksums = intake.version_checksums(chosen)
     figures: dict[str, str] = {}
@@ -48,6 +73,8 @@ def intake_inputs(*, scheme: Scheme, period: str, scope: Unit | None) -> dict[st
         reported = intake.units_with_figures(
             catalogue=catalogue, period=period, units=units, elements=reported_elements
         )
+        if not provisional:
+            reported &= accepted[period]
     missing: dict[str, list[str]] = {}
     for code in units:
         gaps = []
@@ -67,8 +94,11 @@ def intake_inputs(*, scheme: Scheme, period: str, scope: Unit | None) -> dict[st
         "checksums": {str(pk): checksums[pk] for pk in sorted(checksums)},
         "figures": figures,
         "missing": missing,
+        "unaccepted": unaccepted,
         "units": units,
     }
+    if not provisional:
+        recorded["accepted"] = {p: sorted(accepted[p]) for p in periods}
     earlier = {p: dict(sorted(c.items())) for p, c in cases.items() if p != period}
     if earlier:
         recorded["earlier"] = earlier
@@ -129,6 +159,12 @@ def intake_element_frame(
             elements=needed.reported_elements,
         )
         figures["source"] = "figures:" + figures.pop("upload").astype(str)
+        if "accepted" in recorded:  # only the figures of the units and periods accepted
+            read = {(p, code) for p, codes in recorded["accepted"].items() for code in codes}
+            keep = [
+                (p, c) in read for p, c in zip(figures["period"], figures["unit_code"], strict=True)
+            ]
+            figures = figures[keep]
         frames.append(figures)
     frame = pd.concat(frames, ignore_index=True) if len(frames) > 1 else cases
     return frame[["unit_code", "period", "element", "value", "source"]]

@@ -18,6 +18,7 @@ from typing import Any
 import pandas as pd
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from grassroots.engine.catalogue import load_catalogue
 from grassroots.engine.errors import InputError
@@ -30,7 +31,6 @@ from grassroots.engine.pipeline import (
 )
 from grassroots.evaluation.actors import Actor, user_of
 from grassroots.evaluation.errors import RunError
-from grassroots.evaluation.followups import follow_up
 from grassroots.evaluation.inputs import intake_element_frame, intake_inputs, intake_units
 from grassroots.evaluation.models import (
     EvaluationRun,
@@ -87,6 +87,7 @@ def queue_run(
     sensitivity: int | None = DEFAULT_SENSITIVITY,
     seed: int = 0,
     scope: Unit | None = None,
+    provisional: bool = False,
 ) -> EvaluationRun:
     """Record a run with its inputs and queue it; nothing is computed here.
 
@@ -94,7 +95,9 @@ def queue_run(
     asks for (`scheme_replications`), which is what the web page and the API start with.
 
     ``source`` is a case-record folder, or ``INTAKE_SOURCE``: the current data versions and
-    reported figures of intake for the grassroots units under ``scope`` (None: all of them).
+    reported figures of intake for the grassroots units under ``scope`` (None: all of them)
+    that the workflow accepted; ``provisional``: unaccepted ones too (the run is then marked
+    provisional and can never be published or read by a rule).
     """
     try:
         the_period = parse_period(period)
@@ -106,10 +109,15 @@ def queue_run(
     if sensitivity < 0:
         raise RunError("sensitivity must be 0 (off) or a positive number of replications")
     parameters: dict[str, Any] = {"sensitivity": sensitivity, "seed": seed}
-    if isinstance(source, str) and source == INTAKE_SOURCE:  # a folder: a Path or absolute
+    is_intake = isinstance(source, str) and source == INTAKE_SOURCE  # a folder: a Path
+    if provisional and not is_intake:
+        raise RunError(_("Only a run from intake can be provisional (a folder has no workflow)"))
+    if provisional:
+        parameters["provisional"] = True
+    if is_intake:
         kind = SourceKind.INTAKE
         scheme = scheme_of(scheme_version)
-        versions = intake_inputs(scheme=scheme, period=key, scope=scope)
+        versions = intake_inputs(scheme=scheme, period=key, scope=scope, provisional=provisional)
         parameters["scope"] = scope.code if scope is not None else ""
         label = INTAKE_SOURCE
     else:
@@ -131,6 +139,7 @@ def queue_run(
         ),
         created_at=timezone.now(),
         created_by=user_of(actor),
+        provisional=provisional,
     )
     audit.record(
         obj=run, action=AuditAction.CREATE, actor=actor, before=None, after=audit.snapshot(run)
@@ -209,8 +218,8 @@ def _finish(
     run.error = error[:5000]
     run.finished_at = timezone.now()
     run.save(update_fields=["status", "progress", "error", "finished_at"])
-    # Follow-ups (the weak-unit target checks) read the committed results, never a half-run.
-    transaction.on_commit(lambda: follow_up(run))
+    # A finished run is a draft: its follow-ups (the weak-unit target checks) run when the
+    # province publishes it (`publication.publish_run`), never on a draft or provisional run.
     return run
 
 
@@ -223,6 +232,7 @@ def run_evaluation(
     sensitivity: int = DEFAULT_SENSITIVITY,
     seed: int = 0,
     scope: Unit | None = None,
+    provisional: bool = False,
 ) -> EvaluationRun:
     """Queue and execute a run now (command line, demo); the web only queues."""
     run = queue_run(
@@ -233,6 +243,7 @@ def run_evaluation(
         sensitivity=sensitivity,
         seed=seed,
         scope=scope,
+        provisional=provisional,
     )
     with transaction.atomic():
         locked = EvaluationRun.objects.select_for_update().get(pk=run.pk)
@@ -250,6 +261,7 @@ def compute_from_intake(
     scope: Unit | None = None,
     sensitivity: int = DEFAULT_SENSITIVITY,
     seed: int = 0,
+    provisional: bool = False,
 ) -> pd.DataFrame:
     """The result a run from intake would store, computed without storing a run."""
     try:
@@ -262,7 +274,9 @@ def compute_from_intake(
         period=key,
         source_kind=SourceKind.INTAKE,
         source_path=INTAKE_SOURCE,
-        data_versions=intake_inputs(scheme=scheme, period=key, scope=scope),
+        data_versions=intake_inputs(
+            scheme=scheme, period=key, scope=scope, provisional=provisional
+        ),
         parameters={"sensitivity": sensitivity, "seed": seed},
     )
     return compute(transient)
