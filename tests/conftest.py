@@ -245,3 +245,19 @@ def accept(db) -> Callable[..., None]:
 def published(db) -> Callable[[Any], Any]:
     """``published(run)``: the run, published by a province administrator (`publish`)."""
     return publish
+
+
+def reopen_intake(period: str, codes: Any) -> None:
+    """The province returned these units' accepted data for ``period`` (unlocked it), so they
+    may upload again: for tests whose subject is not the workflow itself."""
+    from grassroots.intake.models import Submission, SubmissionStatus
+
+    Submission.objects.filter(unit__code__in=list(codes), period=period).update(
+        status=SubmissionStatus.RETURNED
+    )
+
+
+@pytest.fixture
+def reopen(db) -> Callable[..., None]:
+    """``reopen(period, codes)``: the province unlocked these units' data (`reopen_intake`)."""
+    return reopen_intake
