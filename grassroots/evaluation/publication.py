@@ -80,7 +80,7 @@ def publish_run(*, run: EvaluationRun, actor: Any, clock: Clock = timezone.now) 
             locked.save(update_fields=["publication", "published_at", "published_by"])
         for earlier in same:
             if earlier.is_published and earlier.pk != locked.pk:
-                if earlier.scope_code != locked.scope_code:
+                if _scope_key(earlier) != _scope_key(locked):
                     continue
                 reason = f"superseded by run {locked.pk}"
                 with audit.tracked(earlier, actor=actor, reason=reason, clock=clock):
@@ -90,6 +90,12 @@ def publish_run(*, run: EvaluationRun, actor: Any, clock: Clock = timezone.now) 
         # Follow-ups (the weak-unit target checks) read the committed publication.
         transaction.on_commit(lambda: follow_up(locked))
     return locked
+
+
+def _scope_key(run: EvaluationRun) -> str | frozenset[str]:
+    """What a run is of: the unit it was started for, or else the provinces it ranked (a
+    Ningxia run does not supersede a run over Qinghai and Ningxia together)."""
+    return run.scope_code or run_provinces(run)
 
 
 def _check_publishable(run: EvaluationRun) -> None:

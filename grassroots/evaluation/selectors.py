@@ -51,7 +51,7 @@ def runs_for(user: Any, *, root: Unit | None = None) -> QuerySet[EvaluationRun]:
     """
     if root is None and not league_units(user).exists():
         return EvaluationRun.objects.none()
-    runs = EvaluationRun.objects.select_related("scheme_version", "created_by")
+    runs = EvaluationRun.objects.select_related("scheme_version", "created_by", "published_by")
     if not sees_drafts(user):
         runs = runs.filter(status=RunStatus.DONE, provisional=False, publication__in=RELEASED)
     return runs
