@@ -192,3 +192,73 @@ def audited_work(units: dict[str, Any], admin: Any, *, keep_problem: bool) -> No
 def do_audited_work() -> Callable[..., None]:
     """`audited_work`, for tests in any folder (test modules cannot import one another)."""
     return audited_work
+
+
+# ------------------------------------------- accepted intake data and published runs (11.1-2)
+
+
+def accept_intake(period: str, codes: Any = None) -> None:
+    """Mark the grassroots units' data for ``period`` accepted (locked) by the province, as the
+    workflow's last step leaves it: for tests whose subject is not the workflow itself."""
+    from django.utils import timezone
+
+    from grassroots.intake.models import Submission, SubmissionStatus
+    from grassroots.organisations.models import Level, Unit
+
+    units = Unit.objects.filter(level=Level.GRASSROOTS)
+    if codes is not None:
+        units = units.filter(code__in=list(codes))
+    for unit in units:
+        Submission.objects.update_or_create(
+            unit=unit,
+            period=period,
+            defaults={
+                "status": SubmissionStatus.ACCEPTED,
+                "updated": timezone.now(),
+                "updated_by": "test",
+            },
+        )
+
+
+def publish(run: Any) -> Any:
+    """Publish a finished run as a province administrator at the top of the unit tree."""
+    from django.contrib.auth import get_user_model
+
+    from grassroots.evaluation.publication import publish_run
+    from grassroots.organisations.models import Role, Unit
+    from grassroots.organisations.services import add_member
+
+    user = get_user_model().objects.filter(username="test-publisher").first()
+    if user is None:
+        user = get_user_model().objects.create_user(username="test-publisher", password="x")
+        top = Unit.objects.filter(parent__isnull=True).order_by("path").first()
+        add_member(user=user, unit=top, role=Role.PROVINCE_ADMIN, actor=None)
+    return publish_run(run=run, actor=user)
+
+
+@pytest.fixture
+def accept(db) -> Callable[..., None]:
+    """``accept(period, codes=None)``: the province accepted these units' data (`accept_intake`)."""
+    return accept_intake
+
+
+@pytest.fixture
+def published(db) -> Callable[[Any], Any]:
+    """``published(run)``: the run, published by a province administrator (`publish`)."""
+    return publish
+
+
+def reopen_intake(period: str, codes: Any) -> None:
+    """The province returned these units' accepted data for ``period`` (unlocked it), so they
+    may upload again: for tests whose subject is not the workflow itself."""
+    from grassroots.intake.models import Submission, SubmissionStatus
+
+    Submission.objects.filter(unit__code__in=list(codes), period=period).update(
+        status=SubmissionStatus.RETURNED
+    )
+
+
+@pytest.fixture
+def reopen(db) -> Callable[..., None]:
+    """``reopen(period, codes)``: the province unlocked these units' data (`reopen_intake`)."""
+    return reopen_intake

@@ -131,7 +131,7 @@ class TargetOutcome:
 def target_checks(designation: Designation) -> list[TargetOutcome]:
     """Each of the designation's targets checked against the latest stored run of its period."""
     targets = list(designation.targets.select_related("designation__unit"))
-    runs = latest_runs(periods={t.period for t in targets})
+    runs = latest_runs(path=designation.unit.path, periods={t.period for t in targets})
     stored = {
         (c.target_id, c.run_id): c
         for c in StoredCheck.objects.filter(target__in=targets, run__in=list(runs.values()))

@@ -1,7 +1,8 @@
 """The engine's long-form result read back from stored evaluation runs, for the weak-unit rules.
 
-One run per period: the latest finished (``done``) run of the scheme for that period, whichever
-scheme version it used. Rows are cut to a part of the province by unit path (the viewer's units);
+One run per period: the published run of the scheme for that period of the scope the rules are
+defined for, the province (``evaluation.selectors.latest_published_runs``), whichever scheme
+version it used. A draft, a provisional run, a city's run or a superseded run is never read. Rows are cut to a part of the province by unit path (the viewer's units);
 each frame carries ``ranked``, the number of units the whole run ranked, so the rules' bottom and
 top tiers stay the province's even when the viewer sees one city (``selection.bottom_tier``).
 """
@@ -21,7 +22,11 @@ from grassroots.engine.scheme import Visibility
 from grassroots.evaluation.models import EvaluationRun, Result, SchemeVersion
 from grassroots.evaluation.permissions import Visible, visible_to
 from grassroots.evaluation.results import results_frame
-from grassroots.evaluation.selectors import finished_runs, latest_finished_runs
+from grassroots.evaluation.selectors import (
+    latest_published_runs,
+    published_runs,
+    scope_of_path,
+)
 from grassroots.organisations.scope import membership_of
 
 SCHEME = "core-business"
@@ -51,10 +56,11 @@ def rank_visibility(user: Any, *, scheme: str = SCHEME) -> Visible:
 
 
 def latest_runs(
-    *, scheme: str = SCHEME, periods: Iterable[str] | None = None
+    *, path: str, scheme: str = SCHEME, periods: Iterable[str] | None = None
 ) -> dict[str, EvaluationRun]:
-    """Period -> the latest finished run of ``scheme`` for it (all stored periods when None)."""
-    return latest_finished_runs(scheme=scheme, periods=periods)
+    """Period -> the published run of ``scheme`` for it (all published periods when None) of
+    the province the unit path ``path`` lies in (the nation's for the empty path)."""
+    return latest_published_runs(scheme=scheme, scope=scope_of_path(path), periods=periods)
 
 
 def _order(period: str) -> tuple[Any, ...]:
@@ -66,9 +72,9 @@ def _order(period: str) -> tuple[Any, ...]:
 
 
 def stored_periods(*, scheme: str = SCHEME, kind: str | None = "quarter") -> list[str]:
-    """Periods with a finished run, oldest first; only periods of ``kind`` (None: every kind),
+    """Periods with a published run, oldest first; only periods of ``kind`` (None: every kind),
     so "the last N periods" never mixes months with quarters."""
-    periods = set(finished_runs(scheme).values_list("period", flat=True).distinct())
+    periods = set(published_runs(scheme).values_list("period", flat=True).distinct())
     if kind is not None:
         periods = {p for p in periods if _kind(p) == kind}
     return sorted(periods, key=_order)
@@ -108,11 +114,11 @@ def stored_results(
     scheme: str = SCHEME,
     levels: Sequence[str] | None = (ROOT_LEVEL,),
 ) -> pd.DataFrame:
-    """The long-form result of the latest finished run of each period, rows under ``path``
-    (the viewer's units; None: no rows), concatenated oldest first, with ``ranked`` and
-    ``run_id`` columns. ``levels`` limits the rows read (None: every level)."""
+    """The long-form result of the published province run of each period (`latest_runs`), rows
+    under ``path`` (the viewer's units; None: no rows), concatenated oldest first, with
+    ``ranked`` and ``run_id`` columns. ``levels`` limits the rows read (None: every level)."""
     frames = []
-    runs = latest_runs(scheme=scheme, periods=periods) if path is not None else {}
+    runs = latest_runs(path=path, scheme=scheme, periods=periods) if path is not None else {}
     ranked = _ranked_per_run([r.pk for r in runs.values()])
     for period in sorted(runs, key=_order):
         run = runs[period]

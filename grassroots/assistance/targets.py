@@ -1,9 +1,10 @@
 """Quality-improvement targets checked against stored evaluation runs.
 
-``record_target_checks(run)`` runs when an evaluation run finishes (a follow-up of the run,
-registered in ``AssistanceConfig.ready()``, see ``evaluation.followups``): every
-target of an active designation whose period is the run's is checked against the run's result
-and the outcome stored as a TargetCheck (one per target and run, audited as a system change).
+``record_target_checks(run)`` runs when the province publishes an evaluation run (a follow-up
+of the run, registered in ``AssistanceConfig.ready()``, see ``evaluation.followups``): every
+target of an active designation whose period is the run's, in the province the run is of, is
+checked against the run's result and the outcome stored as a TargetCheck (one per target and
+run, audited as a system change). A draft, provisional or city-scoped run checks nothing.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from grassroots.assistance.selection import target_met
 from grassroots.engine.catalogue import load_catalogue
 from grassroots.engine.scheme import load_scheme
 from grassroots.evaluation.models import EvaluationRun, Result, RunStatus
+from grassroots.evaluation.selectors import covers_scope, scope_of_path
 from grassroots.organisations.audit import tracked
 
 TARGET_SCHEME = "core-business"
@@ -63,14 +65,22 @@ def evaluate(
 
 @transaction.atomic
 def record_target_checks(run: EvaluationRun, *, actor: Any = None) -> list[TargetCheck]:
-    """Check every active designation's targets for the run's period; store each outcome."""
-    if run.status != RunStatus.DONE or run.scheme_version.code != TARGET_SCHEME:
+    """Check every active designation's targets for the run's period against a published
+    province run; store each outcome."""
+    if (
+        run.status != RunStatus.DONE
+        or run.provisional
+        or not run.is_published
+        or run.scheme_version.code != TARGET_SCHEME
+    ):
         return []
-    targets = list(
-        Target.objects.filter(period=run.period)
+    targets = [
+        t
+        for t in Target.objects.filter(period=run.period)
         .exclude(designation__status=WeakStatus.EXITED)
         .select_related("designation__unit")
-    )
+        if covers_scope(run, scope_of_path(t.designation.unit.path))
+    ]
     values, ways = run_values(run, targets), directions()
     checks = []
     for target in targets:
@@ -78,7 +88,7 @@ def record_target_checks(run: EvaluationRun, *, actor: Any = None) -> list[Targe
         check = TargetCheck.objects.filter(target=target, run=run).first() or TargetCheck(
             target=target, run=run
         )
-        with tracked(check, actor=actor, reason=f"evaluation run {run.pk} finished"):
+        with tracked(check, actor=actor, reason=f"evaluation run {run.pk} published"):
             check.value, check.met, check.checked_at = value, met, timezone.now()
             check.save()
         checks.append(check)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import os
 from pathlib import Path
+from typing import Any
 
 from grassroots.commands._errors import UsageError
 
@@ -96,7 +97,8 @@ def _store_demo_runs(cases: Path, province: str) -> None:
     from django.contrib.auth import get_user_model
 
     from grassroots.evaluation.inputs import intake_inputs
-    from grassroots.evaluation.models import EvaluationRun, RunStatus
+    from grassroots.evaluation.models import EvaluationRun, Publication, RunStatus
+    from grassroots.evaluation.publication import publish_run
     from grassroots.evaluation.runs import INTAKE_SOURCE, input_hash, run_evaluation
     from grassroots.evaluation.schemes import (
         latest_scheme_version,
@@ -105,6 +107,7 @@ def _store_demo_runs(cases: Path, province: str) -> None:
     )
     from grassroots.intake.cases.bulk import import_cases_by_unit
     from grassroots.intake.catalogues.services import catalogue_of, stored_catalogue
+    from grassroots.intake.models import Submission, SubmissionStatus
     from grassroots.organisations.models import Unit
 
     load_shipped_schemes()
@@ -113,7 +116,13 @@ def _store_demo_runs(cases: Path, province: str) -> None:
     root = Unit.objects.get(code=f"{province[:2]}0000")
     uploader = get_user_model().objects.get(username="demo-admin")
     for period in DEMO_RUN_PERIODS:
-        import_cases_by_unit(source=cases, root=root, period=period, actor=uploader)
+        # An accepted period is locked: its data is already in, as the province accepted it.
+        accepted = Submission.objects.filter(
+            unit__path__startswith=root.path, period=period, status=SubmissionStatus.ACCEPTED
+        )
+        if not accepted.exists():
+            import_cases_by_unit(source=cases, root=root, period=period, actor=uploader)
+        _accept_demo_period(root=root, period=period, admin=uploader)
         parameters = {"sensitivity": 200, "seed": 1, "scope": root.code}
         catalogue = stored_catalogue(parsed.catalogue or "")
         versions = intake_inputs(
@@ -126,7 +135,10 @@ def _store_demo_runs(cases: Path, province: str) -> None:
             versions=versions,
             parameters=parameters,
         )
-        if EvaluationRun.objects.filter(input_hash=digest, status=RunStatus.DONE).exists():
+        done = EvaluationRun.objects.filter(input_hash=digest, status=RunStatus.DONE).first()
+        if done is not None:
+            if done.publication == Publication.DRAFT:  # a demo stopped before publishing it
+                publish_run(run=done, actor=uploader)
             continue
         run = run_evaluation(
             scheme_version=scheme,
@@ -139,9 +151,58 @@ def _store_demo_runs(cases: Path, province: str) -> None:
         )
         if run.status != RunStatus.DONE:
             raise UsageError(f"could not store the demo evaluation of {period}: {run.error}")
+        publish_run(run=run, actor=uploader)
     from grassroots.assistance.demo import seed_demo_assistance
 
     seed_demo_assistance(province=root, admin=uploader)
+
+
+def _accept_demo_period(*, root: Any, period: str, admin: Any) -> None:
+    """Put the period's data of every grassroots unit under ``root`` through the workflow, as
+    the province's people would: submitted (by the demo clerk for its own unit, by the province
+    administrator for the others), approved by the city's reviewer (demo-reviewer for its city;
+    a reviewer account without a password, ``demo-review-<city>``, for each other city, since
+    only a city reviewer approves), then accepted city by city by the province administrator.
+    Steps already taken are skipped, so a second demo run changes nothing."""
+    from django.contrib.auth import get_user_model
+
+    from grassroots.intake.models import SubmissionStatus as S
+    from grassroots.intake.workflow.services import accept_city, approve, status_of, submit
+    from grassroots.organisations.models import Level, Membership, Role, Unit
+    from grassroots.organisations.services import add_member, create_user
+
+    users = get_user_model().objects
+    clerks = {
+        m.unit_id: m.user
+        for m in Membership.objects.filter(role=Role.GRASSROOTS_CLERK).select_related("user")
+    }
+    cities = Unit.objects.filter(path__startswith=root.path, level=Level.CITY).order_by("path")
+    for city in cities:
+        units = list(Unit.objects.filter(parent=city, level=Level.GRASSROOTS, active=True))
+        statuses = {u.pk: status_of(unit=u, period=period) for u in units}
+        if not units or all(s == S.ACCEPTED for s in statuses.values()):
+            continue
+        reviewer = next(
+            (
+                m.user
+                for m in Membership.objects.filter(role=Role.CITY_REVIEWER, unit=city)
+                .select_related("user")
+                .order_by("user__username")
+            ),
+            None,
+        )
+        if reviewer is None:
+            reviewer = create_user(username=f"demo-review-{city.code}", password=None, actor=None)
+            add_member(user=reviewer, unit=city, role=Role.CITY_REVIEWER, actor=None,
+                       reason="demo: approves its city's demo data")  # fmt: skip
+            reviewer = users.get(pk=reviewer.pk)
+        for unit in units:
+            if statuses[unit.pk] in (S.DRAFT, S.RETURNED):
+                submit(unit=unit, period=period, actor=clerks.get(unit.pk, admin))
+                statuses[unit.pk] = S.SUBMITTED
+            if statuses[unit.pk] == S.SUBMITTED:
+                approve(unit=unit, period=period, actor=reviewer)
+        accept_city(city=city, period=period, actor=admin)
 
 
 def _print_banner(bind: str, logins: list[tuple[str, str, str, str]]) -> None:

@@ -43,6 +43,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     create.add_argument(
         "--scope", metavar="CODE", help="with --from-intake: only the grassroots units under CODE"
     )
+    create.add_argument(
+        "--provisional",
+        action="store_true",
+        help="with --from-intake: read data the province has not accepted yet too "
+        "(the run is never published and no rule reads it)",
+    )
     create.add_argument("--sensitivity", type=int, default=0, metavar="N")
     create.add_argument("--seed", type=int, default=0, metavar="S")
     create.add_argument("--queue", action="store_true", help="only queue it for the worker")
@@ -61,6 +67,13 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     verify = actions.add_parser("verify", help="recompute a run and compare with what is stored")
     verify.add_argument("run", type=int)
     verify.set_defaults(func=run_verify)
+
+    publish = actions.add_parser("publish", help="publish a finished draft run (audited)")
+    publish.add_argument("run", type=int)
+    publish.add_argument(
+        "--actor", required=True, metavar="USER", help="the province administrator publishing"
+    )
+    publish.set_defaults(func=run_publish)
 
 
 def run_schemes(args: argparse.Namespace) -> int:
@@ -91,6 +104,9 @@ def run_create(args: argparse.Namespace) -> int:
     from_intake = getattr(args, "from_intake", False)
     if getattr(args, "scope", None) and not from_intake:
         raise UsageError("--scope limits a run from intake: use it with --from-intake")
+    provisional = bool(getattr(args, "provisional", False))
+    if provisional and not from_intake:
+        raise UsageError("--provisional marks a run from intake: use it with --from-intake")
     scope = _scope(args.scope) if from_intake and args.scope else None
     load_shipped_schemes()
     try:
@@ -103,6 +119,7 @@ def run_create(args: argparse.Namespace) -> int:
             "sensitivity": args.sensitivity,
             "seed": args.seed,
             "scope": scope,
+            "provisional": provisional,
         }
         run = queue_run(**kwargs) if args.queue else run_evaluation(**kwargs)
     except RunError as exc:
@@ -171,7 +188,11 @@ def run_list(args: argparse.Namespace) -> int:
     from grassroots.evaluation.models import EvaluationRun
 
     for run in EvaluationRun.objects.select_related("scheme_version").order_by("id"):
-        _out(f"{run.pk:>5}  {run.scheme_version}  {run.period}  {run.status:<8}  {run.input_hash}")
+        state = "provisional" if run.provisional else run.publication
+        _out(
+            f"{run.pk:>5}  {run.scheme_version}  {run.period}  {run.status:<8}  {state:<11}  "
+            f"{run.input_hash}"
+        )
     return 0
 
 
@@ -197,6 +218,32 @@ def run_verify(args: argparse.Namespace) -> int:
         code = run.catalogue_version.code if run.catalogue_version else ""
         _out(f"catalogue changed: {code} version {change[0]} → {change[1]}")
     return 0 if same else 1
+
+
+def run_publish(args: argparse.Namespace) -> int:
+    from grassroots.commands._django import setup_django
+
+    setup_django()
+    from django.contrib.auth import get_user_model
+
+    from grassroots.evaluation.errors import NotAllowed, OutOfScope, RunError
+    from grassroots.evaluation.models import EvaluationRun
+    from grassroots.evaluation.publication import publish_run
+
+    actor = get_user_model().objects.filter(username=args.actor).first()
+    if actor is None:
+        raise UsageError(f"--actor: no user {args.actor!r}")
+    run = EvaluationRun.objects.select_related("scheme_version").filter(pk=args.run).first()
+    if run is None:
+        raise UsageError(f"no run {args.run}")
+    try:
+        publish_run(run=run, actor=actor)
+    except OutOfScope:
+        raise UsageError(f"run {args.run} covers units outside {args.actor}'s scope") from None
+    except (NotAllowed, RunError) as exc:
+        raise UsageError(f"run {args.run}: {exc}") from None
+    _out(f"run {run.pk}: published")
+    return 0
 
 
 def _out(text: str) -> None:

@@ -97,10 +97,20 @@ def _span(args: argparse.Namespace) -> list[str]:
 
 
 def _stored(periods: list[str]) -> Any:
-    """The whole province's stored long form for ``periods`` (the command line is not scoped)."""
+    """The whole province's stored long form for ``periods`` (the command line is not scoped):
+    the published runs of the province loaded (the rules are the province's)."""
     from grassroots.assistance.stored import stored_results
+    from grassroots.organisations.models import Level, Unit
 
-    return stored_results(path="", periods=periods)
+    provinces = list(
+        Unit.objects.filter(level=Level.PROVINCE).order_by("path").values_list("path", flat=True)
+    )
+    if len(provinces) != 1:
+        raise UsageError(
+            f"--stored reads one province's published runs, but {len(provinces)} provinces "
+            "are loaded"
+        )
+    return stored_results(path=provinces[0], periods=periods)
 
 
 def _out(line: str) -> None:

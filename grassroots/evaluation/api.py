@@ -16,10 +16,11 @@ from ninja.errors import HttpError
 
 from grassroots.api_caller import auth_user
 from grassroots.errors import ERRORS
-from grassroots.evaluation.errors import RunError
+from grassroots.evaluation.errors import NotAllowed, OutOfScope, RunError
 from grassroots.evaluation.forms import source_folders
 from grassroots.evaluation.models import EvaluationRun, SchemeVersion
 from grassroots.evaluation.permissions import may_run, visibility_for
+from grassroots.evaluation.publication import publish_run
 from grassroots.evaluation.reasons import group_names, render_why
 from grassroots.evaluation.results import why_reason
 from grassroots.evaluation.runs import INTAKE_SOURCE, queue_run
@@ -46,6 +47,11 @@ class RunOut(Schema):
     created_at: datetime
     finished_at: datetime | None
     error: str
+    # Read data the province had not accepted: never published, never read by a rule.
+    provisional: bool
+    publication: str  # "draft" | "published" | "superseded"
+    published_at: datetime | None
+    superseded_by: int | None
 
 
 class RunIn(Schema):
@@ -58,6 +64,8 @@ class RunIn(Schema):
     from_intake: bool = False
     sensitivity: int | None = None  # None: the scheme's replications (its `uncertainty`)
     seed: int = 0
+    # With from_intake: read data the province has not accepted yet too (a provisional run).
+    provisional: bool = False
 
 
 class ResultOut(Schema):
@@ -78,6 +86,7 @@ class ResultOut(Schema):
 
 
 class ResultPage(Schema):
+    provisional: bool  # the run read data the province had not accepted
     count: int
     ranks_shown: bool
     colours_shown: bool
@@ -106,6 +115,10 @@ def _run_out(run: EvaluationRun) -> dict[str, Any]:
         "created_at": run.created_at,
         "finished_at": run.finished_at,
         "error": run.error,
+        "provisional": run.provisional,
+        "publication": run.publication,
+        "published_at": run.published_at,
+        "superseded_by": run.superseded_by_id,
     }
 
 
@@ -146,10 +159,27 @@ def create_run(request: HttpRequest, payload: RunIn) -> tuple[int, dict[str, Any
             sensitivity=payload.sensitivity,
             seed=payload.seed,
             scope=scope_root(user),
+            provisional=payload.provisional,
         )
     except RunError as exc:
         raise HttpError(422, str(exc)) from None
     return 202, _run_out(run)
+
+
+@router.post(
+    "/runs/{run_id}/publish", response={200: RunOut, **ERRORS}, summary="Publish a draft run"
+)
+def publish(request: HttpRequest, run_id: int) -> dict[str, Any]:
+    user: Any = request.auth  # type: ignore[attr-defined]
+    run = get_run_for_user(user, run_id)  # 404: not a run the caller may see
+    try:
+        return _run_out(publish_run(run=run, actor=user))
+    except OutOfScope:
+        raise HttpError(404, "No such run") from None
+    except NotAllowed as exc:
+        raise HttpError(403, str(exc)) from None
+    except RunError as exc:
+        raise HttpError(422, str(exc)) from None
 
 
 @router.get(
@@ -199,6 +229,7 @@ def run_results(request: HttpRequest, run_id: int, filters: Query[ResultFilters]
             }
         )
     return {
+        "provisional": run.provisional,
         "count": rows.count(),
         "ranks_shown": visible.ranks,
         "colours_shown": visible.colours,

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from grassroots.engine.catalogue import load_catalogue
 from grassroots.engine.explain import explain_gaps
 from grassroots.engine.scheme import Node, Scheme
-from grassroots.evaluation.models import EvaluationRun, Result, RunStatus
+from grassroots.evaluation.models import EvaluationRun, Publication, Result, RunStatus
 from grassroots.evaluation.permissions import Visible
 from grassroots.evaluation.reasons import group_names, render_why
 from grassroots.i18n import in_language
@@ -327,13 +327,18 @@ def value_units(scheme: Scheme) -> dict[str, str]:
 
 
 def _trends(run: EvaluationRun, scheme: Scheme, unit: Unit, *, peers: bool) -> list[dict[str, Any]]:
-    """Per indicator: the unit's value over every finished run of this scheme, peer range shaded
-    (with ``peers``; without, the unit's own values only)."""
-    runs = list(
-        EvaluationRun.objects.filter(
-            scheme_version__code=run.scheme_version.code, status=RunStatus.DONE
-        ).order_by("period", "-finished_at")
-    )
+    """Per indicator: the unit's value over the published runs of this scheme (and this run for
+    its own period), peer range shaded (with ``peers``; without, the unit's own values only).
+    A draft's figures never show in another run's trend."""
+    runs = [
+        run,
+        *EvaluationRun.objects.filter(
+            scheme_version__code=run.scheme_version.code,
+            status=RunStatus.DONE,
+            provisional=False,
+            publication=Publication.PUBLISHED,
+        ).order_by("period", "-published_at"),
+    ]
     latest: dict[str, EvaluationRun] = {}
     for r in runs:
         latest.setdefault(r.period, r)

@@ -56,6 +56,14 @@ class StartRunForm(forms.Form):
         help_text=_("0 skips the rank intervals; 200 is a good choice."),
     )
     seed = forms.IntegerField(label=_("Seed"), min_value=0, initial=1)
+    provisional = forms.BooleanField(
+        label=_("Provisional"),
+        required=False,
+        help_text=_(
+            "Read intake data the province has not accepted yet. A provisional run is never "
+            "published and no rule reads it."
+        ),
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

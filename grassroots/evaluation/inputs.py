@@ -1,7 +1,10 @@
 """What a run from intake reads, gathered through intake's selectors, as frames for the engine.
 
-A run from intake reads, for each grassroots unit in scope, the element values of the newest
-current (not superseded) data version of the period that holds values for that unit (a unit's
+A run from intake reads, for each grassroots unit in scope and each period, only what the
+workflow accepted (approved by the city, accepted and locked by the province); a *provisional*
+run, which the province may start to look ahead, reads unaccepted data too. Either records the
+units in scope whose data for the period was not accepted (``unaccepted``). It reads the element
+values of the newest current (not superseded) data version of the period that holds values for that unit (a unit's
 own upload, or a city's upload covering it: ``intake.selectors.current_case_versions``), plus the
 reported figures of the period. It records the version of each unit, every version's checksum
 and the figure uploads it read, so it is recomputed from the same data even after those versions
@@ -27,6 +30,7 @@ from collections.abc import Collection
 from typing import Any
 
 import pandas as pd
+from django.utils.translation import gettext as _
 
 from grassroots.engine.catalogue import Catalogue, load_catalogue
 from grassroots.engine.periods import Period
@@ -47,15 +51,20 @@ def quarters_of(period: Period) -> list[str]:
 
 
 def span_case_versions(
-    *, units: Collection[str], period: str, elements: Collection[str] | None
+    *,
+    units: Collection[str],
+    period: str,
+    elements: Collection[str] | None,
+    provisional: bool = False,
 ) -> dict[str, list[int]]:
-    """Unit code -> the current data version of each quarter ``period`` (a YTD or a year)
-    covers, oldest first, for the units with a version for every one of those quarters.
+    """Unit code -> the data version of each quarter ``period`` (a YTD or a year) covers,
+    oldest first, for the units with a version for every one of those quarters.
 
-    The versions are intake's current ones (``intake.selectors.current_case_versions``), by the
+    The versions are intake's accepted ones (its current ones for a provisional run), by the
     one rule every read of intake follows."""
     quarters = quarters_of(Period.parse(period))
-    chosen = intake.current_case_versions(units=units, periods=quarters, elements=elements)
+    read = intake.current_case_versions if provisional else intake.accepted_case_versions
+    chosen = read(units=units, periods=quarters, elements=elements)
     return {
         code: [chosen[q][code] for q in quarters]
         for code in sorted(units)
@@ -64,12 +73,22 @@ def span_case_versions(
 
 
 def intake_inputs(
-    *, scheme: Scheme, period: str, scope: Unit | None, catalogue: Catalogue | None = None
+    *,
+    scheme: Scheme,
+    period: str,
+    scope: Unit | None,
+    catalogue: Catalogue | None = None,
+    provisional: bool = False,
 ) -> dict[str, Any]:
     """What a run from intake will read, as recorded in ``EvaluationRun.data_versions``.
 
     ``catalogue``: the catalogue version the run computes with (default: the shipped one).
-    RunError when the scheme scores no catalogue or there is no data at all for the period."""
+    Only accepted data unless ``provisional``; ``accepted`` records, per period, the units whose
+    data was read (so a recomputation reads the same figures), ``unaccepted`` the units in scope
+    without accepted data for the period.
+
+    RunError when the scheme scores no catalogue, no unit has accepted data (not provisional),
+    or there is no data at all for the period."""
     needed = needed_elements(scheme, catalogue=catalogue)
     catalogue_name = needed.catalogue.name
     case_elements, reported_elements = needed.case_elements, needed.reported_elements
@@ -77,15 +96,36 @@ def intake_inputs(
     if not units:
         raise RunError("no grassroots units in the scope of this run")
     periods = [p.key for p in periods_needed(scheme, parse_period(period))]
+    accepted = intake.accepted_units(units=units, periods=periods)
+    for key in periods:  # a year-to-date or a year is accepted when every quarter of it is
+        if (long := parse_period(key)).kind in LONG_KINDS:
+            quarters = quarters_of(long)
+            by_quarter = intake.accepted_units(units=units, periods=quarters)
+            accepted[key] |= set.intersection(*(by_quarter[q] for q in quarters))
+    unaccepted = [code for code in units if code not in accepted[period]]
+    if not provisional and len(unaccepted) == len(units):
+        raise RunError(
+            _(
+                "No unit under %(scope)s has data for %(period)s that the province accepted: "
+                "accept the cities' approved submissions first, or start a provisional run"
+            )
+            % {
+                "scope": scope.code if scope is not None else _("the whole database"),
+                "period": period,
+            }
+        )
     cases: dict[str, dict[str, int]] = {p: {} for p in periods}
     if case_elements:
-        cases = intake.current_case_versions(units=units, periods=periods, elements=case_elements)
+        current = intake.current_case_versions if provisional else intake.accepted_case_versions
+        cases = current(units=units, periods=periods, elements=case_elements)
     spans: dict[str, dict[str, list[int]]] = {}
     if case_elements:
         for key in periods:
             if parse_period(key).kind in LONG_KINDS:
                 rest = [c for c in units if c not in cases[key]]
-                spans[key] = span_case_versions(units=rest, period=key, elements=case_elements)
+                spans[key] = span_case_versions(
+                    units=rest, period=key, elements=case_elements, provisional=provisional
+                )
     chosen = {v for per in cases.values() for v in per.values()}
     chosen |= {v for per in spans.values() for ids in per.values() for v in ids}
     checksums = intake.version_checksums(chosen)
@@ -96,6 +136,8 @@ def intake_inputs(
         reported = intake.units_with_figures(
             catalogue=catalogue_name, period=period, units=units, elements=reported_elements
         )
+        if not provisional:
+            reported &= accepted[period]
     missing: dict[str, list[str]] = {}
     for code in units:
         gaps = []
@@ -115,8 +157,11 @@ def intake_inputs(
         "checksums": {str(pk): checksums[pk] for pk in sorted(checksums)},
         "figures": figures,
         "missing": missing,
+        "unaccepted": unaccepted,
         "units": units,
     }
+    if not provisional:
+        recorded["accepted"] = {p: sorted(accepted[p]) for p in periods}
     earlier = {p: dict(sorted(c.items())) for p, c in cases.items() if p != period}
     if earlier:
         recorded["earlier"] = earlier
@@ -200,6 +245,12 @@ def intake_element_frame(
             elements=needed.reported_elements,
         )
         figures["source"] = "figures:" + figures.pop("upload").astype(str)
+        if "accepted" in recorded:  # only the figures of the units and periods accepted
+            taken = {(p, c) for p, accepted in recorded["accepted"].items() for c in accepted}
+            keep = [
+                (p, c) in taken for p, c in zip(figures["period"], figures["unit_code"], strict=True)
+            ]
+            figures = figures[keep]
         frames.append(figures)
     frame = pd.concat(frames, ignore_index=True) if len(frames) > 1 else cases
     return frame[["unit_code", "period", "element", "value", "source"]]

@@ -55,6 +55,20 @@ class RunStatus(models.TextChoices):
 FINISHED = frozenset({RunStatus.DONE, RunStatus.FAILED})
 
 
+class Publication(models.TextChoices):
+    """Where a finished run stands for its readers: a draft the province administrator and the
+    auditor see, published to everyone in scope, or superseded by a later published run of the
+    same scheme, period and scope (still readable as history)."""
+
+    DRAFT = "draft", _("Draft")
+    PUBLISHED = "published", _("Published")
+    SUPERSEDED = "superseded", _("Superseded")
+
+
+# The fields publishing writes on a finished run; nothing else of it ever changes.
+PUBLICATION_FIELDS = frozenset({"publication", "published_at", "published_by", "superseded_by"})
+
+
 class SourceKind(models.TextChoices):
     FOLDER = "folder", _("Case-record folder")
     INTAKE = "intake", _("Intake data versions")
@@ -109,6 +123,29 @@ class EvaluationRun(models.Model):
     started_at = models.DateTimeField(_("started"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
     error = models.TextField(_("error"), blank=True)
+    # Started over intake data the workflow has not accepted (locked) yet: shown as provisional
+    # everywhere, never published, never read by a rule.
+    provisional = models.BooleanField(_("provisional"), default=False)
+    publication = models.CharField(
+        _("publication"), max_length=12, choices=Publication.choices, default=Publication.DRAFT
+    )
+    published_at = models.DateTimeField(_("published"), null=True, blank=True)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("published by"),
+    )
+    superseded_by = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="supersedes",
+        verbose_name=_("superseded by"),
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -135,7 +172,9 @@ class EvaluationRun(models.Model):
         return run
 
     def save(self, *args: Any, **kwargs: Any) -> None:
-        if getattr(self, "_loaded_status", None) in FINISHED:
+        fields = kwargs.get("update_fields")
+        publishing = fields is not None and set(fields) <= PUBLICATION_FIELDS
+        if getattr(self, "_loaded_status", None) in FINISHED and not publishing:
             raise RunImmutableError(f"run {self.pk} is finished and cannot be changed")
         super().save(*args, **kwargs)
         self._loaded_status = self.status
@@ -152,6 +191,20 @@ class EvaluationRun(models.Model):
     @property
     def from_intake(self) -> bool:
         return self.source_kind == SourceKind.INTAKE
+
+    @property
+    def is_published(self) -> bool:
+        return self.publication == Publication.PUBLISHED
+
+    @property
+    def scope_code(self) -> str:
+        """The unit the run was started for ("" : every unit it was given)."""
+        return str((self.parameters or {}).get("scope") or "")
+
+    @property
+    def unaccepted(self) -> list[str]:
+        """Units in scope whose data for the period the workflow had not accepted."""
+        return list((self.data_versions or {}).get("unaccepted", []))
 
 
 class Result(models.Model):

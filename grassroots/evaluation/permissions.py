@@ -55,6 +55,15 @@ def visible_to(user: Any, visibility: Visibility) -> Visible:
     )
 
 
+# Who sees a finished run before the province publishes it (and every provisional run).
+DRAFT_READERS = frozenset({Role.PROVINCE_ADMIN, Role.AUDITOR})
+
+
+def sees_drafts(user: Any) -> bool:
+    membership = membership_of(user)
+    return membership is not None and Role(membership.role) in DRAFT_READERS
+
+
 def may_run(user: Any) -> bool:
     return can(user, Action.RUN_EVALUATION)
 

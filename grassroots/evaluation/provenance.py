@@ -44,6 +44,8 @@ class RunInputs:
     figures: list[FigureUpload] = field(default_factory=list)
     missing: list[MissingUnit] = field(default_factory=list)
     units_with_data: int = 0
+    # Units in scope whose data for the period the province had not accepted.
+    unaccepted: list[MissingUnit] = field(default_factory=list)
 
 
 def display_name(zh: str, en: str) -> str:
@@ -97,7 +99,12 @@ def run_inputs(run: EvaluationRun, *, path: str, user: Any) -> RunInputs | None:
         if code in in_scope
     ]
     with_data = sum(1 for c in in_scope if c not in recorded.get("missing", {}))
-    return RunInputs(uses, figures, missing, with_data)
+    unaccepted = [
+        MissingUnit(code, names.get(code, code), [])
+        for code in sorted(recorded.get("unaccepted", []))
+        if code in in_scope
+    ]
+    return RunInputs(uses, figures, missing, with_data, unaccepted)
 
 
 # ------------------------------------------------------------------------ profile trace

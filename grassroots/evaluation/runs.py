@@ -18,6 +18,7 @@ from typing import Any
 import pandas as pd
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from grassroots.engine.errors import InputError
 from grassroots.engine.pipeline import (
@@ -30,7 +31,6 @@ from grassroots.engine.pipeline import (
 from grassroots.engine.scheme import Scheme
 from grassroots.evaluation.actors import Actor, user_of
 from grassroots.evaluation.errors import RunError
-from grassroots.evaluation.followups import follow_up
 from grassroots.evaluation.inputs import (
     intake_element_frame,
     intake_inputs,
@@ -113,6 +113,7 @@ def queue_run(
     sensitivity: int | None = DEFAULT_SENSITIVITY,
     seed: int = 0,
     scope: Unit | None = None,
+    provisional: bool = False,
 ) -> EvaluationRun:
     """Record a run with its inputs and queue it; nothing is computed here.
 
@@ -120,7 +121,9 @@ def queue_run(
     asks for (`scheme_replications`), which is what the web page and the API start with.
 
     ``source`` is a case-record folder, or ``INTAKE_SOURCE``: the current data versions and
-    reported figures of intake for the grassroots units under ``scope`` (None: all of them).
+    reported figures of intake for the grassroots units under ``scope`` (None: all of them)
+    that the workflow accepted; ``provisional``: unaccepted ones too (the run is then marked
+    provisional and can never be published or read by a rule).
     """
     try:
         the_period = parse_period(period)
@@ -133,6 +136,10 @@ def queue_run(
         raise RunError("sensitivity must be 0 (off) or a positive number of replications")
     parameters: dict[str, Any] = {"sensitivity": sensitivity, "seed": seed}
     from_intake = isinstance(source, str) and source == INTAKE_SOURCE  # a folder: a Path
+    if provisional and not from_intake:
+        raise RunError(_("Only a run from intake can be provisional (a folder has no workflow)"))
+    if provisional:
+        parameters["provisional"] = True
     try:
         scheme: Scheme | None = scheme_of(scheme_version)
     except RunError:
@@ -144,7 +151,9 @@ def queue_run(
     if from_intake:
         assert scheme is not None
         kind = SourceKind.INTAKE
-        versions = intake_inputs(scheme=scheme, period=key, scope=scope, catalogue=catalogue)
+        versions = intake_inputs(
+            scheme=scheme, period=key, scope=scope, catalogue=catalogue, provisional=provisional
+        )
         parameters["scope"] = scope.code if scope is not None else ""
         label = INTAKE_SOURCE
     else:
@@ -168,6 +177,7 @@ def queue_run(
         ),
         created_at=timezone.now(),
         created_by=user_of(actor),
+        provisional=provisional,
     )
     audit.record(
         obj=run, action=AuditAction.CREATE, actor=actor, before=None, after=audit.snapshot(run)
@@ -273,8 +283,8 @@ def _finish(
     run.error = error[:5000]
     run.finished_at = timezone.now()
     run.save(update_fields=["status", "progress", "error", "finished_at"])
-    # Follow-ups (the weak-unit target checks) read the committed results, never a half-run.
-    transaction.on_commit(lambda: follow_up(run))
+    # A finished run is a draft: its follow-ups (the weak-unit target checks) run when the
+    # province publishes it (`publication.publish_run`), never on a draft or provisional run.
     return run
 
 
@@ -287,6 +297,7 @@ def run_evaluation(
     sensitivity: int = DEFAULT_SENSITIVITY,
     seed: int = 0,
     scope: Unit | None = None,
+    provisional: bool = False,
 ) -> EvaluationRun:
     """Queue and execute a run now (command line, demo); the web only queues."""
     run = queue_run(
@@ -297,6 +308,7 @@ def run_evaluation(
         sensitivity=sensitivity,
         seed=seed,
         scope=scope,
+        provisional=provisional,
     )
     with transaction.atomic():
         locked = EvaluationRun.objects.select_for_update().get(pk=run.pk)
@@ -314,6 +326,7 @@ def compute_from_intake(
     scope: Unit | None = None,
     sensitivity: int = DEFAULT_SENSITIVITY,
     seed: int = 0,
+    provisional: bool = False,
 ) -> pd.DataFrame:
     """The result a run from intake would store, computed without storing a run."""
     try:
@@ -329,7 +342,13 @@ def compute_from_intake(
         period=key,
         source_kind=SourceKind.INTAKE,
         source_path=INTAKE_SOURCE,
-        data_versions=intake_inputs(scheme=scheme, period=key, scope=scope, catalogue=catalogue),
+        data_versions=intake_inputs(
+            scheme=scheme,
+            period=key,
+            scope=scope,
+            catalogue=catalogue,
+            provisional=provisional,
+        ),
         parameters={"sensitivity": sensitivity, "seed": seed},
     )
     return compute(transient)

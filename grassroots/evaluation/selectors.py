@@ -19,8 +19,8 @@ from django.http import Http404
 from grassroots.engine.periods import Period
 from grassroots.engine.scheme import Node, Scheme
 from grassroots.engine.scoring.ranks import rank_desc
-from grassroots.evaluation.models import EvaluationRun, Result, RunStatus
-from grassroots.evaluation.permissions import Visible, visibility_for
+from grassroots.evaluation.models import EvaluationRun, Publication, Result, RunStatus
+from grassroots.evaluation.permissions import Visible, sees_drafts, visibility_for
 from grassroots.evaluation.schemes import scheme_of
 from grassroots.i18n import english, in_language
 from grassroots.organisations.models import AuditEntry, Level, Unit
@@ -35,15 +35,26 @@ class Sort(StrEnum):
     CHANGE = "change"
 
 
+# What a run is once the province has published it; a superseded run stays readable as history.
+RELEASED = (Publication.PUBLISHED, Publication.SUPERSEDED)
+
+
 def runs_for(user: Any, *, root: Unit | None = None) -> QuerySet[EvaluationRun]:
-    """Runs cover the whole province; anyone who may see a league table may list them.
+    """The runs a user may see: the one gate of every run list, page, export and API answer.
+
+    Runs cover the whole province; anyone who may see a league table may list them. The province
+    administrator and the auditor see every run (drafts, provisional and unfinished ones too);
+    everyone else only published runs (and the superseded ones, as history).
 
     ``root``: the user's scope root (`scope_root`), when the caller has it already: then the
     user has league units, and the check is not made again.
     """
     if root is None and not league_units(user).exists():
         return EvaluationRun.objects.none()
-    return EvaluationRun.objects.select_related("scheme_version", "created_by")
+    runs = EvaluationRun.objects.select_related("scheme_version", "created_by", "published_by")
+    if not sees_drafts(user):
+        runs = runs.filter(status=RunStatus.DONE, provisional=False, publication__in=RELEASED)
+    return runs
 
 
 def get_run_for_user(user: Any, pk: int) -> EvaluationRun:
@@ -106,9 +117,10 @@ def is_national(run: EvaluationRun) -> bool:
 
 
 def previous_run(run: EvaluationRun) -> EvaluationRun | None:
-    """The latest finished run of the same scheme and provinces for the period before this one.
+    """The latest published run of the same scheme and provinces for the period before this one.
 
     Only a run over the same provinces is comparable: a national rank is not a provincial one.
+    Only a published run is: a draft's figures must not show through a published table's changes.
     """
     previous = Period.parse(run.period).previous().key
     candidates = (
@@ -116,9 +128,11 @@ def previous_run(run: EvaluationRun) -> EvaluationRun | None:
             scheme_version__code=run.scheme_version.code,
             period=previous,
             status=RunStatus.DONE,
+            provisional=False,
+            publication=Publication.PUBLISHED,
         )
         .select_related("scheme_version")
-        .order_by("-finished_at", "-id")
+        .order_by("-published_at", "-id")
     )
     provinces = run_provinces(run)
     return next((c for c in candidates if run_provinces(c) == provinces), None)
@@ -281,8 +295,8 @@ def stamps() -> tuple[int, str]:
     every write to a unit goes through the organisations services, which write an audit entry
     in the same transaction (`update_unit`, `load_units`; the demo's staff figures too), so the
     newest unit audit entry's id moves with every change a league row or filter could show.
-    The runs' stamp (how many runs are finished, their ids' sum, the latest finish) changes
-    when a run finishes, so the run a table is compared with (`previous_run`) is looked up
+    The runs' stamp (how many runs are finished, their ids' sum, the latest finish and
+    publication) changes when a run finishes or is published, so the run a table is compared with (`previous_run`) is looked up
     again. Read the stamps before what they stamp: a change committed in between then yields
     a newer stamp than the data read, never an older one.
     """
@@ -290,11 +304,12 @@ def stamps() -> tuple[int, str]:
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT (SELECT MAX(id) FROM {audit} WHERE model = %s), "  # noqa: S608 (names)
-            f"COUNT(*), SUM(id), MAX(finished_at) FROM {runs} WHERE status = %s",
+            f"COUNT(*), SUM(id), MAX(finished_at), MAX(published_at) FROM {runs} "
+            "WHERE status = %s",
             [UNIT_AUDIT_MODEL, RunStatus.DONE.value],
         )
-        units_at, done, ids, finished = cursor.fetchone()
-    return units_at or 0, f"{done}/{ids}/{finished}"
+        units_at, done, ids, finished, published = cursor.fetchone()
+    return units_at or 0, f"{done}/{ids}/{finished}/{published}"
 
 
 def units_stamp() -> int:
@@ -444,21 +459,46 @@ def _sorted(rows: list[Row], sort: Sort, descending: bool, visible: Visible) -> 
     return sorted(rows, key=keys[sort], reverse=descending)
 
 
-def finished_runs(scheme: str) -> QuerySet[EvaluationRun]:
-    """Finished (done) runs of the scheme ``scheme``, whichever version they used."""
+def published_runs(scheme: str) -> QuerySet[EvaluationRun]:
+    """Published (current, not superseded), non-provisional runs of ``scheme``, whichever
+    version they used: what the rules built on runs may read."""
     return EvaluationRun.objects.filter(
-        status=RunStatus.DONE, scheme_version__code=scheme
+        status=RunStatus.DONE,
+        scheme_version__code=scheme,
+        provisional=False,
+        publication=Publication.PUBLISHED,
     ).select_related("scheme_version")
 
 
-def latest_finished_runs(
-    *, scheme: str, periods: Iterable[str] | None = None
+def scope_of_path(path: str) -> str:
+    """The code of the province a unit path lies in ("370000/370100/" -> "370000"); "" for the
+    nation (the empty path)."""
+    return path.split("/", 1)[0]
+
+
+def covers_scope(run: EvaluationRun, scope: str) -> bool:
+    """Is the run one of ``scope`` (a province code, "" for the nation)? A run started for the
+    scope is; a run given no scope (every unit: a folder, or intake without a scope) is when
+    it ranked exactly that province's units (or, for the nation, more than one province).
+    A run of a city, or a national run for a province, is not."""
+    if run.scope_code:
+        return run.scope_code == scope
+    provinces = run_provinces(run)
+    if not scope:
+        return len(provinces) > 1
+    return provinces == {scope + "/"}
+
+
+def latest_published_runs(
+    *, scheme: str, scope: str, periods: Iterable[str] | None = None
 ) -> dict[str, EvaluationRun]:
-    """Period -> the latest finished run of ``scheme`` for it (all stored periods when None)."""
-    runs = finished_runs(scheme)
+    """Period -> the published run of ``scheme`` of the scope ``scope`` (`covers_scope`), for
+    each period (all published periods when None): the run every weak-unit rule reads."""
+    runs = published_runs(scheme)
     if periods is not None:
         runs = runs.filter(period__in=list(periods))
     chosen: dict[str, EvaluationRun] = {}
-    for run in runs.order_by("period", "-finished_at", "-id"):
-        chosen.setdefault(run.period, run)
+    for run in runs.order_by("period", "-published_at", "-id"):
+        if run.period not in chosen and covers_scope(run, scope):
+            chosen[run.period] = run
     return chosen

@@ -10,15 +10,16 @@ import csv
 import tempfile
 from pathlib import Path
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from grassroots.engine.outputs import defuse_formula, write_result
 from grassroots.evaluation.charts import heatmap, heatmap_option, profile
-from grassroots.evaluation.errors import RunError
+from grassroots.evaluation.errors import NotAllowed, OutOfScope, RunError
 from grassroots.evaluation.forms import (
     LeagueFilterForm,
     SchemeEditForm,
@@ -35,6 +36,7 @@ from grassroots.evaluation.permissions import (
     visibility_for,
 )
 from grassroots.evaluation.provenance import run_inputs, unit_trace
+from grassroots.evaluation.publication import may_publish, publish_run
 from grassroots.evaluation.results import stored_frame
 from grassroots.evaluation.runs import queue_run
 from grassroots.evaluation.schemes import save_scheme_version, scheme_of
@@ -74,6 +76,7 @@ def index(request: HttpRequest) -> HttpResponse:
                     sensitivity=form.cleaned_data["sensitivity"],
                     seed=form.cleaned_data["seed"],
                     scope=scope_root(request.user),
+                    provisional=form.cleaned_data["provisional"],
                 )
             except RunError as exc:
                 form.add_error(None, str(exc))
@@ -103,7 +106,8 @@ def _in_league(request: HttpRequest) -> bool:
 def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
     run, root = league_run(request.user, pk)
     if run.status != RunStatus.DONE:
-        return render(request, "evaluation/run_progress.html", {"nav": "evaluation", "run": run})
+        context = {"nav": "evaluation", "run": run}
+        return render(request, "evaluation/run_progress.html", context)
     form = LeagueFilterForm(request.GET)
     if not form.is_valid():
         form = LeagueFilterForm({})
@@ -126,9 +130,28 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "filters": form.selector_kwargs(),
         "marks": COLOUR_MARKS,
         "may_export": may_export(request.user),
+        "may_publish": may_publish(run=run, actor=request.user),
         "inputs": run_inputs(run, path=league.root.path, user=request.user),
     }
     return render(request, "evaluation/league.html", context)
+
+
+@login_required
+@require_POST
+def publish(request: HttpRequest, pk: int) -> HttpResponse:
+    """Publish a draft run (the province administrator of its scope): leaders see it then."""
+    run = get_run_for_user(request.user, pk)  # 404: not a run the user may see
+    try:
+        publish_run(run=run, actor=request.user)
+    except OutOfScope:
+        raise Http404("No such run") from None
+    except NotAllowed as exc:
+        return HttpResponse(str(exc), status=403)
+    except RunError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("Run %(id)s is published.") % {"id": run.pk})
+    return redirect("evaluation:run", pk=run.pk)
 
 
 @login_required
@@ -144,10 +167,13 @@ def run_progress(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _csv(league: League) -> HttpResponse:
     response = HttpResponse(content_type="text/csv; charset=utf-8")
-    name = f"league-{league.run.period}-{league.node.code}.csv"
+    marked = "provisional-" if league.run.provisional else ""
+    name = f"{marked}league-{league.run.period}-{league.node.code}.csv"
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     response.write("\ufeff")  # Excel opens UTF-8 Chinese names correctly only with a BOM
     writer = csv.writer(response)
+    if league.run.provisional:
+        writer.writerow([_("Provisional: read data the province has not accepted")])
     header = [_("Code"), _("Unit"), _("City"), _("Score")]
     if league.visible.ranks:
         header += [_("Rank in city"), _("Rank in province")]
@@ -256,6 +282,8 @@ def export_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
     visible = visibility_for(request.user, scheme_of(run.scheme_version))
     frame = stored_frame(run, path=scope_root(request.user).path)  # in unit-code order
     frame = frame.drop(columns=hidden_columns(visible), errors="ignore")
+    if run.provisional:
+        frame.insert(0, "provisional", True)
     with tempfile.TemporaryDirectory(prefix="grassroots-export-") as tmp:
         target = Path(tmp) / "result.xlsx"
         write_result(frame, target)
@@ -264,7 +292,8 @@ def export_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
         body, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     )
     response["Content-Disposition"] = (
-        f'attachment; filename="evaluation-{run.pk}-{run.period}.xlsx"'
+        f'attachment; filename="{"provisional-" if run.provisional else ""}'
+        f'evaluation-{run.pk}-{run.period}.xlsx"'
     )
     return response
 

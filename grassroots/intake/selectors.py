@@ -22,6 +22,8 @@ from grassroots.intake.models import (
     FigureUpload,
     FindingKind,
     ReportedValue,
+    Submission,
+    SubmissionStatus,
     ValidationFinding,
     ValueChange,
     versions_dir,
@@ -193,6 +195,31 @@ def current_case_versions(
     for period, code, version in pairs:
         chosen[period][code] = max(version, chosen[period].get(code, 0))  # newest version wins
     return chosen
+
+
+def accepted_units(*, units: Collection[str], periods: Collection[str]) -> dict[str, set[str]]:
+    """Period -> the codes among ``units`` whose data for it the workflow accepted: approved by
+    the city, then accepted and locked by the province (``workflow.accept_city``)."""
+    accepted: dict[str, set[str]] = {p: set() for p in periods}
+    rows = Submission.objects.filter(
+        unit__code__in=list(units), period__in=list(periods), status=SubmissionStatus.ACCEPTED
+    ).values_list("period", "unit__code")
+    for period, code in rows:
+        accepted[period].add(code)
+    return accepted
+
+
+def accepted_case_versions(
+    *, units: Collection[str], periods: Collection[str], elements: Collection[str] | None
+) -> dict[str, dict[str, int]]:
+    """``current_case_versions`` of only the units and periods the workflow accepted: a unit
+    cannot upload over an accepted (locked) period, so these stay what the province accepted."""
+    accepted = accepted_units(units=units, periods=periods)
+    current = current_case_versions(units=units, periods=periods, elements=elements)
+    return {
+        p: {code: v for code, v in chosen.items() if code in accepted[p]}
+        for p, chosen in current.items()
+    }
 
 
 def version_element_values(

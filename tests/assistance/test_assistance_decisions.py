@@ -53,19 +53,13 @@ HEADCOUNT = {"370102": 40, "370103": 42, "370104": 38, "370202": 95}
 
 
 # The scheme's visibility decides who sees the stored runs' ranks (as the shipped schemes say).
-SCHEME_TEXT = """name: core-business
-visibility:
-  show_ranks_to: [province_admin, city_admin]
-  show_colours_to: [province_admin, city_admin, unit_leader]
-"""
-
-
 def _scheme() -> SchemeVersion:
-    return SchemeVersion.objects.get_or_create(
-        code="core-business",
-        version=1,
-        defaults={"yaml_text": SCHEME_TEXT, "created_at": timezone.now()},
-    )[0]
+    """The shipped core-business scheme (ranks for the province and city administrators): the
+    rules parse its newest version to know what of the ranks a role sees."""
+    from grassroots.evaluation.schemes import latest_scheme_version, load_shipped_schemes
+
+    load_shipped_schemes()
+    return latest_scheme_version("core-business")
 
 
 def _frame(period: str, ranks: dict[str, int], remand: dict[str, float]) -> pd.DataFrame:
@@ -111,8 +105,9 @@ def cases_folder(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def store_run(province, cases_folder) -> Callable[..., EvaluationRun]:
-    """Store a finished core-business run of ``period`` through the evaluation app's _finish."""
+def store_run(province, cases_folder, published) -> Callable[..., EvaluationRun]:
+    """Store a finished core-business run of ``period`` through the evaluation app's _finish,
+    published by the province (``publish=False``: left a draft)."""
     for code, staff in HEADCOUNT.items():
         Unit.objects.filter(code=code).update(headcount=staff)
 
@@ -122,6 +117,7 @@ def store_run(province, cases_folder) -> Callable[..., EvaluationRun]:
         *,
         remand: dict[str, float] | None = None,
         status: RunStatus = RunStatus.DONE,
+        publish: bool = True,
     ) -> EvaluationRun:
         run = EvaluationRun.objects.create(
             scheme_version=_scheme(),
@@ -129,10 +125,12 @@ def store_run(province, cases_folder) -> Callable[..., EvaluationRun]:
             source_path=str(cases_folder),
             status=RunStatus.RUNNING,
             created_at=timezone.now(),
+            parameters={"scope": "370000"},  # the province's run, as the rules read
         )
         frame = _frame(period, ranks or RANKS[period], remand or {})
         if status == RunStatus.DONE:
-            return _finish(run, status=status, frame=frame)
+            done = _finish(run, status=status, frame=frame)
+            return published(done) if publish else done
         return _finish(run, status=status, error="failed on purpose")
 
     return store
@@ -165,10 +163,10 @@ def _designate(code: str, admin: object, *, on: dt.date = DAY) -> Designation:
 # ------------------------------------------------------------------------ the stored frame
 
 
-def test_each_period_reads_its_latest_finished_run(world, store_run) -> None:
+def test_each_period_reads_its_latest_published_run(world, store_run) -> None:
     later = store_run("2024Q2", {"370102": 1, "370103": 2, "370104": 3, "370202": 4})
     store_run("2024Q2", {"370102": 4, "370103": 3, "370104": 2, "370202": 1}, status="failed")
-    assert latest_runs(periods=["2024Q2"])["2024Q2"].pk == later.pk
+    assert latest_runs(path="370000/", periods=["2024Q2"])["2024Q2"].pk == later.pk
     frame = results_for(world["admin"], periods=["2024Q2"])
     assert dict(zip(frame["unit_code"], frame["rank_all"], strict=True))["370102"] == 1
     assert stored_periods() == ["2023Q3", "2023Q4", "2024Q1", "2024Q2"]
@@ -579,7 +577,7 @@ def test_the_target_checks_endpoint_is_scoped(world, make_member) -> None:
 
 
 def test_stored_rows_match_what_was_stored(world) -> None:
-    run = latest_runs(periods=["2024Q1"])["2024Q1"]
+    run = latest_runs(path="370000/", periods=["2024Q1"])["2024Q1"]
     assert Result.objects.filter(run=run, level="whole").count() == 4
 
 
@@ -615,7 +613,7 @@ def test_the_cli_needs_a_source_and_periods(world, settings, tmp_path, capsys) -
 
 @pytest.mark.slow
 def test_stored_runs_of_the_generated_province_pair_every_planted_weak_unit(
-    generated, generated_units, make_member
+    generated, generated_units, make_member, published
 ) -> None:
     """2023 stored as runs (the engine's results of `grassroots generate`): the candidates are
     mostly planted weak units, and pairing gives every planted weak unit a stronger partner."""
@@ -630,7 +628,7 @@ def test_stored_runs_of_the_generated_province_pair_every_planted_weak_unit(
             status=RunStatus.RUNNING,
             created_at=timezone.now(),
         )
-        _finish(run, status=RunStatus.DONE, frame=results[results["period"] == period])
+        published(_finish(run, status=RunStatus.DONE, frame=results[results["period"] == period]))
     admin = make_member(Role.PROVINCE_ADMIN, "370000")
     truth = json.loads((folder / "truth.json").read_text(encoding="utf-8"))
     found = decisions.candidate_rows(admin, k=3, n=4, share=33)

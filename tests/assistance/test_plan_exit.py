@@ -33,13 +33,13 @@ def cases_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-def stored(db, cases_dir, make_member) -> dict[str, object]:
-    """Shandong with two stored quarters, and one of Jinan's units designated weak."""
+def stored(db, cases_dir, make_member, published) -> dict[str, object]:
+    """Shandong with two stored (published) quarters, and one of Jinan's units designated weak."""
     load_units(rows=reference_rows(["37"]), actor=None, reason="fixture")
     load_shipped_schemes()
     scheme = latest_scheme_version("core-business")
     runs = {
-        p: run_service(scheme_version=scheme, period=p, source=cases_dir, actor=None)
+        p: published(run_service(scheme_version=scheme, period=p, source=cases_dir, actor=None))
         for p in ("2024Q3", "2024Q4")
     }
     jinan = Unit.objects.get(code="370100")

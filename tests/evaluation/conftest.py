@@ -66,9 +66,14 @@ def _unit_export(
 
 
 @pytest.fixture
-def province_version(admin, data_dir, cases_dir, shandong, tmp_path) -> DataVersion:
+def province_version(admin, data_dir, cases_dir, shandong, tmp_path, accept) -> DataVersion:
+    """The province's upload of the period (all but ABSENT), accepted by the workflow."""
     export = _unit_export(cases_dir, ABSENT, tmp_path / "province", exclude=True)
-    return import_cases(source=export, unit=shandong["370000"], period=INTAKE_PERIOD, actor=admin)
+    version = import_cases(
+        source=export, unit=shandong["370000"], period=INTAKE_PERIOD, actor=admin
+    )
+    accept(INTAKE_PERIOD)
+    return version
 
 
 @pytest.fixture
@@ -97,9 +102,10 @@ def scheme(shandong) -> SchemeVersion:
 
 
 @pytest.fixture
-def runs(scheme, cases_dir) -> dict[str, EvaluationRun]:
+def runs(scheme, cases_dir, published) -> dict[str, EvaluationRun]:
+    """Both periods' runs, published (leaders see them)."""
     return {
-        p: run_service(scheme_version=scheme, period=p, source=cases_dir, actor=None)
+        p: published(run_service(scheme_version=scheme, period=p, source=cases_dir, actor=None))
         for p in ("2024Q3", "2024Q4")
     }
 

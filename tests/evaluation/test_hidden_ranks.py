@@ -43,10 +43,14 @@ def scheme(shandong) -> SchemeVersion:
 
 
 @pytest.fixture
-def runs(scheme, cases_dir) -> dict[str, EvaluationRun]:
+def runs(scheme, cases_dir, published) -> dict[str, EvaluationRun]:
     """Two quarters (for changes and awards), the latest with rank intervals."""
     return {
-        p: run_service(scheme_version=scheme, period=p, source=cases_dir, actor=None, sensitivity=s)
+        p: published(
+            run_service(
+                scheme_version=scheme, period=p, source=cases_dir, actor=None, sensitivity=s
+            )
+        )
         for p, s in (("2024Q3", 0), ("2024Q4", 20))
     }
 

@@ -22,10 +22,10 @@ ABSENT = "370102"  # no data version (conftest's province-wide upload leaves it 
 
 
 @pytest.fixture
-def intake_run(scheme, province_version):
+def intake_run(scheme, province_version, published):
     run = run_evaluation(scheme_version=scheme, period=PERIOD, source=INTAKE_SOURCE, actor=None)
     assert run.status == RunStatus.DONE, run.error
-    return run
+    return published(run)
 
 
 def english(client: Client) -> Client:
@@ -66,16 +66,21 @@ def test_a_city_reviewer_sees_only_the_missing_units_of_their_city(intake_run, m
 
 
 def test_the_run_page_shows_a_version_superseded_after_the_run_as_the_one_used(
-    scheme, province_version, admin, cases_dir, unit_export, tmp_path, member
+    scheme, province_version, admin, cases_dir, unit_export, tmp_path, member, accept, reopen
 ) -> None:
     from grassroots.intake.cases.services import import_cases
 
     code = sorted(set(province_version.element_values.values_list("unit__code", flat=True)))[0]
     unit = Unit.objects.get(code=code)
+    reopen(
+        PERIOD, [code]
+    )  # the province returns the accepted period, the unit uploads its own records
     own = import_cases(
         source=unit_export(cases_dir, code, tmp_path / "own"), unit=unit, period=PERIOD, actor=admin
     )
+    accept(PERIOD, [code])
     run = run_evaluation(scheme_version=scheme, period=PERIOD, source=INTAKE_SOURCE, actor=None)
+    reopen(PERIOD, [code])
     newer = import_cases(
         source=unit_export(cases_dir, code, tmp_path / "newer", keep=0.5),
         unit=unit,

@@ -73,14 +73,16 @@ def test_intake_and_the_case_folder_give_the_same_scores(scheme, province_versio
 
 
 def test_a_units_own_upload_takes_precedence_and_superseding_it_later_changes_no_run(
-    scheme, admin, province_version, cases_dir, shandong, tmp_path, unit_export
+    scheme, admin, province_version, cases_dir, shandong, tmp_path, unit_export, accept, reopen
 ) -> None:
     export_unit = unit_export
     code = sorted(set(province_version.element_values.values_list("unit__code", flat=True)))[0]
     unit = Unit.objects.get(code=code)
+    reopen(PERIOD, [code])
     own = import_cases(
         source=export_unit(cases_dir, code, tmp_path / "own"), unit=unit, period=PERIOD, actor=admin
     )
+    accept(PERIOD, [code])
     run = run_evaluation(scheme_version=scheme, period=PERIOD, source=INTAKE_SOURCE, actor=None)
     assert run.data_versions["cases"][code] == own.pk
     others = {v for c, v in run.data_versions["cases"].items() if c != code}
@@ -88,6 +90,7 @@ def test_a_units_own_upload_takes_precedence_and_superseding_it_later_changes_no
     before = dict(run.results.filter(unit_code=code).values_list("node", "score"))
 
     # A corrected upload (fewer records) supersedes the unit's version after the run.
+    reopen(PERIOD, [code])
     newer = import_cases(
         source=export_unit(cases_dir, code, tmp_path / "newer", keep=0.5),
         unit=unit,
@@ -99,6 +102,7 @@ def test_a_units_own_upload_takes_precedence_and_superseding_it_later_changes_no
     frame = intake_element_frame(run)
     assert set(frame.loc[frame["unit_code"] == code, "source"]) == {f"version:{own.pk}"}
 
+    accept(PERIOD, [code])
     later = run_evaluation(scheme_version=scheme, period=PERIOD, source=INTAKE_SOURCE, actor=None)
     assert later.data_versions["cases"][code] == newer.pk
     assert later.input_hash != run.input_hash
@@ -107,7 +111,7 @@ def test_a_units_own_upload_takes_precedence_and_superseding_it_later_changes_no
 
 
 def test_a_run_from_intake_refuses_when_intake_has_nothing_for_the_period(scheme, data_dir):
-    with pytest.raises(RunError, match="no data for 2023Q1"):
+    with pytest.raises(RunError, match="2023Q1"):  # no data, so none accepted either
         queue_run(scheme_version=scheme, period="2023Q1", source=INTAKE_SOURCE, actor=None)
 
 
@@ -272,7 +276,7 @@ def test_the_api_queues_a_run_from_intake(scheme, province_version, member) -> N
 
 
 def test_a_province_export_becomes_one_version_per_unit_and_twice_adds_nothing(
-    scheme, admin, data_dir, cases_dir, shandong, unit_export, tmp_path
+    scheme, admin, data_dir, cases_dir, shandong, unit_export, tmp_path, accept, reopen
 ) -> None:
     from grassroots.intake.cases.bulk import import_cases_by_unit
 
@@ -290,6 +294,7 @@ def test_a_province_export_becomes_one_version_per_unit_and_twice_adds_nothing(
         == []
     )
 
+    accept(PERIOD)
     run = run_evaluation(scheme_version=scheme, period=PERIOD, source=INTAKE_SOURCE, actor=None)
     assert run.status == RunStatus.DONE, run.error
     assert run.data_versions["cases"] == {v.unit.code: v.pk for v in created}
@@ -302,6 +307,7 @@ def test_a_province_export_becomes_one_version_per_unit_and_twice_adds_nothing(
 
     # A unit's re-upload supersedes only that unit's version.
     first = created[0]
+    reopen(PERIOD, [first.unit.code])
     again = import_cases(
         source=export_half(unit_export, cases_dir, first.unit.code, tmp_path),
         unit=first.unit,
@@ -335,22 +341,34 @@ def test_a_province_export_is_refused_for_a_clerk(shandong, data_dir, cases_dir)
 
 
 def test_pairing_counts_caseloads_in_the_versions_a_run_read_once_per_unit(
-    scheme, admin, province_version, cases_dir, shandong, tmp_path, unit_export
+    scheme,
+    admin,
+    province_version,
+    cases_dir,
+    shandong,
+    tmp_path,
+    unit_export,
+    accept,
+    reopen,
+    published,
 ) -> None:
     import duckdb
 
     from grassroots.assistance.decisions.selectors import _caseload
 
     code = sorted(set(province_version.element_values.values_list("unit__code", flat=True)))[0]
+    reopen(PERIOD, [code])
     own = import_cases(
         source=unit_export(cases_dir, code, tmp_path / "own"),
         unit=Unit.objects.get(code=code),
         period=PERIOD,
         actor=admin,
     )
+    accept(PERIOD, [code])
     run = run_evaluation(scheme_version=scheme, period=PERIOD, source=INTAKE_SOURCE, actor=None)
     assert run.status == RunStatus.DONE, run.error
-    load, source = _caseload(PERIOD)
+    published(run)
+    load, source = _caseload(PERIOD, path=shandong["370000"].path)
     assert source == f"data versions of run #{run.pk}"
     counted = dict(zip(load["unit_code"], load["caseload"], strict=True))
     with duckdb.connect() as con:
@@ -370,15 +388,17 @@ def test_pairing_counts_caseloads_in_the_versions_a_run_read_once_per_unit(
 
 
 def test_validation_and_runs_read_intakes_current_values_by_one_rule(
-    scheme, admin, province_version, cases_dir, tmp_path, unit_export
+    scheme, admin, province_version, cases_dir, tmp_path, unit_export, accept, reopen
 ) -> None:
     from grassroots.intake.selectors import current_values
 
     code = sorted(set(province_version.element_values.values_list("unit__code", flat=True)))[0]
     unit = Unit.objects.get(code=code)
+    reopen(PERIOD, [code])
     own = import_cases(
         source=unit_export(cases_dir, code, tmp_path / "own"), unit=unit, period=PERIOD, actor=admin
     )
+    accept(PERIOD, [code])
     run = run_evaluation(scheme_version=scheme, period=PERIOD, source=INTAKE_SOURCE, actor=None)
     read = intake_element_frame(run, units=[code])
     current = current_values(units=[unit], periods=[PERIOD], catalogue="spp-case-quality")

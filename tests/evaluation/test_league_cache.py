@@ -165,15 +165,19 @@ def test_renaming_a_unit_or_its_city_changes_the_cached_table(runs, member, buil
     assert len(builds) == 3  # and the renamed table is cached in turn
 
 
-def test_a_run_of_the_previous_period_finishing_later_is_compared_with(
-    scheme, cases_dir, member, builds
+def test_a_run_of_the_previous_period_published_later_is_compared_with(
+    scheme, cases_dir, member, builds, published
 ) -> None:
-    later = run_service(scheme_version=scheme, period="2024Q4", source=cases_dir, actor=None)
+    later = published(
+        run_service(scheme_version=scheme, period="2024Q4", source=cases_dir, actor=None)
+    )
     client = member(Role.PROVINCE_ADMIN, "370000")
     alone = page(client, later)
     assert "没有可比较的上一期" in alone
     assert all(r.endswith("—</td></tr>") for r in rows(alone))  # no change to show
-    run_service(scheme_version=scheme, period="2024Q3", source=cases_dir, actor=None)
+    earlier = run_service(scheme_version=scheme, period="2024Q3", source=cases_dir, actor=None)
+    assert "没有可比较的上一期" in page(client, later)  # a draft is not compared with
+    published(earlier)
     compared = page(client, later)
     assert "2024Q3" in compared.split("<caption", 1)[1].split("</caption>", 1)[0]
     assert not all(r.endswith("—</td></tr>") for r in rows(compared))

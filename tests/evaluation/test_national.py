@@ -50,10 +50,13 @@ def national_scheme(db) -> SchemeVersion:
 
 
 @pytest.fixture
-def national_runs(national_scheme, two_province_cases) -> dict[str, EvaluationRun]:
+def national_runs(national_scheme, two_province_cases, published) -> dict[str, EvaluationRun]:
+    """Both quarters over two provinces, published (leaders see them)."""
     return {
-        p: run_service(
-            scheme_version=national_scheme, period=p, source=two_province_cases, actor=None
+        p: published(
+            run_service(
+                scheme_version=national_scheme, period=p, source=two_province_cases, actor=None
+            )
         )
         for p in ("2024Q3", "2024Q4")
     }
@@ -95,10 +98,14 @@ def test_a_run_over_two_provinces_is_national_and_a_one_province_run_is_not(
 
 
 def test_the_previous_run_covers_the_same_provinces(
-    national_runs, national_scheme, ningxia_cases
+    national_runs, national_scheme, ningxia_cases, published
 ) -> None:
-    # Stored after the national 2024Q3 run, so it would be "the latest" of the period.
-    run_service(scheme_version=national_scheme, period="2024Q3", source=ningxia_cases, actor=None)
+    # Published after the national 2024Q3 run, so it would be "the latest" of the period.
+    published(
+        run_service(
+            scheme_version=national_scheme, period="2024Q3", source=ningxia_cases, actor=None
+        )
+    )
     assert previous_run(national_runs["2024Q4"]) == national_runs["2024Q3"]
 
 

@@ -1,5 +1,5 @@
 """A run from intake hands the engine values: no temporary file, one parse per scheme version;
-its follow-ups are called by the service that finishes it."""
+its follow-ups are called by the service that publishes it."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from grassroots.evaluation import followups, schemes
-from grassroots.evaluation.models import EvaluationRun, RunStatus
+from grassroots.evaluation.models import EvaluationRun, Publication, RunStatus
 from grassroots.evaluation.runs import INTAKE_SOURCE, reproduce, run_evaluation
 
 PERIOD = "2024Q4"
@@ -57,19 +57,22 @@ def test_a_stored_scheme_versions_text_is_parsed_once(
     assert len(calls) == 1
 
 
-def test_finishing_a_run_calls_each_registered_follow_up_once(
-    scheme, province_version, monkeypatch, django_capture_on_commit_callbacks
+def test_publishing_a_run_calls_each_registered_follow_up_once_and_finishing_none(
+    scheme, province_version, monkeypatch, django_capture_on_commit_callbacks, published
 ) -> None:
     seen: list[tuple[int, str]] = []
     monkeypatch.setattr(followups, "_STEPS", dict(followups._STEPS))
-    followups.register("test-step", lambda run: seen.append((run.pk, run.status)))
+    followups.register("test-step", lambda run: seen.append((run.pk, run.publication)))
     with django_capture_on_commit_callbacks(execute=True):
         run = run_evaluation(scheme_version=scheme, period=PERIOD, source=INTAKE_SOURCE, actor=None)
-    assert seen == [(run.pk, RunStatus.DONE)]
+    assert seen == []  # a finished run is a draft: nothing reads it yet
+    with django_capture_on_commit_callbacks(execute=True):
+        published(run)
+    assert seen == [(run.pk, Publication.PUBLISHED)]
 
 
-def test_a_failing_follow_up_leaves_the_run_finished(
-    scheme, province_version, monkeypatch, django_capture_on_commit_callbacks
+def test_a_failing_follow_up_leaves_the_run_published(
+    scheme, province_version, monkeypatch, django_capture_on_commit_callbacks, published
 ) -> None:
     monkeypatch.setattr(followups, "_STEPS", dict(followups._STEPS))
 
@@ -77,9 +80,11 @@ def test_a_failing_follow_up_leaves_the_run_finished(
         raise RuntimeError("boom")
 
     followups.register("broken", broken)
+    run = run_evaluation(scheme_version=scheme, period=PERIOD, source=INTAKE_SOURCE, actor=None)
     with django_capture_on_commit_callbacks(execute=True):
-        run = run_evaluation(scheme_version=scheme, period=PERIOD, source=INTAKE_SOURCE, actor=None)
-    assert EvaluationRun.objects.get(pk=run.pk).status == RunStatus.DONE
+        published(run)
+    stored = EvaluationRun.objects.get(pk=run.pk)
+    assert (stored.status, stored.publication) == (RunStatus.DONE, Publication.PUBLISHED)
 
 
 def test_assistance_registers_its_target_checks_as_a_follow_up() -> None:

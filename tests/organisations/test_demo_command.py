@@ -20,6 +20,12 @@ def _counts(db: Path) -> dict[str, int]:
                 "SELECT COUNT(DISTINCT period) FROM evaluation_evaluationrun WHERE status = 'done'"
             ),
             "runs": one("SELECT COUNT(*) FROM evaluation_evaluationrun"),
+            "published": one(
+                "SELECT COUNT(DISTINCT period) FROM evaluation_evaluationrun "
+                "WHERE status = 'done' AND publication = 'published' AND NOT provisional"
+            ),
+            "unaccepted": one("SELECT COUNT(*) FROM intake_submission WHERE status != 'accepted'"),
+            "accepted": one("SELECT COUNT(*) FROM intake_submission WHERE status = 'accepted'"),
             "designations": one("SELECT COUNT(*) FROM assistance_designation"),
             "pairings": one("SELECT COUNT(*) FROM assistance_pairing"),
             "measures": one("SELECT COUNT(*) FROM assistance_measure"),
@@ -53,6 +59,10 @@ def test_demo_prepares_logins_and_an_evaluation_and_can_run_twice(tmp_path: Path
 
     stored = _counts(tmp_path / "grassroots.sqlite3")
     assert stored["periods"] == 4  # the year's quarters, so "bottom tier in 3 of 4" can be read
+    # Each quarter went through the workflow (submitted, approved, accepted) and was published.
+    assert stored["published"] == 4
+    assert stored["accepted"] == 4 * 138
+    assert stored["unaccepted"] == 0
     # The candidate rule found the planted weak units; each is paired and has a plan.
     assert 1 <= stored["designations"] <= 3
     assert stored["pairings"] == stored["designations"]

@@ -31,6 +31,7 @@ from grassroots.assistance.stored import (
     province_path,
     rank_visibility,
     results_for,
+    scope_path,
     stored_results,
 )
 from grassroots.cells import cell_int, frame_records
@@ -176,7 +177,7 @@ def pairing_plan(user: Any, *, period: str | None, capacity: int) -> PairingPlan
     frame = results_for(user, periods=[period])
     weak_codes = [d.unit.code for d in weak]
     strong = sorted(set(strong_units(frame, period=period)) - set(weak_codes)) if len(frame) else []
-    load, folder = _caseload(period)
+    load, folder = _caseload(period, path=scope_path(user) or "")
     table = _units_table(user)
     weak_p = {p.code: p for p in profiles(table, load, weak_codes)}
     strong_p = {p.code: p for p in profiles(table, load, strong)}
@@ -208,9 +209,10 @@ def _why(weak: Profile, strong: Profile) -> Why:
     )
 
 
-def _caseload(period: str) -> tuple[pd.DataFrame, str]:
-    """Persons handled per unit in the case records the period's stored run read."""
-    run = latest_runs(periods=[period]).get(period)
+def _caseload(period: str, *, path: str) -> tuple[pd.DataFrame, str]:
+    """Persons handled per unit in the case records the period's published province run read
+    (the province of the unit path ``path``)."""
+    run = latest_runs(path=path, periods=[period]).get(period)
     if run is not None and run.from_intake:
         # The data versions the run read, each with the units it supplied to the run.
         used: dict[Path, list[str]] = {}
