@@ -170,7 +170,7 @@ def create_run(request: HttpRequest, payload: RunIn) -> tuple[int, dict[str, Any
     "/runs/{run_id}/publish", response={200: RunOut, **ERRORS}, summary="Publish a draft run"
 )
 def publish(request: HttpRequest, run_id: int) -> dict[str, Any]:
-    user: Any = request.auth  # type: ignore[attr-defined]
+    user = auth_user(request)
     run = get_run_for_user(user, run_id)  # 404: not a run the caller may see
     try:
         return _run_out(publish_run(run=run, actor=user))

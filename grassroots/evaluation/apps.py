@@ -8,8 +8,8 @@ class EvaluationConfig(AppConfig):
     label = "evaluation"
 
     def ready(self) -> None:
-        # Warnings are recorded for each finished run until runs are published; then the
-        # publishing service calls record_warnings(run=...) itself.
+        # Warnings are stored when the province publishes a run (publication.publish_run calls
+        # the follow-ups after its commit), never for a draft or provisional run.
         from grassroots.evaluation import followups
         from grassroots.evaluation.warnings import record_warnings
 

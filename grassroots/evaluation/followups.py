@@ -1,9 +1,9 @@
-"""What runs after an evaluation run is finished: an explicit, ordered list of steps.
+"""What runs after an evaluation run is published: an explicit, ordered list of steps.
 
 The evaluation app must not import the apps that follow it (assistance checks its weak-unit
 targets against each finished run), so each such app adds its step here from its
-``AppConfig.ready()``; the service that finishes a run (``runs.execute_run``) calls
-``follow_up(run)`` once the run's results are committed. Unlike a signal, the steps are named,
+``AppConfig.ready()``; the service that publishes a run (``publication.publish_run``) calls
+``follow_up(run)`` once the publication is committed. Unlike a signal, the steps are named,
 listed in one place (``registered()``) and called by one visible line of the finishing service.
 A failing step is logged and never undoes the run.
 """

@@ -248,7 +248,8 @@ def intake_element_frame(
         if "accepted" in recorded:  # only the figures of the units and periods accepted
             taken = {(p, c) for p, accepted in recorded["accepted"].items() for c in accepted}
             keep = [
-                (p, c) in taken for p, c in zip(figures["period"], figures["unit_code"], strict=True)
+                (p, c) in taken
+                for p, c in zip(figures["period"], figures["unit_code"], strict=True)
             ]
             figures = figures[keep]
         frames.append(figures)

@@ -35,15 +35,18 @@ def _export(folder: Path, rows: list[str]) -> Path:
 
 
 @pytest.fixture
-def quarters(province, make_member, settings, tmp_path):
+def quarters(province, make_member, settings, tmp_path, accept):
     settings.DATA_DIR = tmp_path / "data"
     admin = make_member(Role.PROVINCE_ADMIN, "370000")
-    return {
+    versions = {
         q: import_cases(
             source=_export(tmp_path / q, rows), unit=province[UNIT], period=q, actor=admin
         )
         for q, rows in QUARTERS.items()
     }
+    for q in QUARTERS:
+        accept(q, [UNIT])  # the province accepted each quarter: a long period reads them
+    return versions
 
 
 @pytest.fixture
@@ -92,11 +95,21 @@ def test_a_ytd_run_counts_a_case_spanning_quarters_once(scheme, quarters, tmp_pa
 
 
 def test_a_unit_without_every_quarter_has_no_ytd_case_data(scheme, quarters) -> None:
-    with pytest.raises(RunError, match="no data for 2024Q4-YTD"):
+    # Not accepted: Q4 is missing, so the year to Q4 is not accepted either.
+    with pytest.raises(RunError, match="2024Q4-YTD"):
         run_evaluation(scheme_version=scheme, period="2024Q4-YTD", source=INTAKE_SOURCE, actor=None)
+    # Even over unaccepted data (provisional), the unit has no case data for the whole span.
+    with pytest.raises(RunError, match="no data for 2024Q4-YTD"):
+        run_evaluation(
+            scheme_version=scheme,
+            period="2024Q4-YTD",
+            source=INTAKE_SOURCE,
+            actor=None,
+            provisional=True,
+        )
 
 
-def test_a_year_run_reads_its_four_quarters(scheme, quarters, province, tmp_path) -> None:
+def test_a_year_run_reads_its_four_quarters(scheme, quarters, province, tmp_path, accept) -> None:
     admin = quarters["2024Q1"].uploaded_by
     q4 = import_cases(
         source=_export(tmp_path / "q4", ["e5,c3,remand_second,2024-11-11"]),
@@ -104,6 +117,7 @@ def test_a_year_run_reads_its_four_quarters(scheme, quarters, province, tmp_path
         period="2024Q4",
         actor=admin,
     )
+    accept("2024Q4", [UNIT])
     run = run_evaluation(scheme_version=scheme, period="2024", source=INTAKE_SOURCE, actor=None)
     assert run.status == RunStatus.DONE, run.error
     assert run.data_versions["spans"]["2024"][UNIT][-1] == q4.pk

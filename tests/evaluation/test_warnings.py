@@ -193,11 +193,14 @@ def test_the_excel_export_is_scoped_coloured_and_hides_ranks_from_leaders(runs, 
     assert member(Role.AUDITOR, "370000").get(url).status_code == 404
 
 
-def test_finishing_a_run_records_its_warnings(
-    runs, scheme, cases_dir, django_capture_on_commit_callbacks
+def test_publishing_a_run_records_its_warnings_and_a_draft_has_none(
+    runs, scheme, cases_dir, django_capture_on_commit_callbacks, published
 ) -> None:
     from grassroots.evaluation.runs import run_evaluation
 
     with django_capture_on_commit_callbacks(execute=True):
         run = run_evaluation(scheme_version=scheme, period="2024Q4", source=cases_dir, actor=None)
+    assert not EarlyWarning.objects.filter(run=run).exists()  # a draft warns no one
+    with django_capture_on_commit_callbacks(execute=True):
+        published(run)
     assert EarlyWarning.objects.filter(run=run).exists()

@@ -41,7 +41,7 @@ def admin(make_member):
 
 
 @pytest.fixture
-def upload(province, admin, settings, tmp_path):
+def upload(province, admin, settings, tmp_path, accept):
     settings.DATA_DIR = tmp_path / "data"
     folder = tmp_path / "q4"
     folder.mkdir()
@@ -49,7 +49,9 @@ def upload(province, admin, settings, tmp_path):
         "unit_code,event_id,case_id,event_type,event_date\n"
         f"{UNIT},e1,c1,remand_first,2024-10-10\n{UNIT},e2,c2,remand_second,2024-11-01\n"
     )
-    return import_cases(source=folder, unit=province[UNIT], period="2024Q4", actor=admin)
+    version = import_cases(source=folder, unit=province[UNIT], period="2024Q4", actor=admin)
+    accept("2024Q4", [UNIT])
+    return version
 
 
 @pytest.fixture
