@@ -39,7 +39,7 @@ def _export(cases: Path, target: Path, where: str, *, persons: str = "TRUE") -> 
 
 
 @pytest.fixture
-def intake_run(transactional_db, tmp_path: Path, settings) -> tuple[int, str]:
+def intake_run(transactional_db, tmp_path: Path, settings, accept, reopen) -> tuple[int, str]:
     settings.DATA_DIR = tmp_path / "data"
     settings.DATA_DIR.mkdir()
     cases = tmp_path / "cases"
@@ -56,10 +56,13 @@ def intake_run(transactional_db, tmp_path: Path, settings) -> tuple[int, str]:
     code = "370103"
     own = _export(cases, tmp_path / "own", f"unit_code = '{code}'")
     import_cases(source=own, unit=Unit.objects.get(code=code), period="2024Q4", actor=admin)
+    accept("2024Q4")  # a run reads the data the province accepted (issue 11.1)
     load_shipped_schemes()
     scheme = latest_scheme_version("core-business")
     run = run_evaluation(scheme_version=scheme, period="2024Q4", source=INTAKE_SOURCE, actor=None)
-    # Superseded after the run: the run keeps pointing at the version it read.
+    # Superseded after the run (the province reopened the unit): the run keeps pointing at
+    # the version it read.
+    reopen("2024Q4", [code])
     again = _export(
         cases, tmp_path / "again", f"unit_code = '{code}'", persons="hash(case_id) % 2 = 0"
     )

@@ -21,17 +21,17 @@ pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
-def evaluated(transactional_db, tmp_path: Path) -> int:
+def evaluated(transactional_db, tmp_path: Path, published) -> int:
     cases = tmp_path / "cases"
     generate(cases, SynthOptions(first="2024Q3", last="2024Q4", provinces=("37",), scale=0.3))
     load_units(rows=reference_rows(["37"]), actor=None, reason="browser fixture")
     load_shipped_schemes()
     scheme = latest_scheme_version("core-business")
-    run_evaluation(scheme_version=scheme, period="2024Q3", source=cases, actor=None)
+    published(run_evaluation(scheme_version=scheme, period="2024Q3", source=cases, actor=None))
     run = run_evaluation(
         scheme_version=scheme, period="2024Q4", source=cases, actor=None, sensitivity=50, seed=1
     )
-    return int(run.pk)
+    return int(published(run).pk)  # leaders read published runs only (issue 11.2)
 
 
 def _login_as(page, live_server, role: Role, code: str) -> None:
