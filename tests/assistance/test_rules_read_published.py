@@ -9,10 +9,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from grassroots.assistance.plan_selectors import exit_periods, stored_exit_checklist
 
 from grassroots.assistance.decisions import awards_ranking, candidate_rows
 from grassroots.assistance.models import Designation, Dimension, TargetCheck, WeakLevel, WeakStatus
-from grassroots.assistance.plan_selectors import exit_periods, stored_exit_checklist
 from grassroots.assistance.selection import RelapseRule
 from grassroots.assistance.selectors import relapse_statuses, target_checks
 from grassroots.assistance.services import designate_weak_unit, set_target
@@ -21,7 +21,7 @@ from grassroots.engine.synth.generator import SynthOptions, generate
 from grassroots.evaluation.models import Result, RunStatus
 from grassroots.evaluation.runs import INTAKE_SOURCE, run_evaluation
 from grassroots.evaluation.schemes import latest_scheme_version, load_shipped_schemes
-from grassroots.intake.services import import_cases
+from grassroots.intake.cases.services import import_cases
 from grassroots.organisations.models import Role, Unit
 from grassroots.organisations.services import load_units
 from grassroots.organisations.unitfile import reference_rows

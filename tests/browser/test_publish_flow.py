@@ -13,9 +13,9 @@ from grassroots.engine.synth.generator import SynthOptions, generate
 from grassroots.evaluation.models import EvaluationRun, Publication, RunStatus
 from grassroots.evaluation.runs import work
 from grassroots.evaluation.schemes import latest_scheme_version, load_shipped_schemes
-from grassroots.intake import workflow
+from grassroots.intake.cases.services import import_cases
 from grassroots.intake.models import SubmissionStatus
-from grassroots.intake.services import import_cases
+from grassroots.intake.workflow import services as workflow
 from grassroots.organisations.models import Role, Unit
 from grassroots.organisations.services import add_member
 

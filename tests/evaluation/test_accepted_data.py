@@ -14,7 +14,7 @@ from grassroots.assistance.targets import record_target_checks
 from grassroots.evaluation.errors import RunError
 from grassroots.evaluation.models import Publication, RunStatus
 from grassroots.evaluation.runs import INTAKE_SOURCE, run_evaluation
-from grassroots.intake.services import import_cases
+from grassroots.intake.cases.services import import_cases
 from grassroots.organisations.models import Role
 
 PERIOD = "2024Q4"
