@@ -9,10 +9,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from grassroots.assistance.plan_selectors import exit_periods, stored_exit_checklist
 
-from grassroots.assistance.decisions import awards_ranking, candidate_rows
+from grassroots.assistance.decisions.selectors import awards_ranking, candidate_rows
 from grassroots.assistance.models import Designation, Dimension, TargetCheck, WeakLevel, WeakStatus
+from grassroots.assistance.plans.selectors import exit_periods, stored_exit_checklist
 from grassroots.assistance.selection import RelapseRule
 from grassroots.assistance.selectors import relapse_statuses, target_checks
 from grassroots.assistance.services import designate_weak_unit, set_target
