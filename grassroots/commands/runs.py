@@ -49,7 +49,13 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         help="with --from-intake: read data the province has not accepted yet too "
         "(the run is never published and no rule reads it)",
     )
-    create.add_argument("--sensitivity", type=int, default=0, metavar="N")
+    create.add_argument(
+        "--sensitivity",
+        type=int,
+        default=None,
+        metavar="N",
+        help="rank-interval replications (default: as many as the scheme's uncertainty asks for)",
+    )
     create.add_argument("--seed", type=int, default=0, metavar="S")
     create.add_argument("--queue", action="store_true", help="only queue it for the worker")
     create.set_defaults(func=run_create)
@@ -97,9 +103,13 @@ def run_create(args: argparse.Namespace) -> int:
     from grassroots.evaluation.errors import RunError
     from grassroots.evaluation.models import RunStatus
     from grassroots.evaluation.runs import INTAKE_SOURCE, queue_run, run_evaluation
-    from grassroots.evaluation.schemes import latest_scheme_version, load_shipped_schemes
+    from grassroots.evaluation.schemes import (
+        latest_scheme_version,
+        load_shipped_schemes,
+        scheme_replications,
+    )
 
-    if args.sensitivity < 0:
+    if args.sensitivity is not None and args.sensitivity < 0:
         raise UsageError("--sensitivity must be 0 (off) or a positive number of replications")
     from_intake = getattr(args, "from_intake", False)
     if getattr(args, "scope", None) and not from_intake:
@@ -116,7 +126,9 @@ def run_create(args: argparse.Namespace) -> int:
             "period": args.period,
             "source": INTAKE_SOURCE if from_intake else args.cases,
             "actor": None,
-            "sensitivity": args.sensitivity,
+            "sensitivity": (
+                args.sensitivity if args.sensitivity is not None else scheme_replications(version)
+            ),
             "seed": args.seed,
             "scope": scope,
             "provisional": provisional,

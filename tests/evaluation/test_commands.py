@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from grassroots.cli import main
 from grassroots.evaluation.models import EvaluationRun, RunStatus
+from grassroots.evaluation.schemes import scheme_of
 
 
 def test_runs_create_queue_then_work_then_verify(shandong, cases_dir, capsys) -> None:
@@ -9,6 +10,9 @@ def test_runs_create_queue_then_work_then_verify(shandong, cases_dir, capsys) ->
     assert main([*args, "--cases", str(cases_dir), "--queue"]) == 0
     run = EvaluationRun.objects.get()
     assert run.status == RunStatus.QUEUED
+    # No --sensitivity: the run computes the rank intervals the scheme asks for.
+    assert run.parameters["sensitivity"] == scheme_of(run.scheme_version).uncertainty.replications
+    assert run.parameters["sensitivity"] > 0
     assert main(["runs", "work", "--once"]) == 0
     run.refresh_from_db()
     assert run.status == RunStatus.DONE
