@@ -13,7 +13,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from grassroots.evaluation.charts import unit_name
+from grassroots.evaluation.charts import node_name, unit_name
 from grassroots.evaluation.forms import WarningStateForm
 from grassroots.evaluation.models import EarlyWarning, RunStatus, WarningKind, WarningState
 from grassroots.evaluation.permissions import visibility_for
@@ -42,8 +42,9 @@ def warnings_view(request: HttpRequest, pk: int) -> HttpResponse:
     if kind:
         found = [w for w in found if w.kind == kind]
     names = unit_names({w.unit_code for w in found})
+    node_names = {node.code: node_name(node) for node, _ in scheme.nodes()}
     for w in found:
-        w.evidence_text = evidence_text(w)  # type: ignore[attr-defined]
+        w.evidence_text = evidence_text(w, node_names)  # type: ignore[attr-defined]
         w.unit_name = names.get(w.unit_code, "")  # type: ignore[attr-defined]
     context = {
         "nav": "evaluation",

@@ -12,6 +12,7 @@ a note (audited).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -32,6 +33,7 @@ from grassroots.evaluation.models import (
 from grassroots.evaluation.permissions import Visible
 from grassroots.evaluation.schemes import scheme_of
 from grassroots.evaluation.selectors import previous_run
+from grassroots.i18n import english
 from grassroots.organisations import audit
 from grassroots.organisations.models import AuditAction, Level, Unit
 
@@ -253,9 +255,11 @@ def _colour_word(colour: str) -> str:
     return words.get(colour, colour or "—")
 
 
-def evidence_text(warning: EarlyWarning) -> str:
-    """The evidence in the reader's language."""
+def evidence_text(warning: EarlyWarning, names: Mapping[str, str] | None = None) -> str:
+    """The evidence in the reader's language; ``names`` names the scheme's nodes (code -> name
+    in the page language), so no indicator reads as its code."""
     e = warning.evidence or {}
+    names = names or {}
     if warning.kind == WarningKind.NEWLY_RED:
         return f"{_colour_word(e.get('from', ''))} → {_colour_word('red')}"
     if warning.kind == WarningKind.RED_RUNNING:
@@ -266,7 +270,9 @@ def evidence_text(warning: EarlyWarning) -> str:
     if warning.kind == WarningKind.RANK_DROP:
         return f"{e.get('from')} → {e.get('to')}"
     if warning.kind == WarningKind.MISSING:
-        return gettext("no value this period: %(nodes)s") % {"nodes": ", ".join(e.get("nodes", []))}
+        separator = ", " if english() else "、"
+        nodes = separator.join(names.get(code) or code for code in e.get("nodes", []))
+        return gettext("no value this period: %(nodes)s") % {"nodes": nodes}
     return gettext(
         "case-to-procedure ratio %(norm).2f → %(now).2f (%(fall).0f%% better than the unit's "
         "median of %(history)s), while remands and extensions fell to %(events).1f per 100 cases "

@@ -113,6 +113,11 @@ def test_the_warnings_page_is_scoped_and_links_to_evidence(runs, member) -> None
     assert any(w.unit_code == "370202" for w in province.context["page"])
     profile = reverse("evaluation:unit-profile", args=[q4.pk, "370202"])
     assert profile in province.content.decode()
+    # The evidence names the indicator in the page's language, never by its code.
+    [missing] = [w for w in province.context["page"] if w.unit_code == "370202"]
+    assert "remand_rate" in missing.evidence["nodes"]
+    assert "remand_rate" not in missing.evidence_text
+    assert "退" in missing.evidence_text  # 退回补充侦查率, the remand rate's Chinese name
 
 
 def test_the_evidence_names_colours_in_the_readers_language(runs, member) -> None:
