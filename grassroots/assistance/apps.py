@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.apps import AppConfig
 
 
@@ -11,7 +13,14 @@ class AssistanceConfig(AppConfig):
         # Targets are checked against each finished evaluation run; evaluation must not import
         # us, so the step is registered with the run's follow-ups, which the service finishing a
         # run calls explicitly.
-        from grassroots.assistance.targets import record_target_checks
+        # Imported when a run is published, not when Django starts (the targets need the engine's
+        # pipeline: pandas, scipy, DuckDB), issue 20.4.
         from grassroots.evaluation import followups
 
-        followups.register("assistance-target-checks", record_target_checks)
+        followups.register("assistance-target-checks", _record_target_checks)
+
+
+def _record_target_checks(run: Any) -> None:
+    from grassroots.assistance.targets import record_target_checks
+
+    record_target_checks(run)

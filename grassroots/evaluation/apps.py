@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.apps import AppConfig
 
 
@@ -10,7 +12,15 @@ class EvaluationConfig(AppConfig):
     def ready(self) -> None:
         # Warnings are stored when the province publishes a run (publication.publish_run calls
         # the follow-ups after its commit), never for a draft or provisional run.
+        # The step imports its module when a run is published, not when Django starts: the
+        # warnings need pandas and the engine's scoring (scipy), which a command that computes
+        # nothing should not pay for (issue 20.4).
         from grassroots.evaluation import followups
-        from grassroots.evaluation.warnings import record_warnings
 
-        followups.register("evaluation-warnings", lambda run: record_warnings(run=run))
+        followups.register("evaluation-warnings", _record_warnings)
+
+
+def _record_warnings(run: Any) -> None:
+    from grassroots.evaluation.warnings import record_warnings
+
+    record_warnings(run=run)
