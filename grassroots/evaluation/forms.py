@@ -17,6 +17,7 @@ from grassroots.evaluation.runs import INTAKE_SOURCE
 from grassroots.evaluation.schemes import scheme_replications
 from grassroots.evaluation.selectors import Sort
 from grassroots.form_fields import choice_field, model_choice_field
+from grassroots.intake.selectors import current_period
 
 MAX_SENSITIVITY = 1000
 
@@ -47,7 +48,7 @@ def latest_versions() -> QuerySet[SchemeVersion]:
 
 class StartRunForm(forms.Form):
     scheme = forms.ModelChoiceField(label=_("Scheme"), queryset=SchemeVersion.objects.none())
-    period = forms.CharField(label=_("Period"), max_length=20, initial="2024Q4")
+    period = forms.CharField(label=_("Period"), max_length=20)
     source = forms.ChoiceField(label=_("Data source"))
     sensitivity = forms.IntegerField(
         label=_("Rank-uncertainty replications"),
@@ -67,6 +68,7 @@ class StartRunForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.fields["period"].initial = current_period()
         versions = latest_versions()
         model_choice_field(self, "scheme").queryset = versions
         default = versions.filter(code="core-business").first()
@@ -88,7 +90,9 @@ class StartRunForm(forms.Form):
         try:
             return Period.parse(text).key
         except (InputError, ValueError):
-            raise forms.ValidationError(_("Write a period such as 2024Q4 or 2024-07.")) from None
+            raise forms.ValidationError(
+                _("Write a period such as 2024年第四季度, 2024Q4 or 2024-07.")
+            ) from None
 
 
 class LeagueFilterForm(forms.Form):

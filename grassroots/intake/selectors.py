@@ -2,22 +2,26 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Collection, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
 import pandas as pd
+from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from grassroots.engine.cases import CaseTables, read_cases, union_cases
 from grassroots.engine.catalogue import Catalogue, load_catalogue
 from grassroots.engine.compute import compute_elements
+from grassroots.engine.periods import Period, recent_quarters, reporting_period
 from grassroots.i18n import english
 from grassroots.intake.models import (
     DEFAULT_CATALOGUE,
     DataVersion,
+    Deadline,
     ElementValue,
     FigureUpload,
     FindingKind,
@@ -403,3 +407,42 @@ def figures_of_uploads(
         latest[(code, p, element)] = (new, upload)  # the last change wins
     rows = [(c, p, e, v, u) for (c, p, e), (v, u) in sorted(latest.items())]
     return pd.DataFrame(rows, columns=[*VALUE_COLUMNS, "upload"])
+
+
+def current_period(*, today: dt.date | None = None) -> str:
+    """The period a period control offers first (issue 18.3), one rule for every page.
+
+    The period whose reporting deadline is the next one still to come; failing that, the newest
+    period that has a deadline, a submission or a data version (an office catching up on an older
+    period, or a demo of 2024 data); failing that, the last quarter that has ended.
+    """
+    today = today or timezone.localdate()
+    upcoming = Deadline.objects.filter(due__gte=today).order_by("due").first()
+    if upcoming is not None:
+        return upcoming.period
+    known = known_periods()
+    return known[0] if known else reporting_period(today).key
+
+
+def known_periods() -> list[str]:
+    """Periods that have a deadline, a submission or a data version, newest first."""
+    keys = (
+        set(Deadline.objects.values_list("period", flat=True).distinct())
+        | set(Submission.objects.values_list("period", flat=True).distinct())
+        | set(DataVersion.objects.values_list("period", flat=True).distinct())
+    )
+    parsed = []
+    for key in keys:
+        try:
+            parsed.append(Period.parse(key))
+        except ValueError:
+            continue
+    return [p.key for p in sorted(parsed, key=lambda p: (p.end, p.start), reverse=True)]
+
+
+def period_choices(*, today: dt.date | None = None, count: int = 8) -> list[str]:
+    """What a period control lists: the known periods and recent quarters, newest first."""
+    current = Period.parse(current_period(today=today))
+    keys = dict.fromkeys([*known_periods(), *(p.key for p in recent_quarters(current, count))])
+    periods = sorted((Period.parse(k) for k in keys), key=lambda p: (p.end, p.start), reverse=True)
+    return [p.key for p in periods]

@@ -105,7 +105,9 @@ def quarter_error(text: str, on: dt.date) -> str | None:
 
 
 class ProgressForm(ServiceForm):
-    quarter = forms.CharField(label=_("Quarter"), max_length=10, help_text=_("For example 2024Q3"))
+    quarter = forms.CharField(
+        label=_("Quarter"), max_length=10, help_text=_("For example 2024年第三季度 or 2024Q3")
+    )
     text = forms.CharField(
         label=_("Progress"), widget=forms.Textarea(attrs={"rows": 2}), max_length=4000
     )
@@ -166,7 +168,9 @@ class TargetForm(ServiceForm):
             "invalid_choice": _("The core-business scheme has no indicator %(value)s.")
         },
     )
-    period = forms.CharField(label=_("Period"), max_length=10, help_text=_("For example 2024Q3"))
+    period = forms.CharField(
+        label=_("Period"), max_length=16, help_text=_("For example 2024年第三季度 or 2024Q3")
+    )
     value = forms.FloatField(label=_("Target value"))
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -178,7 +182,9 @@ class TargetForm(ServiceForm):
         try:
             return Period.parse(text).key
         except InputError:
-            raise forms.ValidationError(_("Not a period such as 2024Q3.")) from None
+            raise forms.ValidationError(
+                _("Not a period such as 2024年第三季度 or 2024Q3.")
+            ) from None
 
 
 class ActivityForm(ServiceForm):

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from grassroots.engine.periods import Period
 from grassroots.form_fields import choice_field
 from grassroots.intake.permissions import uploadable_units
+from grassroots.intake.selectors import current_period
 
 
 def period_key(text: str) -> str | None:
@@ -18,11 +19,25 @@ def period_key(text: str) -> str | None:
         return None
 
 
+def chosen_period(text: str) -> tuple[str | None, str]:
+    """A page's period and the error to show beside its control: the typed period, or the
+    current reporting period when nothing is typed (issue 18.3); (None, error) when what was
+    typed is not a period."""
+    if not text.strip():
+        return current_period(), ""
+    key = period_key(text)
+    if key is None:
+        return None, str(_("Not a period such as 2024年第四季度, 2024Q4, 2024-07 or 2024."))
+    return key, ""
+
+
 def clean_period_text(text: str) -> str:
     """A form's period field: its key, or the error a user reads beside the field."""
     key = period_key(text)
     if key is None:
-        raise forms.ValidationError(_("Not a period such as 2024Q3, 2024-07 or 2024."))
+        raise forms.ValidationError(
+            _("Not a period such as 2024年第四季度, 2024Q4, 2024-07 or 2024.")
+        )
     return key
 
 

@@ -14,6 +14,7 @@ from typing import Any
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from grassroots.engine.catalogue import list_catalogues, load_catalogue
@@ -31,6 +32,7 @@ from grassroots.intake.models import FigureUpload, ReportedValue
 from grassroots.intake.permissions import uploadable_units
 from grassroots.intake.selectors import element_labels, element_names, finding_rows, unit_label
 from grassroots.organisations.scope import get_unit_for_user, visible_units
+from grassroots.responses import bad_input
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 SESSION_KEY = "intake_pending"
@@ -80,9 +82,11 @@ def download_template(request: HttpRequest) -> HttpResponse:
     try:
         period = Period.parse(request.GET.get("period", "").strip()).key
     except ValueError:
-        return HttpResponse("bad period", status=400)
+        return bad_input(
+            request, _("Not a period such as 2024年第四季度, 2024Q4, 2024-07 or 2024.")
+        )
     if catalogue not in reporting_catalogues():
-        return HttpResponse("unknown catalogue", status=400)
+        return bad_input(request, _("No such catalogue."))
     data = build_template(unit=unit, catalogue=catalogue, period=period)
     response = HttpResponse(data, content_type=XLSX)
     filename = f"figures-{catalogue}-{period}-{unit.code}.xlsx"

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from grassroots.engine.catalogue import list_catalogues
 from grassroots.engine.errors import InputError
-from grassroots.intake.cases.forms import DeadlineForm, period_key
+from grassroots.intake.cases.forms import DeadlineForm, chosen_period, period_key
 from grassroots.intake.figures import workbook
 from grassroots.intake.figures.views import XLSX
 from grassroots.intake.models import Deadline
@@ -30,7 +30,7 @@ from grassroots.organisations.scope import role_of
 @login_required
 @require_GET
 def reporting(request: HttpRequest) -> HttpResponse:
-    period = period_key(request.GET.get("period", ""))
+    period, period_error = chosen_period(request.GET.get("period", ""))
     catalogue = request.GET.get("catalogue", "").strip()
     if catalogue and catalogue not in list_catalogues():
         return HttpResponse(_("No such catalogue."), status=400)
@@ -42,7 +42,8 @@ def reporting(request: HttpRequest) -> HttpResponse:
         return _export(report, export)
     admin = role_of(request.user) == Role.PROVINCE_ADMIN
     context = {
-        "nav": "intake", "period": period or "", "catalogue": catalogue, "report": report,
+        "nav": "intake", "period": period or request.GET.get("period", ""),
+        "period_error": period_error, "catalogue": catalogue, "report": report,
         "catalogues": list_catalogues(), "admin": admin,
         "deadlines": Deadline.objects.filter(period=period) if period else [],
         "form": DeadlineForm(initial={"period": period}, catalogues=list_catalogues()),

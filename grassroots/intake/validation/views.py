@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from grassroots.engine.periods import Period
+from grassroots.intake.cases.forms import chosen_period
 from grassroots.intake.models import (
     FindingKind,
     Trigger,
@@ -27,6 +28,7 @@ from grassroots.intake.selectors import FindingRow, finding_rows, unit_label
 from grassroots.intake.validation.services import latest_runs, run_all, units_to_check
 from grassroots.organisations.models import Level, Unit
 from grassroots.organisations.scope import get_unit_for_user, membership_of, visible_units
+from grassroots.responses import bad_input
 
 
 def _period(text: str) -> str | None:
@@ -68,7 +70,7 @@ def latest_findings(
 @login_required
 @require_GET
 def validation(request: HttpRequest) -> HttpResponse:
-    period = _period(request.GET.get("period", ""))
+    period, period_error = chosen_period(request.GET.get("period", ""))
     code = request.GET.get("unit", "").strip()
     units = checked_units(request.user, code)
     rows: list[tuple[Unit, str, ValidationRun | None, int, int]] = []
@@ -81,7 +83,8 @@ def validation(request: HttpRequest) -> HttpResponse:
             rows.append((unit, unit_label(unit), runs.get(unit.pk), rules, len(mine) - rules))
         details = [row for f in findings for row in finding_rows([f], f.run.catalogue)]
     context = {
-        "nav": "intake", "period": period or "", "unit": code, "rows": rows,
+        "nav": "intake", "period": period or request.GET.get("period", ""),
+        "period_error": period_error, "unit": code, "rows": rows,
         "details": details, "can_run": _may_run(request.user, code),
     }  # fmt: skip
     return render(request, "intake/validation.html", context)
@@ -105,7 +108,9 @@ def run(request: HttpRequest) -> HttpResponse:
         return HttpResponse(_("You have no unit."), status=403)
     unit = get_unit_for_user(request.user, code) if code else membership.unit  # 404 outside
     if period is None:
-        return HttpResponse(_("Not a period such as 2024Q3, 2024-07 or 2024."), status=400)
+        return bad_input(
+            request, _("Not a period such as 2024年第四季度, 2024Q4, 2024-07 or 2024.")
+        )
     if not can_run_validation(request.user, unit):
         return HttpResponse(_("Your role may not run the checks."), status=403)
     done = run_all(

@@ -10,19 +10,21 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from grassroots.intake.cases.forms import period_key
+from grassroots.intake.cases.forms import chosen_period, period_key
 from grassroots.intake.models import Submission, SubmissionStatus
 from grassroots.intake.workflow import services as workflow
 from grassroots.organisations.models import Level
 from grassroots.organisations.scope import get_unit_for_user, visible_units
+from grassroots.responses import bad_input
 
 
 @login_required
 @require_GET
 def submissions(request: HttpRequest) -> HttpResponse:
-    period = period_key(request.GET.get("period", ""))
+    period, period_error = chosen_period(request.GET.get("period", ""))
     rows: list[tuple[Any, SubmissionStatus, str]] = []
     cities: list[Any] = []
     if period:
@@ -33,7 +35,8 @@ def submissions(request: HttpRequest) -> HttpResponse:
             rows.append((unit, SubmissionStatus(s.status) if s else SubmissionStatus.DRAFT,
                          s.comment if s else ""))  # fmt: skip
         cities = list(visible_units(request.user).filter(level=Level.CITY))
-    context = {"nav": "intake", "period": period or "", "rows": rows, "cities": cities,
+    context = {"nav": "intake", "period": period or request.GET.get("period", ""),
+               "period_error": period_error, "rows": rows, "cities": cities,
                "S": SubmissionStatus}  # fmt: skip
     return render(request, "intake/submissions.html", context)
 
@@ -46,7 +49,9 @@ def act(request: HttpRequest) -> HttpResponse:
     action = request.POST.get("action", "")
     text = request.POST.get("comment", "")
     if period is None:
-        return HttpResponse("bad period", status=400)
+        return bad_input(
+            request, _("Not a period such as 2024年第四季度, 2024Q4, 2024-07 or 2024.")
+        )
     calls: dict[str, Callable[[], object]] = {
         "submit": lambda: workflow.submit(unit=unit, period=period, actor=request.user),
         "approve": lambda: workflow.approve(unit=unit, period=period, actor=request.user),

@@ -17,7 +17,9 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext, gettext_lazy
 
-from grassroots.i18n import unit_name
+from grassroots.engine.periods import Period
+from grassroots.i18n import english, unit_name
+from grassroots.intake.selectors import current_period, period_choices
 from grassroots.organisations.audit import changed_fields
 from grassroots.organisations.forms import model_label
 from grassroots.organisations.models import AuditEntry, Unit
@@ -210,4 +212,42 @@ def _field_choices(label: str) -> dict[str, dict[str, str]]:
         f.name: {str(value): str(text) for value, text in f.flatchoices}
         for f in fields
         if getattr(f, "choices", None)
+    }
+
+
+@register.filter
+def period_label(key: str) -> str:
+    """A period key ("2024Q4") as the reader says it: 2024年第四季度, or 2024 Q4 in English."""
+    try:
+        period = Period.parse(str(key))
+    except ValueError:
+        return str(key)
+    return period.label_en if english() else period.label_zh
+
+
+@register.inclusion_tag("web/_period_input.html")
+def period_input(
+    field_id: str,
+    value: str = "",
+    *,
+    name: str = "period",
+    required: bool = True,
+    error: str = "",
+    current: bool = False,
+) -> dict[str, Any]:
+    """A period control (issue 18.3): a text field listing the recent and known periods by
+    their names, filled with ``value``; typed spellings (2024Q4, 2024年第四季度) are accepted by
+    the page that reads it. ``current``: fill an empty control with the current reporting
+    period."""
+    keys = period_choices()
+    if current and not value:
+        value = current_period()
+    return {
+        "id": field_id,
+        "name": name,
+        "value": value,
+        "required": required,
+        "error": error,
+        "choices": [(k, period_label(k)) for k in keys],
+        "placeholder": period_label(keys[0]) if keys else "",
     }
