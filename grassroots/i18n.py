@@ -10,6 +10,8 @@ from typing import Any
 
 from django.utils.translation import get_language
 
+from grassroots.engine.periods import Period
+
 
 def english() -> bool:
     """Whether the active language is English (Chinese is the default and the fallback)."""
@@ -27,3 +29,13 @@ def unit_name(unit: Any) -> str:
     if name_en and english():
         return str(name_en)
     return str(getattr(unit, "name_zh", unit))
+
+
+def period_label(key: str) -> str:
+    """A period key ("2024Q4") as the reader says it: 2024年第四季度, or 2024 Q4 in English; a
+    text that is not a period comes back as it is."""
+    try:
+        period = Period.parse(str(key))
+    except ValueError:
+        return str(key)
+    return period.label_en if english() else period.label_zh

@@ -22,6 +22,7 @@ urlpatterns: list[URLPattern] = [
     path("values/", figure_views.value_history, name="history"),
     path("submissions/", workflow_views.submissions, name="submissions"),
     path("submissions/act/", workflow_views.act, name="act"),
+    path("submissions/act-bulk/", workflow_views.act_bulk, name="act_bulk"),
     path("validation/", validation_views.validation, name="validation"),
     path("validation/run/", validation_views.run, name="run-validation"),
     path("reporting/", reporting_views.reporting, name="reporting"),

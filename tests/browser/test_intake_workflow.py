@@ -97,7 +97,7 @@ def test_upload_fix_submit_approve_accept(
 
     _login(page, live_server.url, "admin", password)
     page.goto(f"{live_server.url}/intake/submissions/?period={P}")
-    page.locator("form", has_text="370100").get_by_role("button", name="确认并锁定").click()
+    page.locator("tr[data-city='370100']").get_by_role("button", name="确认并锁定").click()
     page.wait_for_load_state()
     assert page.locator("tr[data-unit='370102'] td.status").inner_text() == "省院已确认并锁定"
     assert workflow.status_of(unit=lixia, period=P) == SubmissionStatus.ACCEPTED

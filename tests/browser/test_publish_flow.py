@@ -98,7 +98,7 @@ def test_a_leader_sees_the_run_only_once_the_province_publishes_it(
 
     _login(page, url, "admin", password)
     page.goto(f"{url}/intake/submissions/?period={P}")
-    page.locator("form", has_text="370100").get_by_role("button", name="确认并锁定").click()
+    page.locator("tr[data-city='370100']").get_by_role("button", name="确认并锁定").click()
     page.wait_for_load_state()
     assert workflow.status_of(unit=lixia, period=P) == SubmissionStatus.ACCEPTED
 

@@ -14,7 +14,9 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from grassroots.i18n import period_label, unit_name
 from grassroots.intake.models import Submission, SubmissionStatus
 from grassroots.organisations import audit
 from grassroots.organisations.audit import Clock
@@ -51,6 +53,11 @@ def locked_units(*, codes: Collection[str], period: str) -> list[str]:
     )
 
 
+def named(unit: Unit, period: str) -> dict[str, str]:
+    """A unit and a period as the reader names them, for a message's ``%(unit)s %(period)s``."""
+    return {"unit": f"{unit_name(unit)}（{unit.code}）", "period": period_label(period)}
+
+
 def _transition(
     *,
     unit: Unit,
@@ -73,7 +80,8 @@ def _transition(
         current = S(submission.status)
         if current not in allowed_from:
             raise WorkflowError(
-                f"{unit.code} {period} is {current.label}: it cannot become {to.label} now"
+                _("%(unit)s %(period)s is %(now)s: it cannot become %(to)s now")
+                % {**named(unit, period), "now": current.label, "to": to.label}
             )
         with audit.tracked(submission, actor=actor, reason=reason or comment, clock=clock):
             submission.status = to
@@ -86,32 +94,75 @@ def _transition(
     return submission
 
 
-def submit(*, unit: Unit, period: str, actor: Any, clock: Clock = timezone.now) -> Submission:
-    if not can(actor, Action.SUBMIT_DATA, unit) or unit.level != Level.GRASSROOTS:
+def _may_submit(actor: Any, unit: Unit) -> bool:
+    return can(actor, Action.SUBMIT_DATA, unit) and unit.level == Level.GRASSROOTS
+
+
+def _may_approve(actor: Any, unit: Unit) -> bool:
+    # can(..., unit) holds only inside the reviewer's own subtree: a city approves its units.
+    return _role(actor) == Role.CITY_REVIEWER and can(actor, Action.REVIEW_SUBMISSIONS, unit)
+
+
+def _returns_from(actor: Any, unit: Unit) -> set[SubmissionStatus]:
+    role = _role(actor)
+    if role not in (Role.CITY_REVIEWER, Role.PROVINCE_ADMIN):
+        return set()
+    if not can(actor, Action.REVIEW_SUBMISSIONS, unit):
+        return set()
+    return {S.SUBMITTED} if role == Role.CITY_REVIEWER else {S.SUBMITTED, S.APPROVED}
+
+
+def _may_unlock(actor: Any, unit: Unit) -> bool:
+    return _role(actor) == Role.PROVINCE_ADMIN and can(actor, Action.REVIEW_SUBMISSIONS, unit)
+
+
+def allowed_actions(*, actor: Any, unit: Unit, status: SubmissionStatus) -> list[str]:
+    """The actions ``actor`` may take now on ``unit``'s submission in ``status``: what a page
+    offers (the services check the same rules again when an action arrives)."""
+    found = []
+    if status in (S.DRAFT, S.RETURNED) and _may_submit(actor, unit):
+        found.append("submit")
+    if status == S.SUBMITTED and _may_approve(actor, unit):
+        found.append("approve")
+    if status in _returns_from(actor, unit):
+        found.append("return")
+    if status == S.ACCEPTED and _may_unlock(actor, unit):
+        found.append("unlock")
+    return found
+
+
+def may_accept(*, actor: Any, city: Unit) -> bool:
+    """Whether ``actor`` may accept and lock ``city``'s units (when all are approved)."""
+    return _role(actor) == Role.PROVINCE_ADMIN and can(actor, Action.REVIEW_SUBMISSIONS, city)
+
+
+def submit(
+    *, unit: Unit, period: str, actor: Any, comment: str = "", clock: Clock = timezone.now
+) -> Submission:
+    """The unit submits its data for the period, with an optional note to its reviewer."""
+    if not _may_submit(actor, unit):
         raise NotAllowed("submit")
     return _transition(unit=unit, period=period, actor=actor, allowed_from={S.DRAFT, S.RETURNED},
-                       to=S.SUBMITTED, clock=clock)  # fmt: skip
+                       to=S.SUBMITTED, comment=comment.strip()[:500], clock=clock)  # fmt: skip
 
 
-def approve(*, unit: Unit, period: str, actor: Any, clock: Clock = timezone.now) -> Submission:
-    # can(..., unit) holds only inside the reviewer's own subtree: a city approves its units.
-    if _role(actor) != Role.CITY_REVIEWER or not can(actor, Action.REVIEW_SUBMISSIONS, unit):
+def approve(
+    *, unit: Unit, period: str, actor: Any, comment: str = "", clock: Clock = timezone.now
+) -> Submission:
+    if not _may_approve(actor, unit):
         raise NotAllowed("approve")
     return _transition(unit=unit, period=period, actor=actor, allowed_from={S.SUBMITTED},
-                       to=S.APPROVED, clock=clock)  # fmt: skip
+                       to=S.APPROVED, comment=comment.strip()[:500], clock=clock)  # fmt: skip
 
 
 def return_for_correction(
     *, unit: Unit, period: str, actor: Any, comment: str, clock: Clock = timezone.now
 ) -> Submission:
-    role = _role(actor)
-    if role not in (Role.CITY_REVIEWER, Role.PROVINCE_ADMIN) or not can(
-        actor, Action.REVIEW_SUBMISSIONS, unit
-    ):
+    allowed = _returns_from(actor, unit)
+    if not allowed:
         raise NotAllowed("return")
     if not comment.strip():
-        raise WorkflowError("a returned submission needs a comment saying what to correct")
-    allowed = {S.SUBMITTED} if role == Role.CITY_REVIEWER else {S.SUBMITTED, S.APPROVED}
+        raise WorkflowError(_("A returned submission needs a comment saying what to correct."))
     return _transition(unit=unit, period=period, actor=actor, allowed_from=allowed,
                        to=S.RETURNED, comment=comment.strip()[:500], clock=clock)  # fmt: skip
 
@@ -120,7 +171,7 @@ def accept_city(
     *, city: Unit, period: str, actor: Any, clock: Clock = timezone.now
 ) -> list[Submission]:
     """Accept and lock every unit of ``city``: only when all of them are approved."""
-    if _role(actor) != Role.PROVINCE_ADMIN or not can(actor, Action.REVIEW_SUBMISSIONS, city):
+    if not may_accept(actor=actor, city=city):
         raise NotAllowed("accept")
     units = list(Unit.objects.filter(parent=city, level=Level.GRASSROOTS, active=True))
     with transaction.atomic():
@@ -131,8 +182,11 @@ def accept_city(
         waiting = sorted(u.code for u in units if statuses.get(u.pk) != S.APPROVED)
         if not units or waiting:
             raise WorkflowError(
-                f"{city.code} {period} cannot be accepted: not yet approved: "
-                + (", ".join(waiting) or "the city has no units")
+                _("%(unit)s %(period)s cannot be accepted: not yet approved: %(waiting)s")
+                % {
+                    **named(city, period),
+                    "waiting": "、".join(waiting) or _("the city has no units"),
+                }
             )
         return [
             _transition(
@@ -150,10 +204,10 @@ def accept_city(
 def unlock(
     *, unit: Unit, period: str, actor: Any, reason: str, clock: Clock = timezone.now
 ) -> Submission:
-    if _role(actor) != Role.PROVINCE_ADMIN or not can(actor, Action.REVIEW_SUBMISSIONS, unit):
+    if not _may_unlock(actor, unit):
         raise NotAllowed("unlock")
     if not reason.strip():
-        raise WorkflowError("an unlock needs a reason (it is kept in the audit log)")
+        raise WorkflowError(_("An unlock needs a reason (it is kept in the audit log)."))
     return _transition(unit=unit, period=period, actor=actor, allowed_from={S.ACCEPTED},
                        to=S.RETURNED, comment=reason.strip()[:500], reason=reason.strip(),
                        clock=clock)  # fmt: skip

@@ -17,8 +17,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext, gettext_lazy
 
-from grassroots.engine.periods import Period
-from grassroots.i18n import english, unit_name
+from grassroots.i18n import period_label, unit_name
 from grassroots.intake.selectors import current_period, period_choices
 from grassroots.organisations.audit import changed_fields
 from grassroots.organisations.forms import model_label
@@ -215,14 +214,7 @@ def _field_choices(label: str) -> dict[str, dict[str, str]]:
     }
 
 
-@register.filter
-def period_label(key: str) -> str:
-    """A period key ("2024Q4") as the reader says it: 2024年第四季度, or 2024 Q4 in English."""
-    try:
-        period = Period.parse(str(key))
-    except ValueError:
-        return str(key)
-    return period.label_en if english() else period.label_zh
+register.filter("period_label", period_label)
 
 
 @register.inclusion_tag("web/_period_input.html")
