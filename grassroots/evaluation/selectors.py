@@ -502,3 +502,30 @@ def latest_published_runs(
         if run.period not in chosen and covers_scope(run, scope):
             chosen[run.period] = run
     return chosen
+
+
+def latest_published_run(user: Any) -> EvaluationRun | None:
+    """The newest published run this user may read (the workbench's "latest evaluation")."""
+    runs = runs_for(user).filter(status=RunStatus.DONE, publication=Publication.PUBLISHED)
+    return runs.order_by("-period", "-published_at", "-id").first()
+
+
+def colour_counts_by_city(
+    run: EvaluationRun, root: Unit
+) -> list[tuple[Unit, tuple[int, int, int]]]:
+    """(city, (green, yellow, red)) of the run's grassroots units on its overall score, for
+    the cities under ``root``. The caller checks that the reader may see colours."""
+    scheme = scheme_of(run.scheme_version)
+    cities = list(
+        Unit.objects.filter(path__startswith=root.path, level=Level.CITY).order_by("code")
+    )
+    rows = Result.objects.filter(
+        run=run, node=scheme.root.code, unit_path__startswith=root.path
+    ).values_list("unit_path", "colour")
+    tally: dict[str, list[int]] = {c.path: [0, 0, 0] for c in cities}
+    slot = {"green": 0, "yellow": 1, "red": 2}
+    for path, colour in rows:
+        for city_path, counts in tally.items():
+            if path.startswith(city_path) and path != city_path and colour in slot:
+                counts[slot[colour]] += 1
+    return [(c, (tally[c.path][0], tally[c.path][1], tally[c.path][2])) for c in cities]

@@ -446,3 +446,44 @@ def period_choices(*, today: dt.date | None = None, count: int = 8) -> list[str]
     keys = dict.fromkeys([*known_periods(), *(p.key for p in recent_quarters(current, count))])
     periods = sorted((Period.parse(k) for k in keys), key=lambda p: (p.end, p.start), reverse=True)
     return [p.key for p in periods]
+
+
+@dataclass
+class SubmissionRow:
+    unit: Unit
+    status: str
+    status_label: str
+    comment: str
+
+
+@dataclass
+class SubmissionCounts:
+    """Where the units' submissions for a period stand (a workbench's figures)."""
+
+    rows: list[SubmissionRow]
+    by_status: dict[str, int]
+    versions: int  # data versions uploaded for the period by these units
+    cities_ready: int  # cities whose every unit is approved (ready to accept and lock)
+
+
+def submission_counts(*, units: Iterable[Unit], period: str) -> SubmissionCounts:
+    """The status of each of ``units`` for ``period`` (draft when it has no submission)."""
+    units = list(units)
+    found = {s.unit_id: s for s in Submission.objects.filter(unit__in=units, period=period)}
+    rows = []
+    for unit in units:
+        s = found.get(unit.pk)
+        status = SubmissionStatus(s.status) if s else SubmissionStatus.DRAFT
+        rows.append(SubmissionRow(unit, str(status), str(status.label), s.comment if s else ""))
+    by_status: dict[str, int] = {}
+    per_city: dict[int | None, list[str]] = {}
+    for row in rows:
+        by_status[row.status] = by_status.get(row.status, 0) + 1
+        per_city.setdefault(row.unit.parent_id, []).append(row.status)
+    ready = sum(
+        1
+        for statuses in per_city.values()
+        if statuses and all(s == SubmissionStatus.APPROVED for s in statuses)
+    )
+    versions = DataVersion.objects.filter(unit__in=units, period=period).count()
+    return SubmissionCounts(rows, by_status, versions, ready)

@@ -9,11 +9,13 @@ from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from grassroots.organisations.models import Level
 from grassroots.organisations.selectors import TreeNode, unit_tree
+from grassroots.web.workbench import workbench
 
 
 @never_cache
@@ -37,7 +39,9 @@ def home(request: HttpRequest) -> HttpResponse:
     tree = unit_tree(request.user)
     counts = Counter(node.level for node in _walk(tree))
     levels = [(level.label, counts[level.value]) for level in Level if counts[level.value]]
-    return render(request, "web/home.html", {"nav": "home", "tree": tree, "levels": levels})
+    bench = workbench(request.user, today=timezone.localdate())
+    context = {"nav": "home", "tree": tree, "levels": levels, "bench": bench}
+    return render(request, "web/home.html", context)
 
 
 def _walk(nodes: Iterable[TreeNode]) -> Iterable[TreeNode]:

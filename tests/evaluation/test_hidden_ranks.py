@@ -246,3 +246,9 @@ def test_the_awards_page_lists_units_by_code_without_ranks(leader, runs) -> None
 def test_the_awards_page_ranks_units_for_a_role_with_ranks(admin, runs) -> None:
     codes, _html = _awards(admin)
     assert codes != sorted(codes)
+
+
+def test_the_leaders_workbench_shows_no_colours_the_scheme_hides(leader, runs) -> None:
+    page = leader.get("/").content.decode()
+    assert "最新发布的评价" in page  # the workbench is there, with the latest run
+    assert "colour-counts" not in page

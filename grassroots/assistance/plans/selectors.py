@@ -32,6 +32,7 @@ from grassroots.cells import frame_records
 from grassroots.engine.periods import Period
 from grassroots.engine.scheme import Scheme
 from grassroots.organisations.models import Unit
+from grassroots.organisations.scope import visible_units
 
 
 def measure_for_user(user: Any, pk: int) -> Measure:
@@ -228,3 +229,13 @@ def stored_exit_checklist(designation: Designation, periods: list[str]) -> list[
         results, units, unit_code=unit.code, periods=periods, standard=province_standard(unit)
     )
     return [{k: str(v) for k, v in row.items()} for row in frame_records(rows)]
+
+
+def measures_due_for(user: Any, *, today: dt.date, within_days: int = 30) -> tuple[int, int]:
+    """(open measures due within ``within_days``, overdue measures) of the weak units the user
+    may see."""
+    measures = Measure.objects.filter(designation__unit__in=visible_units(user)).exclude(
+        status=MeasureStatus.DONE
+    )
+    due = measures.filter(deadline__gte=today, deadline__lte=today + dt.timedelta(within_days))
+    return due.count(), measures.filter(deadline__lt=today).count()
