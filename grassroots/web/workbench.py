@@ -43,7 +43,7 @@ class Item:
     label: str
     count: int | str
     url: str
-    tone: str = "info"  # "todo" when something waits for this user, "alert" when overdue
+    tone: str = "info"  # "todo" when something waits for this user, "overdue" when late
     detail: str = ""
 
 
@@ -94,7 +94,7 @@ def _measures(bench: Workbench, user: Any, today: dt.date) -> None:
     due, overdue = measures_due_for(user, today=today)
     if overdue:
         bench.items.append(
-            Item(_("Measures overdue"), overdue, reverse("assistance:overdue"), "alert")
+            Item(_("Measures overdue"), overdue, reverse("assistance:overdue"), "overdue")
         )
     bench.items.append(
         Item(
@@ -204,7 +204,7 @@ def _leader(bench: Workbench, user: Any, today: dt.date) -> None:
             _("Weak units' measures done"),
             f"{plans.done} / {plans.measures}",
             reverse("assistance:index"),
-            "alert" if plans.overdue else "info",
+            "overdue" if plans.overdue else "info",
             _("%(n)d overdue") % {"n": plans.overdue} if plans.overdue else "",
         )  # fmt: skip
     )

@@ -51,7 +51,7 @@ def test_the_submissions_page_opens_on_the_current_period(client, admin) -> None
     page = client.get("/intake/submissions/").content.decode()
     assert 'value="2024Q3"' in page
     assert "2024年第三季度" in page  # the control names the period
-    assert "370102" in page  # and the page shows the units of that period
+    assert 'data-city="370100"' in page  # and the page counts that period's submissions
 
 
 @pytest.mark.parametrize("typed", ["2024年第三季度", "2024q3", "2024 Q3"])

@@ -72,9 +72,12 @@ def submissions(request: HttpRequest) -> HttpResponse:
             actions = workflow.allowed_actions(actor=request.user, unit=unit, status=status)
             every.append(Row(unit, status, s.comment if s else "", actions))
         counts = _city_counts(request.user, cities, every)
+        # Over several cities the counts are the overview; the units are listed once a city
+        # or a status is chosen (no 138-row page of buttons).
+        listed = len(counts) <= 1 or bool(city_code or status_filter)
         rows = [
             r
-            for r in every
+            for r in (every if listed else [])
             if (not city_code or (r.unit.parent is not None and r.unit.parent.code == city_code))
             and (not status_filter or r.status == status_filter)
         ]
@@ -84,6 +87,7 @@ def submissions(request: HttpRequest) -> HttpResponse:
         "city": city_code, "status": status_filter, "statuses": SubmissionStatus.choices,
         "bulk_approve": any("approve" in r.actions for r in rows),
         "any_ready": any(c.may_accept for c in counts),
+        "listed": not period or len(counts) <= 1 or bool(city_code or status_filter),
         "S": SubmissionStatus,
     }  # fmt: skip
     return render(request, "intake/submissions.html", context)
@@ -112,11 +116,15 @@ def _city_counts(user: Any, cities: list[Unit], rows: list[Row]) -> list[CityCou
     return found
 
 
-def _back(period: str, request: HttpRequest) -> HttpResponse:
+def _back(period: str, request: HttpRequest, *, city: str = "") -> HttpResponse:
+    """Back to the page the action came from (its filters kept); ``city``: show that city's
+    units (after accepting one city, its units are what the user wants to see)."""
     query = {"period": period}
     for key in ("city", "status"):
         if request.POST.get(key):
             query[key] = request.POST[key]
+    if city:
+        query["city"] = city
     return redirect(reverse("intake:submissions") + "?" + urlencode(query))
 
 
@@ -197,7 +205,8 @@ def act_bulk(request: HttpRequest) -> HttpResponse:
         messages.error(request, reason)
     if not units:
         messages.error(request, _("Tick the units to act on first."))
-    return _back(period, request)
+    one_city = units[0].code if action == "accept" and len(units) == 1 else ""
+    return _back(period, request, city=one_city)
 
 
 ACTION_NAMES = {"approve": _lazy("Approved"), "accept": _lazy("Accepted and locked")}
