@@ -10,14 +10,16 @@ staff number or department is a problem located by file, row and column, in the 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pandas as pd
 from django.utils.translation import gettext as _
 
 from grassroots.engine.cases import CaseTables
 from grassroots.engine.errors import Problem
+from grassroots.engine.roster import handler_problems
 
 PERSON_COLUMN = "prosecutor_id"
 DEPARTMENT_COLUMN = "department"
@@ -52,71 +54,46 @@ def rosters_for(codes: set[str]) -> dict[str, Roster]:
     return found
 
 
-def _frame(path: object, columns: list[str]) -> tuple[pd.DataFrame, int]:
-    """The table's columns as text, and the offset from a 0-based index to the reported row."""
-    from pathlib import Path
-
-    source = Path(str(path))
-    if source.suffix.lower() == ".parquet":
-        frame = pd.read_parquet(source, columns=columns).astype("string")
-        return frame, 1
-    try:
-        frame = pd.read_csv(source, dtype=str, usecols=columns, encoding="utf-8-sig")
-    except UnicodeDecodeError:
-        frame = pd.read_csv(source, dtype=str, usecols=columns, encoding="gb18030")
-    return frame, 2  # the header is row 1
+def _roster_frame(rosters: dict[str, Roster]) -> pd.DataFrame:
+    """The engine's roster frame: one row per staff number and one per department code."""
+    rows = [
+        (code, number, None) for code, roster in rosters.items() for number in roster.staff_numbers
+    ] + [(code, None, dept) for code, roster in rosters.items() for dept in roster.departments]
+    return pd.DataFrame(rows, columns=["unit_code", "staff_id", "department"], dtype="string")
 
 
-def _text(value: object) -> str:
-    if value is None or (isinstance(value, float) and pd.isna(value)) or value is pd.NA:
-        return ""
-    return str(value).strip()
+_ENGINE_MESSAGE = re.compile(r"^(?:staff number|department) (?P<value>'.*'|\".*\") is not in the roster of unit (?P<unit>\S+)$")
 
 
-def roster_problems(cases: CaseTables) -> list[Problem]:
-    """Every row naming a person or department its unit's roster does not have."""
-    wanted = {
-        name: [c for c in (PERSON_COLUMN, DEPARTMENT_COLUMN) if c in table.present]
-        for name, table in cases.tables.items()
-    }
-    wanted = {name: cols for name, cols in wanted.items() if cols}
-    if not wanted or not _LOOKUPS:
+def _in_language(problem: Problem) -> Problem:
+    """The engine's problem reworded for the page (its row, column and file stay)."""
+    match = _ENGINE_MESSAGE.match(problem.message)
+    value = match.group("value")[1:-1] if match else ""
+    unit = match.group("unit") if match else ""
+    if problem.column == PERSON_COLUMN:
+        message = _("staff number %(number)s is not on the roster of unit %(unit)s") % {
+            "number": value, "unit": unit,
+        }  # fmt: skip
+    else:
+        message = _("department %(code)s is not a department of unit %(unit)s") % {
+            "code": value, "unit": unit,
+        }  # fmt: skip
+    source = problem.source
+    return Problem(source, problem.row, problem.column, message, sheet=problem.sheet)
+
+
+def roster_problems(cases: CaseTables, codes: set[str]) -> list[Problem]:
+    """Every row naming a person or department its unit's roster does not have.
+
+    ``codes``: the units the upload may hold rows of; a unit without a roster is not checked.
+    The check is the engine's (``engine/roster.py:handler_problems``)."""
+    if not any({PERSON_COLUMN, DEPARTMENT_COLUMN} & t.present for t in cases.tables.values()):
         return []
-    frames = {
-        name: _frame(cases.tables[name].path, ["unit_code", *cols]) for name, cols in wanted.items()
-    }
-    codes = {
-        _text(code) for frame, _offset in frames.values() for code in frame["unit_code"].unique()
-    }
-    rosters = rosters_for(codes - {""})
-    problems: list[Problem] = []
-    for name, (frame, offset) in sorted(frames.items()):
-        source = cases.tables[name].path.name
-        for index, row in enumerate(frame.itertuples(index=False)):
-            values = row._asdict()
-            roster = rosters.get(_text(values["unit_code"]))
-            if roster is None:
-                continue
-            person = _text(values.get(PERSON_COLUMN))
-            if person and person not in roster.staff_numbers:
-                problems.append(
-                    Problem(
-                        source,
-                        index + offset,
-                        PERSON_COLUMN,
-                        _("staff number %(number)s is not on the roster of unit %(unit)s")
-                        % {"number": person, "unit": _text(values["unit_code"])},
-                    )
-                )
-            department = _text(values.get(DEPARTMENT_COLUMN))
-            if department and department not in roster.departments:
-                problems.append(
-                    Problem(
-                        source,
-                        index + offset,
-                        DEPARTMENT_COLUMN,
-                        _("department %(code)s is not a department of unit %(unit)s")
-                        % {"code": department, "unit": _text(values["unit_code"])},
-                    )
-                )
-    return problems
+    rosters = rosters_for(codes)
+    if not rosters:
+        return []
+    problems = handler_problems(cases, _roster_frame(rosters))
+    files = {name: table.path.name for name, table in cases.tables.items()}
+    return [
+        _in_language(replace(p, source=files.get(p.source, p.source))) for p in problems
+    ]

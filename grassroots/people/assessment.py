@@ -2,7 +2,8 @@
 
 - ``save_coefficients``: the province's case-type coefficient table of a year, a new version on
   every change (the example table of PRACTICE-2 §1.5 ships as version 1, marked as an example).
-- ``add_reviewer_item``: a 共性, 综合评价 or addition/deduction score a reviewer enters.
+- ``add_reviewer_item``: a 共性 or 综合评价 mark or an addition/deduction a reviewer enters, for
+  one of the scheme's reviewer or adjustment items, within its points.
 - ``raise_objection`` / ``decide_objection``: a person objects to a monthly score within the
   scheme's days (``AssessmentPeriod.objection_days``, checked with the injected clock); the
   assessment committee decides with a reason.
@@ -16,18 +17,27 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
+import yaml
+
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from grassroots.engine.individual import WORK_TYPES, load_coefficients, parse_coefficients
+from grassroots.engine.individual import CoefficientTable as EngineCoefficients
+from grassroots.engine.individual import IndividualScheme
 from grassroots.organisations import audit
 from grassroots.organisations.audit import Clock
 from grassroots.organisations.models import Level, Unit
-from grassroots.people.assessment_selectors import may_object, objection_deadline
+from grassroots.people.assessment_selectors import (
+    entered_items,
+    may_object,
+    objection_deadline,
+    parsed_scheme,
+)
 from grassroots.people.models import (
     AssessmentPeriod,
     CoefficientTable,
-    ItemKind,
     Objection,
     ObjectionStatus,
     Person,
@@ -41,63 +51,61 @@ class NotAllowed(Exception):
     """The actor may not do this here (the caller answers 404)."""
 
 
+EXAMPLE_TABLE = "example-2021"
+
+
 class Refused(Exception):
     """The action is not possible now (a deadline passed, an objection is decided): the message
     says why, in the page's language."""
 
 
-# PRACTICE-2 §1.5 (附件9 通用案件类别, an unnamed local court): an example, not a standard.
-EXAMPLE_COEFFICIENTS: tuple[tuple[str, str], ...] = (
-    ("请示案件审查", "1"), ("备案案件审查", "1/3"), ("检察建议(各部门)", "2/3"),
-    ("事项议题提请", "1/3"), ("审批决定案件", "2/3"), ("案件质量评查", "1/2"),
-    ("审查逮捕案件", "1"), ("不批准逮捕复议", "2/3"), ("不批准逮捕复核", "1"),
-    ("立案监督", "1"), ("立案监督复议", "2/3"), ("立案监督复核", "1"),
-    ("侦监适时介入侦查", "1/3"), ("延长/重新计算侦查羁押期限", "1/3"), ("羁押必要性审查", "1/3"),
-    ("侦查活动监督", "1"), ("侦查活动监督复查", "2/3"), ("建议移送涉嫌犯罪", "2/3"),
-    ("一审公诉案件", "1"), ("公诉适时介入侦查", "1/3"), ("二审上诉案件", "1"),
-    ("二审抗诉", "4/3"), ("审判监督程序抗诉", "4/3"), ("不起诉复议", "1"), ("不起诉复核", "1"),
-    ("撤回抗诉复议", "1/3"), ("自侦不起诉案件审批", "1/2"), ("指定管辖", "1/3"),
-    ("违法所得没收申请", "1"), ("强制医疗申请", "1"), ("证据合法性调查", "1/2"),
-    ("领导交办案件", "1"), ("刑事强制措施/交付执行/监禁刑执行检察档案", "1/10"),
-    ("减刑假释提请中审查", "1/3"), ("减刑假释开庭审查", "2/3"), ("法院裁定审查", "1"),
-)  # fmt: skip
+def coefficient_lines(table: EngineCoefficients) -> str:
+    """The table as the page edits it: one "work type, coefficient" line each."""
+    return "\n".join(f"{code}, {_fraction_text(value)}" for code, value in table.coefficients.items())
 
 
-def parse_coefficients(text: str) -> list[dict[str, str]]:
-    """Lines "case type, coefficient" (a fraction like 2/3 or a decimal); ValueError naming the
-    line, in the page's language."""
-    rows: list[dict[str, str]] = []
-    seen: set[str] = set()
-    for number, line in enumerate(text.splitlines(), start=1):
+def _fraction_text(value: Fraction) -> str:
+    return str(value.numerator) if value.denominator == 1 else f"{value.numerator}/{value.denominator}"
+
+
+def coefficients_yaml(*, lines: str, year: int, sources: dict[str, str], example: bool = False) -> str:
+    """The engine's YAML of a table edited as lines; ValueError naming the line, in the page's
+    language (the engine then checks work types and values once more)."""
+    entries: dict[str, dict[str, str]] = {}
+    for number, line in enumerate(lines.splitlines(), start=1):
         line = line.strip()
         if not line:
             continue
-        parts = [p.strip() for p in line.replace("，", ",").rsplit(",", 1)]
+        parts = [p.strip() for p in line.replace("，", ",").split(",")]
         if len(parts) != 2 or not parts[0]:
-            raise ValueError(_("line %(n)s: write “case type, coefficient”") % {"n": number})
-        case_type, value = parts
+            raise ValueError(_("line %(n)s: write “work type, coefficient”") % {"n": number})
+        code, value = parts
+        if code not in WORK_TYPES:
+            raise ValueError(_("line %(n)s: %(code)s is not a work type") % {"n": number, "code": code})
         try:
-            coefficient = Fraction(value)
+            number_value = Fraction(value)
         except (ValueError, ZeroDivisionError):
             raise ValueError(
                 _("line %(n)s: “%(value)s” is not a number or fraction") % {"n": number, "value": value}
             ) from None
-        if coefficient < 0 or coefficient > 10:
+        if number_value < 0 or number_value > 10:
             raise ValueError(_("line %(n)s: a coefficient is between 0 and 10") % {"n": number})
-        if case_type in seen:
-            raise ValueError(_("line %(n)s: %(type)s is listed twice") % {"n": number, "type": case_type})
-        seen.add(case_type)
-        rows.append({"case_type": case_type, "coefficient": value})
-    if not rows:
+        if code in entries:
+            raise ValueError(_("line %(n)s: %(code)s is listed twice") % {"n": number, "code": code})
+        entries[code] = {"value": _fraction_text(number_value)}
+        if sources.get(code):
+            entries[code]["source_zh"] = sources[code]
+    if not entries:
         raise ValueError(_("the table is empty"))
-    return rows
+    text = yaml.safe_dump(
+        {"name": f"province-{year}", "year": year, "example": example, "coefficients": entries},
+        allow_unicode=True, sort_keys=False,
+    )  # fmt: skip
+    parse_coefficients(text)  # the engine's own check
+    return text
 
 
-def coefficient_text(rows: list[dict[str, str]]) -> str:
-    return "\n".join(f"{r['case_type']}, {r['coefficient']}" for r in rows)
-
-
-def _province_of(unit: Unit) -> Unit:
+def province_of(unit: Unit) -> Unit:
     node = unit
     while node.level not in (Level.PROVINCE, Level.NATION) and node.parent_id is not None:
         node = Unit.objects.get(pk=node.parent_id)
@@ -113,7 +121,7 @@ def save_coefficients(
     *,
     province: Unit,
     year: int,
-    rows: list[dict[str, str]],
+    yaml_text: str,
     actor: Any,
     note: str = "",
     example: bool = False,
@@ -122,6 +130,7 @@ def save_coefficients(
     """A new version of the province's table for ``year`` (the old ones stay, as they were)."""
     if actor is not None and not is_province(actor, province):
         raise NotAllowed(province.code)
+    parse_coefficients(yaml_text)
     latest = (
         CoefficientTable.objects.select_for_update()
         .filter(province=province, year=year)
@@ -129,8 +138,8 @@ def save_coefficients(
         .first()
     )
     table = CoefficientTable(
-        province=province, year=year, version=(latest.version + 1) if latest else 1, rows=rows,
-        example=example, note=note[:300], created=clock(),
+        province=province, year=year, version=(latest.version + 1) if latest else 1,
+        yaml_text=yaml_text, example=example, note=note[:300], created=clock(),
         created_by=actor.get_username() if actor is not None else audit.SYSTEM_ACTOR,
     )  # fmt: skip
     with audit.tracked(table, actor=actor, reason=note or f"coefficients {year}", clock=clock):
@@ -138,16 +147,50 @@ def save_coefficients(
     return table
 
 
-def ensure_example_coefficients(*, province: Unit, year: int, clock: Clock = timezone.now) -> CoefficientTable:
-    """The province's table for ``year``, starting from the shipped example when it has none."""
+def ensure_coefficients(*, province: Unit, year: int, clock: Clock = timezone.now) -> CoefficientTable:
+    """The province's table for ``year``; the shipped example (marked as such) when it has none."""
     found = current_coefficients(province, year)
     if found is not None:
         return found
-    rows = [{"case_type": t, "coefficient": c} for t, c in EXAMPLE_COEFFICIENTS]
+    example = load_coefficients(EXAMPLE_TABLE)
+    text = coefficients_yaml(
+        lines=coefficient_lines(example), year=year, sources=example.sources, example=True
+    )
     return save_coefficients(
-        province=province, year=year, rows=rows, actor=None, example=True,
+        province=province, year=year, yaml_text=text, actor=None, example=True,
         note="PRACTICE-2 §1.5 example table", clock=clock,
     )  # fmt: skip
+
+
+def scheme_yaml(scheme: IndividualScheme) -> str:
+    """The scheme as YAML the engine parses back to the same scheme (stored with the period)."""
+    return yaml.safe_dump(scheme.model_dump(mode="json"), allow_unicode=True, sort_keys=False)
+
+
+@transaction.atomic
+def open_assessment(
+    *,
+    unit: Unit,
+    year: int,
+    scheme: IndividualScheme,
+    actor: Any,
+    objection_days: int = 7,
+    clock: Clock = timezone.now,
+) -> AssessmentPeriod:
+    """The unit's assessment of ``year`` for the scheme's first staff category (the scheme
+    itself was checked by the engine: the 业绩 ≥ 60% rule, grade shares)."""
+    if actor is not None and not is_committee(actor, unit):
+        raise NotAllowed(unit.code)
+    category = scheme.categories[0].value
+    if AssessmentPeriod.objects.filter(unit=unit, year=year, category=category).exists():
+        raise Refused(_("this unit already has an assessment of %(year)s for this staff category") % {"year": year})
+    period = AssessmentPeriod(
+        unit=unit, year=year, category=category, scheme_yaml=scheme_yaml(scheme),
+        scheme_name=scheme.name, objection_days=objection_days,
+    )  # fmt: skip
+    with audit.tracked(period, actor=actor, reason=f"assessment {year} {scheme.name}", clock=clock):
+        period.save()
+    return period
 
 
 @transaction.atomic
@@ -156,7 +199,7 @@ def add_reviewer_item(
     assessment: AssessmentPeriod,
     person: Person,
     month: int,
-    kind: ItemKind | str,
+    item: str,
     points: Decimal,
     note: str,
     actor: Any,
@@ -166,13 +209,21 @@ def add_reviewer_item(
         raise NotAllowed(assessment.unit.code)
     if person.unit_id != assessment.unit_id:
         raise NotAllowed(person.unit.code)
-    item = ReviewerItem(
-        assessment=assessment, person=person, month=month, kind=ItemKind(kind), points=points,
+    entered = {i.code: i for i in entered_items(parsed_scheme(assessment))}
+    if item not in entered:
+        raise Refused(_("%(item)s is not an item entered by reviewers in this scheme") % {"item": item})
+    low, high = entered[item].lowest, entered[item].points
+    if not low <= float(points) <= high:
+        raise Refused(
+            _("%(item)s takes points from %(low)s to %(high)s") % {"item": item, "low": low, "high": high}
+        )
+    record = ReviewerItem(
+        assessment=assessment, person=person, month=month, item=item, points=points,
         note=note[:300], entered_by=actor.get_username(), entered=clock(),
     )  # fmt: skip
-    with audit.tracked(item, actor=actor, reason=note, clock=clock):
-        item.save()
-    return item
+    with audit.tracked(record, actor=actor, reason=note, clock=clock):
+        record.save()
+    return record
 
 
 @transaction.atomic

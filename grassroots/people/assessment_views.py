@@ -11,11 +11,32 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from grassroots.organisations.scope import membership_of
+from grassroots.engine.errors import InputError
+from grassroots.engine.individual import (
+    WORK_TYPES,
+    list_individual_schemes,
+    load_coefficients,
+    load_individual_scheme,
+    parse_coefficients,
+)
+from grassroots.i18n import in_language
+from grassroots.organisations.scope import get_unit_for_user, membership_of
 from grassroots.people import assessment as services
-from grassroots.people.assessment_selectors import month_table, open_objections
+from grassroots.people.assessment_selectors import (
+    entered_items,
+    item_name,
+    month_table,
+    open_objections,
+    parsed_scheme,
+)
 from grassroots.people.compute import ComputeRefused, compute_assessment
-from grassroots.people.forms import CoefficientForm, DecisionForm, ObjectionForm, ReviewerItemForm
+from grassroots.people.forms import (
+    AssessmentForm,
+    CoefficientForm,
+    DecisionForm,
+    ObjectionForm,
+    ReviewerItemForm,
+)
 from grassroots.people.models import (
     AssessmentPeriod,
     CoefficientTable,
@@ -49,7 +70,7 @@ def assessment(request: HttpRequest, pk: int) -> HttpResponse:
         month = int(request.GET.get("month", months[-1] if months else 1))
     except ValueError:
         month = months[-1] if months else 1
-    rows, show_ranks = month_table(request.user, period, month)
+    rows, shown = month_table(request.user, period, month)
     committee = is_committee(request.user, period.unit)
     context = {
         "nav": "people",
@@ -57,11 +78,12 @@ def assessment(request: HttpRequest, pk: int) -> HttpResponse:
         "months": months,
         "month": month,
         "rows": rows,
-        "show_ranks": show_ranks,
+        "shown": shown,
         "committee": committee,
         "objections": open_objections(request.user, period.unit).filter(score__assessment=period),
         "items": ReviewerItem.objects.filter(assessment=period).select_related("person") if committee else [],
-        "item_form": ReviewerItemForm(people=period.unit.people.filter(active=True)) if committee else None,
+        "item_form": ReviewerItemForm(people=period.unit.people.filter(active=True), items=_item_choices(period)) if committee else None,
+        "title": in_language(parsed_scheme(period).title_zh, parsed_scheme(period).title_en or None),
         "decision_form": DecisionForm(),
     }
     return render(request, "people/assessment.html", context)
@@ -73,14 +95,20 @@ def add_item(request: HttpRequest, pk: int) -> HttpResponse:
     period = get_object_or_404(AssessmentPeriod.objects.select_related("unit"), pk=pk)
     if not is_committee(request.user, period.unit):
         raise Http404("No such page")
-    form = ReviewerItemForm(request.POST, people=period.unit.people.filter(active=True))
+    form = ReviewerItemForm(
+        request.POST, people=period.unit.people.filter(active=True), items=_item_choices(period)
+    )
     if form.is_valid():
         data = form.cleaned_data
-        services.add_reviewer_item(
-            assessment=period, person=data["person"], month=data["month"], kind=data["kind"],
-            points=data["points"], note=data["note"], actor=request.user,
-        )  # fmt: skip
-        messages.success(request, _("The item was saved; compute the scores again to include it."))
+        try:
+            services.add_reviewer_item(
+                assessment=period, person=data["person"], month=data["month"], item=data["item"],
+                points=data["points"], note=data["note"], actor=request.user,
+            )  # fmt: skip
+        except services.Refused as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, _("The item was saved; compute the scores again to include it."))
     else:
         messages.error(request, _("The item was not saved: check the fields."))
     return redirect("people:assessment", pk=period.pk)
@@ -141,6 +169,33 @@ def decide(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("people:assessment", pk=period.pk)
 
 
+def _item_choices(period: AssessmentPeriod) -> list[tuple[str, str]]:
+    scheme = parsed_scheme(period)
+    return [(i.code, f"{item_name(scheme, i.code)} (≤ {i.points:g})") for i in entered_items(scheme)]
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def new_assessment(request: HttpRequest, code: str) -> HttpResponse:
+    unit = get_unit_for_user(request.user, code)
+    if not is_committee(request.user, unit):
+        raise Http404("No such page")
+    schemes = [(name, name) for name in list_individual_schemes()]
+    form = AssessmentForm(request.POST or None, schemes=schemes, initial={"year": timezone.now().year})
+    if request.method == "POST" and form.is_valid():
+        try:
+            period = services.open_assessment(
+                unit=unit, year=form.cleaned_data["year"],
+                scheme=load_individual_scheme(form.cleaned_data["scheme"]),
+                objection_days=form.cleaned_data["objection_days"], actor=request.user,
+            )  # fmt: skip
+        except services.Refused as exc:
+            form.add_error(None, str(exc))
+        else:
+            return redirect("people:assessment", pk=period.pk)
+    return render(request, "people/assessment_new.html", {"nav": "people", "unit": unit, "form": form})
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def coefficients(request: HttpRequest) -> HttpResponse:
@@ -152,21 +207,34 @@ def coefficients(request: HttpRequest) -> HttpResponse:
     asked = request.GET.get("year", "")
     year = int(asked) if asked.isdigit() and 2000 <= int(asked) <= 2100 else timezone.now().year
     current = services.current_coefficients(province, year)
-    initial = {"year": year, "table": services.coefficient_text(current.rows) if current else
-               services.coefficient_text([{"case_type": t, "coefficient": c} for t, c in services.EXAMPLE_COEFFICIENTS])}  # fmt: skip
-    form = CoefficientForm(request.POST or None, initial=initial)
+    shipped = load_coefficients(services.EXAMPLE_TABLE)
+    parsed = parse_coefficients(current.yaml_text) if current else shipped
+    form = CoefficientForm(
+        request.POST or None, initial={"year": year, "table": services.coefficient_lines(parsed)}
+    )
     if request.method == "POST" and form.is_valid():
         try:
-            rows = services.parse_coefficients(form.cleaned_data["table"])
+            text = services.coefficients_yaml(
+                lines=form.cleaned_data["table"], year=form.cleaned_data["year"],
+                sources={**shipped.sources, **parsed.sources},
+            )  # fmt: skip
+        except InputError as exc:
+            form.add_error("table", "; ".join(p.message for p in exc.problems))
         except ValueError as exc:
             form.add_error("table", str(exc))
         else:
             services.save_coefficients(
-                province=province, year=form.cleaned_data["year"], rows=rows, actor=request.user,
-                note=form.cleaned_data["note"],
+                province=province, year=form.cleaned_data["year"], yaml_text=text,
+                actor=request.user, note=form.cleaned_data["note"],
             )  # fmt: skip
             messages.success(request, _("A new version of the table was saved."))
             return redirect(f"{request.path}?year={form.cleaned_data['year']}")
-    context = {"nav": "people", "form": form, "tables": tables[:50], "current": current, "year": year}
+    rows = [
+        (code, WORK_TYPES.get(code, ""), parsed.sources.get(code, ""), value)
+        for code, value in parsed.coefficients.items()
+    ]
+    context = {
+        "nav": "people", "form": form, "tables": tables[:50], "current": current, "year": year,
+        "rows": rows, "work_types": sorted(WORK_TYPES.items()), "is_example": parsed.example,
+    }  # fmt: skip
     return render(request, "people/coefficients.html", context)
-

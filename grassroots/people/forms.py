@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from grassroots.organisations.models import Unit
-from grassroots.people.models import Category, Department, ItemKind, ObjectionStatus, Person
+from grassroots.people.models import Category, Department, ObjectionStatus, Person
 
 
 class RosterUploadForm(forms.Form):
@@ -78,21 +78,36 @@ class DecisionForm(forms.Form):
 class ReviewerItemForm(forms.Form):
     person = forms.ModelChoiceField(label=_("Person"), queryset=Person.objects.none())
     month = forms.IntegerField(label=_("Month"), min_value=1, max_value=12)
-    kind = forms.ChoiceField(label=_("Kind"), choices=ItemKind.choices)
+    item = forms.ChoiceField(label=_("Item"), choices=[])
     points = forms.DecimalField(label=_("Points"), max_digits=7, decimal_places=2)
     note = forms.CharField(label=_("Note"), max_length=300, required=False)
 
-    def __init__(self, *args: Any, people: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, people: Any, items: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         field = self.fields["person"]
         assert isinstance(field, forms.ModelChoiceField)
         field.queryset = people
+        choice = self.fields["item"]
+        assert isinstance(choice, forms.ChoiceField)
+        choice.choices = items
+
+
+class AssessmentForm(forms.Form):
+    year = forms.IntegerField(label=_("Year"), min_value=2000, max_value=2100)
+    scheme = forms.ChoiceField(label=_("Scheme"), choices=[])
+    objection_days = forms.IntegerField(label=_("Days to object after a score is published"), min_value=1, max_value=60, initial=7)
+
+    def __init__(self, *args: Any, schemes: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        choice = self.fields["scheme"]
+        assert isinstance(choice, forms.ChoiceField)
+        choice.choices = schemes
 
 
 class CoefficientForm(forms.Form):
     year = forms.IntegerField(label=_("Year"), min_value=2000, max_value=2100)
     table = forms.CharField(
-        label=_("Coefficients (one line per case type: type, coefficient such as 1 or 2/3)"),
+        label=_("Coefficients (one line per work type: work type, coefficient such as 1 or 2/3)"),
         widget=forms.Textarea(attrs={"rows": 16}),
     )
     note = forms.CharField(label=_("Note"), max_length=300, required=False)

@@ -126,8 +126,8 @@ class CoefficientTable(models.Model):
     )
     year = models.PositiveSmallIntegerField(_("year"))
     version = models.PositiveIntegerField(_("version"))
-    # [{"case_type": "审查逮捕案件", "coefficient": "1"}, ...] as the engine reads it
-    rows = models.JSONField(_("rows"))
+    # The engine's coefficient YAML (``engine/individual/coefficients.py:parse_coefficients``).
+    yaml_text = models.TextField(_("table"))
     example = models.BooleanField(_("example table"), default=False)
     note = models.CharField(_("note"), max_length=300, blank=True)
     created = models.DateTimeField(_("created"))
@@ -162,8 +162,10 @@ class AssessmentPeriod(models.Model):
     category = models.CharField(_("category"), max_length=12, choices=Category.choices)
     scheme_yaml = models.TextField(_("scheme"))
     scheme_name = models.CharField(_("scheme name"), max_length=100)
+    # The objection window is the app's setting of the assessment (the engine's scheme says who
+    # sees what; how long a person may object is procedure).
     objection_days = models.PositiveSmallIntegerField(_("days to object"), default=7)
-    show_ranks = models.BooleanField(_("ranks shown to staff"), default=False)
+    through = models.CharField(_("assessed through month"), max_length=7, blank=True)
     coefficients = models.ForeignKey(
         CoefficientTable,
         on_delete=models.PROTECT,
@@ -191,29 +193,23 @@ class AssessmentPeriod(models.Model):
         return f"{self.unit.code} {self.year} {self.category}"
 
 
-class ItemKind(models.TextChoices):
-    COMMON = "common", _("Common indicators (共性)")
-    OVERALL = "overall", _("Overall evaluation (综合评价)")
-    ADDITION = "addition", _("Addition")
-    DEDUCTION = "deduction", _("Deduction")
-
-
 class ReviewerItem(models.Model):
-    """A score a reviewer enters by hand for one person and month."""
+    """A score a reviewer enters by hand for one person, month and scheme item: a 共性 or 综合评价
+    mark (a reviewer item) or an addition or deduction (an adjustment item, negative to deduct)."""
 
     assessment = models.ForeignKey(
         AssessmentPeriod, on_delete=models.CASCADE, related_name="items"
     )
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="review_items")
     month = models.PositiveSmallIntegerField(_("month"))
-    kind = models.CharField(_("kind"), max_length=10, choices=ItemKind.choices)
+    item = models.CharField(_("item"), max_length=64)  # the scheme's item code
     points = models.DecimalField(_("points"), max_digits=7, decimal_places=2)
     note = models.CharField(_("note"), max_length=300, blank=True)
     entered_by = models.CharField(max_length=150)
     entered = models.DateTimeField()
 
     class Meta:
-        ordering = ["assessment", "person", "month", "kind"]
+        ordering = ["assessment", "person", "month", "item"]
         verbose_name = _("reviewer item")
         verbose_name_plural = _("reviewer items")
 
@@ -222,11 +218,12 @@ class ReviewerItem(models.Model):
         return str(self.assessment.unit.code)
 
     def __str__(self) -> str:
-        return f"{self.person_id} {self.month} {self.kind} {self.points}"
+        return f"{self.person_id} {self.month} {self.item} {self.points}"
 
 
 class PersonScore(models.Model):
-    """One person's accumulated score to the end of one month (逐月累计), as the engine gave it."""
+    """One person's accumulated score from January to the end of one month (逐月累计, the
+    engine's ``ytd`` period), as the engine gave it; ``detail`` holds the item rows."""
 
     assessment = models.ForeignKey(
         AssessmentPeriod, on_delete=models.CASCADE, related_name="scores"
@@ -237,8 +234,10 @@ class PersonScore(models.Model):
     common = models.FloatField(_("common (共性)"))
     overall = models.FloatField(_("overall (综合评价)"))
     total = models.FloatField(_("total"))
-    grade = models.CharField(_("grade"), max_length=20, blank=True)
+    grade = models.CharField(_("grade"), max_length=64, blank=True)  # the scheme's grade code
+    band = models.PositiveSmallIntegerField(_("standing band"), null=True, blank=True)  # 1-based
     rank = models.PositiveIntegerField(_("rank"), null=True, blank=True)
+    group_size = models.PositiveIntegerField(_("ranked together"), null=True, blank=True)
     detail = models.JSONField(_("detail"), default=dict)
     published = models.DateTimeField(_("published"))
 

@@ -20,7 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from grassroots.engine.errors import InputError
 from grassroots.intake.figures.workbook import mark_problems
 from grassroots.organisations.models import Unit
-from grassroots.organisations.scope import get_unit_for_user, visible_units
+from grassroots.organisations.scope import get_unit_for_user, membership_of, visible_units
 from grassroots.people import assessment_selectors as scores
 from grassroots.people.forms import DepartmentForm, PersonForm, RosterUploadForm
 from grassroots.people.models import Department, Person, PersonAccess
@@ -28,6 +28,8 @@ from grassroots.people.permissions import (
     can_edit_roster,
     can_read_access_log,
     can_see_person,
+    is_committee,
+    is_province,
     manages,
     person_of,
     roster_units,
@@ -67,8 +69,12 @@ def index(request: HttpRequest) -> HttpResponse:
     assessments = scores.assessments_for(request.user)
     if not units.exists() and own is None and not assessments and not can_read_access_log(request.user):
         raise Http404("No such page")
+    membership = membership_of(request.user)
+    committee_units = [u for u in units[:200] if is_committee(request.user, u) and u.level == "grassroots"]
     context = {
         "nav": "people",
+        "committee_units": committee_units,
+        "can_edit_coefficients": membership is not None and is_province(request.user, membership.unit),
         "units": units[:200],
         "own": own,
         "assessments": assessments,
@@ -194,8 +200,11 @@ def person_edit(request: HttpRequest, code: str, pk: int | None = None) -> HttpR
     )
     form = PersonForm(request.POST or None, instance=person, unit=unit)
     if request.method == "POST" and form.is_valid():
+        # The form has already set its values on ``person``: the service starts from the stored
+        # record, so the audit entry holds what changed.
+        stored = Person.objects.get(pk=person.pk) if person.pk else Person(unit=unit)
         saved = save_person(
-            person=person, actor=request.user, values=form.values(),
+            person=stored, actor=request.user, values=form.values(),
             reason=request.POST.get("reason", "")[:300],
         )  # fmt: skip
         return redirect("people:person", pk=saved.pk)

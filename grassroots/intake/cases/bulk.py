@@ -59,7 +59,7 @@ def import_cases_by_unit(
     declared = parse_declared_period(period)
     subtree = dict(Unit.objects.filter(path__startswith=root.path).values_list("code", "level"))
     cases = read_cases(source, units=set(subtree))
-    raise_if_any(roster_problems(cases))
+    raise_if_any(roster_problems(cases, set(subtree)))
     elements = compute_elements(cases, load_catalogue(catalogue), [declared])
     elements = elements[elements["unit_code"].map(subtree) == Level.GRASSROOTS]
     if elements.empty:

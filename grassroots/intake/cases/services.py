@@ -167,7 +167,7 @@ def _prepare(source: Path, staging: Path, unit: Unit, period: str, catalogue: st
     stage_upload(source, raw, limits=upload_limits())
     codes = set(Unit.objects.filter(path__startswith=unit.path).values_list("code", flat=True))
     cases = read_cases(raw, units=codes)
-    raise_if_any(roster_problems(cases))
+    raise_if_any(roster_problems(cases, codes))
     row_counts = write_parquet(cases, data)
     shutil.rmtree(raw)
     elements = _compute(read_cases(data), catalogue, period)
