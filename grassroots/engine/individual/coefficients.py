@@ -117,7 +117,9 @@ def parse_coefficients(text: str, *, source: str = "<coefficients>") -> Coeffici
             sources[str(code)] = str(entry["source_zh"])
     year = raw.get("year")
     if year is not None and not isinstance(year, int):
-        problems.append(Problem(f"{source}: year", None, None, "年份须为整数 / year must be a whole number"))
+        problems.append(
+            Problem(f"{source}: year", None, None, "年份须为整数 / year must be a whole number")
+        )
     if problems:
         raise InputError(problems)
     return CoefficientTable(
