@@ -81,7 +81,7 @@ def _fraction(value: Any) -> Fraction | None:
     if isinstance(value, bool):
         return None
     if isinstance(value, int | float):
-        return Fraction(value).limit_denominator(1000)
+        return Fraction(value).limit_denominator(1000) if value >= 0 else None
     if isinstance(value, str) and re.fullmatch(r"\s*\d+(\.\d+)?(\s*/\s*[1-9]\d*)?\s*", value):
         return Fraction(value.replace(" ", ""))
     return None
