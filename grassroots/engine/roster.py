@@ -82,7 +82,9 @@ def handler_problems(
 
 
 def _arrow(frame: pa.Table | pd.DataFrame) -> pa.Table:
-    return frame if isinstance(frame, pa.Table) else pa.Table.from_pandas(frame, preserve_index=False)
+    return (
+        frame if isinstance(frame, pa.Table) else pa.Table.from_pandas(frame, preserve_index=False)
+    )
 
 
 def _views(

@@ -81,7 +81,7 @@ def _fraction(value: Any) -> Fraction | None:
     if isinstance(value, bool):
         return None
     if isinstance(value, int | float):
-        return Fraction(value).limit_denominator(1000)
+        return Fraction(value).limit_denominator(1000) if value >= 0 else None
     if isinstance(value, str) and re.fullmatch(r"\s*\d+(\.\d+)?(\s*/\s*[1-9]\d*)?\s*", value):
         return Fraction(value.replace(" ", ""))
     return None
@@ -117,7 +117,9 @@ def parse_coefficients(text: str, *, source: str = "<coefficients>") -> Coeffici
             sources[str(code)] = str(entry["source_zh"])
     year = raw.get("year")
     if year is not None and not isinstance(year, int):
-        problems.append(Problem(f"{source}: year", None, None, "年份须为整数 / year must be a whole number"))
+        problems.append(
+            Problem(f"{source}: year", None, None, "年份须为整数 / year must be a whole number")
+        )
     if problems:
         raise InputError(problems)
     return CoefficientTable(

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -84,9 +85,9 @@ def _people(headcount: int, quota: int) -> list[_Person]:
     plan: list[tuple[str, str, str, bool]] = [("leader", "D00", "检察长", True)]
     plan += [("leader", "D00", "副检察长", True)] * (leaders - 1)
     for dept, n in zip(CASE_DEPARTMENTS, _spread(prosecutors, CASE_SHARES), strict=True):
-        plan += [("prosecutor", dept, "部门主任", True)] + [("prosecutor", dept, "检察官", True)] * (
-            n - 1
-        )
+        plan += [("prosecutor", dept, "部门主任", True)] + [
+            ("prosecutor", dept, "检察官", True)
+        ] * (n - 1)
     for dept, n in zip(CASE_DEPARTMENTS, _spread(assistants, CASE_SHARES), strict=True):
         plan += [("assistant", dept, "检察官助理", False)] * n
     for dept, n in zip(("D01", "D02", "D05"), _spread(clerks, (0.5, 0.3, 0.2)), strict=True):
@@ -99,7 +100,7 @@ def _people(headcount: int, quota: int) -> list[_Person]:
     ]
 
 
-def _unit_roster(unit: str, people: list[_Person], share: float, seed: int) -> dict[str, list]:
+def _unit_roster(unit: str, people: list[_Person], share: float, seed: int) -> dict[str, list[Any]]:
     rng = unit_rng(seed, unit, "roster")
     n = len(people)
     young = rng.random(n) < share / 100.0
@@ -149,14 +150,16 @@ def roster_frame(
     figures = staff_figures(list(units), seed)
     codes = [u.code if isinstance(u, UnitSpec) else u for u in units]
     levels = {u.code: u.level for u in units if isinstance(u, UnitSpec)}
-    parts: dict[str, list] = {c: [] for c in ROSTER_COLUMN_NAMES}
+    parts: dict[str, list[Any]] = {c: [] for c in ROSTER_COLUMN_NAMES}
     for code in codes:
         if levels.get(code, GRASSROOTS) != GRASSROOTS:
             continue
         f = figures[code]
         size = (headcount or {}).get(code, f.headcount)
         quota = round(f.procurators * size / f.headcount)
-        for column, values in _unit_roster(code, _people(size, quota), f.under_45_share, seed).items():
+        for column, values in _unit_roster(
+            code, _people(size, quota), f.under_45_share, seed
+        ).items():
             parts[column] += values
     frame = pd.DataFrame(parts)
     for column in ("birth_year", "joined_year"):
