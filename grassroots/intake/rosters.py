@@ -62,7 +62,9 @@ def _roster_frame(rosters: dict[str, Roster]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["unit_code", "staff_id", "department"], dtype="string")
 
 
-_ENGINE_MESSAGE = re.compile(r"^(?:staff number|department) (?P<value>'.*'|\".*\") is not in the roster of unit (?P<unit>\S+)$")
+_ENGINE_MESSAGE = re.compile(
+    r"^(?:staff number|department) (?P<value>'.*'|\".*\") is not in the roster of unit (?P<unit>\S+)$"
+)
 
 
 def _in_language(problem: Problem) -> Problem:
@@ -94,6 +96,4 @@ def roster_problems(cases: CaseTables, codes: set[str]) -> list[Problem]:
         return []
     problems = handler_problems(cases, _roster_frame(rosters))
     files = {name: table.path.name for name, table in cases.tables.items()}
-    return [
-        _in_language(replace(p, source=files.get(p.source, p.source))) for p in problems
-    ]
+    return [_in_language(replace(p, source=files.get(p.source, p.source))) for p in problems]

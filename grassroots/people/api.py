@@ -124,17 +124,24 @@ def person_scores(request: HttpRequest, pk: int) -> list[dict[str, Any]]:
         for row in group["rows"]:
             out.append(
                 {
-                    "assessment": group["assessment"].pk, "year": group["assessment"].year,
-                    "month": row.score.month, "performance": row.score.performance,
-                    "common": row.score.common, "overall": row.score.overall,
-                    "total": row.score.total, "grade": row.grade or None,
-                    "band": row.band or None, "rank": row.rank,
+                    "assessment": group["assessment"].pk,
+                    "year": group["assessment"].year,
+                    "month": row.score.month,
+                    "performance": row.score.performance,
+                    "common": row.score.common,
+                    "overall": row.score.overall,
+                    "total": row.score.total,
+                    "grade": row.grade or None,
+                    "band": row.band or None,
+                    "rank": row.rank,
                 }  # fmt: skip
             )
     return out
 
 
-@router.get("/me", response={200: PersonRef, **ERRORS}, summary="The person the caller is (404 if none)")
+@router.get(
+    "/me", response={200: PersonRef, **ERRORS}, summary="The person the caller is (404 if none)"
+)
 def me(request: HttpRequest) -> dict[str, Any]:
     own = person_of(auth_user(request))
     if own is None:

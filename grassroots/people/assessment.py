@@ -18,14 +18,17 @@ from fractions import Fraction
 from typing import Any
 
 import yaml
-
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from grassroots.engine.individual import WORK_TYPES, load_coefficients, parse_coefficients
+from grassroots.engine.individual import (
+    WORK_TYPES,
+    IndividualScheme,
+    load_coefficients,
+    parse_coefficients,
+)
 from grassroots.engine.individual import CoefficientTable as EngineCoefficients
-from grassroots.engine.individual import IndividualScheme
 from grassroots.organisations import audit
 from grassroots.organisations.audit import Clock
 from grassroots.organisations.models import Level, Unit
@@ -61,14 +64,20 @@ class Refused(Exception):
 
 def coefficient_lines(table: EngineCoefficients) -> str:
     """The table as the page edits it: one "work type, coefficient" line each."""
-    return "\n".join(f"{code}, {_fraction_text(value)}" for code, value in table.coefficients.items())
+    return "\n".join(
+        f"{code}, {_fraction_text(value)}" for code, value in table.coefficients.items()
+    )
 
 
 def _fraction_text(value: Fraction) -> str:
-    return str(value.numerator) if value.denominator == 1 else f"{value.numerator}/{value.denominator}"
+    return (
+        str(value.numerator) if value.denominator == 1 else f"{value.numerator}/{value.denominator}"
+    )
 
 
-def coefficients_yaml(*, lines: str, year: int, sources: dict[str, str], example: bool = False) -> str:
+def coefficients_yaml(
+    *, lines: str, year: int, sources: dict[str, str], example: bool = False
+) -> str:
     """The engine's YAML of a table edited as lines; ValueError naming the line, in the page's
     language (the engine then checks work types and values once more)."""
     entries: dict[str, dict[str, str]] = {}
@@ -81,17 +90,22 @@ def coefficients_yaml(*, lines: str, year: int, sources: dict[str, str], example
             raise ValueError(_("line %(n)s: write “work type, coefficient”") % {"n": number})
         code, value = parts
         if code not in WORK_TYPES:
-            raise ValueError(_("line %(n)s: %(code)s is not a work type") % {"n": number, "code": code})
+            raise ValueError(
+                _("line %(n)s: %(code)s is not a work type") % {"n": number, "code": code}
+            )
         try:
             number_value = Fraction(value)
         except (ValueError, ZeroDivisionError):
             raise ValueError(
-                _("line %(n)s: “%(value)s” is not a number or fraction") % {"n": number, "value": value}
+                _("line %(n)s: “%(value)s” is not a number or fraction")
+                % {"n": number, "value": value}
             ) from None
         if number_value < 0 or number_value > 10:
             raise ValueError(_("line %(n)s: a coefficient is between 0 and 10") % {"n": number})
         if code in entries:
-            raise ValueError(_("line %(n)s: %(code)s is listed twice") % {"n": number, "code": code})
+            raise ValueError(
+                _("line %(n)s: %(code)s is listed twice") % {"n": number, "code": code}
+            )
         entries[code] = {"value": _fraction_text(number_value)}
         if sources.get(code):
             entries[code]["source_zh"] = sources[code]
@@ -113,7 +127,9 @@ def province_of(unit: Unit) -> Unit:
 
 
 def current_coefficients(province: Unit, year: int) -> CoefficientTable | None:
-    return CoefficientTable.objects.filter(province=province, year=year).order_by("-version").first()
+    return (
+        CoefficientTable.objects.filter(province=province, year=year).order_by("-version").first()
+    )
 
 
 @transaction.atomic
@@ -147,7 +163,9 @@ def save_coefficients(
     return table
 
 
-def ensure_coefficients(*, province: Unit, year: int, clock: Clock = timezone.now) -> CoefficientTable:
+def ensure_coefficients(
+    *, province: Unit, year: int, clock: Clock = timezone.now
+) -> CoefficientTable:
     """The province's table for ``year``; the shipped example (marked as such) when it has none."""
     found = current_coefficients(province, year)
     if found is not None:
@@ -183,7 +201,10 @@ def open_assessment(
         raise NotAllowed(unit.code)
     category = scheme.categories[0].value
     if AssessmentPeriod.objects.filter(unit=unit, year=year, category=category).exists():
-        raise Refused(_("this unit already has an assessment of %(year)s for this staff category") % {"year": year})
+        raise Refused(
+            _("this unit already has an assessment of %(year)s for this staff category")
+            % {"year": year}
+        )
     period = AssessmentPeriod(
         unit=unit, year=year, category=category, scheme_yaml=scheme_yaml(scheme),
         scheme_name=scheme.name, objection_days=objection_days,
@@ -211,11 +232,14 @@ def add_reviewer_item(
         raise NotAllowed(person.unit.code)
     entered = {i.code: i for i in entered_items(parsed_scheme(assessment))}
     if item not in entered:
-        raise Refused(_("%(item)s is not an item entered by reviewers in this scheme") % {"item": item})
+        raise Refused(
+            _("%(item)s is not an item entered by reviewers in this scheme") % {"item": item}
+        )
     low, high = entered[item].lowest, entered[item].points
     if not low <= float(points) <= high:
         raise Refused(
-            _("%(item)s takes points from %(low)s to %(high)s") % {"item": item, "low": low, "high": high}
+            _("%(item)s takes points from %(low)s to %(high)s")
+            % {"item": item, "low": low, "high": high}
         )
     record = ReviewerItem(
         assessment=assessment, person=person, month=month, item=item, points=points,
@@ -231,7 +255,11 @@ def raise_objection(
     *, score: PersonScore, text: str, actor: Any, clock: Clock = timezone.now
 ) -> Objection:
     """The person objects to their own score, within the scheme's days."""
-    score = PersonScore.objects.select_for_update().select_related("assessment__unit", "person").get(pk=score.pk)
+    score = (
+        PersonScore.objects.select_for_update()
+        .select_related("assessment__unit", "person")
+        .get(pk=score.pk)
+    )
     person = score.person
     if person.user_id is None or person.user_id != getattr(actor, "pk", None):
         raise NotAllowed(score.assessment.unit.code)
@@ -243,7 +271,9 @@ def raise_objection(
         )
     if not may_object(score, now=now):
         raise Refused(_("an objection to this score is already waiting for the committee"))
-    objection = Objection(score=score, raised_by=actor.get_username(), raised=now, text=text.strip()[:2000])
+    objection = Objection(
+        score=score, raised_by=actor.get_username(), raised=now, text=text.strip()[:2000]
+    )
     with audit.tracked(objection, actor=actor, reason="objection raised", clock=clock):
         objection.save()
     return objection
@@ -262,7 +292,11 @@ def decide_objection(
     """The committee upholds or rejects an open objection, with a reason (recorded, audited).
 
     An upheld objection with a corrected total changes the stored score (audited as well)."""
-    objection = Objection.objects.select_for_update().select_related("score__assessment__unit").get(pk=objection.pk)
+    objection = (
+        Objection.objects.select_for_update()
+        .select_related("score__assessment__unit")
+        .get(pk=objection.pk)
+    )
     unit = objection.score.assessment.unit
     if not is_committee(actor, unit):
         raise NotAllowed(unit.code)
@@ -282,7 +316,9 @@ def decide_objection(
         objection.save()
     if status == ObjectionStatus.UPHELD and corrected_total is not None:
         score = objection.score
-        with audit.tracked(score, actor=actor, reason=f"objection {objection.pk} upheld", clock=clock):
+        with audit.tracked(
+            score, actor=actor, reason=f"objection {objection.pk} upheld", clock=clock
+        ):
             score.total = float(corrected_total)
             score.save()
     return objection

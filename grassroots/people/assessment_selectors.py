@@ -118,7 +118,9 @@ class TableRow:
     rank: int | None  # None when hidden from this viewer
 
 
-def month_table(user: Any, assessment: AssessmentPeriod, month: int) -> tuple[list[TableRow], dict[str, bool]]:
+def month_table(
+    user: Any, assessment: AssessmentPeriod, month: int
+) -> tuple[list[TableRow], dict[str, bool]]:
     """The scores to the end of ``month`` the user may see, best first, and what is shown."""
     scheme = parsed_scheme(assessment)
     viewer = viewer_kind(user, assessment.unit)
@@ -131,7 +133,8 @@ def month_table(user: Any, assessment: AssessmentPeriod, month: int) -> tuple[li
     )
     table = [
         TableRow(
-            r, grade_name(scheme, r.grade) if shown["grade"] else "",
+            r,
+            grade_name(scheme, r.grade) if shown["grade"] else "",
             band_name(scheme, r.band) if shown["band"] else "",
             r.rank if shown["rank"] else None,
         )  # fmt: skip
@@ -159,17 +162,22 @@ def person_context(user: Any, person: Person, *, clock: Clock = timezone.now) ->
     viewer = viewer_kind(user, person.unit, person)
     is_self = viewer == "self"
     groups = []
-    for assessment in AssessmentPeriod.objects.filter(scores__person=person).distinct().order_by("-year"):
+    for assessment in (
+        AssessmentPeriod.objects.filter(scores__person=person).distinct().order_by("-year")
+    ):
         scheme = parsed_scheme(assessment)
         shown = {what: allows(scheme, what, viewer) for what in ("scores", "grade", "band", "rank")}
         if not shown["scores"]:
             continue
         rows = [
             ScoreRow(
-                score, grade_name(scheme, score.grade) if shown["grade"] else "",
+                score,
+                grade_name(scheme, score.grade) if shown["grade"] else "",
                 band_name(scheme, score.band) if shown["band"] else "",
-                score.rank if shown["rank"] else None, objection_deadline(score),
-                is_self and may_object(score, now=now), list(score.objections.all()),
+                score.rank if shown["rank"] else None,
+                objection_deadline(score),
+                is_self and may_object(score, now=now),
+                list(score.objections.all()),
             )  # fmt: skip
             for score in PersonScore.objects.filter(assessment=assessment, person=person)
             .prefetch_related("objections")

@@ -64,7 +64,10 @@ def _assessment(request: HttpRequest, pk: int) -> AssessmentPeriod:
 def assessment(request: HttpRequest, pk: int) -> HttpResponse:
     period = _assessment(request, pk)
     months = list(
-        PersonScore.objects.filter(assessment=period).values_list("month", flat=True).distinct().order_by("month")
+        PersonScore.objects.filter(assessment=period)
+        .values_list("month", flat=True)
+        .distinct()
+        .order_by("month")
     )
     try:
         month = int(request.GET.get("month", months[-1] if months else 1))
@@ -81,9 +84,17 @@ def assessment(request: HttpRequest, pk: int) -> HttpResponse:
         "shown": shown,
         "committee": committee,
         "objections": open_objections(request.user, period.unit).filter(score__assessment=period),
-        "items": ReviewerItem.objects.filter(assessment=period).select_related("person") if committee else [],
-        "item_form": ReviewerItemForm(people=period.unit.people.filter(active=True), items=_item_choices(period)) if committee else None,
-        "title": in_language(parsed_scheme(period).title_zh, parsed_scheme(period).title_en or None),
+        "items": ReviewerItem.objects.filter(assessment=period).select_related("person")
+        if committee
+        else [],
+        "item_form": ReviewerItemForm(
+            people=period.unit.people.filter(active=True), items=_item_choices(period)
+        )
+        if committee
+        else None,
+        "title": in_language(
+            parsed_scheme(period).title_zh, parsed_scheme(period).title_en or None
+        ),
         "decision_form": DecisionForm(),
     }
     return render(request, "people/assessment.html", context)
@@ -108,7 +119,9 @@ def add_item(request: HttpRequest, pk: int) -> HttpResponse:
         except services.Refused as exc:
             messages.error(request, str(exc))
         else:
-            messages.success(request, _("The item was saved; compute the scores again to include it."))
+            messages.success(
+                request, _("The item was saved; compute the scores again to include it.")
+            )
     else:
         messages.error(request, _("The item was not saved: check the fields."))
     return redirect("people:assessment", pk=period.pk)
@@ -132,13 +145,17 @@ def compute(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def object_to_score(request: HttpRequest, pk: int) -> HttpResponse:
-    score = get_object_or_404(PersonScore.objects.select_related("person", "person__unit", "assessment"), pk=pk)
+    score = get_object_or_404(
+        PersonScore.objects.select_related("person", "person__unit", "assessment"), pk=pk
+    )
     if score.person.user_id != request.user.pk:
         raise Http404("No such page")
     form = ObjectionForm(request.POST)
     if form.is_valid():
         try:
-            services.raise_objection(score=score, text=form.cleaned_data["text"], actor=request.user)
+            services.raise_objection(
+                score=score, text=form.cleaned_data["text"], actor=request.user
+            )
         except services.Refused as exc:
             messages.error(request, str(exc))
         else:
@@ -149,13 +166,17 @@ def object_to_score(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def decide(request: HttpRequest, pk: int) -> HttpResponse:
-    objection = get_object_or_404(Objection.objects.select_related("score__assessment__unit"), pk=pk)
+    objection = get_object_or_404(
+        Objection.objects.select_related("score__assessment__unit"), pk=pk
+    )
     period = objection.score.assessment
     if not is_committee(request.user, period.unit):
         raise Http404("No such page")
     form = DecisionForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _("The decision was not saved: a decision and a reason are needed."))
+        messages.error(
+            request, _("The decision was not saved: a decision and a reason are needed.")
+        )
         return redirect("people:assessment", pk=period.pk)
     try:
         services.decide_objection(
@@ -171,7 +192,9 @@ def decide(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _item_choices(period: AssessmentPeriod) -> list[tuple[str, str]]:
     scheme = parsed_scheme(period)
-    return [(i.code, f"{item_name(scheme, i.code)} (≤ {i.points:g})") for i in entered_items(scheme)]
+    return [
+        (i.code, f"{item_name(scheme, i.code)} (≤ {i.points:g})") for i in entered_items(scheme)
+    ]
 
 
 @login_required
@@ -181,7 +204,9 @@ def new_assessment(request: HttpRequest, code: str) -> HttpResponse:
     if not is_committee(request.user, unit):
         raise Http404("No such page")
     schemes = [(name, name) for name in list_individual_schemes()]
-    form = AssessmentForm(request.POST or None, schemes=schemes, initial={"year": timezone.now().year})
+    form = AssessmentForm(
+        request.POST or None, schemes=schemes, initial={"year": timezone.now().year}
+    )
     if request.method == "POST" and form.is_valid():
         try:
             period = services.open_assessment(
@@ -193,7 +218,9 @@ def new_assessment(request: HttpRequest, code: str) -> HttpResponse:
             form.add_error(None, str(exc))
         else:
             return redirect("people:assessment", pk=period.pk)
-    return render(request, "people/assessment_new.html", {"nav": "people", "unit": unit, "form": form})
+    return render(
+        request, "people/assessment_new.html", {"nav": "people", "unit": unit, "form": form}
+    )
 
 
 @login_required

@@ -72,7 +72,13 @@ def case_elements(assessment: AssessmentPeriod, coefficients_yaml: str) -> pd.Da
 def reviewer_frame(assessment: AssessmentPeriod, codes: set[str]) -> pd.DataFrame:
     rows = ReviewerItem.objects.filter(assessment=assessment, person__staff_number__in=codes)
     data = [
-        (assessment.unit.code, r.person.staff_number, f"{assessment.year}-{r.month:02d}", r.item, float(r.points))
+        (
+            assessment.unit.code,
+            r.person.staff_number,
+            f"{assessment.year}-{r.month:02d}",
+            r.item,
+            float(r.points),
+        )
         for r in rows.select_related("person")
     ]
     return pd.DataFrame(data, columns=["unit_code", "staff_id", "month", "item", "value"])
@@ -89,11 +95,14 @@ def compute_assessment(
     assessment's own month, else the last month with case records, else December); the number
     of score rows stored."""
     if actor is not None and not is_committee(actor, assessment.unit):
-        raise ComputeRefused(_("only the unit's assessment committee and the province compute scores"))
+        raise ComputeRefused(
+            _("only the unit's assessment committee and the province compute scores")
+        )
     scheme = parsed_scheme(assessment)
     people = list(
-        Person.objects.filter(unit=assessment.unit, active=True, category__in=[c.value for c in scheme.categories])
-        .select_related("unit", "department")
+        Person.objects.filter(
+            unit=assessment.unit, active=True, category__in=[c.value for c in scheme.categories]
+        ).select_related("unit", "department")
     )
     if not people:
         raise ComputeRefused(_("nobody on the roster is in this scheme's staff categories"))
@@ -103,7 +112,9 @@ def compute_assessment(
     try:
         elements = case_elements(assessment, coefficients.yaml_text)
     except (InputError, OSError) as exc:
-        raise ComputeRefused(_("the case records could not be read: %(error)s") % {"error": exc}) from None
+        raise ComputeRefused(
+            _("the case records could not be read: %(error)s") % {"error": exc}
+        ) from None
     last = _through(assessment, elements, through)
     numbers = {p.staff_number for p in people}
     frame = score_people(
@@ -148,7 +159,10 @@ def _store(
         month = int(str(period)[5:7])
         total = rows[rows["level"] == "total"].iloc[0]
         components = rows[rows["level"] == "component"]
-        by_kind = {str(c): float(s) for c, s in zip(components["component"], components["score"], strict=True)}
+        by_kind = {
+            str(c): float(s)
+            for c, s in zip(components["component"], components["score"], strict=True)
+        }
         kinds = {c.code: c.kind.value for c in parsed_scheme(assessment).components}
         parts = {"performance": 0.0, "common": 0.0, "overall": 0.0}
         for component, score in by_kind.items():
@@ -157,9 +171,19 @@ def _store(
         items = rows[rows["level"] == "item"]
         detail = {
             "items": [
-                {"component": str(c), "code": str(i), "value": _num(v), "score": _num(s), "max": _num(m)}
+                {
+                    "component": str(c),
+                    "code": str(i),
+                    "value": _num(v),
+                    "score": _num(s),
+                    "max": _num(m),
+                }
                 for c, i, v, s, m in zip(
-                    items["component"], items["code"], items["value"], items["score"], items["max_score"],
+                    items["component"],
+                    items["code"],
+                    items["value"],
+                    items["score"],
+                    items["max_score"],
                     strict=True,
                 )
             ],
@@ -170,21 +194,22 @@ def _store(
             "total": float(total["score"]), "grade": str(total["grade"] or ""), "band": _int(total["band"]),
             "rank": _int(total["rank"]), "group_size": _int(total["group_size"]), "detail": detail,
         }  # fmt: skip
-        score = existing.get((person.pk, month))
-        if score is None:
-            score = PersonScore(assessment=assessment, person=person, month=month, published=now, **values)
-            score.save()
-        else:
-            if any(getattr(score, k) != v for k, v in values.items()):
-                for key, value in values.items():
-                    setattr(score, key, value)
-                score.published = now  # a changed score opens its objection window again
-                score.save()
-        kept.add(score.pk)
+        stored_score = existing.get((person.pk, month))
+        if stored_score is None:
+            stored_score = PersonScore(
+                assessment=assessment, person=person, month=month, published=now, **values
+            )
+            stored_score.save()
+        elif any(getattr(stored_score, k) != v for k, v in values.items()):
+            for key, value in values.items():
+                setattr(stored_score, key, value)
+            stored_score.published = now  # a changed score opens its objection window again
+            stored_score.save()
+        kept.add(stored_score.pk)
         stored += 1
-    for score in existing.values():
-        if score.pk not in kept and not score.objections.exists():
-            score.delete()
+    for old in existing.values():
+        if old.pk not in kept and not old.objections.exists():
+            old.delete()
     before = audit.snapshot(assessment)
     assessment.computed = now
     assessment.coefficients = coefficients
@@ -203,5 +228,3 @@ def _num(value: Any) -> float | None:
 
 def _int(value: Any) -> int | None:
     return None if value is None or pd.isna(value) else int(value)
-
-

@@ -14,6 +14,7 @@ Idempotent: a unit that already has people keeps them; the assessment is opened 
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -58,20 +59,30 @@ def load_rosters(*, province: str) -> int:
     Department.objects.bulk_create(departments.values(), batch_size=1000)
     people = [
         Person(
-            unit=units[str(r.unit_code)], staff_number=str(r.staff_id), name=str(r.name),
-            category=Category(str(r.category)), department=departments.get((str(r.unit_code), str(r.department))),
-            post=str(r.post), birth_year=int(r.birth_year), joined_year=int(r.joined_year),
-            quota_seat=bool(r.quota), talent_pool=bool(r.talent_pool),
-            heads_department=str(r.post).endswith("主任"),
+            unit=units[str(r["unit_code"])],
+            staff_number=str(r["staff_id"]),
+            name=str(r["name"]),
+            category=Category(str(r["category"])),
+            department=departments.get((str(r["unit_code"]), str(r["department"]))),
+            post=str(r["post"]),
+            birth_year=int(r["birth_year"]),
+            joined_year=int(r["joined_year"]),
+            quota_seat=bool(r["quota"]),
+            talent_pool=bool(r["talent_pool"]),
+            heads_department=str(r["post"]).endswith("主任"),
         )  # fmt: skip
-        for r in frame.itertuples(index=False)
+        for r in frame.to_dict("records")
     ]
     Person.objects.bulk_create(people, batch_size=1000)
     for obj in [*departments.values(), *people]:
         entries.append(
             audit.entry(
-                obj=obj, action=AuditAction.CREATE, actor=None, before=None,
-                after=audit.snapshot(obj), reason=DEMO_REASON,
+                obj=obj,
+                action=AuditAction.CREATE,
+                actor=None,
+                before=None,
+                after=audit.snapshot(obj),
+                reason=DEMO_REASON,
             )  # fmt: skip
         )
     AuditEntry.objects.bulk_create(entries, batch_size=1000)
@@ -99,7 +110,11 @@ def prepare_people_demo(*, province: str) -> list[tuple[str, str, str, str]]:
     code = PREFERRED_UNIT.get(province[:2])
     unit = Unit.objects.filter(code=code).first() if code else None
     if unit is None:
-        unit = Unit.objects.filter(path__startswith=root.path, level=Level.GRASSROOTS).order_by("path").first()
+        unit = (
+            Unit.objects.filter(path__startswith=root.path, level=Level.GRASSROOTS)
+            .order_by("path")
+            .first()
+        )
     assert unit is not None
     logins = []
     for username, password, role in LOGINS:
@@ -115,7 +130,9 @@ def _link_prosecutor(user: Any, unit: Unit) -> None:
     if Person.objects.filter(user=user).exists():
         return
     person = (
-        Person.objects.filter(unit=unit, category=Category.PROSECUTOR, user__isnull=True, active=True)
+        Person.objects.filter(
+            unit=unit, category=Category.PROSECUTOR, user__isnull=True, active=True
+        )
         .order_by("staff_number")
         .first()
     )
@@ -127,14 +144,14 @@ def _link_prosecutor(user: Any, unit: Unit) -> None:
 
 
 def _demo_assessment(unit: Unit) -> None:
-    assessment = AssessmentPeriod.objects.filter(unit=unit, year=DEMO_YEAR, category=Category.PROSECUTOR).first()
+    assessment = AssessmentPeriod.objects.filter(
+        unit=unit, year=DEMO_YEAR, category=Category.PROSECUTOR
+    ).first()
     if assessment is None:
         assessment = open_assessment(
             unit=unit, year=DEMO_YEAR, scheme=load_individual_scheme("prosecutor-2021"), actor=None,
             objection_days=3650,  # the demo's scores stay open to objection, so it can be tried
         )  # fmt: skip
     if assessment.computed is None:
-        try:
+        with contextlib.suppress(ComputeRefused):
             compute_assessment(assessment=assessment, actor=None)
-        except ComputeRefused as exc:
-            print(f"The demo assessment of {unit.code} was not computed: {exc}")

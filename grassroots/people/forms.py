@@ -63,15 +63,22 @@ class CategoryChoice(forms.Form):
 
 
 class ObjectionForm(forms.Form):
-    text = forms.CharField(label=_("Your objection"), widget=forms.Textarea(attrs={"rows": 3}), max_length=2000)
+    text = forms.CharField(
+        label=_("Your objection"), widget=forms.Textarea(attrs={"rows": 3}), max_length=2000
+    )
 
 
 class DecisionForm(forms.Form):
     status = forms.ChoiceField(
         label=_("Decision"),
-        choices=[(ObjectionStatus.UPHELD, ObjectionStatus.UPHELD.label), (ObjectionStatus.REJECTED, ObjectionStatus.REJECTED.label)],
+        choices=[
+            (ObjectionStatus.UPHELD, ObjectionStatus.UPHELD.label),
+            (ObjectionStatus.REJECTED, ObjectionStatus.REJECTED.label),
+        ],
     )
-    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}), max_length=2000)
+    reason = forms.CharField(
+        label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}), max_length=2000
+    )
     corrected_total = forms.FloatField(label=_("Corrected total (if upheld)"), required=False)
 
 
@@ -82,7 +89,9 @@ class ReviewerItemForm(forms.Form):
     points = forms.DecimalField(label=_("Points"), max_digits=7, decimal_places=2)
     note = forms.CharField(label=_("Note"), max_length=300, required=False)
 
-    def __init__(self, *args: Any, people: Any, items: list[tuple[str, str]], **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, people: Any, items: list[tuple[str, str]], **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         field = self.fields["person"]
         assert isinstance(field, forms.ModelChoiceField)
@@ -95,7 +104,9 @@ class ReviewerItemForm(forms.Form):
 class AssessmentForm(forms.Form):
     year = forms.IntegerField(label=_("Year"), min_value=2000, max_value=2100)
     scheme = forms.ChoiceField(label=_("Scheme"), choices=[])
-    objection_days = forms.IntegerField(label=_("Days to object after a score is published"), min_value=1, max_value=60, initial=7)
+    objection_days = forms.IntegerField(
+        label=_("Days to object after a score is published"), min_value=1, max_value=60, initial=7
+    )
 
     def __init__(self, *args: Any, schemes: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -101,9 +101,7 @@ class PersonAccess(models.Model):
     """One view of a person's page (personal data): who, when, which page. Append-only."""
 
     at = models.DateTimeField(db_index=True)
-    viewer = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
-    )
+    viewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     viewer_name = models.CharField(max_length=150)
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="accesses")
     unit_code = models.CharField(max_length=12, db_index=True)
@@ -197,9 +195,7 @@ class ReviewerItem(models.Model):
     """A score a reviewer enters by hand for one person, month and scheme item: a 共性 or 综合评价
     mark (a reviewer item) or an addition or deduction (an adjustment item, negative to deduct)."""
 
-    assessment = models.ForeignKey(
-        AssessmentPeriod, on_delete=models.CASCADE, related_name="items"
-    )
+    assessment = models.ForeignKey(AssessmentPeriod, on_delete=models.CASCADE, related_name="items")
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="review_items")
     month = models.PositiveSmallIntegerField(_("month"))
     item = models.CharField(_("item"), max_length=64)  # the scheme's item code

@@ -41,9 +41,7 @@ def is_province(user: Any, unit: Unit) -> bool:
 
 def manages(user: Any, unit: Unit) -> bool:
     """May see the unit's roster and everyone's personal data."""
-    return is_province(user, unit) or _role_at(
-        user, unit, Role.PERSONNEL_MANAGER, Role.COMMITTEE
-    )
+    return is_province(user, unit) or _role_at(user, unit, Role.PERSONNEL_MANAGER, Role.COMMITTEE)
 
 
 def can_edit_roster(user: Any, unit: Unit) -> bool:

@@ -85,9 +85,7 @@ def figures_from(unit: Unit, people: Iterable[Person], year: int) -> StaffFigure
             None, None, None, None, {}, {},
         )  # fmt: skip
     ages = [year - p.birth_year for p in people]
-    bands = {
-        band: sum(1 for age in ages if low <= age <= high) for band, low, high in AGE_BANDS
-    }
+    bands = {band: sum(1 for age in ages if low <= age <= high) for band, low, high in AGE_BANDS}
     categories = Counter(p.category for p in people)
     quota = sum(1 for p in people if p.quota_seat)
     return StaffFigures(

@@ -46,7 +46,9 @@ def import_roster(
     if not can_edit_roster(actor, unit):
         raise NotAllowed(unit.code)
     roster = read_roster(source_name, data, unit_code=unit.code, year=clock().year)
-    return _write_roster(unit=unit, roster=roster, actor=actor, source_name=source_name, clock=clock)
+    return _write_roster(
+        unit=unit, roster=roster, actor=actor, source_name=source_name, clock=clock
+    )
 
 
 @transaction.atomic
@@ -55,14 +57,14 @@ def _write_roster(
 ) -> ImportResult:
     reason = f"roster import {source_name}"
     existing = {d.code: d for d in Department.objects.select_for_update().filter(unit=unit)}
-    for row in roster.departments:
-        department = existing.get(row.code) or Department(unit=unit, code=row.code)
+    for dept_row in roster.departments:
+        department = existing.get(dept_row.code) or Department(unit=unit, code=dept_row.code)
         with audit.tracked(department, actor=actor, reason=reason, clock=clock):
-            department.name = row.name
+            department.name = dept_row.name
             department.active = True
             department.save()
-        existing[row.code] = department
-    listed = {row.code for row in roster.departments}
+        existing[dept_row.code] = department
+    listed = {d.code for d in roster.departments}
     for code, department in existing.items():
         if code not in listed and department.active:
             with audit.tracked(department, actor=actor, reason=reason, clock=clock):
@@ -107,7 +109,9 @@ def save_person(
     """Create or change one person from the edit page's cleaned values."""
     if not can_edit_roster(actor, person.unit):
         raise NotAllowed(person.unit.code)
-    with audit.tracked(person, actor=actor, reason=reason or "edited on the roster page", clock=clock):
+    with audit.tracked(
+        person, actor=actor, reason=reason or "edited on the roster page", clock=clock
+    ):
         for field, value in values.items():
             setattr(person, field, value)
         if person.category == "prosecutor":
@@ -137,7 +141,9 @@ def save_department(
 
 
 @transaction.atomic
-def link_login(*, person: Person, user: Any | None, actor: Any, clock: Clock = timezone.now) -> Person:
+def link_login(
+    *, person: Person, user: Any | None, actor: Any, clock: Clock = timezone.now
+) -> Person:
     """Link (or unlink, with ``user=None``) the login that is this person."""
     if not can_edit_roster(actor, person.unit):
         raise NotAllowed(person.unit.code)

@@ -18,7 +18,9 @@ urlpatterns = [
     path("units/<str:code>/new/", views.person_edit, name="person-new"),
     path("units/<str:code>/people/<int:pk>/edit/", views.person_edit, name="person-edit"),
     path("people/<int:pk>/", views.person_page, name="person"),
-    path("units/<str:code>/assessments/new/", assessment_views.new_assessment, name="assessment-new"),
+    path(
+        "units/<str:code>/assessments/new/", assessment_views.new_assessment, name="assessment-new"
+    ),
     path("assessments/<int:pk>/", assessment_views.assessment, name="assessment"),
     path("assessments/<int:pk>/items/", assessment_views.add_item, name="item-add"),
     path("assessments/<int:pk>/compute/", assessment_views.compute, name="compute"),

@@ -8,7 +8,6 @@ from a page that does not exist.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -23,7 +22,7 @@ from grassroots.organisations.models import Unit
 from grassroots.organisations.scope import get_unit_for_user, membership_of, visible_units
 from grassroots.people import assessment_selectors as scores
 from grassroots.people.forms import DepartmentForm, PersonForm, RosterUploadForm
-from grassroots.people.models import Department, Person, PersonAccess
+from grassroots.people.models import Category, Department, Person, PersonAccess
 from grassroots.people.permissions import (
     can_edit_roster,
     can_read_access_log,
@@ -67,14 +66,22 @@ def index(request: HttpRequest) -> HttpResponse:
     units = roster_units(request.user).order_by("path")
     own = person_of(request.user)
     assessments = scores.assessments_for(request.user)
-    if not units.exists() and own is None and not assessments and not can_read_access_log(request.user):
+    if (
+        not units.exists()
+        and own is None
+        and not assessments
+        and not can_read_access_log(request.user)
+    ):
         raise Http404("No such page")
     membership = membership_of(request.user)
-    committee_units = [u for u in units[:200] if is_committee(request.user, u) and u.level == "grassroots"]
+    committee_units = [
+        u for u in units[:200] if is_committee(request.user, u) and u.level == "grassroots"
+    ]
     context = {
         "nav": "people",
         "committee_units": committee_units,
-        "can_edit_coefficients": membership is not None and is_province(request.user, membership.unit),
+        "can_edit_coefficients": membership is not None
+        and is_province(request.user, membership.unit),
         "units": units[:200],
         "own": own,
         "assessments": assessments,
@@ -88,7 +95,9 @@ def index(request: HttpRequest) -> HttpResponse:
 def roster(request: HttpRequest, code: str) -> HttpResponse:
     unit = _managed_unit(request, code)
     people = (
-        Person.objects.filter(unit=unit).select_related("department").order_by("-active", "staff_number")
+        Person.objects.filter(unit=unit)
+        .select_related("department")
+        .order_by("-active", "staff_number")
     )
     context = {
         "nav": "people",
@@ -116,8 +125,16 @@ def roster_template(request: HttpRequest, code: str) -> HttpResponse:
         ],
         people=[
             PersonRow(
-                p.staff_number, p.name, p.category, p.department.code if p.department else "",  # type: ignore[arg-type]
-                p.post, p.grade, p.birth_year, p.joined_year, p.quota_seat, p.talent_pool,
+                p.staff_number,
+                p.name,
+                Category(p.category),
+                p.department.code if p.department else "",
+                p.post,
+                p.grade,
+                p.birth_year,
+                p.joined_year,
+                p.quota_seat,
+                p.talent_pool,
                 p.heads_department,
             )  # fmt: skip
             for p in people
@@ -195,9 +212,7 @@ def person_edit(request: HttpRequest, code: str, pk: int | None = None) -> HttpR
     unit = _managed_unit(request, code)
     if not can_edit_roster(request.user, unit):
         raise Http404("No such page")
-    person = (
-        get_object_or_404(Person, pk=pk, unit=unit) if pk is not None else Person(unit=unit)
-    )
+    person = get_object_or_404(Person, pk=pk, unit=unit) if pk is not None else Person(unit=unit)
     form = PersonForm(request.POST or None, instance=person, unit=unit)
     if request.method == "POST" and form.is_valid():
         # The form has already set its values on ``person``: the service starts from the stored
@@ -209,7 +224,9 @@ def person_edit(request: HttpRequest, code: str, pk: int | None = None) -> HttpR
         )  # fmt: skip
         return redirect("people:person", pk=saved.pk)
     return render(
-        request, "people/person_form.html", {"nav": "people", "unit": unit, "form": form, "person": person}
+        request,
+        "people/person_form.html",
+        {"nav": "people", "unit": unit, "form": form, "person": person},
     )
 
 
@@ -237,8 +254,8 @@ def access_log(request: HttpRequest) -> HttpResponse:
     if not can_read_access_log(request.user):
         raise Http404("No such page")
     codes = visible_units(request.user).values("code")
-    entries = PersonAccess.objects.filter(unit_code__in=codes).select_related("person", "person__unit")
+    entries = PersonAccess.objects.filter(unit_code__in=codes).select_related(
+        "person", "person__unit"
+    )
     page = Paginator(entries, 50).get_page(request.GET.get("page"))
     return render(request, "people/access_log.html", {"nav": "people", "page": page})
-
-

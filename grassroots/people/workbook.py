@@ -89,8 +89,16 @@ def build_template(
     for p in people:
         staff.append(
             [
-                p.staff_number, p.name, CATEGORY_LABELS[p.category], p.department, p.post,
-                p.grade, p.birth_year, p.joined_year, _yes(p.quota_seat), _yes(p.talent_pool),
+                p.staff_number,
+                p.name,
+                CATEGORY_LABELS[p.category],
+                p.department,
+                p.post,
+                p.grade,
+                p.birth_year,
+                p.joined_year,
+                _yes(p.quota_seat),
+                _yes(p.talent_pool),
                 _yes(p.heads_department),
             ]  # fmt: skip
         )
@@ -153,7 +161,9 @@ def _sheets(name: str, path: Path) -> dict[str, list[list[object]]]:
             if sheet in names
         }
     except Exception:  # calamine raises several unrelated types
-        raise InputError([Problem(name, None, None, _("the file is not a readable workbook"))]) from None
+        raise InputError(
+            [Problem(name, None, None, _("the file is not a readable workbook"))]
+        ) from None
 
 
 def _header_problems(
@@ -166,7 +176,9 @@ def _header_problems(
             letter = get_column_letter(i + 1)
             problems.append(
                 Problem(
-                    name, 1, letter,
+                    name,
+                    1,
+                    letter,
                     _("column %(letter)s should be “%(want)s” but is “%(got)s”")
                     % {"letter": letter, "want": want, "got": got},
                     sheet=sheet,
@@ -187,13 +199,22 @@ def read_roster(name: str, data: bytes, *, unit_code: str, year: int) -> Roster:
     meta = {_text(r[0]): _text(r[1]) for r in sheets.get(META_SHEET, []) if len(r) >= 2}
     if meta.get("format") != FORMAT:
         raise InputError(
-            [Problem(name, None, None, _("not a Grassroots roster template (download it from the roster page)"))]
+            [
+                Problem(
+                    name,
+                    None,
+                    None,
+                    _("not a Grassroots roster template (download it from the roster page)"),
+                )
+            ]
         )
     if meta.get("unit") != unit_code:
         raise InputError(
             [
                 Problem(
-                    name, None, None,
+                    name,
+                    None,
+                    None,
                     _("this template was made for unit %(made)s, not %(unit)s")
                     % {"made": meta.get("unit", ""), "unit": unit_code},
                     sheet=META_SHEET,
@@ -204,14 +225,23 @@ def read_roster(name: str, data: bytes, *, unit_code: str, year: int) -> Roster:
     for sheet in (DEPARTMENTS_SHEET, PEOPLE_SHEET):
         if sheet not in sheets:
             problems.append(
-                Problem(name, None, None, _("the workbook has no sheet named %(sheet)s") % {"sheet": sheet})
+                Problem(
+                    name,
+                    None,
+                    None,
+                    _("the workbook has no sheet named %(sheet)s") % {"sheet": sheet},
+                )
             )
     if problems:
         raise InputError(problems)
     dept_rows = sheets[DEPARTMENTS_SHEET]
     people_rows = sheets[PEOPLE_SHEET]
-    problems += _header_problems(name, DEPARTMENTS_SHEET, dept_rows[0] if dept_rows else [], DEPARTMENT_HEADERS)
-    problems += _header_problems(name, PEOPLE_SHEET, people_rows[0] if people_rows else [], PEOPLE_HEADERS)
+    problems += _header_problems(
+        name, DEPARTMENTS_SHEET, dept_rows[0] if dept_rows else [], DEPARTMENT_HEADERS
+    )
+    problems += _header_problems(
+        name, PEOPLE_SHEET, people_rows[0] if people_rows else [], PEOPLE_HEADERS
+    )
     if problems:
         raise InputError(problems)
     departments = _departments(name, dept_rows, problems)
@@ -221,7 +251,9 @@ def read_roster(name: str, data: bytes, *, unit_code: str, year: int) -> Roster:
     return Roster(departments, people)
 
 
-def _departments(name: str, rows: list[list[object]], problems: list[Problem]) -> list[DepartmentRow]:
+def _departments(
+    name: str, rows: list[list[object]], problems: list[Problem]
+) -> list[DepartmentRow]:
     found: dict[str, int] = {}
     departments = []
     for number, row in enumerate(rows[1:], start=2):
@@ -230,7 +262,7 @@ def _departments(name: str, rows: list[list[object]], problems: list[Problem]) -
         if not code and not title:
             continue
 
-        def bad(column: str, message: str) -> None:
+        def bad(column: str, message: str, number: int = number) -> None:
             header = DEPARTMENT_HEADERS[0 if column == "A" else 1]
             problems.append(
                 Problem(name, number, column, f"{header}: {message}", sheet=DEPARTMENTS_SHEET)
@@ -257,7 +289,13 @@ def _people(
     people = []
     if len(rows) - 1 > MAX_ROWS:
         problems.append(
-            Problem(name, None, None, _("at most %(n)s people per workbook") % {"n": MAX_ROWS}, sheet=PEOPLE_SHEET)
+            Problem(
+                name,
+                None,
+                None,
+                _("at most %(n)s people per workbook") % {"n": MAX_ROWS},
+                sheet=PEOPLE_SHEET,
+            )
         )
         return []
     for number, row in enumerate(rows[1:], start=2):
@@ -266,26 +304,45 @@ def _people(
             continue
         before = len(problems)
 
-        def bad(index: int, message: str) -> None:
+        def bad(index: int, message: str, number: int = number) -> None:
             header = PEOPLE_HEADERS[index]
             problems.append(
-                Problem(name, number, get_column_letter(index + 1), f"{header}: {message}", sheet=PEOPLE_SHEET)
+                Problem(
+                    name,
+                    number,
+                    get_column_letter(index + 1),
+                    f"{header}: {message}",
+                    sheet=PEOPLE_SHEET,
+                )
             )
 
-        staff_number, person_name, category_label, department = cells[0], cells[1], cells[2], cells[3]
+        staff_number, person_name, category_label, department = (
+            cells[0],
+            cells[1],
+            cells[2],
+            cells[3],
+        )
         if not staff_number:
             bad(0, _("a staff number is required"))
         elif len(staff_number) > 20:
             bad(0, _("at most 20 characters"))
         elif staff_number in seen:
-            bad(0, _("%(number)s is already on row %(row)s") % {"number": staff_number, "row": seen[staff_number]})
+            bad(
+                0,
+                _("%(number)s is already on row %(row)s")
+                % {"number": staff_number, "row": seen[staff_number]},
+            )
         else:
             seen[staff_number] = number
         if not person_name:
             bad(1, _("a name is required"))
         category = CATEGORY_BY_LABEL.get(category_label)
         if category is None:
-            bad(2, _("“%(value)s” is not one of %(allowed)s") % {"value": category_label, "allowed": "、".join(CATEGORY_LABELS.values())})
+            bad(
+                2,
+                _("“%(value)s” is not one of %(allowed)s")
+                % {"value": category_label, "allowed": "、".join(CATEGORY_LABELS.values())},
+            )
         if department and department not in departments:
             bad(3, _("%(code)s is not on the departments sheet") % {"code": department})
         birth = _year(cells[6], year, required=True, bad=lambda m: bad(6, m))
@@ -301,8 +358,17 @@ def _people(
         if len(problems) == before and category is not None and birth is not None:
             people.append(
                 PersonRow(
-                    staff_number, person_name[:50], category, department, cells[4][:50],
-                    cells[5][:50], birth, joined, flags[0], flags[1], flags[2],
+                    staff_number,
+                    person_name[:50],
+                    category,
+                    department,
+                    cells[4][:50],
+                    cells[5][:50],
+                    birth,
+                    joined,
+                    flags[0],
+                    flags[1],
+                    flags[2],
                 )  # fmt: skip
             )
     return people

@@ -45,7 +45,8 @@ def roster(province) -> dict[str, Person]:
     """Lixia's roster written directly (the import itself is tested on its own)."""
     unit = province["370102"]
     departments = {
-        code: Department.objects.create(unit=unit, code=code, name=name) for code, name in DEPARTMENTS
+        code: Department.objects.create(unit=unit, code=code, name=name)
+        for code, name in DEPARTMENTS
     }
     people = {}
     for number, name, label, dept, post, grade, birth, joined, quota, pool, head in PEOPLE:

@@ -47,7 +47,9 @@ def test_known_people_and_departments_are_accepted(roster, make_member, data_dir
     assert version.row_counts == {"persons": 3}
 
 
-def test_unknown_people_and_departments_are_located_in_chinese(roster, make_member, data_dir, tmp_path) -> None:
+def test_unknown_people_and_departments_are_located_in_chinese(
+    roster, make_member, data_dir, tmp_path
+) -> None:
     clerk = make_member(Role.GRASSROOTS_CLERK, "370102")
     source = export(tmp_path, "370102", [("P001", "D01"), ("P999", "D01"), ("P002", "D77")])
     with translation.override("zh-hans"), pytest.raises(InputError) as caught:
@@ -65,7 +67,10 @@ def test_files_without_the_columns_and_units_without_a_roster_stay_valid(
 ) -> None:
     clerk = make_member(Role.GRASSROOTS_CLERK, "370102")
     assert import_cases(
-        source=export(tmp_path, "370102", None), unit=clerk.membership.unit, period="2024Q3", actor=clerk
+        source=export(tmp_path, "370102", None),
+        unit=clerk.membership.unit,
+        period="2024Q3",
+        actor=clerk,
     )
     other = make_member(Role.GRASSROOTS_CLERK, "370103")
     source = export(tmp_path, "370103", [("X1", "Y1")])

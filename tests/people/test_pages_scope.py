@@ -38,7 +38,12 @@ def test_the_committee_sees_the_roster_but_does_not_edit_it(users, roster) -> No
     assert committee.get("/people/units/370102/new/").status_code == 404
     url = f"/people/units/370102/people/{roster['P002'].pk}/edit/"
     assert committee.post(url, {"name": "改名"}).status_code == 404
-    assert committee.post("/people/units/370102/departments/", {"code": "D05", "name": "x"}).status_code == 404
+    assert (
+        committee.post(
+            "/people/units/370102/departments/", {"code": "D05", "name": "x"}
+        ).status_code
+        == 404
+    )
     assert Person.objects.get(pk=roster["P002"].pk).name == "李华"
 
 
@@ -68,14 +73,18 @@ def test_every_view_of_a_person_page_is_logged_and_the_log_is_the_auditors(users
         assert client_for(users[key]).get(f"/people/people/{person.pk}/").status_code == 200
     entries = list(PersonAccess.objects.filter(person=person).order_by("id"))
     assert [e.viewer_name for e in entries] == [
-        users["admin"].username, users["personnel"].username, "staff-P004", "staff-P004"
+        users["admin"].username,
+        users["personnel"].username,
+        "staff-P004",
+        "staff-P004",
     ]
     assert {e.unit_code for e in entries} == {"370102"}
     # a refused view leaves no line
     client_for(users["li"]).get(f"/people/people/{person.pk}/")
     assert PersonAccess.objects.filter(person=person).count() == 4
     page = client_for(users["auditor"]).get("/people/access/")
-    assert page.status_code == 200 and "staff-P004" in page.content.decode()
+    assert page.status_code == 200
+    assert "staff-P004" in page.content.decode()
     for key in ("admin", "personnel", "committee", "li"):
         assert client_for(users[key]).get("/people/access/").status_code == 404, key
 
@@ -91,9 +100,11 @@ def test_an_edit_on_the_page_saves_and_is_audited(users, roster) -> None:
     )  # fmt: skip
     assert response.status_code == 302
     person.refresh_from_db()
-    assert person.talent_pool and person.grade == "五级检察官助理"
+    assert person.talent_pool
+    assert person.grade == "五级检察官助理"
     entry = AuditEntry.objects.get(model="people.person", object_id=str(person.pk))
-    assert entry.reason == "入选人才库" and entry.actor_name == users["personnel"].username
+    assert entry.reason == "入选人才库"
+    assert entry.actor_name == users["personnel"].username
 
 
 def test_the_roster_import_page_shows_located_problems(users, workbook) -> None:
@@ -107,9 +118,12 @@ def test_the_roster_import_page_shows_located_problems(users, workbook) -> None:
     )
     assert response.status_code == 400
     text = response.content.decode()
-    assert "名册.xlsx" in text and "人员" in text and "人员类别" in text
+    assert "名册.xlsx" in text
+    assert "人员" in text
+    assert "人员类别" in text
     marked = client.get("/people/units/370102/marked.xlsx")
-    assert marked.status_code == 200 and marked.content.startswith(b"PK")
+    assert marked.status_code == 200
+    assert marked.content.startswith(b"PK")
     good = workbook()
     response = client.post(
         "/people/units/370102/import/", {"file": SimpleUploadedFile("名册.xlsx", good)}
@@ -121,4 +135,7 @@ def test_the_unit_page_shows_the_staff_panel_from_the_roster(users, roster) -> N
     text = client_for(users["reviewer"]).get("/units/370102/").content.decode()
     assert "staff-team-heading" in text
     # a unit without a roster shows no panel
-    assert "staff-team-heading" not in client_for(users["reviewer"]).get("/units/370103/").content.decode()
+    assert (
+        "staff-team-heading"
+        not in client_for(users["reviewer"]).get("/units/370103/").content.decode()
+    )

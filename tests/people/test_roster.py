@@ -6,8 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.utils import translation
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from grassroots.engine.errors import InputError
 from grassroots.organisations.models import AuditEntry, Role
@@ -30,17 +29,26 @@ def test_an_import_writes_the_roster_and_audits_every_record(province, personnel
     )  # fmt: skip
     assert (result.added, result.changed, result.deactivated, result.departments) == (6, 0, 0, 3)
     zhang = Person.objects.get(unit=province["370102"], staff_number="P001")
-    assert (zhang.name, zhang.category, zhang.department.code) == ("张明", Category.PROSECUTOR, "D01")
-    assert zhang.heads_department and zhang.talent_pool and zhang.quota_seat
+    assert (zhang.name, zhang.category, zhang.department.code) == (
+        "张明",
+        Category.PROSECUTOR,
+        "D01",
+    )
+    assert zhang.heads_department
+    assert zhang.talent_pool
+    assert zhang.quota_seat
     leader = Person.objects.get(staff_number="P005")
-    assert leader.category == Category.LEADER and leader.department is None
+    assert leader.category == Category.LEADER
+    assert leader.department is None
     entries = AuditEntry.objects.filter(model__in=["people.person", "people.department"])
     assert entries.count() == 9
     assert set(entries.values_list("unit_code", flat=True)) == {"370102"}
     assert set(entries.values_list("actor_name", flat=True)) == {personnel.username}
 
 
-def test_a_second_import_changes_updates_and_deactivates_people(province, personnel, workbook, people_rows) -> None:
+def test_a_second_import_changes_updates_and_deactivates_people(
+    province, personnel, workbook, people_rows
+) -> None:
     unit = province["370102"]
     import_roster(unit=unit, data=workbook(), source_name="a.xlsx", actor=personnel, clock=CLOCK)
     people = [list(p) for p in people_rows if p[0] != "P006"]
@@ -53,7 +61,8 @@ def test_a_second_import_changes_updates_and_deactivates_people(province, person
     assert not Person.objects.get(staff_number="P006").active
     assert Person.objects.get(staff_number="P002").grade == "三级高级检察官"
     change = AuditEntry.objects.filter(model="people.person", action="update").first()
-    assert change is not None and change.reason == "roster import b.xlsx"
+    assert change is not None
+    assert change.reason == "roster import b.xlsx"
 
 
 def test_a_bad_workbook_writes_nothing_and_names_sheet_row_and_column_in_chinese(
@@ -81,7 +90,8 @@ def test_a_bad_workbook_writes_nothing_and_names_sheet_row_and_column_in_chinese
     messages = {p.column: p.message for p in caught.value.problems}
     assert messages["A"] == "工号: P001 已在第 2 行"
     assert messages["D"] == "部门代码: D77 不在部门表中"
-    assert Person.objects.count() == 0 and Department.objects.count() == 0
+    assert Person.objects.count() == 0
+    assert Department.objects.count() == 0
     assert not AuditEntry.objects.filter(model__startswith="people.").exists()
 
 
@@ -102,7 +112,9 @@ def test_not_a_workbook_is_refused(province, personnel) -> None:
         )
 
 
-def test_only_the_unit_personnel_manager_and_the_province_import(province, make_member, workbook) -> None:
+def test_only_the_unit_personnel_manager_and_the_province_import(
+    province, make_member, workbook
+) -> None:
     for role, code in (
         (Role.PERSONNEL_MANAGER, "370103"), (Role.GRASSROOTS_CLERK, "370102"),
         (Role.COMMITTEE, "370102"), (Role.CITY_REVIEWER, "370100"), (Role.STAFF, "370102"),
@@ -113,26 +125,41 @@ def test_only_the_unit_personnel_manager_and_the_province_import(province, make_
                 actor=make_member(role, code, username=f"{role}-{code}-x"),
             )  # fmt: skip
     admin = make_member(Role.PROVINCE_ADMIN, "370000")
-    assert import_roster(unit=province["370102"], data=workbook(), source_name="x.xlsx", actor=admin, clock=CLOCK).added == 6
+    assert (
+        import_roster(
+            unit=province["370102"], data=workbook(), source_name="x.xlsx", actor=admin, clock=CLOCK
+        ).added
+        == 6
+    )
 
 
 def test_an_edit_on_the_page_is_audited(province, roster, make_member) -> None:
     personnel = make_member(Role.PERSONNEL_MANAGER, "370102")
     person = roster["P002"]
-    save_person(person=person, actor=personnel, values={"post": "四级高级检察官", "talent_pool": True}, reason="晋升")
+    save_person(
+        person=person,
+        actor=personnel,
+        values={"post": "四级高级检察官", "talent_pool": True},
+        reason="晋升",
+    )
     entry = AuditEntry.objects.get(model="people.person", object_id=str(person.pk))
     assert entry.reason == "晋升"
-    assert entry.before["talent_pool"] is False and entry.after["talent_pool"] is True
+    assert entry.before["talent_pool"] is False
+    assert entry.after["talent_pool"] is True
 
 
-def test_staff_figures_come_from_the_roster_and_else_from_the_typed_figures(province, roster, people_rows) -> None:
+def test_staff_figures_come_from_the_roster_and_else_from_the_typed_figures(
+    province, roster, people_rows
+) -> None:
     unit = province["370102"]
     figures = staff_figures(unit, year=2025)
     assert figures.from_roster
     births = [p[6] for p in people_rows]
     assert figures.headcount == len(people_rows)
     assert figures.procurators == sum(1 for p in people_rows if p[8] == "是")
-    assert figures.under_45_share == round(100 * sum(1 for b in births if 2025 - b < 45) / len(births), 1)
+    assert figures.under_45_share == round(
+        100 * sum(1 for b in births if 2025 - b < 45) / len(births), 1
+    )
     assert figures.talent_pool_share == round(100 * 2 / 6, 1)
     assert figures.leaders == 1
     assert sum(figures.age_bands.values()) == len(people_rows)
@@ -141,11 +168,13 @@ def test_staff_figures_come_from_the_roster_and_else_from_the_typed_figures(prov
     other.headcount, other.procurators = 40, 15
     other.save()
     typed = staff_figures(other, year=2025)
-    assert not typed.from_roster and (typed.headcount, typed.procurators) == (40, 15)
+    assert not typed.from_roster
+    assert (typed.headcount, typed.procurators) == (40, 15)
     team = staff_team([unit, other], year=2025)
     assert team["370102"]["staff_headcount"] == 6.0
     assert team["370102"]["staff_leaders"] == 1.0
-    assert team["370103"]["staff_headcount"] == 40.0 and team["370103"]["staff_leaders"] is None
+    assert team["370103"]["staff_headcount"] == 40.0
+    assert team["370103"]["staff_leaders"] is None
     # an inactive person no longer counts
     Person.objects.filter(staff_number="P006").update(active=False)
     assert staff_figures(unit, year=timezone.now().year).headcount == 5

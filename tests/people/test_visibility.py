@@ -39,7 +39,9 @@ def scored(province, users, roster):
         actor=users["committee"], objection_days=3650,
     )  # fmt: skip
     scores = {}
-    for rank, (number, total) in enumerate((("P001", 91.25), ("P002", 83.5), ("P004", 72.75), ("P005", 64.0)), 1):
+    for rank, (number, total) in enumerate(
+        (("P001", 91.25), ("P002", 83.5), ("P004", 72.75), ("P005", 64.0)), 1
+    ):
         for month in (1, 2):
             scores[(number, month)] = _score(period, roster[number], month, total - 3 + month, rank)
     return period, scores
@@ -47,16 +49,20 @@ def scored(province, users, roster):
 
 def test_a_person_sees_their_own_monthly_scores_and_band_but_no_rank(users, roster, scored) -> None:
     text = client_for(users["li"]).get(f"/people/people/{roster['P002'].pk}/").content.decode()
-    assert "81.50" in text and "82.50" in text  # months 1 and 2 of P002
+    assert "81.50" in text
+    assert "82.50" in text
     assert "20–50%" in text  # the standing band
     assert ">Rank<" not in text
-    assert "91.25" not in text and "88.25" not in text  # no colleague's score
+    assert "91.25" not in text
+    assert "88.25" not in text
 
 
 def test_the_committee_and_the_province_see_everyone_with_ranks(users, scored) -> None:
     period, _ = scored
     for key in ("committee", "admin"):
-        text = client_for(users[key]).get(f"/people/assessments/{period.pk}/?month=2").content.decode()
+        text = (
+            client_for(users[key]).get(f"/people/assessments/{period.pk}/?month=2").content.decode()
+        )
         assert all(name in text for name in ("张明", "李华", "赵强", "陈静")), key
         assert ">Rank<" in text
 
@@ -66,9 +72,12 @@ def test_a_department_head_sees_the_department_only(users, scored) -> None:
     response = client_for(users["head"]).get(f"/people/assessments/{period.pk}/?month=2")
     assert response.status_code == 200
     text = response.content.decode()
-    assert "张明" in text and "李华" in text  # D01
-    assert "赵强" not in text and "陈静" not in text  # D02 and no department
-    assert ">Rank<" not in text and "Objections" not in text
+    assert "张明" in text
+    assert "李华" in text
+    assert "赵强" not in text
+    assert "陈静" not in text
+    assert ">Rank<" not in text
+    assert "Objections" not in text
 
 
 def test_assessment_pages_and_actions_are_404_out_of_scope(users, roster, scored) -> None:
@@ -83,17 +92,33 @@ def test_assessment_pages_and_actions_are_404_out_of_scope(users, roster, scored
         ("get", "/people/units/370102/assessments/new/"),
         ("get", "/people/coefficients/"),
     ]
-    for key in ("li", "zhao", "clerk", "reviewer", "leader", "auditor", "other_committee", "personnel"):
+    for key in (
+        "li",
+        "zhao",
+        "clerk",
+        "reviewer",
+        "leader",
+        "auditor",
+        "other_committee",
+        "personnel",
+    ):
         client = client_for(users[key])
         for method, url in pages:
             assert getattr(client, method)(url).status_code == 404, (key, url)
     # objecting to someone else's score
-    assert client_for(users["zhao"]).post(f"/people/scores/{score.pk}/object/", {"text": "x"}).status_code == 404
+    assert (
+        client_for(users["zhao"])
+        .post(f"/people/scores/{score.pk}/object/", {"text": "x"})
+        .status_code
+        == 404
+    )
     assert client_for(users["committee"]).get("/people/coefficients/").status_code == 404
     assert client_for(users["admin"]).get("/people/coefficients/").status_code == 200
 
 
-def test_the_person_objects_on_their_page_and_the_committee_decides_on_the_assessment_page(users, roster, scored) -> None:
+def test_the_person_objects_on_their_page_and_the_committee_decides_on_the_assessment_page(
+    users, roster, scored
+) -> None:
     period, scores = scored
     score = scores[("P004", 1)]
     zhao = client_for(users["zhao"])
@@ -101,10 +126,13 @@ def test_the_person_objects_on_their_page_and_the_committee_decides_on_the_asses
     objection = score.objections.get()
     committee = client_for(users["committee"])
     assert "漏计" in committee.get(f"/people/assessments/{period.pk}/").content.decode()
-    response = committee.post(f"/people/objections/{objection.pk}/decide/", {"status": "rejected", "reason": "计分无误"})
+    response = committee.post(
+        f"/people/objections/{objection.pk}/decide/", {"status": "rejected", "reason": "计分无误"}
+    )
     assert response.status_code == 302
     objection.refresh_from_db()
-    assert objection.status == "rejected" and objection.reason == "计分无误"
+    assert objection.status == "rejected"
+    assert objection.reason == "计分无误"
     assert "计分无误" in zhao.get(f"/people/people/{roster['P004'].pk}/").content.decode()
 
 
@@ -113,7 +141,8 @@ def test_api_endpoints_follow_the_same_rules(users, roster, scored) -> None:
     own = li.get(f"/api/people/people/{roster['P002'].pk}/scores")
     assert own.status_code == 200
     rows = own.json()
-    assert {r["month"] for r in rows} == {1, 2} and all(r["rank"] is None for r in rows)
+    assert {r["month"] for r in rows} == {1, 2}
+    assert all(r["rank"] is None for r in rows)
     assert li.get(f"/api/people/people/{roster['P004'].pk}/scores").status_code == 404
     assert li.get(f"/api/people/people/{roster['P004'].pk}").status_code == 404
     assert li.get("/api/people/me").json()["staff_number"] == "P002"
@@ -122,12 +151,21 @@ def test_api_endpoints_follow_the_same_rules(users, roster, scored) -> None:
     ranked = committee.get(f"/api/people/people/{roster['P004'].pk}/scores").json()
     assert {r["rank"] for r in ranked} == {3}
     assert len(committee.get("/api/people/units/370102/people").json()) == 6
-    assert client_for(users["other_committee"]).get("/api/people/units/370102/people").status_code == 404
-    assert client_for(users["other_committee"]).get(f"/api/people/people/{roster['P004'].pk}").status_code == 404
+    assert (
+        client_for(users["other_committee"]).get("/api/people/units/370102/people").status_code
+        == 404
+    )
+    assert (
+        client_for(users["other_committee"])
+        .get(f"/api/people/people/{roster['P004'].pk}")
+        .status_code
+        == 404
+    )
     assert client_for(users["clerk"]).get("/api/people/me").status_code == 404
     # staff figures: anyone who sees the unit; outside the scope 404
     staff = client_for(users["clerk"]).get("/api/people/units/370102/staff").json()
-    assert staff["from_roster"] and staff["headcount"] == 6
+    assert staff["from_roster"]
+    assert staff["headcount"] == 6
     assert client_for(users["clerk"]).get("/api/people/units/370103/staff").status_code == 404
     assert Client().get("/api/people/me").status_code == 401
 
