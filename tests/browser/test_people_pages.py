@@ -119,14 +119,16 @@ def test_a_prosecutor_sees_their_monthly_scores_objects_and_the_committee_decide
     text = table.inner_text()
     for total in LI_TOTALS:
         assert f"{total:.2f}" in text
-    assert "1月" in text and "3月" in text
+    assert "1月" in text
+    assert "3月" in text
     assert "20%–50%" in text  # the standing band, in Chinese
     assert "排名" not in text  # ranks are hidden from the person
     assert "89.00" not in page.content()  # no colleague's score
     page.screenshot(path=shots / "person-own-scores-zh-hans.png", full_page=True)
     # a colleague's page does not exist for them
     response = page.goto(f"{live_server.url}/people/people/{people['P001'].pk}/")
-    assert response is not None and response.status == 404
+    assert response is not None
+    assert response.status == 404
     # an objection to March
     page.goto(f"{live_server.url}/people/people/{people['P002'].pk}/")
     march = page.locator("table.scores tbody tr").nth(2)
