@@ -191,7 +191,8 @@ def test_every_people_page_renders_in_each_language(
         login(page, live_server, username, password, language)
         for name, url in urls.items():
             response = page.goto(f"{live_server.url}{url}")
-            assert response is not None and response.status == 200, url
+            assert response is not None, url
+            assert response.status == 200, url
             assert page.evaluate("document.documentElement.lang") == language
             body = page.locator("main").inner_text()
             if language == "zh-hans":
