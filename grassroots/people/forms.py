@@ -24,9 +24,18 @@ class PersonForm(forms.ModelForm):  # type: ignore[type-arg]
             "joined_year", "quota_seat", "talent_pool", "heads_department", "active",
         ]  # fmt: skip
 
+    login = forms.CharField(
+        label=_("Login (username) of this person"),
+        max_length=150,
+        required=False,
+        help_text=_("Lets the person open their own page; leave empty for none."),
+    )
+
     def __init__(self, *args: Any, unit: Unit, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.unit = unit
+        if self.instance.pk and self.instance.user_id:
+            self.fields["login"].initial = self.instance.user.get_username()
         departments = self.fields["department"]
         assert isinstance(departments, forms.ModelChoiceField)
         departments.queryset = Department.objects.filter(unit=unit, active=True)
@@ -45,6 +54,20 @@ class PersonForm(forms.ModelForm):  # type: ignore[type-arg]
         if clash.exists():
             raise forms.ValidationError(_("This staff number is already taken in this unit."))
         return number
+
+    def clean_login(self) -> Any:
+        from django.contrib.auth import get_user_model
+
+        name = str(self.cleaned_data.get("login") or "").strip()
+        if not name:
+            return None
+        user = get_user_model().objects.filter(username=name).first()
+        if user is None:
+            raise forms.ValidationError(_("There is no login with this username."))
+        other = Person.objects.filter(user=user).exclude(pk=self.instance.pk).first()
+        if other is not None:
+            raise forms.ValidationError(_("This login already belongs to another person."))
+        return user
 
     def validate_unique(self) -> None:
         pass  # the unit is not a form field: clean_staff_number checks the one constraint

@@ -36,6 +36,7 @@ from grassroots.people.permissions import (
 from grassroots.people.selectors import AGE_BANDS, staff_figures
 from grassroots.people.services import (
     import_roster,
+    link_login,
     record_access,
     save_department,
     save_person,
@@ -222,6 +223,8 @@ def person_edit(request: HttpRequest, code: str, pk: int | None = None) -> HttpR
             person=stored, actor=request.user, values=form.values(),
             reason=request.POST.get("reason", "")[:300],
         )  # fmt: skip
+        if saved.user_id != getattr(form.cleaned_data["login"], "pk", None):
+            link_login(person=saved, user=form.cleaned_data["login"], actor=request.user)
         return redirect("people:person", pk=saved.pk)
     return render(
         request,

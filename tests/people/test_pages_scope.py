@@ -89,22 +89,37 @@ def test_every_view_of_a_person_page_is_logged_and_the_log_is_the_auditors(users
         assert client_for(users[key]).get("/people/access/").status_code == 404, key
 
 
-def test_an_edit_on_the_page_saves_and_is_audited(users, roster) -> None:
+def test_an_edit_on_the_page_saves_and_is_audited(users, roster, make_member) -> None:
+    from grassroots.organisations.models import Role
+
+    make_member(Role.STAFF, "370102", username="staff-P003")
     person = roster["P003"]
     client = client_for(users["personnel"])
     response = client.post(
         f"/people/units/370102/people/{person.pk}/edit/",
         {"staff_number": "P003", "name": "王芳", "category": "assistant", "department": person.department_id,
          "post": "检察官助理", "grade": "五级检察官助理", "birth_year": 1995, "joined_year": 2019,
-         "talent_pool": "on", "active": "on", "reason": "入选人才库"},
+         "talent_pool": "on", "active": "on", "reason": "入选人才库", "login": "staff-P003"},
     )  # fmt: skip
     assert response.status_code == 302
     person.refresh_from_db()
     assert person.talent_pool
     assert person.grade == "五级检察官助理"
-    entry = AuditEntry.objects.get(model="people.person", object_id=str(person.pk))
-    assert entry.reason == "入选人才库"
-    assert entry.actor_name == users["personnel"].username
+    assert person.user is not None
+    assert person.user.username == "staff-P003"
+    entries = AuditEntry.objects.filter(model="people.person", object_id=str(person.pk)).order_by(
+        "id"
+    )
+    assert [e.reason for e in entries] == ["入选人才库", "login linked"]
+    assert {e.actor_name for e in entries} == {users["personnel"].username}
+    # a login that belongs to someone else is refused, nothing changes
+    response = client.post(
+        f"/people/units/370102/people/{roster['P001'].pk}/edit/",
+        {"staff_number": "P001", "name": "张明", "category": "prosecutor", "birth_year": 1985,
+         "active": "on", "login": "staff-P003"},
+    )  # fmt: skip
+    assert response.status_code == 200
+    assert Person.objects.get(pk=roster["P001"].pk).user_id != person.user_id
 
 
 def test_the_roster_import_page_shows_located_problems(users, workbook) -> None:
