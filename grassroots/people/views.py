@@ -41,7 +41,7 @@ from grassroots.people.services import (
     save_department,
     save_person,
 )
-from grassroots.people.workbook import CATEGORY_LABELS, DepartmentRow, PersonRow, build_template
+from grassroots.people.workbook import DepartmentRow, PersonRow, build_template
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MARKED_KEY = "people_marked"
@@ -242,7 +242,6 @@ def person_page(request: HttpRequest, pk: int) -> HttpResponse:
         "nav": "people",
         "person": person,
         "unit": person.unit,
-        "category_label": CATEGORY_LABELS.get(person.category, ""),  # type: ignore[call-overload]
         "is_self": person.user_id == request.user.pk,
         "can_edit": can_edit_roster(request.user, person.unit),
         "age": timezone.now().year - person.birth_year,
