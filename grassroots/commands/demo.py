@@ -39,6 +39,10 @@ def run(args: argparse.Namespace) -> int:
 
     logins = prepare_demo(province=args.province, data_dir=data_dir)
     evaluation = _demo_evaluation(province=args.province, data_dir=data_dir)
+    from grassroots.people.demo import prepare_people_demo
+
+    # After the case records are in intake: the prosecutors' assessment is computed from them.
+    logins += prepare_people_demo(province=args.province)
     _print_banner(args.bind, logins)
     print(f"Evaluation of {DEMO_PERIOD} (scheme core-business): {evaluation}")
     if args.no_serve:

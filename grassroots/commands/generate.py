@@ -1,6 +1,7 @@
 """``grassroots generate``: write a deterministic synthetic province (or nation) to a folder.
 
-Engine only: no database and no Django. Writes units.csv, persons/events/matters (Parquet or
+Engine only: no database and no Django. Writes units.csv, roster.csv (the staff the case
+records' prosecutor_id and department name), persons/events/matters (Parquet or
 CSV) and truth.json (the planted weak units and latent quality) into --out.
 """
 

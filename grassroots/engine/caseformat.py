@@ -8,6 +8,10 @@ Three tables, each a Parquet or CSV file (UTF-8 or GB18030) named after the tabl
   case-to-procedure ratio, and others);
 * ``matters``: one row per supervision matter (protests, procuratorial recommendations).
 
+Every table may also name who handled the row (optional, issue 14): ``prosecutor_id``, the
+handling prosecutor's staff number (工号) in the unit's roster, and ``department``, the handling
+department's code in that roster (:mod:`grassroots.engine.roster` checks them against it).
+
 Which date places a row in a period is a property of each data element (its ``date`` column in
 the catalogue), not of the row: the same person is counted in the arrest-review period by
 ``arrest_decision_date`` and in the prosecution period by ``review_concluded_date``.
@@ -16,6 +20,8 @@ the catalogue), not of the row: the same person is counted in the arrest-review 
 ['events', 'matters', 'persons']
 >>> TABLES["events"].columns["event_type"].kind
 'category'
+>>> [c for c in HANDLER_COLUMNS if all(c in t.columns for t in TABLES.values())]
+['prosecutor_id', 'department']
 """
 
 from __future__ import annotations
@@ -105,6 +111,29 @@ MATTER_OUTCOMES: tuple[str, ...] = (
     "not_remedied",
 )
 
+# Who handled the row: optional on every table, so files without them stay valid.
+HANDLER_COLUMNS: tuple[str, ...] = ("prosecutor_id", "department")
+
+
+def _handlers() -> list[Column]:
+    return [
+        Column(
+            "prosecutor_id",
+            "string",
+            False,
+            "承办检察官工号",
+            "Handling prosecutor's staff number (as in the unit's roster)",
+        ),
+        Column(
+            "department",
+            "string",
+            False,
+            "承办部门代码",
+            "Handling department code (as in the roster)",
+        ),
+    ]
+
+
 PERSONS = _table(
     "persons",
     "人员（一人一案一行）",
@@ -185,6 +214,7 @@ PERSONS = _table(
             "是否判处轻缓刑",
             "Light sentence (probation, suspended, non-custodial, exempted)",
         ),
+        *_handlers(),
     ],
 )
 
@@ -199,6 +229,7 @@ EVENTS = _table(
         Column("case_id", "string", True, "案件编号", "Case id"),
         Column("event_type", "category", True, "事件类型", "Event type", EVENT_TYPES),
         Column("event_date", "date", True, "事件日期", "Event date"),
+        *_handlers(),
     ],
 )
 
@@ -214,6 +245,7 @@ MATTERS = _table(
         Column("issued_date", "date", True, "提出日期", "Issued"),
         Column("concluded_date", "date", False, "办结日期", "Concluded"),
         Column("outcome", "category", False, "结果", "Outcome", MATTER_OUTCOMES),
+        *_handlers(),
     ],
 )
 

@@ -74,6 +74,12 @@ class Role(models.TextChoices):
     GRASSROOTS_CLERK = "grassroots_clerk", _("Grassroots clerk")
     LEADER = "leader", _("Leader (read-only)")
     AUDITOR = "auditor", _("Auditor (read-only)")
+    # The people app's roles (issue 14): the unit's personnel manager (政治部) keeps the roster;
+    # a member of the unit's assessment committee (考评委员会) sees every score and decides
+    # objections; a staff member (干警) sees only their own page.
+    PERSONNEL_MANAGER = "personnel_manager", _("Unit personnel manager")
+    COMMITTEE = "committee", _("Assessment committee member")
+    STAFF = "staff", _("Staff member")
 
 
 class Membership(models.Model):

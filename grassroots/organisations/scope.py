@@ -49,6 +49,11 @@ PERMISSIONS: dict[Role, frozenset[Action]] = {
     Role.GRASSROOTS_CLERK: frozenset({Action.VIEW_UNITS, Action.SUBMIT_DATA}),
     Role.LEADER: frozenset({Action.VIEW_UNITS, Action.EXPORT_REPORTS}),
     Role.AUDITOR: frozenset({Action.VIEW_UNITS, Action.VIEW_AUDIT_LOG}),
+    # What these three may do with people is the people app's (grassroots/people/permissions.py):
+    # here they only see their unit's pages.
+    Role.PERSONNEL_MANAGER: frozenset({Action.VIEW_UNITS}),
+    Role.COMMITTEE: frozenset({Action.VIEW_UNITS}),
+    Role.STAFF: frozenset(),
 }
 
 

@@ -11,6 +11,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from grassroots.organisations.forms import AuditFilterForm
+from grassroots.organisations.panels import panels_for
 from grassroots.organisations.scope import Action, can, get_unit_for_user, visible_units
 from grassroots.organisations.selectors import audit_entries
 
@@ -40,7 +41,13 @@ def unit_detail(request: HttpRequest, code: str) -> HttpResponse:
     visible = visible_units(request.user)
     parent_visible = unit.parent_id is not None and visible.filter(pk=unit.parent_id).exists()
     children = visible.filter(parent=unit).order_by("path")
-    context = {"nav": "units", "unit": unit, "parent_visible": parent_visible, "children": children}
+    context = {
+        "nav": "units",
+        "unit": unit,
+        "parent_visible": parent_visible,
+        "children": children,
+        "panels": panels_for(request.user, unit),
+    }
     return render(request, "organisations/unit_detail.html", context)
 
 

@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "ninja",
     "grassroots.organisations",
     "grassroots.intake",
+    "grassroots.people",
     "grassroots.evaluation",
     "grassroots.assistance",
     "grassroots.web",

@@ -19,6 +19,7 @@ urlpatterns = [
     path("health/", views.health, name="health"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("intake/", include("grassroots.intake.urls")),
+    path("people/", include("grassroots.people.urls")),
     path("evaluation/", include("grassroots.evaluation.urls")),
     path("assistance/", include("grassroots.assistance.urls")),
     path("api/", api.urls),

@@ -12,14 +12,15 @@ import sqlglot
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from grassroots.engine.caseformat import EVENTS
+from grassroots.engine.caseformat import EVENTS, HANDLER_COLUMNS
 from grassroots.engine.cases import read_cases
 from grassroots.engine.catalogue import load_catalogue
 from grassroots.engine.compute import batch_sql, batches, computable, compute_elements, layers
 from grassroots.engine.periods import Period
 
 SPP = load_catalogue("spp-case-quality")
-EVENT_COLUMNS = list(EVENTS.columns)
+# The event columns without the optional handler columns (files without them stay valid).
+EVENT_COLUMNS = [c for c in EVENTS.columns if c not in HANDLER_COLUMNS]
 
 
 def _events(folder: Path, rows: list[tuple[str, str, str, str, date]]) -> None:

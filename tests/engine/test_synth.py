@@ -57,6 +57,7 @@ def test_it_writes_every_file(shandong: Path) -> None:
     names = {p.name for p in shandong.iterdir()}
     assert names == {
         "units.csv",
+        "roster.csv",
         "truth.json",
         "persons.parquet",
         "events.parquet",

@@ -16,6 +16,7 @@ from grassroots.engine.errors import InputError
 from grassroots.engine.periods import Period
 from grassroots.engine.synth import quality as quality_mod
 from grassroots.engine.synth.output import OutputFormat, TableSink
+from grassroots.engine.synth.people import Handlers, roster_frame
 from grassroots.engine.synth.population import sizes, staff_figures
 from grassroots.engine.synth.quality import Plan, Trajectory, plan_gaming, plan_quality
 from grassroots.engine.synth.records import RATES, Batch, case_tables, matters_table
@@ -171,7 +172,7 @@ def _truth(
 
 
 def generate(out: Path, options: SynthOptions | None = None) -> SynthSummary:
-    """Write units.csv, persons/events/matters and truth.json into ``out`` (created if needed).
+    """Write units.csv, roster.csv, persons/events/matters and truth.json into ``out`` (created if needed).
 
     Deterministic: the same options give byte-identical files.
 
@@ -179,7 +180,7 @@ def generate(out: Path, options: SynthOptions | None = None) -> SynthSummary:
     >>> with tempfile.TemporaryDirectory() as d:
     ...     s = generate(Path(d), SynthOptions(first="2024Q1", last="2024Q1", scale=0.05))
     ...     sorted(p.name for p in Path(d).iterdir())
-    ['events.parquet', 'matters.parquet', 'persons.parquet', 'truth.json', 'units.csv']
+    ['events.parquet', 'matters.parquet', 'persons.parquet', 'roster.csv', 'truth.json', 'units.csv']
     """
     options = options or SynthOptions()
     if not options.scale > 0:
@@ -192,15 +193,20 @@ def generate(out: Path, options: SynthOptions | None = None) -> SynthSummary:
     hidden = plan_gaming(units, plan.trajectories, len(periods), options.seed)
     out.mkdir(parents=True, exist_ok=True)
     _write_units_csv(out / "units.csv", every_unit, options.seed)
+    roster = roster_frame(units, options.seed)
+    roster.to_csv(out / "roster.csv", index=False, encoding="utf-8", lineterminator="\n")
+    by_unit = {str(code): rows for code, rows in roster.groupby("unit_code", sort=False)}
     sinks = {name: TableSink(out, name, options.fmt) for name in ("persons", "events", "matters")}
     try:
         for number, batch in enumerate(_batches(units, size, plan, periods, options.scale, hidden)):
             rng = np.random.default_rng([options.seed, number])
             gaming_rng = np.random.default_rng([options.seed, number, 3])
-            persons, events = case_tables(batch, rng, gaming_rng)
+            handlers = Handlers.of(by_unit, batch.codes, options.seed)
+            handler_rng = np.random.default_rng([options.seed, number, 7])
+            persons, events = case_tables(batch, rng, gaming_rng, handlers, handler_rng)
             sinks["persons"].write(persons)
             sinks["events"].write(events)
-            sinks["matters"].write(matters_table(batch, rng))
+            sinks["matters"].write(matters_table(batch, rng, handlers, handler_rng))
     finally:
         for sink in sinks.values():
             sink.close()

@@ -22,6 +22,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from grassroots.engine.caseformat import EVENT_TYPES, MATTER_KINDS
+from grassroots.engine.synth.people import MATTER_LINES, Handlers
 from grassroots.engine.synth.population import BASE_PERSONS_PER_QUARTER
 
 F64 = npt.NDArray[np.float64]
@@ -405,7 +406,11 @@ def _case_ids(batch: Batch, cases: _Cases) -> tuple[pa.Array, pa.Array]:
 
 
 def _persons_table(
-    cases: _Cases, persons: _Persons, ids: tuple[pa.Array, pa.Array], end: int
+    cases: _Cases,
+    persons: _Persons,
+    ids: tuple[pa.Array, pa.Array],
+    end: int,
+    handled: tuple[pa.Array, pa.Array],
 ) -> pa.Table:
     c, p = persons.case, persons
     units, case_ids = (a.take(pa.array(c)) for a in ids)
@@ -440,14 +445,21 @@ def _persons_table(
             ),
             "judgment_date": _date(cases.judged_on[c], p.judged),
             "light_sentence": _flag(p.light, p.judged & ~p.acquitted),
+            "prosecutor_id": handled[0].take(pa.array(c)),
+            "department": handled[1].take(pa.array(c)),
         }
     )
 
 
 def _events_table(
-    ids: tuple[pa.Array, pa.Array], case_ix: I64, type_ix: I64, dates: I64
+    ids: tuple[pa.Array, pa.Array],
+    handled: tuple[pa.Array, pa.Array],
+    case_ix: I64,
+    type_ix: I64,
+    dates: I64,
 ) -> pa.Table:
     units, case_ids = (a.take(pa.array(case_ix, type=pa.int64())) for a in ids)
+    staff, department = (a.take(pa.array(case_ix, type=pa.int64())) for a in handled)
     valid = np.ones(case_ix.size, dtype=bool)
     # One event of a type per case, so case id + type number is a unique event id.
     event_ids = pc.binary_join_element_wise(case_ids, _padded(type_ix + 1, 2), "-E")
@@ -458,17 +470,44 @@ def _events_table(
             "case_id": case_ids,
             "event_type": _category(EVENT_TYPES, type_ix, valid),
             "event_date": _date(dates, valid),
+            "prosecutor_id": staff,
+            "department": department,
         }
     )
 
 
+def _handled(
+    handlers: Handlers | None, line: str | Sequence[str], unit: I64, rng: np.random.Generator | None
+) -> tuple[pa.Array, pa.Array]:
+    """(prosecutor_id, department) per item; nulls without a roster."""
+    if handlers is None or rng is None:
+        empty = pa.nulls(unit.size, pa.string())
+        return empty, empty
+    if isinstance(line, str):
+        staff, department = handlers.assign(line, unit, rng)
+    else:  # one line per item
+        staff = np.empty(unit.size, dtype=object)
+        department = np.empty(unit.size, dtype=object)
+        lines = np.asarray(line, dtype=object)
+        for name in sorted(set(line)):
+            at = np.flatnonzero(lines == name)
+            staff[at], department[at] = handlers.assign(name, unit[at], rng)
+    return pa.array(staff, pa.string()), pa.array(department, pa.string())
+
+
 def case_tables(
-    batch: Batch, rng: np.random.Generator, gaming_rng: np.random.Generator | None = None
+    batch: Batch,
+    rng: np.random.Generator,
+    gaming_rng: np.random.Generator | None = None,
+    handlers: Handlers | None = None,
+    handler_rng: np.random.Generator | None = None,
 ) -> tuple[pa.Table, pa.Table]:
     """The persons and events tables of one batch of units.
 
     ``gaming_rng`` draws which events gaming units leave out; it is separate from ``rng`` so the
-    records of every other unit are the same with or without gaming units."""
+    records of every other unit are the same with or without gaming units. ``handler_rng``
+    draws each case's handling prosecutor from ``handlers`` (separate for the same reason);
+    without them the handler columns are empty."""
     cases = _cases(batch, rng)
     persons = _persons(cases, batch.end, rng)
     ids = _case_ids(batch, cases)
@@ -476,10 +515,19 @@ def case_tables(
     if batch.hidden is not None and gaming_rng is not None and batch.hidden.any():
         gaming = _Gaming(batch.hidden, batch.period_start, gaming_rng)
     events = _events(cases, persons, batch.end, rng, gaming)
-    return _persons_table(cases, persons, ids, batch.end), _events_table(ids, *events)
+    handled = _handled(handlers, "criminal", cases.unit, handler_rng)
+    return (
+        _persons_table(cases, persons, ids, batch.end, handled),
+        _events_table(ids, handled, *events),
+    )
 
 
-def matters_table(batch: Batch, rng: np.random.Generator) -> pa.Table:
+def matters_table(
+    batch: Batch,
+    rng: np.random.Generator,
+    handlers: Handlers | None = None,
+    handler_rng: np.random.Generator | None = None,
+) -> pa.Table:
     """Supervision matters: volume by unit size, good outcomes more likely with quality."""
     n_units, n_periods = batch.quality.shape
     volume = np.array([MATTER_VOLUME[k] for k in MATTER_KINDS])
@@ -518,6 +566,7 @@ def matters_table(batch: Batch, rng: np.random.Generator) -> pa.Table:
     units = pa.array(list(batch.codes), type=pa.string()).take(pa.array(unit))
     periods = pa.array(list(batch.period_keys), type=pa.string()).take(pa.array(period))
     valid = np.ones(n, dtype=bool)
+    staff, department = _handled(handlers, [MATTER_LINES[k] for k in kind], unit, handler_rng)
     return pa.table(
         {
             "unit_code": units,
@@ -528,5 +577,7 @@ def matters_table(batch: Batch, rng: np.random.Generator) -> pa.Table:
             "issued_date": _date(issued, valid),
             "concluded_date": _date(concluded_on, done),
             "outcome": _category(labels, outcome, valid),
+            "prosecutor_id": staff,
+            "department": department,
         }
     )

@@ -23,7 +23,7 @@ from django.utils import timezone
 from grassroots.engine.cases import read_cases, write_units_parquet
 from grassroots.engine.catalogue import load_catalogue
 from grassroots.engine.compute import compute_elements
-from grassroots.engine.errors import InputError, Problem
+from grassroots.engine.errors import InputError, Problem, raise_if_any
 from grassroots.intake.cases.services import (
     Prepared,
     UploadRefused,
@@ -35,6 +35,7 @@ from grassroots.intake.cases.services import (
 )
 from grassroots.intake.models import DEFAULT_CATALOGUE, DataVersion, versions_dir
 from grassroots.intake.permissions import can_upload
+from grassroots.intake.rosters import roster_problems
 from grassroots.organisations.audit import Clock
 from grassroots.organisations.models import Level, Unit
 
@@ -58,6 +59,7 @@ def import_cases_by_unit(
     declared = parse_declared_period(period)
     subtree = dict(Unit.objects.filter(path__startswith=root.path).values_list("code", "level"))
     cases = read_cases(source, units=set(subtree))
+    raise_if_any(roster_problems(cases, set(subtree)))
     elements = compute_elements(cases, load_catalogue(catalogue), [declared])
     elements = elements[elements["unit_code"].map(subtree) == Level.GRASSROOTS]
     if elements.empty:

@@ -23,11 +23,12 @@ from django.utils import timezone
 from grassroots.cells import cell_float
 from grassroots.engine.cases import CaseTables, read_cases, write_parquet
 from grassroots.engine.compute import compute_elements
-from grassroots.engine.errors import InputError, Problem
+from grassroots.engine.errors import InputError, Problem, raise_if_any
 from grassroots.engine.periods import Period
 from grassroots.intake.cases.staging import Limits, stage_upload
 from grassroots.intake.models import DEFAULT_CATALOGUE, DataVersion, ElementValue, versions_dir
 from grassroots.intake.permissions import can_upload
+from grassroots.intake.rosters import roster_problems
 from grassroots.organisations import audit
 from grassroots.organisations.audit import Clock
 from grassroots.organisations.models import AuditAction, Unit
@@ -166,6 +167,7 @@ def _prepare(source: Path, staging: Path, unit: Unit, period: str, catalogue: st
     stage_upload(source, raw, limits=upload_limits())
     codes = set(Unit.objects.filter(path__startswith=unit.path).values_list("code", flat=True))
     cases = read_cases(raw, units=codes)
+    raise_if_any(roster_problems(cases, codes))
     row_counts = write_parquet(cases, data)
     shutil.rmtree(raw)
     elements = _compute(read_cases(data), catalogue, period)
