@@ -13,13 +13,16 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
-import pandas as pd
 from django.utils.translation import gettext as _
 
-from grassroots.engine.cases import CaseTables
 from grassroots.engine.errors import Problem
-from grassroots.engine.roster import handler_problems
+
+if TYPE_CHECKING:  # the check itself imports them when a case upload runs it (issue 20.4)
+    import pandas as pd
+
+    from grassroots.engine.cases import CaseTables
 
 PERSON_COLUMN = "prosecutor_id"
 DEPARTMENT_COLUMN = "department"
@@ -56,6 +59,8 @@ def rosters_for(codes: set[str]) -> dict[str, Roster]:
 
 def _roster_frame(rosters: dict[str, Roster]) -> pd.DataFrame:
     """The engine's roster frame: one row per staff number and one per department code."""
+    import pandas as pd
+
     rows = [
         (code, number, None) for code, roster in rosters.items() for number in roster.staff_numbers
     ] + [(code, None, dept) for code, roster in rosters.items() for dept in roster.departments]
@@ -89,6 +94,8 @@ def roster_problems(cases: CaseTables, codes: set[str]) -> list[Problem]:
 
     ``codes``: the units the upload may hold rows of; a unit without a roster is not checked.
     The check is the engine's (``engine/roster.py:handler_problems``)."""
+    from grassroots.engine.roster import handler_problems
+
     if not any({PERSON_COLUMN, DEPARTMENT_COLUMN} & t.present for t in cases.tables.values()):
         return []
     rosters = rosters_for(codes)
