@@ -11,6 +11,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from django.db.models import QuerySet
 
@@ -115,3 +116,10 @@ def staff_team(units: Iterable[Unit], *, year: int) -> dict[str, dict[str, float
     for person in Person.objects.filter(unit__in=units, active=True):
         by_unit[person.unit_id].append(person)
     return {u.code: figures_from(u, by_unit[u.pk], year).elements() for u in units}
+
+
+def person_of(user: Any) -> Person | None:
+    """The roster entry linked to this login, if any (a staff member's own page)."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    return Person.objects.filter(user=user).select_related("unit").first()

@@ -34,6 +34,9 @@ from grassroots.i18n import period_label, unit_name
 from grassroots.intake.selectors import current_period, submission_counts
 from grassroots.organisations.models import Level, Role
 from grassroots.organisations.scope import membership_of, visible_units
+from grassroots.people.assessment_selectors import open_objections
+from grassroots.people.models import ObjectionStatus
+from grassroots.people.selectors import active_people, person_of
 
 
 @dataclass
@@ -79,6 +82,9 @@ def workbench(user: Any, *, today: dt.date) -> Workbench | None:
         Role.PROVINCE_ADMIN: _province,
         Role.LEADER: _leader,
         Role.AUDITOR: _auditor,
+        Role.STAFF: _staff,
+        Role.COMMITTEE: _committee,
+        Role.PERSONNEL_MANAGER: _personnel,
     }
     builder = builders.get(role)
     if builder is not None:
@@ -212,3 +218,40 @@ def _leader(bench: Workbench, user: Any, today: dt.date) -> None:
 
 def _auditor(bench: Workbench, user: Any, today: dt.date) -> None:
     bench.items.append(Item(_("Audit log"), "→", reverse("audit-log")))
+
+
+def _staff(bench: Workbench, user: Any, today: dt.date) -> None:
+    person = person_of(user)
+    if person is not None:
+        bench.items.append(
+            Item(_("My assessment scores"), person.name, reverse("people:person", args=[person.pk]))
+        )
+
+
+def _committee(bench: Workbench, user: Any, today: dt.date) -> None:
+    membership = membership_of(user)
+    if membership is None:
+        return
+    waiting = open_objections(user, membership.unit).filter(status=ObjectionStatus.OPEN).count()
+    bench.items.append(
+        Item(
+            _("Objections waiting for the committee"),
+            waiting,
+            reverse("people:index"),
+            "todo" if waiting else "info",
+        )  # fmt: skip
+    )
+
+
+def _personnel(bench: Workbench, user: Any, today: dt.date) -> None:
+    membership = membership_of(user)
+    if membership is None:
+        return
+    unit = membership.unit
+    bench.items.append(
+        Item(
+            _("People on the roster of %(unit)s") % {"unit": unit_name(unit)},
+            active_people(unit).count(),
+            reverse("people:roster", args=[unit.code]),
+        )  # fmt: skip
+    )

@@ -70,3 +70,17 @@ def test_the_province_sees_the_cities_ready_to_lock(client, people) -> None:
     page = _home(client, people["admin"])
     assert '<span class="figure">1</span> <span class="label">可确认并锁定的市院' in page
     assert Submission.objects.filter(status=SubmissionStatus.APPROVED).count() == 3
+
+
+def test_a_staff_member_finds_their_own_scores_page_and_no_one_elses(client, make_member) -> None:
+    from grassroots.people.models import Category, Person
+
+    me = make_member(Role.STAFF, "370102", "prosecutor")
+    mine = Person.objects.create(unit=_u("370102"), staff_number="P0001", name="张三",
+                                 category=Category.PROSECUTOR, birth_year=1988, user=me)  # fmt: skip
+    other = Person.objects.create(unit=_u("370102"), staff_number="P0002", name="李四",
+                                  category=Category.PROSECUTOR, birth_year=1990)  # fmt: skip
+    page = _home(client, me)
+    assert f"/people/people/{mine.pk}/" in page
+    assert f"/people/people/{other.pk}/" not in page
+    assert "李四" not in page
