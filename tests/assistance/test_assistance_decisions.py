@@ -655,3 +655,20 @@ def test_the_candidates_page_says_when_fewer_periods_are_stored(world) -> None:
     page = _client(world["admin"]).get("/assistance/candidates/?k=3&n=6&share=33")
     assert page.context["found"].periods == list(RANKS)
     assert "最近 6 个季度中只有 4 个季度" in page.content.decode()
+
+
+def test_pairing_counts_a_units_people_from_its_roster_when_it_has_one(world) -> None:
+    """The joint people → assistance: staff size in the pairing distance is the roster's
+    headcount for a unit with a roster, the typed headcount for one without."""
+    from grassroots.assistance.decisions.selectors import _units_table
+    from grassroots.people.models import Category, Person
+
+    lixia = Unit.objects.get(code="370102")
+    typed = {r.unit_code: r.headcount for r in _units_table(world["admin"]).itertuples()}
+    assert typed["370102"] == lixia.headcount
+    for i in range(3):
+        Person.objects.create(unit=lixia, staff_number=f"P{i}", name=f"甲{i}",
+                              category=Category.PROSECUTOR, birth_year=1985)  # fmt: skip
+    counted = {r.unit_code: r.headcount for r in _units_table(world["admin"]).itertuples()}
+    assert counted["370102"] == 3
+    assert counted["370103"] == typed["370103"]

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+from django.utils import timezone
 
 from grassroots.assistance.models import Award, Designation, Pairing, WeakStatus
 from grassroots.assistance.selection import (
@@ -40,6 +41,7 @@ from grassroots.engine.periods import Period
 from grassroots.intake.selectors import version_folder
 from grassroots.organisations.models import Unit
 from grassroots.organisations.scope import visible_units
+from grassroots.people.selectors import staff_team
 
 CONTRIBUTION_RULE = ContributionRule()
 
@@ -228,9 +230,15 @@ def _caseload(period: str, *, path: str) -> tuple[pd.DataFrame, str]:
 
 
 def _units_table(user: Any) -> pd.DataFrame:
-    rows = visible_units(user).values("code", "parent__code", "headcount")
-    table = pd.DataFrame(list(rows), columns=["code", "parent__code", "headcount"])
-    return table.rename(columns={"code": "unit_code", "parent__code": "parent"})
+    """unit_code, parent, headcount of the units in scope; a unit with a roster counts its
+    people (people/selectors.py:staff_team), one without keeps its typed headcount."""
+    units = list(visible_units(user).select_related("parent"))
+    staff = staff_team(units, year=timezone.localdate().year)
+    rows = [
+        (u.code, u.parent.code if u.parent else None, staff[u.code]["staff_headcount"])
+        for u in units
+    ]
+    return pd.DataFrame(rows, columns=["unit_code", "parent", "headcount"])
 
 
 # ---------------------------------------------------------------------------------- awards
