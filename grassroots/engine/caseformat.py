@@ -125,7 +125,11 @@ def _handlers() -> list[Column]:
             "Handling prosecutor's staff number (as in the unit's roster)",
         ),
         Column(
-            "department", "string", False, "承办部门代码", "Handling department code (as in the roster)"
+            "department",
+            "string",
+            False,
+            "承办部门代码",
+            "Handling department code (as in the roster)",
         ),
     ]
 

@@ -30,7 +30,9 @@ def _month(day: dt.date | None) -> str | None:
     return None if day is None else f"{day.year}-{day.month:02d}"
 
 
-def reference(tables: dict[str, list[dict[str, Any]]], coef: Any, months: list[str]) -> dict[Key, float]:
+def reference(
+    tables: dict[str, list[dict[str, Any]]], coef: Any, months: list[str]
+) -> dict[Key, float]:
     """Loops over rows, one rule per element, as a clerk would count by hand."""
     out: dict[Key, float] = defaultdict(float)
     wanted = set(months)
@@ -67,7 +69,9 @@ def reference(tables: dict[str, list[dict[str, Any]]], coef: Any, months: list[s
         out[(*key, "workload")] += float(coef.coefficient("prosecution_review"))
         out[(*key, "review_concluded_persons")] += len(rows)
         out[(*key, "plea_leniency_persons")] += sum(bool(r.get("plea_leniency")) for r in rows)
-        received = [r["prosecution_review_received"] for r in rows if r.get("prosecution_review_received")]
+        received = [
+            r["prosecution_review_received"] for r in rows if r.get("prosecution_review_received")
+        ]
         if received:
             last = max(r["review_concluded_date"] for r in rows)
             out[(*key, "review_days")] += (last - min(received)).days

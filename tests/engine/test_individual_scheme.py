@@ -49,9 +49,11 @@ def test_the_shipped_schemes_parse_and_cover_prosecutors_and_assistants() -> Non
     assistant = load_individual_scheme("assistant-2021")
     assert {c.value for c in prosecutor.categories} == {"prosecutor", "leader"}
     assert {c.value for c in assistant.categories} == {"assistant", "clerk"}
-    assert prosecutor.performance_share >= 0.6 and assistant.performance_share >= 0.6
+    assert prosecutor.performance_share >= 0.6
+    assert assistant.performance_share >= 0.6
     sources = {i.source.value for _, i in assistant.items()}
-    assert {"base", "adjustment"} <= sources and "cases" not in sources
+    assert {"base", "adjustment"} <= sources
+    assert "cases" not in sources
     assert [g.name_zh for g in prosecutor.grades] == ["优秀", "良好", "合格", "不合格"]
 
 
@@ -130,13 +132,16 @@ def test_case_items_belong_to_performance() -> None:
         "code": "w2", "name_zh": "w", "source": "cases", "indicator": "workload",
         "method": "relative", "points": 30,
     }  # fmt: skip
-    assert any("case-based items belong to performance" in m for m in _messages(yaml.safe_dump(raw)))
+    assert any(
+        "case-based items belong to performance" in m for m in _messages(yaml.safe_dump(raw))
+    )
 
 
 def test_ranks_are_hidden_by_default_and_the_scheme_can_open_them() -> None:
     scheme = parse_individual_scheme(SAMPLE)
     assert not any(scheme.visibility.allows("rank", v) for v in Viewer)
-    assert scheme.visibility.allows("scores", "self") and scheme.visibility.allows("band", "self")
+    assert scheme.visibility.allows("scores", "self")
+    assert scheme.visibility.allows("band", "self")
     shipped = load_individual_scheme("prosecutor-2021")
     assert shipped.visibility.allows("rank", "committee")
     assert not shipped.visibility.allows("rank", "self")
@@ -160,7 +165,9 @@ def test_schemes_and_tables_load_by_registered_name_never_by_path(secret_yaml: P
             with pytest.raises(InputError) as caught:
                 load(value)
             text = str(caught.value.problems)
-            assert SECRET not in text and "root:" not in text and "Errno" not in text
+            assert SECRET not in text
+            assert "root:" not in text
+            assert "Errno" not in text
             assert "registered" in text
             if value.startswith("/") or ".." in value:
                 assert value not in text
@@ -172,7 +179,8 @@ def test_schemes_and_tables_load_by_registered_name_never_by_path(secret_yaml: P
 def test_the_example_coefficient_table_is_marked_as_an_example() -> None:
     assert list_coefficients() == ["example-2021"]
     table = load_coefficients("example-2021")
-    assert table.example and table.year == 2021
+    assert table.example
+    assert table.year == 2021
     assert table.coefficient("arrest_review") == 1
     assert table.coefficient("protest") == Fraction(4, 3)
     assert table.coefficient("detention_extension") == Fraction(1, 3)

@@ -345,12 +345,15 @@ def _ints(values: Any) -> pd.arrays.IntegerArray:
 
 
 def _with_month(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    if frame.empty:  # also a frame without columns
+        empty = {c: pd.Series(dtype="float64" if c == "value" else "str") for c in columns}
+        return pd.DataFrame({**empty, "m": pd.Series(dtype="int64")})
     out = frame[columns].copy()
     for c in columns:
         if c != "value":
             out[c] = out[c].astype("str")
     out["value"] = out["value"].astype("float64")
-    out["m"] = _month_index(frame) if len(frame) else pd.Series(dtype="int64")
+    out["m"] = _month_index(frame)
     return out
 
 
