@@ -124,7 +124,7 @@ def _positions(frame: pd.DataFrame, people: pd.DataFrame) -> I64:
     # People the frame never names get distinct negative keys no row can match.
     absent = -1 - np.arange(len(people), dtype=np.int64)
     known = pd.Index(np.where(person_staff >= 0, person_unit * width + person_staff, absent))
-    found = np.asarray(known.get_indexer(unit * width + staff_codes), dtype=np.int64)
+    found = np.asarray(known.get_indexer(pd.Index(unit * width + staff_codes)), dtype=np.int64)
     return np.where((unit >= 0) & (staff_codes >= 0), found, -1)
 
 
