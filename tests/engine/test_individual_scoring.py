@@ -158,7 +158,7 @@ def reference(
                     r = r / top if top > 0 else 0.0
                 out[(*who, period, "c:" + component.code)] = {"score": component.weight * r}
                 total += component.weight * r
-            totals[who] = total
+            totals[who] = round(total, 9)  # totals are compared rounded (documented)
         for p in people:
             who = (p["unit_code"], p["staff_id"])
             group = [q for q in people if key(q, scheme.group) == key(p, scheme.group)]

@@ -80,3 +80,15 @@ def test_headcount_can_be_overridden_and_units_keep_their_people() -> None:
     small = roster_frame(["640104"], seed=1, headcount={"640104": 40})
     assert len(small) == 40
     assert set(small.category) >= {"leader", "prosecutor", "assistant"}
+
+
+def test_staff_per_unit_sizes_every_roster_and_the_cases_name_those_people(tmp_path: Path) -> None:
+    from grassroots.engine.synth import SynthError
+
+    generate(tmp_path, SynthOptions(first="2024Q1", last="2024Q1", provinces=("64",),
+                                    scale=0.2, staff_per_unit=25))  # fmt: skip
+    roster = pd.read_csv(tmp_path / "roster.csv", dtype={"unit_code": str})
+    assert set(roster.groupby("unit_code").size()) == {25}
+    assert handler_problems(read_cases(tmp_path), roster) == []
+    with pytest.raises(SynthError, match="at least 20"):
+        generate(tmp_path, SynthOptions(provinces=("64",), staff_per_unit=5))
