@@ -92,3 +92,17 @@ def test_staff_per_unit_sizes_every_roster_and_the_cases_name_those_people(tmp_p
     assert handler_problems(read_cases(tmp_path), roster) == []
     with pytest.raises(SynthError, match="at least 20"):
         generate(tmp_path, SynthOptions(provinces=("64",), staff_per_unit=5))
+
+
+def test_staff_figures_computed_from_the_roster_agree_with_units_csv(small: Path) -> None:
+    from grassroots.engine.roster import staff_figures_of
+
+    roster = pd.read_csv(small / "roster.csv", dtype={"unit_code": str})
+    units = pd.read_csv(small / "units.csv", dtype={"unit_code": str}).set_index("unit_code")
+    figures = staff_figures_of(roster, year=2024).set_index("unit_code")
+    assert (figures.headcount == units.loc[figures.index, "headcount"]).all()
+    assert (abs(figures.procurators - units.loc[figures.index, "procurators"]) <= 4).all()
+    # Ages are drawn around each unit's under-45 share: the province-wide mean is close.
+    gap = figures.under_45_share.mean() - units.loc[figures.index, "under_45_share"].mean()
+    assert abs(gap) < 5
+    assert (figures.talent_pool_1980s_1990s <= figures.born_1980s_1990s).all()
