@@ -333,7 +333,9 @@ def _long(wide: dict[str, Any]) -> pd.DataFrame:
 
 def _categorical(values: npt.NDArray[Any]) -> Any:
     codes, names = pd.factorize(values)
-    return pd.Categorical.from_codes(codes, categories=pd.Index([str(n) for n in names]))
+    return pd.Categorical.from_codes(
+        codes, categories=pd.Index([str(n) for n in names]), validate=False
+    )
 
 
 def _empty() -> pd.DataFrame:

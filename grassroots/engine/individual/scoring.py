@@ -85,6 +85,11 @@ def period_months(year: int, through: int = 12, kinds: Collection[str] = KINDS) 
     return pd.DataFrame(rows, columns=["period", "period_kind", "m"])
 
 
+def _pool(monthly: F, member: F) -> F:
+    """[person, month, x] summed into [person, period, x] (a matrix product per person)."""
+    return np.ascontiguousarray(np.matmul(monthly.transpose(0, 2, 1), member).transpose(0, 2, 1))
+
+
 def _strings(column: pd.Series) -> tuple[I64, list[str]]:
     """Codes and names of a text column (categoricals, as person_elements returns, are free)."""
     if isinstance(column.dtype, pd.CategoricalDtype):
@@ -302,12 +307,11 @@ def score_people(
     ] = 1
 
     monthly, active_months = _monthly(elements, people, year, last)
-    pooled = np.einsum("pme,mt->pte", monthly, member)
+    pooled = _pool(monthly, member)
     active = (active_months.astype(np.float64) @ member) > 0
     items = [i for _, i in scheme.items()]
     entered_sum, entered_count = (
-        np.einsum("pmi,mt->pti", a, member)
-        for a in _entered(reviewer_items, people, items, year, last)
+        _pool(a, member) for a in _entered(reviewer_items, people, items, year, last)
     )
     values, scores = [], []
     for index, item in enumerate(items):
@@ -377,7 +381,15 @@ def _long(
         ).reshape(-1)
 
     def stacked(arrays: list[Any]) -> Any:
-        return np.stack([np.asarray(a).reshape(-1) for a in arrays], axis=1).reshape(-1)
+        out = np.empty((n_people * n_periods, width), dtype=np.asarray(arrays[0]).dtype)
+        for k, a in enumerate(arrays):
+            out[:, k] = np.asarray(a).reshape(-1)
+        return out.reshape(-1)
+
+    def on_totals(values: I64) -> I64:
+        out = np.full(rows, -1, dtype=np.int64)
+        out[::width] = np.asarray(values).reshape(-1)
+        return out
 
     person = np.repeat(np.arange(n_people), n_periods * width)
     period = np.tile(np.repeat(np.arange(n_periods), width), n_people)
@@ -396,16 +408,16 @@ def _long(
         "value": stacked([s[3] for s in slots]),
         "score": stacked([s[4] for s in slots]),
         "max_score": block([s[5] for s in slots], np.float64),
-        "grade": _categorical(stacked([grade] + [missing] * (width - 1)), [g.code for g in scheme.grades]),
-        "rank": _ints(stacked([rank] + [missing] * (width - 1)), is_total),
-        "band": _ints(stacked([band + 1 if scheme.bands else missing] + [missing] * (width - 1)),
-                      is_total & bool(scheme.bands)),
-        "group_size": _ints(stacked([size] + [missing] * (width - 1)), is_total),
+        "grade": _categorical(on_totals(grade), [g.code for g in scheme.grades]),
+        "rank": _ints(on_totals(rank), is_total),
+        "band": _ints(on_totals(band + 1 if scheme.bands else missing), is_total & bool(scheme.bands)),
+        "group_size": _ints(on_totals(size), is_total),
     }, index=pd.RangeIndex(rows))  # fmt: skip
 
 
 def _categorical(codes: npt.NDArray[Any], names: Sequence[str]) -> Any:
-    return pd.Categorical.from_codes(codes, categories=pd.Index(list(names)))
+    # The codes are built here and always in range: skip pandas' O(n) validation.
+    return pd.Categorical.from_codes(codes, categories=pd.Index(list(names)), validate=False)
 
 
 def _take(values: pd.Series, index: npt.NDArray[Any]) -> Any:
