@@ -474,3 +474,9 @@ def test_the_result_has_the_documented_columns_and_max_scores() -> None:
     assert out[out.level == "total"].max_score.tolist() == [100]
     assert sorted(out[out.level == "component"].max_score.tolist()) == [10, 30, 60]
     assert out[out.level == "item"].max_score.sum() == 20 + 20 + 10 + 10 + 30 + 10
+
+
+def test_a_roster_naming_a_staff_number_twice_is_refused() -> None:
+    roster = pd.DataFrame([ROSTER[0], {**ROSTER[0], "department": "D02"}])
+    with pytest.raises(ValueError, match="u1/P1"):
+        score_people(parse_individual_scheme(SCHEME), pd.DataFrame(), None, roster, year=2024)

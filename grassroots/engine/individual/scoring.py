@@ -297,6 +297,12 @@ def score_people(
         ["unit_code", "staff_id", "department", "category"],
     ].astype("str")
     people = people.sort_values(["unit_code", "staff_id"]).reset_index(drop=True)
+    twice = people[people.duplicated(["unit_code", "staff_id"])]
+    if not twice.empty:
+        named = ", ".join(
+            f"{u}/{s}" for u, s in twice[["unit_code", "staff_id"]].head(5).to_numpy()
+        )
+        raise ValueError(f"the roster names a staff number twice in one unit: {named}")
     unit_key = pd.factorize(people["unit_code"])[0].astype(np.int64)
     dept_key = pd.factorize(people["unit_code"] + "\x1f" + people["department"])[0].astype(np.int64)
     pm = period_months(year, last, kinds)
