@@ -33,6 +33,13 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--to", dest="last", default="2024Q4", metavar="Q", help="last quarter")
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--scale", type=float, default=1.0, help="caseload multiplier (default 1)")
+    p.add_argument(
+        "--staff-per-unit",
+        type=int,
+        default=None,
+        metavar="N",
+        help="roster size per grassroots unit (default: each unit's headcount in units.csv)",
+    )
     p.add_argument("--format", dest="fmt", choices=("parquet", "csv"), default="parquet")
     p.add_argument("--out", type=Path, required=True, metavar="DIR")
     p.set_defaults(func=run)
@@ -58,6 +65,7 @@ def run(args: argparse.Namespace) -> int:
         seed=args.seed,
         scale=args.scale,
         fmt=OutputFormat(args.fmt),
+        staff_per_unit=args.staff_per_unit,
     )
     if args.out.exists() and not args.out.is_dir():
         raise UsageError(f"--out {args.out} exists and is not a folder")

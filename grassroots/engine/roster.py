@@ -61,6 +61,58 @@ ROSTER_COLUMNS: tuple[tuple[str, str, str], ...] = (
 ROSTER_COLUMN_NAMES: tuple[str, ...] = tuple(c for c, _, _ in ROSTER_COLUMNS)
 
 
+STAFF_FIGURE_COLUMNS = [
+    "unit_code", "headcount", "procurators", "leaders", "under_45_share", "talent_pool_share",
+    "born_1980s_1990s", "talent_pool_1980s_1990s",
+]  # fmt: skip
+
+
+def staff_figures_of(roster: pd.DataFrame, *, year: int) -> pd.DataFrame:
+    """Per unit, the staff figures a roster gives (``STAFF_FIGURE_COLUMNS``), as of ``year``.
+
+    ``headcount`` rows; ``procurators`` quota seats (``quota``; without that column, the
+    prosecutors and leaders); ``leaders``; ``under_45_share`` the percent aged under 45 in
+    ``year`` (``year - birth_year < 45``); ``talent_pool_share`` the percent in the talent pool;
+    ``born_1980s_1990s`` and ``talent_pool_1980s_1990s`` the counts the seeds cite (Juancheng:
+    33 officers born in the 1980s-90s, 2 of them in the city's talent pool).
+
+    >>> r = pd.DataFrame({"unit_code": ["u"] * 4, "category": ["leader", "prosecutor",
+    ...     "assistant", "clerk"], "birth_year": [1970, 1985, 1995, 1990],
+    ...     "talent_pool": [False, True, False, False]})
+    >>> staff_figures_of(r, year=2024).iloc[0].to_dict()  # doctest: +NORMALIZE_WHITESPACE
+    {'unit_code': 'u', 'headcount': 4, 'procurators': 2, 'leaders': 1, 'under_45_share': 75.0,
+     'talent_pool_share': 25.0, 'born_1980s_1990s': 3, 'talent_pool_1980s_1990s': 1}
+    """
+    frame = pd.DataFrame({"unit_code": roster["unit_code"].astype("str")})
+    category = roster["category"].astype("str")
+    if "quota" in roster:
+        frame["seat"] = roster["quota"].astype("bool")
+    else:
+        frame["seat"] = category.isin(["prosecutor", "leader"])
+    frame["leader"] = category == "leader"
+    birth = pd.to_numeric(roster["birth_year"], errors="coerce")
+    frame["young"] = (year - birth) < 45
+    pool = roster["talent_pool"].astype("bool") if "talent_pool" in roster else False
+    frame["pool"] = pool
+    frame["eighties"] = birth.between(1980, 1999)
+    frame["eighties_pool"] = frame["eighties"] & frame["pool"]
+    grouped = frame.groupby("unit_code", sort=True)
+    out = pd.DataFrame({
+        "headcount": grouped.size(),
+        "procurators": grouped["seat"].sum(),
+        "leaders": grouped["leader"].sum(),
+        "under_45_share": (grouped["young"].mean() * 100).round(1),
+        "talent_pool_share": (grouped["pool"].mean() * 100).round(1),
+        "born_1980s_1990s": grouped["eighties"].sum(),
+        "talent_pool_1980s_1990s": grouped["eighties_pool"].sum(),
+    }).reset_index()  # fmt: skip
+    for column in ("headcount", "procurators", "leaders", "born_1980s_1990s",
+                   "talent_pool_1980s_1990s"):  # fmt: skip
+        out[column] = out[column].astype("int64")
+    out["unit_code"] = out["unit_code"].astype("str")
+    return out[STAFF_FIGURE_COLUMNS]
+
+
 def handler_problems(
     cases: CaseTables | Mapping[str, pa.Table | pd.DataFrame], roster: pd.DataFrame
 ) -> list[Problem]:

@@ -28,17 +28,20 @@ remanded cases over the quarter's concluded cases, not a mean of monthly rates.
 ...     "prosecution_review_received": pd.to_datetime(["2024-03-01"] * 3).date,
 ...     "review_concluded_date": pd.to_datetime(["2024-03-21", "2024-03-21", "2024-04-02"]).date})
 >>> out = person_elements({"persons": persons}, months=["2024-03", "2024-04"])
->>> out[out.element.isin(["prosecution_concluded_cases", "workload", "review_days"])].to_string(index=False)
-'unit_code staff_id   month                     element  value\\n   370102    P0005 2024-03 prosecution_concluded_cases    1.0\\n   370102    P0005 2024-03                 review_days   20.0\\n   370102    P0005 2024-03                    workload    1.0\\n   370102    P0005 2024-04 prosecution_concluded_cases    1.0\\n   370102    P0005 2024-04                 review_days   32.0\\n   370102    P0005 2024-04                    workload    1.0'
+>>> [(r.month, r.element, r.value) for r in out.itertuples()
+...  if r.element in ("prosecution_concluded_cases", "review_days", "workload")]
+[('2024-03', 'workload', 1.0), ('2024-03', 'prosecution_concluded_cases', 1.0), ('2024-03', 'review_days', 20.0), ('2024-04', 'workload', 1.0), ('2024-04', 'prosecution_concluded_cases', 1.0), ('2024-04', 'review_days', 32.0)]
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 import duckdb
+import numpy as np
+import numpy.typing as npt
 import pandas as pd
 import pyarrow as pa
 
@@ -210,8 +213,10 @@ def _views(
     return views
 
 
-def _parts(views: dict[str, str], window: tuple[str, str], coef: CoefficientTable) -> list[str]:
-    """One grouped query per (table, date column), each UNPIVOTed to long rows."""
+def _parts(
+    views: dict[str, str], window: tuple[str, str], coef: CoefficientTable
+) -> list[tuple[str, list[str]]]:
+    """One grouped query per (table, date column), each giving some elements' columns."""
     lo, hi = (f"DATE {quote(d)}" for d in window)
     arrest, review = (
         float(coef.coefficient("arrest_review")),
@@ -285,27 +290,51 @@ def _parts(views: dict[str, str], window: tuple[str, str], coef: CoefficientTabl
             f"WHERE {where('issued_date')} GROUP BY ALL",
             ["workload"],
         ))  # fmt: skip
-    return [
-        f"SELECT unit_code, staff_id, m, element, value FROM (UNPIVOT ({query}) "
-        f"ON {', '.join(codes)} INTO NAME element VALUE value)"
-        for query, codes in parts
-    ]
+    return parts
 
 
-def elements_sql(parts: Sequence[str], months: Sequence[int]) -> str:
-    """Sum the parts per person, month and element; real zeros for a person active that month."""
+def elements_sql(parts: Sequence[tuple[str, Sequence[str]]], months: Sequence[int]) -> str:
+    """The parts summed per person and month, one column per element (0 where a part had no
+    row: a person active in a month has every element that month), ordered by person and month."""
     wanted = ", ".join(str(m) for m in months)
-    codes = ", ".join(f"({quote(c)})" for c in ELEMENTS)
+    given = {c for _, codes in parts for c in codes}
+    columns = ", ".join(
+        f'coalesce(sum("{c}"), 0)::DOUBLE AS "{c}"' if c in given else f'0.0::DOUBLE AS "{c}"'
+        for c in ELEMENTS
+    )
+    union = " UNION ALL BY NAME ".join(f"({query})" for query, _ in parts)
     return (
-        f"WITH long AS MATERIALIZED (SELECT unit_code, staff_id, m, element, sum(value) AS value "
-        f"FROM ({' UNION ALL '.join(parts)}) WHERE m IN ({wanted}) GROUP BY ALL), "
-        "active AS (SELECT DISTINCT unit_code, staff_id, m FROM long), "
-        f"codes AS (SELECT * FROM (VALUES {codes}) AS c(element)) "
-        "SELECT a.unit_code, a.staff_id, "
-        "printf('%04d-%02d', a.m // 12, a.m % 12 + 1) AS month, c.element, "
-        "coalesce(l.value, 0.0) AS value FROM active AS a CROSS JOIN codes AS c "
-        "LEFT JOIN long AS l ON l.unit_code = a.unit_code AND l.staff_id = a.staff_id "
-        "AND l.m = a.m AND l.element = c.element ORDER BY 1, 2, 3, 4"
+        f"SELECT unit_code, staff_id, m, {columns} "
+        f"FROM ({union}) WHERE m IN ({wanted}) "
+        "GROUP BY unit_code, staff_id, m ORDER BY unit_code, staff_id, m"
+    )
+
+
+def _long(wide: dict[str, Any]) -> pd.DataFrame:
+    """One row per person, month and element from the wide rows (numpy: no SQL unpivot)."""
+    codes = list(ELEMENTS)
+    rows = len(wide["m"])
+    values = np.stack([np.asarray(wide[c], dtype=np.float64) for c in codes], axis=1).reshape(-1)
+    m = np.asarray(wide["m"], dtype=np.int64)
+    months, month_at = np.unique(m, return_inverse=True)
+    month_names = [f"{k // 12:04d}-{k % 12 + 1:02d}" for k in months]
+    frame = {
+        "unit_code": _categorical(np.asarray(wide["unit_code"], dtype=object)),
+        "staff_id": _categorical(np.asarray(wide["staff_id"], dtype=object)),
+        "month": pd.Categorical.from_codes(month_at, categories=pd.Index(month_names)),
+    }
+    out = pd.DataFrame({name: np.repeat(column, len(codes)) for name, column in frame.items()})
+    out["element"] = pd.Categorical.from_codes(
+        np.tile(np.arange(len(codes)), rows), categories=pd.Index(codes)
+    )
+    out["value"] = values
+    return out
+
+
+def _categorical(values: npt.NDArray[Any]) -> Any:
+    codes, names = pd.factorize(values)
+    return pd.Categorical.from_codes(
+        codes, categories=pd.Index([str(n) for n in names]), validate=False
     )
 
 
@@ -322,7 +351,8 @@ def person_elements(
     coefficients: CoefficientTable | None = None,
     con: duckdb.DuckDBPyConnection | None = None,
 ) -> pd.DataFrame:
-    """Elements ``unit_code, staff_id, month, element, value`` per handling prosecutor and month.
+    """Elements ``unit_code, staff_id, month, element, value`` per handling prosecutor and month
+    (the four key columns are pandas categoricals), ordered by unit, staff number and month.
 
     ``cases``: checked case tables (``read_cases`` of a folder or a data version's Parquet
     folder) or frames by table name (Arrow or pandas, any subset of the case-format columns).
@@ -351,10 +381,8 @@ def person_elements(
         )  # fmt: skip
         window = (min(p.start for p in wanted).isoformat(), max(p.end for p in wanted).isoformat())
         sql = elements_sql(_parts(views, window, table), [p.month_indexes[0] for p in wanted])
-        frame: pd.DataFrame = connection.sql(sql).df()
+        wide = connection.sql(sql).fetchnumpy()
     finally:
         if own:
             connection.close()
-    for column in ("unit_code", "staff_id", "month", "element"):
-        frame[column] = frame[column].astype("str")
-    return frame[ELEMENT_COLUMNS]
+    return _long(wide)[ELEMENT_COLUMNS]

@@ -33,6 +33,7 @@ from grassroots.engine.individual.elements import INDICATORS
 from grassroots.engine.roster import StaffCategory
 
 INDIVIDUAL_SCHEMES_DIR = Path(__file__).resolve().parents[1] / "schemes" / "individual"
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 MIN_PERFORMANCE_SHARE = 0.6  # 《检察人员考核工作指引》第5条: 业绩指标 ≥ 60% of the full score
 
 Code = Field(pattern=r"^[a-z][a-z0-9_]{0,63}$")

@@ -1,4 +1,4 @@
-"""Scores per person and period: items → components → total → grade, rank and band (DuckDB).
+"""Scores per person and period: items → components → total → grade, rank and band.
 
 Periods of one assessment year, accumulated month by month (逐月累计): each ``month``
 (``2024-07``), each running total from January (``ytd``: ``2024-07-YTD``), each ``quarter``
@@ -17,6 +17,11 @@ far: a running year scores its quarters and year to date). For each period:
   (1 = best, ties share), the grade by shares (a grade of share s takes at most ⌊s·n⌋ people
   counted from the top; people tied at a boundary all go to the lower grade, so no share is
   exceeded; a ``below`` grade takes every total under its floor) and the standing band.
+  Totals are compared rounded to 9 decimals, so equal scores reached by different sums tie.
+
+Scoring is dense and vectorised (numpy arrays of people × periods × items): the per-person
+aggregates come from DuckDB (:func:`person_elements`), and what is left is small arithmetic on
+them, which one pass over arrays does faster than a join-heavy SQL plan.
 
 >>> import pandas as pd
 >>> from grassroots.engine.individual.scheme import SAMPLE, parse_individual_scheme
@@ -37,12 +42,14 @@ from typing import Any, Literal
 
 import duckdb
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
-import pyarrow as pa
 
 from grassroots.engine.individual.elements import ELEMENTS, INDICATORS
-from grassroots.engine.individual.scheme import IndividualScheme
-from grassroots.engine.inputs import quote
+from grassroots.engine.individual.scheme import Component, IndividualScheme, Item, Method, Source
+
+F = npt.NDArray[np.float64]
+I64 = npt.NDArray[np.int64]
 
 PeriodKind = Literal["month", "ytd", "quarter", "year"]
 KINDS: tuple[PeriodKind, ...] = ("month", "ytd", "quarter", "year")
@@ -78,146 +85,176 @@ def period_months(year: int, through: int = 12, kinds: Collection[str] = KINDS) 
     return pd.DataFrame(rows, columns=["period", "period_kind", "m"])
 
 
-def _items(scheme: IndividualScheme) -> pa.Table:
-    rows: list[dict[str, Any]] = []
-    for ci, c in enumerate(scheme.components):
-        capacity = sum(i.points for i in c.items)
-        for i in c.items:
-            rows.append({
-                "iix": len(rows), "cix": ci, "component": c.code, "weight": c.weight,
-                "normalise": c.normalise, "capacity": capacity, "item": i.code,
-                "source": i.source.value, "points": i.points, "indicator": i.indicator,
-                "method": i.method.value if i.method else None, "full_at": i.full,
-                "zero_at": i.zero, "within": i.within, "missing": i.missing, "lowest": i.lowest,
-            })  # fmt: skip
-    return pa.Table.from_pylist(rows)
+def _pool(monthly: F, member: F) -> F:
+    """[person, month, x] summed into [person, period, x] (a matrix product per person)."""
+    return np.ascontiguousarray(np.matmul(monthly.transpose(0, 2, 1), member).transpose(0, 2, 1))
 
 
-def _indicator_sql(code: str) -> str:
+def _strings(column: pd.Series) -> tuple[I64, list[str]]:
+    """Codes and names of a text column (categoricals, as person_elements returns, are free)."""
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        names = [str(n) for n in column.cat.categories]
+        return np.asarray(column.cat.codes, dtype=np.int64), names
+    codes, uniques = pd.factorize(column.astype("str"))
+    return np.asarray(codes, dtype=np.int64), [str(n) for n in uniques]
+
+
+def _lookup(column: pd.Series, index: dict[str, int]) -> I64:
+    """Each row's position in ``index`` (-1: not there), resolved once per distinct value."""
+    codes, names = _strings(column)
+    table = np.array([index.get(n, -1) for n in names] + [-1], dtype=np.int64)
+    return table[codes]  # code -1 (missing) reads the trailing -1
+
+
+def _month_number(column: pd.Series, year: int) -> I64:
+    """Month index within ``year`` (0 = January; outside the year: out of 0..11)."""
+    codes, names = _strings(column)
+    table = np.array(
+        [int(n[:4]) * 12 + int(n[5:7]) - 1 - year * 12 if len(n) >= 7 else -1 for n in names]
+        + [-1],
+        dtype=np.int64,
+    )
+    return table[codes]
+
+
+def _positions(frame: pd.DataFrame, people: pd.DataFrame) -> I64:
+    """Each row's person index in ``people`` (-1: not scored by this scheme)."""
+    units = {u: i for i, u in enumerate(dict.fromkeys(people["unit_code"]))}
+    unit = _lookup(frame["unit_code"], units)
+    staff_codes, staff_names = _strings(frame["staff_id"])
+    staff_at = {n: i for i, n in enumerate(staff_names)}
+    person_unit = people["unit_code"].map(units).to_numpy(dtype=np.int64)
+    person_staff = people["staff_id"].map(staff_at).fillna(-1).to_numpy(dtype=np.int64)
+    width = len(staff_names) + 1
+    # People the frame never names get distinct negative keys no row can match.
+    absent = -1 - np.arange(len(people), dtype=np.int64)
+    known = pd.Index(np.where(person_staff >= 0, person_unit * width + person_staff, absent))
+    found = np.asarray(known.get_indexer(pd.Index(unit * width + staff_codes)), dtype=np.int64)
+    return np.where((unit >= 0) & (staff_codes >= 0), found, -1)
+
+
+def _monthly(
+    elements: pd.DataFrame, people: pd.DataFrame, year: int, last: int
+) -> tuple[F, npt.NDArray[np.bool_]]:
+    """Elements as a dense [person, month, element] array, and who was active in each month."""
+    codes = list(ELEMENTS)
+    values = np.zeros((len(people), last, len(codes)))
+    active = np.zeros((len(people), last), dtype=bool)
+    if elements.empty:
+        return values, active
+    person = _positions(elements, people)
+    month = _month_number(elements["month"], year)
+    element = _lookup(elements["element"], {c: i for i, c in enumerate(codes)})
+    keep = (person >= 0) & (month >= 0) & (month < last) & (element >= 0)
+    p, m, e = person[keep], month[keep], element[keep]
+    np.add.at(values, (p, m, e), elements["value"].to_numpy(dtype=np.float64)[keep])
+    active[person[keep], month[keep]] = True
+    return values, active
+
+
+def _entered(
+    reviewer: pd.DataFrame | None, people: pd.DataFrame, items: list[Item], year: int, last: int
+) -> tuple[F, F]:
+    """Reviewer entries as [person, month, item] sums and counts."""
+    total = np.zeros((len(people), last, len(items)))
+    count = np.zeros_like(total)
+    if reviewer is None or reviewer.empty:
+        return total, count
+    person = _positions(reviewer, people)
+    month = _month_number(reviewer["month"], year)
+    entered = {
+        i.code: n for n, i in enumerate(items) if i.source in (Source.REVIEWER, Source.ADJUSTMENT)
+    }
+    item = _lookup(reviewer["item"], entered)
+    keep = (person >= 0) & (month >= 0) & (month < last) & (item >= 0)
+    at = (person[keep], month[keep], item[keep])
+    np.add.at(total, at, reviewer["value"].to_numpy(dtype=np.float64)[keep])
+    np.add.at(count, at, 1.0)
+    return total, count
+
+
+def _indicator(code: str, pooled: F, active: npt.NDArray[np.bool_]) -> F:
+    """An indicator over pooled [person, period, element] values; NaN when it has no value."""
     ind = INDICATORS[code]
-    top = " + ".join(f'coalesce("{e}", 0)' for e in ind.numerator)
+    at = {c: i for i, c in enumerate(ELEMENTS)}
+    top = sum((pooled[:, :, at[e]] for e in ind.numerator), np.zeros(pooled.shape[:2]))
     if ind.denominator is None:
-        return f"({top}) * {ind.factor}"
-    d = f'coalesce("{ind.denominator}", 0)'
-    return f"CASE WHEN {d} > 0 THEN ({top}) / {d} * {ind.factor} END"
+        value = top * ind.factor
+    else:
+        below = pooled[:, :, at[ind.denominator]]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            value = np.where(below > 0, top / below * ind.factor, np.nan)
+    return np.where(active, value, np.nan)
 
 
-def _grade_sql(scheme: IndividualScheme) -> str:
-    whens = []
+def _group_max(values: F, keys: I64) -> F:
+    """Per row: the largest non-missing value among the rows with the same key (per column)."""
+    best = np.full((int(keys.max()) + 1 if keys.size else 0, values.shape[1]), np.nan)
+    np.fmax.at(best, keys, values)
+    return best[keys]
+
+
+def _item_scores(item: Item, value: F, unit_key: I64, dept_key: I64) -> F:
+    points = item.points
+    if item.source is Source.BASE:
+        return np.full(value.shape, points)
+    if item.source is Source.ADJUSTMENT:
+        return np.clip(np.nan_to_num(value, nan=0.0), item.lowest, points)
+    if item.source is Source.REVIEWER:
+        earned = np.clip(value, 0.0, points)
+    elif item.method is Method.BAND:
+        assert item.full is not None
+        assert item.zero is not None
+        earned = points * np.clip((value - item.zero) / (item.full - item.zero), 0.0, 1.0)
+    else:
+        best = _group_max(value, unit_key if item.within == "unit" else dept_key)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            earned = np.where(best > 0, points * np.maximum(value, 0.0) / best, 0.0)
+    return np.where(np.isnan(value), points if item.missing == "full" else 0.0, earned)
+
+
+def _component_scores(component: Component, ratio: F, unit_key: I64, dept_key: I64) -> F:
+    if component.normalise == "none":
+        return component.weight * ratio
+    top = _group_max(ratio, unit_key if component.normalise == "unit_best" else dept_key)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return component.weight * np.where(top > 0, ratio / top, 0.0)
+
+
+def _standing(scheme: IndividualScheme, total: F, group: I64) -> tuple[I64, I64, I64, I64]:
+    """(rank, grade index, band index or -1, group size) per [person, period]."""
+    n_people, n_periods = total.shape
+    frame = pd.DataFrame({
+        "g": np.repeat(group, n_periods) * max(n_periods, 1) + np.tile(np.arange(n_periods), n_people),
+        "t": np.round(total.reshape(-1), 9),
+    })  # fmt: skip
+    by = frame.groupby("g").t
+    rank = by.rank(method="min", ascending=False).to_numpy(dtype=np.int64)
+    pos = by.rank(method="max", ascending=False).to_numpy(dtype=np.int64)
+    n = by.transform("size").to_numpy(dtype=np.int64)
+    t = frame["t"].to_numpy()
+    rest = next(i for i, g in enumerate(scheme.grades) if g.share is None and g.below is None)
+    grade = np.full(t.shape, rest, dtype=np.int64)
+    decided = np.zeros(t.shape, dtype=bool)
     last = scheme.grades[-1]
     if last.below is not None:
-        whens.append(f"WHEN total < {last.below} THEN {len(scheme.grades) - 1}")
+        decided = t < last.below
+        grade[decided] = len(scheme.grades) - 1
     cumulative = 0.0
     for index, g in enumerate(scheme.grades):
-        if g.share is not None:
-            cumulative += g.share
-            whens.append(f"WHEN pos <= floor({cumulative} * n + 1e-9) THEN {index}")
-    rest = next(i for i, g in enumerate(scheme.grades) if g.share is None and g.below is None)
-    return f"CASE {' '.join(whens)} ELSE {rest} END"
-
-
-def _band_sql(scheme: IndividualScheme) -> str:
-    if not scheme.bands:
-        return "CAST(NULL AS INTEGER)"
-    whens = " ".join(
-        f"WHEN rnk <= floor({b.upto} * n + 1e-9) THEN {i + 1}" for i, b in enumerate(scheme.bands)
-    )
-    return f"CASE {whens} ELSE {len(scheme.bands)} END"
-
-
-def scoring_sql(scheme: IndividualScheme) -> str:
-    """The one statement over ``__people`` (pid, unit_code, staff_id, department, category,
-    unit_key, dept_key), ``__pm`` (pix, m), ``__periods`` (pix, period, period_kind),
-    ``__elements``, ``__reviewer`` and ``__items``. Work is done on integer keys; names are
-    joined on at the end."""
-    wide = ", ".join(
-        f'sum(e.value) FILTER (WHERE e.element = {quote(c)}) AS "{c}"' for c in ELEMENTS
-    )
-    pooled = ", ".join(f'sum("{c}") AS "{c}"' for c in ELEMENTS)
-    used = sorted({i.indicator for _, i in scheme.items() if i.indicator})
-    indicators = (
-        ", ".join(f'{_indicator_sql(c)} AS "{c}"' for c in used) or "NULL::DOUBLE AS __none"
-    )
-    unpivot_on = ", ".join(f'"{c}"' for c in used) or "__none"
-    group = "unit_key" if scheme.group == "unit" else "dept_key"
-    return f"""
-WITH monthly AS (
-  SELECT p.pid, e.m, {wide}
-  FROM __elements AS e JOIN __people AS p ON p.unit_code = e.unit_code AND p.staff_id = e.staff_id
-  GROUP BY ALL),
-pooled AS (
-  SELECT e.pid, pm.pix, {pooled}
-  FROM monthly AS e JOIN __pm AS pm ON e.m = pm.m GROUP BY ALL),
-vals AS (
-  SELECT i.pid, i.pix, it.iix, i.value
-  FROM (UNPIVOT (SELECT pid, pix, {indicators} FROM pooled)
-        ON {unpivot_on} INTO NAME indicator VALUE value) AS i
-  JOIN __items AS it ON it.source = 'cases' AND it.indicator = i.indicator
-  UNION ALL
-  SELECT p.pid, pm.pix, it.iix,
-         CASE WHEN any_value(it.source) = 'adjustment' THEN sum(r.value) ELSE avg(r.value) END
-  FROM __reviewer AS r JOIN __people AS p ON p.unit_code = r.unit_code AND p.staff_id = r.staff_id
-  JOIN __pm AS pm ON r.m = pm.m JOIN __items AS it ON it.item = r.item
-  WHERE it.source IN ('reviewer', 'adjustment') GROUP BY ALL),
-keyed AS (
-  SELECT v.*, CASE it.within WHEN 'unit' THEN p.unit_key ELSE p.dept_key END AS k
-  FROM vals AS v JOIN __people AS p USING (pid) JOIN __items AS it USING (iix)),
-best AS (SELECT pix, iix, k, max(value) AS best FROM keyed GROUP BY ALL),
-grid AS (
-  SELECT p.pid, pr.pix, it.iix, it.cix, v.value,
-         CASE it.within WHEN 'unit' THEN p.unit_key ELSE p.dept_key END AS k
-  FROM __people AS p CROSS JOIN __periods AS pr CROSS JOIN __items AS it
-  LEFT JOIN vals AS v ON v.pid = p.pid AND v.pix = pr.pix AND v.iix = it.iix),
-earned AS (
-  SELECT g.pid, g.pix, g.iix, g.cix, g.value, CASE
-    WHEN it.source = 'base' THEN it.points
-    WHEN it.source = 'adjustment' THEN least(greatest(coalesce(g.value, 0), it.lowest), it.points)
-    WHEN g.value IS NULL THEN CASE it.missing WHEN 'full' THEN it.points ELSE 0 END
-    WHEN it.source = 'reviewer' THEN least(greatest(g.value, 0), it.points)
-    WHEN it.method = 'band' THEN it.points
-         * least(greatest((g.value - it.zero_at) / (it.full_at - it.zero_at), 0), 1)
-    ELSE CASE WHEN b.best > 0 THEN it.points * greatest(g.value, 0) / b.best ELSE 0 END
-  END AS score
-  FROM grid AS g JOIN __items AS it USING (iix)
-  LEFT JOIN best AS b ON b.pix = g.pix AND b.iix = g.iix AND b.k = g.k),
-comp AS (
-  SELECT e.pid, e.pix, e.cix,
-         least(greatest(sum(e.score) / any_value(it.capacity), 0), 1) AS ratio
-  FROM earned AS e JOIN __items AS it USING (iix) GROUP BY ALL),
-comp_keyed AS (
-  SELECT c.*, CASE it.normalise WHEN 'unit_best' THEN p.unit_key ELSE p.dept_key END AS k,
-         it.normalise, it.weight
-  FROM comp AS c JOIN __people AS p USING (pid)
-  JOIN (SELECT DISTINCT cix, normalise, weight FROM __items) AS it USING (cix)),
-tops AS (SELECT pix, cix, k, max(ratio) AS top FROM comp_keyed GROUP BY ALL),
-comp_scored AS (
-  SELECT c.pid, c.pix, c.cix, c.ratio, c.weight, c.weight * CASE c.normalise
-      WHEN 'none' THEN c.ratio
-      ELSE CASE WHEN t.top > 0 THEN c.ratio / t.top ELSE 0 END END AS score
-  FROM comp_keyed AS c JOIN tops AS t USING (pix, cix, k)),
-total AS (
-  SELECT c.pid, c.pix, any_value(p.{group}) AS grp, sum(c.score) AS total
-  FROM comp_scored AS c JOIN __people AS p USING (pid) GROUP BY ALL),
-ranked AS (
-  SELECT *, count(*) OVER g AS n, rank() OVER (g ORDER BY total DESC) AS rnk,
-         count(*) OVER (g ORDER BY total DESC RANGE BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS pos
-  FROM total WINDOW g AS (PARTITION BY pix, grp)),
-graded AS (SELECT *, {_grade_sql(scheme)} AS grade, {_band_sql(scheme)} AS band FROM ranked),
-long AS (
-  SELECT pid, pix, 2 AS lv, cix, iix, value, score, NULL::INTEGER AS grade,
-         NULL::BIGINT AS rank, NULL::INTEGER AS band, NULL::BIGINT AS group_size
-  FROM earned
-  UNION ALL
-  SELECT pid, pix, 1, cix, -1, ratio, score, NULL, NULL, NULL, NULL FROM comp_scored
-  UNION ALL
-  SELECT pid, pix, 0, -1, -1, NULL, total, grade, rnk, band, n FROM graded)
-SELECT * FROM long ORDER BY pid, pix, lv > 0, cix, lv, iix
-"""
-
-
-def _month_index(frame: pd.DataFrame) -> pd.Series:
-    text = frame["month"].astype("str")
-    return text.str[:4].astype("int64") * 12 + text.str[5:7].astype("int64") - 1
+        if g.share is None:
+            continue
+        cumulative += g.share
+        hit = ~decided & (pos <= np.floor(cumulative * n + 1e-9))
+        grade[hit] = index
+        decided |= hit
+    band = np.full(t.shape, -1, dtype=np.int64)
+    for index in reversed(range(len(scheme.bands))):
+        band = np.where(rank <= np.floor(scheme.bands[index].upto * n + 1e-9), index, band)
+    if scheme.bands:
+        band = np.where(band < 0, len(scheme.bands) - 1, band)
+    shape = (n_people, n_periods)
+    return rank.reshape(shape), grade.reshape(shape), band.reshape(shape), n.reshape(shape)
 
 
 def score_people(
@@ -237,14 +274,17 @@ def score_people(
     value``). ``reviewer_items``: ``unit_code, staff_id, month, item, value`` for the scheme's
     reviewer and adjustment items (None: nothing entered). ``roster``: at least ``unit_code,
     staff_id, department, category``. ``through``: the last month assessed (``2024-07``;
-    default December). ``kinds``: which of month, ytd, quarter, year to return.
+    default December). ``kinds``: which of month, ytd, quarter, year to return. ``con`` is
+    accepted so one connection can be passed to both calls; scoring itself needs none.
 
-    Rows per person and period: one per item (``level`` ``item``: ``value`` the indicator or
-    entered value, ``score`` of ``max_score`` = the item's points), one per component
-    (``component``: ``value`` its attainment ratio 0..1, ``score`` of ``max_score`` = its
-    weight) and one ``total`` (``score`` of the full score, ``grade`` code, ``rank`` 1 = best,
-    ``band`` 1-based index into ``scheme.bands``, ``group_size`` the number ranked together).
+    Rows per person and period: one ``total`` (``score`` of the full score, ``grade`` code,
+    ``rank`` 1 = best, ``band`` 1-based index into ``scheme.bands``, ``group_size`` the number
+    ranked together), then per component one ``component`` row (``value`` its attainment ratio
+    0..1, ``score`` of ``max_score`` = its weight) followed by its ``item`` rows (``value`` the
+    indicator or entered value, ``score`` of ``max_score`` = the item's points). Rows are
+    ordered by unit, staff number, period (months, YTDs, quarters, year).
     """
+    del con  # see the docstring
     last = int(through[5:7]) if through else 12
     if through and int(through[:4]) != year:
         raise ValueError(f"through {through} is not in {year}")
@@ -257,103 +297,142 @@ def score_people(
         ["unit_code", "staff_id", "department", "category"],
     ].astype("str")
     people = people.sort_values(["unit_code", "staff_id"]).reset_index(drop=True)
-    people.insert(0, "pid", range(len(people)))
-    people["unit_key"] = pd.factorize(people["unit_code"])[0]
-    people["dept_key"] = pd.factorize(people["unit_code"] + "\x1f" + people["department"])[0]
+    twice = people[people.duplicated(["unit_code", "staff_id"])]
+    if not twice.empty:
+        named = ", ".join(
+            f"{u}/{s}" for u, s in twice[["unit_code", "staff_id"]].head(5).to_numpy()
+        )
+        raise ValueError(f"the roster names a staff number twice in one unit: {named}")
+    unit_key = pd.factorize(people["unit_code"])[0].astype(np.int64)
+    dept_key = pd.factorize(people["unit_code"] + "\x1f" + people["department"])[0].astype(np.int64)
     pm = period_months(year, last, kinds)
     periods = pm.drop_duplicates("period")[["period", "period_kind"]].reset_index(drop=True)
-    periods.insert(0, "pix", range(len(periods)))
-    pm = pm.merge(periods[["pix", "period"]], on="period")[["pix", "m"]]
-    reviewer = (
-        reviewer_items
-        if reviewer_items is not None
-        else pd.DataFrame({"unit_code": [], "staff_id": [], "month": [], "item": [], "value": []})
-    )
-    own = con is None
-    connection = duckdb.connect() if con is None else con
-    try:
-        tables = {
-            "__people": people, "__pm": pm, "__periods": periods, "__items": _items(scheme),
-            "__elements": _with_month(elements, ["unit_code", "staff_id", "element", "value"]),
-            "__reviewer": _with_month(reviewer, ["unit_code", "staff_id", "item", "value"]),
-        }  # fmt: skip
-        for name, data in tables.items():
-            _register(connection, name, data)
-        long = connection.sql(scoring_sql(scheme)).fetchnumpy()
-    finally:
-        if own:
-            connection.close()
-    return _named(long, people, periods, scheme)
+    member = np.zeros((last, len(periods)))
+    member[
+        pm["m"].to_numpy() - year * 12, pd.Index(periods["period"]).get_indexer(pm["period"])
+    ] = 1
 
-
-def _named(
-    long: dict[str, Any], people: pd.DataFrame, periods: pd.DataFrame, scheme: IndividualScheme
-) -> pd.DataFrame:
-    """The integer-keyed rows with names put back (numpy takes: cheaper than SQL joins)."""
-    pid = np.asarray(long["pid"], dtype=np.int64)
-    pix = np.asarray(long["pix"], dtype=np.int64)
-    lv = np.asarray(long["lv"], dtype=np.int64)
-    cix = np.asarray(long["cix"], dtype=np.int64)
-    iix = np.asarray(long["iix"], dtype=np.int64)
-    components = [c.code for c in scheme.components]
-    weights = np.array([c.weight for c in scheme.components] + [scheme.full_score])
+    monthly, active_months = _monthly(elements, people, year, last)
+    pooled = _pool(monthly, member)
+    active = (active_months.astype(np.float64) @ member) > 0
     items = [i for _, i in scheme.items()]
-    points = np.array([i.points for i in items] + [np.nan])
-    # Codes into small tables of names: categorical columns build fast and stay small.
-    names = list(dict.fromkeys(["total", *components, *(i.code for i in items)]))
-    component_at = np.array([names.index(c) for c in components], dtype=np.int64)
-    item_at = np.array([names.index(i.code) for i in items], dtype=np.int64)
-    code = np.where(lv == 2, item_at[iix], np.where(lv == 1, component_at[cix], 0))
-    grade = np.ma.filled(np.ma.asarray(long["grade"]).astype(np.int64), -1)
+    entered_sum, entered_count = (
+        _pool(a, member) for a in _entered(reviewer_items, people, items, year, last)
+    )
+    values, scores = [], []
+    for index, item in enumerate(items):
+        if item.source is Source.CASES:
+            value = _indicator(item.indicator or "", pooled, active)
+        elif item.source is Source.BASE:
+            value = np.full(active.shape, np.nan)
+        else:
+            count = entered_count[:, :, index]
+            per = entered_sum[:, :, index] / np.where(count > 0, count, 1.0)
+            value = np.where(
+                count > 0,
+                entered_sum[:, :, index] if item.source is Source.ADJUSTMENT else per,
+                np.nan,
+            )
+        values.append(value)
+        scores.append(_item_scores(item, value, unit_key, dept_key))
+    ratios, component_scores = [], []
+    at = 0
+    for component in scheme.components:
+        mine = scores[at : at + len(component.items)]
+        at += len(component.items)
+        capacity = sum(i.points for i in component.items)
+        ratio = np.clip(sum(mine, np.zeros(active.shape)) / capacity, 0.0, 1.0)
+        ratios.append(ratio)
+        component_scores.append(_component_scores(component, ratio, unit_key, dept_key))
+    total = sum(component_scores, np.zeros(active.shape))
+    group = unit_key if scheme.group == "unit" else dept_key
+    rank, grade, band, size = _standing(scheme, total, group)
+    return _long(scheme, people, periods, total, (rank, grade, band, size),
+                 list(zip(ratios, component_scores, strict=True)), list(zip(values, scores, strict=True)))  # fmt: skip
+
+
+def _long(
+    scheme: IndividualScheme,
+    people: pd.DataFrame,
+    periods: pd.DataFrame,
+    total: F,
+    standing: tuple[I64, I64, I64, I64],
+    components: list[tuple[F, F]],
+    items: list[tuple[F, F]],
+) -> pd.DataFrame:
+    """Rows in blocks per person and period: total, then each component and its items."""
+    n_people, n_periods = total.shape
+    nan = np.full(total.shape, np.nan)
+    missing = np.full(total.shape, -1, dtype=np.int64)
+    slots: list[
+        tuple[int, int, int, F, F, float]
+    ] = []  # level, component, code index, value, score, max
+    names = list(dict.fromkeys(["total", *(c.code for c in scheme.components),
+                                *(i.code for _, i in scheme.items())]))  # fmt: skip
+    slots.append((0, -1, 0, nan, total, scheme.full_score))
+    at = 0
+    for ci, component in enumerate(scheme.components):
+        ratio, score = components[ci]
+        slots.append((1, ci, names.index(component.code), ratio, score, component.weight))
+        for item in component.items:
+            value, earned = items[at]
+            at += 1
+            slots.append((2, ci, names.index(item.code), value, earned, item.points))
+    width = len(slots)
+    rows = n_people * n_periods * width
+
+    def block(per_slot: list[Any], dtype: Any) -> Any:
+        return np.broadcast_to(
+            np.asarray(per_slot, dtype=dtype), (n_people * n_periods, width)
+        ).reshape(-1)
+
+    def stacked(arrays: list[Any]) -> Any:
+        out = np.empty((n_people * n_periods, width), dtype=np.asarray(arrays[0]).dtype)
+        for k, a in enumerate(arrays):
+            out[:, k] = np.asarray(a).reshape(-1)
+        return out.reshape(-1)
+
+    def on_totals(values: I64) -> I64:
+        out = np.full(rows, -1, dtype=np.int64)
+        out[::width] = np.asarray(values).reshape(-1)
+        return out
+
+    person = np.repeat(np.arange(n_people), n_periods * width)
+    period = np.tile(np.repeat(np.arange(n_periods), width), n_people)
+    is_total = block([s[0] == 0 for s in slots], bool)
+    rank, grade, band, size = standing
     return pd.DataFrame({
-        "unit_code": _take(people["unit_code"], pid),
-        "staff_id": _take(people["staff_id"], pid),
-        "department": _take(people["department"], pid),
-        "category": _take(people["category"], pid),
-        "period": _take(periods["period"], pix),
-        "period_kind": _take(periods["period_kind"], pix),
-        "level": _categorical(lv, ["total", "component", "item"]),
-        "component": _categorical(np.where(lv == 0, -1, cix), components),
-        "code": _categorical(code, names),
-        "value": _floats(long["value"]),
-        "score": _floats(long["score"]),
-        "max_score": np.where(lv == 2, points[iix], weights[np.where(lv == 0, -1, cix)]),
-        "grade": _categorical(grade, [g.code for g in scheme.grades]),
-        "rank": _ints(long["rank"]),
-        "band": _ints(long["band"]),
-        "group_size": _ints(long["group_size"]),
-    })  # fmt: skip
+        "unit_code": _take(people["unit_code"], person),
+        "staff_id": _take(people["staff_id"], person),
+        "department": _take(people["department"], person),
+        "category": _take(people["category"], person),
+        "period": _take(periods["period"], period),
+        "period_kind": _take(periods["period_kind"], period),
+        "level": _categorical(block([s[0] for s in slots], np.int64), ["total", "component", "item"]),
+        "component": _categorical(block([s[1] for s in slots], np.int64), [c.code for c in scheme.components]),
+        "code": _categorical(block([s[2] for s in slots], np.int64), names),
+        "value": stacked([s[3] for s in slots]),
+        "score": stacked([s[4] for s in slots]),
+        "max_score": block([s[5] for s in slots], np.float64),
+        "grade": _categorical(on_totals(grade), [g.code for g in scheme.grades]),
+        "rank": _ints(on_totals(rank), is_total),
+        "band": _ints(on_totals(band + 1 if scheme.bands else missing), is_total & bool(scheme.bands)),
+        "group_size": _ints(on_totals(size), is_total),
+    }, index=pd.RangeIndex(rows))  # fmt: skip
 
 
-def _categorical(codes: np.ndarray[Any, Any], names: Sequence[str]) -> Any:
-    return pd.Categorical.from_codes(codes, categories=pd.Index(list(names)))
+def _categorical(codes: npt.NDArray[Any], names: Sequence[str]) -> Any:
+    # The codes are built here and always in range: skip pandas' O(n) validation.
+    return pd.Categorical.from_codes(codes, categories=pd.Index(list(names)), validate=False)
 
 
-def _take(values: pd.Series, index: np.ndarray[Any, Any]) -> Any:
+def _take(values: pd.Series, index: npt.NDArray[Any]) -> Any:
     """``values[index]`` as a categorical (the values repeat across periods and items)."""
     names, inverse = np.unique(values.to_numpy(dtype=str), return_inverse=True)
     return _categorical(inverse[index], [str(n) for n in names])
 
 
-def _floats(values: Any) -> np.ndarray[Any, Any]:
-    return np.asarray(np.ma.filled(np.ma.asarray(values).astype(np.float64), np.nan))
-
-
-def _ints(values: Any) -> pd.arrays.IntegerArray:
-    data = np.asarray(np.ma.getdata(values)).astype(np.int64)
-    return pd.arrays.IntegerArray(data, np.ma.getmaskarray(values).copy())
-
-
-def _with_month(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
-    out = frame[columns].copy()
-    for c in columns:
-        if c != "value":
-            out[c] = out[c].astype("str")
-    out["value"] = out["value"].astype("float64")
-    out["m"] = _month_index(frame) if len(frame) else pd.Series(dtype="int64")
-    return out
-
-
-def _register(con: duckdb.DuckDBPyConnection, name: str, data: pd.DataFrame | pa.Table) -> None:
-    arrow = data if isinstance(data, pa.Table) else pa.Table.from_pandas(data, preserve_index=False)
-    con.register(name, arrow)
+def _ints(values: I64, valid: npt.NDArray[np.bool_]) -> pd.arrays.IntegerArray:
+    return pd.arrays.IntegerArray(
+        np.asarray(values, dtype=np.int64), ~np.asarray(valid, dtype=bool)
+    )

@@ -44,6 +44,9 @@ class SynthOptions:
     seed: int = 1
     scale: float = 1.0
     fmt: OutputFormat = OutputFormat.PARQUET
+    # Roster size per grassroots unit; None: each unit's headcount in units.csv (the people
+    # benchmark uses 40 to get 6,000 staff in 150 units). Case records name the same people.
+    staff_per_unit: int | None = None
 
 
 @dataclass(frozen=True)
@@ -185,6 +188,8 @@ def generate(out: Path, options: SynthOptions | None = None) -> SynthSummary:
     options = options or SynthOptions()
     if not options.scale > 0:
         raise SynthError(f"--scale must be positive, not {options.scale}")
+    if options.staff_per_unit is not None and options.staff_per_unit < 20:
+        raise SynthError(f"--staff-per-unit must be at least 20, not {options.staff_per_unit}")
     periods = quarters(options.first, options.last)
     every_unit = _units(options.provinces)
     units = [u for u in every_unit if u.level == GRASSROOTS]
@@ -193,7 +198,12 @@ def generate(out: Path, options: SynthOptions | None = None) -> SynthSummary:
     hidden = plan_gaming(units, plan.trajectories, len(periods), options.seed)
     out.mkdir(parents=True, exist_ok=True)
     _write_units_csv(out / "units.csv", every_unit, options.seed)
-    roster = roster_frame(units, options.seed)
+    sized = (
+        None
+        if options.staff_per_unit is None
+        else dict.fromkeys((u.code for u in units), options.staff_per_unit)
+    )
+    roster = roster_frame(units, options.seed, headcount=sized)
     roster.to_csv(out / "roster.csv", index=False, encoding="utf-8", lineterminator="\n")
     by_unit = {str(code): rows for code, rows in roster.groupby("unit_code", sort=False)}
     sinks = {name: TableSink(out, name, options.fmt) for name in ("persons", "events", "matters")}
