@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -672,3 +673,37 @@ def test_pairing_counts_a_units_people_from_its_roster_when_it_has_one(world) ->
     counted = {r.unit_code: r.headcount for r in _units_table(world["admin"]).itertuples()}
     assert counted["370102"] == 3
     assert counted["370103"] == typed["370103"]
+
+
+def test_pairing_offers_only_strong_partners_and_says_the_match_in_words(world) -> None:
+    """Guard rails (issue 18.7): no weak unit and never the unit itself among the partners
+    offered; the match explained in words, not only a distance."""
+    weak = _designate("370104", world["admin"])
+    _designate("370102", world["admin"])
+    response = _client(world["admin"]).get("/assistance/pairing/?period=2024Q2&capacity=2")
+    page = response.content.decode()
+    select = re.search(rf'<select name="partner-{weak.pk}".*?</select>', page, re.S)
+    assert select is not None
+    offered = set(re.findall(r'<option value="(\d{6})"', select.group(0)))
+    assert "370103" in offered
+    assert "370104" not in offered  # itself
+    assert "370102" not in offered  # weak
+    assert "办案量 380 与 420：相近" in page
+    assert "同一市院" in page
+
+
+def test_a_partner_that_became_weak_is_flagged(world) -> None:
+    URL = "/assistance/pairing/?period=2024Q2&capacity=2"  # noqa: N806
+    weak = _designate("370104", world["admin"])
+    saved = _client(world["admin"]).post(
+        "/assistance/pairing/",
+        {"period": "2024Q2", "capacity": "1", f"partner-{weak.pk}": "370103"},
+    )
+    assert saved.status_code == 302
+    assert Pairing.objects.get(designation=weak).partner.code == "370103"
+    page = _client(world["admin"]).get(URL).content.decode()
+    assert "当前：" in page  # the pairing is shown
+    assert "已被确定为相对薄弱基层院" not in page
+    _designate("370103", world["admin"])
+    page = _client(world["admin"]).get(URL).content.decode()
+    assert "已被确定为相对薄弱基层院" in page

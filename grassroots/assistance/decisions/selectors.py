@@ -11,6 +11,7 @@ from typing import Any
 
 import pandas as pd
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from grassroots.assistance.models import Award, Designation, Pairing, WeakStatus
 from grassroots.assistance.selection import (
@@ -143,6 +144,42 @@ class Why:
     staff: float
     partner_staff: float
     same_city: bool
+
+    def words(self) -> list[str]:
+        """The match said in words (issue 18.7): how the caseloads and staff compare, and
+        whether the two are in one city; the distance number is kept for the curious."""
+
+        def compare(mine: float, theirs: float) -> str:
+            if theirs <= 0 or mine <= 0:
+                return gettext("no figure to compare")
+            ratio = theirs / mine
+            if ratio < 1 / ALIKE or ratio > ALIKE:
+                return (
+                    gettext("the partner's is %(x).1f times as large") % {"x": ratio}
+                    if ratio > 1
+                    else gettext("the partner's is smaller (%(pct)d%%)") % {"pct": ratio * 100}
+                )
+            return gettext("alike")
+
+        return [
+            gettext("caseload %(a)d and %(b)d: %(how)s")
+            % {
+                "a": self.caseload,
+                "b": self.partner_caseload,
+                "how": compare(self.caseload, self.partner_caseload),
+            },  # fmt: skip
+            gettext("staff %(a)d and %(b)d: %(how)s")
+            % {
+                "a": self.staff,
+                "b": self.partner_staff,
+                "how": compare(self.staff, self.partner_staff),
+            },  # fmt: skip
+            gettext("in the same city") if self.same_city else gettext("in another city"),
+        ]
+
+
+# Two figures within this factor of each other read as "alike" in the pairing's words.
+ALIKE = 1.5
 
 
 @dataclass(frozen=True)
@@ -316,3 +353,12 @@ def award_history(user: Any) -> list[tuple[Unit, list[Award]]]:
     for award in awards.order_by("unit__code", "-quarter"):
         grouped.setdefault(award.unit_id, (award.unit, []))[1].append(award)
     return list(grouped.values())
+
+
+def weak_codes(user: Any) -> set[str]:
+    """Codes of the units in the user's scope that are weak now (designated, not exited)."""
+    return set(
+        designations_for(user)
+        .exclude(status=WeakStatus.EXITED)
+        .values_list("unit__code", flat=True)
+    )

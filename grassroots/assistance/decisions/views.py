@@ -157,7 +157,11 @@ def pairing(request: HttpRequest) -> HttpResponse:
         "plan": plan,
         "errors": errors,
         "lines": _lines(request, plan, errors),
-        "choices": visible_units(request.user).filter(level=Level.GRASSROOTS).order_by("code"),
+        # Partners are strong units: never a weak unit, never the unit itself (the template).
+        "choices": visible_units(request.user)
+        .filter(level=Level.GRASSROOTS)
+        .exclude(code__in=decisions.weak_codes(request.user))
+        .order_by("code"),
     }
     return render(request, "assistance/pairing.html", context)
 
@@ -168,6 +172,7 @@ def _lines(
     """Each row with the partner and leader the form shows: as posted after an error, else the
     current pairing, else the recommendation."""
     lines = []
+    weak_now = decisions.weak_codes(request.user)
     for row in plan.rows if plan else []:
         pk, current = row.designation.pk, row.current
         if request.method == "POST":
@@ -177,7 +182,9 @@ def _lines(
             shown = current.partner if current else row.recommended
             selected = shown.code if shown else ""
             leader = current.contact_leader if current else ""
-        lines.append({"row": row, "selected": selected, "leader": leader, "error": errors.get(pk)})
+        partner_weak = current is not None and current.partner.code in weak_now
+        lines.append({"row": row, "selected": selected, "leader": leader,
+                      "error": errors.get(pk), "partner_weak": partner_weak})  # fmt: skip
     return lines
 
 
