@@ -296,7 +296,9 @@ def verify_backup(folder: Path) -> dict[str, Any]:
     for name, expected in sorted(listed.items()):
         path = folder / name
         if ".." in Path(name).parts or Path(name).is_absolute():
-            problems.append(tr(f"{name}: not a path inside the backup", f"{name}：不是备份内的路径"))
+            problems.append(
+                tr(f"{name}: not a path inside the backup", f"{name}：不是备份内的路径")
+            )
         elif not path.is_file():
             problems.append(tr(f"{name} is missing", f"缺少 {name}"))
         elif sha256_of(path) != expected:
@@ -306,11 +308,16 @@ def verify_backup(folder: Path) -> dict[str, Any]:
         for p in folder.rglob("*")
         if p.is_file() and p.relative_to(folder).as_posix() != MANIFEST
     }
-    problems += [tr(f"{name} is not in the manifest", f"{name} 不在清单中") for name in sorted(present - set(listed))]
+    problems += [
+        tr(f"{name} is not in the manifest", f"{name} 不在清单中")
+        for name in sorted(present - set(listed))
+    ]
     if manifest["database"].get("file") not in listed:
         problems.append(tr("the manifest lists no database dump", "清单中没有数据库转储"))
     if problems:
-        shown = "; ".join(problems[:5]) + (f"; … (+{len(problems) - 5})" if len(problems) > 5 else "")
+        shown = "; ".join(problems[:5]) + (
+            f"; … (+{len(problems) - 5})" if len(problems) > 5 else ""
+        )
         raise BackupError(
             tr(
                 f"the backup {folder} does not match its manifest ({shown}): "
@@ -386,7 +393,8 @@ def restore_backup(folder: Path) -> dict[str, Any]:
 
 def _require_empty_data_dir(data_dir: Path) -> None:
     if data_dir.exists() and (
-        not data_dir.is_dir() or any(not p.name.startswith(".write-probe-") for p in data_dir.iterdir())
+        not data_dir.is_dir()
+        or any(not p.name.startswith(".write-probe-") for p in data_dir.iterdir())
     ):
         raise BackupError(
             tr(

@@ -10,6 +10,7 @@ backup never copies them (they describe this installation, not its data).
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import os
@@ -47,7 +48,5 @@ def read(data_dir: Path, name: str) -> tuple[dt.datetime, dict[str, Any]] | None
 
 def beat(data_dir: Path, poll: float) -> None:
     """The worker is alive and polling every ``poll`` seconds (best effort: never fatal)."""
-    try:
+    with contextlib.suppress(OSError):
         write(data_dir, HEARTBEAT, {"pid": os.getpid(), "host": socket.gethostname(), "poll": poll})
-    except OSError:
-        pass

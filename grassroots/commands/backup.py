@@ -15,9 +15,7 @@ from grassroots.commands._lang import tr
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("backup", help="copy the database and the data directory, with checksums")
-    p.add_argument(
-        "--out", required=True, type=Path, metavar="DIR", help="a new (or empty) folder"
-    )
+    p.add_argument("--out", required=True, type=Path, metavar="DIR", help="a new (or empty) folder")
     p.set_defaults(func=run)
 
 

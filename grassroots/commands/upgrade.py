@@ -65,7 +65,9 @@ def run(args: argparse.Namespace) -> int:
     from grassroots.commands._django import setup_django
 
     if args.from_backup is not None and not args.dry_run:
-        raise UsageError(tr("--from-backup goes with --dry-run", "--from-backup 需与 --dry-run 一起使用"))
+        raise UsageError(
+            tr("--from-backup goes with --dry-run", "--from-backup 需与 --dry-run 一起使用")
+        )
     setup_django(require_migrated=False)
     return dry_run(args.from_backup) if args.dry_run else upgrade(skip_dry_run=args.skip_dry_run)
 

@@ -68,6 +68,12 @@ def table_count(url: str) -> int:
 
 
 @pytest.fixture
+def server_dsn() -> Callable[..., str]:
+    """``server_dsn(dbname="postgres")``: a libpq connection string to the test server."""
+    return _server_dsn
+
+
+@pytest.fixture
 def tables() -> Callable[[str], int]:
     """``tables(url)``: how many tables the database at ``url`` holds."""
     return table_count

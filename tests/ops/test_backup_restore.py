@@ -91,8 +91,13 @@ def test_an_added_or_missing_file_is_refused_too(demo_province, tmp_path, cli) -
     (added / "data" / "extra.txt").write_text("not from the installation")
     shutil.copytree(out, missing)
     (missing / "database.pgdump").unlink()
-    for folder, problem in ((added, "data/extra.txt is not in the manifest"), (missing, "database.pgdump is missing")):
-        refused = cli("restore", str(folder), env={"LANG": "C", "GRASSROOTS_DATA_DIR": str(tmp_path / "x")})
+    for folder, problem in (
+        (added, "data/extra.txt is not in the manifest"),
+        (missing, "database.pgdump is missing"),
+    ):
+        refused = cli(
+            "restore", str(folder), env={"LANG": "C", "GRASSROOTS_DATA_DIR": str(tmp_path / "x")}
+        )
         assert refused.returncode == 2
         assert problem in refused.stderr
 

@@ -105,9 +105,20 @@ def test_a_fresh_venv_installs_offline_from_the_wheelhouse_and_runs(wheelhouse, 
     assert str(venv) in where.stdout, where.stdout + where.stderr
     for argv in (
         ["generate", "--from", "2024Q4", "--to", "2024Q4", "--scale", "0.05", "--out", str(cases)],
-        ["evaluate", "--scheme", "core-business", "--period", "2024Q4", "--cases", str(cases),
-         "--out", str(out)],
+        [
+            "evaluate",
+            "--scheme",
+            "core-business",
+            "--period",
+            "2024Q4",
+            "--cases",
+            str(cases),
+            "--out",
+            str(out),
+        ],
     ):
-        done = subprocess.run([grassroots, *argv], capture_output=True, text=True, env=env, cwd=tmp_path)
+        done = subprocess.run(
+            [grassroots, *argv], capture_output=True, text=True, env=env, cwd=tmp_path
+        )
         assert done.returncode == 0, done.stdout + done.stderr
     assert out.read_text(encoding="utf-8").count("\n") > 100

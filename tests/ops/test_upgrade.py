@@ -4,14 +4,11 @@ upgrade`, and that refuses to migrate migrations no dry run covered. On PostgreS
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import sqlite3
+from pathlib import Path
 
 import psycopg
 import pytest
-
-from .conftest import _server_dsn
 
 PENDING = "evaluation.0006_run_publication"
 
@@ -41,20 +38,20 @@ def old_installation(request, tmp_path, fresh_database, cli) -> dict[str, str]:
     return env
 
 
-def _applied(env: dict[str, str]) -> set[str]:
+def _applied(env: dict[str, str], server_dsn) -> set[str]:
     """The migrations the installation's database records as applied (read directly)."""
     sql = "SELECT app || '.' || name FROM django_migrations"
     if env["DATABASE_URL"]:
-        with psycopg.connect(_server_dsn(env["DATABASE_URL"].rsplit("/", 1)[1])) as con:
+        with psycopg.connect(server_dsn(env["DATABASE_URL"].rsplit("/", 1)[1])) as con:
             return {r[0] for r in con.execute(sql).fetchall()}
     with sqlite3.connect(Path(env["GRASSROOTS_DATA_DIR"]) / "grassroots.sqlite3") as con:
         return {r[0] for r in con.execute(sql).fetchall()}
 
 
-def _copies_left(url: str) -> list[str]:
+def _copies_left(url: str, server_dsn) -> list[str]:
     if not url:
         return []
-    with psycopg.connect(_server_dsn()) as con:
+    with psycopg.connect(server_dsn()) as con:
         rows = con.execute(
             "SELECT datname FROM pg_database WHERE datname LIKE %s",
             (url.rsplit("/", 1)[1] + "_upgrade_%",),
@@ -63,28 +60,28 @@ def _copies_left(url: str) -> list[str]:
 
 
 def test_the_dry_run_migrates_a_copy_and_only_then_the_upgrade_migrates_for_real(
-    old_installation, cli
+    old_installation, cli, server_dsn
 ) -> None:
     env = old_installation
-    assert PENDING not in _applied(env)
+    assert PENDING not in _applied(env, server_dsn)
 
     refused = cli("upgrade", env=env)
     assert refused.returncode == 2
     assert "run `grassroots upgrade --dry-run` first" in refused.stderr
-    assert PENDING not in _applied(env)
+    assert PENDING not in _applied(env, server_dsn)
 
     dry = cli("upgrade", "--dry-run", env=env)
     assert dry.returncode == 0, dry.stdout + dry.stderr
     assert f"  {PENDING}" in dry.stdout
     assert "the installation was not changed" in dry.stdout
-    assert PENDING not in _applied(env)  # not changed indeed
-    assert _copies_left(env["DATABASE_URL"]) == []  # the temporary database is gone
+    assert PENDING not in _applied(env, server_dsn)  # not changed indeed
+    assert _copies_left(env["DATABASE_URL"], server_dsn) == []  # the temporary database is gone
     assert list(Path(env["TMPDIR"]).iterdir()) == []  # and the copy's files
 
     real = cli("upgrade", env=env)
     assert real.returncode == 0, real.stdout + real.stderr
     assert "Applying evaluation.0006_run_publication... OK" in real.stdout
-    assert PENDING in _applied(env)
+    assert PENDING in _applied(env, server_dsn)
     listed = cli("runs", "schemes", env=env)  # the stored schemes survived: no new versions
     assert listed.returncode == 0, listed.stderr
     assert "core-business v1" in listed.stdout
