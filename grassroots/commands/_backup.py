@@ -105,7 +105,8 @@ class Database:
         auth = quote(self.user, safe="")
         if self.password:
             auth += ":" + quote(self.password, safe="")
-        host = self.host or "127.0.0.1"
+        # A socket directory (/var/run/postgresql) is written percent-encoded in the host part.
+        host = quote(self.host, safe="") if self.host.startswith("/") else self.host or "127.0.0.1"
         port = f":{self.port}" if self.port else ""
         return f"postgres://{auth}{'@' if auth else ''}{host}{port}/{quote(name, safe='')}"
 

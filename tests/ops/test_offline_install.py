@@ -53,7 +53,8 @@ def _pinned(lock: Path) -> dict[str, str]:
     return pins
 
 
-def test_the_wheelhouse_holds_the_project_and_its_pinned_dependencies(wheelhouse) -> None:
+def _check_contents(wheelhouse: Path) -> None:
+    """The project's wheel and each dependency's at the version requirements.lock pins."""
     wheels = sorted(p.name for p in wheelhouse.glob("*.whl"))
     assert any(w.startswith("grassroots-") for w in wheels)
     assert not list(wheelhouse.glob("*.tar.gz"))  # wheels only: nothing to build offline
@@ -68,6 +69,8 @@ def test_the_wheelhouse_holds_the_project_and_its_pinned_dependencies(wheelhouse
 
 
 def test_a_fresh_venv_installs_offline_from_the_wheelhouse_and_runs(wheelhouse, tmp_path) -> None:
+    # One test, so the wheelhouse is built once per suite also when xdist spreads the tests.
+    _check_contents(wheelhouse)
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=120)
     env = _isolated_pip_env()

@@ -10,6 +10,8 @@ from pathlib import Path
 import psycopg
 import pytest
 
+pytestmark = pytest.mark.slow  # ~2.5 min: each step is a new process, migrations run several times
+
 PENDING = "evaluation.0006_run_publication"
 
 
