@@ -20,18 +20,21 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from grassroots.commands._backup import make_backup
+    from grassroots.commands._backup import MANIFEST, make_backup, sha256_of
     from grassroots.commands._django import setup_django
 
     setup_django(require_migrated=False)
     manifest = make_backup(args.out)
     data_files = sum(1 for name in manifest["files"] if name.startswith("data/"))
+    seal = sha256_of(args.out / MANIFEST)
     print(
         tr(
             f"backup written to {args.out.resolve()}: {manifest['database']['engine']} database, "
-            f"{data_files} data file(s), manifest.json with their SHA-256 sums",
+            f"{data_files} data file(s), manifest.json with their SHA-256 sums; "
+            f"manifest.json's own SHA-256 (keep it apart from the backup): {seal}",
             f"备份已写入 {args.out.resolve()}：{manifest['database']['engine']} 数据库、"
-            f"{data_files} 个数据文件，manifest.json 记录其 SHA-256 校验和",
+            f"{data_files} 个数据文件，manifest.json 记录其 SHA-256 校验和；"
+            f"manifest.json 自身的 SHA-256（请与备份分开保存）：{seal}",
         )
     )
     return 0

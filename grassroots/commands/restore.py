@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import os
 from pathlib import Path
+from typing import Any
 
 from grassroots.commands._errors import UsageError
 from grassroots.commands._lang import tr
@@ -24,8 +25,18 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 def run(args: argparse.Namespace) -> int:
     from grassroots.commands._backup import restore_backup, verify_backup
 
-    verify_backup(args.backup)  # before Django: a damaged backup is refused whatever the target
+    manifest = verify_backup(args.backup)  # before Django: refused whatever the target
     _setup()
+    newer = _unknown_migrations(manifest)
+    if newer:
+        raise UsageError(
+            tr(
+                f"the backup comes from a newer version of Grassroots (migrations this version "
+                f"does not have: {', '.join(newer[:5])}): install that version, then restore",
+                f"该备份来自更新版本的 Grassroots（本版本没有的迁移：{'、'.join(newer[:5])}）："
+                "请先安装该版本再恢复",
+            )
+        )
     manifest = restore_backup(args.backup)
     data_files = sum(1 for name in manifest["files"] if name.startswith("data/"))
     print(
@@ -50,6 +61,19 @@ def run(args: argparse.Namespace) -> int:
             )
         )
     return 0
+
+
+def _unknown_migrations(manifest: dict[str, Any]) -> list[str]:
+    """Migrations the backup's database recorded that this version's code does not have."""
+    from django.db.migrations.loader import MigrationLoader
+
+    known = set(MigrationLoader(None, ignore_no_migrations=True).disk_migrations)
+    return [
+        f"{app}.{name}"
+        for app, names in sorted(manifest.get("migrations", {}).items())
+        for name in names
+        if (app, name) not in known
+    ]
 
 
 def _setup() -> None:

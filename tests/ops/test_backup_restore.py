@@ -4,6 +4,7 @@ reproduces every stored run; a tampered backup is refused before anything is wri
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 
@@ -24,7 +25,10 @@ def test_a_backup_restores_into_a_fresh_installation_that_reproduces_every_run(
 ) -> None:
     out = tmp_path / "backup"
     assert main(["backup", "--out", str(out)]) == 0
-    assert "manifest.json" in capsys.readouterr().out
+    seal = hashlib.sha256((out / "manifest.json").read_bytes()).hexdigest()
+    assert f"manifest.json's own SHA-256 (keep it apart from the backup): {seal}" in (
+        capsys.readouterr().out
+    )
 
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     version = demo_province["version"]
@@ -115,7 +119,19 @@ def test_restore_refuses_a_database_or_data_directory_that_is_not_empty(
     assert refused.returncode == 2
     assert "is not empty" in refused.stderr
 
+    # A backup of a newer version (its manifest lists a migration this code lacks) is refused.
+    original = (out / "manifest.json").read_text(encoding="utf-8")
+    manifest = json.loads(original)
+    manifest["migrations"]["evaluation"].append("9999_from_the_future")
+    (out / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
     empty = tmp_path / "empty-data"
+    newer = cli("restore", str(out), env=_restored_env(url, empty))
+    assert newer.returncode == 2
+    assert "newer version of Grassroots" in newer.stderr
+    assert "evaluation.9999_from_the_future" in newer.stderr
+    assert not empty.exists()
+    (out / "manifest.json").write_text(original, encoding="utf-8")
+
     assert cli("restore", str(out), env=_restored_env(url, empty)).returncode == 0
     again = cli("restore", str(out), env=_restored_env(url, tmp_path / "other-data"))
     assert again.returncode == 2
