@@ -21,6 +21,15 @@ PERIOD = "2024Q4"
 TINY_GRASSROOTS = ("370102", "370103", "370104", "370202")  # tests/conftest.py TINY_PROVINCE
 
 
+@pytest.fixture(autouse=True)
+def english_operator(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The commands answer in the locale's language: English here unless a test says otherwise,
+    whatever the locale of the machine running the suite."""
+    monkeypatch.delenv("LC_ALL", raising=False)
+    monkeypatch.delenv("LC_MESSAGES", raising=False)
+    monkeypatch.setenv("LANG", "C.UTF-8")
+
+
 def _server_dsn(dbname: str = "postgres") -> str:
     db = settings.DATABASES["default"]
     dsn = (

@@ -95,3 +95,33 @@ def test_check_without_a_flag_is_a_usage_error(cli):
     done = cli("check", env={"LANG": "C"})
     assert done.returncode == 2
     assert "--deploy" in done.stderr
+
+
+def test_a_worker_busy_with_a_long_run_counts_as_running(province, tiny_export, tmp_path) -> None:
+    """The worker polls again only when its run is done: a stale heartbeat while a run is
+    being computed is a busy worker, not a stopped one."""
+    from grassroots.commands.check import _worker
+    from grassroots.evaluation.runs import claim_next_run, queue_run
+    from grassroots.evaluation.schemes import latest_scheme_version, load_shipped_schemes
+
+    _markers.write(tmp_path, _markers.HEARTBEAT, {"pid": 1, "host": "h", "poll": 5})
+    beat = json.loads((tmp_path / _markers.HEARTBEAT).read_text())
+    beat["at"] = (_markers.now() - dt.timedelta(minutes=30)).isoformat()
+    (tmp_path / _markers.HEARTBEAT).write_text(json.dumps(beat))
+    stopped = _worker(tmp_path, database_ready=True)
+    assert not stopped.ok
+    assert "30 min ago" in stopped.text
+
+    load_shipped_schemes()
+    queued = queue_run(
+        scheme_version=latest_scheme_version("core-business"),
+        period="2024Q4",
+        source=tiny_export,
+        actor=None,
+    )
+    claimed = claim_next_run()
+    assert claimed is not None
+    assert claimed.pk == queued.pk
+    busy = _worker(tmp_path, database_ready=True)
+    assert busy.ok
+    assert f"computing run {queued.pk}" in busy.text
