@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: demo test setup lint typecheck pytest lock fmt clean
+.PHONY: demo test setup lint typecheck pytest lock fmt clean wheelhouse
 
 $(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
@@ -36,9 +36,20 @@ pytest: setup
 lock:
 	$(BIN)/pip freeze --exclude-editable > requirements.lock
 
+# Every wheel a production install needs, for a machine with no package index
+# (docs/operations.md): the project's own wheel and its dependencies at the versions
+# requirements.lock pins, built for this machine's Python and platform. WHEELHOUSE=DIR to put
+# it elsewhere; EXTRAS=dev to add the development tools.
+WHEELHOUSE ?= wheelhouse
+EXTRAS ?=
+wheelhouse: setup
+	rm -rf $(WHEELHOUSE)
+	$(BIN)/pip wheel --quiet --wheel-dir $(WHEELHOUSE) --constraint requirements.lock '.$(if $(EXTRAS),[$(EXTRAS)])'
+	cp requirements.lock $(WHEELHOUSE)/requirements.lock
+
 fmt: setup
 	$(BIN)/ruff format grassroots tests benchmarks
 	$(BIN)/ruff check --fix grassroots tests benchmarks
 
 clean:
-	rm -rf $(VENV) var/grassroots.sqlite3 test-output
+	rm -rf $(VENV) var/grassroots.sqlite3 test-output wheelhouse

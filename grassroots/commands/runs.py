@@ -164,14 +164,20 @@ def run_work(args: argparse.Namespace) -> int:
     from grassroots.commands._django import setup_django
 
     setup_django()
+    from django.conf import settings
+
+    from grassroots.commands._markers import beat
     from grassroots.evaluation.runs import work
 
+    data_dir = Path(settings.DATA_DIR)
     # SIGTERM (serve --with-worker stopping, an init system) ends the loop between runs, so a
     # run being computed finishes and is stored rather than left "running" for ever.
     stopping: list[int] = []
     previous = signal.signal(signal.SIGTERM, lambda signum, _frame: stopping.append(signum))
     try:
         while not stopping:
+            # The heartbeat `grassroots check --deploy` reads: this worker looked for runs now.
+            beat(data_dir, args.poll)
             done = work(once=True) if args.once else _work_until(work, stopping)
             if done:
                 _out(f"{done} run(s) executed")

@@ -212,6 +212,10 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if HTTPS else None
 # Load balancers probe the health check over plain HTTP inside the network.
 SECURE_REDIRECT_EXEMPT = [r"^health/$"]
+# HSTS preload (security.W021) lists a public domain in the browsers' source code; an
+# installation on a government intranet has no such domain. `grassroots check --deploy` runs
+# Django's other deployment checks.
+SILENCED_SYSTEM_CHECKS = ["security.W021"]
 SESSION_COOKIE_AGE = 8 * 3600
 LANGUAGE_COOKIE_SECURE = HTTPS
 LANGUAGE_COOKIE_HTTPONLY = True
