@@ -262,3 +262,14 @@ def reopen_intake(period: str, codes: Any) -> None:
 def reopen(db) -> Callable[..., None]:
     """``reopen(period, codes)``: the province unlocked these units' data (`reopen_intake`)."""
     return reopen_intake
+
+
+@pytest.fixture(autouse=True)
+def _language_reset() -> Any:
+    """Each test starts in the default language: a test whose client switched to English
+    leaves the thread's active language behind, which would make a later test's service
+    messages English."""
+    from django.utils import translation
+
+    yield
+    translation.deactivate()

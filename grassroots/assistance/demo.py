@@ -38,7 +38,7 @@ PLAN: list[tuple[Dimension, ProblemSource, str, list[tuple[str, str, str, dt.dat
     (
         Dimension.BUSINESS,
         ProblemSource.DATA,
-        "案件比偏高：退回补充侦查、延长审查起诉期限较多，审查起诉质效不高。",
+        "案-件比偏高：退回补充侦查、延长审查起诉期限较多，审查起诉质效不高。",
         [
             ("建立退查、延期案件逐案审批和月度通报制度", "分管副检察长", "案件管理部",
              dt.date(2025, 6, 30), MeasureStatus.DONE),

@@ -270,7 +270,7 @@ def _worker(data_dir: Path, database_ready: bool) -> Finding:
                 tr(
                     f"the run worker polled {_ago(at)} (pid {content.get('pid')} on "
                     f"{content.get('host')})",
-                    f"评估运行的 worker {_ago(at)}查询过队列（{content.get('host')} 上的进程 "
+                    f"评价运行的 worker {_ago(at)}查询过队列（{content.get('host')} 上的进程 "
                     f"{content.get('pid')}）",
                 ),
             )
@@ -284,7 +284,7 @@ def _worker(data_dir: Path, database_ready: bool) -> Finding:
         tr(
             f"no run worker is polling (last heartbeat: {last}): start "
             "`grassroots runs work --poll 5` (deploy/grassroots-worker.service)",
-            f"没有正在轮询的评估 worker（上次心跳：{last}）：请启动 "
+            f"没有正在轮询的评价 worker（上次心跳：{last}）：请启动 "
             "`grassroots runs work --poll 5`（deploy/grassroots-worker.service）",
         ),
     )
@@ -299,7 +299,7 @@ def _running_run() -> str:
         return ""
     return tr(
         f"the run worker is computing run {run.pk} (started {_ago(run.started_at)})",
-        f"评估 worker 正在计算运行 {run.pk}（{_ago(run.started_at)}开始）",
+        f"评价 worker 正在计算运行 {run.pk}（{_ago(run.started_at)}开始）",
     )
 
 

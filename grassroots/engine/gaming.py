@@ -1,6 +1,6 @@
 """A gamed case-to-procedure ratio: the ratio improves because the events it counts vanish.
 
-The case-to-procedure ratio (案件比) counts every extra procedure a case goes through: returns
+The case-to-procedure ratio (案-件比) counts every extra procedure a case goes through: returns
 for supplementary investigation, extensions of the review period, and so on. A unit can improve
 it honestly (fewer needless remands) or by no longer recording the remands and extensions it
 still makes. The second shows as a sharp improvement against the unit's own history *and* a fall

@@ -307,7 +307,7 @@ def test_a_unit_already_weak_is_not_designated_twice(world) -> None:
     _designate("370104", world["admin"])
     page = _client(world["admin"]).post("/assistance/designate/370104/", _designate_form())
     assert page.status_code == 200
-    assert "370104 已确定为薄弱院" in str(page.context["form"].non_field_errors())
+    assert "370104 已确定为相对薄弱基层院" in str(page.context["form"].non_field_errors())
     assert Designation.objects.count() == 1
 
 
@@ -319,7 +319,7 @@ def test_designation_answers_403_in_scope_and_404_out_of_scope(world, make_membe
     assert qingdao.get("/assistance/designate/370104/").status_code == 404
     assert _client(world["admin"]).get("/assistance/designate/999999/").status_code == 404
     city_unit = _client(world["admin"]).post("/assistance/designate/370100/", _designate_form())
-    assert "只有基层院可以确定为薄弱院" in str(city_unit.context["form"].non_field_errors())
+    assert "只有基层院可以确定为相对薄弱基层院" in str(city_unit.context["form"].non_field_errors())
     assert not Designation.objects.exists()
 
 
@@ -370,7 +370,7 @@ def test_the_admin_accepts_or_changes_partners_and_leaders(world) -> None:
 
 @pytest.mark.parametrize(
     ("partner", "message"),
-    [("370104", "单位不能与自身结对"), ("370102", "370102 本身是薄弱院")],
+    [("370104", "单位不能与自身结对"), ("370102", "370102 本身是相对薄弱基层院")],
 )
 def test_a_bad_partner_is_refused_and_nothing_is_saved(world, partner, message) -> None:
     weak = _designate("370104", world["admin"])

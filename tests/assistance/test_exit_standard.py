@@ -96,7 +96,7 @@ def test_exit_on_a_standard_met_in_full_needs_no_override(weak, people) -> None:
             ["2024Q1", "2024Q2"],
             "met",
             ItemStatus.MET,
-            "评估期早于认定日期（2024-03-01）开始：2024Q1",
+            "评价期早于认定日期（2024-03-01）开始：2024Q1",
         ),
     ],
 )

@@ -143,7 +143,9 @@ def weak_unit_world(city_reviewer) -> tuple[str, str, int]:
     return "admin", password, assessment.pk
 
 
-@pytest.mark.parametrize(("language", "heading"), [("zh-hans", "薄弱院"), ("en", "Weak units")])
+@pytest.mark.parametrize(
+    ("language", "heading"), [("zh-hans", "相对薄弱基层院"), ("en", "Weak units")]
+)
 def test_weak_unit_pages_render_cleanly_in_each_language(
     live_server, page, weak_unit_world, screenshots, language, heading
 ) -> None:

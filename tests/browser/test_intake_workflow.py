@@ -65,7 +65,7 @@ def test_upload_fix_submit_approve_accept(
     page.get_by_label("已填写的模板（.xlsx）或 CSV").set_input_files(
         str(_template_with(tmp_path, "一百三十", "bad.xlsx"))
     )
-    page.get_by_role("button", name="检查（预演）").click()
+    page.get_by_role("button", name="检查（预检）").click()
     cells = page.locator("table.problems tbody tr").first.locator("td").all_inner_texts()
     assert cells[1:4] == ["填报", "3", "数值"]
     assert page.get_by_role("link", name="下载标出错误单元格的工作簿").is_visible()
@@ -74,7 +74,7 @@ def test_upload_fix_submit_approve_accept(
     page.get_by_label("已填写的模板（.xlsx）或 CSV").set_input_files(
         str(_template_with(tmp_path, 130, "good.xlsx"))
     )
-    page.get_by_role("button", name="检查（预演）").click()
+    page.get_by_role("button", name="检查（预检）").click()
     assert page.locator("table.changes tbody tr").count() == 2
     assert not ReportedValue.objects.exists()
     page.screenshot(path=screenshots / "intake-figures-dry-run-zh.png", full_page=True)

@@ -14,5 +14,5 @@ def test_the_league_table_reads_in_chinese(runs, member) -> None:
     )
     html = response.content.decode()
     assert "全省排名" in html
-    assert "排行表" in html
+    assert "评价结果表" in html
     assert "红" in html
