@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "grassroots.intake",
     "grassroots.evaluation",
     "grassroots.assistance",
+    "grassroots.reports",
     "grassroots.web",
 ]
 

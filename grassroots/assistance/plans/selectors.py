@@ -228,3 +228,9 @@ def stored_exit_checklist(designation: Designation, periods: list[str]) -> list[
         results, units, unit_code=unit.code, periods=periods, standard=province_standard(unit)
     )
     return [{k: str(v) for k, v in row.items()} for row in frame_records(rows)]
+
+
+def measures_due_by(designation: Designation, day: dt.date) -> int:
+    """How many of the designation's measures (created by ``day``) had their deadline by ``day``:
+    the "due" beside done and overdue in the reports' plan progress."""
+    return designation.measures.filter(created_on__lte=day, deadline__lte=day).count()
