@@ -14,6 +14,8 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from grassroots.engine.catalogue import load_catalogue
+from grassroots.engine.errors import InputError
+from grassroots.engine.periods import Period
 from grassroots.evaluation.schemes import latest_scheme_version, scheme_of
 from grassroots.organisations import audit
 from grassroots.organisations.models import AuditAction, Level, Unit
@@ -84,13 +86,27 @@ def _check_may_generate(user: Any, scope: Unit) -> None:
 
 
 def generate_document(
-    *, product: str, scope: Unit, period: str, fmt: str, actor: Any
+    *, product: str, scope: Unit, period: str, fmt: str, actor: Any, reader: Any = None
 ) -> Document:
     """Make the document from the published run(s) and store it: the file under the data
     directory (mode 0600) and a row naming what it was made from. Nothing is stored when it
-    cannot be made."""
-    _check_may_generate(actor, scope)
-    content, inputs = build_content(product=product, scope=scope, period=period, user=actor)
+    cannot be made.
+
+    ``actor`` None is the command line (the server's operator); it then reads as ``reader``, a
+    user whose scope covers ``scope`` (the province administrator), and is recorded as no one.
+    """
+    if actor is not None:
+        _check_may_generate(actor, scope)
+        reader = actor
+    elif reader is None or not can(reader, Action.VIEW_UNITS, scope):
+        raise ReportError(_("No user to read the scope's data as."))
+    if fmt not in Format.values:
+        raise ReportError(_("Unknown format: %(format)s") % {"format": fmt})
+    try:
+        Period.parse(period)
+    except InputError:
+        raise ReportError(_("Not a period: %(period)s") % {"period": period}) from None
+    content, inputs = build_content(product=product, scope=scope, period=period, user=reader)
     rendered = render(content, fmt)
     runs = inputs.runs
     versions = {
@@ -114,7 +130,7 @@ def generate_document(
             size=len(rendered.data),
             pages=rendered.pages,
             generated_at=timezone.now(),
-            generated_by=actor if getattr(actor, "pk", None) else None,
+            generated_by=actor,
         )
         document.save()
         try:

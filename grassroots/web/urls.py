@@ -21,5 +21,6 @@ urlpatterns = [
     path("intake/", include("grassroots.intake.urls")),
     path("evaluation/", include("grassroots.evaluation.urls")),
     path("assistance/", include("grassroots.assistance.urls")),
+    path("reports/", include("grassroots.reports.urls")),
     path("api/", api.urls),
 ]

@@ -90,3 +90,9 @@ def member() -> Any:
         return client, user
 
     return make
+
+
+@pytest.fixture
+def new_user() -> Any:
+    """new_user(role, code): a user with that role at that unit (`make_user`)."""
+    return make_user
