@@ -25,7 +25,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--period", required=True, help="2024Q4, 2024-07, 2024 or 2024Q2-YTD")
     p.add_argument("--format", dest="fmt", choices=FORMATS, required=True)
     p.add_argument("--out", type=Path, required=True, help="where to write the file")
-    p.add_argument("--as", dest="username", help="read as this user (default: the province administrator)")
+    p.add_argument(
+        "--as", dest="username", help="read as this user (default: the province administrator)"
+    )
     p.set_defaults(func=run_report)
 
 

@@ -19,9 +19,9 @@ from typing import Any
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from grassroots.assistance.selectors import designations_for
 from grassroots.assistance.models import WeakStatus
 from grassroots.assistance.plans.selectors import measures_due_by, quarterly_counts
+from grassroots.assistance.selectors import designations_for
 from grassroots.engine.catalogue import load_catalogue
 from grassroots.engine.periods import Period
 from grassroots.engine.scheme import Node, Scheme
@@ -161,12 +161,14 @@ def _values(run: EvaluationRun | None, path: str, codes: set[str]) -> dict[tuple
     if run is None:
         return {}
     frame = results_frame(
-        run, path=path, columns=["node", "value", "colour", "score", "rank_all", "rank_q05", "rank_q95"]
+        run,
+        path=path,
+        columns=["node", "value", "colour", "score", "rank_all", "rank_q05", "rank_q95"],
     )
     out: dict[tuple[str, str], Any] = {}
     for rec in frame.itertuples(index=False):
-        if rec.unit_code in codes:
-            out[(rec.unit_code, rec.node)] = (
+        if str(rec.unit_code) in codes:
+            out[(str(rec.unit_code), str(rec.node))] = (
                 _num(rec.value),
                 rec.colour or "",
                 _num(rec.score),
@@ -185,7 +187,9 @@ def _num(v: Any) -> float | None:
     return None if f != f else f
 
 
-def _figure_of(values: dict[tuple[str, str], Any], scope: Unit, codes: list[str], node: str) -> float | None:
+def _figure_of(
+    values: dict[tuple[str, str], Any], scope: Unit, codes: list[str], node: str
+) -> float | None:
     if scope.level == Level.GRASSROOTS:
         found = values.get((scope.code, node))
         return found[0] if found else None
@@ -227,7 +231,15 @@ def figures(inputs: Inputs, units: dict[str, Unit]) -> list[Figure]:
 
 def _line_table(figures: list[Figure], scope: Unit) -> Table:
     what = _("Value") if scope.level == Level.GRASSROOTS else _("Median of units")
-    headers = [_("Indicator"), _("Unit of measure"), what, _("Previous period"), _("Change on previous period (环比)"), _("Same period last year"), _("Change on last year (同比)")]
+    headers = [
+        _("Indicator"),
+        _("Unit of measure"),
+        what,
+        _("Previous period"),
+        _("Change on previous period (环比)"),
+        _("Same period last year"),
+        _("Change on last year (同比)"),
+    ]
     table = Table(title="", sheet="", headers=headers)
     for f in figures:
         table.rows.append(
@@ -261,7 +273,10 @@ def _distribution_table(figures: list[Figure]) -> Table:
         table.rows.append(
             [
                 text_cell(f.node.name_zh),
-                *(Cell(str(f.counts.get(c, 0)), colour=c, number=f.counts.get(c, 0)) for c in COLOURS),
+                *(
+                    Cell(str(f.counts.get(c, 0)), colour=c, number=f.counts.get(c, 0))
+                    for c in COLOURS
+                ),
                 number_cell(min(values) if values else None),
                 number_cell(statistics.median(values) if values else None),
                 number_cell(max(values) if values else None),
@@ -308,7 +323,15 @@ def _plans_table(inputs: Inputs) -> Table:
     table = Table(
         title=_("Weak units: progress of the rectification plans"),
         sheet="薄弱院整改",
-        headers=[_("Unit"), _("Designated on"), _("Measures"), _("Due"), _("Done"), _("Overdue"), _("Progress reports")],
+        headers=[
+            _("Unit"),
+            _("Designated on"),
+            _("Measures"),
+            _("Due"),
+            _("Done"),
+            _("Overdue"),
+            _("Progress reports"),
+        ],
     )
     day = min(inputs.period.end, inputs.issued_on)
     designations = (
@@ -346,15 +369,27 @@ def _data_table(inputs: Inputs) -> tuple[Table, str]:
     table = Table(
         title=_("Completeness and timeliness of the data"),
         sheet="数据质量",
-        headers=[_("City"), _("Units expected"), _("Reported"), _("On time"), _("Completeness (%)"), _("Timeliness (%)")],
+        headers=[
+            _("City"),
+            _("Units expected"),
+            _("Reported"),
+            _("On time"),
+            _("Completeness (%)"),
+            _("Timeliness (%)"),
+        ],
     )
     expected = reported = on_time = 0
     for tally in report.cities:
         if tally.unit is None or not (
-            tally.unit.path.startswith(inputs.scope.path) or inputs.scope.path.startswith(tally.unit.path)
+            tally.unit.path.startswith(inputs.scope.path)
+            or inputs.scope.path.startswith(tally.unit.path)
         ):
             continue
-        lines = [ln for ln in report.lines if ln.unit.path.startswith(inputs.scope.path) and ln.city == tally.unit]
+        lines = [
+            ln
+            for ln in report.lines
+            if ln.unit.path.startswith(inputs.scope.path) and ln.city == tally.unit
+        ]
         e = len(lines)
         r = sum(ln.reported for ln in lines)
         t = sum(ln.timeliness == "on_time" for ln in lines)
@@ -385,7 +420,14 @@ def _league_table(inputs: Inputs, units: dict[str, Unit]) -> Table:
     table = Table(
         title=_("League table (ranking mode)"),
         sheet="排名",
-        headers=[_("Rank in province"), _("Rank interval (5%–95%)"), _("Unit"), _("City"), _("Composite score"), _("Colour")],
+        headers=[
+            _("Rank in province"),
+            _("Rank interval (5%–95%)"),
+            _("Unit"),
+            _("City"),
+            _("Composite score"),
+            _("Colour"),
+        ],
     )
     rows = []
     for code, unit in units.items():
@@ -424,13 +466,17 @@ def _units_table(inputs: Inputs, units: dict[str, Unit], figs: list[Figure], lin
     for code, unit in units.items():
         row = [text_cell(unit.name_zh), text_cell(unit.parent.name_zh if unit.parent else DASH)]
         for f in chosen:
-            value, colour, *_rest = values.get((code, f.node.code), (None, "", None, None, None, None))
+            value, colour, *_rest = values.get(
+                (code, f.node.code), (None, "", None, None, None, None)
+            )
             row += [number_cell(value), colour_cell(colour or "grey")]
         table.rows.append(row)
     return table
 
 
-def _summary(inputs: Inputs, figs: list[Figure], units: dict[str, Unit], warnings: int, plans: int, data: str) -> list[str]:
+def _summary(
+    inputs: Inputs, figs: list[Figure], units: dict[str, Unit], warnings: int, plans: int, data: str
+) -> list[str]:
     better = worse = 0
     for f in figs:
         direction = str(f.node.direction or "")
@@ -443,7 +489,9 @@ def _summary(inputs: Inputs, figs: list[Figure], units: dict[str, Unit], warning
             better += 1
         else:
             worse += 1
-    scope_kind = _("the unit") if inputs.scope.level == Level.GRASSROOTS else _("the units in scope")
+    scope_kind = (
+        _("the unit") if inputs.scope.level == Level.GRASSROOTS else _("the units in scope")
+    )
     first = _(
         "This bulletin covers %(period)s for %(scope)s (%(count)d grassroots units), from the "
         "evaluation run published on %(published)s."
@@ -457,7 +505,9 @@ def _summary(inputs: Inputs, figs: list[Figure], units: dict[str, Unit], warning
         "Of %(n)d indicators with a preferred direction and figures in both periods, %(better)d "
         "improved on the previous period and %(worse)d worsened (figures for %(kind)s)."
     ) % {"n": better + worse, "better": better, "worse": worse, "kind": scope_kind}
-    third = _("%(warnings)d warnings were raised; %(plans)d weak units have rectification plans.") % {
+    third = _(
+        "%(warnings)d warnings were raised; %(plans)d weak units have rectification plans."
+    ) % {
         "warnings": warnings,
         "plans": plans,
     }
@@ -476,10 +526,19 @@ def build_bulletin(inputs: Inputs) -> Content:
         table = _line_table(chosen, inputs.scope)
         table.title = LINES.get(line, line)
         table.sheet = LINES.get(line, line)[:31]
-        section = Section(key=f"line-{line}", title=f"{number}. {LINES.get(line, line)}", tables=[table])
-        section.charts.append(Chart(_("Figures of the period and before"), charts.compare_chart(chosen)))
+        section = Section(
+            key=f"line-{line}", title=f"{number}. {LINES.get(line, line)}", tables=[table]
+        )
+        section.charts.append(
+            Chart(_("Figures of the period and before"), charts.compare_chart(chosen))
+        )
         line_sections.append(section)
-    absent = [LINES[ln] for ln in SPP_LINES if ln not in lines and not (ln in ("civil", "administrative") and "civil_administrative" in lines)]
+    absent = [
+        LINES[ln]
+        for ln in SPP_LINES
+        if ln not in lines
+        and not (ln in ("civil", "administrative") and "civil_administrative" in lines)
+    ]
     if absent and line_sections:
         line_sections[-1].paragraphs.append(
             _("The catalogue has no indicators yet for: %(lines)s.") % {"lines": "、".join(absent)}
@@ -490,7 +549,9 @@ def build_bulletin(inputs: Inputs) -> Content:
         Section(
             key="distribution",
             title=_("Distribution of units"),
-            paragraphs=[_("Counts of units per colour, and the range of their values, for each indicator.")],
+            paragraphs=[
+                _("Counts of units per colour, and the range of their values, for each indicator.")
+            ],
             tables=[distribution],
             charts=[Chart(_("Units per colour"), charts.distribution_chart(figs))],
         )
@@ -500,11 +561,18 @@ def build_bulletin(inputs: Inputs) -> Content:
     plans = _plans_table(inputs)
     sections["weak_units"] = [Section(key="weak_units", title=_("Weak units"), tables=[plans])]
     data, data_line = _data_table(inputs)
-    sections["data_quality"] = [Section(key="data_quality", title=_("Data quality"), paragraphs=[data_line], tables=[data])]
+    sections["data_quality"] = [
+        Section(key="data_quality", title=_("Data quality"), paragraphs=[data_line], tables=[data])
+    ]
     if inputs.ranking:
-        sections["league"] = [Section(key="league", title=_("League table"), tables=[_league_table(inputs, units)])]
+        sections["league"] = [
+            Section(key="league", title=_("League table"), tables=[_league_table(inputs, units)])
+        ]
     texts = narratives(product="bulletin", scope=inputs.scope, period=inputs.period.key)
-    for key, heading in (("consultation", _("Conclusions of the consultation meeting")), ("next_steps", _("Next steps"))):
+    for key, heading in (
+        ("consultation", _("Conclusions of the consultation meeting")),
+        ("next_steps", _("Next steps")),
+    ):
         body = [p for p in texts.get(key, "").splitlines() if p.strip()]
         sections[key] = [Section(key=key, title=heading, paragraphs=body or [DASH])]
     appendix = [_units_table(inputs, units, figs, line) for line in lines]
@@ -512,7 +580,9 @@ def build_bulletin(inputs: Inputs) -> Content:
         Section(
             key="appendix",
             title=_("Appendix: values of the units"),
-            paragraphs=[_("Each unit's values and colours are in the Excel edition of this document.")],
+            paragraphs=[
+                _("Each unit's values and colours are in the Excel edition of this document.")
+            ],
             tables=appendix,
         )
     ]
@@ -522,7 +592,9 @@ def build_bulletin(inputs: Inputs) -> Content:
         paragraphs=_summary(inputs, figs, units, len(warnings.rows), len(plans.rows), data_line),
     )
     sections["summary"] = [summary]
-    ordered = [s for key in inputs.template.order(ranking=inputs.ranking) for s in sections.get(key, [])]
+    ordered = [
+        s for key in inputs.template.order(ranking=inputs.ranking) for s in sections.get(key, [])
+    ]
     header = Header(
         issuer=inputs.issuer,
         title=title,

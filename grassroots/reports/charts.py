@@ -5,10 +5,7 @@ from __future__ import annotations
 import io
 from collections.abc import Sequence
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    from grassroots.reports.bulletin import Figure
+from typing import Any
 
 CJK_FAMILY = "Noto Sans CJK SC"
 # Colours with the word beside them in the legend: a chart never relies on colour alone.
@@ -50,8 +47,10 @@ def _short(name: str) -> str:
     return name if len(name) <= 9 else name[:8] + "…"
 
 
-def distribution_chart(figures: Sequence[Figure]) -> bytes:
-    """Stacked bars: how many units are green, yellow, red or without data, per indicator."""
+def distribution_chart(figures: Sequence[Any]) -> bytes:
+    """``figures``: the bulletin's `Figure` rows (node, counts, now, previous, last_year).
+
+    Stacked bars: how many units are green, yellow, red or without data, per indicator."""
     plt = _pyplot()
     names = [_short(f.node.name_zh) for f in figures]
     fig, ax = plt.subplots(figsize=(7.2, 0.32 * len(figures) + 1.2))
@@ -75,7 +74,7 @@ def distribution_chart(figures: Sequence[Figure]) -> bytes:
     return _png(fig)
 
 
-def compare_chart(figures: Sequence[Figure]) -> bytes:
+def compare_chart(figures: Sequence[Any]) -> bytes:
     """Grouped bars: the period's figure beside the previous period's and last year's."""
     plt = _pyplot()
     names = [_short(f.node.name_zh) for f in figures]

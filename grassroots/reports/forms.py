@@ -27,7 +27,9 @@ class GenerateForm(forms.Form):
 
     def __init__(self, *args: Any, scopes: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["scope"].choices = scopes
+        field = self.fields["scope"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = scopes
 
     def clean_period(self) -> str:
         return _period(self.cleaned_data["period"])
@@ -37,11 +39,15 @@ class NarrativeForm(forms.Form):
     scope = forms.ChoiceField(label=_("Scope"))
     period = forms.CharField(label=_("Period"), max_length=20)
     section = forms.ChoiceField(label=_("Section"), choices=NarrativeSection.choices)
-    text = forms.CharField(label=_("Text"), widget=forms.Textarea(attrs={"rows": 4}), required=False)
+    text = forms.CharField(
+        label=_("Text"), widget=forms.Textarea(attrs={"rows": 4}), required=False
+    )
 
     def __init__(self, *args: Any, scopes: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["scope"].choices = scopes
+        field = self.fields["scope"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = scopes
 
     def clean_period(self) -> str:
         return _period(self.cleaned_data["period"])

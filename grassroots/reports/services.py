@@ -9,8 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
-from django.utils import timezone
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from grassroots.engine.catalogue import load_catalogue
@@ -20,7 +19,7 @@ from grassroots.evaluation.schemes import latest_scheme_version, scheme_of
 from grassroots.organisations import audit
 from grassroots.organisations.models import AuditAction, Level, Unit
 from grassroots.organisations.scope import Action, can
-from grassroots.reports.bulletin import bulletin_inputs, build_bulletin
+from grassroots.reports.bulletin import build_bulletin, bulletin_inputs
 from grassroots.reports.content import Content
 from grassroots.reports.errors import ReportError
 from grassroots.reports.models import (

@@ -12,7 +12,13 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from grassroots.organisations.models import Level, Role
-from grassroots.organisations.scope import Action, can, get_unit_for_user, membership_of, visible_units
+from grassroots.organisations.scope import (
+    Action,
+    can,
+    get_unit_for_user,
+    membership_of,
+    visible_units,
+)
 from grassroots.reports.errors import ReportError
 from grassroots.reports.forms import GenerateForm, NarrativeForm, PolicyForm
 from grassroots.reports.models import Format
@@ -38,7 +44,11 @@ def _require(user: Any) -> None:
 
 def _province_admin_unit(user: Any) -> Any:
     membership = membership_of(user)
-    if membership and membership.role == Role.PROVINCE_ADMIN and membership.unit.level == Level.PROVINCE:
+    if (
+        membership
+        and membership.role == Role.PROVINCE_ADMIN
+        and membership.unit.level == Level.PROVINCE
+    ):
         return membership.unit
     return None
 
@@ -53,8 +63,9 @@ def index(request: HttpRequest) -> HttpResponse:
     context = {
         "nav": "reports",
         "form": GenerateForm(scopes=scopes, initial={"format": Format.PDF}),
-        "narrative_form": NarrativeForm(scopes=scopes),
+        "narrative_form": NarrativeForm(scopes=scopes, prefix="narrative"),
         "policy_form": PolicyForm(
+            prefix="policy",
             initial={"ranking": policy.ranking, "marking": policy.marking, "issuer": policy.issuer}
         )
         if policy
@@ -71,7 +82,7 @@ def generate(request: HttpRequest) -> HttpResponse:
     form = GenerateForm(request.POST, scopes=scope_choices(request.user))
     if not form.is_valid():
         for errors in form.errors.values():
-            messages.error(request, " ".join(errors))
+            messages.error(request, " ".join(str(e) for e in errors))
         return redirect("reports:index")
     scope = get_unit_for_user(request.user, form.cleaned_data["scope"])
     try:
@@ -109,7 +120,7 @@ def download(request: HttpRequest, pk: int) -> FileResponse:
 @require_POST
 def narrative(request: HttpRequest) -> HttpResponse:
     _require(request.user)
-    form = NarrativeForm(request.POST, scopes=scope_choices(request.user))
+    form = NarrativeForm(request.POST, scopes=scope_choices(request.user), prefix="narrative")
     if form.is_valid():
         scope = get_unit_for_user(request.user, form.cleaned_data["scope"])
         try:
@@ -125,7 +136,7 @@ def narrative(request: HttpRequest) -> HttpResponse:
             messages.error(request, str(exc))
     else:
         for errors in form.errors.values():
-            messages.error(request, " ".join(errors))
+            messages.error(request, " ".join(str(e) for e in errors))
     return redirect("reports:index")
 
 
@@ -135,7 +146,7 @@ def policy(request: HttpRequest) -> HttpResponse:
     province = _province_admin_unit(request.user)
     if province is None:
         raise Http404("No policy to set")
-    form = PolicyForm(request.POST)
+    form = PolicyForm(request.POST, prefix="policy")
     if form.is_valid():
         set_policy(province=province, actor=request.user, **form.cleaned_data)
     return redirect("reports:index")

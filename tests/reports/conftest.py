@@ -57,7 +57,10 @@ def world(db, settings, tmp_path, report_cases, published, accept) -> dict[str, 
         reasons={Dimension.BUSINESS: "案件质量指标连续两个季度偏离"},
         actor=admin,
     )
-    for title, deadline in (("专项评查", dt.date(2024, 9, 30)), ("羁押必要性审查", dt.date(2025, 3, 31))):
+    for title, deadline in (
+        ("专项评查", dt.date(2024, 9, 30)),
+        ("羁押必要性审查", dt.date(2025, 3, 31)),
+    ):
         add_measure(
             designation=weak,
             title=title,

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import hashlib
 import io
-import statistics
 import stat
+import statistics
 import subprocess
 from collections import Counter
 from pathlib import Path
@@ -62,24 +62,32 @@ def test_the_bulletin_holds_the_published_runs_figures_in_every_format(world, tm
     expected += [f"{year_ago:.2f}", f"{round(now - year_ago, 2):+.2f}"]
     colours = Counter((r.colour or "grey") for r in _stored(runs[PERIOD], "370000"))
 
-    word = generate_document(product="bulletin", scope=province, period=PERIOD, fmt="docx", actor=admin)
+    word = generate_document(
+        product="bulletin", scope=province, period=PERIOD, fmt="docx", actor=admin
+    )
     rows = docx_rows(read_document(word))
     assert expected in rows
     distribution = next(r for r in rows if r[0] == NAME and len(r) == 8)
     assert distribution[1:5] == [str(colours[c]) for c in ("green", "yellow", "red", "grey")]
 
-    pdf = generate_document(product="bulletin", scope=province, period=PERIOD, fmt="pdf", actor=admin)
+    pdf = generate_document(
+        product="bulletin", scope=province, period=PERIOD, fmt="pdf", actor=admin
+    )
     text = pdf_text(read_document(pdf), tmp_path)
     line = next(ln for ln in text.splitlines() if ln.strip().startswith(NAME) and "%" in ln)
     assert line.split() == expected
-    assert "内部资料 注意保存" in text and "第1页共" in text.replace(" ", "")
+    assert "内部资料 注意保存" in text
+    assert "第1页共" in text.replace(" ", "")
     fonts = subprocess.run(
         ["pdffonts", str(pdf.path)], capture_output=True, text=True, check=True
     ).stdout
     cjk = [ln for ln in fonts.splitlines() if "CJK" in ln]
-    assert cjk and all(" yes " in ln for ln in cjk)  # embedded
+    assert cjk
+    assert all(" yes " in ln for ln in cjk)
 
-    excel = generate_document(product="bulletin", scope=province, period=PERIOD, fmt="xlsx", actor=admin)
+    excel = generate_document(
+        product="bulletin", scope=province, period=PERIOD, fmt="xlsx", actor=admin
+    )
     book = openpyxl.load_workbook(io.BytesIO(read_document(excel)))
     sheet = book["刑事检察"]
     assert sheet.freeze_panes in ("A2", "B2")
@@ -108,8 +116,11 @@ def test_the_bulletin_holds_the_published_runs_figures_in_every_format(world, tm
         assert document.data_versions[str(runs[PERIOD].pk)] == runs[PERIOD].data_versions
         assert document.template_version == "builtin-1"
         assert document.generated_by == admin
-        assert AuditEntry.objects.filter(model="reports.document", object_id=str(document.pk)).exists()
-    assert pdf.pages and pdf.pages > 2
+        assert AuditEntry.objects.filter(
+            model="reports.document", object_id=str(document.pk)
+        ).exists()
+    assert pdf.pages
+    assert pdf.pages > 2
 
 
 def test_a_unit_bulletin_shows_the_units_own_value(world) -> None:
@@ -117,7 +128,9 @@ def test_a_unit_bulletin_shows_the_units_own_value(world) -> None:
     unit = Unit.objects.get(code="370103")
     value = _stored(runs[PERIOD], "370103")[0].value
     before = _stored(runs["2024Q3"], "370103")[0].value
-    document = generate_document(product="bulletin", scope=unit, period=PERIOD, fmt="docx", actor=admin)
+    document = generate_document(
+        product="bulletin", scope=unit, period=PERIOD, fmt="docx", actor=admin
+    )
     row = next(r for r in docx_rows(read_document(document)) if r[0] == NAME and len(r) == 7)
     assert row[2] == ("—" if value is None else f"{value:.2f}")
     assert row[3] == ("—" if before is None else f"{before:.2f}")
@@ -135,12 +148,25 @@ def test_regenerating_gives_the_same_bytes_and_keeps_the_offices_text(world) -> 
         actor=admin,
     )
     for fmt in ("docx", "pdf", "xlsx"):
-        first = generate_document(product="bulletin", scope=province, period=PERIOD, fmt=fmt, actor=admin)
-        second = generate_document(product="bulletin", scope=province, period=PERIOD, fmt=fmt, actor=admin)
+        first = generate_document(
+            product="bulletin", scope=province, period=PERIOD, fmt=fmt, actor=admin
+        )
+        second = generate_document(
+            product="bulletin", scope=province, period=PERIOD, fmt=fmt, actor=admin
+        )
         assert first.pk != second.pk
         assert first.sha256 == second.sha256, fmt
         assert first.path.read_bytes() == second.path.read_bytes()
-    text = "\n".join(p.text for p in docx.Document(io.BytesIO(read_document(first if fmt == "docx" else Document.objects.filter(format="docx").first()))).paragraphs)
+    text = "\n".join(
+        p.text
+        for p in docx.Document(
+            io.BytesIO(
+                read_document(
+                    first if fmt == "docx" else Document.objects.filter(format="docx").first()
+                )
+            )
+        ).paragraphs
+    )
     assert "会商认为：刑事检察总体平稳。" in text
     assert Narrative.objects.count() == 1
     with pytest.raises(DocumentImmutableError):
@@ -153,7 +179,9 @@ def test_regenerating_gives_the_same_bytes_and_keeps_the_offices_text(world) -> 
 def test_warnings_and_weak_units_come_from_the_other_apps(world) -> None:
     admin, run = world["admin"], world["runs"][PERIOD]
     province = Unit.objects.get(code="370000")
-    document = generate_document(product="bulletin", scope=province, period=PERIOD, fmt="xlsx", actor=admin)
+    document = generate_document(
+        product="bulletin", scope=province, period=PERIOD, fmt="xlsx", actor=admin
+    )
     book = openpyxl.load_workbook(io.BytesIO(read_document(document)))
     warnings = list(book["预警"].iter_rows(min_row=2, values_only=True))
     stored = EarlyWarning.objects.filter(run=run).exclude(kind="rank_drop")
@@ -168,5 +196,7 @@ def test_warnings_and_weak_units_come_from_the_other_apps(world) -> None:
 def test_a_period_without_a_published_run_stores_nothing(world) -> None:
     province = Unit.objects.get(code="370000")
     with pytest.raises(ReportError, match="2024Q2"):
-        generate_document(product="bulletin", scope=province, period="2024Q2", fmt="pdf", actor=world["admin"])
+        generate_document(
+            product="bulletin", scope=province, period="2024Q2", fmt="pdf", actor=world["admin"]
+        )
     assert Document.objects.count() == 0

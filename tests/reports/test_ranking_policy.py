@@ -45,7 +45,11 @@ def test_no_document_shows_ranks_in_analysis_mode(world, tmp_path) -> None:
     for code in ("370000", "370100", "370102"):
         for fmt in ("docx", "pdf", "xlsx"):
             document = generate_document(
-                product="bulletin", scope=Unit.objects.get(code=code), period=PERIOD, fmt=fmt, actor=admin
+                product="bulletin",
+                scope=Unit.objects.get(code=code),
+                period=PERIOD,
+                fmt=fmt,
+                actor=admin,
             )
             assert document.ranking == RankingMode.ANALYSIS
             text = _all_text(document, tmp_path)
@@ -56,22 +60,34 @@ def test_no_document_shows_ranks_in_analysis_mode(world, tmp_path) -> None:
 def test_ranking_mode_adds_the_league_table_with_rank_intervals(world, tmp_path, new_user) -> None:
     admin = world["admin"]
     province = Unit.objects.get(code="370000")
-    set_policy(province=province, ranking="ranking", marking="内部资料", issuer="山东省人民检察院案件管理办公室", actor=admin)
+    set_policy(
+        province=province,
+        ranking="ranking",
+        marking="内部资料",
+        issuer="山东省人民检察院案件管理办公室",
+        actor=admin,
+    )
     entry = AuditEntry.objects.get(model="reports.reportpolicy")
-    assert entry.after["ranking"] == "ranking" and entry.actor == admin
-    document = generate_document(product="bulletin", scope=province, period=PERIOD, fmt="xlsx", actor=admin)
+    assert entry.after["ranking"] == "ranking"
+    assert entry.actor == admin
+    document = generate_document(
+        product="bulletin", scope=province, period=PERIOD, fmt="xlsx", actor=admin
+    )
     assert document.ranking == RankingMode.RANKING
     book = openpyxl.load_workbook(io.BytesIO(read_document(document)))
     sheet = book["排名"]
     rows = list(sheet.iter_rows(min_row=2, values_only=True))
     best = Result.objects.get(run=world["runs"][PERIOD], node="core-business", rank_all=1)
     first = rows[0]
-    assert first[0] == 1 and first[2] == Unit.objects.get(code=best.unit_code).name_zh
+    assert first[0] == 1
+    assert first[2] == Unit.objects.get(code=best.unit_code).name_zh
     assert first[1] == f"{best.rank_q05:.0f}–{best.rank_q95:.0f}"
     assert book["封面"]["B1"].value == "内部资料"
     # A leader of the province does not see ranks (the scheme's visibility): no league table.
     leader = new_user(Role.LEADER, "370000")
-    plain = generate_document(product="bulletin", scope=province, period=PERIOD, fmt="docx", actor=leader)
+    plain = generate_document(
+        product="bulletin", scope=province, period=PERIOD, fmt="docx", actor=leader
+    )
     assert plain.ranking == RankingMode.ANALYSIS
     assert RANK_WORDS.findall(_all_text(plain, tmp_path)) == []
 
@@ -79,8 +95,12 @@ def test_ranking_mode_adds_the_league_table_with_rank_intervals(world, tmp_path,
 def test_only_the_province_administrator_sets_the_policy(province, make_member) -> None:
     city = make_member(Role.CITY_REVIEWER, "370100")
     with pytest.raises(ReportError):
-        set_policy(province=province["370000"], ranking="ranking", marking="", issuer="", actor=city)
+        set_policy(
+            province=province["370000"], ranking="ranking", marking="", issuer="", actor=city
+        )
     admin = make_member(Role.PROVINCE_ADMIN, "370000")
     with pytest.raises(ReportError):
-        set_policy(province=province["370000"], ranking="scores", marking="", issuer="", actor=admin)
+        set_policy(
+            province=province["370000"], ranking="scores", marking="", issuer="", actor=admin
+        )
     assert policy_for(province["370102"]).ranking == RankingMode.ANALYSIS

@@ -26,7 +26,8 @@ def test_the_page_generates_lists_and_downloads(world, member) -> None:
     )
     assert response.status_code == 302
     document = Document.objects.get()
-    assert document.scope.code == "370100" and document.generated_by == user
+    assert document.scope.code == "370100"
+    assert document.generated_by == user
     listing = client.get("/reports/").content.decode()
     assert f"/reports/documents/{document.pk}/" in listing
     download = client.get(f"/reports/documents/{document.pk}/")
@@ -37,9 +38,14 @@ def test_the_page_generates_lists_and_downloads(world, member) -> None:
         "/reports/generate/",
         {"product": "bulletin", "scope": "370200", "period": PERIOD, "format": "pdf"},
     )
-    assert bad.status_code == 302 and Document.objects.count() == 1
+    assert bad.status_code == 302
+    assert Document.objects.count() == 1
     other = generate_document(
-        product="bulletin", scope=Unit.objects.get(code="370200"), period=PERIOD, fmt="xlsx", actor=world["admin"]
+        product="bulletin",
+        scope=Unit.objects.get(code="370200"),
+        period=PERIOD,
+        fmt="xlsx",
+        actor=world["admin"],
     )
     assert client.get(f"/reports/documents/{other.pk}/").status_code == 404
     assert f"/reports/documents/{other.pk}/" not in client.get("/reports/").content.decode()
@@ -71,14 +77,16 @@ def test_roles_without_documents_get_404(province, make_member) -> None:
 def test_the_policy_form_is_the_province_administrators(province, make_member) -> None:
     client = Client()
     client.force_login(make_member(Role.PROVINCE_ADMIN, "370000"))
-    response = client.post("/reports/policy/", {"ranking": "ranking", "marking": "内部", "issuer": ""})
+    response = client.post(
+        "/reports/policy/", {"policy-ranking": "ranking", "policy-marking": "内部", "policy-issuer": ""}
+    )
     assert response.status_code == 302
     from grassroots.reports.selectors import policy_for
 
     assert policy_for(province["370000"]).ranking == "ranking"
     city = Client()
     city.force_login(make_member(Role.CITY_REVIEWER, "370100"))
-    assert city.post("/reports/policy/", {"ranking": "analysis"}).status_code == 404
+    assert city.post("/reports/policy/", {"policy-ranking": "analysis"}).status_code == 404
 
 
 def test_the_narrative_form_keeps_the_text(province, make_member) -> None:
@@ -88,14 +96,30 @@ def test_the_narrative_form_keeps_the_text(province, make_member) -> None:
     client.force_login(make_member(Role.CITY_REVIEWER, "370100"))
     client.post(
         "/reports/narrative/",
-        {"scope": "370100", "period": "2024Q4", "section": "next_steps", "text": "加强数据质量核查"},
+        {
+            "narrative-scope": "370100",
+            "narrative-period": "2024Q4",
+            "narrative-section": "next_steps",
+            "narrative-text": "加强数据质量核查",
+        },
     )
-    assert narratives(product="bulletin", scope=province["370100"], period="2024Q4")["next_steps"] == "加强数据质量核查"
+    assert (
+        narratives(product="bulletin", scope=province["370100"], period="2024Q4")["next_steps"]
+        == "加强数据质量核查"
+    )
     client.post(
         "/reports/narrative/",
-        {"scope": "370200", "period": "2024Q4", "section": "next_steps", "text": "越权"},
+        {
+            "narrative-scope": "370200",
+            "narrative-period": "2024Q4",
+            "narrative-section": "next_steps",
+            "narrative-text": "越权",
+        },
     )
-    assert narratives(product="bulletin", scope=province["370200"], period="2024Q4")["next_steps"] == ""
+    assert (
+        narratives(product="bulletin", scope=province["370200"], period="2024Q4")["next_steps"]
+        == ""
+    )
 
 
 def _api(user) -> Client:
@@ -114,7 +138,8 @@ def test_the_api_generates_and_serves_documents_in_scope(world, new_user) -> Non
     )
     assert made.status_code == 201, made.content
     body = made.json()
-    assert body["scope"] == "370100" and body["runs"]["run"] == world["runs"][PERIOD].pk
+    assert body["scope"] == "370100"
+    assert body["runs"]["run"] == world["runs"][PERIOD].pk
     listed = client.get("/api/reports/documents").json()
     assert [d["id"] for d in listed] == [body["id"]]
     file = client.get(f"/api/reports/documents/{body['id']}/file")
@@ -130,26 +155,59 @@ def test_the_api_generates_and_serves_documents_in_scope(world, new_user) -> Non
         {"scope": "370100", "period": "2021Q1", "format": "docx"},
         content_type="application/json",
     )
-    assert missing.status_code == 422 and "2021Q1" in missing.json()["detail"]
+    assert missing.status_code == 422
+    assert "2021Q1" in missing.json()["detail"]
     other = _api(new_user(Role.CITY_REVIEWER, "370200"))
     assert other.get(f"/api/reports/documents/{body['id']}").status_code == 404
     assert other.get(f"/api/reports/documents/{body['id']}/file").status_code == 404
     clerk = _api(new_user(Role.GRASSROOTS_CLERK, "370102"))
-    assert clerk.post(
-        "/api/reports/documents",
-        {"scope": "370102", "period": PERIOD},
-        content_type="application/json",
-    ).status_code == 403
+    assert (
+        clerk.post(
+            "/api/reports/documents",
+            {"scope": "370102", "period": PERIOD},
+            content_type="application/json",
+        ).status_code
+        == 403
+    )
 
 
 @pytest.mark.django_db(transaction=False)
 def test_the_command_writes_the_bulletin(world, tmp_path, capsys) -> None:
     out = tmp_path / "bulletin.pdf"
-    code = main(["report", "bulletin", "--scope", "370000", "--period", PERIOD, "--format", "pdf", "--out", str(out)])
+    code = main(
+        [
+            "report",
+            "bulletin",
+            "--scope",
+            "370000",
+            "--period",
+            PERIOD,
+            "--format",
+            "pdf",
+            "--out",
+            str(out),
+        ]
+    )
     assert code == 0
     document = Document.objects.get()
     assert hashlib.sha256(out.read_bytes()).hexdigest() == document.sha256
     assert document.generated_by is None
     assert out.read_bytes().startswith(b"%PDF")
-    assert main(["report", "bulletin", "--scope", "370000", "--period", "2020Q1", "--format", "pdf", "--out", str(out)]) == 2
+    assert (
+        main(
+            [
+                "report",
+                "bulletin",
+                "--scope",
+                "370000",
+                "--period",
+                "2020Q1",
+                "--format",
+                "pdf",
+                "--out",
+                str(out),
+            ]
+        )
+        == 2
+    )
     assert "2020Q1" in capsys.readouterr().err

@@ -49,8 +49,10 @@ def _east_asian(style: Any, size: float | None = None, bold: bool | None = None)
 
 def _paragraph_style(doc: Any, name: str, base: str, **kw: Any) -> Any:
     styles = doc.styles
-    style = styles[name] if name in [s.name for s in styles] else styles.add_style(
-        name, WD_STYLE_TYPE.PARAGRAPH
+    style = (
+        styles[name]
+        if name in [s.name for s in styles]
+        else styles.add_style(name, WD_STYLE_TYPE.PARAGRAPH)
     )
     if name != base:
         style.base_style = styles[base]

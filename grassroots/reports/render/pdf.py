@@ -57,9 +57,7 @@ def _table(table: Table) -> str:
     caption = f'<p class="caption">{escape(table.title)}</p>' if table.title else ""
     if not rows:
         return caption + '<p class="empty">（本期无）</p>'
-    return (
-        f"{caption}<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
-    )
+    return f"{caption}<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
 
 
 def html_of(content: Content) -> str:
@@ -87,7 +85,9 @@ def html_of(content: Content) -> str:
         for chart in section.charts:
             data = base64.b64encode(chart.png).decode("ascii")
             parts.append(f'<p class="caption">{escape(chart.title)}</p>')
-            parts.append(f'<img class="chart" alt="{escape(chart.title)}" src="data:image/png;base64,{data}">')
+            parts.append(
+                f'<img class="chart" alt="{escape(chart.title)}" src="data:image/png;base64,{data}">'
+            )
     parts.append("</body></html>")
     return "".join(parts)
 
