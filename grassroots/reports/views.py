@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from grassroots.organisations.models import Level, Role
@@ -66,7 +67,7 @@ def index(request: HttpRequest) -> HttpResponse:
         "narrative_form": NarrativeForm(scopes=scopes, prefix="narrative"),
         "policy_form": PolicyForm(
             prefix="policy",
-            initial={"ranking": policy.ranking, "marking": policy.marking, "issuer": policy.issuer}
+            initial={"ranking": policy.ranking, "marking": policy.marking, "issuer": policy.issuer},
         )
         if policy
         else None,
@@ -96,7 +97,7 @@ def generate(request: HttpRequest) -> HttpResponse:
     except ReportError as exc:
         messages.error(request, str(exc))
         return redirect("reports:index")
-    messages.success(request, document.filename)
+    messages.success(request, _("Generated: %(name)s") % {"name": document.filename})
     return redirect("reports:index")
 
 

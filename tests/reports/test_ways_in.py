@@ -78,7 +78,8 @@ def test_the_policy_form_is_the_province_administrators(province, make_member) -
     client = Client()
     client.force_login(make_member(Role.PROVINCE_ADMIN, "370000"))
     response = client.post(
-        "/reports/policy/", {"policy-ranking": "ranking", "policy-marking": "内部", "policy-issuer": ""}
+        "/reports/policy/",
+        {"policy-ranking": "ranking", "policy-marking": "内部", "policy-issuer": ""},
     )
     assert response.status_code == 302
     from grassroots.reports.selectors import policy_for
