@@ -300,7 +300,13 @@ def _warnings_table(inputs: Inputs, units: dict[str, Unit]) -> Table:
     table = Table(
         title=_("Warnings of the period"),
         sheet="预警",
-        headers=[_("Unit"), _("Indicator"), _("Warning"), _("Since"), _("Evidence")],
+        headers=[
+            _("Unit"),
+            _("Indicator"),
+            _("Warning"),
+            _("First period of the warning"),
+            _("Evidence"),
+        ],
     )
     kinds = dict(WarningKind.choices)
     for w in sorted(rows, key=lambda w: (w.unit_code, w.node, w.kind)):
@@ -557,7 +563,19 @@ def build_bulletin(inputs: Inputs) -> Content:
         )
     ]
     warnings = _warnings_table(inputs, units)
-    sections["warnings"] = [Section(key="warnings", title=_("Warnings"), tables=[warnings])]
+    by_kind = Counter(row[2].text for row in warnings.rows)
+    counted = "、".join(f"{kind}{n}条" for kind, n in sorted(by_kind.items()))
+    sections["warnings"] = [
+        Section(
+            key="warnings",
+            title=_("Warnings"),
+            paragraphs=[
+                _("%(n)d warnings in the period: %(kinds)s.")
+                % {"n": len(warnings.rows), "kinds": counted or DASH}
+            ],
+            tables=[warnings],
+        )
+    ]
     plans = _plans_table(inputs)
     sections["weak_units"] = [Section(key="weak_units", title=_("Weak units"), tables=[plans])]
     data, data_line = _data_table(inputs)
