@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # System packages the test suite needs: Debian's chromium (Playwright drives it; no browser
-# download) and a CJK font so Chinese renders in screenshots and PDFs.
+# download), a CJK font so Chinese renders in screenshots and PDFs, and poppler's PDF tools.
 set -euo pipefail
 missing=()
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || missing+=(fonts-noto-cjk)
 command -v msgfmt >/dev/null || missing+=(gettext)
+# pdftotext, pdffonts and pdftoppm: the reports tests read and look at the PDFs they make.
+command -v pdftotext >/dev/null || missing+=(poppler-utils)
 if [ ${#missing[@]} -eq 0 ]; then exit 0; fi
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
   echo "installing system packages: ${missing[*]}"

@@ -16,6 +16,7 @@ from grassroots.evaluation.api import router as evaluation_router
 from grassroots.intake.api import router as intake_router
 from grassroots.organisations.api import router as units_router
 from grassroots.people.api import router as people_router
+from grassroots.reports.api import router as reports_router
 from grassroots.web.api_auth import AUTH
 
 api = NinjaAPI(
@@ -34,3 +35,4 @@ api.add_router("/intake", intake_router)
 api.add_router("/people", people_router)
 api.add_router("/evaluation", evaluation_router)
 api.add_router("/assistance", assistance_router)
+api.add_router("/reports", reports_router)

@@ -17,5 +17,6 @@ def header(request: HttpRequest) -> dict[str, Any]:
         "membership": membership,
         "membership_unit_name": unit_name(membership.unit) if membership else "",
         "can_view_audit": can(request.user, Action.VIEW_AUDIT_LOG) if membership else False,
+        "can_export_reports": can(request.user, Action.EXPORT_REPORTS) if membership else False,
         "api_docs_url": reverse("api:openapi-view"),
     }

@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "grassroots.people",
     "grassroots.evaluation",
     "grassroots.assistance",
+    "grassroots.reports",
     "grassroots.web",
 ]
 

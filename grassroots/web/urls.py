@@ -22,5 +22,6 @@ urlpatterns = [
     path("people/", include("grassroots.people.urls")),
     path("evaluation/", include("grassroots.evaluation.urls")),
     path("assistance/", include("grassroots.assistance.urls")),
+    path("reports/", include("grassroots.reports.urls")),
     path("api/", api.urls),
 ]

@@ -24,6 +24,7 @@ CATALOGUES = {
     "evaluation": (40, "League table"),
     "assistance": (40, "Weak units"),
     "people": (100, "Roster"),
+    "reports": (40, "Documents"),
 }
 
 

@@ -1,0 +1,646 @@
+"""The quarterly bulletin (季度通报) and its monthly, half-year and annual variants, built from the
+published run of the scope's province: figures and their changes (同比, 环比), the distribution of
+units per indicator, the period's warnings, the weak units' plans, the data's completeness and
+the office's own paragraphs.
+
+Nothing here computes what the engine computes: values, colours, scores and ranks are read from
+the stored results. The scope's figure for an indicator is the median of its units' stored
+values (a unit's own value for a unit), which the document says.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import statistics
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from grassroots.assistance.models import WeakStatus
+from grassroots.assistance.plans.selectors import measures_due_by, quarterly_counts
+from grassroots.assistance.selectors import designations_for
+from grassroots.engine.catalogue import load_catalogue
+from grassroots.engine.periods import Period
+from grassroots.engine.scheme import Node, Scheme
+from grassroots.evaluation.models import EvaluationRun, WarningKind
+from grassroots.evaluation.permissions import Visible, visibility_for
+from grassroots.evaluation.results import results_frame
+from grassroots.evaluation.schemes import scheme_of
+from grassroots.evaluation.selectors import latest_published_runs
+from grassroots.evaluation.warnings import evidence_text, stored_warnings
+from grassroots.intake.reporting.services import reporting_rate
+from grassroots.organisations.models import Level, Unit
+from grassroots.reports import charts
+from grassroots.reports.content import (
+    DASH,
+    Cell,
+    Chart,
+    Content,
+    Header,
+    Section,
+    Table,
+    change_cell,
+    colour_cell,
+    number_cell,
+    text_cell,
+)
+from grassroots.reports.errors import ReportError
+from grassroots.reports.models import RankingMode
+from grassroots.reports.selectors import narratives, policy_for, province_of
+from grassroots.reports.templates_spec import Template
+
+SCHEME = "core-business"
+COLOURS = ("green", "yellow", "red", "grey")
+
+# The SPP's quarterly sections (PRACTICE-2 §3.2) and the catalogue's business lines.
+LINES = {
+    "criminal": "刑事检察",
+    "civil_administrative": "民事、行政检察",
+    "civil": "民事检察",
+    "administrative": "行政检察",
+    "public_interest": "公益诉讼检察",
+    "minors": "未成年人检察",
+    "leaders": "入额院领导办案",
+}
+SPP_LINES = ("criminal", "civil", "administrative", "public_interest", "minors", "leaders")
+
+
+def period_label(period: Period) -> str:
+    if period.kind == "quarter":
+        return f"{period.year}年第{'一二三四'[period.number - 1]}季度"
+    if period.kind == "month":
+        return f"{period.year}年{period.number}月"
+    if period.kind == "ytd":
+        return f"{period.year}年1-{3 * period.number}月"
+    return f"{period.year}年"
+
+
+def same_period_last_year(period: Period) -> Period:
+    steps = {"quarter": -4, "month": -12}.get(period.kind, -1)
+    return period.shift(steps)
+
+
+@dataclass(frozen=True)
+class Runs:
+    """The published runs a bulletin reads: the period's, the one before (环比) and the same
+    period a year before (同比); the last two may be missing."""
+
+    now: EvaluationRun
+    previous: EvaluationRun | None
+    last_year: EvaluationRun | None
+
+    def ids(self) -> dict[str, int | None]:
+        return {
+            "run": self.now.pk,
+            "previous": self.previous.pk if self.previous else None,
+            "last_year": self.last_year.pk if self.last_year else None,
+        }
+
+
+def find_runs(scope: Unit, period: str, scheme: str = SCHEME) -> Runs:
+    """The published runs of the scope's province; no published run for the period is an error
+    (no document is made from a draft)."""
+    parsed = Period.parse(period)
+    before, year_ago = parsed.previous().key, same_period_last_year(parsed).key
+    province = province_of(scope)
+    found = latest_published_runs(
+        scheme=scheme, scope=province.code, periods=[parsed.key, before, year_ago]
+    )
+    if parsed.key not in found:
+        raise ReportError(
+            _("No published evaluation run of %(scope)s for %(period)s: publish a run first.")
+            % {"scope": province.name_zh, "period": parsed.key}
+        )
+    return Runs(found[parsed.key], found.get(before), found.get(year_ago))
+
+
+@dataclass
+class Figure:
+    node: Node
+    line: str
+    unit: str
+    now: float | None
+    previous: float | None
+    last_year: float | None
+    counts: Counter[str] = field(default_factory=Counter)
+    values: list[float] = field(default_factory=list)
+
+
+@dataclass
+class Inputs:
+    scope: Unit
+    period: Period
+    runs: Runs
+    scheme: Scheme
+    template: Template
+    ranking: bool
+    marking: str
+    issuer: str
+    issued_on: dt.date
+    stamp: dt.datetime
+    user: Any
+
+
+def _units(scope: Unit) -> dict[str, Unit]:
+    units = Unit.objects.filter(path__startswith=scope.path, level=Level.GRASSROOTS)
+    return {u.code: u for u in units.select_related("parent").order_by("code")}
+
+
+def _peers(scope: Unit) -> Unit:
+    """Whose units a figure's distribution is over: the scope, or a unit's city (its peers)."""
+    if scope.level == Level.GRASSROOTS and scope.parent is not None:
+        return scope.parent
+    return scope
+
+
+def _values(run: EvaluationRun | None, path: str, codes: set[str]) -> dict[tuple[str, str], Any]:
+    """(unit, node) -> (value, colour, score, rank_all, q05, q95) of the run's stored results."""
+    if run is None:
+        return {}
+    frame = results_frame(
+        run,
+        path=path,
+        columns=["node", "value", "colour", "score", "rank_all", "rank_q05", "rank_q95"],
+    )
+    out: dict[tuple[str, str], Any] = {}
+    for rec in frame.itertuples(index=False):
+        if str(rec.unit_code) in codes:
+            out[(str(rec.unit_code), str(rec.node))] = (
+                _num(rec.value),
+                rec.colour or "",
+                _num(rec.score),
+                _num(rec.rank_all),
+                _num(rec.rank_q05),
+                _num(rec.rank_q95),
+            )
+    return out
+
+
+def _num(v: Any) -> float | None:
+    try:
+        f = float(v)
+    except (TypeError, ValueError):
+        return None
+    return None if f != f else f
+
+
+def _figure_of(
+    values: dict[tuple[str, str], Any], scope: Unit, codes: list[str], node: str
+) -> float | None:
+    if scope.level == Level.GRASSROOTS:
+        found = values.get((scope.code, node))
+        return found[0] if found else None
+    present = [v[0] for c in codes if (v := values.get((c, node))) and v[0] is not None]
+    return statistics.median(present) if present else None
+
+
+def figures(inputs: Inputs, units: dict[str, Unit]) -> list[Figure]:
+    peers = _peers(inputs.scope)
+    peer_codes = set(_units(peers)) if peers != inputs.scope else set(units)
+    codes = sorted(units)
+    catalogue = load_catalogue(inputs.scheme.catalogue) if inputs.scheme.catalogue else None
+    now = _values(inputs.runs.now, peers.path, peer_codes)
+    before = _values(inputs.runs.previous, inputs.scope.path, set(units))
+    year_ago = _values(inputs.runs.last_year, inputs.scope.path, set(units))
+    chosen = inputs.template.indicators
+    out = []
+    for leaf in inputs.scheme.leaves():
+        code = leaf.indicator or leaf.code
+        if chosen and code not in chosen:
+            continue
+        indicator = catalogue.indicators.get(code) if catalogue else None
+        figure = Figure(
+            node=leaf,
+            line=indicator.line if indicator else "",
+            unit=indicator.unit if indicator else "",
+            now=_figure_of(now, inputs.scope, codes, leaf.code),
+            previous=_figure_of(before, inputs.scope, codes, leaf.code),
+            last_year=_figure_of(year_ago, inputs.scope, codes, leaf.code),
+        )
+        for c in sorted(peer_codes):
+            value, colour, *_rest = now.get((c, leaf.code), (None, "", None, None, None, None))
+            figure.counts[colour or "grey"] += 1
+            if value is not None:
+                figure.values.append(value)
+        out.append(figure)
+    return out
+
+
+def _line_table(figures: list[Figure], scope: Unit) -> Table:
+    what = _("Value") if scope.level == Level.GRASSROOTS else _("Median of units")
+    headers = [
+        _("Indicator"),
+        _("Unit of measure"),
+        what,
+        _("Previous period"),
+        _("Change on previous period (环比)"),
+        _("Same period last year"),
+        _("Change on last year (同比)"),
+    ]
+    table = Table(title="", sheet="", headers=headers)
+    for f in figures:
+        table.rows.append(
+            [
+                text_cell(f.node.name_zh),
+                text_cell(f.unit or DASH),
+                number_cell(f.now),
+                number_cell(f.previous),
+                change_cell(f.now, f.previous),
+                number_cell(f.last_year),
+                change_cell(f.now, f.last_year),
+            ]
+        )
+    return table
+
+
+def _distribution_table(figures: list[Figure]) -> Table:
+    headers = [
+        _("Indicator"),
+        COLOUR_HEADER["green"],
+        COLOUR_HEADER["yellow"],
+        COLOUR_HEADER["red"],
+        COLOUR_HEADER["grey"],
+        _("Lowest"),
+        _("Median"),
+        _("Highest"),
+    ]
+    table = Table(title=_("Distribution of units per indicator"), sheet="各院分布", headers=headers)
+    for f in figures:
+        values = f.values
+        table.rows.append(
+            [
+                text_cell(f.node.name_zh),
+                *(
+                    Cell(str(f.counts.get(c, 0)), colour=c, number=f.counts.get(c, 0))
+                    for c in COLOURS
+                ),
+                number_cell(min(values) if values else None),
+                number_cell(statistics.median(values) if values else None),
+                number_cell(max(values) if values else None),
+            ]
+        )
+    return table
+
+
+COLOUR_HEADER = {
+    "green": "● 绿（个）",
+    "yellow": "▲ 黄（个）",
+    "red": "■ 红（个）",
+    "grey": "○ 无数据（个）",
+}
+
+
+def _warnings_table(inputs: Inputs, units: dict[str, Unit]) -> Table:
+    visible = Visible(ranks=inputs.ranking, colours=True)
+    names = {n.code: n.name_zh for n, _depth in inputs.scheme.nodes()}
+    rows = stored_warnings(run=inputs.runs.now, path=inputs.scope.path, visible=visible)
+    table = Table(
+        title=_("Warnings of the period"),
+        sheet="预警",
+        headers=[
+            _("Unit"),
+            _("Indicator"),
+            _("Warning"),
+            _("First period of the warning"),
+            _("Evidence"),
+        ],
+    )
+    kinds = dict(WarningKind.choices)
+    for w in sorted(rows, key=lambda w: (w.unit_code, w.node, w.kind)):
+        if not inputs.ranking and w.kind == WarningKind.RANK_DROP:
+            continue
+        unit = units.get(w.unit_code)
+        table.rows.append(
+            [
+                text_cell(unit.name_zh if unit else w.unit_code),
+                text_cell(names.get(w.node, w.node)),
+                text_cell(str(kinds.get(w.kind, w.kind))),
+                text_cell(w.first_period),
+                text_cell(evidence_text(w, names)),
+            ]
+        )
+    return table
+
+
+def _plans_table(inputs: Inputs) -> Table:
+    table = Table(
+        title=_("Weak units: progress of the rectification plans"),
+        sheet="帮扶整改",
+        headers=[
+            _("Unit"),
+            _("Designated on"),
+            _("Measures"),
+            _("Due"),
+            _("Done"),
+            _("Overdue"),
+            _("Progress reports"),
+        ],
+    )
+    day = min(inputs.period.end, inputs.issued_on)
+    designations = (
+        designations_for(inputs.user)
+        .filter(unit__path__startswith=inputs.scope.path, designated_on__lte=day)
+        .exclude(status=WeakStatus.EXITED)
+        .order_by("unit__code", "designated_on")
+    )
+    for d in designations:
+        counts = quarterly_counts(d, today=day)
+        row = counts[0] if counts else None
+        table.rows.append(
+            [
+                text_cell(d.unit.name_zh),
+                text_cell(d.designated_on.isoformat()),
+                number_cell(row.measures if row else 0, digits=0),
+                number_cell(measures_due_by(d, day), digits=0),
+                number_cell(row.done if row else 0, digits=0),
+                number_cell(row.overdue if row else 0, digits=0),
+                number_cell(row.reports if row else 0, digits=0),
+            ]
+        )
+    return table
+
+
+def _percent(share: float | None) -> Cell:
+    return number_cell(None if share is None else 100 * share, digits=1)
+
+
+def _data_table(inputs: Inputs) -> tuple[Table, str]:
+    def clock() -> dt.datetime:
+        return inputs.stamp
+
+    report = reporting_rate(user=inputs.user, period=inputs.period.key, clock=clock)
+    table = Table(
+        title=_("Completeness and timeliness of the data"),
+        sheet="数据质量",
+        headers=[
+            _("City"),
+            _("Units expected"),
+            _("Reported"),
+            _("On time"),
+            _("Completeness (%)"),
+            _("Timeliness (%)"),
+        ],
+    )
+    expected = reported = on_time = 0
+    for tally in report.cities:
+        if tally.unit is None or not (
+            tally.unit.path.startswith(inputs.scope.path)
+            or inputs.scope.path.startswith(tally.unit.path)
+        ):
+            continue
+        lines = [
+            ln
+            for ln in report.lines
+            if ln.unit.path.startswith(inputs.scope.path) and ln.city == tally.unit
+        ]
+        e = len(lines)
+        r = sum(ln.reported for ln in lines)
+        t = sum(ln.timeliness == "on_time" for ln in lines)
+        if not e:
+            continue
+        expected, reported, on_time = expected + e, reported + r, on_time + t
+        table.rows.append(
+            [
+                text_cell(tally.unit.name_zh),
+                number_cell(e, digits=0),
+                number_cell(r, digits=0),
+                number_cell(t, digits=0),
+                _percent(r / e),
+                _percent(t / e),
+            ]
+        )
+    summary = _("%(reported)d of %(expected)d units reported, %(on_time)d on time.") % {
+        "reported": reported,
+        "expected": expected,
+        "on_time": on_time,
+    }
+    return table, summary
+
+
+def _league_table(inputs: Inputs, units: dict[str, Unit]) -> Table:
+    root = inputs.scheme.root.code
+    values = _values(inputs.runs.now, inputs.scope.path, set(units))
+    table = Table(
+        title=_("League table (ranking mode)"),
+        sheet="排名",
+        headers=[
+            _("Rank in province"),
+            _("Rank interval (5%–95%)"),
+            _("Unit"),
+            _("City"),
+            _("Composite score"),
+            _("Colour"),
+        ],
+    )
+    rows = []
+    for code, unit in units.items():
+        found = values.get((code, root))
+        if found is None:
+            continue
+        _value, colour, score, rank, q05, q95 = found
+        rows.append((rank if rank is not None else 10**9, code, unit, colour, score, q05, q95))
+    for rank, _code, unit, colour, score, q05, q95 in sorted(rows, key=lambda r: (r[0], r[1])):
+        interval = f"{q05:.0f}–{q95:.0f}" if q05 is not None and q95 is not None else DASH
+        table.rows.append(
+            [
+                number_cell(rank if rank < 10**9 else None, digits=0),
+                text_cell(interval),
+                text_cell(unit.name_zh),
+                text_cell(unit.parent.name_zh if unit.parent else DASH),
+                number_cell(score),
+                colour_cell(colour),
+            ]
+        )
+    return table
+
+
+def _units_table(inputs: Inputs, units: dict[str, Unit], figs: list[Figure], line: str) -> Table:
+    values = _values(inputs.runs.now, inputs.scope.path, set(units))
+    chosen = [f for f in figs if f.line == line]
+    headers = [_("Unit"), _("City")]
+    for f in chosen:
+        headers += [f.node.name_zh, _("Colour")]
+    table = Table(
+        title=_("Values of the units: %(line)s") % {"line": LINES.get(line, line)},
+        sheet=f"各院-{LINES.get(line, line)}"[:31],
+        headers=headers,
+        spreadsheet_only=True,
+    )
+    for code, unit in units.items():
+        row = [text_cell(unit.name_zh), text_cell(unit.parent.name_zh if unit.parent else DASH)]
+        for f in chosen:
+            value, colour, *_rest = values.get(
+                (code, f.node.code), (None, "", None, None, None, None)
+            )
+            row += [number_cell(value), colour_cell(colour or "grey")]
+        table.rows.append(row)
+    return table
+
+
+def _summary(
+    inputs: Inputs, figs: list[Figure], units: dict[str, Unit], warnings: int, plans: int, data: str
+) -> list[str]:
+    better = worse = 0
+    for f in figs:
+        direction = str(f.node.direction or "")
+        if f.now is None or f.previous is None or direction not in ("higher", "lower"):
+            continue
+        change = f.now - f.previous
+        if change == 0:
+            continue
+        if (change > 0) == (direction == "higher"):
+            better += 1
+        else:
+            worse += 1
+    scope_kind = (
+        _("the unit") if inputs.scope.level == Level.GRASSROOTS else _("the units in scope")
+    )
+    first = _(
+        "This bulletin covers %(period)s for %(scope)s (%(count)d grassroots units), from the "
+        "evaluation run published on %(published)s."
+    ) % {
+        "period": period_label(inputs.period),
+        "scope": inputs.scope.name_zh,
+        "count": len(units),
+        "published": inputs.issued_on.isoformat(),
+    }
+    second = _(
+        "Of %(n)d indicators with a preferred direction and figures in both periods, %(better)d "
+        "improved on the previous period and %(worse)d worsened (figures for %(kind)s)."
+    ) % {"n": better + worse, "better": better, "worse": worse, "kind": scope_kind}
+    third = _(
+        "%(warnings)d warnings were raised; %(plans)d weak units have rectification plans."
+    ) % {
+        "warnings": warnings,
+        "plans": plans,
+    }
+    return [first, second, third, data]
+
+
+def build_bulletin(inputs: Inputs) -> Content:
+    units = _units(inputs.scope)
+    figs = figures(inputs, units)
+    title = inputs.template.title_for(inputs.period)
+    sections: dict[str, list[Section]] = {}
+    lines = [ln for ln in dict.fromkeys(f.line for f in figs) if ln]
+    line_sections = []
+    for number, line in enumerate(lines, start=1):
+        chosen = [f for f in figs if f.line == line]
+        table = _line_table(chosen, inputs.scope)
+        table.title = LINES.get(line, line)
+        table.sheet = LINES.get(line, line)[:31]
+        section = Section(
+            key=f"line-{line}", title=f"{number}. {LINES.get(line, line)}", tables=[table]
+        )
+        section.charts.append(
+            Chart(_("Figures of the period and before"), charts.compare_chart(chosen))
+        )
+        line_sections.append(section)
+    absent = [
+        LINES[ln]
+        for ln in SPP_LINES
+        if ln not in lines
+        and not (ln in ("civil", "administrative") and "civil_administrative" in lines)
+    ]
+    if absent and line_sections:
+        line_sections[-1].paragraphs.append(
+            _("The catalogue has no indicators yet for: %(lines)s.") % {"lines": "、".join(absent)}
+        )
+    sections["lines"] = line_sections
+    distribution = _distribution_table(figs)
+    sections["distribution"] = [
+        Section(
+            key="distribution",
+            title=_("Distribution of units"),
+            paragraphs=[
+                _("Counts of units per colour, and the range of their values, for each indicator.")
+            ],
+            tables=[distribution],
+            charts=[Chart(_("Units per colour"), charts.distribution_chart(figs))],
+        )
+    ]
+    warnings = _warnings_table(inputs, units)
+    by_kind = Counter(row[2].text for row in warnings.rows)
+    counted = "、".join(f"{kind}{n}条" for kind, n in sorted(by_kind.items()))
+    sections["warnings"] = [
+        Section(
+            key="warnings",
+            title=_("Warnings"),
+            paragraphs=[
+                _("%(n)d warnings in the period: %(kinds)s.")
+                % {"n": len(warnings.rows), "kinds": counted or DASH}
+            ],
+            tables=[warnings],
+        )
+    ]
+    plans = _plans_table(inputs)
+    sections["weak_units"] = [Section(key="weak_units", title=_("Weak units"), tables=[plans])]
+    data, data_line = _data_table(inputs)
+    sections["data_quality"] = [
+        Section(key="data_quality", title=_("Data quality"), paragraphs=[data_line], tables=[data])
+    ]
+    if inputs.ranking:
+        sections["league"] = [
+            Section(key="league", title=_("League table"), tables=[_league_table(inputs, units)])
+        ]
+    texts = narratives(product="bulletin", scope=inputs.scope, period=inputs.period.key)
+    for key, heading in (
+        ("consultation", _("Conclusions of the consultation meeting")),
+        ("next_steps", _("Next steps")),
+    ):
+        body = [p for p in texts.get(key, "").splitlines() if p.strip()]
+        sections[key] = [Section(key=key, title=heading, paragraphs=body or [DASH])]
+    appendix = [_units_table(inputs, units, figs, line) for line in lines]
+    sections["appendix"] = [
+        Section(
+            key="appendix",
+            title=_("Appendix: values of the units"),
+            paragraphs=[
+                _("Each unit's values and colours are in the Excel edition of this document.")
+            ],
+            tables=appendix,
+        )
+    ]
+    summary = Section(
+        key="summary",
+        title=_("Summary"),
+        paragraphs=_summary(inputs, figs, units, len(warnings.rows), len(plans.rows), data_line),
+    )
+    sections["summary"] = [summary]
+    ordered = [
+        s for key in inputs.template.order(ranking=inputs.ranking) for s in sections.get(key, [])
+    ]
+    header = Header(
+        issuer=inputs.issuer,
+        title=title,
+        number=inputs.template.number_for(inputs.period),
+        issued_on=inputs.issued_on,
+        marking=inputs.marking,
+    )
+    return Content(header=header, sections=ordered, stamp=inputs.stamp)
+
+
+def bulletin_inputs(*, scope: Unit, period: str, user: Any, template: Template) -> Inputs:
+    runs = find_runs(scope, period, template.scheme)
+    scheme = scheme_of(runs.now.scheme_version)
+    policy = policy_for(scope)
+    visible = visibility_for(user, scheme)
+    published = runs.now.published_at or runs.now.finished_at or timezone.now()
+    stamp = published.astimezone(dt.UTC).replace(microsecond=0)
+    province = province_of(scope)
+    return Inputs(
+        scope=scope,
+        period=Period.parse(period),
+        runs=runs,
+        scheme=scheme,
+        template=template,
+        ranking=policy.ranking == RankingMode.RANKING and visible.ranks,
+        marking=template.marking if template.marking is not None else policy.marking,
+        issuer=policy.issuer or province.name_zh,
+        issued_on=timezone.localdate(published),
+        stamp=stamp,
+        user=user,
+    )

@@ -1,0 +1,14 @@
+from __future__ import annotations
+
+from django.urls import URLPattern, path
+
+from grassroots.reports import views
+
+app_name = "reports"
+urlpatterns: list[URLPattern] = [
+    path("", views.index, name="index"),
+    path("generate/", views.generate, name="generate"),
+    path("narrative/", views.narrative, name="narrative"),
+    path("policy/", views.policy, name="policy"),
+    path("documents/<int:pk>/", views.download, name="download"),
+]

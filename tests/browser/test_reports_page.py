@@ -1,0 +1,82 @@
+"""Issue 12.5 in the browser: a city reviewer generates the quarterly bulletin from the reports
+page and downloads it; the file is the stored document (same SHA-256) and a real PDF."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pytest
+
+from grassroots.engine.synth.generator import SynthOptions, generate
+from grassroots.evaluation.publication import publish_run
+from grassroots.evaluation.runs import run_evaluation
+from grassroots.evaluation.schemes import latest_scheme_version, load_shipped_schemes
+from grassroots.organisations.models import Role
+from grassroots.reports.models import Document
+
+pytestmark = pytest.mark.browser
+PERIOD = "2024Q4"
+
+
+@pytest.fixture
+def published_quarter(city_reviewer, tmp_path: Path, settings, new_user_browser) -> None:
+    settings.DATA_DIR = tmp_path / "data"
+    settings.DATA_DIR.mkdir()
+    cases = tmp_path / "cases"
+    generate(cases, SynthOptions(first=PERIOD, last=PERIOD, provinces=("37",), scale=0.2))
+    load_shipped_schemes()
+    run = run_evaluation(
+        scheme_version=latest_scheme_version("core-business"),
+        period=PERIOD,
+        source=cases,
+        actor=None,
+        sensitivity=0,
+    )
+    publish_run(run=run, actor=new_user_browser(Role.PROVINCE_ADMIN, "370000"))
+
+
+@pytest.fixture
+def new_user_browser(transactional_db):
+    from django.contrib.auth import get_user_model
+
+    from grassroots.organisations.models import Unit
+    from grassroots.organisations.services import add_member
+
+    def make(role: Role, code: str):
+        user = get_user_model().objects.create_user(username=f"{role}-{code}", password="x")
+        add_member(user=user, unit=Unit.objects.get(code=code), role=role, actor=None)
+        return user
+
+    return make
+
+
+def test_a_reviewer_generates_and_downloads_the_bulletin(
+    page, live_server, city_reviewer, published_quarter, tmp_path, screenshots
+) -> None:
+    username, password = city_reviewer
+    url = live_server.url
+    page.goto(f"{url}/accounts/login/")
+    page.locator("#id_username").fill(username)
+    page.locator("#id_password").fill(password)
+    page.locator("form[action='/accounts/login/'] button[type=submit]").click()
+    page.wait_for_url(f"{url}/")
+    page.get_by_role("link", name="文书").click()
+    page.wait_for_url(f"{url}/reports/")
+    page.locator("#id_scope").select_option("370100")
+    page.locator("#id_period").fill(PERIOD)
+    page.locator("#id_format").select_option("pdf")
+    page.locator("#generate-form button[type=submit]").click()
+    page.wait_for_url(f"{url}/reports/", timeout=60_000)
+    document = Document.objects.get()
+    link = page.locator(f"a[href='/reports/documents/{document.pk}/']")
+    assert link.is_visible()
+    page.screenshot(path=str(screenshots / "reports-page.png"), full_page=True)
+    with page.expect_download() as download:
+        link.click()
+    target = tmp_path / "downloaded.pdf"
+    download.value.save_as(target)
+    data = target.read_bytes()
+    assert data.startswith(b"%PDF")
+    assert hashlib.sha256(data).hexdigest() == document.sha256
+    assert download.value.suggested_filename == "370100-2024Q4-bulletin.pdf"
