@@ -13,12 +13,11 @@ from django.utils.translation import gettext_lazy as _
 from grassroots.engine.errors import InputError
 from grassroots.engine.periods import Period
 from grassroots.evaluation.models import EvaluationRun, SchemeVersion, WarningState
-from grassroots.evaluation.runs import INTAKE_SOURCE
+from grassroots.evaluation.runs import INTAKE_SOURCE, MAX_SEED, MAX_SENSITIVITY
 from grassroots.evaluation.schemes import scheme_replications
 from grassroots.evaluation.selectors import Sort
 from grassroots.form_fields import choice_field, model_choice_field
 
-MAX_SENSITIVITY = 1000
 
 
 def source_folders() -> list[Path]:
@@ -55,7 +54,7 @@ class StartRunForm(forms.Form):
         max_value=MAX_SENSITIVITY,
         help_text=_("0 skips the rank intervals; 200 is a good choice."),
     )
-    seed = forms.IntegerField(label=_("Seed"), min_value=0, initial=1)
+    seed = forms.IntegerField(label=_("Seed"), min_value=0, max_value=MAX_SEED, initial=1)
     provisional = forms.BooleanField(
         label=_("Provisional"),
         required=False,

@@ -103,6 +103,23 @@ def input_hash(
 INTAKE_SOURCE = "intake"
 
 
+# The limits of a run's parameters, the same on every path (form, API, CLI, service): the
+# engine's random generator takes a seed in [0, 2**32), and more replications only cost time.
+MAX_SENSITIVITY = 1000
+MAX_SEED = 2**32 - 1
+
+
+def check_parameters(*, sensitivity: int, seed: int) -> None:
+    """RunError (in the reader's language) when a parameter is outside its limits."""
+    if isinstance(sensitivity, bool) or not 0 <= sensitivity <= MAX_SENSITIVITY:
+        raise RunError(
+            _("sensitivity must be between 0 (off) and %(max)s replications")
+            % {"max": MAX_SENSITIVITY}
+        )
+    if isinstance(seed, bool) or not 0 <= seed <= MAX_SEED:
+        raise RunError(_("the seed must be between 0 and %(max)s") % {"max": MAX_SEED})
+
+
 @transaction.atomic
 def queue_run(
     *,
@@ -132,8 +149,7 @@ def queue_run(
     key = the_period.key
     if sensitivity is None:
         sensitivity = scheme_replications(scheme_version)
-    if sensitivity < 0:
-        raise RunError("sensitivity must be 0 (off) or a positive number of replications")
+    check_parameters(sensitivity=sensitivity, seed=seed)
     parameters: dict[str, Any] = {"sensitivity": sensitivity, "seed": seed}
     from_intake = isinstance(source, str) and source == INTAKE_SOURCE  # a folder: a Path
     if provisional and not from_intake:
@@ -159,6 +175,8 @@ def queue_run(
     else:
         kind = SourceKind.FOLDER
         versions = data_versions(Path(source))
+        if scope is not None:  # who may list the run (`selectors.within_scope`)
+            parameters["scope"] = scope.code
         label = str(Path(source).resolve())
     run = EvaluationRun.objects.create(
         scheme_version=scheme_version,

@@ -264,7 +264,7 @@ class UnitValidationOut(Schema):
     findings: list[FindingOut]
 
 
-class RunOut(Schema):
+class ValidationRunOut(Schema):
     id: int
     period: str
     catalogue: str
@@ -305,7 +305,7 @@ def list_validation(
 
 @router.post(
     "/validation",
-    response={201: list[RunOut], **ERRORS},
+    response={201: list[ValidationRunOut], **ERRORS},
     summary="Run the validation rules and outlier checks now for a unit (default: your own); "
     "one run per checked catalogue",
 )

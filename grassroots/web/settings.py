@@ -75,6 +75,7 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "axes.middleware.AxesMiddleware",
+    "grassroots.web.middleware.NoStoreMiddleware",
 ]
 
 ROOT_URLCONF = "grassroots.web.urls"

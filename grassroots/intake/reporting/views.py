@@ -24,7 +24,7 @@ from grassroots.intake.models import Deadline
 from grassroots.intake.reporting.services import Report, reporting_rate, set_deadline
 from grassroots.intake.workflow.services import NotAllowed
 from grassroots.organisations.models import Role
-from grassroots.organisations.scope import role_of
+from grassroots.organisations.scope import Action, can, role_of
 
 
 @login_required
@@ -38,12 +38,15 @@ def reporting(request: HttpRequest) -> HttpResponse:
         reporting_rate(user=request.user, period=period, catalogue=catalogue) if period else None
     )
     export = request.GET.get("format", "")
+    may_export = can(request.user, Action.EXPORT_REPORTS)
+    if export in ("csv", "xlsx") and not may_export:
+        return HttpResponse(_("Your role may not download reports."), status=403)
     if report is not None and export in ("csv", "xlsx"):
         return _export(report, export)
     admin = role_of(request.user) == Role.PROVINCE_ADMIN
     context = {
         "nav": "intake", "period": period or "", "catalogue": catalogue, "report": report,
-        "catalogues": list_catalogues(), "admin": admin,
+        "catalogues": list_catalogues(), "admin": admin, "may_export": may_export,
         "deadlines": Deadline.objects.filter(period=period) if period else [],
         "form": DeadlineForm(initial={"period": period}, catalogues=list_catalogues()),
     }  # fmt: skip
