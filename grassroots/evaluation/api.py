@@ -26,8 +26,10 @@ from grassroots.evaluation.results import why_reason
 from grassroots.evaluation.runs import INTAKE_SOURCE, MAX_SEED, MAX_SENSITIVITY, queue_run
 from grassroots.evaluation.schemes import scheme_of
 from grassroots.evaluation.selectors import get_run_for_user, runs_for, scope_root
+from grassroots.organisations import versions
 from grassroots.organisations.models import Unit
 from grassroots.organisations.scope import league_root
+from grassroots.organisations.versions import province_of
 
 router = Router(tags=["evaluation"])
 MAX_LIMIT = 5000
@@ -108,7 +110,9 @@ def _covers(root: Unit, run: EvaluationRun) -> bool:
     """Does the reader's scope ``root`` cover every unit the run read?"""
     if not root.path:
         return True
-    scope = Unit.objects.filter(code=run.scope_code).only("path").first() if run.scope_code else None
+    scope = (
+        Unit.objects.filter(code=run.scope_code).only("path").first() if run.scope_code else None
+    )
     return scope is not None and scope.path.startswith(root.path)
 
 
@@ -194,7 +198,9 @@ def create_run(request: HttpRequest, payload: RunIn) -> tuple[int, dict[str, Any
     user = auth_user(request)
     if not may_run(user):
         raise HttpError(403, "your role may not start evaluations")
-    version = SchemeVersion.objects.filter(code=payload.scheme).order_by("-version").first()
+    root = scope_root(user)
+    # The caller's province's own version of the scheme, else the national default.
+    version = versions.current(SchemeVersion, province=province_of(root), code=payload.scheme)
     if version is None:
         raise HttpError(422, f"no scheme {payload.scheme!r}")
     if payload.from_intake and payload.source:
@@ -214,7 +220,7 @@ def create_run(request: HttpRequest, payload: RunIn) -> tuple[int, dict[str, Any
             actor=user,
             sensitivity=payload.sensitivity,
             seed=payload.seed,
-            scope=scope_root(user),
+            scope=root,
             provisional=payload.provisional,
         )
     except RunError as exc:

@@ -7,7 +7,7 @@ from typing import Any
 
 from django import forms
 from django.conf import settings
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from grassroots.engine.errors import InputError
@@ -17,7 +17,7 @@ from grassroots.evaluation.runs import INTAKE_SOURCE, MAX_SEED, MAX_SENSITIVITY
 from grassroots.evaluation.schemes import scheme_replications
 from grassroots.evaluation.selectors import Sort
 from grassroots.form_fields import choice_field, model_choice_field
-
+from grassroots.organisations.models import Unit
 
 
 def source_folders() -> list[Path]:
@@ -36,12 +36,21 @@ def source_folders() -> list[Path]:
     return sorted(found)
 
 
-def latest_versions() -> QuerySet[SchemeVersion]:
-    """Each scheme's newest version (portable: the demo runs on SQLite, so no DISTINCT ON)."""
+def latest_versions(province: Unit | None = None) -> QuerySet[SchemeVersion]:
+    """Each scheme's version ``province`` uses: its own newest, else the national default's
+    newest (portable: the demo runs on SQLite, so no DISTINCT ON)."""
     newest: dict[str, int] = {}
-    for pk, code in SchemeVersion.objects.order_by("code", "-version").values_list("pk", "code"):
-        newest.setdefault(code, pk)
-    return SchemeVersion.objects.filter(pk__in=newest.values()).order_by("code")
+    national: dict[str, int] = {}
+    rows = SchemeVersion.objects.filter(Q(province=province) | Q(province__isnull=True))
+    for pk, code, owner in rows.order_by("code", "-version").values_list(
+        "pk", "code", "province_id"
+    ):
+        if owner is None:
+            national.setdefault(code, pk)
+        else:
+            newest.setdefault(code, pk)
+    chosen = {**national, **newest}
+    return SchemeVersion.objects.filter(pk__in=chosen.values()).order_by("code")
 
 
 class StartRunForm(forms.Form):
@@ -64,9 +73,9 @@ class StartRunForm(forms.Form):
         ),
     )
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, province: Unit | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        versions = latest_versions()
+        versions = latest_versions(province)
         model_choice_field(self, "scheme").queryset = versions
         default = versions.filter(code="core-business").first()
         self.fields["scheme"].initial = default

@@ -13,17 +13,19 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from grassroots.organisations.versions import ProvinceVersion, version_constraints
 
-class SchemeVersion(models.Model):
-    """One version of a scheme's YAML. Editing a scheme adds a version; none is ever changed."""
+
+class SchemeVersion(ProvinceVersion):
+    """One version of a scheme's YAML, owned by a province (none: the shipped national default).
+    Editing a scheme adds a version to the editor's province; none is ever changed."""
+
+    KEY = ("code",)
 
     code = models.CharField(_("scheme"), max_length=60, db_index=True)
-    version = models.PositiveIntegerField(_("version"))
     yaml_text = models.TextField(_("scheme YAML"))
     title_zh = models.CharField(_("Chinese title"), max_length=200, blank=True)
     title_en = models.CharField(_("English title"), max_length=200, blank=True)
-    note = models.CharField(_("note"), max_length=500, blank=True)
-    created_at = models.DateTimeField(_("created"))
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -35,9 +37,7 @@ class SchemeVersion(models.Model):
 
     class Meta:
         ordering = ["code", "-version"]
-        constraints = [
-            models.UniqueConstraint(fields=["code", "version"], name="scheme_version_unique")
-        ]
+        constraints = version_constraints("scheme", "code")
         verbose_name = _("scheme version")
         verbose_name_plural = _("scheme versions")
 

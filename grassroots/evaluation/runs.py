@@ -55,6 +55,7 @@ from grassroots.intake.catalogues.services import (
 from grassroots.intake.models import CatalogueVersion
 from grassroots.organisations import audit
 from grassroots.organisations.models import AuditAction, Unit
+from grassroots.organisations.versions import province_of
 
 DEFAULT_SENSITIVITY = 0
 
@@ -162,7 +163,9 @@ def queue_run(
         if from_intake:
             raise
         scheme = None  # a folder run records the failure when it is executed, as before
-    catalogue_version = _catalogue_version(scheme, actor) if scheme is not None else None
+    catalogue_version = (
+        _catalogue_version(scheme, actor, province_of(scope)) if scheme is not None else None
+    )
     catalogue = catalogue_of(catalogue_version) if catalogue_version is not None else None
     if from_intake:
         assert scheme is not None
@@ -203,12 +206,15 @@ def queue_run(
     return run
 
 
-def _catalogue_version(scheme: Scheme, actor: Actor) -> CatalogueVersion | None:
-    """The stored catalogue version a new run of ``scheme`` computes with (its current one)."""
+def _catalogue_version(
+    scheme: Scheme, actor: Actor, province: Unit | None
+) -> CatalogueVersion | None:
+    """The stored catalogue version a new run of ``scheme`` computes with: the current one of
+    the province it runs in (the national default for a national run)."""
     if scheme.catalogue is None:
         return None
     try:
-        return stored_catalogue(scheme.catalogue, actor=actor)
+        return stored_catalogue(scheme.catalogue, actor=actor, province=province)
     except CatalogueError as exc:
         raise RunError(str(exc)) from None
 
@@ -219,7 +225,8 @@ def catalogue_change(run: EvaluationRun) -> tuple[int, int] | None:
     recorded = run.catalogue_version
     if recorded is None:
         return None
-    current = latest_catalogue_version(recorded.code)
+    scope = Unit.objects.filter(code=run.scope_code).first() if run.scope_code else None
+    current = latest_catalogue_version(recorded.code, province=province_of(scope))
     if current is None or current.pk == recorded.pk:
         return None
     return recorded.version, current.version
@@ -352,7 +359,7 @@ def compute_from_intake(
     except InputError as exc:
         raise RunError("; ".join(str(p) for p in exc.problems)) from None
     scheme = scheme_of(scheme_version)
-    catalogue_version = _catalogue_version(scheme, None)
+    catalogue_version = _catalogue_version(scheme, None, province_of(scope))
     catalogue = catalogue_of(catalogue_version) if catalogue_version is not None else None
     transient = EvaluationRun(
         scheme_version=scheme_version,

@@ -50,6 +50,7 @@ from grassroots.evaluation.selectors import (
     scope_root,
 )
 from grassroots.evaluation.templatetags.league_rows import cached_rows
+from grassroots.organisations import versions
 from grassroots.organisations.models import Level, Unit
 from grassroots.organisations.scope import get_unit_for_user
 
@@ -65,7 +66,7 @@ def index(request: HttpRequest) -> HttpResponse:
     runs = runs_for(request.user)
     form = None
     if may_run(request.user):
-        form = StartRunForm(request.POST or None)
+        form = StartRunForm(request.POST or None, province=versions.owner_for(request.user))
         if request.method == "POST" and form.is_valid():
             try:
                 run = queue_run(
@@ -90,7 +91,9 @@ def index(request: HttpRequest) -> HttpResponse:
         "runs": runs[:RUNS_SHOWN],
         "form": form,
         "latest": latest,
-        "schemes": latest_versions() if may_edit_schemes(request.user) else None,
+        "schemes": latest_versions(versions.owner_for(request.user))
+        if may_edit_schemes(request.user)
+        else None,
     }
     return render(request, "evaluation/index.html", context)
 
@@ -304,7 +307,8 @@ def scheme_edit(request: HttpRequest, code: str) -> HttpResponse:
     """Edit a scheme as YAML: the engine checks it, and saving adds a new version."""
     if not may_edit_schemes(request.user):
         raise Http404("No such page")
-    current = SchemeVersion.objects.filter(code=code).order_by("-version").first()
+    province = versions.owner_for(request.user)  # the editor's province owns the edit
+    current = versions.current(SchemeVersion, province=province, code=code)
     if current is None:
         raise Http404("No such scheme")
     form = SchemeEditForm(request.POST or None, initial={"yaml_text": current.yaml_text})
@@ -315,11 +319,17 @@ def scheme_edit(request: HttpRequest, code: str) -> HttpResponse:
                 yaml_text=form.cleaned_data["yaml_text"].replace("\r\n", "\n"),
                 actor=request.user,
                 note=form.cleaned_data["note"],
+                province=province,
             )
         except RunError as exc:
             form.add_error("yaml_text", str(exc))
         else:
             return redirect("evaluation:scheme-edit", code=code)
-    versions = SchemeVersion.objects.filter(code=code).select_related("created_by")
-    context = {"nav": "evaluation", "current": current, "form": form, "versions": versions}
+    context = {
+        "nav": "evaluation",
+        "current": current,
+        "form": form,
+        "versions": versions.history(SchemeVersion, province=current.province, code=code),
+        "province": province,
+    }
     return render(request, "evaluation/scheme_edit.html", context)

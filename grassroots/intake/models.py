@@ -14,6 +14,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from grassroots.organisations.models import Unit
+from grassroots.organisations.versions import ProvinceVersion, version_constraints
 
 
 def versions_dir() -> Path:
@@ -349,17 +350,17 @@ class ValidationFinding(models.Model):
         return f"{self.unit_id} {self.period} {self.kind} {self.code}"
 
 
-class CatalogueVersion(models.Model):
-    """One version of an indicator catalogue's YAML (a registered name, never a path).
+class CatalogueVersion(ProvinceVersion):
+    """One version of an indicator catalogue's YAML (a registered name, never a path), owned
+    by a province (none: the shipped national default).
 
     Adding a version never changes an earlier one: element values are computed, and runs are
     recorded and reproduced, with a stated version. The shipped catalogue is version 1."""
 
+    KEY = ("code",)
+
     code = models.CharField(_("catalogue"), max_length=60, db_index=True)
-    version = models.PositiveIntegerField(_("version"))
     yaml_text = models.TextField(_("catalogue YAML"))
-    note = models.CharField(_("note"), max_length=500, blank=True)
-    created_at = models.DateTimeField(_("created"))
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -371,9 +372,7 @@ class CatalogueVersion(models.Model):
 
     class Meta:
         ordering = ["code", "-version"]
-        constraints = [
-            models.UniqueConstraint(fields=["code", "version"], name="catalogue_version_unique")
-        ]
+        constraints = version_constraints("catalogue", "code")
         verbose_name = _("catalogue version")
         verbose_name_plural = _("catalogue versions")
 

@@ -71,7 +71,8 @@ def test_an_intake_input_map_shows_a_city_only_its_units() -> None:
     assert trimmed["cases"] == {"370102": 7}
     assert trimmed["checksums"] == {"7": "a" * 64}
     assert trimmed["figures"] == {}
-    assert trimmed["missing"] == {} and trimmed["unaccepted"] == []
+    assert trimmed["missing"] == {}
+    assert trimmed["unaccepted"] == []
     assert trimmed["units"] == {"370102": "370100"}
     assert trimmed["accepted"] == {"2024Q4": ["370102"]}
 

@@ -31,6 +31,7 @@ from grassroots.intake.permissions import can_upload
 from grassroots.organisations import audit
 from grassroots.organisations.audit import Clock
 from grassroots.organisations.models import AuditAction, Unit
+from grassroots.organisations.versions import province_of
 
 _LATEST = object()  # "whatever version is current when the upload starts"
 
@@ -168,7 +169,7 @@ def _prepare(source: Path, staging: Path, unit: Unit, period: str, catalogue: st
     cases = read_cases(raw, units=codes)
     row_counts = write_parquet(cases, data)
     shutil.rmtree(raw)
-    elements = _compute(read_cases(data), catalogue, period)
+    elements = _compute(read_cases(data), catalogue, period, province_of(unit))
     if elements.empty:
         raise InputError(
             [Problem(source.name, None, None, f"no case records fall in period {period}")]
@@ -176,11 +177,12 @@ def _prepare(source: Path, staging: Path, unit: Unit, period: str, catalogue: st
     return Prepared(data, row_counts, checksum_of(data), elements)
 
 
-def _compute(cases: CaseTables, catalogue: str, period: str) -> pd.DataFrame:
-    # The catalogue as the province now stores it (the shipped one before any is stored).
+def _compute(cases: CaseTables, catalogue: str, period: str, province: Unit | None) -> pd.DataFrame:
+    # The catalogue as the unit's province now stores it (the national default before it has
+    # its own; the shipped one before any is stored).
     from grassroots.intake.catalogues.services import current_catalogue
 
-    return compute_elements(cases, current_catalogue(catalogue), [period])
+    return compute_elements(cases, current_catalogue(catalogue, province=province), [period])
 
 
 def checksum_of(folder: Path) -> str:
