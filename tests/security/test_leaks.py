@@ -37,9 +37,7 @@ def test_the_run_list_of_the_api_holds_only_the_callers_province(bearer, runs_of
     assert ids == {runs_of_both["410000"].pk}
 
 
-def test_another_provinces_run_is_404_on_the_api_and_the_page(
-    bearer, login, runs_of_both
-) -> None:
+def test_another_provinces_run_is_404_on_the_api_and_the_page(bearer, login, runs_of_both) -> None:
     from django.test import Client
 
     henan = bearer(Role.PROVINCE_ADMIN, "410000")
@@ -114,4 +112,3 @@ def test_token_answers_are_not_stored(bearer, runs_of_both) -> None:
     response = Client().get("/api/evaluation/runs", **bearer(Role.LEADER, "370000"))
     assert response.status_code == 200
     assert "no-store" in response["Cache-Control"]
-

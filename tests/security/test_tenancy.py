@@ -91,7 +91,9 @@ def test_the_api_runs_the_callers_provinces_scheme(two_provinces, login, bearer,
 
 def test_a_provinces_catalogue_edit_is_its_own(two_provinces, login) -> None:
     shipped = stored_catalogue("spp-case-quality")
-    edited = shipped.yaml_text.replace("name: spp-case-quality", "name: spp-case-quality  # 河南省修订", 1)
+    edited = shipped.yaml_text.replace(
+        "name: spp-case-quality", "name: spp-case-quality  # 河南省修订", 1
+    )
     assert edited != shipped.yaml_text
     response = login(Role.PROVINCE_ADMIN, "410000").post(
         "/intake/catalogues/spp-case-quality/", {"yaml_text": edited, "note": "河南省修订"}

@@ -8,7 +8,6 @@ name ``versions/<id>/``. Any failure leaves the database and the data directory 
 
 from __future__ import annotations
 
-import hashlib
 import shutil
 import tempfile
 from dataclasses import dataclass
@@ -26,6 +25,7 @@ from grassroots.engine.compute import compute_elements
 from grassroots.engine.errors import InputError, Problem
 from grassroots.engine.periods import Period
 from grassroots.intake.cases.staging import Limits, stage_upload
+from grassroots.intake.integrity import checksum_of
 from grassroots.intake.models import DEFAULT_CATALOGUE, DataVersion, ElementValue, versions_dir
 from grassroots.intake.permissions import can_upload
 from grassroots.organisations import audit
@@ -183,17 +183,6 @@ def _compute(cases: CaseTables, catalogue: str, period: str, province: Unit | No
     from grassroots.intake.catalogues.services import current_catalogue
 
     return compute_elements(cases, current_catalogue(catalogue, province=province), [period])
-
-
-def checksum_of(folder: Path) -> str:
-    """SHA-256 over the stored files (name and bytes, in name order)."""
-    digest = hashlib.sha256()
-    for path in sorted(folder.iterdir()):
-        digest.update(path.name.encode() + b"\0")
-        with path.open("rb") as handle:
-            while chunk := handle.read(1024 * 1024):
-                digest.update(chunk)
-    return digest.hexdigest()
 
 
 def register_version(
