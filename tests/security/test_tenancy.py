@@ -43,11 +43,13 @@ def test_a_provinces_scheme_edit_is_its_own(two_provinces, login) -> None:
     edited = _henan_edits_the_scheme(login)
     henan = latest_scheme_version("core-business", province=two_provinces["410000"])
     shandong = latest_scheme_version("core-business", province=two_provinces["370000"])
-    assert henan.yaml_text == edited and henan.province == two_provinces["410000"]
+    assert henan.yaml_text == edited
+    assert henan.province == two_provinces["410000"]
     # Henan's history starts from a copy of the national default.
     first = SchemeVersion.objects.get(province=two_provinces["410000"], version=1)
     assert first.yaml_text == national.yaml_text
-    assert shandong.pk == national.pk and shandong.yaml_text == national.yaml_text
+    assert shandong.pk == national.pk
+    assert shandong.yaml_text == national.yaml_text
     assert latest_scheme_version("core-business").pk == national.pk
     page = login(Role.PROVINCE_ADMIN, "370000").get("/evaluation/schemes/core-business/")
     assert SHOWN_TO_EVERYONE not in page.content.decode()
@@ -101,8 +103,10 @@ def test_a_provinces_catalogue_edit_is_its_own(two_provinces, login) -> None:
     assert response.status_code == 302, response.content.decode()[:2000]
     henan = latest_catalogue_version("spp-case-quality", province=two_provinces["410000"])
     shandong = latest_catalogue_version("spp-case-quality", province=two_provinces["370000"])
-    assert henan is not None and henan.yaml_text == edited
-    assert shandong is not None and shandong.pk == shipped.pk
+    assert henan is not None
+    assert henan.yaml_text == edited
+    assert shandong is not None
+    assert shandong.pk == shipped.pk
     assert CatalogueVersion.objects.filter(province__isnull=True).count() == 1
     # Shandong's page still shows the national text, and Shandong's history is the nation's.
     page = login(Role.PROVINCE_ADMIN, "370000").get("/intake/catalogues/spp-case-quality/")
