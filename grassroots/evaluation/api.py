@@ -23,7 +23,13 @@ from grassroots.evaluation.permissions import may_run, visibility_for
 from grassroots.evaluation.publication import publish_run
 from grassroots.evaluation.reasons import group_names, render_why
 from grassroots.evaluation.results import why_reason
-from grassroots.evaluation.runs import INTAKE_SOURCE, MAX_SEED, MAX_SENSITIVITY, queue_run
+from grassroots.evaluation.runs import (
+    INTAKE_SOURCE,
+    MAX_SEED,
+    MAX_SENSITIVITY,
+    queue_run,
+    retry_run,
+)
 from grassroots.evaluation.schemes import scheme_of
 from grassroots.evaluation.selectors import get_run_for_user, runs_for, scope_root
 from grassroots.organisations import versions
@@ -56,6 +62,7 @@ class RunOut(Schema):
     publication: str  # "draft" | "published" | "superseded"
     published_at: datetime | None
     superseded_by: int | None
+    retry_of: int | None  # the failed run this one retries
 
 
 class RunIn(Schema):
@@ -171,6 +178,7 @@ def _run_out(run: EvaluationRun, root: Unit | None = None) -> dict[str, Any]:
         "publication": run.publication,
         "published_at": run.published_at,
         "superseded_by": run.superseded_by_id,
+        "retry_of": run.retry_of_id,
     }
 
 
@@ -226,6 +234,20 @@ def create_run(request: HttpRequest, payload: RunIn) -> tuple[int, dict[str, Any
     except RunError as exc:
         raise HttpError(422, str(exc)) from None
     return 202, _run_out(run)
+
+
+@router.post(
+    "/runs/{run_id}/retry", response={202: RunOut, **ERRORS}, summary="Queue a failed run again"
+)
+def retry(request: HttpRequest, run_id: int) -> tuple[int, dict[str, Any]]:
+    user = auth_user(request)
+    run = get_run_for_user(user, run_id)  # 404: not a run the caller may see
+    if not may_run(user):
+        raise HttpError(403, "your role may not start evaluations")
+    try:
+        return 202, _run_out(retry_run(run=run, actor=user))
+    except RunError as exc:
+        raise HttpError(422, str(exc)) from None
 
 
 @router.post(

@@ -121,6 +121,18 @@ class EvaluationRun(models.Model):
         verbose_name=_("created by"),
     )
     started_at = models.DateTimeField(_("started"), null=True, blank=True)
+    # The worker's lease: renewed while it computes; a running run whose lease ran out has
+    # lost its worker (killed, crashed host) and is marked failed (`runs.fail_orphaned_runs`).
+    heartbeat_at = models.DateTimeField(_("last heartbeat"), null=True, blank=True)
+    # The failed run this one retries (same scheme version, period, source and parameters).
+    retry_of = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="retries",
+        verbose_name=_("retry of"),
+    )
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
     error = models.TextField(_("error"), blank=True)
     # Started over intake data the workflow has not accepted (locked) yet: shown as provisional

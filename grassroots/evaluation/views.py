@@ -38,7 +38,7 @@ from grassroots.evaluation.permissions import (
 from grassroots.evaluation.provenance import run_inputs, unit_trace
 from grassroots.evaluation.publication import may_publish, publish_run
 from grassroots.evaluation.results import stored_frame
-from grassroots.evaluation.runs import queue_run
+from grassroots.evaluation.runs import queue_run, retry_run
 from grassroots.evaluation.schemes import save_scheme_version, scheme_of
 from grassroots.evaluation.selectors import (
     League,
@@ -109,7 +109,7 @@ def _in_league(request: HttpRequest) -> bool:
 def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
     run, root = league_run(request.user, pk)
     if run.status != RunStatus.DONE:
-        context = {"nav": "evaluation", "run": run}
+        context = {"nav": "evaluation", "run": run, "may_retry": may_run(request.user)}
         return render(request, "evaluation/run_progress.html", context)
     form = LeagueFilterForm(request.GET)
     if not form.is_valid():
@@ -155,6 +155,23 @@ def publish(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, _("Run %(id)s is published.") % {"id": run.pk})
     return redirect("evaluation:run", pk=run.pk)
+
+
+@login_required
+@require_POST
+def retry(request: HttpRequest, pk: int) -> HttpResponse:
+    """Queue a failed run again (who may start runs, on a run they may see)."""
+    run = get_run_for_user(request.user, pk)  # 404: not a run the user may see
+    if not may_run(request.user):
+        raise Http404("No such page")
+    try:
+        fresh = retry_run(run=run, actor=request.user)
+    except RunError as exc:
+        messages.error(request, str(exc))
+        return redirect("evaluation:run", pk=run.pk)
+    messages.success(request, _("Run %(id)s is queued again as run %(new)s.") % {
+        "id": run.pk, "new": fresh.pk})  # fmt: skip
+    return redirect("evaluation:run", pk=fresh.pk)
 
 
 @login_required
