@@ -104,16 +104,23 @@ def _redacted(url: str) -> str:
     return re.sub(r"(://[^:/@]*):[^@/]*@", r"\1:***@", url)
 
 
+# Every SQLite database, the default one or one named by DATABASE_URL=sqlite://…: WAL lets
+# readers go on while one writer writes, and IMMEDIATE transactions take the write lock at
+# their start, so two concurrent writers queue (busy timeout) instead of failing mid-way.
+SQLITE_OPTIONS = {
+    "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    "transaction_mode": "IMMEDIATE",
+    "timeout": 20,
+}
+
+
 def _database() -> dict[str, object]:
     url = os.environ.get("DATABASE_URL", "").strip()
     if not url:
         return {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": str(DATA_DIR / "grassroots.sqlite3"),
-            "OPTIONS": {
-                "init_command": "PRAGMA journal_mode=WAL;",
-                "transaction_mode": "IMMEDIATE",
-            },
+            "OPTIONS": dict(SQLITE_OPTIONS),
         }
     example = "use e.g. postgres://postgres@127.0.0.1:5432/grassroots"
     try:
@@ -134,6 +141,9 @@ def _database() -> dict[str, object]:
         )
     if not config.get("NAME"):
         raise ImproperlyConfigured(f"DATABASE_URL={_redacted(url)!r} names no database; {example}")
+    if config["ENGINE"] == "django.db.backends.sqlite3":
+        config["CONN_MAX_AGE"] = 0
+        config["OPTIONS"] = {**SQLITE_OPTIONS, **(config.get("OPTIONS") or {})}
     return dict(config)
 
 
