@@ -27,6 +27,7 @@ FLOORS: dict[str, int] = {
     "grassroots.api_caller": 2,
     "grassroots.cells": 2,
     "grassroots.form_fields": 2,
+    "grassroots.files": 2,
     "grassroots.organisations": 3,
     "grassroots.intake": 4,
     "grassroots.evaluation": 5,

@@ -46,6 +46,7 @@ from grassroots.assistance.selectors import exit_shortfalls
 from grassroots.engine.errors import InputError
 from grassroots.engine.periods import Period
 from grassroots.engine.scheme import load_scheme
+from grassroots.files import disk_name
 from grassroots.organisations.audit import tracked
 from grassroots.organisations.models import Level, Unit
 
@@ -407,7 +408,7 @@ def evidence_problem(name: str, size: int) -> str | None:
 @transaction.atomic
 def attach_evidence(*, measure: Measure, upload: UploadedFile[Any], actor: Actor) -> Evidence:
     authorise(actor, Act.REPORT_PROGRESS, measure.designation.unit)
-    name = PurePath(upload.name or "").name
+    name = disk_name(upload.name or "")  # a 255-byte name is shortened, its type kept
     if (wrong := evidence_problem(name, upload.size or 0)) is not None:
         raise AssistanceError({"file": wrong})
     unit_code = measure.designation.unit.code

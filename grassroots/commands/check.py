@@ -29,8 +29,12 @@ def run_check(args: argparse.Namespace) -> int:
     from grassroots.commands._django import setup_django
 
     setup_django()
+    from grassroots.files import remove_stale_temporaries
     from grassroots.intake.integrity import integrity_problems
     from grassroots.intake.models import DataVersion
+
+    for path in remove_stale_temporaries():
+        sys.stdout.write(f"removed a stale temporary file: {path.name}\n")
 
     problems = integrity_problems()
     if problems:

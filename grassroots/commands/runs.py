@@ -165,7 +165,11 @@ def run_work(args: argparse.Namespace) -> int:
 
     setup_django()
     from grassroots.evaluation.runs import work
+    from grassroots.files import remove_stale_temporaries
 
+    # Uploads and staging copies a killed server left behind hold case data: removed here.
+    for path in remove_stale_temporaries():
+        _out(f"removed a stale temporary file: {path.name}")
     # SIGTERM (serve --with-worker stopping, an init system) ends the loop between runs, so a
     # run being computed finishes and is stored rather than left "running" for ever.
     stopping: list[int] = []

@@ -50,6 +50,7 @@ from grassroots.evaluation.selectors import (
     scope_root,
 )
 from grassroots.evaluation.templatetags.league_rows import cached_rows
+from grassroots.files import private_tmp
 from grassroots.organisations import versions
 from grassroots.organisations.models import Level, Unit
 from grassroots.organisations.scope import get_unit_for_user
@@ -304,7 +305,7 @@ def export_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
     frame = frame.drop(columns=hidden_columns(visible), errors="ignore")
     if run.provisional:
         frame.insert(0, "provisional", True)
-    with tempfile.TemporaryDirectory(prefix="grassroots-export-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="export-", dir=private_tmp()) as tmp:
         target = Path(tmp) / "result.xlsx"
         write_result(frame, target)
         body = target.read_bytes()

@@ -18,6 +18,7 @@ from grassroots.engine.catalogue import list_catalogues
 from grassroots.engine.errors import InputError
 from grassroots.engine.periods import Period
 from grassroots.errors import ERRORS, Error, Rejected
+from grassroots.files import disk_name, private_tmp
 from grassroots.intake.cases.services import ConcurrentUpload, UploadRefused
 from grassroots.intake.cases.views import save_upload
 from grassroots.intake.figures.services import FiguresChanged, build_template, import_figures
@@ -209,8 +210,8 @@ def upload_figures(
     catalogue: Form[str | None] = None,
     period: Form[str | None] = None,
 ) -> tuple[int, dict[str, Any]]:
-    name = Path(file.name or "upload").name
-    with tempfile.TemporaryDirectory(prefix="grassroots-figures-") as tmp:
+    name = disk_name(file.name or "upload")
+    with tempfile.TemporaryDirectory(prefix="figures-", dir=private_tmp()) as tmp:
         path = Path(tmp) / name
         path.write_bytes(file.read())
         try:

@@ -208,6 +208,15 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = True
 
+# Uploads: streamed to a private temporary file under the data directory, the size limit
+# enforced while the bytes arrive (grassroots/web/uploads.py); files the server stores are
+# 0600 in 0700 folders under the data directory, never in the working directory.
+FILE_UPLOAD_HANDLERS = ["grassroots.web.uploads.LimitedUploadHandler"]
+FILE_UPLOAD_MAX_MEMORY_SIZE = 0
+FILE_UPLOAD_PERMISSIONS = 0o600
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
+MEDIA_ROOT = DATA_DIR / "media"
+
 # Security headers. HSTS and secure cookies switch on with GRASSROOTS_HTTPS.
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"

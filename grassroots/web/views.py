@@ -12,12 +12,15 @@ from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from grassroots.organisations.models import Level
 from grassroots.organisations.selectors import TreeNode, unit_tree
+from grassroots.web.uploads import UploadTooLarge
 
 
 @never_cache
@@ -82,3 +85,25 @@ def _walk(nodes: Iterable[TreeNode]) -> Iterable[TreeNode]:
     for node in nodes:
         yield node
         yield from _walk(node.children)
+
+
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """A request that cannot be read (a malformed multipart body, an upload over the limit):
+    400 or 413 with the reason in the user's language, JSON for the API (issue 19.7)."""
+    if isinstance(exception, UploadTooLarge):
+        status = 413
+        message = _("The upload is larger than the limit of %(mb)s MB: nothing was stored.") % {
+            "mb": f"{exception.limit / (1024 * 1024):,.0f}"
+        }
+    elif isinstance(exception, MultiPartParserError):
+        status = 400
+        message = _(
+            "The upload could not be read: the form is not well-formed multipart data (no "
+            "boundary, or cut off). Send the file again from the page or as multipart/form-data."
+        )
+    else:
+        status = 400
+        message = _("The request could not be read: check what was sent and try again.")
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": message}, status=status)
+    return render(request, "400.html", {"message": message}, status=status)

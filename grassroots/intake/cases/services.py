@@ -24,6 +24,7 @@ from grassroots.engine.cases import CaseTables, read_cases, write_parquet
 from grassroots.engine.compute import compute_elements
 from grassroots.engine.errors import InputError, Problem
 from grassroots.engine.periods import Period
+from grassroots.files import private
 from grassroots.intake.cases.staging import Limits, stage_upload
 from grassroots.intake.integrity import checksum_of
 from grassroots.intake.models import DEFAULT_CATALOGUE, DataVersion, ElementValue, versions_dir
@@ -208,6 +209,7 @@ def register_version(
             version = _create_version(prepared, unit, period, actor, current, source_name, clock)
             final = versions_dir() / str(version.pk)
             prepared.folder.rename(final)
+            private(final)  # the unit's case data: 0700 folder, 0600 files
     except IntegrityError:
         _remove(final)
         current = latest_version(unit=unit, period=period)

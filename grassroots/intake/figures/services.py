@@ -23,6 +23,7 @@ from django.utils import timezone
 from grassroots.engine.catalogue import Catalogue, load_catalogue
 from grassroots.engine.errors import MAX_PROBLEMS, InputError, Problem, raise_if_any
 from grassroots.engine.inputs import detect_encoding, read_element_values
+from grassroots.files import private_tmp
 from grassroots.intake.cases.services import UploadRefused, refuse_locked, upload_limits
 from grassroots.intake.cases.staging import check_content
 from grassroots.intake.figures import workbook
@@ -176,7 +177,7 @@ def _read_xlsx(
     rows = workbook.sheet_rows(name, path)
     raise_if_any(workbook.header_problems(name, rows[0] if rows else []))
     cat = load_catalogue(meta.catalogue)
-    with tempfile.TemporaryDirectory(prefix="grassroots-figures-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="figures-", dir=private_tmp()) as tmp:
         csv_path = Path(tmp) / "values.csv"
         workbook.to_engine_csv(rows, csv_path)
         frame = _engine_read(csv_path, name, cat, allowed, sheet=workbook.SHEET)
