@@ -251,6 +251,16 @@ class Deadline(models.Model):
     ``catalogue`` empty: the period's deadline for every unit's submission; a catalogue's own
     deadline, when set, replaces it on that catalogue's reporting view."""
 
+    # The province whose units it is for (issue 19.5: a province's setting is its own; empty:
+    # a national deadline, which applies where a province has set none).
+    province = models.ForeignKey(
+        Unit,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("province"),
+    )
     period = models.CharField(_("period"), max_length=16)
     catalogue = models.CharField(_("catalogue"), max_length=60, blank=True)
     due = models.DateField(_("due date"))
@@ -262,11 +272,24 @@ class Deadline(models.Model):
         verbose_name = _("reporting deadline")
         verbose_name_plural = _("reporting deadlines")
         constraints = [
-            models.UniqueConstraint(fields=["period", "catalogue"], name="intake_deadline_unique")
+            models.UniqueConstraint(
+                fields=["province", "period", "catalogue"],
+                condition=models.Q(province__isnull=False),
+                name="intake_deadline_province_unique",
+            ),
+            models.UniqueConstraint(
+                fields=["period", "catalogue"],
+                condition=models.Q(province__isnull=True),
+                name="intake_deadline_unique",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.period} {self.catalogue or '*'} due {self.due}"
+
+    @property
+    def audit_unit_code(self) -> str:
+        return self.province.code if self.province is not None else ""
 
 
 class Trigger(models.TextChoices):

@@ -142,3 +142,21 @@ def test_version_entries_name_their_province_for_its_auditors(two_provinces, log
 def test_the_three_stores_share_one_mechanism(model) -> None:
     assert issubclass(model, ProvinceVersion)
     assert model._meta.get_field("province").related_model._meta.label == "organisations.Unit"
+
+
+def test_a_provinces_deadline_is_its_own(two_provinces, login, user_at) -> None:
+    """A setting, too: the Henan administrator's deadline is not Shandong's."""
+    import datetime as dt
+
+    from grassroots.intake.reporting.services import deadline_for, set_deadline
+
+    henan_admin = user_at(Role.PROVINCE_ADMIN, "410000")
+    set_deadline(period="2024Q4", due=dt.date(2025, 1, 10), actor=henan_admin)
+    assert deadline_for("2024Q4", province=two_provinces["410000"]).due == dt.date(2025, 1, 10)
+    assert deadline_for("2024Q4", province=two_provinces["370000"]) is None
+    page = login(Role.PROVINCE_ADMIN, "370000").get("/intake/reporting/", {"period": "2024Q4"})
+    assert "2025-01-10" not in page.content.decode()
+    shandong_admin = user_at(Role.PROVINCE_ADMIN, "370000", username="sd-admin")
+    set_deadline(period="2024Q4", due=dt.date(2025, 1, 20), actor=shandong_admin)
+    assert deadline_for("2024Q4", province=two_provinces["410000"]).due == dt.date(2025, 1, 10)
+    assert deadline_for("2024Q4", province=two_provinces["370000"]).due == dt.date(2025, 1, 20)

@@ -20,11 +20,16 @@ from grassroots.engine.errors import InputError
 from grassroots.intake.cases.forms import DeadlineForm, period_key
 from grassroots.intake.figures import workbook
 from grassroots.intake.figures.views import XLSX
-from grassroots.intake.models import Deadline
-from grassroots.intake.reporting.services import Report, reporting_rate, set_deadline
+from grassroots.intake.reporting.services import (
+    Report,
+    deadlines_for,
+    reporting_rate,
+    set_deadline,
+)
 from grassroots.intake.workflow.services import NotAllowed
 from grassroots.organisations.models import Role
 from grassroots.organisations.scope import Action, can, role_of
+from grassroots.organisations.versions import owner_for
 
 
 @login_required
@@ -47,7 +52,7 @@ def reporting(request: HttpRequest) -> HttpResponse:
     context = {
         "nav": "intake", "period": period or "", "catalogue": catalogue, "report": report,
         "catalogues": list_catalogues(), "admin": admin, "may_export": may_export,
-        "deadlines": Deadline.objects.filter(period=period) if period else [],
+        "deadlines": deadlines_for(owner_for(request.user), period) if period else [],
         "form": DeadlineForm(initial={"period": period}, catalogues=list_catalogues()),
     }  # fmt: skip
     return render(request, "intake/reporting.html", context)
