@@ -128,3 +128,34 @@ def test_a_killed_uploads_leftovers_are_removed(data_dir) -> None:
     assert not left.exists()
     assert not staging.exists()
     assert kept.exists()  # a data version is never a temporary
+
+
+HEAD = b"case_id,unit_code,person_id\n"
+BAD_FILES = {
+    # bytes that are neither UTF-8 nor GB18030 once killed the server with a decode error
+    "encoding": ("persons.csv", HEAD + b"\xff\xfe\xfa,370102,1\n", "GB18030"),
+    # PAR1 at both ends, garbage between: the reader's error named the server's path
+    "fake parquet": ("persons.parquet", b"PAR1" + b"\x00garbage" * 100 + b"PAR1", "Parquet"),
+    # a NUL byte past the first 8 KB the content check reads was stored
+    "late NUL": ("persons.csv", HEAD + b"a,370102,1\n" * 1000 + b"b\x00,370102,1\n", "NUL"),
+}
+
+
+@pytest.mark.parametrize("case", list(BAD_FILES))
+def test_a_bad_case_file_is_a_400_naming_the_file_and_nothing_is_kept(
+    bearer, data_dir, case
+) -> None:
+    name, data, words = BAD_FILES[case]
+    response = Client().post(
+        "/api/intake/cases",
+        {"unit": "370102", "period": "2024Q4", "file": SimpleUploadedFile(name, data)},
+        **bearer(Role.GRASSROOTS_CLERK, "370102"),
+    )
+    assert response.status_code == 400
+    problems = response.json()["problems"]
+    assert problems[0]["source"] == name
+    assert words in problems[0]["message"]
+    assert str(data_dir) not in response.content.decode()
+    assert _leftovers(data_dir) == []
+    versions = data_dir / "versions"
+    assert not versions.exists() or list(versions.iterdir()) == []
