@@ -74,6 +74,10 @@ class SourceKind(models.TextChoices):
     INTAKE = "intake", _("Intake data versions")
 
 
+# The start of the error of a run whose worker vanished (`runs.fail_orphaned_runs`).
+ORPHANED = "the evaluation worker stopped while computing this run"
+
+
 class RunImmutableError(Exception):
     """Raised when code tries to change a finished run (its results are a published record)."""
 
@@ -195,6 +199,11 @@ class EvaluationRun(models.Model):
         if self.status in FINISHED:
             raise RunImmutableError(f"run {self.pk} is finished and cannot be deleted")
         return super().delete(*args, **kwargs)
+
+    @property
+    def orphaned(self) -> bool:
+        """Failed because its worker stopped (killed, host restarted), not because of its input."""
+        return self.status == RunStatus.FAILED and self.error.startswith(ORPHANED)
 
     @property
     def is_finished(self) -> bool:

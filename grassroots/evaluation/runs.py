@@ -42,6 +42,7 @@ from grassroots.evaluation.inputs import (
     run_catalogue,
 )
 from grassroots.evaluation.models import (
+    ORPHANED,
     EvaluationRun,
     Result,
     RunStatus,
@@ -307,12 +308,13 @@ def fail_orphaned_runs(*, lease: dt.timedelta = RUN_LEASE) -> list[int]:
         for run in orphans:
             last = run.heartbeat_at or run.started_at
             run.status = RunStatus.FAILED
+            run.progress = 100
             run.error = (
-                f"the evaluation worker stopped while computing this run (no heartbeat since "
+                f"{ORPHANED} (no heartbeat since "
                 f"{timezone.localtime(last):%Y-%m-%d %H:%M:%S}); retry the run"
             )
             run.finished_at = timezone.now()
-            run.save(update_fields=["status", "error", "finished_at"])
+            run.save(update_fields=["status", "progress", "error", "finished_at"])
             audit.record(
                 obj=run,
                 action=AuditAction.UPDATE,
