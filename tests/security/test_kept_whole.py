@@ -3,6 +3,7 @@ schema once."""
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import pytest
@@ -100,3 +101,56 @@ def _models(annotation: object) -> list[object]:
     if not args:
         return [annotation]
     return [m for a in args for m in _models(a)]
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("title", "措" * 301),
+        ("leader", "张" * 101),
+        ("department", "部" * 101),
+        ("title", ""),
+        ("title", "措" * 300),  # the longest the form takes: stored
+    ],
+)
+def test_the_api_refuses_text_longer_than_the_form_allows(
+    province, make_member, do_audited_work, field, value
+) -> None:
+    """A 301-character measure title once reached the database: a 500 on PostgreSQL."""
+    from grassroots.assistance.models import Measure
+    from grassroots.organisations.services import issue_token
+
+    admin = make_member(Role.PROVINCE_ADMIN, "370000", "admin")
+    do_audited_work(province, admin, keep_problem=True)
+    token = issue_token(user=admin, name="t", ttl=dt.timedelta(days=1), actor=None).token
+    before = Measure.objects.count()
+    body = {"title": "整改", "leader": "张三", "department": "第一检察部", "deadline": "2099-12-31"}
+    response = Client().post(
+        "/api/assistance/weak-units/370102/measures",
+        body | {field: value},
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {token}",
+    )
+    if len(value) == 300:
+        assert response.status_code == 201, response.content
+        assert Measure.objects.count() == before + 1
+        return
+    assert response.status_code == 422
+    assert Measure.objects.count() == before
+
+
+def test_a_nul_byte_in_api_text_is_a_422_not_a_500(province, make_member, do_audited_work) -> None:
+    from grassroots.organisations.services import issue_token
+
+    admin = make_member(Role.PROVINCE_ADMIN, "370000", "admin")
+    do_audited_work(province, admin, keep_problem=True)
+    token = issue_token(user=admin, name="t", ttl=dt.timedelta(days=1), actor=None).token
+    body = {"title": "整\x00改", "leader": "张三", "department": "一部", "deadline": "2099-12-31"}
+    response = Client().post(
+        "/api/assistance/weak-units/370102/measures",
+        body,
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {token}",
+    )
+    assert response.status_code == 422
+    assert "NUL" in response.json()["detail"] or "空字符" in response.json()["detail"]
