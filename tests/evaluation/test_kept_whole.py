@@ -146,3 +146,12 @@ def test_a_failed_run_is_retried_from_the_page_and_the_api(scheme, cases_dir, me
     assert api.post(f"/api/evaluation/runs/{fresh.pk}/retry").status_code == 422
     assert api.post(f"/api/evaluation/runs/{run.pk}/retry").status_code == 202
     assert EvaluationRun.objects.filter(retry_of=run).count() == 2
+
+
+def test_a_data_versions_files_are_the_servers_only(province_version) -> None:
+    """Issue 19.6: a unit's case records are 0600 in a 0700 folder under the data directory."""
+    folder = version_folder(province_version.pk)
+    assert folder.stat().st_mode & 0o777 == 0o700
+    files = [p for p in folder.rglob("*") if p.is_file()]
+    assert files
+    assert {p.stat().st_mode & 0o777 for p in files} == {0o600}
