@@ -110,9 +110,10 @@ def import_figures(
     if not allowed:
         raise UploadRefused("no unit")
     name = source_name or path.name
+    size = path.stat().st_size  # checked before the file is read into memory
+    if size > upload_limits().max_bytes:
+        raise InputError([Problem(name, None, None, _too_big(size))])
     data = path.read_bytes()
-    if len(data) > upload_limits().max_bytes:
-        raise InputError([Problem(name, None, None, _too_big(len(data)))])
     frame, cat, key = _read(path, name, data, allowed, catalogue, period)
     refuse_locked(set(frame["unit_code"].astype(str)), key, name)
     changes = _changes(frame, cat.name, key)
@@ -196,6 +197,10 @@ def _read_csv(
     if not catalogue or not period:
         raise InputError([Problem(name, None, None, "a CSV upload needs a catalogue and period")])
     check_content(name, data[:8192])
+    if b"\x00" in data:  # anywhere, not only in the first 8 KB (issue 19.7)
+        raise InputError(
+            [Problem(name, None, None, "is not a text CSV file (it holds a NUL byte)")]
+        )
     cat = load_catalogue(catalogue)
     frame = _engine_read(path, name, cat, allowed, sheet=None)
     _check_rows(frame, cat, period, name, sheet=None)
