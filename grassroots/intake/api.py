@@ -213,7 +213,9 @@ def upload_figures(
     name = disk_name(file.name or "upload")
     with tempfile.TemporaryDirectory(prefix="figures-", dir=private_tmp()) as tmp:
         path = Path(tmp) / name
-        path.write_bytes(file.read())
+        with path.open("wb") as out:  # in chunks, never the whole upload in memory
+            for chunk in file.chunks():
+                out.write(chunk)
         try:
             result = import_figures(
                 path=path, actor=auth_user(request), source_name=name,
