@@ -11,7 +11,7 @@ from typing import Any
 
 from django.http import Http404, HttpRequest
 from django.utils import timezone
-from ninja import Router, Schema
+from ninja import Field, Router, Schema
 from ninja.errors import HttpError
 
 from grassroots.api_caller import auth_user
@@ -83,16 +83,17 @@ class PlanOut(Schema):
 
 
 class MeasureIn(Schema):
-    title: str
-    leader: str
-    department: str
+    # The same limits as the page's forms (issue 19.7).
+    title: str = Field(min_length=1, max_length=300)
+    leader: str = Field(min_length=1, max_length=100)
+    department: str = Field(min_length=1, max_length=100)
     deadline: dt.date
     created_on: dt.date | None = None
 
 
 class ProgressIn(Schema):
-    quarter: str
-    text: str
+    quarter: str = Field(min_length=1, max_length=10)
+    text: str = Field(min_length=1, max_length=4000)
     status: MeasureStatus
 
 

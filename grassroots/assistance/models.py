@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from grassroots.organisations.models import Unit
+from grassroots.organisations.versions import ProvinceVersion
 
 
 class WeakLevel(models.TextChoices):
@@ -349,7 +352,7 @@ class Target(models.Model):
         return f"{self.indicator} {self.period} {self.value}"
 
 
-class ExitStandard(models.Model):
+class ExitStandard(ProvinceVersion):
     """One version of a province's weak-unit exit standard: a checklist scheme's YAML.
 
     Each province owns its versions; the first is a copy of the shipped national default, never
@@ -359,7 +362,6 @@ class ExitStandard(models.Model):
     province = models.ForeignKey(
         Unit, on_delete=models.PROTECT, related_name="exit_standards", verbose_name=_("province")
     )
-    version = models.PositiveIntegerField(_("version"))
     yaml_text = models.TextField(_("standard (YAML)"))
     note = models.CharField(_("reason for the change"), max_length=500, blank=True)
     created_at = models.DateTimeField(_("created at"))
@@ -374,6 +376,10 @@ class ExitStandard(models.Model):
         ]
         verbose_name = _("exit standard version")
         verbose_name_plural = _("exit standard versions")
+
+    def stamp_creator(self, actor: Any) -> None:
+        authenticated = getattr(actor, "is_authenticated", False)
+        self.created_by = actor.get_username() if authenticated else "system"
 
     @property
     def unit(self) -> Unit:

@@ -46,6 +46,7 @@ from grassroots.assistance.selectors import exit_shortfalls
 from grassroots.engine.errors import InputError
 from grassroots.engine.periods import Period
 from grassroots.engine.scheme import load_scheme
+from grassroots.files import disk_name
 from grassroots.organisations.audit import tracked
 from grassroots.organisations.models import Level, Unit
 
@@ -407,7 +408,7 @@ def evidence_problem(name: str, size: int) -> str | None:
 @transaction.atomic
 def attach_evidence(*, measure: Measure, upload: UploadedFile[Any], actor: Actor) -> Evidence:
     authorise(actor, Act.REPORT_PROGRESS, measure.designation.unit)
-    name = PurePath(upload.name or "").name
+    name = disk_name(upload.name or "")  # a 255-byte name is shortened, its type kept
     if (wrong := evidence_problem(name, upload.size or 0)) is not None:
         raise AssistanceError({"file": wrong})
     unit_code = measure.designation.unit.code
@@ -464,6 +465,9 @@ def recommend_exit(
     ``reviews`` gives the reviewers' status and evidence for qualitative items by item code.
     """
     authorise(actor, Act.RECOMMEND_EXIT, designation.unit)
+    # A row lock: a second recommendation for the same designation waits, then sees the first
+    # (and is refused) instead of opening a second assessment beside it.
+    designation = Designation.objects.select_for_update().get(pk=designation.pk)
     if designation.status != WeakStatus.DESIGNATED:
         raise AssistanceError({"status": "exit can be recommended only for a designated unit"})
     if not periods or not checklist:
@@ -591,6 +595,11 @@ def confirm_awards(
     actor: Actor,
 ) -> list[Award]:
     """Confirm the first ``top`` rows of a quarter's ranked list (selection.contribution_ranking)."""
+    # The province's unit row is the lock: a second confirmation of the quarter waits for the
+    # first and is then refused, never stored beside it.
+    top_unit = Unit.objects.filter(parent__isnull=True).order_by("path").first()
+    if top_unit is not None:
+        Unit.objects.select_for_update().filter(pk=top_unit.pk).first()
     if Award.objects.filter(quarter=quarter).exists():
         raise AssistanceError({"quarter": f"the awards of {quarter} are already confirmed"})
     if top < 1:

@@ -27,6 +27,7 @@ from grassroots.evaluation.selectors import (
     published_runs,
     scope_of_path,
 )
+from grassroots.organisations import versions
 from grassroots.organisations.scope import membership_of
 
 SCHEME = "core-business"
@@ -45,9 +46,10 @@ COLUMNS = [
 
 
 def rank_visibility(user: Any, *, scheme: str = SCHEME) -> Visible:
-    """What of the stored runs' ranks and colours the user's role may see: the scheme's newest
-    version says (its ``visibility``); with no version stored there is nothing to show."""
-    version = SchemeVersion.objects.filter(code=scheme).order_by("-version").first()
+    """What of the stored runs' ranks and colours the user's role may see: the newest version
+    of the scheme the user's province uses says (its ``visibility``: the province's own, else
+    the national default); with no version stored there is nothing to show."""
+    version = versions.current(SchemeVersion, province=versions.owner_for(user), code=scheme)
     if version is None:
         return Visible(ranks=False, colours=False)
     # Only the visibility block is read: the stored text was checked whole when it was saved.

@@ -108,6 +108,7 @@ def run_create(args: argparse.Namespace) -> int:
         load_shipped_schemes,
         scheme_replications,
     )
+    from grassroots.organisations.versions import province_of
 
     if args.sensitivity is not None and args.sensitivity < 0:
         raise UsageError("--sensitivity must be 0 (off) or a positive number of replications")
@@ -120,7 +121,8 @@ def run_create(args: argparse.Namespace) -> int:
     scope = _scope(args.scope) if from_intake and args.scope else None
     load_shipped_schemes()
     try:
-        version = latest_scheme_version(args.scheme)
+        # A run for a province's units uses that province's version of the scheme.
+        version = latest_scheme_version(args.scheme, province=province_of(scope))
         kwargs = {
             "scheme_version": version,
             "period": args.period,
@@ -168,8 +170,12 @@ def run_work(args: argparse.Namespace) -> int:
 
     from grassroots.commands._markers import beat
     from grassroots.evaluation.runs import work
+    from grassroots.files import remove_stale_temporaries
 
     data_dir = Path(settings.DATA_DIR)
+    # Uploads and staging copies a killed server left behind hold case data: removed here.
+    for path in remove_stale_temporaries():
+        _out(f"removed a stale temporary file: {path.name}")
     # SIGTERM (serve --with-worker stopping, an init system) ends the loop between runs, so a
     # run being computed finishes and is stored rather than left "running" for ever.
     stopping: list[int] = []

@@ -91,11 +91,25 @@ def utf8_copy(path: Path, directory: Path) -> Path:
     """A UTF-8 copy of a GB18030 CSV (DuckDB's CSV reader only knows UTF-8/16 and Latin-1
     without the ``encodings`` extension, which cannot be downloaded on an isolated network)."""
     target = directory / path.name
-    with (
-        path.open("r", encoding="gb18030", newline="") as source,
-        target.open("w", encoding="utf-8", newline="") as sink,
-    ):
-        shutil.copyfileobj(source, sink, _CHUNK)
+    try:
+        with (
+            path.open("r", encoding="gb18030", newline="") as source,
+            target.open("w", encoding="utf-8", newline="") as sink,
+        ):
+            shutil.copyfileobj(source, sink, _CHUNK)
+    except UnicodeDecodeError as exc:
+        target.unlink(missing_ok=True)
+        raise InputError(
+            [
+                Problem(
+                    path.name,
+                    None,
+                    None,
+                    f"is neither UTF-8 nor GB18030 text (byte {exc.start + 1} cannot be "
+                    "read): save it as UTF-8 CSV and upload it again",
+                )
+            ]
+        ) from None
     return target
 
 
@@ -114,11 +128,18 @@ def open_raw(con: duckdb.DuckDBPyConnection, path: Path, view: str) -> RawTable:
     """Expose ``path`` as view ``view``: CSV and xlsx as text columns, Parquet as stored."""
     suffix = path.suffix.lower()
     if suffix == ".parquet":
-        con.execute(
-            f"CREATE OR REPLACE TEMP VIEW {ident(view)} AS SELECT file_row_number + 1 AS _row, * "
-            f"EXCLUDE (file_row_number) FROM read_parquet({quote(str(path))}, file_row_number = true)"
-        )
-        return _described(con, path.name, view)
+        try:
+            con.execute(
+                f"CREATE OR REPLACE TEMP VIEW {ident(view)} AS SELECT file_row_number + 1 AS "
+                f"_row, * EXCLUDE (file_row_number) FROM read_parquet({quote(str(path))}, "
+                "file_row_number = true)"
+            )
+            return _described(con, path.name, view)
+        except duckdb.Error:
+            # The reader's own message names the server's path: say what is wrong, not where.
+            raise InputError(
+                [Problem(path.name, None, None, "is not a readable Parquet file (damaged or fake)")]
+            ) from None
     if suffix == ".xlsx":
         return _open_xlsx(con, path, view)
     if suffix != ".csv":
@@ -137,7 +158,8 @@ def _described(
 
 
 def _open_csv(con: duckdb.DuckDBPyConnection, path: Path, view: str) -> RawTable:
-    with tempfile.TemporaryDirectory(prefix="grassroots-csv-") as tmp:
+    # The UTF-8 copy sits beside the file (the caller's staging folder), never in /tmp.
+    with tempfile.TemporaryDirectory(prefix=".csv-", dir=path.parent) as tmp:
         source = path if detect_encoding(path) == "utf-8" else utf8_copy(path, Path(tmp))
         try:
             # Loaded into a table (insertion order kept) so rowid gives the file row.

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Query, Router, Schema
+from ninja import Field, Query, Router, Schema
 from ninja.errors import HttpError
 
 from grassroots.api_caller import auth_user
@@ -23,9 +23,19 @@ from grassroots.evaluation.permissions import may_run, visibility_for
 from grassroots.evaluation.publication import publish_run
 from grassroots.evaluation.reasons import group_names, render_why
 from grassroots.evaluation.results import why_reason
-from grassroots.evaluation.runs import INTAKE_SOURCE, queue_run
+from grassroots.evaluation.runs import (
+    INTAKE_SOURCE,
+    MAX_SEED,
+    MAX_SENSITIVITY,
+    queue_run,
+    retry_run,
+)
 from grassroots.evaluation.schemes import scheme_of
 from grassroots.evaluation.selectors import get_run_for_user, runs_for, scope_root
+from grassroots.organisations import versions
+from grassroots.organisations.models import Unit
+from grassroots.organisations.scope import league_root
+from grassroots.organisations.versions import province_of
 
 router = Router(tags=["evaluation"])
 MAX_LIMIT = 5000
@@ -52,18 +62,21 @@ class RunOut(Schema):
     publication: str  # "draft" | "published" | "superseded"
     published_at: datetime | None
     superseded_by: int | None
+    retry_of: int | None  # the failed run this one retries
 
 
 class RunIn(Schema):
-    scheme: str
-    period: str
+    # The same limits as the page's form and the database columns (issue 19.6-7).
+    scheme: str = Field(max_length=60)
+    period: str = Field(max_length=20)
     # A case-record folder of the data directory; leave out with from_intake.
-    source: str = ""
+    source: str = Field("", max_length=500)
     # Read intake's current data versions (and reported figures) of the period for the units
     # in the caller's scope instead of a folder.
     from_intake: bool = False
-    sensitivity: int | None = None  # None: the scheme's replications (its `uncertainty`)
-    seed: int = 0
+    # None: the scheme's replications (its `uncertainty`)
+    sensitivity: int | None = Field(None, ge=0, le=MAX_SENSITIVITY)
+    seed: int = Field(0, ge=0, le=MAX_SEED)
     # With from_intake: read data the province has not accepted yet too (a provisional run).
     provisional: bool = False
 
@@ -94,13 +107,59 @@ class ResultPage(Schema):
 
 
 class ResultFilters(Schema):
-    node: str | None = None
-    unit: str | None = None
-    limit: int = 1000
-    offset: int = 0
+    node: str | None = Field(None, max_length=80)
+    unit: str | None = Field(None, max_length=12)
+    limit: int = Field(1000, ge=0, le=MAX_LIMIT)
+    offset: int = Field(0, ge=0, le=10_000_000)
 
 
-def _run_out(run: EvaluationRun) -> dict[str, Any]:
+def _covers(root: Unit, run: EvaluationRun) -> bool:
+    """Does the reader's scope ``root`` cover every unit the run read?"""
+    if not root.path:
+        return True
+    scope = (
+        Unit.objects.filter(code=run.scope_code).only("path").first() if run.scope_code else None
+    )
+    return scope is not None and scope.path.startswith(root.path)
+
+
+def _trim_inputs(versions: dict[str, Any], units: set[str]) -> dict[str, Any]:
+    """An intake run's input map with only the reader's units (issue 19.5): the versions,
+    checksums and gaps of other units, cities or provinces are not the reader's to see."""
+
+    def by_unit(value: Any) -> Any:
+        return {k: v for k, v in (value or {}).items() if k in units}
+
+    cases = by_unit(versions.get("cases"))
+    earlier = {p: by_unit(m) for p, m in (versions.get("earlier") or {}).items()}
+    spans = {p: by_unit(m) for p, m in (versions.get("spans") or {}).items()}
+    kept = {str(v) for v in cases.values()}
+    kept |= {str(v) for m in earlier.values() for v in m.values()}
+    kept |= {str(v) for m in spans.values() for ids in m.values() for v in ids}
+    out: dict[str, Any] = {
+        "cases": cases,
+        "checksums": {k: v for k, v in (versions.get("checksums") or {}).items() if k in kept},
+        "figures": {},
+        "missing": by_unit(versions.get("missing")),
+        "unaccepted": [c for c in versions.get("unaccepted") or [] if c in units],
+        "units": by_unit(versions.get("units")),
+    }
+    if "accepted" in versions:
+        out["accepted"] = {
+            p: [c for c in codes if c in units] for p, codes in versions["accepted"].items()
+        }
+    if earlier:
+        out["earlier"] = earlier
+    if spans:
+        out["spans"] = spans
+    return out
+
+
+def _run_out(run: EvaluationRun, root: Unit | None = None) -> dict[str, Any]:
+    versions = run.data_versions
+    if root is not None and run.from_intake and not _covers(root, run):
+        codes = set(Unit.objects.filter(path__startswith=root.path).values_list("code", flat=True))
+        versions = _trim_inputs(versions, codes)
     return {
         "id": run.pk,
         "scheme": run.scheme_version.code,
@@ -110,7 +169,7 @@ def _run_out(run: EvaluationRun) -> dict[str, Any]:
         "progress": run.progress,
         "input_hash": run.input_hash,
         "source_kind": run.source_kind,
-        "data_versions": run.data_versions,
+        "data_versions": versions,
         "parameters": run.parameters,
         "created_at": run.created_at,
         "finished_at": run.finished_at,
@@ -119,18 +178,27 @@ def _run_out(run: EvaluationRun) -> dict[str, Any]:
         "publication": run.publication,
         "published_at": run.published_at,
         "superseded_by": run.superseded_by_id,
+        "retry_of": run.retry_of_id,
     }
 
 
 @router.get("/runs", response={200: list[RunOut], **ERRORS}, summary="Evaluation runs")
 def list_runs(request: HttpRequest) -> list[dict[str, Any]]:
     user = auth_user(request)
-    return [_run_out(r) for r in runs_for(user)[:200]]
+    root = league_root(user)
+    if root is None:
+        return []
+    return [_run_out(r, root) for r in runs_for(user, root=root)[:200]]
 
 
 @router.get("/runs/{run_id}", response={200: RunOut, **ERRORS}, summary="One run")
 def get_run(request: HttpRequest, run_id: int) -> dict[str, Any]:
-    return _run_out(get_run_for_user(auth_user(request), run_id))
+    user = auth_user(request)
+    root = scope_root(user)
+    run = runs_for(user, root=root).filter(pk=run_id).first()
+    if run is None:
+        raise HttpError(404, "No such run")
+    return _run_out(run, root)
 
 
 @router.post("/runs", response={202: RunOut, **ERRORS}, summary="Queue a run")
@@ -138,7 +206,9 @@ def create_run(request: HttpRequest, payload: RunIn) -> tuple[int, dict[str, Any
     user = auth_user(request)
     if not may_run(user):
         raise HttpError(403, "your role may not start evaluations")
-    version = SchemeVersion.objects.filter(code=payload.scheme).order_by("-version").first()
+    root = scope_root(user)
+    # The caller's province's own version of the scheme, else the national default.
+    version = versions.current(SchemeVersion, province=province_of(root), code=payload.scheme)
     if version is None:
         raise HttpError(422, f"no scheme {payload.scheme!r}")
     if payload.from_intake and payload.source:
@@ -158,12 +228,26 @@ def create_run(request: HttpRequest, payload: RunIn) -> tuple[int, dict[str, Any
             actor=user,
             sensitivity=payload.sensitivity,
             seed=payload.seed,
-            scope=scope_root(user),
+            scope=root,
             provisional=payload.provisional,
         )
     except RunError as exc:
         raise HttpError(422, str(exc)) from None
     return 202, _run_out(run)
+
+
+@router.post(
+    "/runs/{run_id}/retry", response={202: RunOut, **ERRORS}, summary="Queue a failed run again"
+)
+def retry(request: HttpRequest, run_id: int) -> tuple[int, dict[str, Any]]:
+    user = auth_user(request)
+    run = get_run_for_user(user, run_id)  # 404: not a run the caller may see
+    if not may_run(user):
+        raise HttpError(403, "your role may not start evaluations")
+    try:
+        return 202, _run_out(retry_run(run=run, actor=user))
+    except RunError as exc:
+        raise HttpError(422, str(exc)) from None
 
 
 @router.post(

@@ -7,19 +7,18 @@ from typing import Any
 
 from django import forms
 from django.conf import settings
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from grassroots.engine.errors import InputError
 from grassroots.engine.periods import Period
 from grassroots.evaluation.models import EvaluationRun, SchemeVersion, WarningState
-from grassroots.evaluation.runs import INTAKE_SOURCE
+from grassroots.evaluation.runs import INTAKE_SOURCE, MAX_SEED, MAX_SENSITIVITY
 from grassroots.evaluation.schemes import scheme_replications
 from grassroots.evaluation.selectors import Sort
 from grassroots.form_fields import choice_field, model_choice_field
 from grassroots.intake.selectors import current_period
-
-MAX_SENSITIVITY = 1000
+from grassroots.organisations.models import Unit
 
 
 def source_folders() -> list[Path]:
@@ -38,12 +37,21 @@ def source_folders() -> list[Path]:
     return sorted(found)
 
 
-def latest_versions() -> QuerySet[SchemeVersion]:
-    """Each scheme's newest version (portable: the demo runs on SQLite, so no DISTINCT ON)."""
+def latest_versions(province: Unit | None = None) -> QuerySet[SchemeVersion]:
+    """Each scheme's version ``province`` uses: its own newest, else the national default's
+    newest (portable: the demo runs on SQLite, so no DISTINCT ON)."""
     newest: dict[str, int] = {}
-    for pk, code in SchemeVersion.objects.order_by("code", "-version").values_list("pk", "code"):
-        newest.setdefault(code, pk)
-    return SchemeVersion.objects.filter(pk__in=newest.values()).order_by("code")
+    national: dict[str, int] = {}
+    rows = SchemeVersion.objects.filter(Q(province=province) | Q(province__isnull=True))
+    for pk, code, owner in rows.order_by("code", "-version").values_list(
+        "pk", "code", "province_id"
+    ):
+        if owner is None:
+            national.setdefault(code, pk)
+        else:
+            newest.setdefault(code, pk)
+    chosen = {**national, **newest}
+    return SchemeVersion.objects.filter(pk__in=chosen.values()).order_by("code")
 
 
 class StartRunForm(forms.Form):
@@ -56,7 +64,7 @@ class StartRunForm(forms.Form):
         max_value=MAX_SENSITIVITY,
         help_text=_("0 skips the rank intervals; 200 is a good choice."),
     )
-    seed = forms.IntegerField(label=_("Seed"), min_value=0, initial=1)
+    seed = forms.IntegerField(label=_("Seed"), min_value=0, max_value=MAX_SEED, initial=1)
     provisional = forms.BooleanField(
         label=_("Provisional"),
         required=False,
@@ -66,10 +74,10 @@ class StartRunForm(forms.Form):
         ),
     )
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, province: Unit | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["period"].initial = current_period()
-        versions = latest_versions()
+        versions = latest_versions(province)
         model_choice_field(self, "scheme").queryset = versions
         default = versions.filter(code="core-business").first()
         self.fields["scheme"].initial = default

@@ -230,9 +230,12 @@ def intake_element_frame(
         raise RunError(f"run {run.pk}: a figure upload it read is gone or its checksum changed")
     codes = set(recorded.get("units", {})) if units is None else set(units)
     read = {key: ids for key, ids in versions_read(run).items() if key[1] in codes}
-    cases = intake.case_element_values(
-        read, catalogue=needed.catalogue, elements=needed.case_elements
-    )
+    try:
+        cases = intake.case_element_values(
+            read, catalogue=needed.catalogue, elements=needed.case_elements
+        )
+    except OSError as exc:  # a version gone, or its files no longer match their SHA-256
+        raise RunError(f"run {run.pk}: {exc}") from None
     versions = cases.pop("versions").astype(str)
     cases["source"] = versions.map(lambda v: ("versions:" if "," in v else "version:") + v)
     frames = [cases]

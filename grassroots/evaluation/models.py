@@ -13,17 +13,19 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from grassroots.organisations.versions import ProvinceVersion, version_constraints
 
-class SchemeVersion(models.Model):
-    """One version of a scheme's YAML. Editing a scheme adds a version; none is ever changed."""
+
+class SchemeVersion(ProvinceVersion):
+    """One version of a scheme's YAML, owned by a province (none: the shipped national default).
+    Editing a scheme adds a version to the editor's province; none is ever changed."""
+
+    KEY = ("code",)
 
     code = models.CharField(_("scheme"), max_length=60, db_index=True)
-    version = models.PositiveIntegerField(_("version"))
     yaml_text = models.TextField(_("scheme YAML"))
     title_zh = models.CharField(_("Chinese title"), max_length=200, blank=True)
     title_en = models.CharField(_("English title"), max_length=200, blank=True)
-    note = models.CharField(_("note"), max_length=500, blank=True)
-    created_at = models.DateTimeField(_("created"))
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -35,9 +37,7 @@ class SchemeVersion(models.Model):
 
     class Meta:
         ordering = ["code", "-version"]
-        constraints = [
-            models.UniqueConstraint(fields=["code", "version"], name="scheme_version_unique")
-        ]
+        constraints = version_constraints("scheme", "code")
         verbose_name = _("scheme version")
         verbose_name_plural = _("scheme versions")
 
@@ -72,6 +72,10 @@ PUBLICATION_FIELDS = frozenset({"publication", "published_at", "published_by", "
 class SourceKind(models.TextChoices):
     FOLDER = "folder", _("Case-record folder")
     INTAKE = "intake", _("Intake data versions")
+
+
+# The start of the error of a run whose worker vanished (`runs.fail_orphaned_runs`).
+ORPHANED = "the evaluation worker stopped while computing this run"
 
 
 class RunImmutableError(Exception):
@@ -121,6 +125,18 @@ class EvaluationRun(models.Model):
         verbose_name=_("created by"),
     )
     started_at = models.DateTimeField(_("started"), null=True, blank=True)
+    # The worker's lease: renewed while it computes; a running run whose lease ran out has
+    # lost its worker (killed, crashed host) and is marked failed (`runs.fail_orphaned_runs`).
+    heartbeat_at = models.DateTimeField(_("last heartbeat"), null=True, blank=True)
+    # The failed run this one retries (same scheme version, period, source and parameters).
+    retry_of = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="retries",
+        verbose_name=_("retry of"),
+    )
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
     error = models.TextField(_("error"), blank=True)
     # Started over intake data the workflow has not accepted (locked) yet: shown as provisional
@@ -183,6 +199,11 @@ class EvaluationRun(models.Model):
         if self.status in FINISHED:
             raise RunImmutableError(f"run {self.pk} is finished and cannot be deleted")
         return super().delete(*args, **kwargs)
+
+    @property
+    def orphaned(self) -> bool:
+        """Failed because its worker stopped (killed, host restarted), not because of its input."""
+        return self.status == RunStatus.FAILED and self.error.startswith(ORPHANED)
 
     @property
     def is_finished(self) -> bool:

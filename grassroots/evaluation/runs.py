@@ -9,14 +9,18 @@ hands the engine frames read from the database; nothing is written to a temporar
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
+import logging
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from django.db import transaction
+from django.db import connections, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -38,6 +42,7 @@ from grassroots.evaluation.inputs import (
     run_catalogue,
 )
 from grassroots.evaluation.models import (
+    ORPHANED,
     EvaluationRun,
     Result,
     RunStatus,
@@ -55,6 +60,9 @@ from grassroots.intake.catalogues.services import (
 from grassroots.intake.models import CatalogueVersion
 from grassroots.organisations import audit
 from grassroots.organisations.models import AuditAction, Unit
+from grassroots.organisations.versions import province_of
+
+logger = logging.getLogger(__name__)
 
 DEFAULT_SENSITIVITY = 0
 
@@ -103,6 +111,23 @@ def input_hash(
 INTAKE_SOURCE = "intake"
 
 
+# The limits of a run's parameters, the same on every path (form, API, CLI, service): the
+# engine's random generator takes a seed in [0, 2**32), and more replications only cost time.
+MAX_SENSITIVITY = 1000
+MAX_SEED = 2**32 - 1
+
+
+def check_parameters(*, sensitivity: int, seed: int) -> None:
+    """RunError (in the reader's language) when a parameter is outside its limits."""
+    if isinstance(sensitivity, bool) or not 0 <= sensitivity <= MAX_SENSITIVITY:
+        raise RunError(
+            _("sensitivity must be between 0 (off) and %(max)s replications")
+            % {"max": MAX_SENSITIVITY}
+        )
+    if isinstance(seed, bool) or not 0 <= seed <= MAX_SEED:
+        raise RunError(_("the seed must be between 0 and %(max)s") % {"max": MAX_SEED})
+
+
 @transaction.atomic
 def queue_run(
     *,
@@ -132,8 +157,7 @@ def queue_run(
     key = the_period.key
     if sensitivity is None:
         sensitivity = scheme_replications(scheme_version)
-    if sensitivity < 0:
-        raise RunError("sensitivity must be 0 (off) or a positive number of replications")
+    check_parameters(sensitivity=sensitivity, seed=seed)
     parameters: dict[str, Any] = {"sensitivity": sensitivity, "seed": seed}
     from_intake = isinstance(source, str) and source == INTAKE_SOURCE  # a folder: a Path
     if provisional and not from_intake:
@@ -146,7 +170,9 @@ def queue_run(
         if from_intake:
             raise
         scheme = None  # a folder run records the failure when it is executed, as before
-    catalogue_version = _catalogue_version(scheme, actor) if scheme is not None else None
+    catalogue_version = (
+        _catalogue_version(scheme, actor, province_of(scope)) if scheme is not None else None
+    )
     catalogue = catalogue_of(catalogue_version) if catalogue_version is not None else None
     if from_intake:
         assert scheme is not None
@@ -159,6 +185,8 @@ def queue_run(
     else:
         kind = SourceKind.FOLDER
         versions = data_versions(Path(source))
+        if scope is not None:  # who may list the run (`selectors.within_scope`)
+            parameters["scope"] = scope.code
         label = str(Path(source).resolve())
     run = EvaluationRun.objects.create(
         scheme_version=scheme_version,
@@ -185,12 +213,15 @@ def queue_run(
     return run
 
 
-def _catalogue_version(scheme: Scheme, actor: Actor) -> CatalogueVersion | None:
-    """The stored catalogue version a new run of ``scheme`` computes with (its current one)."""
+def _catalogue_version(
+    scheme: Scheme, actor: Actor, province: Unit | None
+) -> CatalogueVersion | None:
+    """The stored catalogue version a new run of ``scheme`` computes with: the current one of
+    the province it runs in (the national default for a national run)."""
     if scheme.catalogue is None:
         return None
     try:
-        return stored_catalogue(scheme.catalogue, actor=actor)
+        return stored_catalogue(scheme.catalogue, actor=actor, province=province)
     except CatalogueError as exc:
         raise RunError(str(exc)) from None
 
@@ -201,7 +232,8 @@ def catalogue_change(run: EvaluationRun) -> tuple[int, int] | None:
     recorded = run.catalogue_version
     if recorded is None:
         return None
-    current = latest_catalogue_version(recorded.code)
+    scope = Unit.objects.filter(code=run.scope_code).first() if run.scope_code else None
+    current = latest_catalogue_version(recorded.code, province=province_of(scope))
     if current is None or current.pk == recorded.pk:
         return None
     return recorded.version, current.version
@@ -220,9 +252,105 @@ def claim_next_run() -> EvaluationRun | None:
             return None
         run.status = RunStatus.RUNNING
         run.progress = 5
-        run.started_at = timezone.now()
-        run.save(update_fields=["status", "progress", "started_at"])
+        run.started_at = run.heartbeat_at = timezone.now()
+        run.save(update_fields=["status", "progress", "started_at", "heartbeat_at"])
         return run
+
+
+# A running run's worker renews its lease every HEARTBEAT_SECONDS; after RUN_LEASE without a
+# renewal the worker is taken to be gone (killed, out of memory, host restarted).
+HEARTBEAT_SECONDS = 30.0
+RUN_LEASE = dt.timedelta(minutes=5)
+
+
+class _Heartbeat:
+    """Renews a run's lease from a background thread while the worker computes it."""
+
+    def __init__(self, run_pk: int, interval: float = HEARTBEAT_SECONDS) -> None:
+        self.run_pk = run_pk
+        self.interval = interval
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._beat, name=f"run-{run_pk}-heartbeat")
+
+    def _beat(self) -> None:
+        try:
+            while not self.stop.wait(self.interval):
+                EvaluationRun.objects.filter(pk=self.run_pk, status=RunStatus.RUNNING).update(
+                    heartbeat_at=timezone.now()
+                )
+        except Exception:  # a missed beat only shortens the lease; the run goes on
+            logger.warning("run %s: heartbeat failed", self.run_pk, exc_info=True)
+        finally:
+            connections.close_all()  # this thread's own database connection
+
+    def __enter__(self) -> _Heartbeat:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop.set()
+        self.thread.join()
+
+
+def fail_orphaned_runs(*, lease: dt.timedelta = RUN_LEASE) -> list[int]:
+    """Mark failed every running run whose worker stopped renewing its lease; their ids.
+
+    A worker killed mid-run (or a host that restarted) leaves its run "running" forever; the
+    next worker, `grassroots runs work` and the runs page find it here, and it can be retried.
+    """
+    cutoff = timezone.now() - lease
+    stale = Q(heartbeat_at__lt=cutoff) | Q(heartbeat_at__isnull=True, started_at__lt=cutoff)
+    failed = []
+    with transaction.atomic():
+        orphans = EvaluationRun.objects.select_for_update(skip_locked=True).filter(
+            Q(status=RunStatus.RUNNING) & stale
+        )
+        for run in orphans:
+            last = run.heartbeat_at or run.started_at
+            run.status = RunStatus.FAILED
+            run.progress = 100
+            run.error = (
+                f"{ORPHANED} (no heartbeat since "
+                f"{timezone.localtime(last):%Y-%m-%d %H:%M:%S}); retry the run"
+            )
+            run.finished_at = timezone.now()
+            run.save(update_fields=["status", "progress", "error", "finished_at"])
+            audit.record(
+                obj=run,
+                action=AuditAction.UPDATE,
+                actor=None,
+                before={"status": RunStatus.RUNNING},
+                after={"status": RunStatus.FAILED, "error": run.error},
+                reason="orphaned run",
+            )
+            failed.append(run.pk)
+    return failed
+
+
+@transaction.atomic
+def retry_run(*, run: EvaluationRun, actor: Actor) -> EvaluationRun:
+    """Queue a failed run again with its scheme version, period, source, scope and parameters.
+
+    Only a failed run is retried (a finished run is a record, a queued or running one is still
+    on its way); the new run names the one it retries."""
+    locked = EvaluationRun.objects.select_for_update().get(pk=run.pk)
+    if locked.status != RunStatus.FAILED:
+        raise RunError(_("Only a failed run can be retried."))
+    params = locked.parameters or {}
+    scope = Unit.objects.filter(code=locked.scope_code).first() if locked.scope_code else None
+    fresh = queue_run(
+        scheme_version=locked.scheme_version,
+        period=locked.period,
+        source=INTAKE_SOURCE if locked.from_intake else Path(locked.source_path),
+        actor=actor,
+        sensitivity=int(params.get("sensitivity", 0)),
+        seed=int(params.get("seed", 0)),
+        scope=scope,
+        provisional=locked.provisional,
+    )
+    fresh.retry_of = locked
+    fresh.save(update_fields=["retry_of"])
+    return fresh
 
 
 def compute(
@@ -260,13 +388,21 @@ def execute_run(run: EvaluationRun) -> EvaluationRun:
     """Compute a claimed run and store its results and final status in one transaction."""
 
     def progress(percent: int) -> None:
-        EvaluationRun.objects.filter(pk=run.pk).update(progress=percent)
+        EvaluationRun.objects.filter(pk=run.pk).update(
+            progress=percent, heartbeat_at=timezone.now()
+        )
 
     try:
-        frame = compute(run, on_progress=progress)
+        with _Heartbeat(run.pk):
+            frame = compute(run, on_progress=progress)
     except (InputError, RunError, OSError) as exc:
         text = "; ".join(str(p) for p in exc.problems) if isinstance(exc, InputError) else str(exc)
         return _finish(run, status=RunStatus.FAILED, error=text)
+    except Exception as exc:  # a fault of ours: the run fails, the worker goes on
+        logger.exception("run %s failed", run.pk)
+        return _finish(
+            run, status=RunStatus.FAILED, error=f"internal error ({type(exc).__name__}); retry"
+        )
     progress(90)
     return _finish(run, status=RunStatus.DONE, frame=frame)
 
@@ -313,9 +449,9 @@ def run_evaluation(
     with transaction.atomic():
         locked = EvaluationRun.objects.select_for_update().get(pk=run.pk)
         locked.status = RunStatus.RUNNING
-        locked.started_at = timezone.now()
+        locked.started_at = locked.heartbeat_at = timezone.now()
         locked.progress = 5
-        locked.save(update_fields=["status", "started_at", "progress"])
+        locked.save(update_fields=["status", "started_at", "heartbeat_at", "progress"])
     return execute_run(locked)
 
 
@@ -334,7 +470,7 @@ def compute_from_intake(
     except InputError as exc:
         raise RunError("; ".join(str(p) for p in exc.problems)) from None
     scheme = scheme_of(scheme_version)
-    catalogue_version = _catalogue_version(scheme, None)
+    catalogue_version = _catalogue_version(scheme, None, province_of(scope))
     catalogue = catalogue_of(catalogue_version) if catalogue_version is not None else None
     transient = EvaluationRun(
         scheme_version=scheme_version,
@@ -357,6 +493,7 @@ def compute_from_intake(
 def work(*, once: bool = False) -> int:
     """Execute queued runs until none is left (``once``: at most one). Returns how many ran."""
     done = 0
+    fail_orphaned_runs()
     while (run := claim_next_run()) is not None:
         execute_run(run)
         done += 1

@@ -11,16 +11,15 @@ from functools import lru_cache
 from pathlib import Path
 
 from django.db import transaction
-from django.utils import timezone
 
 from grassroots.engine.catalogue import Catalogue, load_catalogue
 from grassroots.engine.errors import InputError
 from grassroots.engine.scheme import Scheme, list_schemes, load_scheme, parse_scheme
-from grassroots.evaluation.actors import Actor, user_of
+from grassroots.evaluation.actors import Actor
 from grassroots.evaluation.errors import RunError
 from grassroots.evaluation.models import SchemeVersion
-from grassroots.organisations import audit
-from grassroots.organisations.models import AuditAction
+from grassroots.organisations import versions
+from grassroots.organisations.models import Unit
 
 
 def parse_scheme_text(text: str, *, code: str) -> Scheme:
@@ -49,39 +48,36 @@ def parse_scheme_text(text: str, *, code: str) -> Scheme:
 
 @transaction.atomic
 def save_scheme_version(
-    *, code: str, yaml_text: str, actor: Actor, note: str = ""
+    *,
+    code: str,
+    yaml_text: str,
+    actor: Actor,
+    note: str = "",
+    province: Unit | None = None,
 ) -> SchemeVersion:
-    """Check the YAML with the engine and store it as the scheme's next version.
+    """Check the YAML with the engine and store it as the scheme's next version of
+    ``province`` (None: the national default, which only the shipped schemes and the CLI set).
 
-    An unchanged text adds no version (saving the same form twice is not an edit).
-    """
+    A province's first edit starts from a copy of the national default, so one province's edit
+    is never another's scheme. An unchanged text adds no version (saving the same form twice is
+    not an edit)."""
     scheme = parse_scheme_text(yaml_text, code=code)
     if scheme.name != code:
         raise RunError(f"the YAML names scheme {scheme.name!r}, not {code!r}")
-    latest = (
-        SchemeVersion.objects.select_for_update().filter(code=code).order_by("-version").first()
-    )
-    if latest is not None and latest.yaml_text == yaml_text:
-        return latest
-    version = SchemeVersion.objects.create(
-        code=code,
-        version=(latest.version + 1) if latest else 1,
+    return versions.save_version(
+        SchemeVersion,
+        province=province,
         yaml_text=yaml_text,
-        title_zh=scheme.title_zh,
-        title_en=scheme.title_en,
-        note=note[:500],
-        created_at=timezone.now(),
-        created_by=user_of(actor),
-    )
-    audit.record(
-        obj=version,
-        action=AuditAction.CREATE,
         actor=actor,
-        before=None,
-        after=audit.snapshot(version, exclude=("yaml_text",)),
-        reason=note,
+        note=note,
+        fields_of=_titles,
+        code=code,
     )
-    return version
+
+
+def _titles(text: str) -> dict[str, str]:
+    scheme = parse_scheme(text, source="scheme.yaml")
+    return {"title_zh": scheme.title_zh, "title_en": scheme.title_en}
 
 
 def load_shipped_schemes(*, actor: Actor = None) -> list[SchemeVersion]:
@@ -108,8 +104,9 @@ def scheme_replications(version: SchemeVersion) -> int:
     return scheme_of(version).uncertainty.replications
 
 
-def latest_scheme_version(code: str) -> SchemeVersion:
-    version = SchemeVersion.objects.filter(code=code).order_by("-version").first()
+def latest_scheme_version(code: str, *, province: Unit | None = None) -> SchemeVersion:
+    """The version ``province`` uses: its own newest, else the national default's newest."""
+    version = versions.current(SchemeVersion, province=province, code=code)
     if version is None:
         raise RunError(f"no scheme {code!r} is stored: run `grassroots runs schemes` first")
     return version

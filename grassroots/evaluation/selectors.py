@@ -12,7 +12,8 @@ from typing import Any, NamedTuple
 import numpy as np
 from django.core.cache import caches
 from django.db import connection
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet, Subquery
+from django.db.models.fields.json import KT
 from django.db.models.functions import Substr
 from django.http import Http404
 
@@ -49,12 +50,35 @@ def runs_for(user: Any, *, root: Unit | None = None) -> QuerySet[EvaluationRun]:
     ``root``: the user's scope root (`scope_root`), when the caller has it already: then the
     user has league units, and the check is not made again.
     """
-    if root is None and not league_units(user).exists():
-        return EvaluationRun.objects.none()
+    if root is None:
+        root = league_root(user)
+        if root is None or not league_units(user).exists():
+            return EvaluationRun.objects.none()
     runs = EvaluationRun.objects.select_related("scheme_version", "created_by", "published_by")
+    runs = within_scope(runs, root)
     if not sees_drafts(user):
         runs = runs.filter(status=RunStatus.DONE, provisional=False, publication__in=RELEASED)
     return runs
+
+
+def within_scope(runs: QuerySet[EvaluationRun], root: Unit) -> QuerySet[EvaluationRun]:
+    """The runs whose scope covers ``root`` or lies under it (issue 19.5).
+
+    A run started for a unit (its ``scope``) is visible to users whose scope root is that unit,
+    one of its ancestors (a province administrator sees a city's run) or under it (a city sees
+    its province's run); a run with no scope (a folder or national run) covers every unit and
+    each reader sees only their units' rows of it. Another province's run is not listed.
+    """
+    if not root.path:
+        return runs  # the national root sees every run
+    ancestors = [code for code in root.path.split("/") if code]
+    under = Unit.objects.filter(path__startswith=root.path).values("code")
+    return runs.annotate(run_scope=KT("parameters__scope")).filter(
+        Q(run_scope__isnull=True)
+        | Q(run_scope="")
+        | Q(run_scope__in=ancestors)
+        | Q(run_scope__in=Subquery(under))
+    )
 
 
 def get_run_for_user(user: Any, pk: int) -> EvaluationRun:

@@ -10,6 +10,7 @@ urlpatterns: list[URLPattern] = [
     path("schemes/<str:code>/", views.scheme_edit, name="scheme-edit"),
     path("runs/<int:pk>/", views.run_detail, name="run"),
     path("runs/<int:pk>/publish/", views.publish, name="publish"),
+    path("runs/<int:pk>/retry/", views.retry, name="retry"),
     path("runs/<int:pk>/progress/", views.run_progress, name="run-progress"),
     path("runs/<int:pk>/heatmap/", views.heatmap_view, name="heatmap"),
     path("runs/<int:pk>/warnings/", warning_views.warnings_view, name="warnings"),

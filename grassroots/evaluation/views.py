@@ -38,7 +38,7 @@ from grassroots.evaluation.permissions import (
 from grassroots.evaluation.provenance import run_inputs, unit_trace
 from grassroots.evaluation.publication import may_publish, publish_run
 from grassroots.evaluation.results import stored_frame
-from grassroots.evaluation.runs import queue_run
+from grassroots.evaluation.runs import queue_run, retry_run
 from grassroots.evaluation.schemes import save_scheme_version, scheme_of
 from grassroots.evaluation.selectors import (
     League,
@@ -50,6 +50,8 @@ from grassroots.evaluation.selectors import (
     scope_root,
 )
 from grassroots.evaluation.templatetags.league_rows import cached_rows
+from grassroots.files import private_tmp
+from grassroots.organisations import versions
 from grassroots.organisations.models import Level, Unit
 from grassroots.organisations.scope import get_unit_for_user
 
@@ -65,7 +67,7 @@ def index(request: HttpRequest) -> HttpResponse:
     runs = runs_for(request.user)
     form = None
     if may_run(request.user):
-        form = StartRunForm(request.POST or None)
+        form = StartRunForm(request.POST or None, province=versions.owner_for(request.user))
         if request.method == "POST" and form.is_valid():
             try:
                 run = queue_run(
@@ -90,7 +92,9 @@ def index(request: HttpRequest) -> HttpResponse:
         "runs": runs[:RUNS_SHOWN],
         "form": form,
         "latest": latest,
-        "schemes": latest_versions() if may_edit_schemes(request.user) else None,
+        "schemes": latest_versions(versions.owner_for(request.user))
+        if may_edit_schemes(request.user)
+        else None,
     }
     return render(request, "evaluation/index.html", context)
 
@@ -106,7 +110,7 @@ def _in_league(request: HttpRequest) -> bool:
 def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
     run, root = league_run(request.user, pk)
     if run.status != RunStatus.DONE:
-        context = {"nav": "evaluation", "run": run}
+        context = {"nav": "evaluation", "run": run, "may_retry": may_run(request.user)}
         return render(request, "evaluation/run_progress.html", context)
     form = LeagueFilterForm(request.GET)
     if not form.is_valid():
@@ -152,6 +156,23 @@ def publish(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, _("Run %(id)s is published.") % {"id": run.pk})
     return redirect("evaluation:run", pk=run.pk)
+
+
+@login_required
+@require_POST
+def retry(request: HttpRequest, pk: int) -> HttpResponse:
+    """Queue a failed run again (who may start runs, on a run they may see)."""
+    run = get_run_for_user(request.user, pk)  # 404: not a run the user may see
+    if not may_run(request.user):
+        raise Http404("No such page")
+    try:
+        fresh = retry_run(run=run, actor=request.user)
+    except RunError as exc:
+        messages.error(request, str(exc))
+        return redirect("evaluation:run", pk=run.pk)
+    messages.success(request, _("Run %(id)s is queued again as run %(new)s.") % {
+        "id": run.pk, "new": fresh.pk})  # fmt: skip
+    return redirect("evaluation:run", pk=fresh.pk)
 
 
 @login_required
@@ -284,7 +305,7 @@ def export_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
     frame = frame.drop(columns=hidden_columns(visible), errors="ignore")
     if run.provisional:
         frame.insert(0, "provisional", True)
-    with tempfile.TemporaryDirectory(prefix="grassroots-export-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="export-", dir=private_tmp()) as tmp:
         target = Path(tmp) / "result.xlsx"
         write_result(frame, target)
         body = target.read_bytes()
@@ -304,7 +325,8 @@ def scheme_edit(request: HttpRequest, code: str) -> HttpResponse:
     """Edit a scheme as YAML: the engine checks it, and saving adds a new version."""
     if not may_edit_schemes(request.user):
         raise Http404("No such page")
-    current = SchemeVersion.objects.filter(code=code).order_by("-version").first()
+    province = versions.owner_for(request.user)  # the editor's province owns the edit
+    current = versions.current(SchemeVersion, province=province, code=code)
     if current is None:
         raise Http404("No such scheme")
     form = SchemeEditForm(request.POST or None, initial={"yaml_text": current.yaml_text})
@@ -315,11 +337,17 @@ def scheme_edit(request: HttpRequest, code: str) -> HttpResponse:
                 yaml_text=form.cleaned_data["yaml_text"].replace("\r\n", "\n"),
                 actor=request.user,
                 note=form.cleaned_data["note"],
+                province=province,
             )
         except RunError as exc:
             form.add_error("yaml_text", str(exc))
         else:
             return redirect("evaluation:scheme-edit", code=code)
-    versions = SchemeVersion.objects.filter(code=code).select_related("created_by")
-    context = {"nav": "evaluation", "current": current, "form": form, "versions": versions}
+    context = {
+        "nav": "evaluation",
+        "current": current,
+        "form": form,
+        "versions": versions.history(SchemeVersion, province=current.province, code=code),
+        "province": province,
+    }
     return render(request, "evaluation/scheme_edit.html", context)

@@ -18,6 +18,7 @@ from grassroots.engine.catalogue import list_catalogues
 from grassroots.engine.errors import InputError
 from grassroots.engine.periods import Period
 from grassroots.errors import ERRORS, Error, Rejected
+from grassroots.files import disk_name, private_tmp
 from grassroots.intake.cases.services import ConcurrentUpload, UploadRefused
 from grassroots.intake.cases.views import save_upload
 from grassroots.intake.figures.services import FiguresChanged, build_template, import_figures
@@ -209,10 +210,12 @@ def upload_figures(
     catalogue: Form[str | None] = None,
     period: Form[str | None] = None,
 ) -> tuple[int, dict[str, Any]]:
-    name = Path(file.name or "upload").name
-    with tempfile.TemporaryDirectory(prefix="grassroots-figures-") as tmp:
+    name = disk_name(file.name or "upload")
+    with tempfile.TemporaryDirectory(prefix="figures-", dir=private_tmp()) as tmp:
         path = Path(tmp) / name
-        path.write_bytes(file.read())
+        with path.open("wb") as out:  # in chunks, never the whole upload in memory
+            for chunk in file.chunks():
+                out.write(chunk)
         try:
             result = import_figures(
                 path=path, actor=auth_user(request), source_name=name,
@@ -264,7 +267,7 @@ class UnitValidationOut(Schema):
     findings: list[FindingOut]
 
 
-class RunOut(Schema):
+class ValidationRunOut(Schema):
     id: int
     period: str
     catalogue: str
@@ -305,7 +308,7 @@ def list_validation(
 
 @router.post(
     "/validation",
-    response={201: list[RunOut], **ERRORS},
+    response={201: list[ValidationRunOut], **ERRORS},
     summary="Run the validation rules and outlier checks now for a unit (default: your own); "
     "one run per checked catalogue",
 )

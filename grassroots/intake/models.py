@@ -14,6 +14,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from grassroots.organisations.models import Unit
+from grassroots.organisations.versions import ProvinceVersion, version_constraints
 
 
 def versions_dir() -> Path:
@@ -250,6 +251,16 @@ class Deadline(models.Model):
     ``catalogue`` empty: the period's deadline for every unit's submission; a catalogue's own
     deadline, when set, replaces it on that catalogue's reporting view."""
 
+    # The province whose units it is for (issue 19.5: a province's setting is its own; empty:
+    # a national deadline, which applies where a province has set none).
+    province = models.ForeignKey(
+        Unit,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("province"),
+    )
     period = models.CharField(_("period"), max_length=16)
     catalogue = models.CharField(_("catalogue"), max_length=60, blank=True)
     due = models.DateField(_("due date"))
@@ -261,11 +272,24 @@ class Deadline(models.Model):
         verbose_name = _("reporting deadline")
         verbose_name_plural = _("reporting deadlines")
         constraints = [
-            models.UniqueConstraint(fields=["period", "catalogue"], name="intake_deadline_unique")
+            models.UniqueConstraint(
+                fields=["province", "period", "catalogue"],
+                condition=models.Q(province__isnull=False),
+                name="intake_deadline_province_unique",
+            ),
+            models.UniqueConstraint(
+                fields=["period", "catalogue"],
+                condition=models.Q(province__isnull=True),
+                name="intake_deadline_unique",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.period} {self.catalogue or '*'} due {self.due}"
+
+    @property
+    def audit_unit_code(self) -> str:
+        return self.province.code if self.province is not None else ""
 
 
 class Trigger(models.TextChoices):
@@ -349,17 +373,17 @@ class ValidationFinding(models.Model):
         return f"{self.unit_id} {self.period} {self.kind} {self.code}"
 
 
-class CatalogueVersion(models.Model):
-    """One version of an indicator catalogue's YAML (a registered name, never a path).
+class CatalogueVersion(ProvinceVersion):
+    """One version of an indicator catalogue's YAML (a registered name, never a path), owned
+    by a province (none: the shipped national default).
 
     Adding a version never changes an earlier one: element values are computed, and runs are
     recorded and reproduced, with a stated version. The shipped catalogue is version 1."""
 
+    KEY = ("code",)
+
     code = models.CharField(_("catalogue"), max_length=60, db_index=True)
-    version = models.PositiveIntegerField(_("version"))
     yaml_text = models.TextField(_("catalogue YAML"))
-    note = models.CharField(_("note"), max_length=500, blank=True)
-    created_at = models.DateTimeField(_("created"))
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -371,9 +395,7 @@ class CatalogueVersion(models.Model):
 
     class Meta:
         ordering = ["code", "-version"]
-        constraints = [
-            models.UniqueConstraint(fields=["code", "version"], name="catalogue_version_unique")
-        ]
+        constraints = version_constraints("catalogue", "code")
         verbose_name = _("catalogue version")
         verbose_name_plural = _("catalogue versions")
 

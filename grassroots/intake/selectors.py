@@ -18,6 +18,7 @@ from grassroots.engine.catalogue import Catalogue, load_catalogue
 from grassroots.engine.compute import compute_elements
 from grassroots.engine.periods import Period, recent_quarters, reporting_period
 from grassroots.i18n import english
+from grassroots.intake.integrity import verify_versions
 from grassroots.intake.models import (
     DEFAULT_CATALOGUE,
     DataVersion,
@@ -270,6 +271,8 @@ def case_element_values(
     missing = sorted({i for _, ids in groups for i in ids} - set(stored))
     if missing:
         raise OSError(f"data version(s) {missing} are gone")
+    # Every version read is hashed again: a replaced file stops the run (issue 19.6).
+    verify_versions(stored.values())
     frames = []
     # One engine pass per period over every unit read from a single version (a province's
     # quarter is one version per unit: one pass, not one per unit); a span is its own pass.

@@ -8,6 +8,9 @@ OpenAPI at /api/openapi.json, interactive docs at /api/docs.
 
 from __future__ import annotations
 
+from django.db import DataError
+from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 
 from grassroots import __version__
@@ -36,3 +39,14 @@ api.add_router("/people", people_router)
 api.add_router("/evaluation", evaluation_router)
 api.add_router("/assistance", assistance_router)
 api.add_router("/reports", reports_router)
+
+
+@api.exception_handler(DataError)
+def _unstorable(request: HttpRequest, exc: DataError) -> HttpResponse:
+    """The last guard of the API's input (issue 19.7): a text the database cannot hold (longer
+    than its column, or with a NUL byte) is the caller's 422, never a 500. The schemas check
+    the limits first; this answers what a schema does not yet name."""
+    detail = _(
+        "A value cannot be stored: it is longer than its field allows or contains a NUL byte."
+    )
+    return api.create_response(request, {"detail": detail}, status=422)

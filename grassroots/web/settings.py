@@ -77,6 +77,7 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "axes.middleware.AxesMiddleware",
+    "grassroots.web.middleware.NoStoreMiddleware",
 ]
 
 ROOT_URLCONF = "grassroots.web.urls"
@@ -105,16 +106,23 @@ def _redacted(url: str) -> str:
     return re.sub(r"(://[^:/@]*):[^@/]*@", r"\1:***@", url)
 
 
+# Every SQLite database, the default one or one named by DATABASE_URL=sqlite://…: WAL lets
+# readers go on while one writer writes, and IMMEDIATE transactions take the write lock at
+# their start, so two concurrent writers queue (busy timeout) instead of failing mid-way.
+SQLITE_OPTIONS = {
+    "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    "transaction_mode": "IMMEDIATE",
+    "timeout": 20,
+}
+
+
 def _database() -> dict[str, object]:
     url = os.environ.get("DATABASE_URL", "").strip()
     if not url:
         return {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": str(DATA_DIR / "grassroots.sqlite3"),
-            "OPTIONS": {
-                "init_command": "PRAGMA journal_mode=WAL;",
-                "transaction_mode": "IMMEDIATE",
-            },
+            "OPTIONS": dict(SQLITE_OPTIONS),
         }
     example = "use e.g. postgres://postgres@127.0.0.1:5432/grassroots"
     try:
@@ -135,6 +143,9 @@ def _database() -> dict[str, object]:
         )
     if not config.get("NAME"):
         raise ImproperlyConfigured(f"DATABASE_URL={_redacted(url)!r} names no database; {example}")
+    if config["ENGINE"] == "django.db.backends.sqlite3":
+        config["CONN_MAX_AGE"] = 0
+        config["OPTIONS"] = {**SQLITE_OPTIONS, **(config.get("OPTIONS") or {})}
     return dict(config)
 
 
@@ -198,6 +209,15 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 WHITENOISE_USE_FINDERS = True
+
+# Uploads: streamed to a private temporary file under the data directory, the size limit
+# enforced while the bytes arrive (grassroots/web/uploads.py); files the server stores are
+# 0600 in 0700 folders under the data directory, never in the working directory.
+FILE_UPLOAD_HANDLERS = ["grassroots.web.uploads.LimitedUploadHandler"]
+FILE_UPLOAD_MAX_MEMORY_SIZE = 0
+FILE_UPLOAD_PERMISSIONS = 0o600
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
+MEDIA_ROOT = DATA_DIR / "media"
 
 # Security headers. HSTS and secure cookies switch on with GRASSROOTS_HTTPS.
 SECURE_CONTENT_TYPE_NOSNIFF = True

@@ -6,6 +6,8 @@ from django.urls import include, path
 from grassroots.web import views
 from grassroots.web.api import api
 
+handler400 = "grassroots.web.views.bad_request"
+
 # Django's admin is deliberately not mounted: audit entries must not be editable via the app.
 urlpatterns = [
     path("", views.home, name="home"),

@@ -259,13 +259,7 @@ def _designate_form(**extra: object) -> dict[str, object]:
 
 
 def test_the_province_designates_with_reasons_and_an_evidence_file(world, settings, tmp_path):
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": str(tmp_path / "media")},
-        },
-    }
+    settings.DATA_DIR = tmp_path  # issue 19.6: evidence under the data directory, 0600
     client = _client(world["admin"])
     page = client.get("/assistance/designate/370104/")
     assert page.status_code == 200
@@ -277,7 +271,10 @@ def test_the_province_designates_with_reasons_and_an_evidence_file(world, settin
     assert (d.level, d.designated_on, d.status) == ("provincial", DAY, WeakStatus.DESIGNATED)
     assert d.reasons.get().text == "连续四个季度综合排名末位"
     assert d.evidence_file.endswith(".pdf")
-    assert (tmp_path / "media" / d.evidence_file).read_bytes() == b"%PDF-1.4 evidence"
+    stored = tmp_path / "assistance-evidence" / d.evidence_file
+    assert stored.read_bytes() == b"%PDF-1.4 evidence"
+    assert stored.stat().st_mode & 0o777 == 0o600
+    assert stored.parent.stat().st_mode & 0o777 == 0o700
     audited = AuditEntry.objects.filter(model="assistance.designation", object_id=str(d.pk))
     assert audited.count() == 2  # created, then its evidence file
 

@@ -252,3 +252,29 @@ def test_the_leaders_workbench_shows_no_colours_the_scheme_hides(leader, runs) -
     page = leader.get("/").content.decode()
     assert "最新发布的评价" in page  # the workbench is there, with the latest run
     assert "colour-counts" not in page
+
+
+# A clerk (issue 19.5): the scheme hides ranks from grassroots clerks too.
+
+
+@pytest.fixture
+def clerk(member, shandong) -> Client:
+    return member(Role.GRASSROOTS_CLERK, UNIT)
+
+
+def test_a_clerks_profile_charts_show_no_peer_values(clerk, runs) -> None:
+    html = _profile(clerk, runs["2024Q4"])
+    options = _json_scripts(html)
+    assert options  # the charts are there, only without peers
+    assert not [k for o in options for k in _keys(o) if RANK_KEY.match(k)]
+    text = json.dumps(options, ensure_ascii=False)
+    for peer_series in ("全市中位数", "City median", "同组范围", "Peer range"):
+        assert peer_series not in text
+    assert "waterfall-option" not in html
+
+
+def test_a_clerk_gets_no_rank_from_the_api(clerk, runs) -> None:
+    page = _api_results(clerk, runs["2024Q4"])
+    assert page["ranks_shown"] is False
+    assert all(r["rank_all"] is None and r["rank_peer"] is None for r in page["items"])
+    assert {r["unit_code"] for r in page["items"]} == {UNIT}

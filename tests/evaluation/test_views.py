@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
 from django.urls import reverse
@@ -201,3 +202,14 @@ def test_the_league_lead_names_the_scope_in_the_page_language(runs, member, sett
     en = lead.search(league(client, runs["2024Q4"]).content.decode()).group(1)
     assert escape(root.name_en) in en
     assert root.name_zh not in en
+
+
+@pytest.mark.parametrize(
+    ("role", "code"), [(Role.AUDITOR, "370000"), (Role.GRASSROOTS_CLERK, "370102")]
+)
+def test_a_role_without_exports_gets_no_excel_either(runs, member, role, code) -> None:
+    """Issue 19.5: the export permission is checked on every export."""
+    client = member(role, code)
+    response = client.get(reverse("evaluation:export-xlsx", args=[runs["2024Q4"].pk]))
+    assert response.status_code == 404
+    assert "Content-Disposition" not in response

@@ -43,8 +43,10 @@ def clerk(make_member) -> object:
 @pytest.fixture
 def data_dir(settings, tmp_path) -> Path:
     settings.DATA_DIR = tmp_path / "data"
-    # versions/ exists as after the first upload, so "unchanged" means no new file at all.
+    # versions/ and tmp/ (the server's private temporary folder, issue 19.6) exist as after
+    # the first upload, so "unchanged" means no new file at all: nothing left in tmp/ either.
     (settings.DATA_DIR / "versions").mkdir(parents=True)
+    (settings.DATA_DIR / "tmp").mkdir(mode=0o700)
     return settings.DATA_DIR
 
 

@@ -84,3 +84,21 @@ def test_import_figures_writes_the_marked_workbook_on_problems(
     )
     assert "t.xlsx sheet 填报 row 2, column 数值: 'n/a' is not a number" in capsys.readouterr().err
     assert load_workbook(marked)[SHEET].cell(row=2, column=VALUE_COLUMN).comment is not None
+
+
+def test_import_cases_refuses_fake_parquet_and_bad_bytes_with_exit_2(
+    clerk, state, export, capsys
+) -> None:
+    """Issue 19.7: these once ended in a traceback instead of the problem list."""
+    (export / "persons.csv").unlink()
+    (export / "persons.parquet").write_bytes(b"PAR1" + b"\x00garbage" * 100 + b"PAR1")
+    (export / "events.csv").write_bytes(b"case_id,unit_code\n\xff\xfe\xfa,370102\n")
+    before = state()
+    code = main(["import", "cases", str(export), "--unit", "370102", "--period", "2024Q3",
+                 "--user", "clerk"])  # fmt: skip
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "Traceback" not in err
+    assert "persons.parquet" in err or "events.csv" in err
+    assert "nothing was written" in err
+    assert state() == before

@@ -38,6 +38,7 @@ def test_the_pending_file_lives_in_the_private_area_of_the_data_dir(client, cler
     path = data_dir / "private" / "pending" / token
     assert path.is_file()
     assert oct(path.parent.stat().st_mode & 0o777) == "0o700"
+    assert oct(path.stat().st_mode & 0o777) == "0o600"  # issue 19.6
 
 
 def test_an_expired_dry_run_cannot_be_confirmed(client, clerk, data_dir) -> None:

@@ -223,6 +223,16 @@ def test_a_csv_row_of_another_period_is_rejected(admin, tmp_path) -> None:
               catalogue="cepej", period="2024Q3")  # fmt: skip
 
 
+def test_a_csv_with_a_nul_byte_after_its_first_8_kb_is_rejected(admin, tmp_path) -> None:
+    """Issue 19.7: the content check once read only the first 8 KB, and the rest was stored."""
+    path = tmp_path / "figures.csv"
+    rows = "370102,2024Q3,incoming,9\n" * 400  # ~10 KB
+    path.write_bytes(
+        f"unit_code,period,element,value\n{rows}".encode() + b"370202,2024Q3,in\x00,1\n"
+    )
+    _rejected(path, admin, "NUL byte", catalogue="cepej", period="2024Q3")
+
+
 def test_an_upload_saved_since_the_dry_run_is_not_mixed_in(admin, city_template, tmp_path) -> None:
     path = _fill(city_template, {("370102", "incoming"): 120}, tmp_path)
     dry = import_figures(path=path, actor=admin, dry_run=True)

@@ -56,3 +56,26 @@ def test_a_bad_boolean_is_refused(value) -> None:
     )
     assert result.returncode != 0
     assert f"Unexpected value GRASSROOTS_HTTPS={value!r}" in result.stderr
+
+
+DB_PROBE = (
+    "import json; from grassroots.web import settings as s; "
+    "print(json.dumps(s.DATABASES['default'], default=str))"
+)
+
+
+@pytest.mark.parametrize("url", ["", "sqlite:////tmp/grassroots-elsewhere.sqlite3"])
+def test_every_sqlite_database_gets_wal_and_immediate_transactions(url, tmp_path) -> None:
+    """Issue 19.8: DATABASE_URL=sqlite://… once dropped both, and concurrent writes failed."""
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("GRASSROOTS_", "DJANGO_"))}
+    clean.pop("DATABASE_URL", None)
+    clean |= {"GRASSROOTS_SECRET_KEY": "k" * 50, "GRASSROOTS_DATA_DIR": str(tmp_path)}
+    if url:
+        clean["DATABASE_URL"] = url
+    out = subprocess.run(
+        [sys.executable, "-c", DB_PROBE], env=clean, capture_output=True, text=True, check=True
+    )
+    db = json.loads(out.stdout)
+    assert db["ENGINE"] == "django.db.backends.sqlite3"
+    assert "journal_mode=WAL" in db["OPTIONS"]["init_command"]
+    assert db["OPTIONS"]["transaction_mode"] == "IMMEDIATE"

@@ -12,7 +12,6 @@ from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.files.storage import default_storage
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -37,9 +36,11 @@ from grassroots.assistance.services import (
     active_designation,
     confirm_awards,
     designate_weak_unit,
+    evidence_storage,
     pair_weak_unit,
 )
 from grassroots.assistance.stored import rank_visibility, stored_periods
+from grassroots.files import disk_name
 from grassroots.organisations.audit import tracked
 from grassroots.organisations.models import Level, Role, Unit
 from grassroots.organisations.scope import get_unit_for_user, membership_of, visible_units
@@ -100,15 +101,16 @@ def _designate(request: HttpRequest, unit: Unit, form: DesignateForm) -> Designa
                 actor=request.user,
             )
             if upload is not None:
-                saved = default_storage.save(
-                    f"assistance/designations/{unit.code}/{upload.name}", upload
+                # Under the data directory (0600), never the server's working directory.
+                saved = evidence_storage().save(
+                    f"designations/{unit.code}/{disk_name(upload.name or 'evidence')}", upload
                 )
                 with tracked(designation, actor=request.user, reason="evidence file"):
                     designation.evidence_file = saved
                     designation.save()
     except AssistanceError as exc:
         if saved:
-            default_storage.delete(saved)
+            evidence_storage().delete(saved)
         for field, message in exc.problems.items():
             form.add_error(_FORM_FIELDS.get(field), _designation_message(field, message, unit))
         return None

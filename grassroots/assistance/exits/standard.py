@@ -11,15 +11,12 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
-from django.db import transaction
-from django.utils import timezone
-
 from grassroots.assistance.models import ExitStandard
 from grassroots.assistance.permissions import Act, authorise
 from grassroots.engine.errors import InputError
 from grassroots.engine.scheme import SCHEMES_DIR, Scheme, SchemeKind, parse_scheme
-from grassroots.organisations.audit import tracked
-from grassroots.organisations.models import Level, Unit
+from grassroots.organisations import versions
+from grassroots.organisations.models import Unit
 
 SHIPPED = "weak-exit-standard"
 
@@ -30,12 +27,10 @@ class StandardError(Exception):
 
 def province_of(unit: Unit) -> Unit:
     """The province a unit belongs to (the unit itself for a province)."""
-    if unit.level == Level.PROVINCE:
-        return unit
-    code = next((c for c in unit.path.split("/") if c.endswith("0000") and c != "000000"), None)
-    if code is None:
+    province = versions.province_of(unit)
+    if province is None:
         raise StandardError(f"{unit.code} belongs to no province")
-    return Unit.objects.get(code=code)
+    return province
 
 
 def shipped_text() -> str:
@@ -66,25 +61,16 @@ def standard_scheme(standard: ExitStandard | None) -> Scheme:
 
 
 def latest_standard(province: Unit) -> ExitStandard | None:
-    return ExitStandard.objects.filter(province=province).order_by("-version").first()
+    return versions.latest(ExitStandard, province=province)
 
 
-@transaction.atomic
 def current_standard(*, province: Unit, actor: Any = None) -> ExitStandard:
     """The province's newest version; the first call copies the national default as version 1."""
-    latest = latest_standard(province)
-    if latest is not None:
-        return latest
-    return _store(
-        province=province,
-        text=shipped_text(),
-        note="national default copied",
-        actor=actor,
-        version=1,
+    return versions.own_copy(
+        ExitStandard, province=province, actor=actor, default_text=shipped_text
     )
 
 
-@transaction.atomic
 def save_standard(*, province: Unit, yaml_text: str, note: str, actor: Any) -> ExitStandard:
     """Check the YAML and store it as the province's next version (audited).
 
@@ -95,27 +81,11 @@ def save_standard(*, province: Unit, yaml_text: str, note: str, actor: Any) -> E
         raise StandardError("give the reason for the change")
     text = yaml_text.replace("\r\n", "\n")
     parse_standard(text)
-    latest = (
-        ExitStandard.objects.select_for_update()
-        .filter(province=province)
-        .order_by("-version")
-        .first()
-    )
-    if latest is not None and latest.yaml_text == text:
-        return latest
-    version = (latest.version + 1) if latest else 1
-    return _store(province=province, text=text, note=note, actor=actor, version=version)
-
-
-def _store(*, province: Unit, text: str, note: str, actor: Any, version: int) -> ExitStandard:
-    standard = ExitStandard(
+    return versions.save_version(
+        ExitStandard,
         province=province,
-        version=version,
         yaml_text=text,
-        note=note[:500],
-        created_at=timezone.now(),
-        created_by=actor.get_username() if getattr(actor, "is_authenticated", False) else "system",
+        actor=actor,
+        note=note,
+        default_text=shipped_text,
     )
-    with tracked(standard, actor=actor, reason=note):
-        standard.save()
-    return standard

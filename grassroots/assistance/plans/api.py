@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from django.utils import timezone
-from ninja import Router, Schema
+from ninja import Field, Router, Schema
 from ninja.errors import HttpError
 
 from grassroots.api_caller import auth_user
@@ -55,9 +55,10 @@ def call_service(service: Callable[[], T]) -> T:
 
 
 class ProblemIn(Schema):
+    # The same limits as the page's forms (issue 19.7).
     dimension: Dimension
     source: ProblemSource
-    description: str
+    description: str = Field(min_length=1, max_length=2000)
 
 
 class PlanProblemOut(Schema):
@@ -68,9 +69,9 @@ class PlanProblemOut(Schema):
 
 
 class MeasureEditIn(Schema):
-    title: str
-    leader: str
-    department: str
+    title: str = Field(min_length=1, max_length=300)
+    leader: str = Field(min_length=1, max_length=100)
+    department: str = Field(min_length=1, max_length=100)
     deadline: dt.date
     status: MeasureStatus
     problem_id: int | None = None
@@ -90,9 +91,9 @@ class MeasureEditOut(Schema):
 
 
 class TargetIn(Schema):
-    indicator: str
-    period: str
-    value: float
+    indicator: str = Field(min_length=1, max_length=60)
+    period: str = Field(min_length=1, max_length=10)
+    value: float = Field(allow_inf_nan=False)
 
 
 class TargetOut(Schema):
@@ -106,9 +107,9 @@ class ActivityIn(Schema):
     kind: ActivityKind
     start: dt.date
     end: dt.date
-    people: int = 0
-    partner: str | None = None
-    outcome: str = ""
+    people: int = Field(0, ge=0, le=2_147_483_647)
+    partner: str | None = Field(None, max_length=12)
+    outcome: str = Field("", max_length=4000)
 
 
 class ActivityOut(Schema):

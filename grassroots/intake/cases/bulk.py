@@ -27,12 +27,12 @@ from grassroots.engine.errors import InputError, Problem, raise_if_any
 from grassroots.intake.cases.services import (
     Prepared,
     UploadRefused,
-    checksum_of,
     latest_version,
     parse_declared_period,
     refuse_locked,
     register_version,
 )
+from grassroots.intake.integrity import checksum_of
 from grassroots.intake.models import DEFAULT_CATALOGUE, DataVersion, versions_dir
 from grassroots.intake.permissions import can_upload
 from grassroots.intake.rosters import roster_problems

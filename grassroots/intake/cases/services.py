@@ -8,7 +8,6 @@ name ``versions/<id>/``. Any failure leaves the database and the data directory 
 
 from __future__ import annotations
 
-import hashlib
 import shutil
 import tempfile
 from dataclasses import dataclass
@@ -25,13 +24,16 @@ from grassroots.engine.cases import CaseTables, read_cases, write_parquet
 from grassroots.engine.compute import compute_elements
 from grassroots.engine.errors import InputError, Problem, raise_if_any
 from grassroots.engine.periods import Period
+from grassroots.files import private
 from grassroots.intake.cases.staging import Limits, stage_upload
+from grassroots.intake.integrity import checksum_of
 from grassroots.intake.models import DEFAULT_CATALOGUE, DataVersion, ElementValue, versions_dir
 from grassroots.intake.permissions import can_upload
 from grassroots.intake.rosters import roster_problems
 from grassroots.organisations import audit
 from grassroots.organisations.audit import Clock
 from grassroots.organisations.models import AuditAction, Unit
+from grassroots.organisations.versions import province_of
 
 _LATEST = object()  # "whatever version is current when the upload starts"
 
@@ -170,7 +172,7 @@ def _prepare(source: Path, staging: Path, unit: Unit, period: str, catalogue: st
     raise_if_any(roster_problems(cases, codes))
     row_counts = write_parquet(cases, data)
     shutil.rmtree(raw)
-    elements = _compute(read_cases(data), catalogue, period)
+    elements = _compute(read_cases(data), catalogue, period, province_of(unit))
     if elements.empty:
         raise InputError(
             [Problem(source.name, None, None, f"no case records fall in period {period}")]
@@ -178,22 +180,12 @@ def _prepare(source: Path, staging: Path, unit: Unit, period: str, catalogue: st
     return Prepared(data, row_counts, checksum_of(data), elements)
 
 
-def _compute(cases: CaseTables, catalogue: str, period: str) -> pd.DataFrame:
-    # The catalogue as the province now stores it (the shipped one before any is stored).
+def _compute(cases: CaseTables, catalogue: str, period: str, province: Unit | None) -> pd.DataFrame:
+    # The catalogue as the unit's province now stores it (the national default before it has
+    # its own; the shipped one before any is stored).
     from grassroots.intake.catalogues.services import current_catalogue
 
-    return compute_elements(cases, current_catalogue(catalogue), [period])
-
-
-def checksum_of(folder: Path) -> str:
-    """SHA-256 over the stored files (name and bytes, in name order)."""
-    digest = hashlib.sha256()
-    for path in sorted(folder.iterdir()):
-        digest.update(path.name.encode() + b"\0")
-        with path.open("rb") as handle:
-            while chunk := handle.read(1024 * 1024):
-                digest.update(chunk)
-    return digest.hexdigest()
+    return compute_elements(cases, current_catalogue(catalogue, province=province), [period])
 
 
 def register_version(
@@ -219,6 +211,7 @@ def register_version(
             version = _create_version(prepared, unit, period, actor, current, source_name, clock)
             final = versions_dir() / str(version.pk)
             prepared.folder.rename(final)
+            private(final)  # the unit's case data: 0700 folder, 0600 files
     except IntegrityError:
         _remove(final)
         current = latest_version(unit=unit, period=period)

@@ -8,10 +8,10 @@ compression ratio *before* anything is extracted, so a zip bomb never touches th
 
 from __future__ import annotations
 
-import shutil
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 from grassroots.engine.caseformat import TABLES
 from grassroots.engine.errors import InputError, Problem
@@ -79,10 +79,34 @@ def _unique(staged: dict[str, Path], source: Path, files: list[Path]) -> dict[st
 
 
 def _copy_table(path: Path, target: Path) -> Path:
-    check_content(path.name, path.read_bytes()[:SNIFF_BYTES])
     dest = target / f"{path.stem.lower()}{path.suffix.lower()}"
-    shutil.copyfile(path, dest)
+    with path.open("rb") as source, dest.open("wb") as out:
+        _copy_checked(path.name, source, out)
     return dest
+
+
+def _copy_checked(
+    name: str, source: IO[bytes], out: IO[bytes], *, at_most: int | None = None
+) -> int:
+    """Copy in chunks (never the whole file in memory): the first bytes must match the name
+    (``check_content``), and a CSV must hold no NUL byte anywhere, not only in its first 8 KB
+    (issue 19.7). ``at_most``: refuse more bytes than that. Returns the bytes written."""
+    written = 0
+    first = True
+    text = Path(name).suffix.lower() == ".csv"
+    while chunk := source.read(1024 * 1024):
+        if first:
+            check_content(name, chunk[:SNIFF_BYTES])
+            first = False
+        if text and b"\x00" in chunk:
+            raise _problem(name, "is not a text CSV file (it holds a NUL byte)")
+        written += len(chunk)
+        if at_most is not None and written > at_most:
+            raise _problem(name, "is larger than its zip header says")
+        out.write(chunk)
+    if first:
+        check_content(name, b"")
+    return written
 
 
 def check_content(name: str, head: bytes) -> None:
@@ -139,15 +163,15 @@ def _zip_members(
 def _extract(source: Path, archive: zipfile.ZipFile, info: zipfile.ZipInfo, target: Path) -> Path:
     base = Path(info.filename).name
     dest = target / f"{Path(base).stem.lower()}{Path(base).suffix.lower()}"
-    with archive.open(info) as member:
-        check_content(base, member.read(SNIFF_BYTES))
     # Copy in chunks and stop at the declared size: a member lying about its size cannot
     # write more than the header promised (and the promise was checked above).
-    written = 0
     with archive.open(info) as member, dest.open("wb") as out:
-        while chunk := member.read(1024 * 1024):
-            written += len(chunk)
-            if written > info.file_size:
-                raise _problem(source, f"zip member {base} is larger than its header says")
-            out.write(chunk)
+        try:
+            _copy_checked(base, member, out, at_most=info.file_size)
+        except InputError as exc:
+            if "zip header" in str(exc.problems[0].message):
+                raise _problem(
+                    source, f"zip member {base} is larger than its header says"
+                ) from None
+            raise
     return dest

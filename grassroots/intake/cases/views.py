@@ -15,6 +15,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from grassroots.engine.errors import InputError, Problem
+from grassroots.files import disk_name, private_tmp
 from grassroots.intake.cases.forms import CaseUploadForm
 from grassroots.intake.cases.services import ConcurrentUpload, UploadRefused, import_cases
 from grassroots.intake.models import DEFAULT_CATALOGUE, DataVersion
@@ -69,8 +70,8 @@ def save_upload(
     upload: UploadedFile[Any], unit: Any, period: str, request: HttpRequest
 ) -> DataVersion:
     """Put the uploaded file under its own (base) name in a private folder and import it."""
-    name = Path(upload.name or "upload").name
-    folder = Path(tempfile.mkdtemp(prefix="grassroots-upload-"))
+    name = disk_name(upload.name or "upload")
+    folder = Path(tempfile.mkdtemp(prefix="upload-", dir=private_tmp()))
     try:
         path = folder / name
         with path.open("wb") as out:

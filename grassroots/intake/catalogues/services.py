@@ -12,9 +12,6 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
-from django.db import IntegrityError, transaction
-from django.utils import timezone
-
 from grassroots.engine.catalogue import (
     CATALOGUE_DIR,
     Catalogue,
@@ -24,8 +21,8 @@ from grassroots.engine.catalogue import (
 )
 from grassroots.engine.errors import InputError
 from grassroots.intake.models import CatalogueVersion
-from grassroots.organisations import audit
-from grassroots.organisations.models import AuditAction
+from grassroots.organisations import versions
+from grassroots.organisations.models import Unit
 
 
 class CatalogueError(ValueError):
@@ -58,37 +55,30 @@ def parse_catalogue_text(text: str, *, code: str) -> Catalogue:
     return catalogue
 
 
-@transaction.atomic
 def save_catalogue_version(
-    *, code: str, yaml_text: str, actor: Any, note: str = ""
+    *,
+    code: str,
+    yaml_text: str,
+    actor: Any,
+    note: str = "",
+    province: Unit | None = None,
 ) -> CatalogueVersion:
-    """Check the YAML with the engine and store it as the catalogue's next version (audited).
+    """Check the YAML with the engine and store it as the catalogue's next version of
+    ``province`` (None: the national default); audited.
 
-    An unchanged text adds no version (saving the same form twice is not an edit)."""
+    A province's first edit starts from a copy of the national default (the shipped YAML when
+    none is stored), so one province's edit is never another's catalogue. An unchanged text
+    adds no version (saving the same form twice is not an edit)."""
     parse_catalogue_text(yaml_text, code=code)
-    latest = (
-        CatalogueVersion.objects.select_for_update().filter(code=code).order_by("-version").first()
-    )
-    if latest is not None and latest.yaml_text == yaml_text:
-        return latest
-    authenticated = actor is not None and getattr(actor, "is_authenticated", False)
-    version = CatalogueVersion.objects.create(
-        code=code,
-        version=(latest.version + 1) if latest else 1,
+    return versions.save_version(
+        CatalogueVersion,
+        province=province,
         yaml_text=yaml_text,
-        note=note[:500],
-        created_at=timezone.now(),
-        created_by=actor if authenticated else None,
-    )
-    audit.record(
-        obj=version,
-        action=AuditAction.CREATE,
         actor=actor,
-        before=None,
-        after=audit.snapshot(version, exclude=("yaml_text",)),
-        reason=note,
+        note=note,
+        default_text=lambda: shipped_text(code),
+        code=code,
     )
-    return version
 
 
 def shipped_text(code: str) -> str:
@@ -97,41 +87,45 @@ def shipped_text(code: str) -> str:
 
 
 def load_shipped_catalogues(*, actor: Any = None) -> list[CatalogueVersion]:
-    """Store each shipped catalogue as version 1 where none is stored yet.
+    """Store each shipped catalogue as the national version 1 where none is stored yet.
 
-    A stored catalogue is the province's: a later shipped text does not replace it (the
-    administrator adds it as a version, with a reason)."""
+    A stored catalogue is kept: a later shipped text does not replace it (the administrator
+    adds it as a version, with a reason)."""
     return [stored_catalogue(code, actor=actor) for code in list_catalogues()]
 
 
-def stored_catalogue(code: str, *, actor: Any = None) -> CatalogueVersion:
-    """The catalogue's current (newest) version, storing the shipped YAML as version 1 the
-    first time a catalogue is needed."""
-    current = latest_catalogue_version(code)
+def stored_catalogue(
+    code: str, *, actor: Any = None, province: Unit | None = None
+) -> CatalogueVersion:
+    """The catalogue version ``province`` uses now (its own newest, else the national
+    default's), storing the shipped YAML as the national version 1 the first time a catalogue
+    is needed."""
+    current = latest_catalogue_version(code, province=province)
     if current is not None:
         return current
-    # Two first uses at once: the unique (code, version) lets one win; the other reads it.
-    try:
-        with transaction.atomic():
-            return save_catalogue_version(
-                code=code, yaml_text=shipped_text(code), actor=actor, note="shipped catalogue"
-            )
-    except IntegrityError:
-        current = latest_catalogue_version(code)
-        if current is None:
-            raise
-        return current
+    _registered(code)
+    return versions.own_copy(
+        CatalogueVersion,
+        province=None,
+        actor=actor,
+        default_text=lambda: shipped_text(code),
+        note="shipped catalogue",
+        code=code,
+    )
 
 
 # ---------------------------------------------------------------------------------- reads
 
 
-def latest_catalogue_version(code: str) -> CatalogueVersion | None:
-    return CatalogueVersion.objects.filter(code=code).order_by("-version").first()
+def latest_catalogue_version(code: str, *, province: Unit | None = None) -> CatalogueVersion | None:
+    """The version ``province`` uses: its own newest, else the national default's newest."""
+    return versions.current(CatalogueVersion, province=province, code=code)
 
 
-def catalogue_versions(code: str) -> list[CatalogueVersion]:
-    return list(CatalogueVersion.objects.filter(code=code).select_related("created_by"))
+def catalogue_versions(code: str, *, province: Unit | None = None) -> list[CatalogueVersion]:
+    """The history of the catalogue ``province`` uses (its own versions once it has any)."""
+    own = versions.history(CatalogueVersion, province=province, code=code)
+    return own or versions.history(CatalogueVersion, province=None, code=code)
 
 
 @lru_cache(maxsize=32)
@@ -145,7 +139,7 @@ def catalogue_of(version: CatalogueVersion) -> Catalogue:
     return _parsed(version.pk, version.code, version.yaml_text)
 
 
-def current_catalogue(code: str) -> Catalogue:
-    """The catalogue as now stored (its newest version), else the shipped one."""
-    version = latest_catalogue_version(code)
+def current_catalogue(code: str, *, province: Unit | None = None) -> Catalogue:
+    """The catalogue ``province`` uses as now stored (its newest version), else the shipped."""
+    version = latest_catalogue_version(code, province=province)
     return catalogue_of(version) if version is not None else load_catalogue(code)

@@ -20,6 +20,7 @@ from grassroots.intake.catalogues.services import (
 )
 from grassroots.intake.permissions import may_edit_catalogues
 from grassroots.organisations.scope import membership_of
+from grassroots.organisations.versions import owner_for
 
 
 class CatalogueForm(forms.Form):
@@ -41,7 +42,8 @@ def _known(user: object, code: str) -> None:
 @require_http_methods(["GET", "POST"])
 def catalogue(request: HttpRequest, code: str) -> HttpResponse:
     _known(request.user, code)
-    versions = catalogue_versions(code)
+    province = owner_for(request.user)  # the province owns its catalogue's versions
+    versions = catalogue_versions(code, province=province)
     current_text = versions[0].yaml_text if versions else shipped_text(code)
     editable = may_edit_catalogues(request.user)
     form = CatalogueForm(request.POST or None, initial={"yaml_text": current_text})
@@ -55,6 +57,7 @@ def catalogue(request: HttpRequest, code: str) -> HttpResponse:
                     yaml_text=form.cleaned_data["yaml_text"].replace("\r\n", "\n"),
                     actor=request.user,
                     note=form.cleaned_data["note"],
+                    province=province,
                 )
             except CatalogueError as exc:
                 form.add_error("yaml_text", str(exc))
@@ -65,6 +68,7 @@ def catalogue(request: HttpRequest, code: str) -> HttpResponse:
         "code": code,
         "versions": versions,
         "current_text": current_text,
+        "national": not versions or versions[0].province_id is None,
         "form": form if editable else None,
     }
     return render(request, "intake/catalogue.html", context)
@@ -74,7 +78,8 @@ def catalogue(request: HttpRequest, code: str) -> HttpResponse:
 @require_GET
 def catalogue_version(request: HttpRequest, code: str, version: int) -> HttpResponse:
     _known(request.user, code)
-    found = next((v for v in catalogue_versions(code) if v.version == version), None)
+    own = catalogue_versions(code, province=owner_for(request.user))
+    found = next((v for v in own if v.version == version), None)
     if found is None:
         raise Http404("No such catalogue version")
     return render(request, "intake/catalogue_version.html", {"nav": "intake", "version": found})

@@ -9,6 +9,7 @@ upload and by ``grassroots intake cleanup``.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import secrets
 from pathlib import Path
 
@@ -30,7 +31,10 @@ def keep(data: bytes) -> str:
     """Store ``data`` under a new token (after removing expired files); return the token."""
     cleanup()
     token = secrets.token_urlsafe(16)
-    (pending_dir() / token).write_bytes(data)
+    path = pending_dir() / token
+    # Created 0600 before a byte is written: a unit's figures are never readable by others.
+    with open(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as out:
+        out.write(data)
     return token
 
 

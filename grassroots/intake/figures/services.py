@@ -23,6 +23,7 @@ from django.utils import timezone
 from grassroots.engine.catalogue import Catalogue, load_catalogue
 from grassroots.engine.errors import MAX_PROBLEMS, InputError, Problem, raise_if_any
 from grassroots.engine.inputs import detect_encoding, read_element_values
+from grassroots.files import private_tmp
 from grassroots.intake.cases.services import UploadRefused, refuse_locked, upload_limits
 from grassroots.intake.cases.staging import check_content
 from grassroots.intake.figures import workbook
@@ -109,9 +110,10 @@ def import_figures(
     if not allowed:
         raise UploadRefused("no unit")
     name = source_name or path.name
+    size = path.stat().st_size  # checked before the file is read into memory
+    if size > upload_limits().max_bytes:
+        raise InputError([Problem(name, None, None, _too_big(size))])
     data = path.read_bytes()
-    if len(data) > upload_limits().max_bytes:
-        raise InputError([Problem(name, None, None, _too_big(len(data)))])
     frame, cat, key = _read(path, name, data, allowed, catalogue, period)
     refuse_locked(set(frame["unit_code"].astype(str)), key, name)
     changes = _changes(frame, cat.name, key)
@@ -176,7 +178,7 @@ def _read_xlsx(
     rows = workbook.sheet_rows(name, path)
     raise_if_any(workbook.header_problems(name, rows[0] if rows else []))
     cat = load_catalogue(meta.catalogue)
-    with tempfile.TemporaryDirectory(prefix="grassroots-figures-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="figures-", dir=private_tmp()) as tmp:
         csv_path = Path(tmp) / "values.csv"
         workbook.to_engine_csv(rows, csv_path)
         frame = _engine_read(csv_path, name, cat, allowed, sheet=workbook.SHEET)
@@ -195,6 +197,10 @@ def _read_csv(
     if not catalogue or not period:
         raise InputError([Problem(name, None, None, "a CSV upload needs a catalogue and period")])
     check_content(name, data[:8192])
+    if b"\x00" in data:  # anywhere, not only in the first 8 KB (issue 19.7)
+        raise InputError(
+            [Problem(name, None, None, "is not a text CSV file (it holds a NUL byte)")]
+        )
     cat = load_catalogue(catalogue)
     frame = _engine_read(path, name, cat, allowed, sheet=None)
     _check_rows(frame, cat, period, name, sheet=None)

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from grassroots.engine.catalogue import list_catalogues, load_catalogue
 from grassroots.engine.errors import InputError, Problem
 from grassroots.engine.periods import Period
+from grassroots.files import disk_name, private_tmp
 from grassroots.intake.cases.services import UploadRefused
 from grassroots.intake.figures import pending, workbook
 from grassroots.intake.figures.services import (
@@ -102,7 +103,7 @@ def upload_figures(request: HttpRequest) -> HttpResponse:
     context: dict[str, Any] = {"nav": "intake", "catalogues": reporting_catalogues()}
     upload = request.FILES.get("file")
     if request.method == "POST" and upload is not None:
-        name = Path(upload.name or "upload").name
+        name = disk_name(upload.name or "upload")
         data = upload.read()
         catalogue = request.POST.get("catalogue") or None
         period = request.POST.get("period", "").strip() or None
@@ -131,7 +132,7 @@ def dry_run_rows(result: FigureResult) -> dict[str, Any]:
 def _dry_run(
     data: bytes, name: str, user: Any, catalogue: str | None, period: str | None
 ) -> FigureResult:
-    with tempfile.TemporaryDirectory(prefix="grassroots-figures-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="figures-", dir=private_tmp()) as tmp:
         path = Path(tmp) / name
         path.write_bytes(data)
         try:

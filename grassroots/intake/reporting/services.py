@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import models, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -28,6 +29,7 @@ from grassroots.organisations import audit
 from grassroots.organisations.audit import Clock
 from grassroots.organisations.models import Level, Role, Unit
 from grassroots.organisations.scope import role_of, visible_units
+from grassroots.organisations.versions import owner_for
 
 REPORTED = frozenset({SubmissionStatus.SUBMITTED, SubmissionStatus.APPROVED,
                       SubmissionStatus.ACCEPTED})  # fmt: skip
@@ -60,9 +62,12 @@ def set_deadline(
         ) from None
     if catalogue and catalogue not in list_catalogues():
         raise InputError([Problem("catalogue", None, None, f"no catalogue named {catalogue!r}")])
+    province = owner_for(actor)  # the administrator's province owns the deadline
     with transaction.atomic():
-        found = Deadline.objects.select_for_update().filter(period=key, catalogue=catalogue)
-        deadline = found.first() or Deadline(period=key, catalogue=catalogue)
+        found = Deadline.objects.select_for_update().filter(
+            province=province, period=key, catalogue=catalogue
+        )
+        deadline = found.first() or Deadline(province=province, period=key, catalogue=catalogue)
         with audit.tracked(
             deadline, actor=actor, reason=f"deadline {key} {catalogue}", clock=clock
         ):
@@ -73,9 +78,22 @@ def set_deadline(
     return deadline
 
 
-def deadline_for(period: str, catalogue: str = "") -> Deadline | None:
-    found = {d.catalogue: d for d in Deadline.objects.filter(period=period,
-                                                             catalogue__in={"", catalogue})}  # fmt: skip
+def deadlines_for(province: Unit | None, period: str) -> list[Deadline]:
+    """The deadlines of ``period`` a province's units follow: its own, and the national ones
+    for what it has not set itself."""
+    rows = Deadline.objects.filter(period=period).filter(
+        Q(province=province) | Q(province__isnull=True)
+    )
+    chosen: dict[str, Deadline] = {}
+    for d in sorted(rows, key=lambda d: d.province_id is not None):  # national first
+        chosen[d.catalogue] = d
+    return sorted(chosen.values(), key=lambda d: d.catalogue)
+
+
+def deadline_for(
+    period: str, catalogue: str = "", *, province: Unit | None = None
+) -> Deadline | None:
+    found = {d.catalogue: d for d in deadlines_for(province, period)}
     return found.get(catalogue) or found.get("")
 
 
@@ -149,7 +167,7 @@ def reporting_rate(
     *, user: Any, period: str, catalogue: str = "", clock: Clock = timezone.now
 ) -> Report:
     """Completeness and timeliness of ``period`` for the units in ``user``'s scope."""
-    deadline = deadline_for(period, catalogue)
+    deadline = deadline_for(period, catalogue, province=owner_for(user))
     due = deadline.due if deadline else None
     today = timezone.localdate(clock())
     units = (

@@ -20,11 +20,16 @@ from grassroots.engine.errors import InputError
 from grassroots.intake.cases.forms import DeadlineForm, chosen_period, period_key
 from grassroots.intake.figures import workbook
 from grassroots.intake.figures.views import XLSX
-from grassroots.intake.models import Deadline
-from grassroots.intake.reporting.services import Report, reporting_rate, set_deadline
+from grassroots.intake.reporting.services import (
+    Report,
+    deadlines_for,
+    reporting_rate,
+    set_deadline,
+)
 from grassroots.intake.workflow.services import NotAllowed
 from grassroots.organisations.models import Role
-from grassroots.organisations.scope import role_of
+from grassroots.organisations.scope import Action, can, role_of
+from grassroots.organisations.versions import owner_for
 
 
 @login_required
@@ -38,14 +43,17 @@ def reporting(request: HttpRequest) -> HttpResponse:
         reporting_rate(user=request.user, period=period, catalogue=catalogue) if period else None
     )
     export = request.GET.get("format", "")
+    may_export = can(request.user, Action.EXPORT_REPORTS)
+    if export in ("csv", "xlsx") and not may_export:
+        return HttpResponse(_("Your role may not download reports."), status=403)
     if report is not None and export in ("csv", "xlsx"):
         return _export(report, export)
     admin = role_of(request.user) == Role.PROVINCE_ADMIN
     context = {
         "nav": "intake", "period": period or request.GET.get("period", ""),
         "period_error": period_error, "catalogue": catalogue, "report": report,
-        "catalogues": list_catalogues(), "admin": admin,
-        "deadlines": Deadline.objects.filter(period=period) if period else [],
+        "catalogues": list_catalogues(), "admin": admin, "may_export": may_export,
+        "deadlines": deadlines_for(owner_for(request.user), period) if period else [],
         "form": DeadlineForm(initial={"period": period}, catalogues=list_catalogues()),
     }  # fmt: skip
     return render(request, "intake/reporting.html", context)
