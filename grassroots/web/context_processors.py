@@ -17,5 +17,7 @@ def header(request: HttpRequest) -> dict[str, Any]:
         "membership": membership,
         "membership_unit_name": unit_name(membership.unit) if membership else "",
         "can_view_audit": can(request.user, Action.VIEW_AUDIT_LOG) if membership else False,
+        "can_manage_accounts": can(request.user, Action.MANAGE_ACCOUNTS) if membership else False,
+        "can_manage_security": can(request.user, Action.MANAGE_SECURITY) if membership else False,
         "api_docs_url": reverse("api:openapi-view"),
     }
