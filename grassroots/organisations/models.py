@@ -294,7 +294,7 @@ class AccountSecurity(models.Model):
     totp_secret = models.CharField(_("authenticator key"), max_length=64, blank=True)
     totp_enabled = models.BooleanField(_("second factor on"), default=False)
     # The last accepted time step: a code is accepted once (no replay within its 30 s).
-    totp_last_step = models.BigIntegerField(default=0)
+    totp_last_step = models.BigIntegerField(_("time step of the last code"), default=0)
 
     class Meta:
         verbose_name = _("account security")

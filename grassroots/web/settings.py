@@ -162,7 +162,7 @@ _RULES = "grassroots.organisations.security.passwords"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {
-        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "NAME": f"{_RULES}.LengthValidator",
         "OPTIONS": {"min_length": GRASSROOTS_PASSWORD_MIN_LENGTH},
     },
     {"NAME": f"{_RULES}.CharacterClassValidator"},

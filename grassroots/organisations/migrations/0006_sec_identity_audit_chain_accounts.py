@@ -114,7 +114,7 @@ class Migration(migrations.Migration):
                 ('must_change_password', models.BooleanField(default=False, verbose_name='must change password')),
                 ('totp_secret', models.CharField(blank=True, max_length=64, verbose_name='authenticator key')),
                 ('totp_enabled', models.BooleanField(default=False, verbose_name='second factor on')),
-                ('totp_last_step', models.BigIntegerField(default=0)),
+                ('totp_last_step', models.BigIntegerField(default=0, verbose_name="time step of the last code")),
                 ('user', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='security', to=settings.AUTH_USER_MODEL, verbose_name='user')),
             ],
             options={

@@ -11,7 +11,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from django.contrib.auth.password_validation import CommonPasswordValidator
+from django.contrib.auth.password_validation import (
+    CommonPasswordValidator,
+    MinimumLengthValidator,
+)
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
@@ -27,6 +30,17 @@ def character_classes(password: str) -> int:
             any(not c.isalnum() for c in password),
         )
     )
+
+
+class LengthValidator(MinimumLengthValidator):
+    """Django's length rule, with a message of our own catalogue (Django's has no Chinese)."""
+
+    def validate(self, password: str, user: Any = None) -> None:
+        if len(password) < self.min_length:
+            raise ValidationError(self.get_help_text(), code="password_too_short")
+
+    def get_help_text(self) -> str:
+        return _("The password must have at least %(n)d characters.") % {"n": self.min_length}
 
 
 class CharacterClassValidator:

@@ -236,9 +236,10 @@ def uses_two_factor(user: Any) -> bool:
 
 
 def start_two_factor(*, user: Any) -> str:
-    """A new key, stored but not yet on: the user must first prove their app has it."""
+    """The key being set up (made on first use), stored but not yet on: the user must first
+    prove their app has it. It stays the same across attempts until it is turned on or off."""
     record = security_of(user)
-    if not record.totp_enabled:
+    if not record.totp_enabled and not record.totp_secret:
         record.totp_secret = totp.new_secret()
         record.save(update_fields=["totp_secret"])
     return record.totp_secret
