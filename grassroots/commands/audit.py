@@ -26,7 +26,10 @@ def run_verify(args: argparse.Namespace) -> int:
 
     report = verify_chain()
     if report.ok:
-        sys.stdout.write(f"audit chain intact: {report.checked} entries\n")
+        sys.stdout.write(
+            f"audit chain intact: {report.checked} entries, the newest {report.last_id} "
+            f"with hash {report.last_hash or '-'}\n"
+        )
         return 0
     bad = AuditEntry.objects.filter(id=report.first_bad or 0).first()
     described = f" ({bad})" if bad is not None else ""

@@ -261,6 +261,8 @@ class ChainReport:
     checked: int
     first_bad: int | None  # the id of the first entry that does not fit the chain
     problem: str
+    last_id: int | None = None  # the newest entry checked and its hash: kept outside the
+    last_hash: str = ""  # database, they reveal entries removed from the end
 
     @property
     def ok(self) -> bool:
@@ -275,6 +277,7 @@ def verify_chain(*, chunk: int = 2000) -> ChainReport:
     """
     previous = ""
     checked = 0
+    last_id = None
     for audit in AuditEntry.objects.order_by("id").iterator(chunk_size=chunk):
         if audit.prev_hash != previous:
             return ChainReport(
@@ -286,5 +289,6 @@ def verify_chain(*, chunk: int = 2000) -> ChainReport:
         if entry_hash(audit.chain_fields(), previous) != audit.hash:
             return ChainReport(checked, audit.pk, "its content does not match its hash: edited")
         previous = audit.hash
+        last_id = audit.pk
         checked += 1
-    return ChainReport(checked, None, "")
+    return ChainReport(checked, None, "", last_id if checked else None, previous)
