@@ -108,6 +108,7 @@ def run_add(args: argparse.Namespace) -> int:
     from django.db import transaction
 
     from grassroots.organisations.models import Role, Unit
+    from grassroots.organisations.security import reasons
     from grassroots.organisations.security.services import set_password
     from grassroots.organisations.services import add_member, create_user
 
@@ -127,8 +128,10 @@ def run_add(args: argparse.Namespace) -> int:
                     )
                 user = create_user(username=args.username, password=password or None, actor=None)
             elif password:
-                set_password(user=user, password=password, actor=None, reason="users add")
-            add_member(user=user, unit=unit, role=args.role, actor=None, reason="users add")
+                set_password(user=user, password=password, actor=None, reason=reasons.COMMAND_LINE)
+            add_member(
+                user=user, unit=unit, role=args.role, actor=None, reason=reasons.COMMAND_LINE
+            )
     except ValidationError as error:
         raise _rules_problem(error) from None
     sys.stdout.write(f"{args.username}: {args.role} at {unit.code} {unit.name_zh}\n")
@@ -155,10 +158,11 @@ def run_passwd(args: argparse.Namespace) -> int:
 
 def run_active(args: argparse.Namespace) -> int:
     _setup()
+    from grassroots.organisations.security import reasons
     from grassroots.organisations.security.services import set_active
 
     user = _user(args.username)
-    set_active(user=user, active=args.active, actor=None, reason=f"users {args.users_command}")
+    set_active(user=user, active=args.active, actor=None, reason=reasons.COMMAND_LINE)
     state = "active" if args.active else "deactivated (its sessions and tokens stop working)"
     sys.stdout.write(f"{args.username}: {state}\n")
     return 0
@@ -201,6 +205,7 @@ def run_token(args: argparse.Namespace) -> int:
 def run_revoke(args: argparse.Namespace) -> int:
     _setup()
     from grassroots.organisations.models import ApiToken
+    from grassroots.organisations.security import reasons
     from grassroots.organisations.security.services import revoke_token
 
     if bool(args.prefix) == bool(args.user):
@@ -214,6 +219,6 @@ def run_revoke(args: argparse.Namespace) -> int:
     if not found:
         raise UsageError("no live token matches")
     for token in found:
-        revoke_token(token=token, actor=None, reason="users revoke")
+        revoke_token(token=token, actor=None, reason=reasons.COMMAND_LINE)
     sys.stdout.write(f"{len(found)} token(s) revoked\n")
     return 0

@@ -28,6 +28,7 @@ from pathlib import Path
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.utils.translation import gettext_noop
 
 from grassroots.engine.synth import staff_figures
 from grassroots.organisations import audit, services
@@ -37,7 +38,7 @@ from grassroots.organisations.security.services import set_active, set_password
 from grassroots.organisations.unitfile import reference_rows
 from grassroots.reference.units import NATION_CODE, procuratorate_units
 
-DEMO_REASON = "demo setup"
+DEMO_REASON = gettext_noop("demo setup")  # shown translated on the audit page
 
 
 @dataclass(frozen=True)

@@ -76,8 +76,8 @@ def test_refusals_and_downloads_are_entries(province, login_as) -> None:
     request.session = clerk.session
     SecurityMiddleware(download)(request)
     export = _last(AuditAction.EXPORT)
-    assert export.object_repr == "GET /evaluation/runs/1/export.xlsx"
-    assert "league.xlsx" in export.reason
+    assert export.object_repr == "GET /evaluation/runs/1/export.xlsx?lang=zh"
+    assert export.reason == "league.xlsx"
     assert export.actor_name == "clerk"
 
 
@@ -101,6 +101,13 @@ def test_province_level_entries_reach_the_province_auditor_only(province, make_m
     assert guess.unit_code == ""
     assert audit_entries(province_auditor).filter(pk=guess.pk).exists()
     assert not audit_entries(city_auditor).filter(pk=guess.pk).exists()
+    reader = Client()
+    reader.force_login(province_auditor)
+    html = reader.get("/audit/").content.decode()
+    # The page shows the event, its result and reason in the reader's language.
+    assert "登录失败" in html
+    assert "密码错误或账号不存在" in html
+    assert "wrong password" not in html
 
 
 def test_no_business_role_reads_the_log(province, make_member) -> None:

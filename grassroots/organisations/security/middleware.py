@@ -12,8 +12,10 @@ the audit of refusals and downloads.
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable
+from urllib.parse import unquote
 
 from django.conf import settings
 from django.contrib.auth import logout
@@ -24,6 +26,7 @@ from django.utils.http import urlencode
 from grassroots.organisations import audit
 from grassroots.organisations.audit_context import AuditContext, acting
 from grassroots.organisations.models import AuditAction, AuditResult
+from grassroots.organisations.security import reasons
 from grassroots.organisations.security.services import (
     password_change_due,
     two_factor_missing,
@@ -34,6 +37,7 @@ SESSION_SEEN = "grassroots_seen"
 SESSION_ENDED = "grassroots_session_ended"
 # Pages a user with a forced step may still reach.
 OPEN_PREFIXES = ("/accounts/", "/static/", "/i18n/", "/health/")
+REFUSALS = {401: reasons.UNAUTHENTICATED, 403: reasons.FORBIDDEN, 404: reasons.NOT_FOUND}
 SEEN_RESOLUTION = 60  # seconds: the session is saved at most once a minute for "seen"
 
 
@@ -91,11 +95,7 @@ class SecurityMiddleware:
                 actor=user,
                 subject=user,
                 object_repr=user.get_username(),
-                reason=(
-                    f"session idle for more than {idle // 60} minutes"
-                    if reason == "idle"
-                    else f"session older than {longest // 3600} hours"
-                ),
+                reason=reasons.IDLE if reason == "idle" else reasons.ABSOLUTE,
             )
             logout(request)
             request.session[SESSION_ENDED] = reason
@@ -129,13 +129,20 @@ class SecurityMiddleware:
                 actor=user,
                 object_repr=where,
                 result=AuditResult.REFUSED,
-                reason=f"HTTP {status}",
+                reason=REFUSALS.get(status, reasons.NOT_FOUND),
             )
         elif status == 200 and response.has_header("Content-Disposition"):
             audit.security_event(
                 action=AuditAction.EXPORT,
                 actor=user,
-                object_repr=where,
-                reason=str(response["Content-Disposition"])[:500],
-                details={"query": request.GET.urlencode()[:500]} if request.GET else None,
+                object_repr=(f"{where}?{request.GET.urlencode()}" if request.GET else where)[:200],
+                reason=_file_name(str(response["Content-Disposition"])),
             )
+
+
+def _file_name(disposition: str) -> str:
+    """The file name a download was offered under (filename*=UTF-8'' first), else the header."""
+    match = re.search(r"filename\*=UTF-8''([^;]+)", disposition) or re.search(
+        r'filename="?([^";]+)"?', disposition
+    )
+    return unquote(match.group(1))[:500] if match else disposition[:500]

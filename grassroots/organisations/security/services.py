@@ -26,7 +26,7 @@ from grassroots.organisations.models import (
     Role,
     Unit,
 )
-from grassroots.organisations.security import lockout, totp
+from grassroots.organisations.security import lockout, reasons, totp
 from grassroots.organisations.services import Actor, add_member
 
 ISSUER = "Grassroots"
@@ -38,12 +38,9 @@ def security_of(user: Any) -> AccountSecurity:
 
 
 def _user_details(user: Any) -> dict[str, Any]:
-    membership = Membership.objects.filter(user=user).select_related("unit").first()
     return {
         "username": user.get_username(),
         "is_active": user.is_active,
-        "unit": membership.unit.code if membership else None,
-        "role": membership.role if membership else None,
     }
 
 
@@ -109,8 +106,7 @@ def set_password(
         actor=actor,
         subject=user,
         object_repr=user.get_username(),
-        reason=reason or ("changed by its owner" if own else "set by an administrator"),
-        details={"must_change": must_change},
+        reason=reason or (reasons.OWN_CHANGE if own else reasons.SET_BY_ADMIN),
     )
 
 
@@ -140,7 +136,7 @@ def create_account(
         actor=actor,
         before=None,
         after=_user_details(user),
-        reason="account created",
+        reason=reasons.ACCOUNT_CREATED,
     )
     return user
 
@@ -164,7 +160,9 @@ def set_active(*, user: Any, active: bool, actor: Actor, reason: str = "") -> No
 def give_role(*, user: Any, role: Role | str, actor: Actor) -> Membership:
     """Change the role of an account that already has a unit (audited as a membership change)."""
     membership = Membership.objects.select_related("unit").get(user=user)
-    return add_member(user=user, unit=membership.unit, role=role, actor=actor, reason="role given")
+    return add_member(
+        user=user, unit=membership.unit, role=role, actor=actor, reason=reasons.ROLE_GIVEN
+    )
 
 
 @transaction.atomic
@@ -177,7 +175,7 @@ def unlock(*, username: str, actor: Actor) -> bool:
         subject=user,
         object_repr=username,
         result=AuditResult.OK if was_locked else AuditResult.FAILED,
-        reason="" if was_locked else "was not locked",
+        reason="" if was_locked else reasons.NOT_LOCKED,
     )
     return was_locked
 
@@ -202,7 +200,6 @@ def revoke_token(*, token: ApiToken, actor: Actor, reason: str = "") -> None:
         subject=token,
         object_repr=str(token),
         reason=reason,
-        details={"user": token.user.get_username(), "name": token.name},
     )
 
 
@@ -274,7 +271,7 @@ def confirm_two_factor(*, user: Any, code: str, now: float | None = None) -> boo
         actor=user,
         subject=user,
         object_repr=user.get_username(),
-        reason="second factor turned on",
+        reason=reasons.TWO_FACTOR_ON,
     )
     return True
 
@@ -289,7 +286,7 @@ def turn_off_two_factor(*, user: Any, actor: Actor, reason: str = "") -> None:
         actor=actor,
         subject=user,
         object_repr=user.get_username(),
-        reason=reason or "second factor turned off",
+        reason=reason or reasons.TWO_FACTOR_OFF,
     )
 
 

@@ -31,7 +31,7 @@ from grassroots.organisations.models import (
     Role,
 )
 from grassroots.organisations.scope import Action, can, managed_units
-from grassroots.organisations.security import lockout
+from grassroots.organisations.security import lockout, reasons
 from grassroots.organisations.security import services as security
 from grassroots.organisations.security.forms import AccountForm, CodeForm, NewPasswordForm, RoleForm
 from grassroots.organisations.security.middleware import (
@@ -97,8 +97,7 @@ def _failure(request: HttpRequest, username: str, reason: str) -> HttpResponse |
             subject=subject,
             object_repr=username,
             result=AuditResult.REFUSED,
-            reason=f"locked until {timezone.localtime(guard.locked_until):%Y-%m-%d %H:%M:%S}",
-            details={"lock": guard.lockouts},
+            reason=reasons.LOCKED,
         )
         return _locked_page(request, guard.locked_until)
     return None
@@ -115,7 +114,7 @@ def _refuse_if_locked(request: HttpRequest, username: str) -> HttpResponse | Non
         subject=_subject(username),
         object_repr=username,
         result=AuditResult.REFUSED,
-        reason="account locked",
+        reason=reasons.WHILE_LOCKED,
     )
     return _locked_page(request, until)
 
@@ -139,7 +138,7 @@ class LoginView(auth_views.LoginView):
     def form_invalid(self, form: Any) -> HttpResponse:
         username = str(self.request.POST.get("username", "")).strip()[:150]
         if username and self.request.POST.get("password"):
-            locked = _failure(self.request, username, "wrong password or unknown account")
+            locked = _failure(self.request, username, reasons.WRONG_PASSWORD)
             if locked is not None:
                 return locked
         return super().form_invalid(form)
@@ -179,7 +178,7 @@ def login_two_factor(request: HttpRequest) -> HttpResponse:
             request.session.pop(PENDING, None)
             user.backend = pending["backend"]
             return complete_login(request, user, pending["next"])
-        locked = _failure(request, username, "wrong one-time code")
+        locked = _failure(request, username, reasons.WRONG_CODE)
         if locked is not None:
             request.session.pop(PENDING, None)
             return locked
@@ -219,7 +218,7 @@ def password_change(request: HttpRequest) -> HttpResponse:
                 subject=user,
                 object_repr=user.get_username(),
                 result=AuditResult.FAILED,
-                reason="wrong current password",
+                reason=reasons.WRONG_CURRENT,
             )
         elif form.is_valid():
             try:
@@ -365,7 +364,7 @@ def account_password(request: HttpRequest, pk: int) -> HttpResponse:
                 password=form.cleaned_data["password1"],
                 actor=request.user,
                 must_change=True,
-                reason="reset by the system administrator",
+                reason=reasons.RESET_BY_SYSTEM_ADMIN,
             )
         except ValidationError as error:
             form.add_error("password1", error)
@@ -465,9 +464,7 @@ def access_unlock(request: HttpRequest, pk: int) -> HttpResponse:
 def access_two_factor_off(request: HttpRequest, pk: int) -> HttpResponse:
     _require(request, Action.MANAGE_SECURITY)
     user = managed_user(request.user, Action.MANAGE_SECURITY, pk)
-    security.turn_off_two_factor(
-        user=user, actor=request.user, reason="reset by the security administrator"
-    )
+    security.turn_off_two_factor(user=user, actor=request.user, reason=reasons.TWO_FACTOR_RESET)
     messages.success(
         request,
         _("%(name)s sets up the second factor again at the next login.") % {"name": user.username},
@@ -483,6 +480,6 @@ def access_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     if token is None:
         raise Http404("No such token")
     managed_user(request.user, Action.MANAGE_SECURITY, token.user_id)  # 404 out of scope
-    security.revoke_token(token=token, actor=request.user, reason="revoked on the page")
+    security.revoke_token(token=token, actor=request.user, reason=reasons.REVOKED_ON_PAGE)
     messages.success(request, _("The token %(prefix)s… is revoked.") % {"prefix": token.prefix})
     return redirect("security-access")

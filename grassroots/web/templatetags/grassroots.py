@@ -211,3 +211,10 @@ def _field_choices(label: str) -> dict[str, dict[str, str]]:
         for f in fields
         if getattr(f, "choices", None)
     }
+
+
+@register.filter
+def audit_reason(reason: str) -> str:
+    """A reason the application wrote (marked for translation where it is written, e.g.
+    organisations/security/reasons.py) in the page language; a person's own words as written."""
+    return gettext(reason) if reason else reason
