@@ -71,4 +71,7 @@ class AccountForm(NewPasswordForm):
 
 
 class RoleForm(forms.Form):
-    role = forms.ChoiceField(label=_("Role"), choices=[(r.value, r.label) for r in BUSINESS_ROLES])
+    role = forms.ChoiceField(
+        label=_("Role"),
+        choices=[("", _("Choose a role")), *((r.value, r.label) for r in BUSINESS_ROLES)],
+    )
