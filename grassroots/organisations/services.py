@@ -15,6 +15,7 @@ from django.contrib.auth import get_user_model, password_validation
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, User
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from grassroots.organisations import audit
 from grassroots.organisations.audit import Clock
@@ -364,8 +365,7 @@ def issue_token(
         created=now,
         expires=now + ttl,
     )
-    with audit.tracked(
-        record, actor=actor, reason=f"API token for {user.get_username()}", clock=clock
-    ):
+    # The entry names the token's user (its "user" field); the reason is shown translated.
+    with audit.tracked(record, actor=actor, reason=gettext_noop("API token issued"), clock=clock):
         record.save()
     return IssuedToken(token=token, record=record)

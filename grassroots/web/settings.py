@@ -6,6 +6,11 @@ DATABASE_URL            e.g. postgres://postgres@127.0.0.1:5432/grassroots; defa
 GRASSROOTS_DATA_DIR     where the SQLite database and data versions live (default ./var)
 GRASSROOTS_ALLOWED_HOSTS comma separated (default 127.0.0.1,localhost)
 GRASSROOTS_HTTPS        true when served over HTTPS: secure cookies, HSTS, SSL redirect
+GRASSROOTS_PASSWORD_MIN_LENGTH, GRASSROOTS_PASSWORD_MAX_AGE_DAYS, GRASSROOTS_LOGIN_FAILURE_LIMIT,
+GRASSROOTS_LOGIN_LOCK_MINUTES, GRASSROOTS_LOGIN_LOCK_MAX_MINUTES, GRASSROOTS_SESSION_IDLE_MINUTES,
+GRASSROOTS_SESSION_MAX_HOURS, GRASSROOTS_ADMIN_TWO_FACTOR, GRASSROOTS_PROXY_HOPS,
+GRASSROOTS_API_TOKEN_TTL_DAYS, GRASSROOTS_API_TOKEN_MAX_DAYS, GRASSROOTS_AUDIT_RETENTION_DAYS
+                        identity, sessions and audit: see docs/security.md
 GRASSROOTS_STATIC_ROOT  optional: where `grassroots manage collectstatic` writes (default: none;
                         the static files ship inside the package and are served from there)
 

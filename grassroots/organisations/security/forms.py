@@ -62,6 +62,7 @@ class AccountForm(NewPasswordForm):
 
     def clean_username(self) -> str:
         name = str(self.cleaned_data["username"]).strip()
+        get_user_model().username_validator(name)  # letters, digits and @.+-_ only
         if get_user_model().objects.filter(username=name).exists():
             raise forms.ValidationError(_("This username is taken."))
         return name
