@@ -15,6 +15,7 @@ from collections.abc import Sequence
 
 from grassroots import __version__, commands
 from grassroots.commands._errors import UsageError
+from grassroots.organisations.audit_context import acting, command_line
 
 
 def command_modules() -> list[str]:
@@ -30,6 +31,11 @@ def build_parser() -> argparse.ArgumentParser:
         description="Evaluate grassroots procuratorates, warn early, and help weak units catch up.",
     )
     parser.add_argument("--version", action="version", version=f"grassroots {__version__}")
+    parser.add_argument(
+        "--actor",
+        metavar="NAME",
+        help="who the audit log names for this command's changes (default: the OS user)",
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name in command_modules():
         module = importlib.import_module(f"grassroots.commands.{name}")
@@ -40,13 +46,15 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    try:
-        result = args.func(args)
-    except UsageError as exc:
-        print(f"grassroots {args.command}: {exc}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        return 130
+    # Every audit entry this command writes names who ran it and from where (安全审计).
+    with acting(command_line(args.actor)):
+        try:
+            result = args.func(args)
+        except UsageError as exc:
+            print(f"grassroots {args.command}: {exc}", file=sys.stderr)
+            return 2
+        except KeyboardInterrupt:
+            return 130
     return int(result or 0)
 
 

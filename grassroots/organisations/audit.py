@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -24,7 +25,9 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import models
 from django.utils import timezone
 
-from grassroots.organisations.models import AuditAction, AuditEntry
+from grassroots.organisations.audit_context import current as current_context
+from grassroots.organisations.chain import entry_hash
+from grassroots.organisations.models import AuditAction, AuditEntry, AuditResult
 
 Clock = Callable[[], dt.datetime]
 SYSTEM_ACTOR = "system"
@@ -87,7 +90,9 @@ def actor_unit_code(actor: AbstractBaseUser | AnonymousUser | None) -> str:
 
 def _actor_fields(actor: AbstractBaseUser | AnonymousUser | None) -> tuple[Any, str]:
     if actor is None or not getattr(actor, "is_authenticated", False):
-        return None, SYSTEM_ACTOR
+        # The command line names its OS user (or --actor); the web's anonymous requests and
+        # the worker are the system.
+        return None, current_context().actor_name or SYSTEM_ACTOR
     return actor, actor.get_username()
 
 
@@ -100,6 +105,7 @@ def entry(
     after: dict[str, Any] | None,
     reason: str = "",
     at: dt.datetime | None = None,
+    result: AuditResult = AuditResult.OK,
 ) -> AuditEntry:
     """An unsaved entry (for bulk_create); `record` saves one."""
     user, name = _actor_fields(actor)
@@ -115,6 +121,8 @@ def entry(
         before=before,
         after=after,
         reason=reason[:500],
+        result=result,
+        source=current_context().source,
     )
 
 
@@ -196,3 +204,91 @@ def delete(
     )
     obj.delete()
     audit.save()
+
+
+# ---------------------------------------------------------------------------------------------
+# Security events: logins, refusals, exports, accounts (安全审计)
+
+
+def security_event(
+    *,
+    action: AuditAction,
+    actor: AbstractBaseUser | AnonymousUser | None,
+    object_repr: str,
+    result: AuditResult = AuditResult.OK,
+    subject: Any = None,
+    actor_name: str = "",
+    unit_code: str | None = None,
+    reason: str = "",
+    details: dict[str, Any] | None = None,
+    clock: Clock = timezone.now,
+) -> AuditEntry:
+    """Write one security event now.
+
+    `subject` is the record concerned (a user, a token), else the event is about `object_repr`
+    (a page's path, a username that does not exist). `actor_name` names an actor who is not
+    logged in (the username a failed login tried). The unit is the subject's, else the
+    actor's, else none (then the province- and nation-level auditors see it).
+    """
+    user, name = _actor_fields(actor)
+    if user is None and actor_name:
+        name = actor_name
+    if unit_code is None:
+        # A user's unit is their membership's (actor_unit_code reads any user's).
+        of_subject = (unit_code_of(subject) or actor_unit_code(subject)) if subject else ""
+        unit_code = of_subject or actor_unit_code(actor)
+    audit = AuditEntry(
+        at=clock(),
+        actor=user,
+        actor_name=name[:150],
+        action=action,
+        model=subject._meta.label_lower if subject is not None else "security.event",
+        object_id=str(subject.pk) if subject is not None else "",
+        object_repr=object_repr[:200],
+        unit_code=unit_code[:12],
+        before=None,
+        after=details,
+        reason=reason[:500],
+        result=result,
+        source=current_context().source,
+    )
+    audit.save()
+    return audit
+
+
+@dataclass(frozen=True)
+class ChainReport:
+    checked: int
+    first_bad: int | None  # the id of the first entry that does not fit the chain
+    problem: str
+    last_id: int | None = None  # the newest entry checked and its hash: kept outside the
+    last_hash: str = ""  # database, they reveal entries removed from the end
+
+    @property
+    def ok(self) -> bool:
+        return self.first_bad is None
+
+
+def verify_chain(*, chunk: int = 2000) -> ChainReport:
+    """Recompute every entry's hash in id order; the first entry that does not fit is named.
+
+    An edited entry's own hash no longer matches its content; a removed or inserted entry
+    breaks the next entry's link to its predecessor.
+    """
+    previous = ""
+    checked = 0
+    last_id = None
+    for audit in AuditEntry.objects.order_by("id").iterator(chunk_size=chunk):
+        if audit.prev_hash != previous:
+            return ChainReport(
+                checked,
+                audit.pk,
+                "its link to the previous entry is broken: an entry before it was removed, "
+                "inserted or changed",
+            )
+        if entry_hash(audit.chain_fields(), previous) != audit.hash:
+            return ChainReport(checked, audit.pk, "its content does not match its hash: edited")
+        previous = audit.hash
+        last_id = audit.pk
+        checked += 1
+    return ChainReport(checked, None, "", last_id if checked else None, previous)

@@ -1,13 +1,18 @@
 """The demo province: its units, plausible staff figures and one login per role.
 
-Demo logins (passwords are reset on every run; never use these outside a demo):
+Demo logins (passwords are reset on every run; never use these outside a demo). They follow the
+same password rules as every account (12 characters, three kinds, not common, not the
+username), so the demo shows the product as it is, with fixed passwords printed by
+`grassroots demo` for people trying it out:
 
-    demo-admin     demo-admin-pass     province administrator, provincial procuratorate
-    demo-leader    demo-leader-pass    leader (read-only), provincial procuratorate
-    demo-auditor   demo-auditor-pass   auditor (read-only), provincial procuratorate
-    demo-reviewer  demo-reviewer-pass  city reviewer, Jinan (370100)
-    demo-clerk     demo-clerk-pass     grassroots clerk, Lixia district (370102)
-    demo-national  demo-national-pass  leader (read-only), Supreme People's Procuratorate (000000)
+    demo-admin     Taishan#Pine2024    province administrator, provincial procuratorate
+    demo-leader    Yellow#River2024    leader (read-only), provincial procuratorate
+    demo-auditor   Ledger#Check2024    auditor (the audit administrator), provincial procuratorate
+    demo-sysadmin  Server#Room2024     system administrator, provincial procuratorate
+    demo-secadmin  Iron#Gate2024       security administrator, provincial procuratorate
+    demo-reviewer  Quancheng#Spring24  city reviewer, Jinan (370100)
+    demo-clerk     Lixia#Lotus2024     grassroots clerk, Lixia district (370102)
+    demo-national  Great#Wall2024      leader (read-only), Supreme People's Procuratorate (000000)
 
 The reviewer and clerk sit at Jinan and Lixia for Shandong (37); for another province they sit
 at its first city and that city's first grassroots unit. The national leader sees the nation,
@@ -23,14 +28,17 @@ from pathlib import Path
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.utils.translation import gettext_noop
 
 from grassroots.engine.synth import staff_figures
 from grassroots.organisations import audit, services
 from grassroots.organisations.models import AuditAction, AuditEntry, Level, Role, Unit
+from grassroots.organisations.security import lockout
+from grassroots.organisations.security.services import set_active, set_password
 from grassroots.organisations.unitfile import reference_rows
 from grassroots.reference.units import NATION_CODE, procuratorate_units
 
-DEMO_REASON = "demo setup"
+DEMO_REASON = gettext_noop("demo setup")  # shown translated on the audit page
 
 
 @dataclass(frozen=True)
@@ -42,12 +50,14 @@ class DemoLogin:
 
 
 DEMO_LOGINS = (
-    DemoLogin("demo-admin", "demo-admin-pass", Role.PROVINCE_ADMIN, None),
-    DemoLogin("demo-leader", "demo-leader-pass", Role.LEADER, None),
-    DemoLogin("demo-auditor", "demo-auditor-pass", Role.AUDITOR, None),
-    DemoLogin("demo-reviewer", "demo-reviewer-pass", Role.CITY_REVIEWER, "city"),
-    DemoLogin("demo-clerk", "demo-clerk-pass", Role.GRASSROOTS_CLERK, "grassroots"),
-    DemoLogin("demo-national", "demo-national-pass", Role.LEADER, "nation"),
+    DemoLogin("demo-admin", "Taishan#Pine2024", Role.PROVINCE_ADMIN, None),
+    DemoLogin("demo-leader", "Yellow#River2024", Role.LEADER, None),
+    DemoLogin("demo-auditor", "Ledger#Check2024", Role.AUDITOR, None),
+    DemoLogin("demo-sysadmin", "Server#Room2024", Role.SYSTEM_ADMIN, None),
+    DemoLogin("demo-secadmin", "Iron#Gate2024", Role.SECURITY_ADMIN, None),
+    DemoLogin("demo-reviewer", "Quancheng#Spring24", Role.CITY_REVIEWER, "city"),
+    DemoLogin("demo-clerk", "Lixia#Lotus2024", Role.GRASSROOTS_CLERK, "grassroots"),
+    DemoLogin("demo-national", "Great#Wall2024", Role.LEADER, "nation"),
 )
 PREFERRED = {"37": {"city": "370100", "grassroots": "370102"}}
 
@@ -113,9 +123,11 @@ def _ensure_login(login: DemoLogin, unit: Unit) -> None:
     if user is None:
         user = services.create_user(username=login.username, password=login.password, actor=None)
     else:
-        user.set_password(login.password)
-        user.is_active = True
-        user.save()
+        if not user.check_password(login.password):  # a second run writes nothing new
+            set_password(user=user, password=login.password, actor=None, reason=DEMO_REASON)
+        if not user.is_active:
+            set_active(user=user, active=True, actor=None, reason=DEMO_REASON)
+        lockout.register_success(login.username)
     services.add_member(user=user, unit=unit, role=login.role, actor=None, reason=DEMO_REASON)
 
 

@@ -5,8 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from django.db import models
+from django.db import connection, models, transaction
 from django.utils.translation import gettext_lazy as _
+
+from grassroots.organisations.chain import entry_hash
 
 
 class Level(models.TextChoices):
@@ -73,6 +75,7 @@ class Role(models.TextChoices):
     CITY_REVIEWER = "city_reviewer", _("City reviewer")
     GRASSROOTS_CLERK = "grassroots_clerk", _("Grassroots clerk")
     LEADER = "leader", _("Leader (read-only)")
+    # The three administrators (三员): the auditor is the audit administrator.
     AUDITOR = "auditor", _("Auditor (read-only)")
     # The people app's roles (issue 14): the unit's personnel manager (政治部) keeps the roster;
     # a member of the unit's assessment committee (考评委员会) sees every score and decides
@@ -80,6 +83,22 @@ class Role(models.TextChoices):
     PERSONNEL_MANAGER = "personnel_manager", _("Unit personnel manager")
     COMMITTEE = "committee", _("Assessment committee member")
     STAFF = "staff", _("Staff member")
+    SYSTEM_ADMIN = "system_admin", _("System administrator")
+    SECURITY_ADMIN = "security_admin", _("Security administrator")
+
+
+# No account holds two of these: a user has one membership, so one role (三员分立).
+THREE_ADMINISTRATORS = frozenset({Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN, Role.AUDITOR})
+# Roles that do business work (and may be given by the security administrator's page).
+BUSINESS_ROLES = (
+    Role.PROVINCE_ADMIN,
+    Role.CITY_REVIEWER,
+    Role.GRASSROOTS_CLERK,
+    Role.LEADER,
+    Role.PERSONNEL_MANAGER,
+    Role.COMMITTEE,
+    Role.STAFF,
+)
 
 
 class Membership(models.Model):
@@ -94,7 +113,9 @@ class Membership(models.Model):
     unit = models.ForeignKey(
         Unit, on_delete=models.PROTECT, related_name="members", verbose_name=_("unit")
     )
-    role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+    # Blank: an account the system administrator made, waiting for the security administrator
+    # to give it a role; it sees nothing until then.
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices, blank=True)
 
     class Meta:
         verbose_name = _("membership")
@@ -119,6 +140,7 @@ class ApiToken(models.Model):
     created = models.DateTimeField(_("created"))
     expires = models.DateTimeField(_("expires"), null=True, blank=True)
     last_used = models.DateTimeField(_("last used"), null=True, blank=True)
+    revoked = models.DateTimeField(_("revoked"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("API token")
@@ -138,6 +160,25 @@ class AuditAction(models.TextChoices):
     CREATE = "create", _("Create")
     UPDATE = "update", _("Update")
     DELETE = "delete", _("Delete")
+    # Security events (安全审计).
+    LOGIN = "login", _("Log in")
+    LOGIN_FAILED = "login_failed", _("Failed login")
+    LOGOUT = "logout", _("Log out")
+    LOCKOUT = "lockout", _("Account locked")
+    UNLOCK = "unlock", _("Account unlocked")
+    DENIED = "denied", _("Access refused")
+    EXPORT = "export", _("Export or download")
+    PASSWORD = "password", _("Password change")
+    TWO_FACTOR = "two_factor", _("Second factor")
+    ACTIVATE = "activate", _("Account activated")
+    DEACTIVATE = "deactivate", _("Account deactivated")
+    REVOKE = "revoke", _("Token revoked")
+
+
+class AuditResult(models.TextChoices):
+    OK = "ok", _("Succeeded")
+    FAILED = "failed", _("Failed")
+    REFUSED = "refused", _("Refused")
 
 
 class AuditImmutableError(Exception):
@@ -153,6 +194,35 @@ class AuditEntryQuerySet(models.QuerySet["AuditEntry"]):
     def delete(self) -> tuple[int, dict[str, int]]:
         raise AuditImmutableError("audit entries cannot be deleted")
 
+    def bulk_create(self, objs: Any, *args: Any, **kwargs: Any) -> list[AuditEntry]:
+        entries = list(objs)
+        with transaction.atomic(using=self.db):
+            chain_entries(entries)
+            return super().bulk_create(entries, *args, **kwargs)
+
+
+# Any constant: the key of the PostgreSQL advisory lock that serialises audit writers.
+_CHAIN_LOCK_KEY = 0x6772_6173_7372_6F6F  # "grassroo"
+
+
+def chain_entries(entries: list[AuditEntry]) -> None:
+    """Give unsaved entries their place in the chain; call inside the transaction saving them.
+
+    Two writers must not both read the same last hash and fork the chain: on PostgreSQL a
+    transaction-level advisory lock is held until the writer commits; SQLite's IMMEDIATE
+    transactions (the embedded database's setting) already admit one writer at a time.
+    """
+    if not entries:
+        return
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_CHAIN_LOCK_KEY])
+    previous = AuditEntry.objects.order_by("-id").values_list("hash", flat=True).first() or ""
+    for audit in entries:
+        audit.prev_hash = previous
+        audit.hash = entry_hash(audit.chain_fields(), previous)
+        previous = audit.hash
+
 
 class AuditEntry(models.Model):
     """Append-only record of a change to a business record. Never edited or deleted by the app."""
@@ -162,7 +232,7 @@ class AuditEntry(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     actor_name = models.CharField(max_length=150)  # kept even if the user is later renamed
-    action = models.CharField(max_length=10, choices=AuditAction.choices)
+    action = models.CharField(max_length=20, choices=AuditAction.choices)
     model = models.CharField(max_length=100, db_index=True)  # "organisations.unit"
     object_id = models.CharField(max_length=64, db_index=True)
     object_repr = models.CharField(max_length=200)
@@ -170,6 +240,12 @@ class AuditEntry(models.Model):
     before = models.JSONField(null=True, blank=True)
     after = models.JSONField(null=True, blank=True)
     reason = models.CharField(max_length=500, blank=True)
+    result = models.CharField(max_length=10, choices=AuditResult.choices, default=AuditResult.OK)
+    source = models.CharField(max_length=100, blank=True)  # client address, or "cli (user@host)"
+    # The hash chain: each entry's hash covers its content and the previous entry's hash, so an
+    # edited, removed or inserted entry breaks every hash after it (`grassroots audit verify`).
+    prev_hash = models.CharField(max_length=64, blank=True)
+    hash = models.CharField(max_length=64, blank=True)
 
     objects = AuditEntryQuerySet.as_manager()
 
@@ -187,7 +263,75 @@ class AuditEntry(models.Model):
     def save(self, *args: Any, **kwargs: Any) -> None:
         if not self._state.adding:
             raise AuditImmutableError("audit entries cannot be changed once written")
-        super().save(*args, **kwargs)
+        with transaction.atomic(using=kwargs.get("using")):
+            chain_entries([self])
+            super().save(*args, **kwargs)
+
+    def chain_fields(self) -> dict[str, Any]:
+        """The content the entry's hash covers (everything but the id and the hashes)."""
+        return {
+            "at": self.at,
+            "actor_id": self.actor_id,
+            "actor_name": self.actor_name,
+            "action": self.action,
+            "model": self.model,
+            "object_id": self.object_id,
+            "object_repr": self.object_repr,
+            "unit_code": self.unit_code,
+            "before": self.before,
+            "after": self.after,
+            "reason": self.reason,
+            "result": self.result,
+            "source": self.source,
+        }
 
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         raise AuditImmutableError("audit entries cannot be deleted")
+
+
+class AccountSecurity(models.Model):
+    """A login's password age, forced change and second factor (one row per user, made lazily)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="security",
+        verbose_name=_("user"),
+    )
+    password_changed = models.DateTimeField(_("password changed"), null=True, blank=True)
+    must_change_password = models.BooleanField(_("must change password"), default=False)
+    totp_secret = models.CharField(_("authenticator key"), max_length=64, blank=True)
+    totp_enabled = models.BooleanField(_("second factor on"), default=False)
+    # The last accepted time step: a code is accepted once (no replay within its 30 s).
+    totp_last_step = models.BigIntegerField(_("time step of the last code"), default=0)
+
+    class Meta:
+        verbose_name = _("account security")
+        verbose_name_plural = _("account security")
+
+    def __str__(self) -> str:
+        return f"security of {self.user}"
+
+    @property
+    def audit_unit_code(self) -> str:
+        membership = getattr(self.user, "membership", None)
+        return str(membership.unit.code) if membership is not None else ""
+
+
+class LoginGuard(models.Model):
+    """Failed password attempts per account name (any address), and the lock they lead to.
+
+    Kept per name, known or not, so a guess at a name that does not exist behaves the same.
+    """
+
+    username = models.CharField(_("username"), max_length=150, unique=True)
+    failures = models.PositiveIntegerField(_("failures in a row"), default=0)
+    lockouts = models.PositiveIntegerField(_("locks in a row"), default=0)
+    locked_until = models.DateTimeField(_("locked until"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("login guard")
+        verbose_name_plural = _("login guards")
+
+    def __str__(self) -> str:
+        return f"guard of {self.username}"

@@ -33,11 +33,19 @@ class Action(models.TextChoices):
     MANAGE_ASSISTANCE = "manage_assistance", _("Designate weak units and record assistance")
     EXPORT_REPORTS = "export_reports", _("Download reports")
     VIEW_AUDIT_LOG = "view_audit_log", _("Read the audit log")
+    MANAGE_ACCOUNTS = "manage_accounts", _("Create, deactivate and reset accounts")
+    MANAGE_SECURITY = "manage_security", _("Give roles, unlock accounts and revoke tokens")
+
+
+# The three administrators (三员分立): each holds one of these and nothing else, so the system
+# administrator cannot give roles or read the log, the security administrator cannot make
+# accounts or read the log, and the auditor only reads. No business role holds any of them.
+ADMINISTRATION = frozenset({Action.MANAGE_ACCOUNTS, Action.MANAGE_SECURITY, Action.VIEW_AUDIT_LOG})
 
 
 # The permissions matrix. Leader and auditor are read-only by design.
 PERMISSIONS: dict[Role, frozenset[Action]] = {
-    Role.PROVINCE_ADMIN: frozenset(Action) - {Action.VIEW_AUDIT_LOG},
+    Role.PROVINCE_ADMIN: frozenset(Action) - ADMINISTRATION,
     Role.CITY_REVIEWER: frozenset(
         {
             Action.VIEW_UNITS,
@@ -48,17 +56,22 @@ PERMISSIONS: dict[Role, frozenset[Action]] = {
     ),
     Role.GRASSROOTS_CLERK: frozenset({Action.VIEW_UNITS, Action.SUBMIT_DATA}),
     Role.LEADER: frozenset({Action.VIEW_UNITS, Action.EXPORT_REPORTS}),
+    # The auditor is the audit administrator: the log, and the units it names.
     Role.AUDITOR: frozenset({Action.VIEW_UNITS, Action.VIEW_AUDIT_LOG}),
     # What these three may do with people is the people app's (grassroots/people/permissions.py):
     # here they only see their unit's pages.
     Role.PERSONNEL_MANAGER: frozenset({Action.VIEW_UNITS}),
     Role.COMMITTEE: frozenset({Action.VIEW_UNITS}),
     Role.STAFF: frozenset(),
+    Role.SYSTEM_ADMIN: frozenset({Action.MANAGE_ACCOUNTS}),
+    Role.SECURITY_ADMIN: frozenset({Action.MANAGE_SECURITY}),
 }
+# Administrators of accounts see no business data: their units are only the accounts' scope.
+ACCOUNT_ADMINISTRATORS = frozenset({Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN})
 
 
 def membership_of(user: Any) -> Membership | None:
-    """The active user's membership, or None (anonymous, inactive, or no unit)."""
+    """The active user's membership, or None (anonymous, inactive, no unit or no role yet)."""
     if (
         user is None
         or not getattr(user, "is_authenticated", False)
@@ -69,7 +82,7 @@ def membership_of(user: Any) -> Membership | None:
         membership: Membership = user.membership
     except Membership.DoesNotExist:
         return None
-    return membership
+    return membership if membership.role else None
 
 
 def _subtree(root: Unit) -> QuerySet[Unit]:
@@ -79,7 +92,15 @@ def _subtree(root: Unit) -> QuerySet[Unit]:
 def visible_units(user: Any) -> QuerySet[Unit]:
     """The user's unit and everything under it; none without an active membership."""
     membership = membership_of(user)
-    if membership is None:
+    if membership is None or membership.role in ACCOUNT_ADMINISTRATORS:
+        return Unit.objects.none()
+    return _subtree(membership.unit)
+
+
+def managed_units(user: Any) -> QuerySet[Unit]:
+    """The units whose accounts a system or security administrator looks after."""
+    membership = membership_of(user)
+    if membership is None or membership.role not in ACCOUNT_ADMINISTRATORS:
         return Unit.objects.none()
     return _subtree(membership.unit)
 
@@ -123,7 +144,7 @@ def league_root(user: Any) -> Unit | None:
     when they see their city's league (the unit's parent subtree); everyone else their scope.
     """
     membership = membership_of(user)
-    if membership is None:
+    if membership is None or membership.role in ACCOUNT_ADMINISTRATORS:
         return None
     unit = membership.unit
     clerk_sees_city = getattr(settings, "GRASSROOTS_CLERK_SEES_CITY_LEAGUE", False)

@@ -10,14 +10,17 @@ from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
 
-from django.contrib.auth import get_user_model
+from django.conf import settings
+from django.contrib.auth import get_user_model, password_validation
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, User
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from grassroots.organisations import audit
 from grassroots.organisations.audit import Clock
 from grassroots.organisations.models import (
+    AccountSecurity,
     ApiToken,
     AuditAction,
     AuditEntry,
@@ -283,16 +286,35 @@ def add_member(
     return membership
 
 
+@transaction.atomic
 def create_user(*, username: str, password: str | None, actor: Actor) -> User:
-    """A login account (no role yet). Without a password the account can only use API tokens."""
+    """A login account (no role yet). Without a password the account can only use API tokens.
+
+    The password must pass the rules (settings.AUTH_PASSWORD_VALIDATORS); a ValidationError
+    lists what it fails. The creation is audited.
+    """
     user_model = get_user_model()
     user = user_model(username=username)
     if password:
+        password_validation.validate_password(password, user)
         user.set_password(password)
     else:
         user.set_unusable_password()
     user.save()
+    AccountSecurity.objects.create(user=user, password_changed=clock_now())
+    audit.record(
+        obj=user,
+        action=AuditAction.CREATE,
+        actor=actor,
+        before=None,
+        after={"username": username, "is_active": True, "password": bool(password)},
+        reason="account created",
+    )
     return user
+
+
+def clock_now() -> dt.datetime:
+    return timezone.now()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -311,6 +333,10 @@ class IssuedToken:
     record: ApiToken
 
 
+class TokenLifetimeError(ValueError):
+    """A token must expire, and no later than GRASSROOTS_API_TOKEN_MAX_DAYS."""
+
+
 @transaction.atomic
 def issue_token(
     *,
@@ -320,6 +346,15 @@ def issue_token(
     actor: Actor,
     clock: Clock = timezone.now,
 ) -> IssuedToken:
+    """A new token for `user`; every token expires (`ttl` None: the default lifetime)."""
+    longest = dt.timedelta(days=max(1, int(settings.GRASSROOTS_API_TOKEN_MAX_DAYS)))
+    if ttl is None:
+        ttl = min(dt.timedelta(days=int(settings.GRASSROOTS_API_TOKEN_TTL_DAYS)), longest)
+    if ttl <= dt.timedelta(0) or ttl > longest:
+        raise TokenLifetimeError(
+            f"a token lives more than 0 and at most {longest.days} days "
+            "(GRASSROOTS_API_TOKEN_MAX_DAYS)"
+        )
     now = clock()
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     record = ApiToken(
@@ -328,10 +363,9 @@ def issue_token(
         digest=token_digest(token),
         prefix=token[:8],
         created=now,
-        expires=(now + ttl) if ttl else None,
+        expires=now + ttl,
     )
-    with audit.tracked(
-        record, actor=actor, reason=f"API token for {user.get_username()}", clock=clock
-    ):
+    # The entry names the token's user (its "user" field); the reason is shown translated.
+    with audit.tracked(record, actor=actor, reason=gettext_noop("API token issued"), clock=clock):
         record.save()
     return IssuedToken(token=token, record=record)

@@ -6,6 +6,11 @@ DATABASE_URL            e.g. postgres://postgres@127.0.0.1:5432/grassroots; defa
 GRASSROOTS_DATA_DIR     where the SQLite database and data versions live (default ./var)
 GRASSROOTS_ALLOWED_HOSTS comma separated (default 127.0.0.1,localhost)
 GRASSROOTS_HTTPS        true when served over HTTPS: secure cookies, HSTS, SSL redirect
+GRASSROOTS_PASSWORD_MIN_LENGTH, GRASSROOTS_PASSWORD_MAX_AGE_DAYS, GRASSROOTS_LOGIN_FAILURE_LIMIT,
+GRASSROOTS_LOGIN_LOCK_MINUTES, GRASSROOTS_LOGIN_LOCK_MAX_MINUTES, GRASSROOTS_SESSION_IDLE_MINUTES,
+GRASSROOTS_SESSION_MAX_HOURS, GRASSROOTS_ADMIN_TWO_FACTOR, GRASSROOTS_PROXY_HOPS,
+GRASSROOTS_API_TOKEN_TTL_DAYS, GRASSROOTS_API_TOKEN_MAX_DAYS, GRASSROOTS_AUDIT_RETENTION_DAYS
+                        identity, sessions and audit: see docs/security.md
 GRASSROOTS_STATIC_ROOT  optional: where `grassroots manage collectstatic` writes (default: none;
                         the static files ship inside the package and are served from there)
 
@@ -51,7 +56,6 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_htmx",
-    "axes",
     # Installed so the API docs use ninja's bundled Swagger UI instead of a CDN.
     "ninja",
     "grassroots.organisations",
@@ -76,8 +80,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
-    "axes.middleware.AxesMiddleware",
     "grassroots.web.middleware.NoStoreMiddleware",
+    "grassroots.organisations.security.middleware.SecurityMiddleware",
 ]
 
 ROOT_URLCONF = "grassroots.web.urls"
@@ -169,26 +173,45 @@ CACHES = {
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-AUTHENTICATION_BACKENDS = [
-    "axes.backends.AxesStandaloneBackend",
-    "grassroots.organisations.backends.MembershipModelBackend",
-]
+AUTHENTICATION_BACKENDS = ["grassroots.organisations.backends.MembershipModelBackend"]
+# Every path that sets a password checks these (pages, `grassroots users add|passwd`).
+GRASSROOTS_PASSWORD_MIN_LENGTH = max(12, envint("GRASSROOTS_PASSWORD_MIN_LENGTH", "12"))
+_RULES = "grassroots.organisations.security.passwords"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {
+        "NAME": f"{_RULES}.LengthValidator",
+        "OPTIONS": {"min_length": GRASSROOTS_PASSWORD_MIN_LENGTH},
+    },
+    {"NAME": f"{_RULES}.CharacterClassValidator"},
+    {"NAME": f"{_RULES}.NotUsernameValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": f"{_RULES}.ShippedCommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
-# Login throttling (django-axes): lock a username+IP pair after repeated failures.
-AXES_FAILURE_LIMIT = envint("GRASSROOTS_LOGIN_FAILURE_LIMIT", "5")
-AXES_COOLOFF_TIME = 0.25  # hours
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
-AXES_RESET_ON_SUCCESS = True
-AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+# Identity and sessions (organisations/security/): lockout by account with progressive delays,
+# password age, session limits, the administrators' second factor. docs/security.md.
+GRASSROOTS_LOGIN_FAILURE_LIMIT = envint("GRASSROOTS_LOGIN_FAILURE_LIMIT", "5")
+GRASSROOTS_LOGIN_LOCK_MINUTES = envint("GRASSROOTS_LOGIN_LOCK_MINUTES", "1")
+GRASSROOTS_LOGIN_LOCK_MAX_MINUTES = envint("GRASSROOTS_LOGIN_LOCK_MAX_MINUTES", "15")
+GRASSROOTS_PASSWORD_MAX_AGE_DAYS = envint("GRASSROOTS_PASSWORD_MAX_AGE_DAYS", "90")
+GRASSROOTS_SESSION_IDLE_MINUTES = envint("GRASSROOTS_SESSION_IDLE_MINUTES", "30")
+GRASSROOTS_SESSION_MAX_HOURS = envint("GRASSROOTS_SESSION_MAX_HOURS", "8")
+GRASSROOTS_ADMIN_TWO_FACTOR = envbool("GRASSROOTS_ADMIN_TWO_FACTOR", "False")
+# Addresses of trusted proxies in front (each appends to X-Forwarded-For); 0: none.
+GRASSROOTS_PROXY_HOPS = envint("GRASSROOTS_PROXY_HOPS", "0")
+# Audit entries are never deleted by the application; the retention an operator's archiving
+# must respect is at least 180 days (MLPS level 3).
+GRASSROOTS_AUDIT_RETENTION_DAYS = envint("GRASSROOTS_AUDIT_RETENTION_DAYS", "180")
+if GRASSROOTS_AUDIT_RETENTION_DAYS < 180:
+    raise ImproperlyConfigured(
+        f"GRASSROOTS_AUDIT_RETENTION_DAYS={GRASSROOTS_AUDIT_RETENTION_DAYS}: audit entries are "
+        "kept at least 180 days"
+    )
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
@@ -237,7 +260,7 @@ SECURE_REDIRECT_EXEMPT = [r"^health/$"]
 # installation on a government intranet has no such domain. `grassroots check --deploy` runs
 # Django's other deployment checks.
 SILENCED_SYSTEM_CHECKS = ["security.W021"]
-SESSION_COOKIE_AGE = 8 * 3600
+SESSION_COOKIE_AGE = GRASSROOTS_SESSION_MAX_HOURS * 3600
 LANGUAGE_COOKIE_SECURE = HTTPS
 LANGUAGE_COOKIE_HTTPONLY = True
 LANGUAGE_COOKIE_SAMESITE = "Lax"
@@ -269,3 +292,5 @@ LOGGING = {
 # Grassroots' own settings.
 GRASSROOTS_CLERK_SEES_CITY_LEAGUE = envbool("GRASSROOTS_CLERK_SEES_CITY_LEAGUE", "False")
 GRASSROOTS_API_TOKEN_TTL_DAYS = envint("GRASSROOTS_API_TOKEN_TTL_DAYS", "90")
+# Every token expires; none lives longer than this.
+GRASSROOTS_API_TOKEN_MAX_DAYS = envint("GRASSROOTS_API_TOKEN_MAX_DAYS", "365")

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from grassroots.web import views
@@ -12,12 +11,7 @@ handler400 = "grassroots.web.views.bad_request"
 urlpatterns = [
     path("", views.home, name="home"),
     path("", include("grassroots.organisations.urls")),
-    path(
-        "accounts/login/",
-        auth_views.LoginView.as_view(redirect_authenticated_user=True),
-        name="login",
-    ),
-    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("", include("grassroots.organisations.security.urls")),
     path("health/", views.health, name="health"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("intake/", include("grassroots.intake.urls")),

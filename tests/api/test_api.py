@@ -85,35 +85,27 @@ def test_a_token_of_an_inactive_user_is_401(client, province, make_member, token
     assert client.get("/api/me", **bearer(token)).status_code == 401
 
 
-def test_a_token_is_refused_while_axes_locks_the_account(
+def test_a_token_is_refused_while_the_account_is_locked(
     client, province, make_member, token_for, settings
 ) -> None:
     leader = make_member(Role.LEADER, "370000", username="leader")
     token = token_for(leader)
-    from axes.models import AccessAttempt
-    from django.contrib.auth import authenticate
-    from django.test import RequestFactory
-
-    request = RequestFactory().post("/login/")
-    for _ in range(settings.AXES_FAILURE_LIMIT):
-        authenticate(request, username="leader", password="wrong")
-    assert AccessAttempt.objects.filter(username="leader").exists()
+    for _ in range(settings.GRASSROOTS_LOGIN_FAILURE_LIMIT):
+        client.post("/accounts/login/", {"username": "leader", "password": "wrong"})
     assert client.get("/api/me", **bearer(token)).status_code == 401
 
 
 def test_a_successful_token_call_does_not_reset_password_failures(
     client, province, make_member, token_for
 ) -> None:
-    from axes.models import AccessAttempt
-    from django.contrib.auth import authenticate
-    from django.test import RequestFactory
+    from grassroots.organisations.models import LoginGuard
 
     leader = make_member(Role.LEADER, "370000", username="leader")
     token = token_for(leader)
-    authenticate(RequestFactory().post("/login/"), username="leader", password="wrong")
-    failures = AccessAttempt.objects.get(username="leader").failures_since_start
+    client.post("/accounts/login/", {"username": "leader", "password": "wrong"})
+    assert LoginGuard.objects.get(username="leader").failures == 1
     assert client.get("/api/me", **bearer(token)).status_code == 200
-    assert AccessAttempt.objects.get(username="leader").failures_since_start == failures
+    assert LoginGuard.objects.get(username="leader").failures == 1
 
 
 def test_session_auth_works_and_unsafe_methods_need_csrf(province, make_member) -> None:

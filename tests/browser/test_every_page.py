@@ -59,7 +59,7 @@ def test_lockout_page_is_shown_after_repeated_failures(
     live_server, page, city_reviewer, screenshots, settings
 ) -> None:
     page.goto(f"{live_server.url}/accounts/login/")
-    for _ in range(settings.AXES_FAILURE_LIMIT):
+    for _ in range(settings.GRASSROOTS_LOGIN_FAILURE_LIMIT):
         page.locator("#id_username").fill(city_reviewer[0])
         page.locator("#id_password").fill("wrong")
         page.locator("form[action='/accounts/login/'] button[type=submit]").click()

@@ -176,7 +176,10 @@ def test_a_city_reviewer_in_scope_may_not_publish_403(
     assert client.post(f"/api/evaluation/runs/{draft.pk}/publish").status_code == 403
     draft.refresh_from_db()
     assert draft.publication == Publication.SUPERSEDED
-    assert not AuditEntry.objects.filter(actor=reviewer).exists()
+    changes = AuditEntry.objects.filter(actor=reviewer, action__in=["create", "update", "delete"])
+    assert not changes.exists()
+    # Each refusal is a security event in the log (issue 19: permission denials audited).
+    assert AuditEntry.objects.filter(actor=reviewer, action="denied").count() == 3
 
 
 def test_a_province_admin_of_another_province_gets_404(draft) -> None:

@@ -69,11 +69,13 @@ def zip_bytes(members: dict[str, bytes]) -> bytes:
 
 
 def snapshot_state(data_dir: Path) -> tuple[int, int, list[str]]:
-    """What a rejected upload must leave unchanged: versions, audit entries, files on disk."""
+    """What a rejected upload must leave unchanged: versions, audit entries of changes, files on
+    disk (the refusal itself is a security event in the log: organisations/security)."""
     from grassroots.intake.models import DataVersion
 
     files = sorted(str(p.relative_to(data_dir)) for p in data_dir.rglob("*"))
-    return DataVersion.objects.count(), AuditEntry.objects.count(), files
+    changes = AuditEntry.objects.filter(action__in=["create", "update", "delete"]).count()
+    return DataVersion.objects.count(), changes, files
 
 
 @pytest.fixture

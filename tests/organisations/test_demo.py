@@ -17,7 +17,12 @@ def test_prepare_demo_creates_one_login_per_role_and_is_idempotent(tmp_path) -> 
     user.save()
 
     assert prepare_demo(province="37", data_dir=tmp_path) == logins
-    assert (Unit.objects.count(), AuditEntry.objects.count()) == (units, entries)
+    # The one change a second run makes is the clerk's password reset, and that is audited.
+    assert (Unit.objects.count(), AuditEntry.objects.count()) == (units, entries + 1)
+    reset = AuditEntry.objects.order_by("-id").first()
+    assert (reset.action, reset.object_repr) == ("password", "demo-clerk")
+    assert prepare_demo(province="37", data_dir=tmp_path) == logins
+    assert AuditEntry.objects.count() == entries + 1  # nothing else on a third run
     places = {
         m.user.username: (m.role, m.unit.code)
         for m in Membership.objects.select_related("unit", "user")
@@ -26,6 +31,8 @@ def test_prepare_demo_creates_one_login_per_role_and_is_idempotent(tmp_path) -> 
         "demo-admin": (Role.PROVINCE_ADMIN, "370000"),
         "demo-leader": (Role.LEADER, "370000"),
         "demo-auditor": (Role.AUDITOR, "370000"),
+        "demo-sysadmin": (Role.SYSTEM_ADMIN, "370000"),
+        "demo-secadmin": (Role.SECURITY_ADMIN, "370000"),
         "demo-reviewer": (Role.CITY_REVIEWER, "370100"),
         "demo-clerk": (Role.GRASSROOTS_CLERK, "370102"),
         "demo-national": (Role.LEADER, "000000"),

@@ -1,5 +1,7 @@
-"""Two provinces (Shandong 37 and Henan 41, from the reference list) with the shipped schemes
-stored, and logged-in clients or tokens for members of either: the tenancy and leak tests."""
+"""Fixtures of the security tests: two provinces (Shandong 37 and Henan 41, from the reference
+list) with the shipped schemes stored, and logged-in clients or tokens for members of either (the
+tenancy and leak tests); the small province with members of every role (the identity, audit and
+administrator tests)."""
 
 from __future__ import annotations
 
@@ -18,6 +20,37 @@ from grassroots.organisations.services import add_member, issue_token, load_unit
 from grassroots.organisations.unitfile import reference_rows
 
 PASSWORD = "pw-for-tests-only"
+STRONG = "Quartz#Harbour2031"
+
+
+@pytest.fixture
+def province(db, small_province_rows) -> dict[str, Unit]:
+    load_units(rows=small_province_rows, actor=None, reason="fixture")
+    return {u.code: u for u in Unit.objects.all()}
+
+
+@pytest.fixture
+def make_member(province) -> Callable[..., object]:
+    def make(role: Role, code: str, username: str | None = None) -> object:
+        user = get_user_model().objects.create_user(
+            username=username or f"{role}-{code}", password=PASSWORD
+        )
+        add_member(user=user, unit=Unit.objects.get(code=code), role=role, actor=None)
+        return user
+
+    return make
+
+
+@pytest.fixture
+def login_as(make_member) -> Callable[..., Client]:
+    """A new client logged in as a new member with this role at this unit."""
+
+    def login(role: Role, code: str, username: str | None = None) -> Client:
+        client = Client()
+        client.force_login(make_member(role, code, username))
+        return client
+
+    return login
 
 
 @pytest.fixture

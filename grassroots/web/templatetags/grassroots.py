@@ -243,3 +243,10 @@ def period_input(
         "choices": [(k, period_label(k)) for k in keys],
         "placeholder": period_label(keys[0]) if keys else "",
     }
+
+
+@register.filter
+def audit_reason(reason: str) -> str:
+    """A reason the application wrote (marked for translation where it is written, e.g.
+    organisations/security/reasons.py) in the page language; a person's own words as written."""
+    return gettext(reason) if reason else reason
