@@ -32,6 +32,7 @@ FLOORS: dict[str, int] = {
     "grassroots.intake": 4,
     "grassroots.evaluation": 5,
     "grassroots.assistance": 6,
+    "grassroots.supervision": 6,
     "grassroots.web": 7,
     "grassroots.commands": 8,
     "grassroots.cli": 9,

@@ -132,6 +132,8 @@ class AuditAction(models.TextChoices):
     CREATE = "create", _("Create")
     UPDATE = "update", _("Update")
     DELETE = "delete", _("Delete")
+    VIEW = "view", _("View personal data")
+    EXPORT = "export", _("Export")
 
 
 class AuditImmutableError(Exception):

@@ -15,6 +15,7 @@ from grassroots.assistance.api import router as assistance_router
 from grassroots.evaluation.api import router as evaluation_router
 from grassroots.intake.api import router as intake_router
 from grassroots.organisations.api import router as units_router
+from grassroots.supervision.api import router as supervision_router
 from grassroots.web.api_auth import AUTH
 
 api = NinjaAPI(
@@ -32,3 +33,4 @@ api.add_router("/", units_router)
 api.add_router("/intake", intake_router)
 api.add_router("/evaluation", evaluation_router)
 api.add_router("/assistance", assistance_router)
+api.add_router("/supervision", supervision_router)

@@ -21,5 +21,6 @@ urlpatterns = [
     path("intake/", include("grassroots.intake.urls")),
     path("evaluation/", include("grassroots.evaluation.urls")),
     path("assistance/", include("grassroots.assistance.urls")),
+    path("supervision/", include("grassroots.supervision.urls")),
     path("api/", api.urls),
 ]

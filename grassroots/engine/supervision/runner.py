@@ -164,3 +164,18 @@ def _evidence(
                     if not k.endswith(SEALED) and k not in source.id_columns
                 }
                 outcome.evidence.setdefault(subject, []).append({"table": name, **shown})
+
+
+def preview(path: Path, id_columns: Sequence[str], *, limit: int = 20) -> tuple[list[str], list[list[Any]]]:
+    """The first rows of a stored dataset file, sealed values and keyed hashes left out."""
+    con = duckdb.connect()
+    try:
+        hidden = [c + SEALED for c in id_columns] + list(id_columns)
+        exclude = f" EXCLUDE ({', '.join(_quote(c) for c in hidden)})" if hidden else ""
+        result = con.execute(
+            f"SELECT *{exclude} FROM read_parquet({_files([Path(path)])}) LIMIT {int(limit)}"
+        )
+        names = [d[0] for d in result.description]
+        return names, [[_plain(v) for v in row] for row in result.fetchall()]
+    finally:
+        con.close()

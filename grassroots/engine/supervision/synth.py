@@ -218,7 +218,7 @@ def build(
     persons: list[Person] = []
     for i in range(people):
         born = dt.date(1940 + rng.randrange(25), 1 + rng.randrange(12), 1 + rng.randrange(28))
-        region = regions[i % len(regions)]
+        region = regions[(i // 6) % len(regions)]  # every group of six spans the regions
         name = rng.choice(_SURNAMES) + rng.choice(_GIVEN) + rng.choice(_GIVEN)
         persons.append(Person(make_id(region, born, i), name, region))
     rows: dict[str, list[dict[str, str]]] = {name: [] for name in DATASETS}

@@ -1,0 +1,185 @@
+"""Reads of the supervision app, each starting from the reader's scope."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Exists, OuterRef, QuerySet
+from django.http import Http404
+
+from grassroots.organisations.scope import membership_of
+from grassroots.supervision.models import (
+    Dataset,
+    DatasetVersion,
+    Lead,
+    LeadStep,
+    ModelRun,
+    ModelVersion,
+    Step,
+    SupervisionModel,
+)
+from grassroots.supervision.permissions import in_subtree, shared_with
+
+TERMINAL = (Step.CLOSED, Step.NOT_A_CASE)
+FILED_OR_LATER = (Step.FILED, Step.HEARING, Step.DOCUMENT, Step.FOLLOW_UP, Step.CLOSED)
+
+
+def datasets_for(user: Any) -> QuerySet[Dataset]:
+    return Dataset.objects.filter(shared_with(user, "owner")).select_related("owner")
+
+
+def dataset_version_for(user: Any, pk: int) -> DatasetVersion:
+    version = (
+        DatasetVersion.objects.filter(dataset__in=datasets_for(user), pk=pk)
+        .select_related("dataset__owner", "uploaded_by")
+        .first()
+    )
+    if version is None:
+        raise Http404("No such dataset version")
+    return version
+
+
+def registered_tables(user: Any) -> dict[str, DatasetVersion]:
+    """Table name -> the current (newest, not deleted) version of each dataset the user may use."""
+    current: dict[str, DatasetVersion] = {}
+    versions = (
+        DatasetVersion.objects.filter(dataset__in=datasets_for(user), deleted_at__isnull=True)
+        .select_related("dataset")
+        .order_by("dataset__name", "-number")
+    )
+    for version in versions:
+        current.setdefault(version.dataset.name, version)
+    return current
+
+
+def models_for(user: Any) -> QuerySet[SupervisionModel]:
+    return SupervisionModel.objects.filter(shared_with(user, "owner")).select_related("owner")
+
+
+def model_for(user: Any, pk: int) -> SupervisionModel:
+    model = models_for(user).filter(pk=pk).first()
+    if model is None:
+        raise Http404("No such model")
+    return model
+
+
+def model_by_code(user: Any, code: str) -> SupervisionModel:
+    model = models_for(user).filter(code=code).first()
+    if model is None:
+        raise Http404("No such model")
+    return model
+
+
+def model_version_for(user: Any, pk: int) -> ModelVersion:
+    version = (
+        ModelVersion.objects.filter(model__in=models_for(user), pk=pk)
+        .select_related("model__owner", "created_by")
+        .first()
+    )
+    if version is None:
+        raise Http404("No such model version")
+    return version
+
+
+def runs_for(user: Any) -> QuerySet[ModelRun]:
+    return ModelRun.objects.filter(in_subtree(user, "unit")).select_related(
+        "version__model", "unit", "started_by"
+    )
+
+
+def run_for(user: Any, pk: int) -> ModelRun:
+    run = runs_for(user).filter(pk=pk).first()
+    if run is None:
+        raise Http404("No such run")
+    return run
+
+
+def leads_for(user: Any) -> QuerySet[Lead]:
+    return Lead.objects.filter(in_subtree(user, "unit")).select_related("model", "unit")
+
+
+def lead_for(user: Any, pk: int) -> Lead:
+    lead = leads_for(user).filter(pk=pk).first()
+    if lead is None:
+        raise Http404("No such lead")
+    return lead
+
+
+def due_date(lead: Lead) -> dt.date | None:
+    days = settings.GRASSROOTS_LEAD_STEP_DAYS.get(str(lead.step))
+    if days is None or lead.step in TERMINAL:
+        return None
+    return lead.step_since + dt.timedelta(days=int(days))
+
+
+def is_overdue(lead: Lead, today: dt.date) -> bool:
+    due = due_date(lead)
+    return due is not None and due < today
+
+
+def overdue_leads(user: Any, today: dt.date) -> list[Lead]:
+    return [lead for lead in leads_for(user).exclude(step__in=TERMINAL) if is_overdue(lead, today)]
+
+
+@dataclass
+class Measure:
+    model_code: str
+    model_name: str
+    unit_code: str
+    unit_name: str
+    leads: int = 0
+    filed: int = 0
+    adopted: int = 0
+    recovered: Decimal = Decimal(0)
+    closed: int = 0
+
+    @property
+    def rate(self) -> float | None:
+        """成案率: leads that became cases, of the leads."""
+        return self.filed / self.leads if self.leads else None
+
+
+def _measures(leads: QuerySet[Lead]) -> list[Measure]:
+    filed_step = LeadStep.objects.filter(lead=OuterRef("pk"), step__in=FILED_OR_LATER)
+    rows: dict[tuple[str, str], Measure] = {}
+    for lead in leads.annotate(was_filed=Exists(filed_step)).select_related("model", "unit"):
+        key = (lead.model.code, lead.unit.code)
+        m = rows.get(key)
+        if m is None:
+            m = rows[key] = Measure(lead.model.code, lead.model.name_zh, lead.unit.code, lead.unit.name_zh)
+        m.leads += 1
+        m.filed += 1 if lead.was_filed else 0  # type: ignore[attr-defined]
+        m.adopted += 1 if lead.adopted else 0
+        m.recovered += lead.recovered
+        m.closed += 1 if lead.step == Step.CLOSED else 0
+    return [rows[k] for k in sorted(rows)]
+
+
+def measures_for(user: Any) -> list[Measure]:
+    """Per model and unit, over the leads of the user's subtree."""
+    return _measures(leads_for(user))
+
+
+def model_feedback(user: Any, model: SupervisionModel) -> list[Measure]:
+    """Every unit's measures for a model: the model's owner unit (and above) sees them all;
+    others see their subtree's."""
+    membership = membership_of(user)
+    if membership is not None and model.owner.path.startswith(membership.unit.path):
+        return _measures(Lead.objects.filter(model=model))
+    return _measures(leads_for(user).filter(model=model))
+
+
+def totals(measures: list[Measure]) -> dict[str, Any]:
+    grouped: dict[str, Any] = defaultdict(int)
+    for m in measures:
+        grouped["leads"] += m.leads
+        grouped["filed"] += m.filed
+        grouped["adopted"] += m.adopted
+        grouped["recovered"] += m.recovered
+    grouped["rate"] = grouped["filed"] / grouped["leads"] if grouped["leads"] else None
+    return dict(grouped)
