@@ -348,7 +348,11 @@ def reveal_subject(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, _("A reason is required to reveal an identity number"))
         return redirect("supervision:lead", pk=lead.pk)
     clear = reveal(actor=request.user, lead=lead, reason=form.cleaned_data["reason"])
-    return _page(request, "revealed.html", {"lead": lead, "clear": clear, "reason": form.cleaned_data["reason"]})
+    response = _page(
+        request, "revealed.html", {"lead": lead, "clear": clear, "reason": form.cleaned_data["reason"]}
+    )
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 @login_required
