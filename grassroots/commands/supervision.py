@@ -81,7 +81,9 @@ def run_model(args: argparse.Namespace) -> int:
         raise UsageError("; ".join(exc.messages)) from None
     print(f"run {run.pk}: {run.found} leads, {run.new} new, {run.seconds:.2f} s")
     for lead in leads_for(actor).filter(last_run=run):
-        print(f"{lead.unit.code}\t{lead.subject_masked}\t{lead.risk_score:.2f}\t{lead.get_step_display()}")
+        print(
+            f"{lead.unit.code}\t{lead.subject_masked}\t{lead.risk_score:.2f}\t{lead.get_step_display()}"
+        )
     return 0
 
 
@@ -101,16 +103,22 @@ def run_demo(args: argparse.Namespace) -> int:
     if membership is None:
         raise UsageError(f"{args.username} has no unit")
     counties = [
-        u.code for u in Unit.objects.filter(path__startswith=membership.unit.path, level="grassroots")
+        u.code
+        for u in Unit.objects.filter(path__startswith=membership.unit.path, level="grassroots")
     ][:8] or [membership.unit.code]
     planted = synth.build(seed=args.seed, regions=counties)
     with tempfile.TemporaryDirectory() as folder:
         versions = install(
-            actor=actor, unit=membership.unit, planted=planted, folder=Path(folder),
+            actor=actor,
+            unit=membership.unit,
+            planted=planted,
+            folder=Path(folder),
             today=timezone.localdate(),
         )
     for code, version in versions.items():
-        print(f"{code} v{version.number} {version.status}: {len(planted.leads[code])} planted leads")
+        print(
+            f"{code} v{version.number} {version.status}: {len(planted.leads[code])} planted leads"
+        )
     return 0
 
 

@@ -139,27 +139,49 @@ class MeasureOut(Schema):
 
 def _dataset(v: Any) -> DatasetOut:
     return DatasetOut(
-        id=v.pk, name=v.dataset.name, title=v.dataset.title, version=v.number,
-        source_agency=v.source_agency, data_date=v.data_date, legal_basis=v.legal_basis,
-        rows=v.rows, retain_until=v.retain_until, owner=v.dataset.owner.code,
-        deleted=v.deleted_at is not None, columns=v.columns,
+        id=v.pk,
+        name=v.dataset.name,
+        title=v.dataset.title,
+        version=v.number,
+        source_agency=v.source_agency,
+        data_date=v.data_date,
+        legal_basis=v.legal_basis,
+        rows=v.rows,
+        retain_until=v.retain_until,
+        owner=v.dataset.owner.code,
+        deleted=v.deleted_at is not None,
+        columns=v.columns,
     )
 
 
 def _lead(lead: Lead) -> LeadOut:
     today = timezone.localdate()
     return LeadOut(
-        id=lead.pk, model=lead.model.code, unit=lead.unit.code, jurisdiction=lead.jurisdiction,
-        subject=lead.subject_masked, fields=lead.fields, evidence=lead.evidence,
-        risk_score=lead.risk_score, step=lead.step, step_since=lead.step_since,
-        due=selectors.due_date(lead), overdue=selectors.is_overdue(lead, today),
+        id=lead.pk,
+        model=lead.model.code,
+        unit=lead.unit.code,
+        jurisdiction=lead.jurisdiction,
+        subject=lead.subject_masked,
+        fields=lead.fields,
+        evidence=lead.evidence,
+        risk_score=lead.risk_score,
+        step=lead.step,
+        step_since=lead.step_since,
+        due=selectors.due_date(lead),
+        overdue=selectors.is_overdue(lead, today),
     )
 
 
 def _run(run: Any) -> RunOut:
     return RunOut(
-        id=run.pk, model=run.version.model.code, version=run.version.number, unit=run.unit.code,
-        started_at=run.started_at, found=run.found, new=run.new, seconds=run.seconds,
+        id=run.pk,
+        model=run.version.model.code,
+        version=run.version.number,
+        unit=run.unit.code,
+        started_at=run.started_at,
+        found=run.found,
+        new=run.new,
+        seconds=run.seconds,
     )
 
 
@@ -179,11 +201,17 @@ def list_models(request: HttpRequest) -> list[ModelOut]:
     user = auth_user(request)
     return [
         ModelOut(
-            id=m.pk, code=m.code, name_zh=m.name_zh, name_en=m.name_en,
-            business_line=m.business_line, supervision_point=m.supervision_point,
+            id=m.pk,
+            code=m.code,
+            name_zh=m.name_zh,
+            name_en=m.name_en,
+            business_line=m.business_line,
+            supervision_point=m.supervision_point,
             owner=m.owner.code,
             versions=[
-                ModelVersionOut(id=v.pk, number=v.number, status=v.status, sql=v.sql, parameters=v.parameters)
+                ModelVersionOut(
+                    id=v.pk, number=v.number, status=v.status, sql=v.sql, parameters=v.parameters
+                )
                 for v in m.versions.all()
             ],
         )
@@ -198,7 +226,9 @@ def run(request: HttpRequest, code: str, number: int, payload: RunIn) -> tuple[i
     version = model.versions.filter(number=number).first()
     if version is None:
         raise HttpError(404, "No such model version")
-    done = _call(lambda: run_model_version(actor=user, version=version, parameters=payload.parameters))
+    done = _call(
+        lambda: run_model_version(actor=user, version=version, parameters=payload.parameters)
+    )
     return 201, _run(selectors.run_for(user, done.pk))
 
 
@@ -208,7 +238,9 @@ def get_run(request: HttpRequest, run_id: int) -> RunOut:
 
 
 @router.get("/leads", response={200: list[LeadOut], **ERRORS})
-def list_leads(request: HttpRequest, model: str = "", step: str = "", overdue: bool = False) -> list[LeadOut]:
+def list_leads(
+    request: HttpRequest, model: str = "", step: str = "", overdue: bool = False
+) -> list[LeadOut]:
     user = auth_user(request)
     leads = selectors.leads_for(user)
     if model:
@@ -233,8 +265,14 @@ def add_step(request: HttpRequest, lead_id: int, payload: StepIn) -> LeadOut:
     lead = selectors.lead_for(user, lead_id)
     done = _call(
         lambda: advance_lead(
-            actor=user, lead=lead, step=payload.step, on=payload.on, note=payload.note,
-            evidence=payload.evidence, document=payload.document, adopted=payload.adopted,
+            actor=user,
+            lead=lead,
+            step=payload.step,
+            on=payload.on,
+            note=payload.note,
+            evidence=payload.evidence,
+            document=payload.document,
+            adopted=payload.adopted,
             recovered=payload.recovered,
         )
     )
@@ -257,6 +295,14 @@ def measures(request: HttpRequest, model: str = "") -> list[MeasureOut]:
         else selectors.measures_for(user)
     )
     return [
-        MeasureOut(model=m.model_code, unit=m.unit_code, leads=m.leads, filed=m.filed, rate=m.rate, adopted=m.adopted, recovered=m.recovered)
+        MeasureOut(
+            model=m.model_code,
+            unit=m.unit_code,
+            leads=m.leads,
+            filed=m.filed,
+            rate=m.rate,
+            adopted=m.adopted,
+            recovered=m.recovered,
+        )
         for m in rows
     ]

@@ -14,12 +14,16 @@ from grassroots.supervision.models import Document, Step
 
 class DatasetUploadForm(forms.Form):
     name = forms.RegexField(
-        label=_("Table name"), regex=r"^[a-z][a-z0-9_]{0,62}$", max_length=63,
+        label=_("Table name"),
+        regex=r"^[a-z][a-z0-9_]{0,62}$",
+        max_length=63,
         help_text=_("The name models use in SQL, e.g. pension_payments"),
     )
     title = forms.CharField(label=_("Title"), max_length=200)
     source_agency = forms.CharField(label=_("Source agency"), max_length=200)
-    data_date = forms.DateField(label=_("Data date"), widget=forms.DateInput(attrs={"type": "date"}))
+    data_date = forms.DateField(
+        label=_("Data date"), widget=forms.DateInput(attrs={"type": "date"})
+    )
     legal_basis = forms.CharField(label=_("Legal basis"), max_length=500)
     columns = forms.CharField(
         label=_("Declared columns"),
@@ -56,11 +60,17 @@ class ModelVersionForm(forms.Form):
     name_en = forms.CharField(label=_("English name"), max_length=200, required=False)
     business_line = forms.CharField(label=_("Business line"), max_length=100)
     supervision_point = forms.CharField(label=_("Supervision point"), max_length=200)
-    sql = forms.CharField(label=_("SQL"), widget=forms.Textarea(attrs={"rows": 14, "class": "mono"}))
+    sql = forms.CharField(
+        label=_("SQL"), widget=forms.Textarea(attrs={"rows": 14, "class": "mono"})
+    )
     parameters = forms.CharField(
-        label=_("Parameters (JSON)"), required=False, initial="{}",
+        label=_("Parameters (JSON)"),
+        required=False,
+        initial="{}",
         widget=forms.Textarea(attrs={"rows": 3, "class": "mono"}),
-        help_text=_('e.g. {"min_months": {"type": "integer", "default": 1}}; use $min_months in the SQL'),
+        help_text=_(
+            'e.g. {"min_months": {"type": "integer", "default": 1}}; use $min_months in the SQL'
+        ),
     )
 
     def clean_parameters(self) -> dict[str, Any]:
@@ -70,21 +80,29 @@ class ModelVersionForm(forms.Form):
         except json.JSONDecodeError:
             raise forms.ValidationError(_("Not valid JSON")) from None
         if not isinstance(value, dict) or not all(isinstance(v, dict) for v in value.values()):
-            raise forms.ValidationError(_("Give an object of parameter name to its type and default"))
+            raise forms.ValidationError(
+                _("Give an object of parameter name to its type and default")
+            )
         return value
 
 
 class StepForm(forms.Form):
     step = forms.ChoiceField(label=_("Next step"), choices=Step.choices)
     on = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
-    note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    note = forms.CharField(
+        label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
     evidence = forms.CharField(label=_("Evidence"), required=False, max_length=2000)
     document = forms.ChoiceField(
         label=_("Document issued"), required=False, choices=[("", "—"), *Document.choices]
     )
     adopted = forms.BooleanField(label=_("Recommendation adopted"), required=False)
     recovered = forms.DecimalField(
-        label=_("Money recovered (yuan)"), required=False, max_digits=14, decimal_places=2, min_value=0
+        label=_("Money recovered (yuan)"),
+        required=False,
+        max_digits=14,
+        decimal_places=2,
+        min_value=0,
     )
 
 

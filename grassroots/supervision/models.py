@@ -20,7 +20,9 @@ class Dataset(models.Model):
 
     name = models.CharField(_("table name"), max_length=63, unique=True)
     title = models.CharField(_("title"), max_length=200)
-    owner = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+", verbose_name=_("owner unit"))
+    owner = models.ForeignKey(
+        Unit, on_delete=models.PROTECT, related_name="+", verbose_name=_("owner unit")
+    )
     created = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
@@ -47,14 +49,20 @@ class DatasetVersion(models.Model):
     sha256 = models.CharField(max_length=64)
     rows = models.PositiveIntegerField(_("rows"))
     retain_until = models.DateField(_("retain until"))
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
     uploaded_at = models.DateTimeField(_("uploaded"))
     deleted_at = models.DateTimeField(_("deleted"), null=True, blank=True)
     deleted_reason = models.CharField(_("reason for deletion"), max_length=500, blank=True)
 
     class Meta:
         ordering = ["dataset__name", "-number"]
-        constraints = [models.UniqueConstraint(fields=["dataset", "number"], name="supervision_dataset_version_once")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["dataset", "number"], name="supervision_dataset_version_once"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.dataset.name} v{self.number}"
@@ -84,7 +92,9 @@ class SupervisionModel(models.Model):
     name_en = models.CharField(_("English name"), max_length=200, blank=True)
     business_line = models.CharField(_("business line"), max_length=100)
     supervision_point = models.CharField(_("supervision point"), max_length=200)
-    owner = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+", verbose_name=_("owner unit"))
+    owner = models.ForeignKey(
+        Unit, on_delete=models.PROTECT, related_name="+", verbose_name=_("owner unit")
+    )
 
     class Meta:
         ordering = ["code"]
@@ -102,13 +112,21 @@ class ModelVersion(models.Model):
     number = models.PositiveIntegerField(_("version"))
     sql = models.TextField(_("SQL"))
     parameters = models.JSONField(_("parameters"), default=dict)  # name -> {"type", "default"}
-    status = models.CharField(_("status"), max_length=10, choices=ModelStatus.choices, default=ModelStatus.DRAFT)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(
+        _("status"), max_length=10, choices=ModelStatus.choices, default=ModelStatus.DRAFT
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
     created_at = models.DateTimeField(_("created"))
 
     class Meta:
         ordering = ["model__code", "-number"]
-        constraints = [models.UniqueConstraint(fields=["model", "number"], name="supervision_model_version_once")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["model", "number"], name="supervision_model_version_once"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.model.code} v{self.number}"
@@ -120,8 +138,12 @@ class ModelVersion(models.Model):
 
 class ModelRun(models.Model):
     version = models.ForeignKey(ModelVersion, on_delete=models.PROTECT, related_name="runs")
-    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+", verbose_name=_("run for"))
-    started_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    unit = models.ForeignKey(
+        Unit, on_delete=models.PROTECT, related_name="+", verbose_name=_("run for")
+    )
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
     started_at = models.DateTimeField(_("started"))
     seconds = models.FloatField(_("seconds"), default=0)
     parameters = models.JSONField(default=dict)
@@ -159,7 +181,9 @@ class Lead(models.Model):
     """One subject a model flagged; found again by later runs, never duplicated."""
 
     model = models.ForeignKey(SupervisionModel, on_delete=models.PROTECT, related_name="leads")
-    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+", verbose_name=_("responsible unit"))
+    unit = models.ForeignKey(
+        Unit, on_delete=models.PROTECT, related_name="+", verbose_name=_("responsible unit")
+    )
     jurisdiction = models.CharField(_("jurisdiction code"), max_length=12)
     subject_hash = models.CharField(max_length=64)
     subject_masked = models.CharField(_("subject"), max_length=32)
@@ -174,11 +198,15 @@ class Lead(models.Model):
     created_at = models.DateTimeField(_("found"))
     document = models.CharField(_("document"), max_length=16, choices=Document.choices, blank=True)
     adopted = models.BooleanField(_("recommendation adopted"), default=False)
-    recovered = models.DecimalField(_("money recovered"), max_digits=14, decimal_places=2, default=0)
+    recovered = models.DecimalField(
+        _("money recovered"), max_digits=14, decimal_places=2, default=0
+    )
 
     class Meta:
         ordering = ["-risk_score", "pk"]
-        constraints = [models.UniqueConstraint(fields=["model", "subject_hash"], name="supervision_lead_once")]
+        constraints = [
+            models.UniqueConstraint(fields=["model", "subject_hash"], name="supervision_lead_once")
+        ]
 
     def __str__(self) -> str:
         return f"{self.model.code} {self.subject_masked}"

@@ -58,7 +58,7 @@ def shared_with(user: Any, field: str) -> Q:
     if membership is None:
         return Q(pk__in=[])
     unit = membership.unit
-    above = [code for code in _ancestors(unit)]
+    above = list(_ancestors(unit))
     return Q(**{f"{field}__path__startswith": unit.path}) | Q(**{f"{field}__code__in": above})
 
 

@@ -151,9 +151,11 @@ def _measures(leads: QuerySet[Lead]) -> list[Measure]:
         key = (lead.model.code, lead.unit.code)
         m = rows.get(key)
         if m is None:
-            m = rows[key] = Measure(lead.model.code, lead.model.name_zh, lead.unit.code, lead.unit.name_zh)
+            m = rows[key] = Measure(
+                lead.model.code, lead.model.name_zh, lead.unit.code, lead.unit.name_zh
+            )
         m.leads += 1
-        m.filed += 1 if lead.was_filed else 0  # type: ignore[attr-defined]
+        m.filed += 1 if lead.was_filed else 0
         m.adopted += 1 if lead.adopted else 0
         m.recovered += lead.recovered
         m.closed += 1 if lead.step == Step.CLOSED else 0

@@ -279,9 +279,7 @@ def run_model_version(
     values.update({k: v for k, v in (parameters or {}).items() if k in values})
     try:
         used = referenced_tables(version.sql, tables)
-        sources = {
-            name: Source([tables[name].path], tables[name].id_columns) for name in used
-        }
+        sources = {name: Source([tables[name].path], tables[name].id_columns) for name in used}
         outcome = run_model(version.sql, sources, params=values)
     except SqlRefused as exc:
         raise SupervisionError([refusal_text(exc.kind, exc.detail)]) from None
@@ -373,7 +371,10 @@ def advance_lead(
     step = Step(step)
     if step not in NEXT_STEPS[Step(lead.step)]:
         raise SupervisionError(
-            [_("A lead at %(now)s cannot go to %(next)s") % {"now": Step(lead.step).label, "next": step.label}]
+            [
+                _("A lead at %(now)s cannot go to %(next)s")
+                % {"now": Step(lead.step).label, "next": step.label}
+            ]
         )
     if step is Step.DOCUMENT and document not in Document.values:
         raise SupervisionError([_("Choose the supervision document issued")])

@@ -7,6 +7,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -53,7 +54,9 @@ def index(request: HttpRequest) -> HttpResponse:
             "models": selectors.models_for(request.user).prefetch_related("versions"),
             "datasets": selectors.registered_tables(request.user),
             "overdue": selectors.overdue_leads(request.user, today)[:20],
-            "open_leads": selectors.leads_for(request.user).exclude(step__in=selectors.TERMINAL).count(),
+            "open_leads": selectors.leads_for(request.user)
+            .exclude(step__in=selectors.TERMINAL)
+            .count(),
             "totals": selectors.totals(measures),
             "runs": selectors.runs_for(request.user)[:10],
         },
@@ -74,7 +77,7 @@ def datasets(request: HttpRequest) -> HttpResponse:
         if not can_upload or membership is None:
             raise PermissionDenied
         if form.is_valid():
-            upload = request.FILES["file"]
+            upload = form.cleaned_data["file"]
             suffix = Path(upload.name or "").suffix.lower() or ".csv"
             with tempfile.NamedTemporaryFile(suffix=suffix) as handle:
                 for chunk in upload.chunks():
@@ -98,7 +101,11 @@ def datasets(request: HttpRequest) -> HttpResponse:
                 except SupervisionError as exc:
                     errors = exc.messages
                 else:
-                    messages.success(request, _("Dataset %(name)s version %(n)d stored") % {"name": version.dataset.name, "n": version.number})
+                    messages.success(
+                        request,
+                        _("Dataset %(name)s version %(n)d stored")
+                        % {"name": version.dataset.name, "n": version.number},
+                    )
                     return redirect("supervision:dataset-version", pk=version.pk)
     versions = [
         v
@@ -125,10 +132,13 @@ def dataset_version(request: HttpRequest, pk: int) -> HttpResponse:
         "dataset_version.html",
         {
             "version": version,
-            "columns": [{**c, "kind_label": KINDS.get(c["kind"], c["kind"])} for c in version.columns],
+            "columns": [
+                {**c, "kind_label": KINDS.get(c["kind"], c["kind"])} for c in version.columns
+            ],
             "names": [field_label(n) for n in names],
             "rows": rows,
-            "can_delete": may(request.user, Act.UPLOAD, version.dataset.owner) and version.deleted_at is None,
+            "can_delete": may(request.user, Act.UPLOAD, version.dataset.owner)
+            and version.deleted_at is None,
             "form": ReasonForm(),
         },
     )
@@ -143,8 +153,12 @@ def delete_dataset(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, _("A reason is required"))
     else:
         try:
-            delete_dataset_version(actor=request.user, version=version, reason=form.cleaned_data["reason"])
-            messages.success(request, _("The data was deleted; the record and the audit entry remain"))
+            delete_dataset_version(
+                actor=request.user, version=version, reason=form.cleaned_data["reason"]
+            )
+            messages.success(
+                request, _("The data was deleted; the record and the audit entry remain")
+            )
         except SupervisionError as exc:
             messages.error(request, "; ".join(exc.messages))
     return redirect("supervision:dataset-version", pk=version.pk)
@@ -161,7 +175,12 @@ def model_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return _page(
         request,
         "model.html",
-        {"model": model, "versions": model.versions.all(), "feedback": feedback, "totals": selectors.totals(feedback)},
+        {
+            "model": model,
+            "versions": model.versions.all(),
+            "feedback": feedback,
+            "totals": selectors.totals(feedback),
+        },
     )
 
 
@@ -177,15 +196,21 @@ def new_model_version(request: HttpRequest) -> HttpResponse:
         model = selectors.model_by_code(request.user, code)
         last = model.versions.order_by("-number").first()
         initial = {
-            "code": model.code, "name_zh": model.name_zh, "name_en": model.name_en,
-            "business_line": model.business_line, "supervision_point": model.supervision_point,
-            "sql": last.sql if last else "", "parameters": _json(last.parameters if last else {}),
+            "code": model.code,
+            "name_zh": model.name_zh,
+            "name_en": model.name_en,
+            "business_line": model.business_line,
+            "supervision_point": model.supervision_point,
+            "sql": last.sql if last else "",
+            "parameters": _json(last.parameters if last else {}),
         }
     form = ModelVersionForm(request.POST or None, initial=initial)
     errors: list[str] = []
     if request.method == "POST" and form.is_valid():
         try:
-            version = save_model_version(actor=request.user, unit=membership.unit, **form.cleaned_data)
+            version = save_model_version(
+                actor=request.user, unit=membership.unit, **form.cleaned_data
+            )
         except SupervisionError as exc:
             errors = exc.messages
         else:
@@ -213,10 +238,18 @@ def model_version(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             if action == "advance":
                 advance_model_version(actor=request.user, version=version)
-                messages.success(request, _("Status changed to %(s)s") % {"s": version.get_status_display()})
+                messages.success(
+                    request, _("Status changed to %(s)s") % {"s": version.get_status_display()}
+                )
             elif action == "run":
                 params = {k: request.POST.get(f"param_{k}") for k in version.parameters}
-                values = {k: int(v) if version.parameters[k].get("type") == "integer" and v not in (None, "") else v for k, v in params.items() if v not in (None, "")}
+                values = {
+                    k: int(v)
+                    if version.parameters[k].get("type") == "integer" and v not in (None, "")
+                    else v
+                    for k, v in params.items()
+                    if v not in (None, "")
+                }
                 run = run_model_version(actor=request.user, version=version, parameters=values)
                 return redirect("supervision:run", pk=run.pk)
         except SupervisionError as exc:
@@ -230,7 +263,8 @@ def model_version(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "version": version,
             "model": version.model,
-            "can_review": may(request.user, Act.REVIEW, version.model.owner) and version.status != ModelStatus.LISTED,
+            "can_review": may(request.user, Act.REVIEW, version.model.owner)
+            and version.status != ModelStatus.LISTED,
             "can_run": membership is not None and may(request.user, Act.RUN, membership.unit),
             "runs": selectors.runs_for(request.user).filter(version=version)[:20],
         },
@@ -261,7 +295,10 @@ def _filtered_leads(request: HttpRequest) -> Any:
 @require_GET
 def leads(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
-    rows = [(lead, selectors.due_date(lead), selectors.is_overdue(lead, today)) for lead in _filtered_leads(request)]
+    rows = [
+        (lead, selectors.due_date(lead), selectors.is_overdue(lead, today))
+        for lead in _filtered_leads(request)
+    ]
     if request.GET.get("overdue"):
         rows = [r for r in rows if r[2]]
     return _page(
@@ -287,10 +324,21 @@ def export_leads(request: HttpRequest) -> HttpResponse:
     response["Content-Disposition"] = 'attachment; filename="leads.csv"'
     response.write("\ufeff")
     writer = csv.writer(response)
-    writer.writerow([_("Model"), _("Unit"), _("Subject"), _("Step"), _("Risk score"), _("Key fields")])
+    writer.writerow(
+        [_("Model"), _("Unit"), _("Subject"), _("Step"), _("Risk score"), _("Key fields")]
+    )
     for lead in rows:
         fields = "; ".join(f"{field_label(k)}={v}" for k, v in lead.fields.items())
-        writer.writerow([lead.model.code, lead.unit.code, lead.subject_masked, lead.get_step_display(), f"{lead.risk_score:.2f}", fields])
+        writer.writerow(
+            [
+                lead.model.code,
+                lead.unit.code,
+                lead.subject_masked,
+                lead.get_step_display(),
+                f"{lead.risk_score:.2f}",
+                fields,
+            ]
+        )
     record_export(actor=request.user, unit=membership.unit, count=len(rows), what="leads")
     return response
 
@@ -301,21 +349,30 @@ def lead_detail(request: HttpRequest, pk: int) -> HttpResponse:
     lead = selectors.lead_for(request.user, pk)
     form = StepForm(request.POST or None, initial={"on": timezone.localdate()})
     allowed = NEXT_STEPS[Step(lead.step)]
-    form.fields["step"].choices = [(s.value, s.label) for s in allowed]
-    if request.method == "POST":
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                advance_lead(
-                    actor=request.user, lead=lead, step=Step(data["step"]), on=data["on"],
-                    note=data["note"], evidence=data["evidence"], document=data["document"],
-                    adopted=data["adopted"], recovered=data["recovered"],
-                )
-                messages.success(request, _("The lead moved to %(s)s") % {"s": lead.get_step_display()})
-                return redirect("supervision:lead", pk=lead.pk)
-            except SupervisionError as exc:
-                for message in exc.messages:
-                    form.add_error(None, message)
+    step_field = form.fields["step"]
+    assert isinstance(step_field, forms.ChoiceField)
+    step_field.choices = [(s.value, s.label) for s in allowed]
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            advance_lead(
+                actor=request.user,
+                lead=lead,
+                step=Step(data["step"]),
+                on=data["on"],
+                note=data["note"],
+                evidence=data["evidence"],
+                document=data["document"],
+                adopted=data["adopted"],
+                recovered=data["recovered"],
+            )
+            messages.success(
+                request, _("The lead moved to %(s)s") % {"s": lead.get_step_display()}
+            )
+            return redirect("supervision:lead", pk=lead.pk)
+        except SupervisionError as exc:
+            for message in exc.messages:
+                form.add_error(None, message)
     evidence_names: list[str] = []
     for row in lead.evidence:
         evidence_names += [k for k in row if k not in evidence_names]
@@ -349,7 +406,9 @@ def reveal_subject(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("supervision:lead", pk=lead.pk)
     clear = reveal(actor=request.user, lead=lead, reason=form.cleaned_data["reason"])
     response = _page(
-        request, "revealed.html", {"lead": lead, "clear": clear, "reason": form.cleaned_data["reason"]}
+        request,
+        "revealed.html",
+        {"lead": lead, "clear": clear, "reason": form.cleaned_data["reason"]},
     )
     response["Cache-Control"] = "no-store"
     return response

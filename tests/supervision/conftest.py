@@ -31,4 +31,10 @@ def loaded(
     """Datasets uploaded and models listed; returns the model versions by code."""
     from grassroots.supervision.demo import install
 
-    return install(actor=admin, unit=province["370000"], planted=planted, folder=tmp_path, today=dt.date(2025, 1, 10))
+    return install(
+        actor=admin,
+        unit=province["370000"],
+        planted=planted,
+        folder=tmp_path,
+        today=dt.date(2025, 1, 10),
+    )

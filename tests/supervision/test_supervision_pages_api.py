@@ -59,9 +59,15 @@ def _every_get(user: Any) -> list[str]:
         "/api/supervision/measures",
     ]
     for v in DatasetVersion.objects.all():
-        urls += [reverse("supervision:dataset-version", args=[v.pk]), f"/api/supervision/datasets/{v.pk}"]
+        urls += [
+            reverse("supervision:dataset-version", args=[v.pk]),
+            f"/api/supervision/datasets/{v.pk}",
+        ]
     for m in SupervisionModel.objects.all():
-        urls += [reverse("supervision:model", args=[m.pk]), f"/api/supervision/measures?model={m.code}"]
+        urls += [
+            reverse("supervision:model", args=[m.pk]),
+            f"/api/supervision/measures?model={m.code}",
+        ]
         urls += [reverse("supervision:model-version", args=[v.pk]) for v in m.versions.all()]
     for r in ModelRun.objects.all():
         urls += [reverse("supervision:run", args=[r.pk]), f"/api/supervision/runs/{r.pk}"]
@@ -81,7 +87,11 @@ def _every_get(user: Any) -> list[str]:
     ],
 )
 def test_no_page_export_or_api_answer_shows_a_clear_identity_number(
-    worked: dict[str, Any], planted: synth.Planted, make_member: Callable[..., Any], role: Role, code: str
+    worked: dict[str, Any],
+    planted: synth.Planted,
+    make_member: Callable[..., Any],
+    role: Role,
+    code: str,
 ) -> None:
     user = make_member(role, code, f"u-{role}")
     clear = _clear_numbers(planted)
@@ -106,46 +116,94 @@ def test_the_masked_number_is_shown_and_reveal_shows_the_clear_one_to_the_provin
     lead = Lead.objects.filter(model__code="custody-pension").first()
     assert lead is not None
     page = _client(admin).get(reverse("supervision:lead", args=[lead.pk])).content.decode()
-    assert lead.subject_masked in page and "查看完整身份证号" in page
-    response = _client(admin).post(reverse("supervision:reveal", args=[lead.pk]), {"reason": "核查"})
+    assert lead.subject_masked in page
+    assert "查看完整身份证号" in page
+    response = _client(admin).post(
+        reverse("supervision:reveal", args=[lead.pk]), {"reason": "核查"}
+    )
     body = response.content.decode()
     assert response["Cache-Control"] == "no-store"
     (number,) = [n for n in planted.leads["custody-pension"] if n in body]
     assert idnumber.mask(number) == lead.subject_masked
     assert AuditEntry.objects.filter(action=AuditAction.VIEW, reason="核查").count() == 1
-    answer = _api(admin).post(f"/api/supervision/leads/{lead.pk}/reveal", {"reason": "复核"}, content_type="application/json")
+    answer = _api(admin).post(
+        f"/api/supervision/leads/{lead.pk}/reveal",
+        {"reason": "复核"},
+        content_type="application/json",
+    )
     assert answer.json() == {"id_number": number}
     leader = make_member(Role.LEADER, "370000", "leader")
-    assert "查看完整身份证号" not in _client(leader).get(reverse("supervision:lead", args=[lead.pk])).content.decode()
-    assert _client(leader).post(reverse("supervision:reveal", args=[lead.pk]), {"reason": "x"}).status_code == 403
-    assert _api(leader).post(f"/api/supervision/leads/{lead.pk}/reveal", {"reason": "x"}, content_type="application/json").status_code == 403
+    assert (
+        "查看完整身份证号"
+        not in _client(leader).get(reverse("supervision:lead", args=[lead.pk])).content.decode()
+    )
+    assert (
+        _client(leader)
+        .post(reverse("supervision:reveal", args=[lead.pk]), {"reason": "x"})
+        .status_code
+        == 403
+    )
+    assert (
+        _api(leader)
+        .post(
+            f"/api/supervision/leads/{lead.pk}/reveal",
+            {"reason": "x"},
+            content_type="application/json",
+        )
+        .status_code
+        == 403
+    )
     assert AuditEntry.objects.filter(action=AuditAction.VIEW).count() == 2
 
 
 def test_out_of_scope_is_404_for_every_page_and_endpoint(
-    worked: dict[str, Any], province: dict[str, Any], make_member: Callable[..., Any], tmp_path: Path
+    worked: dict[str, Any],
+    province: dict[str, Any],
+    make_member: Callable[..., Any],
+    tmp_path: Path,
 ) -> None:
     lixia = make_member(Role.GRASSROOTS_CLERK, "370102", "lixia")
     shinan = make_member(Role.GRASSROOTS_CLERK, "370202", "shinan")
     # Lixia's own dataset and draft model: not Shinan's.
     spec = synth.DATASETS["death_records"]
     csv = synth.write_csv(
-        [{"id_number": idnumber.make_id("370102", dt.date(1940, 1, 1), 1), "name": "甲", "region_code": "370102", "death_date": "2024-01-01"}],
+        [
+            {
+                "id_number": idnumber.make_id("370102", dt.date(1940, 1, 1), 1),
+                "name": "甲",
+                "region_code": "370102",
+                "death_date": "2024-01-01",
+            }
+        ],
         spec,
         tmp_path / "d.csv",
     )
     own = upload_dataset(
-        actor=lixia, unit=province["370102"], name="lixia_deaths", title="历下死亡", source_agency="公安分局",
-        data_date=dt.date(2025, 1, 1), legal_basis="协议", columns=spec.columns, file=csv, filename="d.csv",
+        actor=lixia,
+        unit=province["370102"],
+        name="lixia_deaths",
+        title="历下死亡",
+        source_agency="公安分局",
+        data_date=dt.date(2025, 1, 1),
+        legal_basis="协议",
+        columns=spec.columns,
+        file=csv,
+        filename="d.csv",
     )
     draft = save_model_version(
-        actor=lixia, unit=province["370102"], code="lixia-model", name_zh="历下模型", business_line="行政检察",
-        supervision_point="x", sql="SELECT id_number AS subject, region_code AS unit_code FROM lixia_deaths",
+        actor=lixia,
+        unit=province["370102"],
+        code="lixia-model",
+        name_zh="历下模型",
+        business_line="行政检察",
+        supervision_point="x",
+        sql="SELECT id_number AS subject, region_code AS unit_code FROM lixia_deaths",
     )
     lixia_run = run_model_version(actor=lixia, version=draft)
     lead = Lead.objects.filter(unit__code="370102").first()
     province_run = ModelRun.objects.filter(unit__code="370000").first()
-    assert lead is not None and province_run is not None
+    assert lead is not None
+    assert province_run is not None
     pages = [
         ("get", reverse("supervision:dataset-version", args=[own.pk])),
         ("post", reverse("supervision:delete-dataset", args=[own.pk])),
@@ -180,11 +238,17 @@ def test_out_of_scope_is_404_for_every_page_and_endpoint(
     ]
     for method, url in endpoints:
         body = {"reason": "x", "step": "review", "on": "2025-01-10", "parameters": {}}
-        answer = api.get(url) if method == "get" else api.post(url, body, content_type="application/json")
+        answer = (
+            api.get(url)
+            if method == "get"
+            else api.post(url, body, content_type="application/json")
+        )
         assert answer.status_code == 404, url
     # Lists hold only what is in scope.
     assert {row["unit"] for row in api.get("/api/supervision/leads").json()} == {"370202"}
-    assert "lixia_deaths" not in {row["name"] for row in api.get("/api/supervision/datasets").json()}
+    assert "lixia_deaths" not in {
+        row["name"] for row in api.get("/api/supervision/datasets").json()
+    }
     assert "lixia-model" not in {row["code"] for row in api.get("/api/supervision/models").json()}
     # A user without a unit sees nothing.
     from django.contrib.auth import get_user_model
@@ -201,15 +265,28 @@ def test_a_lead_is_worked_on_its_page_and_through_the_api(
     lead = Lead.objects.filter(unit__code="370103").first()
     assert lead is not None
     day = lead.step_since.isoformat()
-    response = _client(clerk).post(reverse("supervision:lead", args=[lead.pk]), {"step": "review", "on": day, "evidence": "人社数据"})
+    response = _client(clerk).post(
+        reverse("supervision:lead", args=[lead.pk]),
+        {"step": "review", "on": day, "evidence": "人社数据"},
+    )
     assert response.status_code == 302
-    answer = _api(clerk).post(f"/api/supervision/leads/{lead.pk}/steps", {"step": "filed", "on": day}, content_type="application/json")
+    answer = _api(clerk).post(
+        f"/api/supervision/leads/{lead.pk}/steps",
+        {"step": "filed", "on": day},
+        content_type="application/json",
+    )
     assert answer.status_code == 422
     assert answer.json()["detail"] == "处于“复核”环节的线索不能转入“立案”"
-    answer = _api(clerk).post(f"/api/supervision/leads/{lead.pk}/steps", {"step": "verification", "on": day}, content_type="application/json")
-    assert answer.status_code == 200 and answer.json()["step"] == "verification"
+    answer = _api(clerk).post(
+        f"/api/supervision/leads/{lead.pk}/steps",
+        {"step": "verification", "on": day},
+        content_type="application/json",
+    )
+    assert answer.status_code == 200
+    assert answer.json()["step"] == "verification"
     page = _client(clerk).get(reverse("supervision:lead", args=[lead.pk])).content.decode()
-    assert "复核" in page and "人社数据" in page
+    assert "复核" in page
+    assert "人社数据" in page
 
 
 def test_an_upload_on_the_page_is_refused_with_located_chinese_errors(
@@ -221,8 +298,12 @@ def test_an_upload_on_the_page_is_refused_with_located_chinese_errors(
     response = _client(admin).post(
         reverse("supervision:datasets"),
         {
-            "name": "death_records", "title": "死亡", "source_agency": "公安局", "data_date": "2025-01-01",
-            "legal_basis": "协议", "columns": "id_number:id_number\nname:text\nregion_code:text\ndeath_date:date",
+            "name": "death_records",
+            "title": "死亡",
+            "source_agency": "公安局",
+            "data_date": "2025-01-01",
+            "legal_basis": "协议",
+            "columns": "id_number:id_number\nname:text\nregion_code:text\ndeath_date:date",
             "file": SimpleUploadedFile("死亡名单.csv", data),
         },
     )
@@ -236,10 +317,13 @@ def test_pages_are_chinese_first_and_english_by_switch(worked: dict[str, Any], a
     lead = Lead.objects.first()
     assert lead is not None
     zh = client.get(reverse("supervision:lead", args=[lead.pk])).content.decode()
-    assert "证据数据" in zh and "筛查" in zh and "Evidence rows" not in zh
+    assert "证据数据" in zh
+    assert "筛查" in zh
+    assert "Evidence rows" not in zh
     client.post("/i18n/setlang/", {"language": "en", "next": "/"})
     en = client.get(reverse("supervision:lead", args=[lead.pk])).content.decode()
-    assert "Evidence rows" in en and "Screening" in en
+    assert "Evidence rows" in en
+    assert "Screening" in en
 
 
 def test_exports_of_leads_are_audited(worked: dict[str, Any], admin: Any) -> None:
@@ -250,11 +334,20 @@ def test_exports_of_leads_are_audited(worked: dict[str, Any], admin: Any) -> Non
     assert entry.after == {"export": "leads", "rows": Lead.objects.count()}
 
 
-def test_the_cli_runs_a_model_version(loaded: dict[str, Any], planted: synth.Planted, capsys: Any) -> None:
-    assert main(["supervision", "run", "correction-uprating", "--version", "1", "--as", "sd-admin"]) == 0
+def test_the_cli_runs_a_model_version(
+    loaded: dict[str, Any], planted: synth.Planted, capsys: Any
+) -> None:
+    assert (
+        main(["supervision", "run", "correction-uprating", "--version", "1", "--as", "sd-admin"])
+        == 0
+    )
     out = capsys.readouterr().out
     count = len(planted.leads["correction-uprating"])
-    assert out.splitlines()[0].startswith(f"run ") and f"{count} leads, {count} new" in out
+    assert out.splitlines()[0].startswith("run ")
+    assert f"{count} leads, {count} new" in out
     assert len(out.splitlines()) == 1 + count
     assert not any(n in out for n in _clear_numbers(planted))
-    assert main(["supervision", "run", "correction-uprating", "--version", "9", "--as", "sd-admin"]) == 2
+    assert (
+        main(["supervision", "run", "correction-uprating", "--version", "9", "--as", "sd-admin"])
+        == 2
+    )

@@ -14,7 +14,12 @@ from django.core.exceptions import PermissionDenied
 from grassroots.engine.supervision import idnumber, synth
 from grassroots.organisations.models import AuditAction, AuditEntry, Role
 from grassroots.supervision.models import DatasetVersion, Lead, LeadStep, Step
-from grassroots.supervision.selectors import leads_for, measures_for, model_feedback, registered_tables
+from grassroots.supervision.selectors import (
+    leads_for,
+    measures_for,
+    model_feedback,
+    registered_tables,
+)
 from grassroots.supervision.services import (
     SupervisionError,
     advance_lead,
@@ -47,7 +52,9 @@ def test_each_shipped_model_run_yields_exactly_the_planted_leads(
     assert {lead.unit.code for lead in leads} == region
     lead = leads.first()
     assert lead is not None
-    assert lead.evidence and lead.fields["name"] and lead.risk_score > 0
+    assert lead.evidence
+    assert lead.fields["name"]
+    assert lead.risk_score > 0
     assert "*" in lead.subject_masked
 
 
@@ -55,7 +62,8 @@ def test_a_second_run_does_not_duplicate_leads(loaded: dict[str, Any], admin: An
     version = loaded["deceased-allowance"]
     first = run_model_version(actor=admin, version=version)
     second = run_model_version(actor=admin, version=version)
-    assert second.found == first.found and second.new == 0
+    assert second.found == first.found
+    assert second.new == 0
     assert Lead.objects.filter(model__code="deceased-allowance").count() == first.found
     assert set(Lead.objects.values_list("last_run", flat=True)) == {second.pk}
 
@@ -77,15 +85,29 @@ def test_a_refused_upload_names_the_row_in_chinese_and_keeps_nothing(
     good = idnumber.make_id("370102", dt.date(1940, 1, 2), 1)
     bad = good[:17] + ("1" if good[17] == "0" else "0")
     path = tmp_path / "deaths.csv"
-    path.write_text(f"id_number,name,region_code,death_date\n{bad},甲,370102,2024-01-01\n", encoding="utf-8")
+    path.write_text(
+        f"id_number,name,region_code,death_date\n{bad},甲,370102,2024-01-01\n", encoding="utf-8"
+    )
     with pytest.raises(SupervisionError) as caught:
         upload_dataset(
-            actor=admin, unit=province["370000"], name="death_records", title="死亡",
-            source_agency="公安局", data_date=dt.date(2025, 1, 1), legal_basis="依法调取",
-            columns=spec.columns, file=path, filename="deaths.csv",
+            actor=admin,
+            unit=province["370000"],
+            name="death_records",
+            title="死亡",
+            source_agency="公安局",
+            data_date=dt.date(2025, 1, 1),
+            legal_basis="依法调取",
+            columns=spec.columns,
+            file=path,
+            filename="deaths.csv",
         )
     (message,) = caught.value.messages
-    assert message == "文件 deaths.csv 第 2 行 id_number 列：身份证号校验码错误（“" + idnumber.mask(bad) + "”）"
+    assert (
+        message
+        == "文件 deaths.csv 第 2 行 id_number 列：身份证号校验码错误（“"
+        + idnumber.mask(bad)
+        + "”）"
+    )
     assert not DatasetVersion.objects.exists()
 
 
@@ -100,7 +122,8 @@ def test_reveal_is_for_the_province_with_a_reason_and_logged(
     clear = reveal(actor=admin, lead=lead, reason="核查银行流水")
     assert clear in planted.leads["deceased-allowance"]
     entry = AuditEntry.objects.get(action=AuditAction.VIEW)
-    assert entry.reason == "核查银行流水" and entry.actor == admin
+    assert entry.reason == "核查银行流水"
+    assert entry.actor == admin
     reviewer = make_member(Role.CITY_REVIEWER, "370100")
     with pytest.raises(PermissionDenied):
         reveal(actor=reviewer, lead=lead, reason="想看")
@@ -113,25 +136,37 @@ def test_deletion_removes_the_data_and_leaves_a_trace(loaded: dict[str, Any], ad
     delete_dataset_version(actor=admin, version=version, reason="期限届满")
     assert not path.exists()
     version.refresh_from_db()
-    assert version.deleted_at is not None and version.deleted_reason == "期限届满"
-    assert AuditEntry.objects.filter(model="supervision.datasetversion", object_id=str(version.pk), reason="期限届满").exists()
+    assert version.deleted_at is not None
+    assert version.deleted_reason == "期限届满"
+    assert AuditEntry.objects.filter(
+        model="supervision.datasetversion", object_id=str(version.pk), reason="期限届满"
+    ).exists()
     assert "death_records" not in registered_tables(admin)
     with pytest.raises(SupervisionError):
         run_model_version(actor=admin, version=loaded["deceased-allowance"])
 
 
 def test_retention_purges_only_expired_versions(loaded: dict[str, Any]) -> None:
-    DatasetVersion.objects.filter(dataset__name="death_records").update(retain_until=dt.date(2025, 1, 1))
+    DatasetVersion.objects.filter(dataset__name="death_records").update(
+        retain_until=dt.date(2025, 1, 1)
+    )
     gone = purge_expired(today=dt.date(2025, 6, 1))
     assert [v.dataset.name for v in gone] == ["death_records"]
     assert DatasetVersion.objects.filter(deleted_at__isnull=True).count() == 5
 
 
-def test_a_model_naming_an_unregistered_table_is_refused(admin: Any, province: dict[str, Any]) -> None:
+def test_a_model_naming_an_unregistered_table_is_refused(
+    admin: Any, province: dict[str, Any]
+) -> None:
     with pytest.raises(SupervisionError) as caught:
         save_model_version(
-            actor=admin, unit=province["370000"], code="x", name_zh="x", business_line="行政检察",
-            supervision_point="x", sql="SELECT * FROM tax_records",
+            actor=admin,
+            unit=province["370000"],
+            code="x",
+            name_zh="x",
+            business_line="行政检察",
+            supervision_point="x",
+            sql="SELECT * FROM tax_records",
         )
     assert "不是已登记的数据集" in caught.value.messages[0]
 
@@ -152,13 +187,33 @@ def test_a_lead_is_worked_to_closure_and_counted(
         advance_lead(actor=clerk, lead=lead, step=Step.DOCUMENT, on=day)
     advance_lead(actor=clerk, lead=lead, step=Step.DOCUMENT, on=day, document="recommendation")
     advance_lead(actor=clerk, lead=lead, step=Step.FOLLOW_UP, on=day)
-    advance_lead(actor=clerk, lead=lead, step=Step.CLOSED, on=day, note="已追回", adopted=True, recovered=Decimal("1200.00"))
+    advance_lead(
+        actor=clerk,
+        lead=lead,
+        step=Step.CLOSED,
+        on=day,
+        note="已追回",
+        adopted=True,
+        recovered=Decimal("1200.00"),
+    )
     assert list(LeadStep.objects.filter(lead=lead).values_list("step", flat=True)) == [
-        "screening", "review", "verification", "filed", "hearing", "document", "follow_up", "closed"
+        "screening",
+        "review",
+        "verification",
+        "filed",
+        "hearing",
+        "document",
+        "follow_up",
+        "closed",
     ]
     other = make_member(Role.GRASSROOTS_CLERK, "370103")
     with pytest.raises(PermissionDenied):
-        advance_lead(actor=other, lead=Lead.objects.filter(unit__code="370102").exclude(pk=lead.pk).first(), step=Step.REVIEW, on=day)
+        advance_lead(
+            actor=other,
+            lead=Lead.objects.filter(unit__code="370102").exclude(pk=lead.pk).first(),
+            step=Step.REVIEW,
+            on=day,
+        )
     (mine,) = [m for m in measures_for(clerk) if m.model_code == "deceased-allowance"]
     assert (mine.filed, mine.adopted, mine.recovered) == (1, 1, Decimal("1200.00"))
     assert mine.rate == pytest.approx(1 / mine.leads)

@@ -166,7 +166,9 @@ def _evidence(
                 outcome.evidence.setdefault(subject, []).append({"table": name, **shown})
 
 
-def preview(path: Path, id_columns: Sequence[str], *, limit: int = 20) -> tuple[list[str], list[list[Any]]]:
+def preview(
+    path: Path, id_columns: Sequence[str], *, limit: int = 20
+) -> tuple[list[str], list[list[Any]]]:
     """The first rows of a stored dataset file, sealed values and keyed hashes left out."""
     con = duckdb.connect()
     try:
