@@ -366,9 +366,7 @@ def lead_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 adopted=data["adopted"],
                 recovered=data["recovered"],
             )
-            messages.success(
-                request, _("The lead moved to %(s)s") % {"s": lead.get_step_display()}
-            )
+            messages.success(request, _("The lead moved to %(s)s") % {"s": lead.get_step_display()})
             return redirect("supervision:lead", pk=lead.pk)
         except SupervisionError as exc:
             for message in exc.messages:
