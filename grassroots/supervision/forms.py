@@ -92,7 +92,7 @@ class StepForm(forms.Form):
     note = forms.CharField(
         label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
-    evidence = forms.CharField(label=_("Evidence"), required=False, max_length=2000)
+    evidence = forms.CharField(label=_("Evidence material"), required=False, max_length=2000)
     document = forms.ChoiceField(
         label=_("Document issued"), required=False, choices=[("", "—"), *Document.choices]
     )

@@ -371,6 +371,7 @@ def lead_detail(request: HttpRequest, pk: int) -> HttpResponse:
         except SupervisionError as exc:
             for message in exc.messages:
                 form.add_error(None, message)
+    titles = {d.name: d.title for d in selectors.datasets_for(request.user)}
     evidence_names: list[str] = []
     for row in lead.evidence:
         evidence_names += [k for k in row if k not in evidence_names]
@@ -381,7 +382,13 @@ def lead_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "lead": lead,
             "fields": [(field_label(k), v) for k, v in lead.fields.items()],
             "evidence_head": [field_label(n) for n in evidence_names],
-            "evidence": [[row.get(n, "") for n in evidence_names] for row in lead.evidence],
+            "evidence": [
+                [
+                    titles.get(row[n], row[n]) if n == "table" else row.get(n, "")
+                    for n in evidence_names
+                ]
+                for row in lead.evidence
+            ],
             "steps": lead.steps.select_related("owner"),
             "due": selectors.due_date(lead),
             "overdue": selectors.is_overdue(lead, timezone.localdate()),

@@ -16,7 +16,7 @@ KINDS = {
 }
 
 FIELDS = {
-    "name": gettext_lazy("Name"),
+    "name": gettext_lazy("Full name"),
     "region_code": gettext_lazy("Region code"),
     "sentence_type": gettext_lazy("Sentence type"),
     "custody_start": gettext_lazy("Custody began"),
@@ -90,3 +90,8 @@ def refusal_text(kind: str, detail: str) -> str:
         "dataset": _("A dataset the model reads has no current version"),
     }
     return _("%(message)s: %(detail)s") % {"message": messages.get(kind, kind), "detail": detail}
+
+
+# The audit actions this app added to organisations.AuditAction (a reveal, an export): their
+# Chinese names live in this app's catalogue, with the app that writes them.
+AUDIT_ACTIONS = (gettext_lazy("View personal data"), gettext_lazy("Export"))

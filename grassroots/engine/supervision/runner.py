@@ -164,6 +164,14 @@ def _evidence(
                     if not k.endswith(SEALED) and k not in source.id_columns
                 }
                 outcome.evidence.setdefault(subject, []).append({"table": name, **shown})
+    for rows in outcome.evidence.values():
+        rows.sort(key=_evidence_order)
+
+
+def _evidence_order(row: dict[str, Any]) -> tuple[str, list[str]]:
+    """By table, then by the row's dates (ISO strings), so payments read month by month."""
+    dates = [v for v in row.values() if isinstance(v, str) and len(v) == 10 and v[4:5] == "-"]
+    return str(row["table"]), dates
 
 
 def preview(
