@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db.models import Exists, OuterRef, QuerySet
 from django.http import Http404
 
+from grassroots.i18n import in_language, unit_name
 from grassroots.organisations.scope import membership_of
 from grassroots.supervision.models import (
     Dataset,
@@ -152,7 +153,10 @@ def _measures(leads: QuerySet[Lead]) -> list[Measure]:
         m = rows.get(key)
         if m is None:
             m = rows[key] = Measure(
-                lead.model.code, lead.model.name_zh, lead.unit.code, lead.unit.name_zh
+                lead.model.code,
+                in_language(lead.model.name_zh, lead.model.name_en or None),
+                lead.unit.code,
+                unit_name(lead.unit),
             )
         m.leads += 1
         m.filed += 1 if lead.was_filed else 0
