@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
+from pathlib import Path
 from decimal import Decimal
 from typing import Any
 
@@ -13,7 +14,8 @@ from django.db.models import Exists, OuterRef, QuerySet
 from django.http import Http404
 
 from grassroots.i18n import in_language, unit_name
-from grassroots.organisations.scope import membership_of
+from grassroots.intake.selectors import current_case_files
+from grassroots.organisations.scope import membership_of, visible_units
 from grassroots.supervision.models import (
     Dataset,
     DatasetVersion,
@@ -56,6 +58,22 @@ def registered_tables(user: Any) -> dict[str, DatasetVersion]:
     for version in versions:
         current.setdefault(version.dataset.name, version)
     return current
+
+
+CASE_TABLES = ("persons", "events", "matters")
+
+
+def case_sources(user: Any) -> dict[str, list[Path]]:
+    """``case_persons``, ``case_events``, ``case_matters``: the current case records of the
+    user's unit and the units under it (intake's data versions), for models to read."""
+    codes = list(visible_units(user).values_list("code", flat=True))
+    files = current_case_files(units=codes) if codes else {t: [] for t in CASE_TABLES}
+    return {f"case_{name}": paths for name, paths in files.items() if paths}
+
+
+def model_tables(user: Any) -> set[str]:
+    """Every table name a model of this user may read: datasets and the own case tables."""
+    return set(registered_tables(user)) | {f"case_{name}" for name in CASE_TABLES}
 
 
 def models_for(user: Any) -> QuerySet[SupervisionModel]:

@@ -37,7 +37,7 @@ from grassroots.supervision.models import (
     datasets_dir,
 )
 from grassroots.supervision.permissions import Act, may
-from grassroots.supervision.selectors import registered_tables
+from grassroots.supervision.selectors import case_sources, model_tables, registered_tables
 from grassroots.supervision.wording import problem_text, refusal_text
 
 
@@ -168,6 +168,8 @@ def reveal(*, actor: Any, lead: Lead, reason: str) -> str:
         raise PermissionDenied("not allowed to reveal identity numbers")
     if not reason.strip():
         raise SupervisionError([_("A reason is required to reveal an identity number")])
+    if not lead.subject_sealed:
+        raise SupervisionError([_("This lead's subject is not an identity number")])
     clear = idnumber.unseal(keys().seal_key, lead.subject_sealed)
     record(
         obj=lead,
@@ -212,7 +214,7 @@ def save_model_version(
     if model is not None and not may(actor, Act.AUTHOR, model.owner):
         raise SupervisionError([_("Model %(code)s belongs to another unit") % {"code": code}])
     try:
-        check_sql(sql, registered_tables(actor))
+        check_sql(sql, model_tables(actor))
     except SqlRefused as exc:
         raise SupervisionError([refusal_text(exc.kind, exc.detail)]) from None
     with transaction.atomic():
@@ -278,8 +280,17 @@ def run_model_version(
     values = {k: spec.get("default") for k, spec in (version.parameters or {}).items()}
     values.update({k: v for k, v in (parameters or {}).items() if k in values})
     try:
-        used = referenced_tables(version.sql, tables)
-        sources = {name: Source([tables[name].path], tables[name].id_columns) for name in used}
+        cases = case_sources(actor)
+        used = referenced_tables(version.sql, set(tables) | set(cases) | set(model_tables(actor)))
+        missing = [name for name in used if name not in tables and name not in cases]
+        if missing:
+            raise SqlRefused("dataset", ", ".join(missing))
+        sources = {
+            name: Source([tables[name].path], tables[name].id_columns)
+            if name in tables
+            else Source(cases[name])
+            for name in used
+        }
         outcome = run_model(version.sql, sources, params=values)
     except SqlRefused as exc:
         raise SupervisionError([refusal_text(exc.kind, exc.detail)]) from None
@@ -293,7 +304,7 @@ def run_model_version(
             started_at=now,
             seconds=outcome.seconds,
             parameters=values,
-            datasets={name: tables[name].pk for name in used},
+            datasets={name: tables[name].pk for name in used if name in tables},
         )
         existing = {
             lead.subject_hash: lead
@@ -312,7 +323,8 @@ def run_model_version(
                 lead.last_run = run
                 lead.save(update_fields=["last_run"])
                 continue
-            masked, sealed = outcome.subjects.get(row.subject, ("", ""))
+            # A subject that is not an identity number (a case id) is shown as it is.
+            masked, sealed = outcome.subjects.get(row.subject, (_shown(row.subject), ""))
             lead = Lead(
                 model=version.model,
                 unit=unit,
@@ -338,6 +350,13 @@ def run_model_version(
         run.found, run.new = found, new
         run.save(update_fields=["found", "new"])
     return run
+
+
+def _shown(subject: str) -> str:
+    """How a subject without a masked identity number is shown: a keyed hash abridged."""
+    if len(subject) == 64 and all(c in "0123456789abcdef" for c in subject):
+        return subject[:8] + "…"
+    return subject[:32]
 
 
 NEXT_STEPS: dict[Step, tuple[Step, ...]] = {

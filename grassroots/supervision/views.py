@@ -393,7 +393,7 @@ def lead_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "due": selectors.due_date(lead),
             "overdue": selectors.is_overdue(lead, timezone.localdate()),
             "form": form if allowed and may(request.user, Act.WORK, lead.unit) else None,
-            "can_reveal": may(request.user, Act.REVEAL, lead.unit),
+            "can_reveal": bool(lead.subject_sealed) and may(request.user, Act.REVEAL, lead.unit),
             "reveal_form": ReasonForm(),
         },
     )

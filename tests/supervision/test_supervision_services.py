@@ -222,3 +222,59 @@ def test_a_lead_is_worked_to_closure_and_counted(
     assert {m.unit_code for m in owner_view} == {"370102", "370103", "370104", "370202"}
     assert sum(m.leads for m in owner_view) == len(planted.leads["deceased-allowance"])
     assert {m.unit_code for m in model_feedback(clerk, lead.model)} == {"370102"}
+
+
+def test_a_model_reads_the_units_own_case_records(
+    admin: Any, province: dict[str, Any], make_member: Callable[..., Any]
+) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+    from django.utils import timezone
+
+    from grassroots.intake.models import DataVersion
+    from grassroots.intake.selectors import version_folder
+
+    for code, cases in (("370102", ["A1", "A2"]), ("370202", ["B1"])):
+        version = DataVersion.objects.create(
+            unit=province[code],
+            period="2024Q4",
+            checksum="0" * 64,
+            source_name="cases.csv",
+            uploader_name="clerk",
+            created=timezone.now(),
+        )
+        folder = version_folder(version.pk)
+        folder.mkdir(parents=True, exist_ok=True)
+        table = pa.table(
+            {"unit_code": [code] * len(cases), "case_id": cases, "person_id": ["1"] * len(cases)}
+        )
+        pq.write_table(table, folder / "persons.parquet")
+    sql = "SELECT case_id AS subject, unit_code, count(*) AS persons FROM case_persons GROUP BY ALL"
+    clerk = make_member(Role.GRASSROOTS_CLERK, "370102", "lixia")
+    version = save_model_version(
+        actor=clerk,
+        unit=province["370102"],
+        code="own-cases",
+        name_zh="本院案件",
+        business_line="刑事检察",
+        supervision_point="x",
+        sql=sql,
+    )
+    run = run_model_version(actor=clerk, version=version)
+    # The clerk's model sees the clerk's unit's case records only.
+    assert run.found == 2
+    assert sorted(Lead.objects.values_list("subject_masked", flat=True)) == ["A1", "A2"]
+    run = run_model_version(actor=admin, version=version)
+    assert (run.found, run.new) == (3, 1)
+    with pytest.raises(SupervisionError):
+        save_model_version(
+            actor=clerk,
+            unit=province["370102"],
+            code="own-cases",
+            name_zh="本院案件",
+            business_line="刑事检察",
+            supervision_point="x",
+            sql="SELECT * FROM case_secrets",
+        )
+    with pytest.raises(SupervisionError, match="不是身份证号"):
+        reveal(actor=admin, lead=Lead.objects.first(), reason="x")
