@@ -3,11 +3,14 @@
 grassroots supervision run MODEL --version N --as USERNAME [--param NAME=VALUE ...]
 grassroots supervision demo --as USERNAME [--seed 16]
 grassroots supervision purge [--today YYYY-MM-DD]
+grassroots supervision overdue --as USERNAME [--today YYYY-MM-DD] [--fail]
 
 ``run`` runs a model version as the given user, so the same scope, datasets and audit apply as
 on the web; it prints the leads found (identity numbers masked). ``demo`` uploads the generated
 datasets of the three shipped models and lists them. ``purge`` deletes dataset versions whose
-retention date has passed, leaving their records and audit entries.
+retention date has passed, leaving their records and audit entries. ``overdue`` lists the leads
+past their step's time limit (GRASSROOTS_LEAD_*_DAYS) in the user's scope, for a daily job that
+mails or pages the units (``--fail`` makes the exit status say whether there were any).
 """
 
 from __future__ import annotations
@@ -37,6 +40,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     purge = actions.add_parser("purge", help="delete dataset versions past their retention date")
     purge.add_argument("--today", type=dt.date.fromisoformat, default=None)
     purge.set_defaults(func=run_purge)
+    overdue = actions.add_parser("overdue", help="leads past their step's time limit, by unit")
+    overdue.add_argument("--as", dest="username", required=True, help="whose scope to list")
+    overdue.add_argument("--today", type=dt.date.fromisoformat, default=None)
+    overdue.add_argument("--fail", action="store_true", help="exit 1 when any lead is overdue")
+    overdue.set_defaults(func=run_overdue)
 
 
 def _actor(username: str) -> Any:
@@ -135,3 +143,24 @@ def run_purge(args: argparse.Namespace) -> int:
         print(f"deleted {version}")
     print(f"{len(gone)} dataset version(s) deleted")
     return 0
+
+
+def run_overdue(args: argparse.Namespace) -> int:
+    from grassroots.commands._django import setup_django
+
+    setup_django()
+    from django.utils import timezone
+
+    from grassroots.supervision.selectors import due_date, overdue_leads
+
+    actor = _actor(args.username)
+    today = args.today or timezone.localdate()
+    leads = sorted(overdue_leads(actor, today), key=lambda lead: (lead.unit.code, lead.pk))
+    for lead in leads:
+        due = due_date(lead)
+        print(
+            f"{lead.unit.code}\t{lead.model.code}\t{lead.subject_masked}\t{lead.step}\t"
+            f"due {due}\t{(today - due).days if due else 0} days over"
+        )
+    print(f"{len(leads)} overdue lead(s)")
+    return 1 if leads and args.fail else 0

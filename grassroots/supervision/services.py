@@ -276,6 +276,8 @@ def run_model_version(
     if membership is None or not may(actor, Act.RUN, membership.unit):
         raise PermissionDenied("not allowed to run models")
     scope = membership.unit
+    if version.status != ModelStatus.LISTED and not may(actor, Act.AUTHOR, version.model.owner):
+        raise SupervisionError([_("Only a listed version can be run outside the model's own unit")])
     tables = registered_tables(actor)
     values = {k: spec.get("default") for k, spec in (version.parameters or {}).items()}
     values.update({k: v for k, v in (parameters or {}).items() if k in values})

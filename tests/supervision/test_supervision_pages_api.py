@@ -351,3 +351,64 @@ def test_the_cli_runs_a_model_version(
         main(["supervision", "run", "correction-uprating", "--version", "9", "--as", "sd-admin"])
         == 2
     )
+
+
+def test_overdue_leads_are_listed_by_the_cli_and_flagged_on_the_page(
+    worked: dict[str, Any], make_member: Callable[..., Any], settings: Any, capsys: Any
+) -> None:
+    clerk = make_member(Role.GRASSROOTS_CLERK, "370104", "huaiyin")
+    mine = Lead.objects.filter(unit__code="370104")
+    since = min(mine.values_list("step_since", flat=True))
+    later = since + dt.timedelta(days=settings.GRASSROOTS_LEAD_STEP_DAYS["screening"] + 1)
+    assert main(["supervision", "overdue", "--as", "huaiyin", "--today", since.isoformat()]) == 0
+    assert capsys.readouterr().out.splitlines()[-1] == "0 overdue lead(s)"
+    assert (
+        main(["supervision", "overdue", "--as", "huaiyin", "--today", later.isoformat(), "--fail"])
+        == 1
+    )
+    out = capsys.readouterr().out.splitlines()
+    assert out[-1] == f"{mine.count()} overdue lead(s)"
+    assert all(line.startswith("370104\t") for line in out[:-1])
+    settings.GRASSROOTS_LEAD_STEP_DAYS = {**settings.GRASSROOTS_LEAD_STEP_DAYS, "screening": -1}
+    page = _client(clerk).get(reverse("supervision:leads") + "?overdue=1").content.decode()
+    assert page.count('class="is-overdue"') == mine.count()
+
+
+def test_a_model_that_reads_a_file_is_refused_on_its_page(
+    admin: Any, province: dict[str, Any]
+) -> None:
+    response = _client(admin).post(
+        reverse("supervision:new-model-version"),
+        {
+            "code": "bad",
+            "name_zh": "坏模型",
+            "business_line": "行政检察",
+            "supervision_point": "x",
+            "sql": "SELECT * FROM read_csv('/etc/passwd')",
+            "parameters": "{}",
+        },
+    )
+    assert "模型不得读取文件：read_csv" in response.content.decode()
+    assert not SupervisionModel.objects.exists()
+
+
+def test_a_draft_of_another_unit_cannot_be_run(
+    worked: dict[str, Any], province: dict[str, Any], make_member: Callable[..., Any]
+) -> None:
+    jinan = make_member(Role.CITY_REVIEWER, "370100", "jinan")
+    draft = save_model_version(
+        actor=jinan,
+        unit=province["370100"],
+        code="jinan-draft",
+        name_zh="草稿",
+        business_line="行政检察",
+        supervision_point="x",
+        sql="SELECT id_number AS subject, region_code AS unit_code FROM death_records",
+    )
+    lixia = make_member(Role.GRASSROOTS_CLERK, "370102", "lixia")
+    url = "/api/supervision/models/jinan-draft/versions/1/run"
+    answer = _api(lixia).post(url, {}, content_type="application/json")
+    assert answer.status_code == 422
+    assert answer.json()["detail"] == "只有已上架的版本才能在模型所属单位以外运行"
+    assert _api(jinan).post(url, {}, content_type="application/json").status_code == 201
+    assert draft.runs.count() == 1
