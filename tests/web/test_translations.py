@@ -23,6 +23,7 @@ CATALOGUES = {
     "intake": (40, "Data intake"),
     "evaluation": (40, "League table"),
     "assistance": (40, "Weak units"),
+    "supervision": (40, "Supervision models"),
 }
 
 
