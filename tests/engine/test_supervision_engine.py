@@ -196,3 +196,39 @@ def test_a_query_without_subject_and_unit_is_refused(tmp_path: Path) -> None:
             "SELECT name FROM death_records", {"death_records": sources["death_records"]}
         )
     assert caught.value.kind == "output"
+
+
+def test_a_parquet_file_is_read_like_a_csv(tmp_path: Path) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    number = idnumber.make_id("370104", dt.date(1933, 7, 9), 12)
+    pq.write_table(
+        pa.table(
+            {
+                "region_code": ["370104"],
+                "id_number": [number],
+                "name": ["李四"],
+                "death_date": [dt.date(2024, 6, 1)],
+                "extra": [1],
+            }
+        ),
+        tmp_path / "in.parquet",
+    )
+    written = datasets.read_dataset(
+        tmp_path / "in.parquet", _spec(), keys=KEYS, target=tmp_path / "out.parquet"
+    )
+    row = pq.read_table(written.path).to_pylist()[0]
+    assert row["death_date"] == dt.date(2024, 6, 1)
+    assert "extra" not in row
+    assert row["id_number"] == idnumber.keyed_hash(KEYS.hash_key, number)
+
+
+def test_exactly_one_check_character_completes_any_17_digits() -> None:
+    import random
+
+    rng = random.Random(7)
+    for _ in range(200):
+        first = f"{rng.randrange(110000, 659999)}{dt.date(1950, 1, 1) + dt.timedelta(days=rng.randrange(20000)):%Y%m%d}{rng.randrange(1000):03d}"
+        valid = [c for c in "0123456789X" if idnumber.check_id(first + c) is None]
+        assert valid == [idnumber.check_digit(first)]
