@@ -9,31 +9,44 @@ reason, and logs it.
 from __future__ import annotations
 
 import datetime as dt
+import tempfile
 from collections.abc import Callable
 from decimal import Decimal
+from pathlib import Path
 from typing import Any, TypeVar
 
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from django.utils import timezone
-from ninja import Router, Schema
+from ninja import File, Form, Router, Schema
 from ninja.errors import HttpError
+from ninja.files import UploadedFile
 
 from grassroots.api_caller import auth_user
-from grassroots.errors import ERRORS
-from grassroots.organisations.scope import membership_of
+from grassroots.engine.supervision.datasets import Column
+from grassroots.errors import ERRORS, Rejected
+from grassroots.organisations.scope import get_unit_for_user, membership_of
 from grassroots.supervision import selectors
 from grassroots.supervision.models import Lead, Step
 from grassroots.supervision.services import (
     SupervisionError,
     advance_lead,
+    advance_model_version,
+    delete_dataset_version,
     record_export,
     reveal,
     run_model_version,
+    save_model_version,
+    upload_dataset,
 )
 
 router = Router(tags=["supervision"])
 T = TypeVar("T")
+
+
+class _Rejected(Exception):
+    def __init__(self, body: dict[str, Any]) -> None:
+        self.body = body
 
 
 def _call(service: Callable[[], T]) -> T:
@@ -42,6 +55,14 @@ def _call(service: Callable[[], T]) -> T:
     except PermissionDenied as exc:
         raise HttpError(403, str(exc) or "Your role may not do this") from None
     except SupervisionError as exc:
+        if exc.problems:
+            problems = [
+                {"source": p.file, "sheet": p.sheet, "row": p.row, "column": p.column, "message": m}
+                for p, m in zip(exc.problems, exc.messages, strict=True)
+            ]
+            raise _Rejected(
+                {"detail": "rejected, nothing was written", "problems": problems}
+            ) from None
         raise HttpError(422, "; ".join(exc.messages)) from None
 
 
@@ -306,3 +327,128 @@ def measures(request: HttpRequest, model: str = "") -> list[MeasureOut]:
         )
         for m in rows
     ]
+
+
+class ColumnIn(Schema):
+    name: str
+    kind: str
+
+
+class ModelVersionIn(Schema):
+    unit: str
+    code: str
+    name_zh: str
+    name_en: str = ""
+    business_line: str
+    supervision_point: str
+    sql: str
+    parameters: dict[str, dict[str, Any]] = {}
+
+
+class ReasonIn(Schema):
+    reason: str
+
+
+@router.post(
+    "/datasets",
+    response={201: DatasetOut, 400: Rejected, **ERRORS},
+    summary="Upload another agency's file (CSV, Excel or Parquet) as a new dataset version",
+)
+def upload(
+    request: HttpRequest,
+    unit: Form[str],
+    name: Form[str],
+    title: Form[str],
+    source_agency: Form[str],
+    data_date: Form[dt.date],
+    legal_basis: Form[str],
+    columns: Form[str],
+    file: File[UploadedFile],
+    retain_until: Form[dt.date | None] = None,
+) -> tuple[int, Any]:
+    """``columns``: one ``name:kind`` a line or comma-separated (kinds: text, integer, decimal,
+    date, id_number). A malformed file is refused whole (400) with every problem located."""
+    user = auth_user(request)
+    target = get_unit_for_user(user, unit)
+    try:
+        declared = [
+            Column(n.strip(), k.strip() or "text", required=k.strip() == "id_number")
+            for n, _sep, k in (
+                part.partition(":")
+                for part in columns.replace(",", "\n").splitlines()
+                if part.strip()
+            )
+        ]
+    except ValueError as exc:
+        raise HttpError(422, str(exc)) from None
+    suffix = Path(file.name or "").suffix.lower() or ".csv"
+    with tempfile.NamedTemporaryFile(suffix=suffix) as handle:
+        for chunk in file.chunks():
+            handle.write(chunk)
+        handle.flush()
+        try:
+            version = _call(
+                lambda: upload_dataset(
+                    actor=user,
+                    unit=target,
+                    name=name,
+                    title=title,
+                    source_agency=source_agency,
+                    data_date=data_date,
+                    legal_basis=legal_basis,
+                    columns=declared,
+                    file=Path(handle.name),
+                    filename=file.name or "upload",
+                    retain_until=retain_until,
+                )
+            )
+        except _Rejected as exc:
+            return 400, exc.body
+    return 201, _dataset(version)
+
+
+@router.delete("/datasets/{version_id}", response={200: DatasetOut, **ERRORS})
+def delete_dataset(request: HttpRequest, version_id: int, payload: ReasonIn) -> DatasetOut:
+    user = auth_user(request)
+    version = selectors.dataset_version_for(user, version_id)
+    return _dataset(
+        _call(lambda: delete_dataset_version(actor=user, version=version, reason=payload.reason))
+    )
+
+
+@router.post(
+    "/models", response={201: ModelVersionOut, **ERRORS}, summary="Save a new draft version"
+)
+def new_version(request: HttpRequest, payload: ModelVersionIn) -> tuple[int, ModelVersionOut]:
+    user = auth_user(request)
+    target = get_unit_for_user(user, payload.unit)
+    if selectors.model_code_taken_elsewhere(user, payload.code):
+        raise HttpError(404, "No such model")  # another unit's model: not there for you
+    v = _call(
+        lambda: save_model_version(
+            actor=user,
+            unit=target,
+            code=payload.code,
+            name_zh=payload.name_zh,
+            name_en=payload.name_en,
+            business_line=payload.business_line,
+            supervision_point=payload.supervision_point,
+            sql=payload.sql,
+            parameters=payload.parameters,
+        )
+    )
+    return 201, ModelVersionOut(
+        id=v.pk, number=v.number, status=v.status, sql=v.sql, parameters=v.parameters
+    )
+
+
+@router.post("/models/{code}/versions/{number}/advance", response={200: ModelVersionOut, **ERRORS})
+def advance(request: HttpRequest, code: str, number: int) -> ModelVersionOut:
+    user = auth_user(request)
+    version = selectors.model_by_code(user, code).versions.filter(number=number).first()
+    if version is None:
+        raise HttpError(404, "No such model version")
+    v = _call(lambda: advance_model_version(actor=user, version=version))
+    return ModelVersionOut(
+        id=v.pk, number=v.number, status=v.status, sql=v.sql, parameters=v.parameters
+    )

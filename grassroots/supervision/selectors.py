@@ -94,6 +94,14 @@ def model_by_code(user: Any, code: str) -> SupervisionModel:
     return model
 
 
+def model_code_taken_elsewhere(user: Any, code: str) -> bool:
+    """Whether a model of this code exists out of the user's sight."""
+    return (
+        SupervisionModel.objects.filter(code=code).exists()
+        and not models_for(user).filter(code=code).exists()
+    )
+
+
 def model_version_for(user: Any, pk: int) -> ModelVersion:
     version = (
         ModelVersion.objects.filter(model__in=models_for(user), pk=pk)

@@ -44,8 +44,11 @@ from grassroots.supervision.wording import problem_text, refusal_text
 class SupervisionError(ValueError):
     """A refused write, with messages in the user's language."""
 
-    def __init__(self, messages: Sequence[str]) -> None:
+    def __init__(
+        self, messages: Sequence[str], problems: Sequence[engine_datasets.Problem] = ()
+    ) -> None:
         self.messages = list(messages)
+        self.problems = list(problems)  # a rejected file's located problems, with the messages
         super().__init__("; ".join(self.messages))
 
 
@@ -95,7 +98,9 @@ def upload_dataset(
                 file, columns, keys=keys(), target=staging / "data.parquet", display_name=filename
             )
         except engine_datasets.DatasetRejected as exc:
-            raise SupervisionError([problem_text(p) for p in exc.problems]) from None
+            raise SupervisionError(
+                [problem_text(p) for p in exc.problems], problems=exc.problems
+            ) from None
         now = timezone.now()
         retain = retain_until or data_date.replace(
             year=data_date.year + int(settings.GRASSROOTS_DATASET_RETENTION_YEARS)

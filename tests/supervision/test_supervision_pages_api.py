@@ -412,3 +412,108 @@ def test_a_draft_of_another_unit_cannot_be_run(
     assert answer.json()["detail"] == "只有已上架的版本才能在模型所属单位以外运行"
     assert _api(jinan).post(url, {}, content_type="application/json").status_code == 201
     assert draft.runs.count() == 1
+
+
+def _upload(client: Client, unit: str, data: bytes, name: str = "death_records") -> Any:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return client.post(
+        "/api/supervision/datasets",
+        {
+            "unit": unit,
+            "name": name,
+            "title": "死亡人员",
+            "source_agency": "公安局",
+            "data_date": "2025-01-10",
+            "legal_basis": "数据共享协议",
+            "columns": "id_number:id_number, name:text, region_code:text, death_date:date",
+            "file": SimpleUploadedFile("deaths.csv", data),
+        },
+    )
+
+
+def test_datasets_and_models_are_written_through_the_api_in_scope(
+    province: dict[str, Any], make_member: Callable[..., Any]
+) -> None:
+    number = idnumber.make_id("370102", dt.date(1940, 1, 1), 5)
+    good = f"id_number,name,region_code,death_date\n{number},甲,370102,2024-01-01\n".encode(
+        "gb18030"
+    )
+    bad = b"id_number,name,region_code,death_date\n123,x,370102,2024-01-01\n"
+    lixia = make_member(Role.GRASSROOTS_CLERK, "370102", "lixia")
+    api = _api(lixia)
+    answer = _upload(api, "370102", bad)
+    assert answer.status_code == 400
+    assert answer.json()["problems"] == [
+        {
+            "source": "deaths.csv",
+            "sheet": None,
+            "row": 2,
+            "column": "id_number",
+            "message": "文件 deaths.csv 第 2 行 id_number 列：身份证号不是 18 位（“***”）",
+        }
+    ]
+    assert _upload(api, "370202", good).status_code == 404  # another city's county
+    assert _upload(api, "370100", good).status_code == 404  # above the clerk's unit
+    answer = _upload(api, "370102", good)
+    assert answer.status_code == 201
+    assert answer.json()["rows"] == 1
+    assert number not in answer.content.decode()
+    version_id = answer.json()["id"]
+    leader = make_member(Role.LEADER, "370000", "leader")
+    assert (
+        _api(leader)
+        .delete(
+            f"/api/supervision/datasets/{version_id}",
+            {"reason": "x"},
+            content_type="application/json",
+        )
+        .status_code
+        == 403
+    )
+    shinan = make_member(Role.GRASSROOTS_CLERK, "370202", "shinan")
+    assert (
+        _api(shinan)
+        .delete(
+            f"/api/supervision/datasets/{version_id}",
+            {"reason": "x"},
+            content_type="application/json",
+        )
+        .status_code
+        == 404
+    )
+    model = {
+        "unit": "370102",
+        "code": "lixia-deaths",
+        "name_zh": "历下死亡",
+        "business_line": "行政检察",
+        "supervision_point": "x",
+        "sql": "SELECT * FROM read_parquet('/tmp/x.parquet')",
+    }
+    answer = api.post("/api/supervision/models", model, content_type="application/json")
+    assert answer.status_code == 422
+    assert answer.json()["detail"] == "模型不得读取文件：read_parquet"
+    model["sql"] = "SELECT id_number AS subject, region_code AS unit_code FROM death_records"
+    answer = api.post("/api/supervision/models", model, content_type="application/json")
+    assert answer.status_code == 201
+    assert answer.json()["status"] == "draft"
+    assert api.post("/api/supervision/models/lixia-deaths/versions/1/advance").status_code == 403
+    assert (
+        _api(shinan)
+        .post(
+            "/api/supervision/models", {**model, "unit": "370202"}, content_type="application/json"
+        )
+        .status_code
+        == 404
+    )
+    admin = make_member(Role.PROVINCE_ADMIN, "370000", "admin2")
+    assert (
+        _api(admin).post("/api/supervision/models/lixia-deaths/versions/1/advance").json()["status"]
+        == "reviewed"
+    )
+    answer = _api(admin).delete(
+        f"/api/supervision/datasets/{version_id}",
+        {"reason": "期限届满"},
+        content_type="application/json",
+    )
+    assert answer.json()["deleted"] is True
