@@ -164,7 +164,10 @@ def run_work(args: argparse.Namespace) -> int:
     from grassroots.commands._django import setup_django
 
     setup_django()
+    from django.utils import timezone
+
     from grassroots.evaluation.runs import work
+    from grassroots.supervision.services import run_due_schedules
 
     # SIGTERM (serve --with-worker stopping, an init system) ends the loop between runs, so a
     # run being computed finishes and is stored rather than left "running" for ever.
@@ -175,6 +178,9 @@ def run_work(args: argparse.Namespace) -> int:
             done = work(once=True) if args.once else _work_until(work, stopping)
             if done:
                 _out(f"{done} run(s) executed")
+            scheduled = run_due_schedules(today=timezone.localdate())
+            if scheduled:
+                _out(f"{len(scheduled)} scheduled supervision run(s) executed")
             if args.once or args.poll <= 0:
                 return 0
             deadline = time.monotonic() + args.poll

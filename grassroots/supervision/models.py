@@ -229,3 +229,27 @@ class LeadStep(models.Model):
     @property
     def audit_unit_code(self) -> str:
         return str(self.lead.unit.code)
+
+
+class Schedule(models.Model):
+    """Run a model version every N days for a unit, as the user who set it up (the worker's job)."""
+
+    version = models.ForeignKey(ModelVersion, on_delete=models.PROTECT, related_name="schedules")
+    unit = models.ForeignKey(
+        Unit, on_delete=models.PROTECT, related_name="+", verbose_name=_("run for")
+    )
+    run_as = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    every_days = models.PositiveIntegerField(_("every (days)"))
+    next_on = models.DateField(_("next run"))
+    active = models.BooleanField(_("active"), default=True)
+    last_error = models.CharField(_("last error"), max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["next_on", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.version} every {self.every_days} d"
+
+    @property
+    def audit_unit_code(self) -> str:
+        return str(self.unit.code)

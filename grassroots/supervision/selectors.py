@@ -23,6 +23,7 @@ from grassroots.supervision.models import (
     LeadStep,
     ModelRun,
     ModelVersion,
+    Schedule,
     Step,
     SupervisionModel,
 )
@@ -124,6 +125,10 @@ def run_for(user: Any, pk: int) -> ModelRun:
     if run is None:
         raise Http404("No such run")
     return run
+
+
+def schedules_for(user: Any) -> QuerySet[Schedule]:
+    return Schedule.objects.filter(in_subtree(user, "unit")).select_related("unit", "run_as")
 
 
 def leads_for(user: Any) -> QuerySet[Lead]:

@@ -32,6 +32,7 @@ from grassroots.supervision.models import (
     ModelRun,
     ModelStatus,
     ModelVersion,
+    Schedule,
     Step,
     SupervisionModel,
     datasets_dir,
@@ -421,3 +422,45 @@ def advance_lead(
             lead=lead, step=step, owner=actor, on=on, note=note, evidence=evidence
         )
     return lead
+
+
+# Schedules ---------------------------------------------------------------------------------
+
+
+def schedule_runs(
+    *, actor: Any, version: ModelVersion, every_days: int, first_on: dt.date
+) -> Schedule:
+    """Run ``version`` every ``every_days`` days from ``first_on`` for the actor's unit, as the
+    actor (so the runs have the actor's scope and datasets)."""
+    membership = membership_of(actor)
+    if membership is None or not may(actor, Act.RUN, membership.unit):
+        raise PermissionDenied("not allowed to run models")
+    if version.status != ModelStatus.LISTED:
+        raise SupervisionError([_("Only a listed version can be scheduled")])
+    if every_days < 1:
+        raise SupervisionError([_("Run at least once a day apart")])
+    schedule = Schedule(
+        version=version, unit=membership.unit, run_as=actor, every_days=every_days, next_on=first_on
+    )
+    with transaction.atomic(), tracked(schedule, actor=actor, reason="schedule"):
+        schedule.save()
+    return schedule
+
+
+def run_due_schedules(*, today: dt.date) -> list[ModelRun]:
+    """Run every active schedule due by ``today`` (the worker calls this); a failing one keeps
+    its error and is tried again at its next date."""
+    runs: list[ModelRun] = []
+    due = Schedule.objects.filter(active=True, next_on__lte=today).select_related(
+        "version__model__owner", "run_as__membership__unit"
+    )
+    for schedule in due:
+        try:
+            runs.append(run_model_version(actor=schedule.run_as, version=schedule.version))
+            schedule.last_error = ""
+        except (SupervisionError, PermissionDenied) as exc:
+            schedule.last_error = str(exc)[:500]
+        while schedule.next_on <= today:
+            schedule.next_on += dt.timedelta(days=schedule.every_days)
+        schedule.save(update_fields=["next_on", "last_error"])
+    return runs

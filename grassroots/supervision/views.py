@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -33,6 +34,7 @@ from grassroots.supervision.services import (
     reveal,
     run_model_version,
     save_model_version,
+    schedule_runs,
     upload_dataset,
 )
 from grassroots.supervision.wording import KINDS, field_label
@@ -241,6 +243,11 @@ def model_version(request: HttpRequest, pk: int) -> HttpResponse:
                 messages.success(
                     request, _("Status changed to %(s)s") % {"s": version.get_status_display()}
                 )
+            elif action == "schedule":
+                every = int(request.POST.get("every_days") or 0)
+                first = dt.date.fromisoformat(request.POST.get("first_on") or "")
+                schedule_runs(actor=request.user, version=version, every_days=every, first_on=first)
+                messages.success(request, _("The runs are scheduled"))
             elif action == "run":
                 params = {k: request.POST.get(f"param_{k}") for k in version.parameters}
                 values = {
@@ -255,7 +262,7 @@ def model_version(request: HttpRequest, pk: int) -> HttpResponse:
         except SupervisionError as exc:
             messages.error(request, "; ".join(exc.messages))
         except ValueError:
-            messages.error(request, _("A parameter is not a whole number"))
+            messages.error(request, _("A number or a date is not valid"))
         return redirect("supervision:model-version", pk=version.pk)
     return _page(
         request,
@@ -267,6 +274,8 @@ def model_version(request: HttpRequest, pk: int) -> HttpResponse:
             and version.status != ModelStatus.LISTED,
             "can_run": membership is not None and may(request.user, Act.RUN, membership.unit),
             "runs": selectors.runs_for(request.user).filter(version=version)[:20],
+            "schedules": selectors.schedules_for(request.user).filter(version=version),
+            "today": timezone.localdate(),
         },
     )
 

@@ -16,7 +16,12 @@ from grassroots.engine.supervision import idnumber, synth
 from grassroots.organisations.models import AuditAction, AuditEntry, Role
 from grassroots.organisations.services import issue_token
 from grassroots.supervision.models import DatasetVersion, Lead, ModelRun, SupervisionModel
-from grassroots.supervision.services import run_model_version, save_model_version, upload_dataset
+from grassroots.supervision.services import (
+    SupervisionError,
+    run_model_version,
+    save_model_version,
+    upload_dataset,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -517,3 +522,36 @@ def test_datasets_and_models_are_written_through_the_api_in_scope(
         content_type="application/json",
     )
     assert answer.json()["deleted"] is True
+
+
+def test_the_worker_runs_a_due_schedule(loaded: dict[str, Any], admin: Any, capsys: Any) -> None:
+    from django.utils import timezone
+
+    from grassroots.supervision.services import schedule_runs
+
+    page = _client(admin)
+    version = loaded["custody-pension"]
+    response = page.post(
+        reverse("supervision:model-version", args=[version.pk]),
+        {"action": "schedule", "every_days": "7", "first_on": timezone.localdate().isoformat()},
+    )
+    assert response.status_code == 302
+    assert (
+        "每 7 天运行一次"
+        in page.get(reverse("supervision:model-version", args=[version.pk])).content.decode()
+    )
+    assert main(["runs", "work", "--once"]) == 0
+    assert "1 scheduled supervision run(s) executed" in capsys.readouterr().out
+    assert version.runs.count() == 1
+    draft = save_model_version(
+        actor=admin,
+        unit=version.model.owner,
+        code="custody-pension",
+        name_zh="x",
+        business_line="行政检察",
+        supervision_point="x",
+        sql=version.sql,
+        parameters=version.parameters,
+    )
+    with pytest.raises(SupervisionError, match="已上架"):
+        schedule_runs(actor=admin, version=draft, every_days=1, first_on=timezone.localdate())

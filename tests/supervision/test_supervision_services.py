@@ -278,3 +278,22 @@ def test_a_model_reads_the_units_own_case_records(
         )
     with pytest.raises(SupervisionError, match="不是身份证号"):
         reveal(actor=admin, lead=Lead.objects.first(), reason="x")
+
+
+def test_a_scheduled_run_happens_when_due_and_then_waits(
+    loaded: dict[str, Any], admin: Any, planted: synth.Planted
+) -> None:
+    from grassroots.supervision.services import run_due_schedules, schedule_runs
+
+    version = loaded["deceased-allowance"]
+    schedule = schedule_runs(
+        actor=admin, version=version, every_days=30, first_on=dt.date(2025, 2, 1)
+    )
+    assert run_due_schedules(today=dt.date(2025, 1, 31)) == []
+    (run,) = run_due_schedules(today=dt.date(2025, 2, 1))
+    assert run.new == len(planted.leads["deceased-allowance"])
+    schedule.refresh_from_db()
+    assert schedule.next_on == dt.date(2025, 3, 3)
+    assert run_due_schedules(today=dt.date(2025, 3, 2)) == []
+    (again,) = run_due_schedules(today=dt.date(2025, 3, 3))
+    assert (again.found, again.new) == (run.found, 0)
