@@ -23,6 +23,7 @@ from ninja.errors import HttpError
 from ninja.files import UploadedFile
 
 from grassroots.api_caller import auth_user
+from grassroots.engine.periods import Period
 from grassroots.engine.supervision.datasets import Column
 from grassroots.errors import ERRORS, Rejected
 from grassroots.organisations.scope import get_unit_for_user, membership_of
@@ -452,3 +453,27 @@ def advance(request: HttpRequest, code: str, number: int) -> ModelVersionOut:
     return ModelVersionOut(
         id=v.pk, number=v.number, status=v.status, sql=v.sql, parameters=v.parameters
     )
+
+
+class ElementOut(Schema):
+    unit_code: str
+    period: str
+    element: str
+    value: float
+
+
+@router.get(
+    "/elements",
+    response={200: list[ElementOut], **ERRORS},
+    summary="Measures as data elements (leads, filed, 成案率, adopted, recovered) per unit",
+)
+def elements(request: HttpRequest, period: str) -> list[ElementOut]:
+    """The leads first found in ``period`` (2024Q4, 2024, 2024Q3-YTD) per unit in scope, in the
+    long format of the engine's element values."""
+    user = auth_user(request)
+    try:
+        parsed = Period.parse(period.strip())
+    except ValueError:
+        raise HttpError(422, f"'{period}' is not a period such as 2024Q3") from None
+    rows = selectors.element_values(user, start=parsed.start, end=parsed.end)
+    return [ElementOut(unit_code=u, period=parsed.key, element=e, value=v) for u, e, v in rows]

@@ -220,3 +220,33 @@ def totals(measures: list[Measure]) -> dict[str, Any]:
         grouped["recovered"] += m.recovered
     grouped["rate"] = grouped["filed"] / grouped["leads"] if grouped["leads"] else None
     return dict(grouped)
+
+
+ELEMENTS = (
+    "supervision_leads",
+    "supervision_cases_filed",
+    "supervision_conversion_rate",
+    "supervision_recommendations_adopted",
+    "supervision_money_recovered",
+)
+
+
+def element_values(user: Any, *, start: dt.date, end: dt.date) -> list[tuple[str, str, float]]:
+    """(unit code, element, value) for the leads first found between ``start`` and ``end``
+    (inclusive) in the user's scope, all models together: the data elements a scheme can read
+    (leads, cases filed, 成案率, recommendations adopted, money recovered)."""
+    leads = leads_for(user).filter(created_at__date__gte=start, created_at__date__lte=end)
+    per_unit: dict[str, Measure] = {}
+    for m in _measures(leads):
+        total = per_unit.setdefault(m.unit_code, Measure("", "", m.unit_code, m.unit_name))
+        total.leads += m.leads
+        total.filed += m.filed
+        total.adopted += m.adopted
+        total.recovered += m.recovered
+    rows: list[tuple[str, str, float]] = []
+    for code, m in sorted(per_unit.items()):
+        values = (m.leads, m.filed, m.rate, m.adopted, float(m.recovered))
+        rows += [
+            (code, e, float(v)) for e, v in zip(ELEMENTS, values, strict=True) if v is not None
+        ]
+    return rows

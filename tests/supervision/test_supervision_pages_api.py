@@ -555,3 +555,36 @@ def test_the_worker_runs_a_due_schedule(loaded: dict[str, Any], admin: Any, caps
     )
     with pytest.raises(SupervisionError, match="已上架"):
         schedule_runs(actor=admin, version=draft, every_days=1, first_on=timezone.localdate())
+
+
+def test_measures_are_data_elements_per_unit_and_period(
+    worked: dict[str, Any], admin: Any, planted: synth.Planted, make_member: Callable[..., Any]
+) -> None:
+    from django.utils import timezone
+
+    from grassroots.engine.periods import Period
+    from grassroots.supervision.services import advance_lead
+
+    lead = Lead.objects.filter(unit__code="370202").first()
+    assert lead is not None
+    for step in ("review", "verification", "filed"):
+        advance_lead(actor=admin, lead=lead, step=step, on=lead.step_since)
+    period = Period.parse(
+        f"{timezone.localdate().year}Q{(timezone.localdate().month - 1) // 3 + 1}"
+    )
+    rows = _api(admin).get(f"/api/supervision/elements?period={period.key}").json()
+    values = {(r["unit_code"], r["element"]): r["value"] for r in rows}
+    shinan = Lead.objects.filter(unit__code="370202").count()
+    assert values[("370202", "supervision_leads")] == shinan
+    assert values[("370202", "supervision_cases_filed")] == 1
+    assert values[("370202", "supervision_conversion_rate")] == pytest.approx(1 / shinan)
+    assert sum(v for (u, e), v in values.items() if e == "supervision_leads") == sum(
+        len(s) for s in planted.leads.values()
+    )
+    clerk = make_member(Role.GRASSROOTS_CLERK, "370102", "lixia")
+    assert {
+        r["unit_code"]
+        for r in _api(clerk).get(f"/api/supervision/elements?period={period.key}").json()
+    } == {"370102"}
+    assert _api(admin).get("/api/supervision/elements?period=2019Q1").json() == []
+    assert _api(admin).get("/api/supervision/elements?period=bad").status_code == 422
