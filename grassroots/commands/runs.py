@@ -167,10 +167,12 @@ def run_work(args: argparse.Namespace) -> int:
 
     setup_django()
     from django.conf import settings
+    from django.utils import timezone
 
     from grassroots.commands._markers import beat
     from grassroots.evaluation.runs import work
     from grassroots.files import remove_stale_temporaries
+    from grassroots.supervision.services import run_due_schedules
 
     data_dir = Path(settings.DATA_DIR)
     # Uploads and staging copies a killed server left behind hold case data: removed here.
@@ -187,6 +189,9 @@ def run_work(args: argparse.Namespace) -> int:
             done = work(once=True) if args.once else _work_until(work, stopping)
             if done:
                 _out(f"{done} run(s) executed")
+            scheduled = run_due_schedules(today=timezone.localdate())
+            if scheduled:
+                _out(f"{len(scheduled)} scheduled supervision run(s) executed")
             if args.once or args.poll <= 0:
                 return 0
             deadline = time.monotonic() + args.poll

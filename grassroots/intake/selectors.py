@@ -490,3 +490,19 @@ def submission_counts(*, units: Iterable[Unit], period: str) -> SubmissionCounts
     )
     versions = DataVersion.objects.filter(unit__in=units, period=period).count()
     return SubmissionCounts(rows, by_status, versions, ready)
+
+
+def current_case_files(*, units: Collection[str]) -> dict[str, list[Path]]:
+    """Case table (persons, events, matters) -> the Parquet files of every current (not
+    superseded) case-record version of ``units``, for another app's read-only queries."""
+    files: dict[str, list[Path]] = {"persons": [], "events": [], "matters": []}
+    versions = DataVersion.objects.filter(
+        unit__code__in=list(units), superseded_by__isnull=True
+    ).order_by("pk")
+    for pk in versions.values_list("pk", flat=True):
+        folder = version_folder(pk)
+        for name, found in files.items():
+            path = folder / f"{name}.parquet"
+            if path.exists():
+                found.append(path)
+    return files

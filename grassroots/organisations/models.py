@@ -173,6 +173,7 @@ class AuditAction(models.TextChoices):
     ACTIVATE = "activate", _("Account activated")
     DEACTIVATE = "deactivate", _("Account deactivated")
     REVOKE = "revoke", _("Token revoked")
+    VIEW = "view", _("View personal data")
 
 
 class AuditResult(models.TextChoices):

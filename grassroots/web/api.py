@@ -20,6 +20,7 @@ from grassroots.intake.api import router as intake_router
 from grassroots.organisations.api import router as units_router
 from grassroots.people.api import router as people_router
 from grassroots.reports.api import router as reports_router
+from grassroots.supervision.api import router as supervision_router
 from grassroots.web.api_auth import AUTH
 
 api = NinjaAPI(
@@ -50,3 +51,6 @@ def _unstorable(request: HttpRequest, exc: DataError) -> HttpResponse:
         "A value cannot be stored: it is longer than its field allows or contains a NUL byte."
     )
     return api.create_response(request, {"detail": detail}, status=422)
+
+
+api.add_router("/supervision", supervision_router)

@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "grassroots.evaluation",
     "grassroots.assistance",
     "grassroots.reports",
+    "grassroots.supervision",
     "grassroots.web",
 ]
 
@@ -294,3 +295,21 @@ GRASSROOTS_CLERK_SEES_CITY_LEAGUE = envbool("GRASSROOTS_CLERK_SEES_CITY_LEAGUE",
 GRASSROOTS_API_TOKEN_TTL_DAYS = envint("GRASSROOTS_API_TOKEN_TTL_DAYS", "90")
 # Every token expires; none lives longer than this.
 GRASSROOTS_API_TOKEN_MAX_DAYS = envint("GRASSROOTS_API_TOKEN_MAX_DAYS", "365")
+
+# Big-data legal supervision (issue 16). Identity numbers are joined on an HMAC-SHA256 under
+# GRASSROOTS_ID_HASH_KEY and kept encrypted (Fernet) under GRASSROOTS_ID_SEAL_KEY; both default
+# to keys derived from SECRET_KEY. Changing the hash key breaks joins with stored datasets.
+GRASSROOTS_ID_HASH_KEY = os.environ.get("GRASSROOTS_ID_HASH_KEY", "") or f"id-hash:{SECRET_KEY}"
+GRASSROOTS_ID_SEAL_KEY = os.environ.get("GRASSROOTS_ID_SEAL_KEY", "") or f"id-seal:{SECRET_KEY}"
+# Days a lead may stay at each step before it is overdue.
+GRASSROOTS_LEAD_STEP_DAYS = {
+    "screening": envint("GRASSROOTS_LEAD_SCREENING_DAYS", "7"),
+    "review": envint("GRASSROOTS_LEAD_REVIEW_DAYS", "15"),
+    "verification": envint("GRASSROOTS_LEAD_VERIFICATION_DAYS", "30"),
+    "filed": envint("GRASSROOTS_LEAD_FILED_DAYS", "30"),
+    "hearing": envint("GRASSROOTS_LEAD_HEARING_DAYS", "30"),
+    "document": envint("GRASSROOTS_LEAD_DOCUMENT_DAYS", "15"),
+    "follow_up": envint("GRASSROOTS_LEAD_FOLLOW_UP_DAYS", "60"),
+}
+# Years a dataset is kept unless its upload says otherwise.
+GRASSROOTS_DATASET_RETENTION_YEARS = envint("GRASSROOTS_DATASET_RETENTION_YEARS", "3")

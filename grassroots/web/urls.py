@@ -19,5 +19,6 @@ urlpatterns = [
     path("evaluation/", include("grassroots.evaluation.urls")),
     path("assistance/", include("grassroots.assistance.urls")),
     path("reports/", include("grassroots.reports.urls")),
+    path("supervision/", include("grassroots.supervision.urls")),
     path("api/", api.urls),
 ]

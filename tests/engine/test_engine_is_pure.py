@@ -16,6 +16,7 @@ FORBIDDEN = (
     "grassroots.intake",
     "grassroots.evaluation",
     "grassroots.assistance",
+    "grassroots.supervision",
     "grassroots.errors",
     "grassroots.i18n",
     "grassroots.commands",

@@ -25,6 +25,7 @@ CATALOGUES = {
     "assistance": (40, "Weak units"),
     "people": (100, "Roster"),
     "reports": (40, "Documents"),
+    "supervision": (40, "Supervision models"),
 }
 
 
