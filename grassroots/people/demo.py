@@ -5,9 +5,9 @@ computed from the imported case records.
 
 Demo logins (passwords reset on every run; never use these outside a demo):
 
-    demo-prosecutor  demo-prosecutor-pass  staff member linked to a prosecutor of Lixia (370102)
-    demo-committee   demo-committee-pass   assessment committee member, Lixia (370102)
-    demo-personnel   demo-personnel-pass   unit personnel manager, Lixia (370102)
+    demo-prosecutor  Lixia#Court2024  staff member linked to a prosecutor of Lixia (370102)
+    demo-committee   Lixia#Panel2024   assessment committee member, Lixia (370102)
+    demo-personnel   Lixia#Roster2024  unit personnel manager, Lixia (370102)
 
 Idempotent: a unit that already has people keeps them; the assessment is opened once.
 """
@@ -32,9 +32,9 @@ DEMO_REASON = "demo setup"
 DEMO_YEAR = 2024
 DEMO_SEED = 1  # the seed the demo's case records are generated with
 LOGINS = (
-    ("demo-prosecutor", "demo-prosecutor-pass", Role.STAFF),
-    ("demo-committee", "demo-committee-pass", Role.COMMITTEE),
-    ("demo-personnel", "demo-personnel-pass", Role.PERSONNEL_MANAGER),
+    ("demo-prosecutor", "Lixia#Court2024", Role.STAFF),
+    ("demo-committee", "Lixia#Panel2024", Role.COMMITTEE),
+    ("demo-personnel", "Lixia#Roster2024", Role.PERSONNEL_MANAGER),
 )
 PREFERRED_UNIT = {"37": "370102"}
 

@@ -26,7 +26,7 @@ def test_the_demo_prosecutor_logs_in_and_is_a_prosecutor_with_scores(province) -
     logins = prepare_people_demo(province="37")
     assert [u for u, *_ in logins] == ["demo-prosecutor", "demo-committee", "demo-personnel"]
     user = get_user_model().objects.get(username="demo-prosecutor")
-    assert user.check_password("demo-prosecutor-pass")
+    assert user.check_password("Lixia#Court2024")
     assert user.membership.role == Role.STAFF
     assert user.person.category == Category.PROSECUTOR
     assert user.person.unit.code == "370102"
