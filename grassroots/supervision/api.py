@@ -105,7 +105,7 @@ class RunIn(Schema):
     parameters: dict[str, Any] = {}
 
 
-class RunOut(Schema):
+class ModelRunOut(Schema):
     id: int
     model: str
     version: int
@@ -149,7 +149,7 @@ class RevealOut(Schema):
     id_number: str
 
 
-class MeasureOut(Schema):
+class ModelMeasureOut(Schema):
     model: str
     unit: str
     leads: int
@@ -194,8 +194,8 @@ def _lead(lead: Lead) -> LeadOut:
     )
 
 
-def _run(run: Any) -> RunOut:
-    return RunOut(
+def _run(run: Any) -> ModelRunOut:
+    return ModelRunOut(
         id=run.pk,
         model=run.version.model.code,
         version=run.version.number,
@@ -241,8 +241,8 @@ def list_models(request: HttpRequest) -> list[ModelOut]:
     ]
 
 
-@router.post("/models/{code}/versions/{number}/run", response={201: RunOut, **ERRORS})
-def run(request: HttpRequest, code: str, number: int, payload: RunIn) -> tuple[int, RunOut]:
+@router.post("/models/{code}/versions/{number}/run", response={201: ModelRunOut, **ERRORS})
+def run(request: HttpRequest, code: str, number: int, payload: RunIn) -> tuple[int, ModelRunOut]:
     user = auth_user(request)
     model = selectors.model_by_code(user, code)
     version = model.versions.filter(number=number).first()
@@ -254,8 +254,8 @@ def run(request: HttpRequest, code: str, number: int, payload: RunIn) -> tuple[i
     return 201, _run(selectors.run_for(user, done.pk))
 
 
-@router.get("/runs/{run_id}", response={200: RunOut, **ERRORS})
-def get_run(request: HttpRequest, run_id: int) -> RunOut:
+@router.get("/runs/{run_id}", response={200: ModelRunOut, **ERRORS})
+def get_run(request: HttpRequest, run_id: int) -> ModelRunOut:
     return _run(selectors.run_for(auth_user(request), run_id))
 
 
@@ -308,8 +308,8 @@ def reveal_subject(request: HttpRequest, lead_id: int, payload: RevealIn) -> Rev
     return RevealOut(id_number=_call(lambda: reveal(actor=user, lead=lead, reason=payload.reason)))
 
 
-@router.get("/measures", response={200: list[MeasureOut], **ERRORS})
-def measures(request: HttpRequest, model: str = "") -> list[MeasureOut]:
+@router.get("/measures", response={200: list[ModelMeasureOut], **ERRORS})
+def measures(request: HttpRequest, model: str = "") -> list[ModelMeasureOut]:
     user = auth_user(request)
     rows = (
         selectors.model_feedback(user, selectors.model_by_code(user, model))
@@ -317,7 +317,7 @@ def measures(request: HttpRequest, model: str = "") -> list[MeasureOut]:
         else selectors.measures_for(user)
     )
     return [
-        MeasureOut(
+        ModelMeasureOut(
             model=m.model_code,
             unit=m.unit_code,
             leads=m.leads,

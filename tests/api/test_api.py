@@ -288,3 +288,17 @@ def test_a_national_leader_may_read_but_not_change_a_unit(
         **bearer(token),
     )
     assert patch.status_code == 403
+
+
+def test_a_null_name_or_peer_group_is_a_422_not_a_500(client, province, make_member, token_for):
+    admin = make_member(Role.PROVINCE_ADMIN, "370000")
+    before = Unit.objects.get(code="370102").peer_group
+    response = client.patch(
+        "/api/units/370102",
+        json.dumps({"peer_group": None, "headcount": None}),
+        content_type="application/json",
+        **bearer(token_for(admin)),
+    )
+    assert response.status_code == 422
+    assert "peer_group" in response.json()["detail"]
+    assert Unit.objects.get(code="370102").peer_group == before

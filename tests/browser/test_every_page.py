@@ -29,7 +29,8 @@ def auditor(city_reviewer) -> tuple[str, str]:
 
 
 @pytest.mark.parametrize(
-    ("language", "heading"), [("zh-hans", "所辖单位"), ("en", "Units under your supervision")]
+    ("language", "heading"),
+    [("zh-hans", "工作台 审计员（只读）"), ("en", "Workbench Auditor (read-only)")],
 )
 def test_every_page_renders_cleanly_in_each_language(
     live_server, page, auditor, screenshots, language, heading

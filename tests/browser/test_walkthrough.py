@@ -19,7 +19,7 @@ def test_city_reviewer_walks_through_in_chinese_then_english(
     page.get_by_role("button", name="登录").click()
 
     page.wait_for_url(f"{live_server.url}/")
-    assert page.locator("h1").inner_text() == "所辖单位"
+    assert page.locator("h1").inner_text() == "工作台 市院审核员"  # the workbench (issue 18.2)
     tree = page.locator("#unit-tree")
     codes = tree.locator("[data-unit]").evaluate_all("nodes => nodes.map(n => n.dataset.unit)")
     assert sorted(codes) == ["370100", "370102", "370103", "370104"]
@@ -50,7 +50,7 @@ def test_city_reviewer_walks_through_in_chinese_then_english(
 
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Home").click()
     page.wait_for_url(f"{live_server.url}/")
-    assert page.locator("h1").inner_text() == "Units under your supervision"
+    assert page.locator("h1").inner_text() == "Workbench City reviewer"
     page.screenshot(path=screenshots / "home-en.png", full_page=True)
 
 

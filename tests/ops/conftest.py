@@ -94,7 +94,13 @@ def operator_cli(
     """``grassroots ARGS`` in a new process, with ``env`` added to this one's environment."""
     return subprocess.run(
         [sys.executable, "-m", "grassroots.cli", *args],
-        env={**os.environ, "GRASSROOTS_TESTING": "1", **(env or {})},
+        # Not the browser tests' DJANGO_ALLOW_ASYNC_UNSAFE (set in this process when they ran
+        # first): an operator's environment has no such thing, and `check --deploy` says so.
+        env={
+            **{k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"},
+            "GRASSROOTS_TESTING": "1",
+            **(env or {}),
+        },
         capture_output=True,
         text=True,
         timeout=timeout,
