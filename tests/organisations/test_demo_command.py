@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
 import subprocess
@@ -47,6 +48,39 @@ def _demo(data_dir: Path) -> subprocess.CompletedProcess[str]:
     )
 
 
+_PAGES = """
+import json, django
+django.setup()
+from django.contrib.auth import get_user_model
+from django.test import Client
+from grassroots.evaluation.models import EvaluationRun
+run = EvaluationRun.objects.filter(status="done").order_by("-id").first()
+out = {}
+for name in ("demo-admin", "demo-leader", "demo-reviewer", "demo-clerk", "demo-prosecutor"):
+    client = Client(HTTP_HOST="127.0.0.1")
+    client.force_login(get_user_model().objects.get(username=name))
+    for path in ("/", "/evaluation/", f"/evaluation/runs/{run.pk}/", "/assistance/"):
+        out[f"{name} {path}"] = client.get(path).status_code
+print(json.dumps(out))
+"""
+
+
+def _pages_on_the_demo_database(data_dir: Path) -> dict[str, int]:
+    env = {
+        k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "DJANGO_SETTINGS_MODULE"}
+    }
+    env.update(
+        GRASSROOTS_DATA_DIR=str(data_dir),
+        GRASSROOTS_DEBUG="true",
+        DJANGO_SETTINGS_MODULE="grassroots.web.settings",
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", _PAGES], capture_output=True, text=True, env=env, timeout=300
+    )
+    assert done.returncode == 0, done.stderr
+    return dict(json.loads(done.stdout.strip().splitlines()[-1]))
+
+
 def test_demo_prepares_logins_and_an_evaluation_and_can_run_twice(tmp_path: Path) -> None:
     first = _demo(tmp_path)
     assert first.returncode == 0, first.stderr
@@ -67,6 +101,13 @@ def test_demo_prepares_logins_and_an_evaluation_and_can_run_twice(tmp_path: Path
     assert 1 <= stored["designations"] <= 3
     assert stored["pairings"] == stored["designations"]
     assert stored["measures"] == 5 * stored["designations"]
+
+    # The demo's own database answers its pages: SQLite is not the suite's PostgreSQL, and a
+    # query it reads differently (a JSON lookup on a unit code such as 37T000) was a 500 on
+    # every home and run page of the demo.
+    pages = _pages_on_the_demo_database(tmp_path)
+    assert pages
+    assert all(status == 200 for status in pages.values()), pages
 
     stamp = result.stat().st_mtime_ns
     second = _demo(tmp_path)
