@@ -704,3 +704,22 @@ def test_a_partner_that_became_weak_is_flagged(world) -> None:
     _designate("370103", world["admin"])
     page = _client(world["admin"]).get(URL).content.decode()
     assert "已被确定为相对薄弱基层院" in page
+
+
+def test_designating_a_unit_the_rule_does_not_suggest_asks_why(world) -> None:
+    """Guard rail (issue 18.7): 370102 is not a candidate of the default rule (370104 is)."""
+    client = _client(world["admin"])
+    page = client.get("/assistance/designate/370102/").content.decode()
+    assert "目前不在候选名单中" in page
+    assert "目前不在候选名单中" not in client.get("/assistance/designate/370104/").content.decode()
+    refused = client.post("/assistance/designate/370102/", _designate_form())
+    assert refused.status_code == 200
+    assert "outside_rule_reason" in refused.context["form"].errors
+    assert not Designation.objects.filter(unit__code="370102").exists()
+    saved = client.post(
+        "/assistance/designate/370102/",
+        _designate_form(outside_rule_reason="队伍建设问题突出，经党组研究决定"),
+    )
+    assert saved.status_code == 302
+    designation = Designation.objects.get(unit__code="370102")
+    assert "未列入候选名单而认定，理由：队伍建设问题突出" in designation.evidence

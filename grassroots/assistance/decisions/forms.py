@@ -58,6 +58,30 @@ class DesignateForm(forms.Form):
                 label=dimension.label, required=False, widget=forms.Textarea(attrs={"rows": 2})
             )
 
+    def require_outside_rule_reason(self) -> None:
+        """The unit is not among the candidate rule's units: a reason must say why it is
+        designated anyway (issue 18.7); it is kept with the designation's evidence."""
+        self.fields["outside_rule_reason"] = forms.CharField(
+            label=_("Why designate a unit the candidate rule does not suggest"),
+            widget=forms.Textarea(attrs={"rows": 2}),
+            max_length=1000,
+            error_messages={
+                "required": _(
+                    "This unit is not among the candidates of the rule: say why it is "
+                    "designated anyway."
+                )
+            },
+        )
+
+    def evidence_text(self) -> str:
+        """The evidence as entered, with the reason for designating outside the rule first."""
+        evidence = str(self.cleaned_data.get("evidence", "")).strip()
+        outside = str(self.cleaned_data.get("outside_rule_reason", "")).strip()
+        if not outside:
+            return evidence
+        head = _("Designated outside the candidate rule: %(reason)s") % {"reason": outside}
+        return "\n".join(part for part in (str(head), evidence) if part)
+
     def reason_fields(self) -> list[forms.BoundField]:
         return [self[f"reason_{d.value}"] for d in Dimension]
 

@@ -77,13 +77,26 @@ def designate(request: HttpRequest, code: str) -> HttpResponse:
         raise PermissionDenied("only the province designates weak units")
     initial = {"designated_on": timezone.localdate(), "level": WeakLevel.PROVINCIAL}
     form = DesignateForm(request.POST or None, request.FILES or None, initial=initial)
+    # Only a grassroots unit can be designated (the service says so for any other).
+    suggested = unit.level != Level.GRASSROOTS or _suggested_by_the_rule(request.user, unit)
+    if not suggested:
+        form.require_outside_rule_reason()
     if request.method == "POST" and form.is_valid():
         designation = _designate(request, unit, form)
         if designation is not None:
             return redirect("assistance:plan", code=unit.code)
     history = decisions.unit_rank_history(request.user, unit.code, n=8)
-    context = {"nav": "assistance", "unit": unit, "form": form, "history": history}
+    context = {"nav": "assistance", "unit": unit, "form": form, "history": history,
+               "suggested": suggested}  # fmt: skip
     return render(request, "assistance/designate.html", context)
+
+
+def _suggested_by_the_rule(user: Any, unit: Unit) -> bool:
+    """Whether the candidate rule, with its default parameters, suggests the unit now."""
+    rule = CandidateRuleForm()
+    params = {name: rule.fields[name].initial for name in rule.fields}
+    found = decisions.candidate_rows(user, **params)
+    return unit.code in {row.unit.code for row in found.rows}
 
 
 def _designate(request: HttpRequest, unit: Unit, form: DesignateForm) -> Designation | None:
@@ -97,7 +110,7 @@ def _designate(request: HttpRequest, unit: Unit, form: DesignateForm) -> Designa
                 level=WeakLevel(form.cleaned_data["level"]),
                 designated_on=form.cleaned_data["designated_on"],
                 reasons=form.reasons(),
-                evidence=form.cleaned_data.get("evidence", ""),
+                evidence=form.evidence_text(),
                 actor=request.user,
             )
             if upload is not None:
