@@ -12,8 +12,9 @@ from typing import Any, NamedTuple
 import numpy as np
 from django.core.cache import caches
 from django.db import connection
-from django.db.models import QuerySet
-from django.db.models.functions import Substr
+from django.db.models import CharField, Q, QuerySet, Subquery
+from django.db.models.fields.json import KT
+from django.db.models.functions import Cast, Substr
 from django.http import Http404
 
 from grassroots.engine.periods import Period
@@ -70,17 +71,18 @@ def within_scope(runs: QuerySet[EvaluationRun], root: Unit) -> QuerySet[Evaluati
     """
     if not root.path:
         return runs  # the national root sees every run
-    ancestors = {code for code in root.path.split("/") if code}
-    under = set(Unit.objects.filter(path__startswith=root.path).values_list("code", flat=True))
-    allowed = ancestors | under
-    # Read in Python rather than with a JSON lookup: SQLite's JSON_EXTRACT takes a unit code
-    # such as 37T000 for malformed JSON (the demo's database), and runs are few.
-    ids = [
-        pk
-        for pk, parameters in runs.values_list("pk", "parameters")
-        if not (scope := (parameters or {}).get("scope")) or scope in allowed
-    ]
-    return runs.filter(pk__in=ids)
+    ancestors = [code for code in root.path.split("/") if code]
+    under = Unit.objects.filter(path__startswith=root.path).values("code")
+    # The scope is read as plain text (a Cast over the key's text): on SQLite a JSON lookup
+    # passed the codes through JSON_EXTRACT, which takes a code such as 37T000 for malformed
+    # JSON (every home and run page of the demo was a 500).
+    scoped = runs.annotate(run_scope=Cast(KT("parameters__scope"), CharField()))
+    return scoped.filter(
+        Q(run_scope__isnull=True)
+        | Q(run_scope="")
+        | Q(run_scope__in=ancestors)
+        | Q(run_scope__in=Subquery(under))
+    )
 
 
 def get_run_for_user(user: Any, pk: int) -> EvaluationRun:
