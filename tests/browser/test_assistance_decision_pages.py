@@ -159,6 +159,8 @@ def test_decision_pages_render_cleanly_in_each_language(
         )
     # The designate form with its errors: no reason, a disallowed file; nothing saved.
     page.goto(f"{live_server.url}/assistance/designate/370102/")
+    # 370102 is not suggested by the candidate rule: the page asks why (issue 18.7).
+    page.locator("#id_outside_rule_reason").fill("经党组研究决定")
     page.locator("#id_evidence_file").set_input_files(
         files=[{"name": "x.exe", "mimeType": "application/octet-stream", "buffer": b"MZ"}]
     )
