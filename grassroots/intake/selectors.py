@@ -412,18 +412,19 @@ def figures_of_uploads(
     return pd.DataFrame(rows, columns=[*VALUE_COLUMNS, "upload"])
 
 
-def current_period(*, today: dt.date | None = None) -> str:
+def current_period(*, today: dt.date | None = None, known: list[str] | None = None) -> str:
     """The period a period control offers first (issue 18.3), one rule for every page.
 
     The period whose reporting deadline is the next one still to come; failing that, the newest
     period that has a deadline, a submission or a data version (an office catching up on an older
     period, or a demo of 2024 data); failing that, the last quarter that has ended.
+    ``known``: `known_periods()`, when the caller has read it already.
     """
     today = today or timezone.localdate()
     upcoming = Deadline.objects.filter(due__gte=today).order_by("due").first()
     if upcoming is not None:
         return upcoming.period
-    known = known_periods()
+    known = known_periods() if known is None else known
     return known[0] if known else reporting_period(today).key
 
 
@@ -445,8 +446,9 @@ def known_periods() -> list[str]:
 
 def period_choices(*, today: dt.date | None = None, count: int = 8) -> list[str]:
     """What a period control lists: the known periods and recent quarters, newest first."""
-    current = Period.parse(current_period(today=today))
-    keys = dict.fromkeys([*known_periods(), *(p.key for p in recent_quarters(current, count))])
+    known = known_periods()  # read once: every page with a period control renders this
+    current = Period.parse(current_period(today=today, known=known))
+    keys = dict.fromkeys([*known, *(p.key for p in recent_quarters(current, count))])
     periods = sorted((Period.parse(k) for k in keys), key=lambda p: (p.end, p.start), reverse=True)
     return [p.key for p in periods]
 
