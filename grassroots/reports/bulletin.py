@@ -142,6 +142,7 @@ class Inputs:
     issued_on: dt.date
     stamp: dt.datetime
     user: Any
+    product: str = "bulletin"
 
 
 def _units(scope: Unit) -> dict[str, Unit]:
@@ -294,28 +295,33 @@ COLOUR_HEADER = {
 
 
 def _warnings_table(inputs: Inputs, units: dict[str, Unit]) -> Table:
+    """Every warning of the period: the Excel edition's sheet (the documents summarise it)."""
     visible = Visible(ranks=inputs.ranking, colours=True)
     names = {n.code: n.name_zh for n, _depth in inputs.scheme.nodes()}
     rows = stored_warnings(run=inputs.runs.now, path=inputs.scope.path, visible=visible)
     table = Table(
-        title=_("Warnings of the period"),
-        sheet="预警",
+        title=_("Warnings of the period: every warning"),
+        sheet="预警明细",
         headers=[
             _("Unit"),
+            _("City"),
             _("Indicator"),
             _("Warning"),
             _("First period of the warning"),
             _("Evidence"),
         ],
+        spreadsheet_only=True,
     )
     kinds = dict(WarningKind.choices)
     for w in sorted(rows, key=lambda w: (w.unit_code, w.node, w.kind)):
         if not inputs.ranking and w.kind == WarningKind.RANK_DROP:
             continue
         unit = units.get(w.unit_code)
+        city = unit.parent.name_zh if unit is not None and unit.parent is not None else DASH
         table.rows.append(
             [
                 text_cell(unit.name_zh if unit else w.unit_code),
+                text_cell(city),
                 text_cell(names.get(w.node, w.node)),
                 text_cell(str(kinds.get(w.kind, w.kind))),
                 text_cell(w.first_period),
@@ -325,7 +331,61 @@ def _warnings_table(inputs: Inputs, units: dict[str, Unit]) -> Table:
     return table
 
 
-def _plans_table(inputs: Inputs) -> Table:
+TOP_WARNED = 5
+
+
+def _warnings_summary(every: Table) -> list[Table]:
+    """The warnings counted by kind and city, and the few units with the most of them."""
+    kinds = sorted({row[3].text for row in every.rows})
+    by_city: dict[str, Counter[str]] = {}
+    by_unit: dict[tuple[str, str], Counter[str]] = {}
+    for row in every.rows:
+        by_city.setdefault(row[1].text, Counter())[row[3].text] += 1
+        by_unit.setdefault((row[0].text, row[1].text), Counter())[row[3].text] += 1
+    counts = Table(
+        title=_("Warnings by kind and city"),
+        sheet="预警汇总",
+        headers=[_("City"), *kinds, _("Total")],
+    )
+    totals: Counter[str] = Counter()
+    for city in sorted(by_city):
+        counted = by_city[city]
+        totals.update(counted)
+        counts.rows.append(
+            [
+                text_cell(city),
+                *(number_cell(counted.get(k, 0), digits=0) for k in kinds),
+                number_cell(sum(counted.values()), digits=0),
+            ]
+        )
+    if by_city:
+        counts.rows.append(
+            [
+                text_cell(_("Total")),
+                *(number_cell(totals.get(k, 0), digits=0) for k in kinds),
+                number_cell(sum(totals.values()), digits=0),
+            ]
+        )
+    top = Table(
+        title=_("Units with the most warnings (the first %(n)d)") % {"n": TOP_WARNED},
+        sheet="预警较多的院",
+        headers=[_("Unit"), _("City"), _("Warnings"), _("Kinds")],
+    )
+    ordered = sorted(by_unit.items(), key=lambda kv: (-sum(kv[1].values()), kv[0]))
+    for (unit, city), counted in ordered[:TOP_WARNED]:
+        top.rows.append(
+            [
+                text_cell(unit),
+                text_cell(city),
+                number_cell(sum(counted.values()), digits=0),
+                text_cell("、".join(f"{k}{n}条" for k, n in sorted(counted.items()))),
+            ]
+        )
+    return [counts, top]
+
+
+def plans_table(user: Any, scope: Unit, day: dt.date) -> Table:
+    """The weak units under ``scope`` designated by ``day``: measures, due, done, overdue."""
     table = Table(
         title=_("Weak units: progress of the rectification plans"),
         sheet="帮扶整改",
@@ -339,10 +399,9 @@ def _plans_table(inputs: Inputs) -> Table:
             _("Progress reports"),
         ],
     )
-    day = min(inputs.period.end, inputs.issued_on)
     designations = (
-        designations_for(inputs.user)
-        .filter(unit__path__startswith=inputs.scope.path, designated_on__lte=day)
+        designations_for(user)
+        .filter(unit__path__startswith=scope.path, designated_on__lte=day)
         .exclude(status=WeakStatus.EXITED)
         .order_by("unit__code", "designated_on")
     )
@@ -480,6 +539,118 @@ def _units_table(inputs: Inputs, units: dict[str, Unit], figs: list[Figure], lin
     return table
 
 
+TREND_STEPS = {"month": 6, "quarter": 5, "ytd": 3, "year": 3}
+
+
+def trend_periods(period: Period) -> list[Period]:
+    """The periods a trend shows: the period and the few of its kind before it, oldest first."""
+    steps = TREND_STEPS.get(period.kind, 3)
+    return [period.shift(-k) for k in range(steps)][::-1]  # a YTD period steps a year
+
+
+def trend_runs(inputs: Inputs) -> list[tuple[Period, EvaluationRun | None]]:
+    periods = trend_periods(inputs.period)
+    found = latest_published_runs(
+        scheme=inputs.template.scheme,
+        scope=province_of(inputs.scope).code,
+        periods=[p.key for p in periods],
+    )
+    return [(p, found.get(p.key)) for p in periods]
+
+
+def trend_figures(
+    inputs: Inputs, units: dict[str, Unit], figs: list[Figure]
+) -> tuple[list[Period], dict[str, list[float | None]]]:
+    """Node -> the scope's figure in each trend period (None: no published run or no value)."""
+    codes = sorted(units)
+    periods, series = [], {f.node.code: [] for f in figs}  # type: ignore[var-annotated]
+    for period, run in trend_runs(inputs):
+        periods.append(period)
+        values = _values(run, inputs.scope.path, set(units)) if run is not None else {}
+        for f in figs:
+            series[f.node.code].append(
+                _figure_of(values, inputs.scope, codes, f.node.code) if values else None
+            )
+    return periods, series
+
+
+def _trend_section(inputs: Inputs, units: dict[str, Unit], figs: list[Figure]) -> Section:
+    periods, series = trend_figures(inputs, units, figs)
+    labels = [period_label(p) for p in periods]
+    table = Table(
+        title=_("Figures over the periods"), sheet="趋势", headers=[_("Indicator"), *labels]
+    )
+    for f in figs:
+        table.rows.append(
+            [text_cell(f.node.name_zh), *(number_cell(v) for v in series[f.node.code])]
+        )
+    section = Section(
+        key="trend",
+        title=_("Trend"),
+        paragraphs=[
+            _("The figure of each indicator in the last %(n)d periods with a published run.")
+            % {"n": len(periods)}
+        ],
+        tables=[table],
+    )
+    for line in dict.fromkeys(f.line for f in figs):
+        chosen = [f for f in figs if f.line == line]
+        if not chosen:
+            continue
+        section.charts.append(
+            Chart(
+                _("Trend: %(line)s") % {"line": LINES.get(line, line or DASH)},
+                charts.line_chart(labels, [(f.node.name_zh, series[f.node.code]) for f in chosen]),
+            )
+        )
+    return section
+
+
+HEATMAP_UNITS = 60
+
+
+def _heatmap_section(inputs: Inputs, units: dict[str, Unit], figs: list[Figure]) -> Section:
+    """Colours of units × indicators; over HEATMAP_UNITS units, one row per city with the colour
+    most of its units have."""
+    values = _values(inputs.runs.now, inputs.scope.path, set(units))
+    columns = [f.node.name_zh for f in figs]
+    rows: list[tuple[str, list[str]]] = []
+    if len(units) <= HEATMAP_UNITS:
+        for code, unit in units.items():
+            rows.append(
+                (
+                    unit.name_zh,
+                    [values.get((code, f.node.code), ("", ""))[1] or "grey" for f in figs],
+                )
+            )
+        note = _("One row per unit.")
+    else:
+        cities: dict[str, list[str]] = {}
+        for code, unit in units.items():
+            city = unit.parent.name_zh if unit.parent else DASH
+            cities.setdefault(city, []).append(code)
+        for city, codes in cities.items():
+            row = []
+            for f in figs:
+                counted = Counter(
+                    values.get((c, f.node.code), ("", ""))[1] or "grey" for c in codes
+                )
+                row.append(max(COLOURS, key=lambda c: (counted.get(c, 0), -COLOURS.index(c))))
+            rows.append((city, row))
+        note = _("One row per city: the colour most of its units have.")
+    return Section(
+        key="heatmap",
+        title=_("Colours of the units per indicator"),
+        paragraphs=[note],
+        charts=[
+            Chart(
+                _("Heat map of colours"),
+                charts.heatmap_chart([r[0] for r in rows], columns, [r[1] for r in rows]),
+            )
+        ],
+    )
+
+
 def _summary(
     inputs: Inputs, figs: list[Figure], units: dict[str, Unit], warnings: int, plans: int, data: str
 ) -> list[str]:
@@ -563,7 +734,7 @@ def build_bulletin(inputs: Inputs) -> Content:
         )
     ]
     warnings = _warnings_table(inputs, units)
-    by_kind = Counter(row[2].text for row in warnings.rows)
+    by_kind = Counter(row[3].text for row in warnings.rows)
     counted = "、".join(f"{kind}{n}条" for kind, n in sorted(by_kind.items()))
     sections["warnings"] = [
         Section(
@@ -571,12 +742,17 @@ def build_bulletin(inputs: Inputs) -> Content:
             title=_("Warnings"),
             paragraphs=[
                 _("%(n)d warnings in the period: %(kinds)s.")
-                % {"n": len(warnings.rows), "kinds": counted or DASH}
+                % {"n": len(warnings.rows), "kinds": counted or DASH},
+                _("Every warning is in the Excel edition of this document."),
             ],
-            tables=[warnings],
+            tables=[*_warnings_summary(warnings), warnings],
         )
     ]
-    plans = _plans_table(inputs)
+    if "trend" in inputs.template.sections:
+        sections["trend"] = [_trend_section(inputs, units, figs)]
+    if "heatmap" in inputs.template.sections:
+        sections["heatmap"] = [_heatmap_section(inputs, units, figs)]
+    plans = plans_table(inputs.user, inputs.scope, min(inputs.period.end, inputs.issued_on))
     sections["weak_units"] = [Section(key="weak_units", title=_("Weak units"), tables=[plans])]
     data, data_line = _data_table(inputs)
     sections["data_quality"] = [
@@ -586,7 +762,7 @@ def build_bulletin(inputs: Inputs) -> Content:
         sections["league"] = [
             Section(key="league", title=_("League table"), tables=[_league_table(inputs, units)])
         ]
-    texts = narratives(product="bulletin", scope=inputs.scope, period=inputs.period.key)
+    texts = narratives(product=inputs.product, scope=inputs.scope, period=inputs.period.key)
     for key, heading in (
         ("consultation", _("Conclusions of the consultation meeting")),
         ("next_steps", _("Next steps")),
@@ -623,7 +799,9 @@ def build_bulletin(inputs: Inputs) -> Content:
     return Content(header=header, sections=ordered, stamp=inputs.stamp)
 
 
-def bulletin_inputs(*, scope: Unit, period: str, user: Any, template: Template) -> Inputs:
+def bulletin_inputs(
+    *, scope: Unit, period: str, user: Any, template: Template, product: str = "bulletin"
+) -> Inputs:
     runs = find_runs(scope, period, template.scheme)
     scheme = scheme_of(runs.now.scheme_version)
     policy = policy_for(scope)
@@ -643,4 +821,5 @@ def bulletin_inputs(*, scope: Unit, period: str, user: Any, template: Template) 
         issued_on=timezone.localdate(published),
         stamp=stamp,
         user=user,
+        product=product,
     )

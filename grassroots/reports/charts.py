@@ -101,3 +101,65 @@ def compare_chart(figures: Sequence[Any]) -> bytes:
     ax.legend(ncol=3, loc="lower center", bbox_to_anchor=(0.5, 1.0), frameon=False)
     ax.spines[["top", "right"]].set_visible(False)
     return _png(fig)
+
+
+def line_chart(
+    labels: Sequence[str], series: Sequence[tuple[str, Sequence[float | None]]]
+) -> bytes:
+    """Lines over the periods, one per indicator (a gap where a period has no figure); each
+    line has its own marker, so the legend does not rely on colour alone."""
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(7.2, 3.4))
+    markers = "osD^vP*Xph"
+    for i, (name, values) in enumerate(series):
+        ys = [v if v is not None else float("nan") for v in values]
+        ax.plot(range(len(labels)), ys, marker=markers[i % len(markers)], label=_short(name))
+    ax.set_xticks(range(len(labels)), list(labels))
+    ax.legend(ncol=3, loc="lower center", bbox_to_anchor=(0.5, 1.0), frameon=False, fontsize=8)
+    ax.spines[["top", "right"]].set_visible(False)
+    ax.grid(axis="y", linewidth=0.4, alpha=0.5)
+    return _png(fig)
+
+
+def heatmap_chart(
+    rows: Sequence[str], columns: Sequence[str], colours: Sequence[Sequence[str]]
+) -> bytes:
+    """Units (rows) × indicators (columns), each cell in its colour with its mark written in it
+    (绿 ●, 黄 ▲, 红 ■, no data ○), so it reads without colour too."""
+    from matplotlib.colors import ListedColormap
+
+    plt = _pyplot()
+    order = ("green", "yellow", "red", "grey")
+    marks = {"green": "●", "yellow": "▲", "red": "■", "grey": "○"}
+    grid = [[order.index(c) if c in order else 3 for c in row] for row in colours]
+    width = min(7.2, 1.8 + 0.26 * len(columns))
+    fig, ax = plt.subplots(figsize=(max(width, 4.0), 1.4 + 0.2 * len(rows)))
+    ax.imshow(
+        grid or [[3]],
+        cmap=ListedColormap([PALETTE[c] for c in order]),
+        vmin=0,
+        vmax=3,
+        aspect="auto",
+        interpolation="nearest",
+    )
+    for y, row in enumerate(colours):
+        for x, colour in enumerate(row):
+            ax.text(
+                x, y, marks.get(colour, "○"), ha="center", va="center", fontsize=5, color="white"
+            )
+    ax.set_xticks(range(len(columns)), [_short(c) for c in columns], rotation=90, fontsize=6)
+    ax.set_yticks(range(len(rows)), [_short(r) for r in rows], fontsize=6)
+    ax.xaxis.tick_top()
+    handles = [
+        plt.Rectangle((0, 0), 1, 1, color=PALETTE[c], label=f"{marks[c]} {LABELS[c]}")
+        for c in order
+    ]
+    ax.legend(
+        handles=handles,
+        ncol=4,
+        loc="upper center",
+        bbox_to_anchor=(0.5, 0.0),
+        frameon=False,
+        fontsize=7,
+    )
+    return _png(fig)

@@ -25,6 +25,12 @@ def documents_dir() -> Path:
 
 class Product(models.TextChoices):
     BULLETIN = "bulletin", _("Quarterly bulletin")
+    MONTHLY = "monthly", _("Monthly report")
+    HALF_YEAR = "half_year", _("Half-year analysis")
+    ANNUAL = "annual", _("Annual report")
+    UNIT_PROFILE = "unit_profile", _("Unit profile")
+    PLAN_PROGRESS = "plan_progress", _("Weak-unit plan progress report")
+    EXIT_RECORD = "exit_record", _("Exit-assessment record")
 
 
 class Format(models.TextChoices):

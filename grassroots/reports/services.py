@@ -33,11 +33,18 @@ from grassroots.reports.models import (
     ReportTemplate,
     documents_dir,
 )
+from grassroots.reports.products import Made, exit_record, plan_progress, unit_profile
 from grassroots.reports.render.docx import render_docx
 from grassroots.reports.render.pdf import render_pdf
 from grassroots.reports.render.xlsx import render_xlsx
 from grassroots.reports.selectors import province_of
-from grassroots.reports.templates_spec import BUILTIN, SECTIONS, Template, from_spec
+from grassroots.reports.templates_spec import (
+    PRODUCT_SECTIONS,
+    Template,
+    builtin,
+    from_spec,
+    period_fits,
+)
 
 
 @dataclass(frozen=True)
@@ -65,18 +72,61 @@ def template_for(scope: Unit, product: str = Product.BULLETIN) -> Template:
         .first()
     )
     if stored is None:
-        return BUILTIN
-    return from_spec(stored.spec, version=f"{stored.province.code}-v{stored.version}")
+        return builtin(product)
+    return from_spec(
+        stored.spec, version=f"{stored.province.code}-v{stored.version}", product=product
+    )
 
 
-def build_content(*, product: str, scope: Unit, period: str, user: Any) -> tuple[Content, Any]:
-    """The document's content (in Chinese) and the inputs it was made from."""
-    if product != Product.BULLETIN:
+PERIOD_HINTS = {
+    Product.MONTHLY: "2024-12",
+    Product.HALF_YEAR: "2024Q2-YTD",
+    Product.ANNUAL: "2024",
+}
+
+
+def build_content(*, product: str, scope: Unit, period: str, user: Any) -> Made:
+    """The document's content (in Chinese) and what it was made from."""
+    if product not in Product.values:
         raise ReportError(_("Unknown product: %(product)s") % {"product": product})
+    parsed = Period.parse(period)
+    if not period_fits(product, parsed):
+        raise ReportError(
+            _("The %(product)s is made for a period like %(example)s, not %(period)s.")
+            % {
+                "product": Product(product).label,
+                "example": PERIOD_HINTS.get(Product(product), ""),
+                "period": parsed.key,
+            }
+        )
     template = template_for(scope, product)
+    if template.indicators:
+        _check_indicators(template.scheme, sorted(template.indicators))
     with translation.override("zh-hans"):
-        inputs = bulletin_inputs(scope=scope, period=period, user=user, template=template)
-        return build_bulletin(inputs), inputs
+        if product == Product.PLAN_PROGRESS:
+            content, used = plan_progress(scope=scope, period=parsed, user=user, template=template)
+            return Made(content, parsed.key, template, False, runs=used)
+        if product == Product.EXIT_RECORD:
+            content, used = exit_record(scope=scope, period=parsed, user=user, template=template)
+            return Made(content, parsed.key, template, False, runs=used)
+        if product == Product.UNIT_PROFILE and scope.level != Level.GRASSROOTS:
+            raise ReportError(
+                _("The unit profile is made for a grassroots unit, not for %(scope)s.")
+                % {"scope": scope.name_zh}
+            )
+        inputs = bulletin_inputs(
+            scope=scope, period=period, user=user, template=template, product=product
+        )
+        content = (
+            unit_profile(inputs) if product == Product.UNIT_PROFILE else build_bulletin(inputs)
+        )
+        runs = inputs.runs
+        versions = {
+            str(run.pk): run.data_versions
+            for run in (runs.now, runs.previous, runs.last_year)
+            if run is not None
+        }
+        return Made(content, inputs.period.key, template, inputs.ranking, runs.ids(), versions)
 
 
 def _check_may_generate(user: Any, scope: Unit) -> None:
@@ -105,24 +155,19 @@ def generate_document(
         Period.parse(period)
     except InputError:
         raise ReportError(_("Not a period: %(period)s") % {"period": period}) from None
-    content, inputs = build_content(product=product, scope=scope, period=period, user=reader)
+    made = build_content(product=product, scope=scope, period=period, user=reader)
+    content = made.content
     rendered = render(content, fmt)
-    runs = inputs.runs
-    versions = {
-        str(run.pk): run.data_versions
-        for run in (runs.now, runs.previous, runs.last_year)
-        if run is not None
-    }
     with transaction.atomic():
         document = Document(
             product=product,
             scope=scope,
-            period=inputs.period.key,
+            period=made.period,
             format=fmt,
-            runs=runs.ids(),
-            data_versions=versions,
-            template_version=inputs.template.version,
-            ranking=RankingMode.RANKING if inputs.ranking else RankingMode.ANALYSIS,
+            runs=made.runs,
+            data_versions=made.data_versions,
+            template_version=made.template.version,
+            ranking=RankingMode.RANKING if made.ranking else RankingMode.ANALYSIS,
             number=content.header.number,
             issued_on=content.header.issued_on,
             sha256=hashlib.sha256(rendered.data).hexdigest(),
@@ -223,7 +268,7 @@ def save_template(
     scheme's catalogue, every section known; otherwise nothing is stored."""
     if not _is_province_admin(actor, province):
         raise ReportError(_("Only the province administrator edits templates."))
-    _check_spec(spec)
+    _check_spec(spec, product)
     with transaction.atomic():
         last = (
             ReportTemplate.objects.select_for_update()
@@ -235,7 +280,7 @@ def save_template(
             province=province,
             product=product,
             version=(last.version + 1) if last else 1,
-            spec=from_spec(spec, version="").as_spec(),
+            spec=from_spec(spec, version="", product=product).as_spec(),
             created_at=timezone.now(),
             created_by=actor,
         )
@@ -250,17 +295,25 @@ def save_template(
     return template
 
 
-def _check_spec(spec: dict[str, Any]) -> None:
-    unknown = [s for s in spec.get("sections") or () if s not in SECTIONS]
+def _check_spec(spec: dict[str, Any], product: str) -> None:
+    if product not in Product.values:
+        raise ReportError(_("Unknown product: %(product)s") % {"product": product})
+    known_sections = PRODUCT_SECTIONS.get(product, ())
+    unknown = [s for s in spec.get("sections") or () if s not in known_sections]
     if unknown:
         raise ReportError(_("Unknown sections: %(names)s") % {"names": ", ".join(unknown)})
-    scheme_code = str(spec.get("scheme") or "core-business")
+    _check_indicators(str(spec.get("scheme") or "core-business"), spec.get("indicators") or ())
+
+
+def _check_indicators(scheme_code: str, indicators: Any) -> None:
+    """Every indicator a template names is in the scheme's catalogue (checked when the template
+    is saved and again when a document is made: a catalogue may have changed since)."""
     version = latest_scheme_version(scheme_code)
     scheme = scheme_of(version)
     known = {leaf.indicator or leaf.code for leaf in scheme.leaves()}
     if scheme.catalogue:
         known &= set(load_catalogue(scheme.catalogue).indicators)
-    missing = [i for i in spec.get("indicators") or () if i not in known]
+    missing = [i for i in indicators if i not in known]
     if missing:
         raise ReportError(
             _("The template names indicators the catalogue lacks: %(names)s")

@@ -183,7 +183,7 @@ def test_warnings_and_weak_units_come_from_the_other_apps(world) -> None:
         product="bulletin", scope=province, period=PERIOD, fmt="xlsx", actor=admin
     )
     book = openpyxl.load_workbook(io.BytesIO(read_document(document)))
-    warnings = list(book["预警"].iter_rows(min_row=2, values_only=True))
+    warnings = list(book["预警明细"].iter_rows(min_row=2, values_only=True))
     stored = EarlyWarning.objects.filter(run=run).exclude(kind="rank_drop")
     assert len(warnings) == stored.count()
     plans = list(book["帮扶整改"].iter_rows(min_row=2, values_only=True))
