@@ -172,6 +172,7 @@ def run_work(args: argparse.Namespace) -> int:
     from grassroots.commands._markers import beat
     from grassroots.evaluation.runs import work
     from grassroots.files import remove_stale_temporaries
+    from grassroots.reports.drafts import make_queued_drafts
     from grassroots.supervision.services import run_due_schedules
 
     data_dir = Path(settings.DATA_DIR)
@@ -192,6 +193,9 @@ def run_work(args: argparse.Namespace) -> int:
             scheduled = run_due_schedules(today=timezone.localdate())
             if scheduled:
                 _out(f"{len(scheduled)} scheduled supervision run(s) executed")
+            drafts = make_queued_drafts()
+            if drafts:
+                _out(f"{len(drafts)} draft bulletin(s) made")
             if args.once or args.poll <= 0:
                 return 0
             deadline = time.monotonic() + args.poll

@@ -8,6 +8,7 @@ as itself so a province can name roles directly in its YAML.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -39,6 +40,22 @@ def roles_named(names: tuple[str, ...]) -> frozenset[Role]:
     return frozenset(roles)
 
 
+# Policies that may hide ranks whatever the scheme says (the province's ranking policy, which
+# the reports app owns and registers from its ``ready()``: evaluation must not import it).
+RankPolicy = Callable[[Any], bool]
+_RANK_POLICIES: dict[str, RankPolicy] = {}
+
+
+def register_rank_policy(name: str, policy: RankPolicy) -> None:
+    """Add a policy: ``policy(user)`` False hides ranks from that user on every page."""
+    _RANK_POLICIES[name] = policy
+
+
+def ranks_allowed(user: Any) -> bool:
+    """Whether every registered policy lets the user's pages show ranks."""
+    return all(policy(user) for policy in _RANK_POLICIES.values())
+
+
 def visibility_for(user: Any, scheme: Scheme) -> Visible:
     return visible_to(user, scheme.visibility)
 
@@ -50,7 +67,7 @@ def visible_to(user: Any, visibility: Visibility) -> Visible:
         return Visible(ranks=False, colours=False)
     role = Role(membership.role)
     return Visible(
-        ranks=role in roles_named(visibility.show_ranks_to),
+        ranks=role in roles_named(visibility.show_ranks_to) and ranks_allowed(user),
         colours=role in roles_named(visibility.show_colours_to),
     )
 

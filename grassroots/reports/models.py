@@ -210,3 +210,52 @@ class Document(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         raise DocumentImmutableError(f"document {self.pk} is stored and cannot be deleted")
+
+
+class DraftStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Being made")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")
+
+
+class DraftJob(models.Model):
+    """The draft bulletin a published run asks for: queued when the run is published, made by
+    the background worker (`grassroots runs work`), not inside the publishing request."""
+
+    run = models.OneToOneField(
+        "evaluation.EvaluationRun",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("evaluation run"),
+    )
+    province = models.ForeignKey(
+        Unit, on_delete=models.PROTECT, related_name="+", verbose_name=_("province")
+    )
+    period = models.CharField(_("period"), max_length=20)
+    status = models.CharField(
+        _("status"), max_length=8, choices=DraftStatus.choices, default=DraftStatus.QUEUED
+    )
+    document = models.ForeignKey(
+        Document,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("document"),
+    )
+    error = models.TextField(_("error"), blank=True)
+    queued_at = models.DateTimeField(_("queued"))
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-queued_at", "-id"]
+        verbose_name = _("draft bulletin")
+        verbose_name_plural = _("draft bulletins")
+
+    def __str__(self) -> str:
+        return f"draft {self.province.code} {self.period} {self.status}"
+
+    @property
+    def audit_unit_code(self) -> str:
+        return self.province.code

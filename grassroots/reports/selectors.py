@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.db.models import QuerySet
 from django.http import Http404
 
 from grassroots.organisations.models import Level, Unit
-from grassroots.organisations.scope import visible_units
+from grassroots.organisations.scope import membership_of, visible_units
 from grassroots.reports.models import (
     Document,
     Narrative,
@@ -27,11 +28,44 @@ def province_of(unit: Unit) -> Unit:
     return Unit.objects.get(code=code)
 
 
+def default_ranking() -> str:
+    """The ranking policy of a province that set none: "analysis" (settings.REPORTS_RANKING)."""
+    return str(getattr(settings, "REPORTS_RANKING", RankingMode.ANALYSIS))
+
+
 def policy_for(unit: Unit) -> ReportPolicy:
     """The province's report policy; a province that set none has the defaults ("analysis")."""
     province = province_of(unit)
     found = ReportPolicy.objects.filter(province=province).select_related("province").first()
-    return found or ReportPolicy(province=province, ranking=RankingMode.ANALYSIS)
+    return found or ReportPolicy(province=province, ranking=default_ranking())
+
+
+_MEMO = "_grassroots_pages_show_ranks"
+
+
+def pages_show_ranks(user: Any) -> bool:
+    """Whether the user's province lets pages show ranks ("ranking" mode). Read once per user
+    object (a request's user): the pages of one request agree, and a page asks many times."""
+    memo = getattr(user, "__dict__", {}).get(_MEMO)
+    if memo is not None:
+        return bool(memo)
+    membership = membership_of(user)
+    if membership is None:
+        return False
+    code = membership.unit.path.split("/", 1)[0]
+    found = (
+        ReportPolicy.objects.filter(province__code=code).values_list("ranking", flat=True).first()
+    )
+    shown = (found or default_ranking()) == RankingMode.RANKING
+    if hasattr(user, "__dict__"):
+        user.__dict__[_MEMO] = shown
+    return shown
+
+
+def forget_pages_show_ranks(user: Any) -> None:
+    """Drop the memo (the user just changed the policy)."""
+    if hasattr(user, "__dict__"):
+        user.__dict__.pop(_MEMO, None)
 
 
 def documents_for(user: Any) -> QuerySet[Document]:

@@ -37,7 +37,7 @@ from grassroots.reports.products import Made, exit_record, plan_progress, unit_p
 from grassroots.reports.render.docx import render_docx
 from grassroots.reports.render.pdf import render_pdf
 from grassroots.reports.render.xlsx import render_xlsx
-from grassroots.reports.selectors import province_of
+from grassroots.reports.selectors import forget_pages_show_ranks, province_of
 from grassroots.reports.templates_spec import (
     PRODUCT_SECTIONS,
     Template,
@@ -226,6 +226,7 @@ def set_policy(
             policy.ranking, policy.marking, policy.issuer = ranking, marking.strip(), issuer.strip()
             policy.updated_at = timezone.now()
             policy.save()
+    forget_pages_show_ranks(actor)
     return policy
 
 

@@ -156,6 +156,11 @@ def _database() -> dict[str, object]:
 
 DATABASES = {"default": _database()}
 
+# The ranking policy of a province that has set none (issue 12): "analysis", the SPP's practice
+# since October 2024 — no page or document shows ranks. A province switches to "ranking" on
+# the reports page.
+REPORTS_RANKING = "analysis"
+
 # Caches live in each process's memory (no cache server to run). "league" holds the league
 # table's rendered rows per finished run (evaluation/templatetags/league_rows.py); its key
 # names everything the rows depend on, so a process never serves stale or another role's rows.

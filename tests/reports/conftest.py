@@ -37,6 +37,7 @@ def report_cases(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def world(db, settings, tmp_path, report_cases, published, accept) -> dict[str, Any]:
     settings.DATA_DIR = tmp_path / "data"
     settings.DATA_DIR.mkdir()
+    settings.REPORTS_RANKING = "analysis"  # the production default (settings_test says ranking)
     load_units(rows=reference_rows(["37"]), actor=None, reason="fixture")
     load_shipped_schemes()
     scheme = latest_scheme_version("core-business")
