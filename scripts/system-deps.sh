@@ -8,6 +8,8 @@ fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || missing+=(fonts-noto-cjk)
 command -v msgfmt >/dev/null || missing+=(gettext)
 # pdftotext, pdffonts and pdftoppm: the reports tests read and look at the PDFs they make.
 command -v pdftotext >/dev/null || missing+=(poppler-utils)
+# LibreOffice (Writer, headless): a test converts a generated .docx to PDF with it.
+command -v soffice >/dev/null || missing+=(libreoffice-writer-nogui)
 if [ ${#missing[@]} -eq 0 ]; then exit 0; fi
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
   echo "installing system packages: ${missing[*]}"

@@ -14,6 +14,7 @@ from typing import Any
 from django.utils import timezone
 
 from grassroots.evaluation.models import EvaluationRun, Publication
+from grassroots.evaluation.selectors import run_provinces
 from grassroots.organisations.models import Level, Unit
 from grassroots.reports.models import DraftJob, DraftStatus, Format, Product
 
@@ -26,9 +27,13 @@ def queue_draft_bulletin(run: EvaluationRun) -> DraftJob | None:
     run); other runs (drafts, other schemes, national or unscoped runs) ask for none."""
     if run.publication != Publication.PUBLISHED or run.provisional:
         return None
-    if run.scheme_version.code != SCHEME or not run.scope_code:
+    if run.scheme_version.code != SCHEME:
         return None
-    province = Unit.objects.filter(code=run.scope_code, level=Level.PROVINCE).first()
+    code = run.scope_code
+    if not code:  # a run given every unit: a province's when it ranked one province's units
+        provinces = run_provinces(run)
+        code = next(iter(provinces)).rstrip("/") if len(provinces) == 1 else ""
+    province = Unit.objects.filter(code=code, level=Level.PROVINCE).first() if code else None
     if province is None:
         return None
     job, _created = DraftJob.objects.get_or_create(

@@ -57,3 +57,45 @@ class PolicyForm(forms.Form):
     ranking = forms.ChoiceField(label=_("Ranking policy"), choices=RankingMode.choices)
     marking = forms.CharField(label=_("Marking"), max_length=100, required=False)
     issuer = forms.CharField(label=_("Issuing office"), max_length=200, required=False)
+
+
+class TemplateForm(forms.Form):
+    """A product's template as YAML: sections (in order), indicators (empty: all the scheme's),
+    titles per period kind and the marking."""
+
+    text = forms.CharField(
+        label=_("Template (YAML)"),
+        widget=forms.Textarea(attrs={"rows": 18, "class": "code", "spellcheck": "false"}),
+    )
+
+    def clean_text(self) -> dict[str, Any]:
+        import yaml
+
+        try:
+            spec = yaml.safe_load(self.cleaned_data["text"])
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            where = _("line %(line)d: ") % {"line": mark.line + 1} if mark is not None else ""
+            raise forms.ValidationError(
+                _("Not valid YAML: %(where)s%(problem)s")
+                % {"where": where, "problem": getattr(exc, "problem", "") or exc}
+            ) from None
+        if not isinstance(spec, dict):
+            raise forms.ValidationError(
+                _("The template is a mapping of sections, indicators, titles and marking.")
+            )
+        unknown = sorted(set(spec) - {"scheme", "sections", "indicators", "titles", "marking"})
+        if unknown:
+            raise forms.ValidationError(
+                _("Unknown keys: %(keys)s") % {"keys": ", ".join(str(k) for k in unknown)}
+            )
+        for key in ("sections", "indicators"):
+            value = spec.get(key)
+            if value is not None and not (
+                isinstance(value, list) and all(isinstance(v, str) for v in value)
+            ):
+                raise forms.ValidationError(_("%(key)s: a list of names.") % {"key": key})
+        titles = spec.get("titles")
+        if titles is not None and not isinstance(titles, dict):
+            raise forms.ValidationError(_("titles: a mapping of period kind to title."))
+        return spec

@@ -296,6 +296,15 @@ def save_template(
     return template
 
 
+def template_text(template: Template) -> str:
+    """The template as the editor shows it (YAML, Chinese as it is)."""
+    import yaml
+
+    spec = template.as_spec()
+    spec.pop("scheme", None)
+    return str(yaml.safe_dump(spec, allow_unicode=True, sort_keys=False))
+
+
 def _check_spec(spec: dict[str, Any], product: str) -> None:
     if product not in Product.values:
         raise ReportError(_("Unknown product: %(product)s") % {"product": product})

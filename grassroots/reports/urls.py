@@ -11,4 +11,6 @@ urlpatterns: list[URLPattern] = [
     path("narrative/", views.narrative, name="narrative"),
     path("policy/", views.policy, name="policy"),
     path("documents/<int:pk>/", views.download, name="download"),
+    path("templates/", views.templates, name="templates"),
+    path("templates/<str:product>/", views.template_edit, name="template-edit"),
 ]

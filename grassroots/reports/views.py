@@ -10,7 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from grassroots.organisations.models import Level, Role
 from grassroots.organisations.scope import (
@@ -20,11 +20,21 @@ from grassroots.organisations.scope import (
     membership_of,
     visible_units,
 )
+from grassroots.reports.drafts import drafts_for
 from grassroots.reports.errors import ReportError
-from grassroots.reports.forms import GenerateForm, NarrativeForm, PolicyForm
-from grassroots.reports.models import Format
+from grassroots.reports.forms import GenerateForm, NarrativeForm, PolicyForm, TemplateForm
+from grassroots.reports.models import Format, Product, ReportTemplate
 from grassroots.reports.selectors import documents_for, get_document_for_user, policy_for
-from grassroots.reports.services import generate_document, read_document, save_narrative, set_policy
+from grassroots.reports.services import (
+    generate_document,
+    read_document,
+    save_narrative,
+    save_template,
+    set_policy,
+    template_for,
+    template_text,
+)
+from grassroots.reports.templates_spec import PRODUCT_SECTIONS
 
 CONTENT_TYPES = {
     Format.DOCX: "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
@@ -72,6 +82,8 @@ def index(request: HttpRequest) -> HttpResponse:
         if policy
         else None,
         "documents": documents_for(request.user)[:50],
+        "drafts": drafts_for(request.user)[:10],
+        "edits_templates": province is not None,
     }
     return render(request, "reports/index.html", context)
 
@@ -151,3 +163,73 @@ def policy(request: HttpRequest) -> HttpResponse:
     if form.is_valid():
         set_policy(province=province, actor=request.user, **form.cleaned_data)
     return redirect("reports:index")
+
+
+def _templates_province(request: HttpRequest) -> Any:
+    province = _province_admin_unit(request.user)
+    if province is None:
+        raise Http404("No templates to edit")
+    return province
+
+
+@login_required
+@require_GET
+def templates(request: HttpRequest) -> HttpResponse:
+    """The province's templates: each product's version in use and its history."""
+    province = _templates_province(request)
+    stored = ReportTemplate.objects.filter(province=province).select_related("created_by")
+    rows = [
+        {
+            "product": product,
+            "current": template_for(province, product.value).version,
+            "versions": [t for t in stored if t.product == product.value],
+        }
+        for product in Product
+    ]
+    return render(request, "reports/templates.html", {"nav": "reports", "rows": rows})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def template_edit(request: HttpRequest, product: str) -> HttpResponse:
+    """Edit a product's template (section order, indicators, titles, marking): saving adds a
+    version; an unknown section or an indicator the catalogue lacks stores nothing."""
+    province = _templates_province(request)
+    if product not in Product.values:
+        raise Http404("No such product")
+    current = template_for(province, product)
+    form = TemplateForm(request.POST or None, initial={"text": template_text(current)})
+    if request.method == "POST" and form.is_valid():
+        try:
+            saved = save_template(
+                province=province,
+                product=product,
+                spec=form.cleaned_data["text"],
+                actor=request.user,
+            )
+        except ReportError as exc:
+            form.add_error("text", str(exc))
+        else:
+            messages.success(
+                request, _("Saved as version %(version)d.") % {"version": saved.version}
+            )
+            return redirect("reports:template-edit", product=product)
+    context = {
+        "nav": "reports",
+        "product": Product(product),
+        "form": form,
+        "current": current,
+        "sections": PRODUCT_SECTIONS[product],
+        "indicators": _catalogue_indicators(current.scheme),
+        "versions": ReportTemplate.objects.filter(province=province, product=product)
+        .select_related("created_by")
+        .order_by("-version"),
+    }
+    return render(request, "reports/template_edit.html", context)
+
+
+def _catalogue_indicators(scheme_code: str) -> list[tuple[str, str]]:
+    from grassroots.evaluation.schemes import latest_scheme_version, scheme_of
+
+    scheme = scheme_of(latest_scheme_version(scheme_code))
+    return [(leaf.indicator or leaf.code, leaf.name_zh) for leaf in scheme.leaves()]
