@@ -1,4 +1,4 @@
-"""``grassroots report bulletin --scope CODE --period P --format docx|pdf|xlsx --out FILE``.
+"""``grassroots report PRODUCT --scope CODE --period P --format docx|pdf|xlsx --out FILE``.
 
 Makes the document from the scope's published run, stores it like the page does (the data
 directory, with its inputs and SHA-256) and writes a copy to FILE. The command acts as the
@@ -14,12 +14,23 @@ from typing import Any
 
 from grassroots.commands._errors import UsageError
 
-PRODUCTS = ("bulletin",)
+PRODUCTS = (
+    "bulletin",
+    "monthly",
+    "half_year",
+    "annual",
+    "unit_profile",
+    "plan_progress",
+    "exit_record",
+)
 FORMATS = ("docx", "pdf", "xlsx")
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    p = sub.add_parser("report", help="documents: the quarterly bulletin and its variants")
+    p = sub.add_parser(
+        "report",
+        help="documents: the bulletin, monthly, half-year and annual reports, unit profile, plan progress, exit record",
+    )
     p.add_argument("product", choices=PRODUCTS)
     p.add_argument("--scope", required=True, help="unit code: province, city or unit")
     p.add_argument("--period", required=True, help="2024Q4, 2024-07, 2024 or 2024Q2-YTD")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db.models import QuerySet
 from django.http import Http404
 
@@ -41,6 +42,17 @@ def policy_for(unit: Unit) -> ReportPolicy:
 
 
 _MEMO = "_grassroots_pages_show_ranks"
+# The policy as pages read it is cached per process for this long (a cached league page stays at
+# its few queries); `set_policy` forgets it in its own process, other processes follow within it.
+POLICY_SECONDS = 60
+
+
+def _policy_key(code: str) -> str:
+    return f"reports-ranking:{code}:{default_ranking()}"
+
+
+def forget_policy(code: str) -> None:
+    cache.delete(_policy_key(code))
 
 
 def pages_show_ranks(user: Any) -> bool:
@@ -53,10 +65,15 @@ def pages_show_ranks(user: Any) -> bool:
     if membership is None:
         return False
     code = membership.unit.path.split("/", 1)[0]
-    found = (
-        ReportPolicy.objects.filter(province__code=code).values_list("ranking", flat=True).first()
-    )
-    shown = (found or default_ranking()) == RankingMode.RANKING
+    found = cache.get(_policy_key(code))
+    if found is None:
+        found = (
+            ReportPolicy.objects.filter(province__code=code)
+            .values_list("ranking", flat=True)
+            .first()
+        ) or default_ranking()
+        cache.set(_policy_key(code), found, POLICY_SECONDS)
+    shown = found == RankingMode.RANKING
     if hasattr(user, "__dict__"):
         user.__dict__[_MEMO] = shown
     return shown

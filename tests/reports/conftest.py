@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.core.cache import cache
 from django.test import Client
 
 from grassroots.assistance.models import Dimension, WeakLevel
@@ -38,6 +39,7 @@ def world(db, settings, tmp_path, report_cases, published, accept) -> dict[str, 
     settings.DATA_DIR = tmp_path / "data"
     settings.DATA_DIR.mkdir()
     settings.REPORTS_RANKING = "analysis"  # the production default (settings_test says ranking)
+    cache.clear()  # the policy pages read is cached per process: none from an earlier test
     load_units(rows=reference_rows(["37"]), actor=None, reason="fixture")
     load_shipped_schemes()
     scheme = latest_scheme_version("core-business")

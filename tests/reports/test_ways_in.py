@@ -212,3 +212,12 @@ def test_the_command_writes_the_bulletin(world, tmp_path, capsys) -> None:
         == 2
     )
     assert "2020Q1" in capsys.readouterr().err
+
+
+def test_the_command_writes_every_product(world, tmp_path) -> None:
+    for product, scope in (("unit_profile", "370103"), ("plan_progress", "370100")):
+        out = tmp_path / f"{product}.xlsx"
+        args = ["report", product, "--scope", scope, "--period", PERIOD, "--format", "xlsx"]
+        assert main([*args, "--out", str(out)]) == 0
+        document = Document.objects.get(product=product)
+        assert hashlib.sha256(out.read_bytes()).hexdigest() == document.sha256
