@@ -370,7 +370,7 @@ def exit_record(
     day = assessment.decided_on or assessment.recommended_on or _day_of(period)
     table = Table(
         title=_("The standard's items"),
-        sheet="评估事项",
+        sheet="评价事项",
         headers=[
             _("Item"),
             _("Heading"),

@@ -304,7 +304,8 @@ def template_text(template: Template) -> str:
 
     spec = template.as_spec()
     spec.pop("scheme", None)
-    return str(yaml.safe_dump(spec, allow_unicode=True, sort_keys=False))
+    text = str(yaml.safe_dump(spec, allow_unicode=True, sort_keys=False))
+    return text.replace("marking: null\n", "marking:\n")  # empty: the province's policy
 
 
 def _check_spec(spec: dict[str, Any], product: str) -> None:

@@ -68,7 +68,7 @@ PRODUCT_TITLES = {
     "annual": {"year": "年度检察业务数据分析研判报告"},
     "unit_profile": {"any": "检察业务画像报告"},
     "plan_progress": {"any": "相对薄弱基层院整改方案进展报告"},
-    "exit_record": {"any": "相对薄弱基层院脱薄评估记录"},
+    "exit_record": {"any": "相对薄弱基层院脱薄评价记录"},
 }
 
 TITLES = {

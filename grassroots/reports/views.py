@@ -10,6 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from grassroots.organisations.models import Level, Role
@@ -35,6 +36,27 @@ from grassroots.reports.services import (
     template_text,
 )
 from grassroots.reports.templates_spec import PRODUCT_SECTIONS
+
+# The sections a template may name, in the page's language.
+SECTION_LABELS = {
+    "summary": _l("summary"),
+    "lines": _l("business lines"),
+    "trend": _l("trend"),
+    "distribution": _l("distribution of units"),
+    "heatmap": _l("heat map of colours"),
+    "warnings": _l("warnings"),
+    "weak_units": _l("weak units' plans"),
+    "data_quality": _l("data quality"),
+    "league": _l("league table"),
+    "consultation": _l("consultation conclusions"),
+    "next_steps": _l("next steps"),
+    "appendix": _l("appendix"),
+    "values": _l("the unit's figures"),
+    "plans": _l("plans"),
+    "measures": _l("measures"),
+    "items": _l("items"),
+    "decision": _l("recommendation and decision"),
+}
 
 CONTENT_TYPES = {
     Format.DOCX: "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
@@ -219,7 +241,7 @@ def template_edit(request: HttpRequest, product: str) -> HttpResponse:
         "product": Product(product),
         "form": form,
         "current": current,
-        "sections": PRODUCT_SECTIONS[product],
+        "sections": [(s, SECTION_LABELS.get(s, "")) for s in PRODUCT_SECTIONS[product]],
         "indicators": _catalogue_indicators(current.scheme),
         "versions": ReportTemplate.objects.filter(province=province, product=product)
         .select_related("created_by")

@@ -192,7 +192,7 @@ def test_the_exit_record_lists_every_item_as_decided(world, tmp_path) -> None:
         product="exit_record", scope=unit, period=PERIOD, fmt="xlsx", actor=admin
     )
     book = openpyxl.load_workbook(io.BytesIO(read_document(excel)))
-    found = [(r[0], r[4], r[5]) for r in book["评估事项"].iter_rows(min_row=2, values_only=True)]
+    found = [(r[0], r[4], r[5]) for r in book["评价事项"].iter_rows(min_row=2, values_only=True)]
     assert found == [
         ("Q1", "达到", "不捕率连续两期在绿区"),
         ("Q2", "未达到", "案-件比仍为红"),
