@@ -163,7 +163,11 @@ def unit_profile(inputs: Inputs) -> Content:
                 title=_("Figures of the period"),
                 paragraphs=[
                     _("Business lines: %(lines)s.")
-                    % {"lines": "、".join(dict.fromkeys(LINES.get(f.line, f.line) for f in figs))}
+                    % {
+                        "lines": "、".join(
+                            dict.fromkeys(LINES.get(f.line, f.line) for f in figs if f.line)
+                        )
+                    }
                 ],
                 tables=[table],
             )
