@@ -334,8 +334,10 @@ def _warnings_table(inputs: Inputs, units: dict[str, Unit]) -> Table:
 TOP_WARNED = 5
 
 
-def _warnings_summary(every: Table) -> list[Table]:
-    """The warnings counted by kind and city, and the few units with the most of them."""
+def _warnings_summary(every: Table, units: dict[str, Unit]) -> list[Table]:
+    """The warnings counted by kind and city (in the cities' code order), and the few units
+    with the most of them."""
+    codes = {u.parent.name_zh: u.parent.code for u in units.values() if u.parent is not None}
     kinds = sorted({row[3].text for row in every.rows})
     by_city: dict[str, Counter[str]] = {}
     by_unit: dict[tuple[str, str], Counter[str]] = {}
@@ -348,7 +350,7 @@ def _warnings_summary(every: Table) -> list[Table]:
         headers=[_("City"), *kinds, _("Total")],
     )
     totals: Counter[str] = Counter()
-    for city in sorted(by_city):
+    for city in sorted(by_city, key=lambda name: (codes.get(name, "~"), name)):
         counted = by_city[city]
         totals.update(counted)
         counts.rows.append(
@@ -588,7 +590,9 @@ def _trend_section(inputs: Inputs, units: dict[str, Unit], figs: list[Figure]) -
         key="trend",
         title=_("Trend"),
         paragraphs=[
-            _("The figure of each indicator in the last %(n)d periods with a published run.")
+            _(
+                "The figure of each indicator in the last %(n)d periods (— where no run was published)."
+            )
             % {"n": len(periods)}
         ],
         tables=[table],
@@ -745,7 +749,7 @@ def build_bulletin(inputs: Inputs) -> Content:
                 % {"n": len(warnings.rows), "kinds": counted or DASH},
                 _("Every warning is in the Excel edition of this document."),
             ],
-            tables=[*_warnings_summary(warnings), warnings],
+            tables=[*_warnings_summary(warnings, units), warnings],
         )
     ]
     if "trend" in inputs.template.sections:

@@ -92,7 +92,8 @@ def test_ranking_mode_adds_the_league_table_with_rank_intervals(world, tmp_path,
     assert RANK_WORDS.findall(_all_text(plain, tmp_path)) == []
 
 
-def test_only_the_province_administrator_sets_the_policy(province, make_member) -> None:
+def test_only_the_province_administrator_sets_the_policy(province, make_member, settings) -> None:
+    settings.REPORTS_RANKING = "analysis"  # the production default (settings_test says ranking)
     city = make_member(Role.CITY_REVIEWER, "370100")
     with pytest.raises(ReportError):
         set_policy(
@@ -104,3 +105,43 @@ def test_only_the_province_administrator_sets_the_policy(province, make_member) 
             province=province["370000"], ranking="scores", marking="", issuer="", actor=admin
         )
     assert policy_for(province["370102"]).ranking == RankingMode.ANALYSIS
+
+
+def test_no_other_product_shows_ranks_in_analysis_mode(world, tmp_path) -> None:
+    admin = world["admin"]
+    for product, code in (("unit_profile", "370102"), ("plan_progress", "370000")):
+        for fmt in ("docx", "pdf", "xlsx"):
+            document = generate_document(
+                product=product, scope=Unit.objects.get(code=code), period=PERIOD, fmt=fmt,
+                actor=admin,
+            )  # fmt: skip
+            text = _all_text(document, tmp_path)
+            assert "济南市历下区人民检察院" in text
+            assert RANK_WORDS.findall(text) == [], (product, fmt)
+
+
+def test_the_unit_profile_has_the_rank_and_its_interval_in_ranking_mode(world) -> None:
+    admin = world["admin"]
+    set_policy(
+        province=Unit.objects.get(code="370000"),
+        ranking="ranking",
+        marking="",
+        issuer="",
+        actor=admin,
+    )
+    document = generate_document(
+        product="unit_profile",
+        scope=Unit.objects.get(code="370102"),
+        period=PERIOD,
+        fmt="xlsx",
+        actor=admin,
+    )
+    stored = Result.objects.get(
+        run=world["runs"][PERIOD], node="non_arrest_rate", unit_code="370102"
+    )
+    sheet = openpyxl.load_workbook(io.BytesIO(read_document(document)))["本院数值"]
+    header = [c.value for c in sheet[1]]
+    assert header[-2:] == ["全省排名", "排名区间（5%–95%）"]
+    row = next(r for r in sheet.iter_rows(values_only=True) if r[0] == "不捕率")
+    assert row[-2] == stored.rank_all
+    assert row[-1] == f"{stored.rank_q05:.0f}–{stored.rank_q95:.0f}"
