@@ -213,3 +213,41 @@ def test_the_exit_record_lists_every_item_as_decided(world, tmp_path) -> None:
             fmt="pdf",
             actor=admin,
         )
+
+
+def test_the_warnings_section_is_a_summary_and_the_excel_has_every_row(world) -> None:
+    from collections import Counter
+
+    from grassroots.evaluation.models import EarlyWarning
+    from grassroots.evaluation.warnings import record_warnings
+
+    run, admin = world["runs"][PERIOD], world["admin"]
+    record_warnings(run=run)
+    stored = list(EarlyWarning.objects.filter(run=run).exclude(kind="rank_drop"))
+    assert len(stored) > 5
+    units = {u.code: u for u in Unit.objects.filter(level=Level.GRASSROOTS)}
+    province = Unit.objects.get(code="370000")
+    word = docx_of(
+        generate_document(
+            product="bulletin", scope=province, period=PERIOD, fmt="docx", actor=admin
+        )
+    )
+    rows = rows_of(word)
+    total = next(r for r in rows if r[0] == "合计")
+    assert int(total[-1]) == len(stored)
+    jinan = Counter(w.kind for w in stored if units[w.unit_code].parent.code == "370100")
+    city_row = next(r for r in rows if r[0] == "济南市人民检察院" and r[-1].isdigit())
+    assert int(city_row[-1]) == sum(jinan.values())
+    per_unit = Counter(w.unit_code for w in stored)
+    most = max(per_unit.values())
+    top = [r for r in rows if len(r) == 4 and r[0] in {u.name_zh for u in units.values()}]
+    assert 0 < len(top) <= 5
+    assert int(top[0][2]) == most
+    # The page editions do not list every warning; the Excel edition does.
+    kinds = {"新变红", "连续多期红色", "数据缺失", "可疑模式"}
+    assert not [r for r in rows if len(r) == 6 and r[3] in kinds]
+    excel = generate_document(
+        product="bulletin", scope=province, period=PERIOD, fmt="xlsx", actor=admin
+    )
+    book = openpyxl.load_workbook(io.BytesIO(read_document(excel)))
+    assert len(list(book["预警明细"].iter_rows(min_row=2))) == len(stored)
