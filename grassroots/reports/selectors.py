@@ -73,7 +73,7 @@ def pages_show_ranks(user: Any) -> bool:
             .first()
         ) or default_ranking()
         cache.set(_policy_key(code), found, POLICY_SECONDS)
-    shown = found == RankingMode.RANKING
+    shown = str(found) == RankingMode.RANKING
     if hasattr(user, "__dict__"):
         user.__dict__[_MEMO] = shown
     return shown
