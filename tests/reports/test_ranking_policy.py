@@ -143,5 +143,9 @@ def test_the_unit_profile_has_the_rank_and_its_interval_in_ranking_mode(world) -
     header = [c.value for c in sheet[1]]
     assert header[-2:] == ["全省排名", "排名区间（5%–95%）"]
     row = next(r for r in sheet.iter_rows(values_only=True) if r[0] == "不捕率")
+    assert stored.rank_all is not None
     assert row[-2] == stored.rank_all
-    assert row[-1] == f"{stored.rank_q05:.0f}–{stored.rank_q95:.0f}"
+    interval = (
+        f"{stored.rank_q05:.0f}–{stored.rank_q95:.0f}" if stored.rank_q05 is not None else "—"
+    )
+    assert row[-1] == interval
