@@ -36,9 +36,10 @@ django.setup()
 from django.contrib.auth import get_user_model
 from grassroots.organisations.models import Unit
 from grassroots.reports.services import generate_document
-user = get_user_model().objects.get(username="bench-admin")
+users = {"370000": "bench-admin", "000000": "bench-nation"}
 out = []
 for code in CODES:
+    user = get_user_model().objects.get(username=users[code])
     scope = Unit.objects.get(code=code)
     generate_document(product="bulletin", scope=scope, period="2024Q4", fmt="xlsx", actor=user)
     for fmt in ("docx", "pdf", "xlsx"):
@@ -122,8 +123,12 @@ def _prepare(env: dict[str, str], *, nation: bool) -> None:
     _cli(env, "runs", "schemes")
     _cli(env, "users", "add", "bench-admin", "--unit", "370000", "--role", "province_admin",
          "--password", "")  # fmt: skip
+    if nation:  # a national run covers every province: published by an administrator above them
+        _cli(env, "users", "add", "bench-nation", "--unit", "000000", "--role", "province_admin",
+             "--password", "")  # fmt: skip
     sources = [("--province", "37")] + ([("--nation", "--scale", NATION_SCALE)] if nation else [])
     for where in sources:
+        publisher = "bench-nation" if "--nation" in where else "bench-admin"
         folder = OUT / ("cases-" + "-".join(where).strip("-"))
         if not (folder / "truth.json").exists():
             _cli(env, "generate", *where, "--from", PERIODS[0], "--to", PERIODS[-1], "--seed", "1",
@@ -132,7 +137,7 @@ def _prepare(env: dict[str, str], *, nation: bool) -> None:
             out = _cli(env, "runs", "create", "--scheme", "core-business", "--period", period,
                        "--cases", str(folder), "--sensitivity", "200", "--seed", "1")  # fmt: skip
             run = _run_id(out)
-            _cli(env, "runs", "publish", run, "--actor", "bench-admin")
+            _cli(env, "runs", "publish", run, "--actor", publisher)
     print(f"prepared the database, units and runs in {time.perf_counter() - started:.0f} s")
 
 
