@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import os
 import secrets
+import shutil
 import subprocess
 import sys
 import time
@@ -59,6 +60,8 @@ def main() -> int:
     env = _env(server)
     if not args.reuse:
         _fresh_database(server)
+        # The documents of a last run: a fresh database numbers its documents from 1 again.
+        shutil.rmtree(OUT / "documents", ignore_errors=True)
         _prepare(env, nation=args.nation)
     codes = ["370000"] + (["000000"] if args.nation else [])
     script = _MEASURE.replace("CODES", repr(codes))
