@@ -100,6 +100,11 @@ class Runs:
         }
 
 
+def run_scope(province: Unit) -> str:
+    """The scope code runs are published for: a province's code, "" for the nation."""
+    return "" if province.level == Level.NATION else province.code
+
+
 def find_runs(scope: Unit, period: str, scheme: str = SCHEME) -> Runs:
     """The published runs of the scope's province; no published run for the period is an error
     (no document is made from a draft)."""
@@ -107,7 +112,7 @@ def find_runs(scope: Unit, period: str, scheme: str = SCHEME) -> Runs:
     before, year_ago = parsed.previous().key, same_period_last_year(parsed).key
     province = province_of(scope)
     found = latest_published_runs(
-        scheme=scheme, scope=province.code, periods=[parsed.key, before, year_ago]
+        scheme=scheme, scope=run_scope(province), periods=[parsed.key, before, year_ago]
     )
     if parsed.key not in found:
         raise ReportError(
@@ -554,7 +559,7 @@ def trend_runs(inputs: Inputs) -> list[tuple[Period, EvaluationRun | None]]:
     periods = trend_periods(inputs.period)
     found = latest_published_runs(
         scheme=inputs.template.scheme,
-        scope=province_of(inputs.scope).code,
+        scope=run_scope(province_of(inputs.scope)),
         periods=[p.key for p in periods],
     )
     return [(p, found.get(p.key)) for p in periods]
