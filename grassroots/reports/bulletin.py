@@ -339,20 +339,32 @@ def _warnings_table(inputs: Inputs, units: dict[str, Unit]) -> Table:
 TOP_WARNED = 5
 
 
-def _warnings_summary(every: Table, units: dict[str, Unit]) -> list[Table]:
-    """The warnings counted by kind and city (in the cities' code order), and the few units
-    with the most of them."""
+def _warnings_summary(every: Table, units: dict[str, Unit], national: bool) -> list[Table]:
+    """The warnings counted by kind and city (by province for the nation), in code order, and
+    the few units with the most of them."""
     codes = {u.parent.name_zh: u.parent.code for u in units.values() if u.parent is not None}
+    group = {name: name for name in codes}
+    if national:  # one row per province, not some three hundred cities
+        provinces = {
+            p.code: p.name_zh
+            for p in Unit.objects.filter(level=Level.PROVINCE).only("code", "name_zh")
+        }
+        for u in units.values():
+            if u.parent is not None:
+                code = u.path.split("/", 1)[0]
+                group[u.parent.name_zh] = provinces.get(code, u.parent.name_zh)
+                codes[provinces.get(code, u.parent.name_zh)] = code
     kinds = sorted({row[3].text for row in every.rows})
     by_city: dict[str, Counter[str]] = {}
     by_unit: dict[tuple[str, str], Counter[str]] = {}
     for row in every.rows:
-        by_city.setdefault(row[1].text, Counter())[row[3].text] += 1
+        city = group.get(row[1].text, row[1].text)
+        by_city.setdefault(city, Counter())[row[3].text] += 1
         by_unit.setdefault((row[0].text, row[1].text), Counter())[row[3].text] += 1
     counts = Table(
-        title=_("Warnings by kind and city"),
+        title=_("Warnings by kind and province") if national else _("Warnings by kind and city"),
         sheet="预警汇总",
-        headers=[_("City"), *kinds, _("Total")],
+        headers=[_("Province") if national else _("City"), *kinds, _("Total")],
     )
     totals: Counter[str] = Counter()
     for city in sorted(by_city, key=lambda name: (codes.get(name, "~"), name)):
@@ -754,7 +766,10 @@ def build_bulletin(inputs: Inputs) -> Content:
                 % {"n": len(warnings.rows), "kinds": counted or DASH},
                 _("Every warning is in the Excel edition of this document."),
             ],
-            tables=[*_warnings_summary(warnings, units), warnings],
+            tables=[
+                *_warnings_summary(warnings, units, inputs.scope.level == Level.NATION),
+                warnings,
+            ],
         )
     ]
     if "trend" in inputs.template.sections:
