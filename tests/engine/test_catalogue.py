@@ -95,14 +95,11 @@ def test_spp_catalogue_has_every_indicator_of_the_notes_with_both_names() -> Non
     assert set(catalogue.indicators) == SPP_INDICATORS | {
         "staff_under_45_share",
         "staff_talent_pool_share",
+        "supervision_conversion_rate",  # issue 16.4
     }
-    sourced = {e.code for e in catalogue.elements.values() if e.source is not None}
-    assert sourced == {
-        "staff_headcount",
-        "staff_under_45",
-        "staff_talent_pool",
-        "staff_procurators",
-    }
+    sourced = {e.code: e.source for e in catalogue.elements.values() if e.source is not None}
+    assert set(sourced.values()) == {"roster", "supervision"}
+    assert sourced["staff_under_45"] == "roster" and sourced["supervision_leads"] == "supervision"
     named = [*catalogue.indicators.values(), *catalogue.elements.values()]
     assert all(item.name_zh and item.name_en for item in named)
 
