@@ -99,7 +99,8 @@ def test_spp_catalogue_has_every_indicator_of_the_notes_with_both_names() -> Non
     }
     sourced = {e.code: e.source for e in catalogue.elements.values() if e.source is not None}
     assert set(sourced.values()) == {"roster", "supervision"}
-    assert sourced["staff_under_45"] == "roster" and sourced["supervision_leads"] == "supervision"
+    assert sourced["staff_under_45"] == "roster"
+    assert sourced["supervision_leads"] == "supervision"
     named = [*catalogue.indicators.values(), *catalogue.elements.values()]
     assert all(item.name_zh and item.name_en for item in named)
 
