@@ -600,7 +600,7 @@ def biggest_movers(
         rows = Result.objects.filter(
             run=of, node=node, unit_path__startswith=root.path, score__isnull=False
         ).values_list("unit_code", "score")
-        return {code: float(score) for code, score in rows}
+        return {code: float(score) for code, score in rows if score is not None}
 
     now, then = scores(run), scores(before)
     changes = {c: now[c] - then[c] for c in now if c in then}
