@@ -79,8 +79,19 @@ def _within(within: Within) -> str:
 
 
 def _roles(names: tuple[str, ...]) -> str:
-    labels = {r.value: str(r.label) for r in Role}
-    return "、".join(labels.get(n, n) for n in names) if names else _("no one")
+    """The scheme's role names (its function names, ``city_admin``, or the app's) as the roles
+    a reader knows (evaluation/permissions.py:ROLE_NAMES maps them)."""
+    from grassroots.evaluation.permissions import ROLE_NAMES
+
+    labels: list[str] = []
+    for name in names:
+        roles = ROLE_NAMES.get(name) or {r for r in Role if r.value == name}
+        for role in sorted(roles, key=lambda r: r.value):
+            if str(role.label) not in labels:
+                labels.append(str(role.label))
+        if not roles:
+            labels.append(name)
+    return "、".join(labels) if labels else _("no one")
 
 
 def summarise(scheme: Scheme, catalogue: Catalogue | None) -> Summary | None:
