@@ -131,6 +131,19 @@ class HonourIn(Schema):
     awarding_body: str = Field(min_length=1, max_length=200)
 
 
+class SearchIn(Schema):
+    q: str = Field(min_length=1, max_length=200)
+    kind: DocKind | None = None
+    level: CaseLevel | None = None
+    line: BusinessLine | None = None
+    year: int | None = Field(None, ge=2000, le=2100)
+    limit: int = Field(50, ge=1, le=200)
+
+
+class Page(Schema):
+    limit: int = Field(100, ge=1, le=500)
+
+
 def _not_found() -> HttpError:
     return HttpError(404, "Not found")
 
@@ -147,23 +160,15 @@ def _unprocessable(error: services.LibraryError) -> HttpError:
 
 
 @router.get("/search", response={200: list[HitOut], **ERRORS}, summary="Ranked full-text search")
-def search(
-    request: HttpRequest,
-    q: str = Query(..., min_length=1, max_length=200),
-    kind: DocKind | None = None,
-    level: CaseLevel | None = None,
-    line: BusinessLine | None = None,
-    year: int | None = Query(None, ge=2000, le=2100),
-    limit: int = Query(50, ge=1, le=200),
-) -> list[dict[str, Any]]:
+def search(request: HttpRequest, filters: Query[SearchIn]) -> list[dict[str, Any]]:
     found = selectors.find(
         auth_user(request),
-        q,
-        kind=kind or "",
-        level=level or "",
-        line=line or "",
-        year=year,
-        limit=limit,
+        filters.q,
+        kind=filters.kind or "",
+        level=filters.level or "",
+        line=filters.line or "",
+        year=filters.year,
+        limit=filters.limit,
     )
     return [
         {
@@ -198,8 +203,8 @@ def _case(c: Case) -> dict[str, Any]:
 
 
 @router.get("/cases", response={200: list[CaseOut], **ERRORS}, summary="The cases the caller sees")
-def cases(request: HttpRequest, limit: int = Query(100, ge=1, le=500)) -> list[dict[str, Any]]:
-    return [_case(c) for c in selectors.cases(auth_user(request))[:limit]]
+def cases(request: HttpRequest, page: Query[Page]) -> list[dict[str, Any]]:
+    return [_case(c) for c in selectors.cases(auth_user(request))[: page.limit]]
 
 
 @router.get("/cases/{pk}", response={200: CaseOut, **ERRORS}, summary="One case")
@@ -278,8 +283,8 @@ def _article(a: Article) -> dict[str, Any]:
 
 
 @router.get("/articles", response={200: list[ArticleOut], **ERRORS}, summary="Articles")
-def articles(request: HttpRequest, limit: int = Query(100, ge=1, le=500)) -> list[dict[str, Any]]:
-    return [_article(a) for a in selectors.articles(auth_user(request))[:limit]]
+def articles(request: HttpRequest, page: Query[Page]) -> list[dict[str, Any]]:
+    return [_article(a) for a in selectors.articles(auth_user(request))[: page.limit]]
 
 
 @router.get("/articles/{pk}", response={200: ArticleOut, **ERRORS}, summary="One article")
