@@ -326,3 +326,16 @@ def test_the_api_follows_the_same_rules(
     )
     assert CaseEntry.objects.filter(case_id=new).count() == 1
     assert Article.objects.count() == 1
+
+
+def test_a_persons_page_shows_their_honours_through_the_panel_registry(
+    items: dict[str, Any], admin: Any, person: Any, other_clerk: Any
+) -> None:
+    from grassroots.people import panels
+
+    assert "library-honours" in panels.registered()
+    page = client_for(admin).get(f"/people/people/{person.pk}/").content.decode()
+    assert "全省优秀检察官" in page
+    assert "Honours" in page
+    # The person page's own rule still decides who opens it.
+    assert client_for(other_clerk).get(f"/people/people/{person.pk}/").status_code == 404
