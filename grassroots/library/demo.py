@@ -10,6 +10,7 @@ from typing import Any
 
 from grassroots.library import services
 from grassroots.library.models import Case, CaseLevel, EntryStatus
+from grassroots.library.topics import TOPICS
 from grassroots.organisations.models import Level, Unit
 from grassroots.people.models import Category, Person
 
@@ -17,33 +18,6 @@ SEED = 13
 COLUMNS = (("三年攻坚", "Three-year push"), ("攻坚克难", "Tackling hard problems"),
            ("基层检察长谈攻坚", "Grassroots chief prosecutors on the push"))  # fmt: skip
 
-# (title, business line, keywords, 要旨)
-TOPICS = (
-    ("督促整治非法采砂行政公益诉讼案", "public_interest", "非法采砂 河道 诉前磋商",
-     "检察机关通过诉前磋商督促水利部门依法履职，推动河道非法采砂问题系统治理和生态修复。"),
-    ("督促保护耕地行政公益诉讼案", "public_interest", "耕地保护 行政公益诉讼",
-     "针对违法占用耕地问题，检察机关制发检察建议并跟进监督，督促恢复耕地种植条件。"),
-    ("海洋生态环境民事公益诉讼案", "public_interest", "非法捕捞 海洋生态 民事公益诉讼",
-     "对非法捕捞破坏海洋生态的行为提起民事公益诉讼，以增殖放流方式替代性修复生态。"),
-    ("王某醉酒驾驶认罪认罚案", "criminal", "危险驾驶 认罪认罚 不起诉",
-     "对情节轻微的醉驾案件依法适用认罪认罚从宽制度，做好不起诉后的行刑反向衔接。"),
-    ("张某等人电信网络诈骗案", "criminal", "电信网络诈骗 帮信罪 追赃挽损",
-     "检察机关提前介入引导取证，查清资金链条，追赃挽损并开展反诈宣传。"),
-    ("李某虚假诉讼民事监督案", "civil", "虚假诉讼 再审检察建议 民事监督",
-     "通过大数据比对发现虚假诉讼线索，提出再审检察建议，维护司法公正。"),
-    ("支持农民工起诉追索劳动报酬案", "civil", "支持起诉 农民工 欠薪",
-     "检察机关支持农民工依法起诉追索劳动报酬，促成和解并兑现欠薪。"),
-    ("行政非诉执行监督案", "administrative", "行政非诉执行 类案监督 检察建议",
-     "针对行政非诉执行案件长期未执行问题开展类案监督，推动行政机关依法申请执行。"),
-    ("涉企行政争议实质性化解案", "administrative", "行政争议 实质性化解 检察听证",
-     "检察机关通过公开听证促成行政争议实质性化解，优化法治化营商环境。"),
-    ("未成年人网络保护综合履职案", "minors", "未成年人保护 网吧 综合履职",
-     "检察机关督促整治网吧违规接纳未成年人问题，推动形成未成年人网络保护合力。"),
-    ("侵害未成年人案件强制报告案", "minors", "强制报告 未成年人检察 一站式取证",
-     "落实侵害未成年人案件强制报告制度，依托一站式取证减少对被害人的二次伤害。"),
-    ("食品药品安全公益诉讼案", "public_interest", "食品药品安全 惩罚性赔偿 公益诉讼",
-     "对销售不符合安全标准食品的行为提起民事公益诉讼，并提出惩罚性赔偿诉讼请求。"),
-)  # fmt: skip
 PROGRAMMES = {
     CaseLevel.CITY: "全市检察机关优秀案例评选",
     CaseLevel.PROVINCIAL: "全省检察机关典型案例评选",

@@ -7,7 +7,8 @@ SQLite's ``unicode61`` tokenizer both see exactly the same words. A query is seg
 way and matches a document holding every one of its words (AND).
 
 - PostgreSQL (production and the tests): ``to_tsvector('simple', tokens)`` (what Django's
-  ``SearchVector('tokens', config='simple')`` writes, with a GIN index on it: migration 0002)
+  ``SearchVector('tokens', config='simple')`` computes), kept in a stored generated column
+  ``vector`` with a GIN index (migration 0004)
   matched by ``plainto_tsquery('simple', …)``, ranked in SQL by the BM25 formula FTS5 uses.
 - SQLite (the demo): the FTS5 table ``library_fts``, kept in step with
   ``library_searchdocument`` by triggers (``SQLITE_FTS``), ranked by FTS5's ``bm25``.
@@ -273,47 +274,58 @@ def search_sqlite(
     return [Hit(int(doc_id), float(score)) for doc_id, score in cursor.fetchall()]
 
 
-VECTOR = "to_tsvector('simple'::regconfig, COALESCE(d.tokens, ''))"  # the GIN index's expression
+# PostgreSQL's stored tsvector of ``tokens`` (a generated column with the GIN index: migration
+# 0004), what Django's SearchVector("tokens", config="simple") would compute.
+VECTOR = "d.vector"
 
 
-def search_postgres(query: str, filters: Filters, *, limit: int = 50) -> list[Hit]:
+def search_postgres(
+    query: str, filters: Filters, *, limit: int = 50, cursor: Any = None
+) -> list[Hit]:
     """The best ``limit`` documents for ``query`` on PostgreSQL: ``to_tsvector('simple')``
-    matched by ``plainto_tsquery('simple')`` (the GIN index), ranked by FTS5's BM25."""
-    import math
-
+    matched by ``plainto_tsquery('simple')`` (the GIN index), ranked by FTS5's BM25. On the
+    default database, or on ``cursor`` (a psycopg cursor: the benchmark)."""
+    if cursor is not None:
+        return _search_postgres_on(cursor, query, filters, limit)
     from django.db import connection
+
+    with connection.cursor() as django_cursor:
+        return _search_postgres_on(django_cursor, query, filters, limit)
+
+
+def _search_postgres_on(cursor: Any, query: str, filters: Filters, limit: int) -> list[Hit]:
+    import math
 
     asked = query_words(query)
     if not asked:
         return []
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT count(*), coalesce(sum(words), 0) FROM library_searchdocument")
-        total, length = cursor.fetchone()
-        if not total:
-            return []
-        idfs = []
-        for word in asked:
-            cursor.execute(
-                f"SELECT count(*) FROM library_searchdocument d WHERE {VECTOR} @@ "
-                "plainto_tsquery('simple', %s)",
-                [word],
-            )
-            hits = cursor.fetchone()[0]
-            idf = math.log((total - hits + 0.5) / (hits + 0.5))
-            idfs.append(idf if idf > 0 else 1e-6)
-        params: list[Any] = [float(length) / total, asked, idfs, " ".join(asked)]
-        where = [f"{VECTOR} @@ plainto_tsquery('simple', ?)", *_where(filters, params)]
-        params.append(limit)
-        sql = (
-            "SELECT id, score FROM (SELECT d.id, sum(w.idf * cardinality(u.positions) * "
-            f"{K1 + 1} / (cardinality(u.positions) + {K1} * (1 - {B} + {B} * d.words / ?))) "
-            f"AS score FROM library_searchdocument d CROSS JOIN LATERAL unnest({VECTOR}) u "
-            "JOIN unnest(?::text[], ?::float8[]) AS w(word, idf) ON w.word = u.lexeme "
-            f"WHERE {' AND '.join(where)} GROUP BY d.id) ranked "
-            "ORDER BY round(score::numeric, 9) DESC, id LIMIT ?"
+    cursor.execute("SELECT count(*), coalesce(sum(words), 0) FROM library_searchdocument")
+    total, length = cursor.fetchone()
+    if not total:
+        return []
+    idfs = []
+    for word in asked:
+        cursor.execute(
+            f"SELECT count(*) FROM library_searchdocument d WHERE {VECTOR} @@ "
+            "plainto_tsquery('simple', %s)",
+            [word],
         )
-        cursor.execute(sql.replace("?", "%s"), params)
-        return [Hit(int(doc_id), float(score)) for doc_id, score in cursor.fetchall()]
+        hits = cursor.fetchone()[0]
+        idf = math.log((total - hits + 0.5) / (hits + 0.5))
+        idfs.append(idf if idf > 0 else 1e-6)
+    params: list[Any] = [float(length) / total, asked, idfs, " ".join(asked)]
+    where = [f"{VECTOR} @@ plainto_tsquery('simple', ?)", *_where(filters, params)]
+    params.append(limit)
+    sql = (
+        "SELECT id, score FROM (SELECT d.id, sum(w.idf * cardinality(u.positions) * "
+        f"{K1 + 1} / (cardinality(u.positions) + {K1} * (1 - {B} + {B} * d.words / ?))) "
+        f"AS score FROM library_searchdocument d CROSS JOIN LATERAL unnest({VECTOR}) u "
+        "JOIN unnest(?::text[], ?::float8[]) AS w(word, idf) ON w.word = u.lexeme "
+        f"WHERE {' AND '.join(where)} GROUP BY d.id) ranked "
+        "ORDER BY round(score::numeric, 9) DESC, id LIMIT ?"
+    )
+    cursor.execute(sql.replace("?", "%s"), params)
+    return [Hit(int(doc_id), float(score)) for doc_id, score in cursor.fetchall()]
 
 
 def search(query: str, filters: Filters, *, limit: int = 50) -> list[Hit]:
