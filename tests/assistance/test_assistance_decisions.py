@@ -766,3 +766,28 @@ def test_designating_a_unit_the_rule_does_not_suggest_asks_why(world) -> None:
     assert saved.status_code == 302
     designation = Designation.objects.get(unit__code="370102")
     assert "未列入候选名单而认定，理由：队伍建设问题突出" in designation.evidence
+
+
+def test_the_designate_page_argues_the_staff_dimension_from_the_roster(world) -> None:
+    """Issue 14.5: the staff-team figures, counted from the roster, beside the city's median."""
+    from django.utils import timezone
+
+    from grassroots.people.models import Category, Person
+
+    year = timezone.localdate().year
+    for code, births in {"370104": [year - 30, year - 50], "370103": [year - 30] * 3}.items():
+        for i, born in enumerate(births):
+            Person.objects.create(
+                unit=Unit.objects.get(code=code), staff_number=f"P{code}{i}", name=f"人{i}",
+                category=Category.PROSECUTOR, birth_year=born, talent_pool=i == 0,
+            )  # fmt: skip
+    page = _client(world["admin"]).get("/assistance/designate/370104/")
+    assert page.status_code == 200
+    rows = {r.code: r for r in page.context["staff"]}
+    assert page.context["staff_from_roster"] is True
+    assert rows["staff_headcount"].value == 2.0
+    assert rows["staff_under_45_share"].value == 50.0
+    assert rows["staff_talent_pool_share"].value == 50.0
+    # 370103 (100% under 45) and 370104 (50%) are Jinan's units with rosters; 370102 has none.
+    assert rows["staff_under_45_share"].city_median == 75.0
+    assert "队伍建设" in page.content.decode()

@@ -11,7 +11,7 @@ from typing import Any
 
 import pandas as pd
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_lazy
 
 from grassroots.assistance.models import (
     Award,
@@ -392,3 +392,60 @@ def weak_codes(user: Any) -> set[str]:
         .exclude(status=WeakStatus.EXITED)
         .values_list("unit__code", flat=True)
     )
+
+
+# ------------------------------------------------------------------ staff team (issue 14.5)
+
+
+@dataclass(frozen=True)
+class StaffRow:
+    code: str
+    label: str
+    value: float | None
+    city_median: float | None
+    province_median: float | None
+    percent: bool
+
+
+# The "staff team" elements the staff-capability dimension of a designation is argued with.
+STAFF_SHOWN = (
+    ("staff_headcount", gettext_lazy("Staff on the roster"), False),
+    ("staff_procurators", gettext_lazy("Quota-seat prosecutors"), False),
+    ("staff_under_45_share", gettext_lazy("Share under 45"), True),
+    ("staff_talent_pool_share", gettext_lazy("Share in the talent pool"), True),
+    ("staff_born_1980_on_share", gettext_lazy("Share born in 1980 or later"), True),
+)
+
+
+def staff_comparison(user: Any, unit: Unit) -> tuple[list[StaffRow], bool]:
+    """The unit's staff-team elements beside the medians of its city and of the units the
+    user sees (people/selectors.py:staff_team: from the roster, else the typed figures), and
+    whether the unit's own come from its roster."""
+    from statistics import median
+
+    from grassroots.organisations.models import Level
+    from grassroots.people.selectors import staff_figures
+
+    peers = list(visible_units(user).filter(level=Level.GRASSROOTS, active=True))
+    if unit not in peers:
+        peers.append(unit)
+    year = timezone.localdate().year
+    staff = staff_team(peers, year=year)
+    city = [u.code for u in peers if u.parent_id == unit.parent_id]
+
+    def mid(codes: list[str], element: str) -> float | None:
+        values = [v for c in codes if (v := staff[c].get(element)) is not None]
+        return float(median(values)) if values else None
+
+    rows = [
+        StaffRow(
+            code,
+            str(label),
+            staff[unit.code].get(code),
+            mid(city, code),
+            mid([u.code for u in peers], code),
+            percent,
+        )  # fmt: skip
+        for code, label, percent in STAFF_SHOWN
+    ]
+    return rows, staff_figures(unit, year=year).from_roster

@@ -87,8 +87,9 @@ def designate(request: HttpRequest, code: str) -> HttpResponse:
         if designation is not None:
             return redirect("assistance:plan", code=unit.code)
     history = decisions.unit_rank_history(request.user, unit.code, n=8)
+    staff, from_roster = decisions.staff_comparison(request.user, unit)
     context = {"nav": "assistance", "unit": unit, "form": form, "history": history,
-               "suggested": suggested}  # fmt: skip
+               "suggested": suggested, "staff": staff, "staff_from_roster": from_roster}  # fmt: skip
     return render(request, "assistance/designate.html", context)
 
 
