@@ -95,14 +95,18 @@ def test_spp_catalogue_has_every_indicator_of_the_notes_with_both_names() -> Non
     assert set(catalogue.indicators) == SPP_INDICATORS | {
         "staff_under_45_share",
         "staff_talent_pool_share",
+        "library_cases_per_10_procurators",
+        "library_articles_per_10_procurators",
     }
-    sourced = {e.code for e in catalogue.elements.values() if e.source is not None}
+    sourced = {e.code for e in catalogue.elements.values() if e.source == "roster"}
     assert sourced == {
         "staff_headcount",
         "staff_under_45",
         "staff_talent_pool",
         "staff_procurators",
     }
+    library = {e.code for e in catalogue.elements.values() if e.source == "library"}
+    assert len(library) == 8
     named = [*catalogue.indicators.values(), *catalogue.elements.values()]
     assert all(item.name_zh and item.name_en for item in named)
 
