@@ -192,7 +192,9 @@ class Hit:
     rank: float
 
 
-# The SQLite side (the demo database, and the comparison test's database).
+# The SQLite side (the demo database, and the comparison test's database). A migration that
+# rebuilds library_searchdocument on SQLite (a new column does) drops these triggers with the old
+# table: it must run SQLITE_FTS again (see migration 0005).
 SQLITE_FTS = (
     "CREATE VIRTUAL TABLE IF NOT EXISTS library_fts USING fts5("
     "tokens, content='library_searchdocument', content_rowid='id', tokenize='unicode61')",

@@ -131,3 +131,53 @@ def test_results_are_ranked_and_filtered(corpus: dict[str, int], province: dict[
     assert provincial == {corpus["督促保护耕地行政公益诉讼案"], corpus["虚假诉讼民事监督案"]}
     in_2025 = {h.doc_id for h in search("保护", Filters(year=2025))}
     assert in_2025 == {corpus["督促保护耕地行政公益诉讼案"], corpus["未成年人网络保护案"]}
+
+
+SQLITE_DEMO = """
+import django
+django.setup()
+from django.core.management import call_command
+call_command("migrate", interactive=False, verbosity=0)
+from grassroots.library import services
+from grassroots.library.search import Filters, search
+from grassroots.organisations.services import load_units
+from grassroots.organisations.unitfile import UnitRow
+load_units(rows=[UnitRow("370000", "山东省人民检察院", "province", None),
+                 UnitRow("370102", "历下区人民检察院", "grassroots", "370000")],
+           actor=None, reason="test")
+from grassroots.organisations.models import Unit
+from django.contrib.auth import get_user_model
+from grassroots.organisations.models import Role
+from grassroots.organisations.services import add_member
+admin = get_user_model().objects.create_user(username="a", password="pw-for-tests-only")
+add_member(user=admin, unit=Unit.objects.get(code="370000"), role=Role.PROVINCE_ADMIN, actor=None)
+case = services.save_case(actor=admin, unit=Unit.objects.get(code="370102"),
+    fields={"title": "督促整治非法采砂行政公益诉讼案", "kind": "typical",
+            "business_line": "public_interest", "gist": "检察机关通过诉前磋商推动治理。"})
+services.save_case(actor=admin, unit=Unit.objects.get(code="370102"), case=case,
+    fields={"title": "督促整治非法采砂行政公益诉讼案", "kind": "typical",
+            "business_line": "public_interest", "gist": "检察机关通过诉前磋商推动河道治理。"})
+print([h.doc_id for h in search("诉前磋商", Filters())], [h.doc_id for h in search("河道", Filters())])
+"""
+
+
+def test_the_demo_database_searches_after_every_migration(tmp_path: Any) -> None:
+    """On a SQLite database migrated from scratch (as ``grassroots demo`` does), a saved and
+    then changed case is found by a word of its 要旨: the FTS5 triggers survive the migrations
+    that rebuild the documents' table."""
+    import os
+    import subprocess
+    import sys
+
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "grassroots.web.settings",
+        "GRASSROOTS_DATA_DIR": str(tmp_path),
+        "GRASSROOTS_DEBUG": "true",
+    }
+    env.pop("DATABASE_URL", None)
+    done = subprocess.run(
+        [sys.executable, "-c", SQLITE_DEMO], env=env, capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip().splitlines()[-1] == "[1] [1]"
