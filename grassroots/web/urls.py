@@ -20,5 +20,6 @@ urlpatterns = [
     path("assistance/", include("grassroots.assistance.urls")),
     path("reports/", include("grassroots.reports.urls")),
     path("supervision/", include("grassroots.supervision.urls")),
+    path("library/", include("grassroots.library.urls")),
     path("api/", api.urls),
 ]

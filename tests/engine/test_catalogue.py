@@ -96,11 +96,14 @@ def test_spp_catalogue_has_every_indicator_of_the_notes_with_both_names() -> Non
         "staff_under_45_share",
         "staff_talent_pool_share",
         "supervision_conversion_rate",  # issue 16.4
+        "library_cases_per_10_procurators",  # issue 13.2
+        "library_articles_per_10_procurators",
     }
     sourced = {e.code: e.source for e in catalogue.elements.values() if e.source is not None}
-    assert set(sourced.values()) == {"roster", "supervision"}
+    assert set(sourced.values()) == {"roster", "supervision", "library"}
     assert sourced["staff_under_45"] == "roster"
     assert sourced["supervision_leads"] == "supervision"
+    assert sum(1 for s in sourced.values() if s == "library") == 8
     named = [*catalogue.indicators.values(), *catalogue.elements.values()]
     assert all(item.name_zh and item.name_en for item in named)
 
