@@ -89,7 +89,9 @@ def split_by_unit(
         con.execute("SET preserve_insertion_order = true")
         con.register("_known_units", pa.table({"v": pa.array(sorted(units), pa.string())}))
         if roster is not None:
-            con.register("_roster", pa.Table.from_pandas(roster.astype("string"), preserve_index=False))
+            con.register(
+                "_roster", pa.Table.from_pandas(roster.astype("string"), preserve_index=False)
+            )
         raws: dict[str, RawTable] = {}
         fatal: list[Problem] = []
         for name, path in sorted(files.items()):
@@ -104,7 +106,7 @@ def split_by_unit(
                 refused[code].append(problem)
         raise_if_any(fatal)
         present: set[str] = set()
-        for name, raw in raws.items():
+        for raw in raws.values():
             unit = _text("unit_code", raw.types["unit_code"])
             rows = con.execute(
                 f"SELECT {unit}, count(*) FROM {ident(raw.view)} GROUP BY 1"
@@ -129,7 +131,7 @@ def split_by_unit(
             )
         split.cases = CaseTables(split.folder, tables) if accepted else None
     shutil.rmtree(out / ".spill", ignore_errors=True)
-    split.refused = {code: problems for code, problems in sorted(refused.items())}
+    split.refused = dict(sorted(refused.items()))
     return split
 
 
@@ -175,7 +177,9 @@ def _problems(
             code = str(row[0]) if row[0] is not None else NO_UNIT
             for (column, _, message), value in zip(checks, row[3:], strict=True):
                 if value is not None:
-                    found.append((code, raw.problem(int(row[1]), column, message.replace("{v}", str(value)))))
+                    found.append(
+                        (code, raw.problem(int(row[1]), column, message.replace("{v}", str(value))))
+                    )
     # Rows of units the importer may not import for (or that do not exist).
     for code, first, count in con.execute(
         f"SELECT {unit}, min(_row), count(*) FROM {ident(raw.view)} WHERE {unit} IS NOT NULL "

@@ -282,9 +282,7 @@ def compute_elements(
             {c: pd.Series(dtype="str" if c != "value" else "float64") for c in COLUMNS}
         )
     if chosen_executor(executor) == "spark":
-        from grassroots.engine.spark import run_spark
-
-        return run_spark(cases, batches(chosen), wanted)
+        return _run_spark(cases, batches(chosen), wanted)
     own = con is None
     connection = duckdb.connect() if con is None else con
     try:
@@ -303,6 +301,38 @@ def chosen_executor(executor: str | None = None) -> str:
     if name not in EXECUTORS:
         raise ValueError(f"unknown executor {name!r} (choose {' or '.join(EXECUTORS)})")
     return name
+
+
+def _run_spark(cases: CaseTables, work: list[Batch], periods: list[Period]) -> pd.DataFrame:
+    """The same batches on Spark (transpiled there); the few long rows they give are finished
+    here by the same DuckDB statement as ``_run``'s, so both executors agree to the value."""
+    from grassroots.engine.spark import long_values
+
+    groups = layers(periods)
+    views = {name: f"__grassroots_{name}" for name in cases.tables}
+    mappings = {
+        f"{_PERIODS}_{i}": [(int(b), str(k)) for b, k in buckets(group).mapping]
+        for i, group in enumerate(groups)
+    }
+    queries = [
+        (
+            batch_sql(batch, group, source=ident(views[batch.table]), mapping=f"{_PERIODS}_{i}"),
+            [e.code for e in batch.elements],
+        )
+        for batch in work
+        for i, group in enumerate(groups)
+    ]
+    long = long_values(cases, views, mappings, queries)
+    with duckdb.connect() as con:
+        con.register("__spark_long", long)
+        frame: pd.DataFrame = con.sql(
+            finish_sql(
+                "SELECT unit_code, period, element, value FROM __spark_long",
+                [e.code for b in work for e in b.elements],
+            )
+        ).df()
+    frame["unit_code"] = frame["unit_code"].astype("str")
+    return frame[COLUMNS]
 
 
 def _run(

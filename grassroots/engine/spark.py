@@ -17,11 +17,10 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-import duckdb
 import pandas as pd
 import pyarrow.parquet as pq
 import sqlglot
@@ -29,10 +28,6 @@ import sqlglot
 from grassroots.engine.cases import CaseTable, CaseTables
 from grassroots.engine.errors import InputError, Problem
 from grassroots.engine.inputs import ident
-from grassroots.engine.periods import Period
-
-if TYPE_CHECKING:
-    from grassroots.engine.compute import Batch
 
 DEFAULT_MASTER = "local[2]"
 
@@ -75,38 +70,35 @@ def to_spark_sql(sql: str) -> str:
     return statement
 
 
-def run_spark(
-    cases: CaseTables, work: Sequence[Batch], periods: Sequence[Period], *, session: Any = None
+def long_values(
+    cases: CaseTables,
+    views: Mapping[str, str],
+    mappings: Mapping[str, Sequence[tuple[int, str]]],
+    queries: Sequence[tuple[str, Sequence[str]]],
+    *,
+    session: Any = None,
 ) -> pd.DataFrame:
-    """Element values (``unit_code, period, element, value``) of ``work`` on Spark."""
-    from grassroots.engine.compute import _PERIODS, COLUMNS, batch_sql, buckets, finish_sql, layers
-
+    """Long rows ``unit_code, period, element, value`` of the batch ``queries`` (DuckDB SQL,
+    each with the element codes it computes) run on Spark over the case tables exposed as
+    ``views`` (table name -> view name), with the (bucket, period) tables ``mappings``."""
     spark = session or spark_session()
-    groups = layers(periods)
     with tempfile.TemporaryDirectory(prefix="grassroots-spark-") as tmp:
-        views = {
-            name: _view(spark, table, Path(tmp), f"__grassroots_{name}")
-            for name, table in cases.tables.items()
-        }
-        for i, group in enumerate(groups):
-            mapping = [(int(b), str(k)) for b, k in buckets(group).mapping]
-            spark.createDataFrame(mapping, "bucket BIGINT, period STRING").createOrReplaceTempView(
-                f"{_PERIODS}_{i}"
-            )
+        for name, table in cases.tables.items():
+            _view(spark, table, Path(tmp), views[name])
+        for name, rows in mappings.items():
+            spark.createDataFrame(
+                list(rows), "bucket BIGINT, period STRING"
+            ).createOrReplaceTempView(name)
         parts = []
-        for batch in work:
-            pairs = ", ".join(f"'{e.code}', CAST(`{e.code}` AS DOUBLE)" for e in batch.elements)
-            for i, group in enumerate(groups):
-                sql = batch_sql(
-                    batch, group, source=ident(views[batch.table]), mapping=f"{_PERIODS}_{i}"
-                )
-                parts.append(
-                    f"SELECT unit_code, period, stack({len(batch.elements)}, {pairs}) "
-                    f"AS (element, value) FROM ({to_spark_sql(sql)}) AS w"
-                )
+        for sql, codes in queries:
+            pairs = ", ".join(f"'{code}', CAST(`{code}` AS DOUBLE)" for code in codes)
+            parts.append(
+                f"SELECT unit_code, period, stack({len(codes)}, {pairs}) AS (element, value) "
+                f"FROM ({to_spark_sql(sql)}) AS w"
+            )
         # One Spark job for every batch and group; only the few aggregated rows come back.
         rows = spark.sql(" UNION ALL ".join(parts)).collect()
-    long = pd.DataFrame(
+    return pd.DataFrame(
         {
             "unit_code": pd.Series([str(r[0]) for r in rows], dtype="str"),
             "period": pd.Series([str(r[1]) for r in rows], dtype="str"),
@@ -114,29 +106,18 @@ def run_spark(
             "value": pd.Series([r[3] for r in rows], dtype="float64"),
         }
     )
-    with duckdb.connect() as con:
-        con.register("__spark_long", long)
-        frame: pd.DataFrame = con.sql(
-            finish_sql(
-                "SELECT unit_code, period, element, value FROM __spark_long",
-                [e.code for b in work for e in b.elements],
-            )
-        ).df()
-    frame["unit_code"] = frame["unit_code"].astype("str")
-    return frame[COLUMNS]
 
 
-def _view(spark: Any, table: CaseTable, tmp: Path, view: str) -> str:
+def _view(spark: Any, table: CaseTable, tmp: Path, view: str) -> None:
     """The typed table as Spark temp view ``view``: the Parquet file itself when read in place
     (its typed SELECT transpiled), else the converted rows written to Parquet first."""
     if table.arrow is None and table.typed is not None:
         spark.read.parquet(str(table.path.resolve())).createOrReplaceTempView(f"{view}__raw")
         select = to_spark_sql(f"SELECT {table.typed} FROM {ident(view + '__raw')}")
         spark.sql(select).createOrReplaceTempView(view)
-        return view
+        return
     if table.arrow is None:
         raise ValueError(f"{table.name}: no typed data to hand to Spark")
     path = tmp / f"{table.name}.parquet"
     pq.write_table(table.arrow, path)
     spark.read.parquet(str(path)).createOrReplaceTempView(view)
-    return view

@@ -65,7 +65,9 @@ def _spoiled(generated: Path, target: Path) -> tuple[Path, str, int]:
     bad = 10  # the 10th data row: file row 11
     unit = rows[bad][header.index("unit_code")]
     rows[bad][header.index("event_date")] = "2024-13-45"
-    rows.append([("999999" if c == "unit_code" else v) for c, v in zip(header, rows[1], strict=True)])
+    rows.append(
+        [("999999" if c == "unit_code" else v) for c, v in zip(header, rows[1], strict=True)]
+    )
     with (target / "events.csv").open("w", encoding="utf-8", newline="") as fh:
         csv.writer(fh).writerows(rows)
     return target, unit, bad + 1

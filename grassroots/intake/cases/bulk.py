@@ -15,12 +15,12 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
-
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -138,6 +138,9 @@ class BulkReport:
     unchanged: list[str] = field(default_factory=list)
     refused: dict[str, list[Problem]] = field(default_factory=dict)
     rows: int = 0
+    # Wall-clock seconds per step: split (read once, check, write per unit), elements,
+    # register (versions, element values, audit), validate (rules and outlier flags).
+    seconds: dict[str, float] = field(default_factory=dict)
 
 
 def export_files(source: Path) -> dict[str, Path]:
@@ -192,13 +195,16 @@ def import_bulk(
     root_dir.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".staging-bulk-", dir=root_dir))
     report = BulkReport()
+    started = time.perf_counter()
     try:
         split = split_by_unit(
             files, staging, units=grassroots, roster=_roster_frame(rosters) if rosters else None
         )
+        report.seconds["split"] = time.perf_counter() - started
         report.rows = split.rows
         refused = {code: [_reworded(p) for p in ps] for code, ps in split.refused.items()}
         elements = _bulk_elements(split, catalogue, declared)
+        report.seconds["elements"] = time.perf_counter() - started - report.seconds["split"]
         units = {u.code: u for u in Unit.objects.filter(code__in=list(split.units))}
         locked = _locked(set(split.units), declared)
         for code in sorted(split.units):
@@ -230,10 +236,12 @@ def import_bulk(
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     _audit(root, report, source, declared, actor, clock)
+    report.seconds["register"] = time.perf_counter() - started - sum(report.seconds.values())
     if report.created:
         _validate(
             root, [units[v.unit.code] for v in report.created], declared, actor, catalogue, clock
         )
+    report.seconds["validate"] = time.perf_counter() - started - sum(report.seconds.values())
     return report
 
 
@@ -254,8 +262,8 @@ def _bulk_elements(split: Any, catalogue: str, period: str) -> pd.DataFrame:
 
     if split.cases is None:
         return pd.DataFrame(columns=["unit_code", "period", "element", "value"])
-    by_province: dict[int | None, list[str]] = {}
-    provinces: dict[int | None, Unit | None] = {}
+    by_province: dict[str | None, list[str]] = {}
+    provinces: dict[str | None, Unit | None] = {}
     for unit in Unit.objects.filter(code__in=list(split.units)).only("code", "path", "level"):
         codes = [c for c in unit.path.split("/") if c]
         key = codes[0] if codes else None  # paths start at the province: "370000/370100/..."
