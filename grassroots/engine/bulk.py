@@ -6,8 +6,8 @@ when it does not fit in memory); every check of :mod:`grassroots.engine.cases` t
 that table with the problems *grouped by unit*: a unit with a bad row is refused as a whole
 (all-or-nothing per unit) while the other units go on. The accepted units' typed rows are
 written by one partitioned ``COPY`` per table (``PARTITION_BY (unit_code)``), so each unit gets
-its own ``<unit>/<table>.parquet`` (in key order, like ``write_units_parquet``) and the whole
-export stays readable as one case set (``BulkSplit.cases``) for computing element values.
+its own ``<unit>/<table>.parquet`` (in key order, like ``write_units_parquet``), readable
+together as one case set (``BulkSplit.cases_for``) for computing element values.
 
 >>> import tempfile, pathlib
 >>> folder = pathlib.Path(tempfile.mkdtemp())
@@ -52,17 +52,34 @@ PER_UNIT = 20  # problems listed per refused unit (the count says how many more)
 @dataclass
 class BulkSplit:
     """``units``: accepted unit -> table -> rows, each in ``folder/<unit>/<table>.parquet``;
-    ``refused``: unit -> its problems (file, row, column); ``cases``: the accepted rows as one
-    case set (typed Parquet read in place)."""
+    ``refused``: unit -> its problems (file, row, column); ``cases_for(codes)``: some accepted
+    units' rows as one case set (typed Parquet read in place)."""
 
     folder: Path
     units: dict[str, dict[str, int]] = field(default_factory=dict)
     refused: dict[str, list[Problem]] = field(default_factory=dict)
-    cases: CaseTables | None = None
     rows: int = 0
 
+    present: dict[str, frozenset[str]] = field(default_factory=dict)  # table -> its columns
+
     def unit_folder(self, code: str) -> Path:
-        return self.folder / code
+        return self.folder / f"unit_code={code}"  # the partitioned COPY's folder of the unit
+
+    def cases_for(self, codes: Collection[str]) -> CaseTables:
+        """The typed rows of these accepted units as one case set (their files read in place)."""
+        tables = {}
+        for name, present in self.present.items():
+            files = [str(self.unit_folder(c) / f"{name}.parquet") for c in sorted(codes)]
+            listed = ", ".join(quote(f) for f in files)
+            tables[name] = CaseTable(
+                name,
+                self.folder / "unit_code=*" / f"{name}.parquet",
+                present,
+                sum(self.units[c][name] for c in codes),
+                select_sql=f"SELECT * FROM read_parquet([{listed}])",
+                typed="*",
+            )
+        return CaseTables(self.folder, tables)
 
 
 def split_by_unit(
@@ -82,7 +99,6 @@ def split_by_unit(
     """
     out.mkdir(parents=True, exist_ok=True)
     split = BulkSplit(out / "units")
-    split.folder.mkdir()
     refused: dict[str, list[Problem]] = defaultdict(list)
     with duckdb.connect() as con:
         con.execute(f"SET temp_directory = {quote(str(out / '.spill'))}")
@@ -116,20 +132,11 @@ def split_by_unit(
         accepted = sorted((present & set(units)) - set(refused))
         con.register("_accepted", pa.table({"v": pa.array(accepted, pa.string())}))
         split.units = {code: {} for code in accepted}
-        tables: dict[str, CaseTable] = {}
         for name, raw in raws.items():
             counts = _write(con, raw, name, out, split)
             for code in accepted:
                 split.units[code][name] = counts.get(code, 0)
-            tables[name] = CaseTable(
-                name,
-                split.folder / "*" / f"{name}.parquet",
-                frozenset(raw.types),
-                sum(counts.values()),
-                select_sql=f"SELECT * FROM read_parquet({quote(str(split.folder / '*' / f'{name}.parquet'))})",
-                typed="*",
-            )
-        split.cases = CaseTables(split.folder, tables) if accepted else None
+            split.present[name] = frozenset(raw.types)
     shutil.rmtree(out / ".spill", ignore_errors=True)
     split.refused = dict(sorted(refused.items()))
     return split
@@ -262,30 +269,31 @@ def _write(
     unit = _text("unit_code", raw.types["unit_code"])
     typed = f"SELECT {typed_select(raw, fields)} FROM {ident(raw.view)}"
     order = ", ".join(ident(k) for k in TABLES[name].key)
-    parts = out / f".parts-{name}"
+    split.folder.mkdir(exist_ok=True)
+    # Every table into the same unit folders (unit_code=<code>/<name>_0.parquet): no per-table
+    # folders to create and remove again, which costs more than the rows on a slow file system.
     con.execute(
         f"COPY ({typed} WHERE {unit} IN (SELECT v FROM _accepted) ORDER BY {order}) "
-        f"TO {quote(str(parts))} (FORMAT parquet, PARTITION_BY (unit_code), "
-        "WRITE_PARTITION_COLUMNS true, FILENAME_PATTERN 'part_{i}')"
+        f"TO {quote(str(split.folder))} (FORMAT parquet, PARTITION_BY (unit_code), "
+        f"WRITE_PARTITION_COLUMNS true, FILENAME_PATTERN '{name}_{{i}}', OVERWRITE_OR_IGNORE true)"
     )
     empty = out / f".empty-{name}.parquet"
     con.execute(f"COPY ({typed} LIMIT 0) TO {quote(str(empty))} (FORMAT parquet)")
     counts: dict[str, int] = {}
     for code in split.units:
         target = split.unit_folder(code)
-        target.mkdir(exist_ok=True)
-        found = sorted((parts / f"unit_code={code}").glob("*.parquet"))
-        if len(found) > 1:
+        written = target / f"{name}_0.parquet"
+        if (target / f"{name}_1.parquet").exists():
             raise InputError([Problem(name, None, None, f"unit {code}: split into several files")])
-        if found:
-            found[0].rename(target / f"{name}.parquet")
+        if written.exists():
+            written.rename(target / f"{name}.parquet")
         else:
+            target.mkdir(exist_ok=True)
             shutil.copyfile(empty, target / f"{name}.parquet")
     for code, n in con.execute(
         f"SELECT {unit}, count(*) FROM {ident(raw.view)} "
         f"WHERE {unit} IN (SELECT v FROM _accepted) GROUP BY 1"
     ).fetchall():
         counts[str(code)] = int(n)
-    shutil.rmtree(parts, ignore_errors=True)
     empty.unlink(missing_ok=True)
     return counts

@@ -207,8 +207,9 @@ def import_bulk(
         report.seconds["elements"] = time.perf_counter() - started - report.seconds["split"]
         units = {u.code: u for u in Unit.objects.filter(code__in=list(split.units))}
         locked = _locked(set(split.units), declared)
+        by_unit = {str(code): frame for code, frame in elements.groupby("unit_code", sort=False)}
         for code in sorted(split.units):
-            unit_values = elements[elements["unit_code"] == code]
+            unit_values = by_unit.get(code, elements.iloc[0:0])
             if code in locked:
                 refused[code] = [locked[code]]
                 continue
@@ -260,8 +261,8 @@ def _bulk_elements(split: Any, catalogue: str, period: str) -> pd.DataFrame:
     """Element values of every accepted unit, each province's with its own catalogue."""
     from grassroots.intake.catalogues.services import current_catalogue
 
-    if split.cases is None:
-        return pd.DataFrame(columns=["unit_code", "period", "element", "value"])
+    if not split.units:
+        return _empty()
     by_province: dict[str | None, list[str]] = {}
     provinces: dict[str | None, Unit | None] = {}
     for unit in Unit.objects.filter(code__in=list(split.units)).only("code", "path", "level"):
@@ -270,12 +271,15 @@ def _bulk_elements(split: Any, catalogue: str, period: str) -> pd.DataFrame:
         by_province.setdefault(key, []).append(unit.code)
         if key not in provinces:
             provinces[key] = province_of(unit)
-    frames = []
+    # Provinces reading the same catalogue are computed together: one scan of their files.
+    groups: dict[str, tuple[Any, list[str]]] = {}
     for key, codes in by_province.items():
-        frame = compute_elements(
-            split.cases, current_catalogue(catalogue, province=provinces[key]), [period]
-        )
-        frames.append(frame[frame["unit_code"].isin(set(codes))])
+        chosen = current_catalogue(catalogue, province=provinces[key])
+        groups.setdefault(repr(chosen.elements), (chosen, []))[1].extend(codes)
+    frames = [
+        compute_elements(split.cases_for(codes), chosen, [period])
+        for chosen, codes in groups.values()
+    ]
     return pd.concat(frames, ignore_index=True) if frames else _empty()
 
 
