@@ -8,7 +8,7 @@
 executor computes every element value of the 8 quarters from the same Parquet in its own
 subprocess; printed are its seconds, its peak memory (the process and its children: Spark's JVM
 too) and whether the element values are identical (every value, not just totals). --size
-tiny is the whole nation at a fortieth of the national caseload (every unit; a quick run).
+tiny is the whole nation at scale 0.1 (every unit, a two-hundredth of the national rows).
 
 Generates the data once into benchmarks/out/ (git-ignored) and then measures, in this one run,
 each part in its own subprocess so that every part's peak memory is its own:
@@ -42,7 +42,7 @@ FIRST, LAST = "2023Q1", "2024Q4"
 SCHEME = "core-business"
 PARTS = ("engine", "pandas", "duckdb", "polars", "sensitivity")
 EXECUTORS = ("duckdb", "spark")
-SIZES = {"nation": None, "province": None, "tiny": 0.5}  # tiny: the nation at scale 0.5
+SIZES = {"nation": None, "province": None, "tiny": 0.1}  # tiny: the nation at scale 0.1
 
 # Targets of the issue.
 TARGET_PANDAS_SPEEDUP = 5.0  # engine at least 5x faster than pandas
