@@ -20,5 +20,6 @@ urlpatterns = [
     path("assistance/", include("grassroots.assistance.urls")),
     path("reports/", include("grassroots.reports.urls")),
     path("supervision/", include("grassroots.supervision.urls")),
+    path("notifications/", include("grassroots.notifications.urls")),
     path("api/", api.urls),
 ]
