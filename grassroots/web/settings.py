@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "grassroots.assistance",
     "grassroots.reports",
     "grassroots.supervision",
+    "grassroots.direct",
     "grassroots.web",
 ]
 
@@ -331,3 +332,12 @@ GRASSROOTS_MAIL_FROM = os.environ.get("GRASSROOTS_MAIL_FROM", "grassroots@localh
 GRASSROOTS_SITE_URL = os.environ.get("GRASSROOTS_SITE_URL", "").strip()
 # The local hour from which the daily digest is sent.
 GRASSROOTS_DIGEST_HOUR = envint("GRASSROOTS_DIGEST_HOUR", "8")
+
+# The direct channel (直报, issue 13): time limits modelled on the SPP's petition standard
+# (a first reply within 7 working days, a substantive one within 3 months, then monthly).
+GRASSROOTS_DIRECT_FIRST_REPLY_WORKING_DAYS = envint(
+    "GRASSROOTS_DIRECT_FIRST_REPLY_WORKING_DAYS", "7"
+)
+GRASSROOTS_DIRECT_SUBSTANTIVE_DAYS = envint("GRASSROOTS_DIRECT_SUBSTANTIVE_DAYS", "90")
+GRASSROOTS_DIRECT_UPDATE_DAYS = envint("GRASSROOTS_DIRECT_UPDATE_DAYS", "30")
+GRASSROOTS_DIRECT_ATTACHMENT_MAX_MB = envint("GRASSROOTS_DIRECT_ATTACHMENT_MAX_MB", "20")

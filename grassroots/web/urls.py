@@ -21,5 +21,6 @@ urlpatterns = [
     path("reports/", include("grassroots.reports.urls")),
     path("supervision/", include("grassroots.supervision.urls")),
     path("notifications/", include("grassroots.notifications.urls")),
+    path("direct/", include("grassroots.direct.urls")),
     path("api/", api.urls),
 ]
