@@ -115,9 +115,9 @@ def _report_page(
         "handles": handles,
         "may_note": permissions.may_add_note(request.user, item),
         "reply_form": ReplyForm(),
-        "forward_form": ForwardForm(entries=others.select_related("handler")),
-        "escalate_form": EscalateForm(),
-        "note_form": NoteForm(),
+        "forward_form": ForwardForm(entries=others.select_related("handler"), prefix="forward"),
+        "escalate_form": EscalateForm(prefix="escalate"),
+        "note_form": NoteForm(prefix="note"),
         "closed": item.stage == Stage.CLOSED,
         **(forms_ or {}),
     }
@@ -164,7 +164,7 @@ def note(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         pk,
         "note_form",
-        NoteForm(request.POST),
+        NoteForm(request.POST, prefix="note"),
         lambda item, d: services.add_note(report=item, actor=request.user, text=d["text"]),
     )
 
@@ -178,7 +178,7 @@ def forward(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         pk,
         "forward_form",
-        ForwardForm(request.POST, entries=entries),
+        ForwardForm(request.POST, entries=entries, prefix="forward"),
         lambda item, d: services.forward(
             report=item, actor=request.user, to_entry=d["to"], text=d["text"]
         ),
@@ -192,7 +192,7 @@ def escalate(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         pk,
         "escalate_form",
-        EscalateForm(request.POST),
+        EscalateForm(request.POST, prefix="escalate"),
         lambda item, d: services.escalate(report=item, actor=request.user, text=d["text"]),
     )
 

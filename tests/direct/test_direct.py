@@ -196,9 +196,9 @@ def test_every_page_and_endpoint_is_scoped(people: dict[str, Any]) -> None:
     mine = reverse("direct:report", args=[report.pk])
     posts = {
         reverse("direct:reply", args=[report.pk]): {"text": "x"},
-        reverse("direct:note", args=[report.pk]): {"text": "x"},
-        reverse("direct:forward", args=[report.pk]): {"to": "1", "text": "x"},
-        reverse("direct:escalate", args=[report.pk]): {"text": "x"},
+        reverse("direct:note", args=[report.pk]): {"note-text": "x"},
+        reverse("direct:forward", args=[report.pk]): {"forward-to": "1", "forward-text": "x"},
+        reverse("direct:escalate", args=[report.pk]): {"escalate-text": "x"},
     }
     # Another grassroots unit, the city, a staff member, a unit in another city: 404 everywhere.
     for who in ("clerk2", "reviewer", "staff", "qd-clerk"):
@@ -284,3 +284,21 @@ def test_the_map_is_kept_by_the_province_and_audited(people: dict[str, Any]) -> 
     entry = ContactEntry.objects.get(unit__code="370104")
     assert admin.post(reverse("direct:remove-entry", args=[entry.pk])).status_code == 302
     assert AuditEntry.objects.filter(model="direct.contactentry").count() == before + 2
+
+
+def test_the_demo_has_a_contact_map_and_reports(db: Any, tmp_path: Any) -> None:
+    from grassroots.direct.demo import prepare_direct_demo
+    from grassroots.direct.models import ContactEntry
+    from grassroots.organisations.demo import prepare_demo
+
+    prepare_demo(province="37", data_dir=tmp_path)
+    prepare_direct_demo(province="37")
+    assert ContactEntry.objects.filter(kind="leader_unit", unit__code="370102").exists()
+    reports = Report.objects.order_by("filed_at")
+    assert reports.count() == 3
+    answered, late, new = reports
+    assert late.escalations == 1 and late.handler.username == "demo-admin"
+    assert answered.first_reply_at is not None
+    assert new.handler.username == "demo-leader"
+    prepare_direct_demo(province="37")  # idempotent
+    assert Report.objects.count() == 3
