@@ -47,6 +47,7 @@ def prepare_direct_demo(*, province: str) -> None:
     clerk = users.get(username="demo-clerk")
     home = clerk.membership.unit
     city = home.parent
+    assert city is not None  # the demo clerk's unit is a grassroots unit under a city
     add = services.add_entry
     add(actor=admin, kind=ContactKind.LEADER_CITY, handler=leader, unit=city)
     add(actor=admin, kind=ContactKind.LEADER_UNIT, handler=leader, unit=home)

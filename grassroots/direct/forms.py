@@ -5,6 +5,7 @@ from typing import Any
 from django import forms
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from grassroots.direct.models import Category, ContactEntry, ContactKind, Line, Urgency
 
@@ -26,7 +27,9 @@ class MultipleFileField(forms.FileField):
 
 
 class ReportForm(forms.Form):
-    category = forms.ChoiceField(label=_("Category"), choices=Category.choices)
+    category = forms.ChoiceField(
+        label=pgettext_lazy("direct report", "Category"), choices=Category.choices
+    )
     urgency = forms.ChoiceField(label=_("Urgency"), choices=Urgency.choices)
     line = forms.ChoiceField(
         label=_("Business line"),

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from grassroots.organisations.models import Unit
 
@@ -82,7 +83,7 @@ class Stage(models.TextChoices):
     FIRST = "first", _("Waiting for the first reply")
     SUBSTANTIVE = "substantive", _("Waiting for the substantive reply")
     UPDATE = "update", _("Monthly updates")
-    CLOSED = "closed", _("Closed")
+    CLOSED = "closed", pgettext_lazy("direct report", "Closed")
 
 
 class Report(models.Model):

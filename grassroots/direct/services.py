@@ -497,11 +497,10 @@ def escalate_overdue(now: dt.datetime) -> int:
                     [previous],
                     kind=kinds.DIRECT_OVERDUE,
                     title=gettext_noop("Direct report %(number)s is overdue: %(title)s"),
-                    body=gettext_noop("It was due on %(due)s (%(stage)s)."),
+                    body=gettext_noop("It was due on %(due)s."),
                     params=_params(
                         report,
                         due=timezone.localtime(due).strftime("%Y-%m-%d"),
-                        stage=report.get_stage_display(),
                     ),
                     link=_link(report),
                     key=f"direct:{report.pk}:overdue:{due.isoformat()}",

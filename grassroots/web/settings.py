@@ -59,13 +59,14 @@ INSTALLED_APPS = [
     # Installed so the API docs use ninja's bundled Swagger UI instead of a CDN.
     "ninja",
     "grassroots.organisations",
-    "grassroots.notifications",
     "grassroots.intake",
     "grassroots.people",
     "grassroots.evaluation",
     "grassroots.assistance",
     "grassroots.reports",
     "grassroots.supervision",
+    # After the others: their translations of shared words (Open, Read, Kind) come first.
+    "grassroots.notifications",
     "grassroots.direct",
     "grassroots.web",
 ]

@@ -297,7 +297,8 @@ def test_the_demo_has_a_contact_map_and_reports(db: Any, tmp_path: Any) -> None:
     reports = Report.objects.order_by("filed_at")
     assert reports.count() == 3
     answered, late, new = reports
-    assert late.escalations == 1 and late.handler.username == "demo-admin"
+    assert late.escalations == 1
+    assert late.handler.username == "demo-admin"
     assert answered.first_reply_at is not None
     assert new.handler.username == "demo-leader"
     prepare_direct_demo(province="37")  # idempotent
