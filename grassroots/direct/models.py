@@ -150,19 +150,32 @@ class MessageKind(models.TextChoices):
 
 
 class Message(models.Model):
-    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="messages")
+    report = models.ForeignKey(
+        Report, on_delete=models.CASCADE, related_name="messages", verbose_name=_("direct report")
+    )
     kind = models.CharField(_("kind"), max_length=12, choices=MessageKind.choices)
+    # None: the system (an overdue item escalated by the worker).
     author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
-    )  # None: the system (an overdue item escalated by the worker)
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        verbose_name=_("author"),
+    )
     to = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        verbose_name=_("to"),
     )
     text = models.TextField(_("text"), blank=True)
     created = models.DateTimeField(_("created"))
 
     class Meta:
         ordering = ["created", "id"]
+        verbose_name = _("direct-report step")
+        verbose_name_plural = _("direct-report steps")
 
     def __str__(self) -> str:
         return f"{self.report_id} {self.kind}"
@@ -173,19 +186,29 @@ class Message(models.Model):
 
 
 class Attachment(models.Model):
-    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="attachments")
+    report = models.ForeignKey(
+        Report,
+        on_delete=models.CASCADE,
+        related_name="attachments",
+        verbose_name=_("direct report"),
+    )
     name = models.CharField(_("file name"), max_length=200)
     size = models.PositiveIntegerField(_("size"))
     content_type = models.CharField(_("type"), max_length=100)
-    sha256 = models.CharField(max_length=64)
-    stored = models.CharField(max_length=300)  # relative to DATA_DIR/direct
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    stored = models.CharField(_("stored as"), max_length=300)  # relative to DATA_DIR/direct
     uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("uploaded by"),
     )
     uploaded_at = models.DateTimeField(_("uploaded"))
 
     class Meta:
         ordering = ["uploaded_at", "id"]
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
 
     def __str__(self) -> str:
         return self.name
