@@ -18,6 +18,7 @@ from grassroots.notifications import kinds, texts
 from grassroots.notifications.recipients import members, overseers
 from grassroots.notifications.services import notify
 from grassroots.organisations.models import Role, Unit
+from grassroots.organisations.versions import province_of
 
 DUE_DAYS = 7
 MANAGERS = (Role.CITY_REVIEWER, Role.PROVINCE_ADMIN)
@@ -66,10 +67,10 @@ def scan_measures(now: dt.datetime) -> int:
     return told
 
 
-def tell_relapses(run: Any) -> int:
-    """After a run is published: relapse warnings of exited units, each told once."""
-    from grassroots.assistance.selection import RelapseRule, relapse_warnings
-    from grassroots.assistance.stored import stored_periods, stored_results
+def tell_relapses(run: Any, *, rule: Any = None) -> int:
+    """After a run is published: relapse warnings of exited units, each told once (``rule``:
+    the relapse watch's, the default one unless a test gives another)."""
+    from grassroots.assistance.selection import RelapseRule
 
     if not getattr(run, "is_published", False):
         return 0
@@ -80,8 +81,24 @@ def tell_relapses(run: Any) -> int:
     )
     if not exited:
         return 0
-    rule = RelapseRule()
-    frame = stored_results(path="", periods=stored_periods())
+    rule = rule or RelapseRule()
+
+    # Each province's units are ranked in its own published runs.
+    by_province: dict[str, list[Designation]] = {}
+    for d in exited:
+        province = province_of(d.unit)
+        by_province.setdefault(province.path if province else "", []).append(d)
+    told = 0
+    for path, designations in by_province.items():
+        told += _tell_province(path, designations, rule)
+    return told
+
+
+def _tell_province(path: str, exited: list[Designation], rule: Any) -> int:
+    from grassroots.assistance.selection import relapse_warnings
+    from grassroots.assistance.stored import stored_periods, stored_results
+
+    frame = stored_results(path=path, periods=stored_periods())
     if frame.empty:
         return 0
     codes = {d.unit.code: d.exit_period for d in exited}
