@@ -303,3 +303,20 @@ def test_the_demo_has_a_contact_map_and_reports(db: Any, tmp_path: Any) -> None:
     assert new.handler.username == "demo-leader"
     prepare_direct_demo(province="37")  # idempotent
     assert Report.objects.count() == 3
+
+
+def test_the_api_lists_and_reads_only_what_the_caller_sees(people: dict[str, Any]) -> None:
+    report = _file(people)
+    services.reply(report=report, actor=people["leader"], text="收到")
+    for who, seen in [("clerk", 1), ("leader", 1), ("admin", 1), ("clerk2", 0), ("reviewer", 0)]:
+        client = Client()
+        client.force_login(people[who])
+        listed = client.get("/api/direct/reports")
+        assert listed.status_code == 200
+        assert len(listed.json()) == seen, who
+        one = client.get(f"/api/direct/reports/{report.pk}")
+        assert one.status_code == (200 if seen else 404), who
+        if seen:
+            body = one.json()
+            assert body["handler"] == "leader"
+            assert [m["kind"] for m in body["messages"]] == ["filed", "reply"]

@@ -194,3 +194,19 @@ def test_the_runs_worker_sends_the_outbox(
     assert main(["runs", "work", "--once"]) == 0
     assert len(smtp.inbox.messages) == 1
     assert "1 e-mail(s) sent" in capsys.readouterr().out
+
+
+def test_the_api_gives_the_callers_own_notifications(make_member: Callable[..., Any]) -> None:
+    a, b = _user(make_member, "a"), _user(make_member, "b")
+    (mine,) = _tell([a])
+    (theirs,) = _tell([b])
+    client = Client()
+    client.force_login(a)
+    inbox = client.get("/api/notifications", HTTP_ACCEPT_LANGUAGE="en").json()
+    assert inbox["unread"] == 1
+    assert [n["id"] for n in inbox["notifications"]] == [mine.pk]
+    assert client.post(f"/api/notifications/{theirs.pk}/read").status_code == 404
+    read = client.post(f"/api/notifications/{mine.pk}/read")
+    assert read.status_code == 200
+    assert read.json()["read_at"]
+    assert client.get("/api/notifications?unread_only=true").json()["unread"] == 0
