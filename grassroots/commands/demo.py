@@ -50,6 +50,11 @@ def run(args: argparse.Namespace) -> int:
     # After the rosters: the library's cases name their prosecutors, its honours people.
     demo_admin = get_user_model().objects.get(username="demo-admin")
     prepare_library_demo(province=args.province, admin=demo_admin)
+
+    from grassroots.direct.demo import prepare_direct_demo
+
+    # After the weak units are designated: their supporters are on the contact map.
+    prepare_direct_demo(province=args.province)
     _print_banner(args.bind, logins)
     print(f"Evaluation of {DEMO_PERIOD} (scheme core-business): {evaluation}")
     if args.no_serve:

@@ -24,3 +24,8 @@ class SupervisionConfig(AppConfig):
                 records_url=leads_url,
             )
         )
+        # Overdue leads are told by a scan the runs worker calls (grassroots/notifications).
+        from grassroots.notifications import scans
+        from grassroots.supervision.notices import scan_leads
+
+        scans.register("supervision-overdue-leads", scan_leads)

@@ -16,9 +16,11 @@ from ninja.errors import ValidationError
 
 from grassroots import __version__
 from grassroots.assistance.api import router as assistance_router
+from grassroots.direct.api import router as direct_router
 from grassroots.evaluation.api import router as evaluation_router
 from grassroots.intake.api import router as intake_router
 from grassroots.library.api import router as library_router
+from grassroots.notifications.api import router as notifications_router
 from grassroots.organisations.api import router as units_router
 from grassroots.people.api import router as people_router
 from grassroots.problem_wording import validation_errors
@@ -65,3 +67,5 @@ def _unstorable(request: HttpRequest, exc: DataError) -> HttpResponse:
 
 api.add_router("/supervision", supervision_router)
 api.add_router("/library", library_router)
+api.add_router("/notifications", notifications_router)
+api.add_router("/direct", direct_router)

@@ -21,5 +21,7 @@ urlpatterns = [
     path("reports/", include("grassroots.reports.urls")),
     path("supervision/", include("grassroots.supervision.urls")),
     path("library/", include("grassroots.library.urls")),
+    path("notifications/", include("grassroots.notifications.urls")),
+    path("direct/", include("grassroots.direct.urls")),
     path("api/", api.urls),
 ]
