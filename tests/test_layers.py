@@ -35,6 +35,7 @@ FLOORS: dict[str, int] = {
     "grassroots.evaluation": 6,
     "grassroots.assistance": 7,
     "grassroots.supervision": 7,
+    "grassroots.party": 7,
     "grassroots.reports": 8,
     "grassroots.web": 9,
     "grassroots.commands": 10,

@@ -18,6 +18,7 @@ from grassroots.assistance.api import router as assistance_router
 from grassroots.evaluation.api import router as evaluation_router
 from grassroots.intake.api import router as intake_router
 from grassroots.organisations.api import router as units_router
+from grassroots.party.api import router as party_router
 from grassroots.people.api import router as people_router
 from grassroots.reports.api import router as reports_router
 from grassroots.supervision.api import router as supervision_router
@@ -54,3 +55,4 @@ def _unstorable(request: HttpRequest, exc: DataError) -> HttpResponse:
 
 
 api.add_router("/supervision", supervision_router)
+api.add_router("/party", party_router)

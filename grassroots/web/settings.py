@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "grassroots.assistance",
     "grassroots.reports",
     "grassroots.supervision",
+    "grassroots.party",
     "grassroots.web",
 ]
 

@@ -20,5 +20,6 @@ urlpatterns = [
     path("assistance/", include("grassroots.assistance.urls")),
     path("reports/", include("grassroots.reports.urls")),
     path("supervision/", include("grassroots.supervision.urls")),
+    path("party/", include("grassroots.party.urls")),
     path("api/", api.urls),
 ]
