@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     # Installed so the API docs use ninja's bundled Swagger UI instead of a CDN.
     "ninja",
     "grassroots.organisations",
+    "grassroots.notifications",
     "grassroots.intake",
     "grassroots.people",
     "grassroots.evaluation",
@@ -101,6 +102,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "grassroots.web.context_processors.header",
+                "grassroots.notifications.context_processors.unread",
             ],
         },
     },
@@ -314,3 +316,19 @@ GRASSROOTS_LEAD_STEP_DAYS = {
 }
 # Years a dataset is kept unless its upload says otherwise.
 GRASSROOTS_DATASET_RETENTION_YEARS = envint("GRASSROOTS_DATASET_RETENTION_YEARS", "3")
+
+# Notifications (issue 13): e-mail only when an SMTP server is named; the worker
+# (`grassroots runs work`) sends the outbox, never a web request.
+GRASSROOTS_SMTP_HOST = os.environ.get("GRASSROOTS_SMTP_HOST", "").strip()
+GRASSROOTS_SMTP_PORT = envint("GRASSROOTS_SMTP_PORT", "25")
+GRASSROOTS_SMTP_USER = os.environ.get("GRASSROOTS_SMTP_USER", "")
+GRASSROOTS_SMTP_PASSWORD = os.environ.get("GRASSROOTS_SMTP_PASSWORD", "")
+GRASSROOTS_SMTP_STARTTLS = envbool("GRASSROOTS_SMTP_STARTTLS", "False")
+GRASSROOTS_SMTP_SSL = envbool("GRASSROOTS_SMTP_SSL", "False")
+GRASSROOTS_SMTP_TIMEOUT = envint("GRASSROOTS_SMTP_TIMEOUT", "20")
+GRASSROOTS_SMTP_RETRY_MAX_MINUTES = envint("GRASSROOTS_SMTP_RETRY_MAX_MINUTES", "360")
+GRASSROOTS_MAIL_FROM = os.environ.get("GRASSROOTS_MAIL_FROM", "grassroots@localhost")
+# Links in e-mail are made absolute with this address (e.g. https://grassroots.example.gov.cn).
+GRASSROOTS_SITE_URL = os.environ.get("GRASSROOTS_SITE_URL", "").strip()
+# The local hour from which the daily digest is sent.
+GRASSROOTS_DIGEST_HOUR = envint("GRASSROOTS_DIGEST_HOUR", "8")

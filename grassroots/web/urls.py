@@ -21,5 +21,6 @@ urlpatterns = [
     path("reports/", include("grassroots.reports.urls")),
     path("supervision/", include("grassroots.supervision.urls")),
     path("party/", include("grassroots.party.urls")),
+    path("notifications/", include("grassroots.notifications.urls")),
     path("api/", api.urls),
 ]
