@@ -34,6 +34,7 @@ FLOORS: dict[str, int] = {
     "grassroots.intake": 4,
     "grassroots.people": 5,
     "grassroots.evaluation": 6,
+    "grassroots.library": 6,
     "grassroots.assistance": 7,
     "grassroots.supervision": 7,
     "grassroots.party": 7,

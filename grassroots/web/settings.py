@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "grassroots.intake",
     "grassroots.people",
     "grassroots.evaluation",
+    "grassroots.library",
     "grassroots.assistance",
     "grassroots.reports",
     "grassroots.supervision",
