@@ -142,3 +142,33 @@ def test_the_scheme_is_province_versioned_and_checked(world) -> None:
     from grassroots.party.models import PartySchemeVersion
 
     assert [v.version for v in PartySchemeVersion.objects.all()] == [2, 1]
+
+
+def test_the_warning_reaches_the_secretary_as_a_notification_once(world) -> None:
+    from grassroots.notifications.models import Notification
+
+    run_quarter(world, lixia_score=6)
+    chief = world["lixia-chief"]
+    notes = Notification.objects.filter(recipient=chief, kind="party_warning")
+    assert notes.count() == 4  # Lixia is yellow in each month and in the quarter
+    note = notes.get(params__period="2024Q1")
+    assert note.link == "/party/units/370102/"
+    assert "第3名" in note.params["why"] and "黄" in note.params["why"]
+    # producing the quarter again tells nobody twice
+    compute.produce_quarter(province=world["units"]["370102"].parent.parent, quarter="2024Q1", actor=world["admin"])
+    assert Notification.objects.filter(recipient=chief, kind="party_warning").count() == 4
+
+
+def test_overdue_tasks_are_notified_to_their_owner_once_by_the_scan(world) -> None:
+    from django.utils import timezone
+
+    from grassroots.notifications.models import Notification
+    from grassroots.notifications.scans import run_scans
+
+    unit = world["units"]["370102"]
+    services.generate_tasks(unit=unit, start=Q1[0], end=dt.date(2024, 1, 31), actor=world["admin"])
+    now = timezone.make_aware(dt.datetime(2024, 2, 3, 9))
+    assert run_scans(now)["party-overdue-tasks"] == 2
+    assert run_scans(now)["party-overdue-tasks"] == 0
+    note = Notification.objects.get(recipient=world["lixia-branch"], kind="party_task_overdue")
+    assert note.params["period"] == "2024-01"
