@@ -122,20 +122,32 @@ def _standing(s: Any) -> dict[str, Any] | None:
     }  # fmt: skip
 
 
-@router.get("/units/{code}/orgs", response={200: list[OrgOut], **ERRORS}, summary="A unit's party organisations")
+@router.get(
+    "/units/{code}/orgs",
+    response={200: list[OrgOut], **ERRORS},
+    summary="A unit's party organisations",
+)
 def unit_orgs(request: HttpRequest, code: str) -> list[dict[str, Any]]:
     unit = _unit(request, code)
     return [
         {
-            "id": o.pk, "kind": o.kind, "name": o.name, "parent": o.parent_id,
+            "id": o.pk,
+            "kind": o.kind,
+            "name": o.name,
+            "parent": o.parent_id,
             "secretary": o.secretary.name if o.secretary else None,
-            "departments": [d.code for d in o.departments.all()], "members": o.members.count(),
+            "departments": [d.code for d in o.departments.all()],
+            "members": o.members.count(),
         }  # fmt: skip
         for o in selectors.orgs_of(unit)
     ]
 
 
-@router.get("/units/{code}/display", response={200: DisplayOut, **ERRORS}, summary="A unit's standing, trend and open tasks")
+@router.get(
+    "/units/{code}/display",
+    response={200: DisplayOut, **ERRORS},
+    summary="A unit's standing, trend and open tasks",
+)
 def unit_display(request: HttpRequest, code: str) -> dict[str, Any]:
     unit = _unit(request, code)
     d = selectors.display(auth_user(request), unit)
@@ -146,7 +158,11 @@ def unit_display(request: HttpRequest, code: str) -> dict[str, Any]:
     }  # fmt: skip
 
 
-@router.get("/units/{code}/tasks", response={200: list[TaskOut], **ERRORS}, summary="A unit's tasks (its managers)")
+@router.get(
+    "/units/{code}/tasks",
+    response={200: list[TaskOut], **ERRORS},
+    summary="A unit's tasks (its managers)",
+)
 def unit_tasks(request: HttpRequest, code: str, period: str = "") -> list[dict[str, Any]]:
     unit = _unit(request, code)
     if not manages(auth_user(request), unit):
@@ -157,7 +173,9 @@ def unit_tasks(request: HttpRequest, code: str, period: str = "") -> list[dict[s
     return [task_out(t) for t in tasks.order_by("due", "id")[:1000]]
 
 
-@router.get("/tasks/mine", response={200: list[TaskOut], **ERRORS}, summary="The caller's own tasks")
+@router.get(
+    "/tasks/mine", response={200: list[TaskOut], **ERRORS}, summary="The caller's own tasks"
+)
 def my_tasks(request: HttpRequest) -> list[dict[str, Any]]:
     own = person_of(auth_user(request))
     return [task_out(t) for t in selectors.my_tasks(own).select_related("owner", "reviewer")[:500]]
@@ -175,7 +193,11 @@ def task(request: HttpRequest, pk: int) -> dict[str, Any]:
     return task_out(_task(request, pk))
 
 
-@router.post("/tasks/{pk}/done", response={200: TaskOut, **ERRORS}, summary="The owner marks a task done with its evidence")
+@router.post(
+    "/tasks/{pk}/done",
+    response={200: TaskOut, **ERRORS},
+    summary="The owner marks a task done with its evidence",
+)
 def task_done(request: HttpRequest, pk: int, body: DoneIn) -> dict[str, Any]:
     found = _task(request, pk)
     user = auth_user(request)
@@ -187,32 +209,50 @@ def task_done(request: HttpRequest, pk: int, body: DoneIn) -> dict[str, Any]:
         raise HttpError(422, "evidence_base64 is not base64") from None
     try:
         done = services.complete_task(
-            task=found, actor=user, report=body.report, evidence_name=body.evidence_name, evidence=data
+            task=found,
+            actor=user,
+            report=body.report,
+            evidence_name=body.evidence_name,
+            evidence=data,
         )
     except services.PartyError as exc:
         raise HttpError(422, str(exc)) from None
     return task_out(done)
 
 
-@router.post("/tasks/{pk}/score", response={200: TaskOut, **ERRORS}, summary="The reviewer scores a done task")
+@router.post(
+    "/tasks/{pk}/score",
+    response={200: TaskOut, **ERRORS},
+    summary="The reviewer scores a done task",
+)
 def task_score(request: HttpRequest, pk: int, body: ScoreIn) -> dict[str, Any]:
     found = _task(request, pk)
     user = auth_user(request)
     if not reviews_task(user, found):
         raise _not_found()
     try:
-        return task_out(services.score_task(task=found, actor=user, score=body.score, note=body.note))
+        return task_out(
+            services.score_task(task=found, actor=user, score=body.score, note=body.note)
+        )
     except services.PartyError as exc:
         raise HttpError(422, str(exc)) from None
 
 
-@router.get("/reports", response={200: list[StandingOut], **ERRORS}, summary="Units' standing in a period (ranked only if the caller may see ranks)")
+@router.get(
+    "/reports",
+    response={200: list[StandingOut], **ERRORS},
+    summary="Units' standing in a period (ranked only if the caller may see ranks)",
+)
 def reports(request: HttpRequest, period: str) -> list[dict[str, Any]]:
     rows, _seen = selectors.league(auth_user(request), period)
     return [{**(_standing(r) or {}), "unit": r.name} for r in rows]
 
 
-@router.post("/reports", response={200: ProducedOut, **ERRORS}, summary="Produce a month's or quarter's reports (province)")
+@router.post(
+    "/reports",
+    response={200: ProducedOut, **ERRORS},
+    summary="Produce a month's or quarter's reports (province)",
+)
 def produce(request: HttpRequest, body: ProduceIn) -> dict[str, Any]:
     user = auth_user(request)
     membership = membership_of(user)

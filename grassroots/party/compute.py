@@ -73,8 +73,12 @@ def party_units(province: Unit) -> list[Unit]:
     )
 
 
-def _inputs(tasks: Iterable[Task], deductions: Iterable[Deduction]) -> dict[Key, dict[str, LeafInput]]:
-    earned: dict[Key, dict[str, list[float]]] = defaultdict(lambda: defaultdict(lambda: [0.0, 0.0, 0.0]))
+def _inputs(
+    tasks: Iterable[Task], deductions: Iterable[Deduction]
+) -> dict[Key, dict[str, LeafInput]]:
+    earned: dict[Key, dict[str, list[float]]] = defaultdict(
+        lambda: defaultdict(lambda: [0.0, 0.0, 0.0])
+    )
     for t in tasks:
         got = float(t.score) if t.status == TaskStatus.SCORED and t.score is not None else 0.0
         keys: list[Key] = [
@@ -83,8 +87,8 @@ def _inputs(tasks: Iterable[Task], deductions: Iterable[Deduction]) -> dict[Key,
         ]
         if t.department_id is not None:
             keys.append((SubjectKind.DEPARTMENT, t.unit_id, t.department_id, None))
-        for key in keys:
-            cell = earned[key][t.item]
+        for k in keys:
+            cell = earned[k][t.item]
             cell[0] += got
             cell[1] += float(t.points)
     for d in deductions:
@@ -112,12 +116,16 @@ def _subjects(units: list[Unit], scheme: PartyScheme) -> list[Key]:
     if "department" in wanted:
         keys += [
             (SubjectKind.DEPARTMENT, d.unit_id, d.pk, None)
-            for d in Department.objects.filter(unit_id__in=ids, active=True).order_by("unit_id", "code")
+            for d in Department.objects.filter(unit_id__in=ids, active=True).order_by(
+                "unit_id", "code"
+            )
         ]
     if "person" in wanted:
         keys += [
             (SubjectKind.PERSON, p.unit_id, None, p.pk)
-            for p in Person.objects.filter(unit_id__in=ids, active=True).order_by("unit_id", "staff_number")
+            for p in Person.objects.filter(unit_id__in=ids, active=True).order_by(
+                "unit_id", "staff_number"
+            )
         ]
     return keys
 
@@ -144,11 +152,14 @@ def _store(
     warnings: list[PartyWarning] = []
     count = 0
     for group in _groups(scored).values():
-        placed: dict[Key, Standing] = standings(scheme.colour, {k: scored[k][1] for k in group})  # type: ignore[dict-item]
-        for key in group:
+        names = {"/".join(str(x) for x in k): k for k in group}
+        placed: dict[str, Standing] = standings(
+            scheme.colour, {name: scored[k][1] for name, k in names.items()}
+        )
+        for name, key in names.items():
             subject, unit_id, department_id, person_id = key
-            standing = placed[key]
-            report = PartyReport.objects.filter(
+            standing = placed[name]
+            report = PartyReport.objects.filter(  # type: ignore[misc]
                 unit_id=unit_id, subject=subject, department_id=department_id,
                 person_id=person_id, period=period,
             ).first() or PartyReport(

@@ -151,9 +151,7 @@ class Task(models.Model):
     evidence_size = models.PositiveIntegerField(null=True, blank=True)
     evidence_type = models.CharField(max_length=100, blank=True)
     done_at = models.DateTimeField(_("done"), null=True, blank=True)
-    score = models.DecimalField(
-        _("score"), max_digits=6, decimal_places=2, null=True, blank=True
-    )
+    score = models.DecimalField(_("score"), max_digits=6, decimal_places=2, null=True, blank=True)
     score_note = models.CharField(_("reviewer's note"), max_length=300, blank=True)
     scored_by = models.CharField(_("scored by"), max_length=150, blank=True)
     scored_at = models.DateTimeField(_("scored"), null=True, blank=True)

@@ -102,9 +102,7 @@ def visible(user: Any, visibility: Visibility, unit: Unit | None = None) -> Visi
     """Ranks and colours as the scheme's visibility allows; a unit's managers see their own
     unit's colours (they act on its warnings), never ranks the scheme hides."""
     shown = visible_to(user, visibility)
-    if unit is not None and not shown.colours and (
-        manages(user, unit) or is_secretary(user, unit)
-    ):
+    if unit is not None and not shown.colours and (manages(user, unit) or is_secretary(user, unit)):
         return Visible(ranks=shown.ranks, colours=True)
     return shown
 

@@ -137,8 +137,9 @@ def league(user: Any, period: str) -> tuple[list[Shown], Visible]:
     unit code (a list sorted by score is a ranking)."""
     units = party_units(user)
     rows = list(
-        PartyReport.objects.filter(unit__in=units, subject=SubjectKind.UNIT, period=period)
-        .select_related("unit")
+        PartyReport.objects.filter(
+            unit__in=units, subject=SubjectKind.UNIT, period=period
+        ).select_related("unit")
     )
     first = rows[0].unit if rows else None
     scheme = current_scheme(first)

@@ -71,7 +71,9 @@ def save_org(
     wanted = PARENT_KIND[kind]
     if wanted is None and parent is not None:
         raise PartyError(_("A leading party group has nothing above it."))
-    if wanted is not None and (parent is None or parent.kind != wanted or parent.unit_id != unit.pk):
+    if wanted is not None and (
+        parent is None or parent.kind != wanted or parent.unit_id != unit.pk
+    ):
         raise PartyError(
             _("A %(kind)s sits under a %(parent)s of the same unit.")
             % {"kind": kind.label, "parent": OrgKind(wanted).label}
@@ -177,7 +179,9 @@ def generate_tasks(
                     department_id=owner.department_id, reviewer_id=plan.reviewer_id,
                     due=occ.due, points=plan.points,
                 )  # fmt: skip
-                with audit.tracked(task, actor=actor, reason="generated from the plan", clock=clock):
+                with audit.tracked(
+                    task, actor=actor, reason="generated from the plan", clock=clock
+                ):
                     task.save()
                 made.append(task)
     return made

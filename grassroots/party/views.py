@@ -96,7 +96,10 @@ def index(request: HttpRequest) -> HttpResponse:
             "own": own,
             "my_tasks": selectors.my_tasks(own)[:50],
             "my_reviews": selectors.my_reviews(own)[:50],
-            "my_warnings": [(w, why_text(w.report.why, w.report.why_reason)) for w in selectors.my_warnings(own)[:20]],
+            "my_warnings": [
+                (w, why_text(w.report.why, w.report.why_reason))
+                for w in selectors.my_warnings(own)[:20]
+            ],
             "producer": producer,
             "can_edit_scheme": may_edit_scheme(request.user),
             "produce_form": ProduceForm(),
@@ -150,7 +153,10 @@ def unit_display(request: HttpRequest, code: str) -> HttpResponse:
             {
                 "type": "line",
                 "data": [
-                    {"value": r.total, "itemStyle": {"color": _CHART_COLOURS.get(r.colour, "#5470c6")}}
+                    {
+                        "value": r.total,
+                        "itemStyle": {"color": _CHART_COLOURS.get(r.colour, "#5470c6")},
+                    }
                     for r in shown.trend
                 ],
                 "symbolSize": 10,
@@ -164,8 +170,12 @@ def unit_display(request: HttpRequest, code: str) -> HttpResponse:
             "nav": "party",
             "unit": unit,
             "d": shown,
-            "monthly_why": why_text(shown.monthly.why, shown.monthly.why_reason) if shown.monthly else "",
-            "quarterly_why": why_text(shown.quarterly.why, shown.quarterly.why_reason) if shown.quarterly else "",
+            "monthly_why": why_text(shown.monthly.why, shown.monthly.why_reason)
+            if shown.monthly
+            else "",
+            "quarterly_why": why_text(shown.quarterly.why, shown.quarterly.why_reason)
+            if shown.quarterly
+            else "",
             "chart": chart,
             "tree": _tree_rows(shown.scheme, shown.quarterly or shown.monthly),
             "orgs": selectors.orgs_of(unit),
@@ -222,7 +232,14 @@ def subject_reports(request: HttpRequest, code: str, period: str) -> HttpRespons
     return render(
         request,
         "party/subjects.html",
-        {"nav": "party", "unit": unit, "period": period, "departments": departments, "people": people, "seen": seen},
+        {
+            "nav": "party",
+            "unit": unit,
+            "period": period,
+            "departments": departments,
+            "people": people,
+            "seen": seen,
+        },
     )
 
 
@@ -253,17 +270,28 @@ def orgs(request: HttpRequest, code: str) -> HttpResponse:
     return render(
         request,
         "party/orgs.html",
-        {"nav": "party", "unit": unit, "orgs": selectors.orgs_of(unit), "form": form, "can_edit": can_edit},
+        {
+            "nav": "party",
+            "unit": unit,
+            "orgs": selectors.orgs_of(unit),
+            "form": form,
+            "can_edit": can_edit,
+        },
     )
 
 
 def _org_form(unit: Unit, data: Any) -> OrgForm:
     form = OrgForm(data)
-    people = [(p.pk, f"{p.name}（{p.post or p.staff_number}）") for p in Person.objects.filter(unit=unit, active=True)]
-    form.fields["parent"].choices = [("", "—")] + [(o.pk, o.name) for o in PartyOrg.objects.filter(unit=unit)]  # type: ignore[attr-defined]
+    people = [
+        (p.pk, f"{p.name}（{p.post or p.staff_number}）")
+        for p in Person.objects.filter(unit=unit, active=True)
+    ]
+    orgs = [(o.pk, o.name) for o in PartyOrg.objects.filter(unit=unit)]
+    form.fields["parent"].choices = [("", "—"), *orgs]  # type: ignore[attr-defined]
     form.fields["secretary"].choices = [("", "—"), *people]  # type: ignore[attr-defined]
     form.fields["members"].choices = people  # type: ignore[attr-defined]
-    form.fields["departments"].choices = [(d.pk, d.name) for d in Department.objects.filter(unit=unit, active=True)]  # type: ignore[attr-defined]
+    departments = [(d.pk, d.name) for d in Department.objects.filter(unit=unit, active=True)]
+    form.fields["departments"].choices = departments  # type: ignore[attr-defined]
     return form
 
 
@@ -273,13 +301,18 @@ def plans(request: HttpRequest, code: str) -> HttpResponse:
     unit = _managed(request, code)
     scheme = services.current_scheme(unit)
     form = PlanForm(request.POST if request.POST.get("form") == "plan" else None)
-    people = [(p.pk, f"{p.name}（{p.post or p.staff_number}）") for p in Person.objects.filter(unit=unit, active=True)]
-    form.fields["item"].choices = [(n.code, n.name) for n in scheme.leaves() if n.resolved_kind.value == "tasks"]  # type: ignore[attr-defined]
+    people = [
+        (p.pk, f"{p.name}（{p.post or p.staff_number}）")
+        for p in Person.objects.filter(unit=unit, active=True)
+    ]
+    items = [(n.code, n.name) for n in scheme.leaves() if n.resolved_kind.value == "tasks"]
+    form.fields["item"].choices = items  # type: ignore[attr-defined]
     form.fields["owner_person"].choices = [("", "—"), *people]  # type: ignore[attr-defined]
     form.fields["reviewer"].choices = people  # type: ignore[attr-defined]
     generate = GenerateForm(request.POST if request.POST.get("form") == "generate" else None)
     deduction = DeductionForm(request.POST if request.POST.get("form") == "deduction" else None)
-    deduction.fields["item"].choices = [(n.code, n.name) for n in scheme.leaves() if n.resolved_kind.value == "deduction"]  # type: ignore[attr-defined]
+    cuts = [(n.code, n.name) for n in scheme.leaves() if n.resolved_kind.value == "deduction"]
+    deduction.fields["item"].choices = cuts  # type: ignore[attr-defined]
     deduction.fields["person"].choices = [("", "—"), *people]  # type: ignore[attr-defined]
     if request.method == "POST":
         try:
@@ -296,9 +329,14 @@ def plans(request: HttpRequest, code: str) -> HttpResponse:
                 return redirect("party:plans", code=unit.code)
             if generate.is_bound and generate.is_valid():
                 made = services.generate_tasks(
-                    unit=unit, start=generate.cleaned_data["start"], end=generate.cleaned_data["end"], actor=request.user
+                    unit=unit,
+                    start=generate.cleaned_data["start"],
+                    end=generate.cleaned_data["end"],
+                    actor=request.user,
                 )
-                messages.success(request, _("%(count)s tasks generated from the plan.") % {"count": len(made)})
+                messages.success(
+                    request, _("%(count)s tasks generated from the plan.") % {"count": len(made)}
+                )
                 return redirect("party:plans", code=unit.code)
             if deduction.is_bound and deduction.is_valid():
                 d = deduction.cleaned_data
@@ -339,7 +377,9 @@ def task(request: HttpRequest, pk: int) -> HttpResponse:
                         task=found, actor=request.user, report=done_form.cleaned_data["report"],
                         evidence_name=upload.name, evidence=upload.read(),
                     )  # fmt: skip
-                    messages.success(request, _("Task done; the reviewer has been asked to score it."))
+                    messages.success(
+                        request, _("Task done; the reviewer has been asked to score it.")
+                    )
                     return redirect("party:task", pk=found.pk)
             elif action == "score" and reviews_task(request.user, found):
                 score_form = ScoreForm(request.POST)
@@ -390,7 +430,9 @@ def scheme(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             saved = services.save_scheme(
-                actor=request.user, yaml_text=form.cleaned_data["yaml_text"], note=form.cleaned_data["note"]
+                actor=request.user,
+                yaml_text=form.cleaned_data["yaml_text"],
+                note=form.cleaned_data["note"],
             )
         except InputError as exc:
             problems = [str(p) for p in exc.problems]

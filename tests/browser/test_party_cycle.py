@@ -29,9 +29,8 @@ def shots(screenshots) -> Path:
 @pytest.fixture
 def party_world(transactional_db, settings, tmp_path):
     settings.DATA_DIR = tmp_path
-    from tests.conftest import TINY_PROVINCE
     from grassroots.organisations.services import load_units
-    from tests.browser.conftest import SMALL_PROVINCE_ROWS  # noqa: F401
+    from tests.conftest import TINY_PROVINCE
 
     load_units(rows=TINY_PROVINCE, actor=None, reason="browser fixture")
     return build_world()
@@ -112,7 +111,8 @@ def test_a_quarter_cycle_turns_lixia_yellow_and_warns_its_secretary(
         assert period in page.locator("main").inner_text()
     page.goto(f"{url}/party/?period=2024Q1")
     league = page.locator("#league").inner_text()
-    assert "历下区" in league and "黄" in league
+    assert "历下区" in league
+    assert "黄" in league
     page.screenshot(path=shots / "index-league-zh-hans.png", full_page=True)
     context.close()
     report = PartyReport.objects.get(unit__code="370102", subject="unit", period="2024Q1")
@@ -121,10 +121,13 @@ def test_a_quarter_cycle_turns_lixia_yellow_and_warns_its_secretary(
     context, page = session(browser, live_server, "lixia-chief")
     page.goto(f"{url}/party/")
     warnings = page.locator("section[aria-labelledby=warnings-heading]").inner_text()
-    assert "历下区" in warnings and "黄" in warnings and "2024Q1" in warnings
+    assert "历下区" in warnings
+    assert "黄" in warnings
+    assert "2024Q1" in warnings
     page.goto(f"{url}/party/units/370102/")
     standing = page.locator("#standing").inner_text()
-    assert "黄" in standing and "第3名" not in standing  # the chief's role sees no rank
+    assert "黄" in standing
+    assert "第3名" not in standing
     context.close()
 
 
@@ -153,7 +156,8 @@ def test_every_party_page_renders_in_each_language(
         page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
         for name, path in urls.items():
             response = page.goto(f"{live_server.url}{path}")
-            assert response is not None and response.status == 200, path
+            assert response is not None, path
+            assert response.status == 200, path
             if name.endswith("display"):
                 page.wait_for_timeout(600)  # the chart draws
             if language == "zh-hans":

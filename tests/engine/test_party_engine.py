@@ -56,9 +56,15 @@ def test_a_floor_above_the_weight_and_a_floor_on_a_task_item_are_rejected() -> N
 
 
 def test_rank_bands_must_rise_and_end_open() -> None:
-    bad = SAMPLE + "colour:\n  rule: rank_bands\n  bands: [{upto: 8, colour: green}, {upto: 4, colour: yellow}, {colour: red}]\n"
+    bad = (
+        SAMPLE
+        + "colour:\n  rule: rank_bands\n  bands: [{upto: 8, colour: green}, {upto: 4, colour: yellow}, {colour: red}]\n"
+    )
     assert "名次段上限须递增" in problems_of(bad)
-    bad = SAMPLE + "colour:\n  rule: rank_bands\n  bands: [{upto: 4, colour: green}, {upto: 8, colour: red}]\n"
+    bad = (
+        SAMPLE
+        + "colour:\n  rule: rank_bands\n  bands: [{upto: 4, colour: green}, {upto: 8, colour: red}]\n"
+    )
     assert "只有最后一个名次段不设上限" in problems_of(bad)
 
 
@@ -68,7 +74,13 @@ def test_the_weight_tree_with_a_deduction_held_at_its_floor() -> None:
     # discipline 10 − 4 = 6; affairs 10 of 10: 10. Total 56.25 + 3.75 + 6 + 10 = 76.
     r = score_subject(s, {"business": LeafInput(60, 80), "tasks": LeafInput(3, 4),
                           "discipline": LeafInput(deducted=4), "affairs": LeafInput(10, 10)})  # fmt: skip
-    assert r.points == {"business": 56.25, "team": 9.75, "tasks": 3.75, "discipline": 6.0, "affairs": 10.0}
+    assert r.points == {
+        "business": 56.25,
+        "team": 9.75,
+        "tasks": 3.75,
+        "discipline": 6.0,
+        "affairs": 10.0,
+    }
     assert r.total == 76.0
     # 14 deducted from a 10-point item with floor 0 keeps 0, not −4.
     r = score_subject(s, {"business": LeafInput(80, 80), "tasks": LeafInput(4, 4),
@@ -81,7 +93,8 @@ def test_an_item_without_tasks_is_left_out_and_the_total_scaled() -> None:
     s = parse_party_scheme(SAMPLE)
     # only business (75, full marks) and discipline (10, untouched) assessed: 85 of 85 → 100
     r = score_subject(s, {"business": LeafInput(8, 8)})
-    assert r.points["tasks"] is None and r.points["affairs"] is None
+    assert r.points["tasks"] is None
+    assert r.points["affairs"] is None
     assert r.assessed_weight == 85
     assert r.total == 100.0
 
@@ -118,7 +131,12 @@ def test_threshold_colours_hand_computed() -> None:
     s = parse_party_scheme(text)
     got = standings(s.colour, {"a": 95.0, "b": 90.0, "c": 89.99, "d": 80.0, "e": 79.5, "f": None})
     assert {k: v.colour for k, v in got.items()} == {
-        "a": "green", "b": "green", "c": "yellow", "d": "yellow", "e": "red", "f": "grey",
+        "a": "green",
+        "b": "green",
+        "c": "yellow",
+        "d": "yellow",
+        "e": "red",
+        "f": "grey",
     }
     assert got["c"].why == "score 89.99 in [80, 90) → yellow"
     assert got["e"].why == "score 79.5 in [-∞, 80) → red"
@@ -137,5 +155,9 @@ def test_recurring_periods_of_a_quarter() -> None:
 
     q1 = (dt.date(2024, 1, 1), dt.date(2024, 3, 31))
     assert len(due_dates("weekly", *q1)) == 13
-    assert [o.due.isoformat() for o in due_dates("monthly", *q1)] == ["2024-01-31", "2024-02-29", "2024-03-31"]
+    assert [o.due.isoformat() for o in due_dates("monthly", *q1)] == [
+        "2024-01-31",
+        "2024-02-29",
+        "2024-03-31",
+    ]
     assert [(o.label, o.month) for o in due_dates("quarterly", *q1)] == [("2024Q1", "2024-03")]

@@ -36,8 +36,8 @@ def run_quarter(world: dict[str, Any], lixia_score: int) -> None:
 
 
 def _login_for(person: Any) -> Any:
-    from tests.party.world import user
     from grassroots.organisations.models import Role
+    from tests.party.world import user
 
     login = user(f"u-{person.unit.code}-{person.staff_number}", Role.STAFF, person.unit.code)
     person.user = login
@@ -56,7 +56,10 @@ def test_a_quarter_turns_lixia_yellow_and_warns_its_secretary(world) -> None:
                 {"370102": 6, "370103": 10, "370104": 9, "370202": 4}.items()}  # fmt: skip
     assert {c: r.total for c, r in reports.items()} == expected
     assert {c: (r.rank, r.colour) for c, r in reports.items()} == {
-        "370103": (1, "green"), "370104": (2, "green"), "370102": (3, "yellow"), "370202": (4, "red"),
+        "370103": (1, "green"),
+        "370104": (2, "green"),
+        "370102": (3, "yellow"),
+        "370202": (4, "red"),
     }
     assert reports["370102"].why == "rank 3 of 4: ranks 3–3 → yellow"
     warning = PartyWarning.objects.get(report=reports["370102"])
@@ -64,11 +67,20 @@ def test_a_quarter_turns_lixia_yellow_and_warns_its_secretary(world) -> None:
     assert warning.colour == "yellow"
     # monthly reports exist for each month, for units, departments and people
     assert PartyReport.objects.filter(kind="monthly", subject="unit").count() == 12
-    assert PartyReport.objects.filter(unit__code="370102", period="2024-02", subject="person").count() == 3
-    assert PartyReport.objects.filter(unit__code="370102", period="2024Q1", subject="department").count() == 2
+    assert (
+        PartyReport.objects.filter(unit__code="370102", period="2024-02", subject="person").count()
+        == 3
+    )
+    assert (
+        PartyReport.objects.filter(
+            unit__code="370102", period="2024Q1", subject="department"
+        ).count()
+        == 2
+    )
     # every task change is audited: generated, done, scored
     task = Task.objects.filter(unit__code="370102").first()
-    assert task is not None and task.status == TaskStatus.SCORED
+    assert task is not None
+    assert task.status == TaskStatus.SCORED
     actions = AuditEntry.objects.filter(model="party.task", object_id=str(task.pk))
     assert actions.count() == 3
 
@@ -79,12 +91,18 @@ def test_evidence_is_checked_for_type_size_and_content(world, settings) -> None:
     task = Task.objects.get(unit=unit, owner=world["people"]["370102"]["branch"])
     owner = world["lixia-branch"]
     with pytest.raises(services.PartyError, match="PDF, PNG, JPEG"):
-        services.complete_task(task=task, actor=owner, report="x", evidence_name="a.exe", evidence=b"MZ")
+        services.complete_task(
+            task=task, actor=owner, report="x", evidence_name="a.exe", evidence=b"MZ"
+        )
     with pytest.raises(services.PartyError, match="not really a .pdf"):
-        services.complete_task(task=task, actor=owner, report="x", evidence_name="a.pdf", evidence=b"PK\x03\x04")
+        services.complete_task(
+            task=task, actor=owner, report="x", evidence_name="a.pdf", evidence=b"PK\x03\x04"
+        )
     settings.GRASSROOTS_PARTY_EVIDENCE_MAX_BYTES = 10
     with pytest.raises(services.PartyError, match="at most 10 bytes"):
-        services.complete_task(task=task, actor=owner, report="x", evidence_name="a.pdf", evidence=PDF)
+        services.complete_task(
+            task=task, actor=owner, report="x", evidence_name="a.pdf", evidence=PDF
+        )
     assert Task.objects.get(pk=task.pk).status == TaskStatus.OPEN  # nothing half written
     with pytest.raises(services.NotAllowed):  # someone else's task
         services.complete_task(task=task, actor=world["lixia-prosecutor"], report="x",
@@ -98,20 +116,28 @@ def test_the_reviewer_scores_within_the_points_after_the_owner_is_done(world) ->
     chief = world["lixia-chief"]
     with pytest.raises(services.PartyError):
         services.score_task(task=task, actor=chief, score=Decimal(5))  # not done yet
-    services.complete_task(task=task, actor=world["lixia-branch"], report="x", evidence_name="a.pdf", evidence=PDF)
+    services.complete_task(
+        task=task, actor=world["lixia-branch"], report="x", evidence_name="a.pdf", evidence=PDF
+    )
     with pytest.raises(services.PartyError, match="between 0 and 10"):
         services.score_task(task=Task.objects.get(pk=task.pk), actor=chief, score=Decimal(11))
     with pytest.raises(services.NotAllowed):
-        services.score_task(task=Task.objects.get(pk=task.pk), actor=world["lixia-prosecutor"], score=Decimal(5))
-    scored = services.score_task(task=Task.objects.get(pk=task.pk), actor=chief, score=Decimal("8.5"))
-    assert scored.score == Decimal("8.5") and scored.scored_by == "lixia-chief"
+        services.score_task(
+            task=Task.objects.get(pk=task.pk), actor=world["lixia-prosecutor"], score=Decimal(5)
+        )
+    scored = services.score_task(
+        task=Task.objects.get(pk=task.pk), actor=chief, score=Decimal("8.5")
+    )
+    assert scored.score == Decimal("8.5")
+    assert scored.scored_by == "lixia-chief"
 
 
 def test_generation_is_idempotent_and_follows_the_post(world) -> None:
     unit = world["units"]["370102"]
     first = services.generate_tasks(unit=unit, start=Q1[0], end=Q1[1], actor=world["admin"])
     again = services.generate_tasks(unit=unit, start=Q1[0], end=Q1[1], actor=world["admin"])
-    assert len(first) == 6 and again == []
+    assert len(first) == 6
+    assert again == []
     owners = {t.owner.post for t in first}
     assert owners == {"支部书记", "检察官"}
     with pytest.raises(services.NotAllowed):
@@ -124,10 +150,18 @@ def test_organisations_follow_the_chain_and_the_roster(world) -> None:
     unit = world["units"]["370102"]
     top = PartyOrg.objects.get(unit=unit, kind=OrgKind.LEADING_GROUP)
     with pytest.raises(services.PartyError):  # a branch directly under the leading group
-        services.save_org(unit=unit, actor=world["committee"], kind=OrgKind.BRANCH, name="x", parent=top)
+        services.save_org(
+            unit=unit, actor=world["committee"], kind=OrgKind.BRANCH, name="x", parent=top
+        )
     stranger = world["people"]["370103"]["branch"]
     with pytest.raises(services.PartyError):
-        services.save_org(unit=unit, actor=world["committee"], kind=OrgKind.LEADING_GROUP, name="x", secretary=stranger)
+        services.save_org(
+            unit=unit,
+            actor=world["committee"],
+            kind=OrgKind.LEADING_GROUP,
+            name="x",
+            secretary=stranger,
+        )
 
 
 def test_the_scheme_is_province_versioned_and_checked(world) -> None:
@@ -153,21 +187,23 @@ def test_the_warning_reaches_the_secretary_as_a_notification_once(world) -> None
     assert notes.count() == 4  # Lixia is yellow in each month and in the quarter
     note = notes.get(params__period="2024Q1")
     assert note.link == "/party/units/370102/"
-    assert "第3名" in note.params["why"] and "黄" in note.params["why"]
+    assert "第3名" in note.params["why"]
+    assert "黄" in note.params["why"]
     # producing the quarter again tells nobody twice
-    compute.produce_quarter(province=world["units"]["370102"].parent.parent, quarter="2024Q1", actor=world["admin"])
+    compute.produce_quarter(
+        province=world["units"]["370102"].parent.parent, quarter="2024Q1", actor=world["admin"]
+    )
     assert Notification.objects.filter(recipient=chief, kind="party_warning").count() == 4
 
 
 def test_overdue_tasks_are_notified_to_their_owner_once_by_the_scan(world) -> None:
-    from django.utils import timezone
 
     from grassroots.notifications.models import Notification
     from grassroots.notifications.scans import run_scans
 
     unit = world["units"]["370102"]
     services.generate_tasks(unit=unit, start=Q1[0], end=dt.date(2024, 1, 31), actor=world["admin"])
-    now = timezone.make_aware(dt.datetime(2024, 2, 3, 9))
+    now = dt.datetime(2024, 2, 3, 9, tzinfo=dt.UTC)
     assert run_scans(now)["party-overdue-tasks"] == 2
     assert run_scans(now)["party-overdue-tasks"] == 0
     note = Notification.objects.get(recipient=world["lixia-branch"], kind="party_task_overdue")

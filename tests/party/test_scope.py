@@ -32,7 +32,8 @@ def test_pages_in_scope_answer_and_out_of_scope_are_404(cycled) -> None:
     w = cycled
     task = Task.objects.filter(unit__code="370102", owner=w["people"]["370102"]["branch"]).first()
     other = Task.objects.filter(unit__code="370103").first()
-    assert task is not None and other is not None
+    assert task is not None
+    assert other is not None
     pages = {
         "/party/": ("admin", None),
         "/party/units/370102/": ("committee", "other-committee"),
@@ -53,7 +54,10 @@ def test_pages_in_scope_answer_and_out_of_scope_are_404(cycled) -> None:
     # the secretary (a staff login) sees their unit's display page and their warning
     chief = client_for(w["lixia-chief"])
     assert chief.get("/party/units/370102/").status_code == 200
-    assert "黄" in chief.get("/party/").content.decode() or "Yellow" in chief.get("/party/").content.decode()
+    assert (
+        "黄" in chief.get("/party/").content.decode()
+        or "Yellow" in chief.get("/party/").content.decode()
+    )
     assert chief.get("/party/units/370103/").status_code == 404
 
 
@@ -65,7 +69,9 @@ def test_evidence_download_is_the_stored_file(cycled) -> None:
     assert "attachment" in response["Content-Disposition"]
 
 
-def test_ranks_are_hidden_from_roles_the_scheme_does_not_name_and_the_order_is_by_code(cycled) -> None:
+def test_ranks_are_hidden_from_roles_the_scheme_does_not_name_and_the_order_is_by_code(
+    cycled,
+) -> None:
     # the committee is not in show_ranks_to: unit-code order, no rank column
     c = client_for(cycled["committee"])
     c.cookies["django_language"] = "en"
@@ -82,7 +88,9 @@ def test_ranks_are_hidden_from_roles_the_scheme_does_not_name_and_the_order_is_b
 def test_endpoints_in_and_out_of_scope(cycled) -> None:
     w = cycled
     unit = w["units"]["370102"]
-    services.generate_tasks(unit=unit, start=dt.date(2024, 4, 1), end=dt.date(2024, 4, 30), actor=w["admin"])
+    services.generate_tasks(
+        unit=unit, start=dt.date(2024, 4, 1), end=dt.date(2024, 4, 30), actor=w["admin"]
+    )
     open_task = Task.objects.get(unit=unit, period="2024-04", owner=w["people"]["370102"]["branch"])
     gets = {
         "/api/party/units/370102/orgs": ("committee", "other-committee"),
@@ -96,18 +104,42 @@ def test_endpoints_in_and_out_of_scope(cycled) -> None:
         assert client_for(w[ok]).get(url).status_code == 200, url
         if denied:
             assert client_for(w[denied]).get(url).status_code == 404, (url, denied)
-    body = {"report": "完成", "evidence_name": "a.pdf", "evidence_base64": base64.b64encode(PDF).decode()}
+    body = {
+        "report": "完成",
+        "evidence_name": "a.pdf",
+        "evidence_base64": base64.b64encode(PDF).decode(),
+    }
     url = f"/api/party/tasks/{open_task.pk}/done"
-    assert client_for(w["lixia-prosecutor"]).post(url, body, content_type="application/json").status_code == 404
+    assert (
+        client_for(w["lixia-prosecutor"])
+        .post(url, body, content_type="application/json")
+        .status_code
+        == 404
+    )
     bad = {**body, "evidence_name": "a.exe"}
-    assert client_for(w["lixia-branch"]).post(url, bad, content_type="application/json").status_code == 422
+    assert (
+        client_for(w["lixia-branch"]).post(url, bad, content_type="application/json").status_code
+        == 422
+    )
     done = client_for(w["lixia-branch"]).post(url, body, content_type="application/json")
-    assert done.status_code == 200 and done.json()["status"] == "done"
+    assert done.status_code == 200
+    assert done.json()["status"] == "done"
     url = f"/api/party/tasks/{open_task.pk}/score"
-    assert client_for(w["lixia-branch"]).post(url, {"score": 5}, content_type="application/json").status_code == 404
+    assert (
+        client_for(w["lixia-branch"])
+        .post(url, {"score": 5}, content_type="application/json")
+        .status_code
+        == 404
+    )
     scored = client_for(w["lixia-chief"]).post(url, {"score": 7}, content_type="application/json")
-    assert scored.status_code == 200 and scored.json()["score"] == 7
-    produce = client_for(w["committee"]).post("/api/party/reports", {"period": "2024-04"}, content_type="application/json")
+    assert scored.status_code == 200
+    assert scored.json()["score"] == 7
+    produce = client_for(w["committee"]).post(
+        "/api/party/reports", {"period": "2024-04"}, content_type="application/json"
+    )
     assert produce.status_code == 404
-    produce = client_for(w["admin"]).post("/api/party/reports", {"period": "2024-04"}, content_type="application/json")
-    assert produce.status_code == 200 and produce.json()["reports"] > 0
+    produce = client_for(w["admin"]).post(
+        "/api/party/reports", {"period": "2024-04"}, content_type="application/json"
+    )
+    assert produce.status_code == 200
+    assert produce.json()["reports"] > 0

@@ -189,7 +189,10 @@ def parse_party_scheme(text: str, *, source: str = "<scheme>") -> PartyScheme:
         scheme = PartyScheme.model_validate(raw)
     except ValidationError as exc:
         raise InputError(
-            [Problem(f"{source}: {_where(e['loc'])}", None, None, _message(e)) for e in exc.errors()]
+            [
+                Problem(f"{source}: {_where(e['loc'])}", None, None, _message(e))
+                for e in exc.errors()
+            ]
         ) from None
     problems = scheme_problems(scheme, source)
     if problems:
