@@ -43,6 +43,10 @@ def run(args: argparse.Namespace) -> int:
 
     # After the case records are in intake: the prosecutors' assessment is computed from them.
     logins += prepare_people_demo(province=args.province)
+    from grassroots.party.demo import prepare_party_demo
+
+    # After the rosters: party organisations and tasks are built on the people.
+    logins += prepare_party_demo(province=args.province)
     _print_banner(args.bind, logins)
     print(f"Evaluation of {DEMO_PERIOD} (scheme core-business): {evaluation}")
     if args.no_serve:

@@ -128,7 +128,9 @@ def run_tasks(args: argparse.Namespace) -> int:
         raise UsageError(f"no such unit {args.unit!r}")
     from grassroots.party.models import Task
 
-    tasks = open_tasks(unit) if args.open else Task.objects.filter(unit=unit).select_related("owner")
+    tasks = (
+        open_tasks(unit) if args.open else Task.objects.filter(unit=unit).select_related("owner")
+    )
     late = set(overdue(open_tasks(unit)).values_list("pk", flat=True))
     for t in tasks.order_by("due", "id"):
         flag = " OVERDUE" if t.pk in late else ""

@@ -31,10 +31,12 @@ def send_warning(warning: Any) -> None:
     report = warning.report
     from django.utils import translation
 
-    from grassroots.party.reasons import why_text
+    from grassroots.party.reasons import hide_ranks, why_text
 
+    # The band, not the rank: the secretary's role may not see ranks (the scheme's visibility).
+    text, reasons = hide_ranks(report.why, report.why_reason)
     with translation.override("zh-hans"):  # the province's language; the reader's is not known
-        why = why_text(report.why, report.why_reason)
+        why = why_text(text, reasons)
     notify(
         [secretary.user],
         kind=PARTY_WARNING,

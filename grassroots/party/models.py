@@ -13,6 +13,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from grassroots.organisations.models import Unit
 from grassroots.organisations.versions import ProvinceVersion, version_constraints
@@ -114,7 +115,7 @@ class TaskPlan(models.Model):
 
 
 class TaskStatus(models.TextChoices):
-    OPEN = "open", _("Open")
+    OPEN = "open", pgettext_lazy("task status", "Open")
     DONE = "done", _("Done, awaiting the score")
     SCORED = "scored", _("Scored")
 
@@ -284,3 +285,165 @@ class PartyWarning(models.Model):
         ordering = ["-created", "-id"]
         verbose_name = _("integration warning")
         verbose_name_plural = _("integration warnings")
+
+
+# ------------------------------------------------------------------------------------------
+# Practice (issue 15.4): pilots, the research contest, brands, the rules library, the stars.
+
+
+class PilotStatus(models.TextChoices):
+    ONGOING = "ongoing", _("Ongoing")
+    FINISHED = "finished", _("Finished")
+
+
+class Pilot(models.Model):
+    """A pilot unit (or department) of integration, its project and results (试点)."""
+
+    unit = models.ForeignKey(
+        Unit, on_delete=models.PROTECT, related_name="+", verbose_name=_("unit")
+    )
+    department = models.ForeignKey(
+        Department, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("department"),
+    )  # fmt: skip
+    project = models.CharField(_("project"), max_length=200)
+    started = models.DateField(_("started"))
+    status = models.CharField(
+        _("status"), max_length=10, choices=PilotStatus.choices, default=PilotStatus.ONGOING
+    )
+    results = models.TextField(_("results"), blank=True)
+
+    class Meta:
+        ordering = ["unit", "started", "id"]
+        verbose_name = _("pilot")
+        verbose_name_plural = _("pilots")
+
+
+class Contest(models.Model):
+    """A research contest of a province (调研大赛): rounds, entries, panel scores, finalists."""
+
+    province = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+")
+    title = models.CharField(_("contest"), max_length=200)
+    rounds = models.PositiveSmallIntegerField(_("rounds"), default=2)
+    finalists = models.PositiveSmallIntegerField(_("finalists"), default=20)
+    current_round = models.PositiveSmallIntegerField(_("current round"), default=1)
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name = _("research contest")
+        verbose_name_plural = _("research contests")
+
+    @property
+    def audit_unit_code(self) -> str:
+        return str(self.province.code)
+
+
+class ContestEntry(models.Model):
+    contest = models.ForeignKey(Contest, on_delete=models.CASCADE, related_name="entries")
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+")
+    author = models.CharField(_("author"), max_length=100)
+    title = models.CharField(_("title"), max_length=300)
+    reached = models.PositiveSmallIntegerField(_("reached round"), default=1)
+    finalist = models.BooleanField(_("finalist"), default=False)
+
+    class Meta:
+        ordering = ["contest", "id"]
+        verbose_name = _("contest entry")
+        verbose_name_plural = _("contest entries")
+
+
+class PanelScore(models.Model):
+    entry = models.ForeignKey(ContestEntry, on_delete=models.CASCADE, related_name="scores")
+    round = models.PositiveSmallIntegerField(_("round"))
+    judge = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    score = models.DecimalField(_("score"), max_digits=5, decimal_places=2)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["entry", "round", "judge"], name="party_panel_once")
+        ]
+        verbose_name = _("panel score")
+        verbose_name_plural = _("panel scores")
+
+    @property
+    def audit_unit_code(self) -> str:
+        return str(self.entry.unit.code)
+
+
+class PartyBrand(models.Model):
+    """A party-building brand of a unit, the library's brand it is (一支部一品牌)."""
+
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+")
+    org = models.ForeignKey(
+        PartyOrg, on_delete=models.PROTECT, null=True, blank=True, related_name="brands",
+        verbose_name=_("party organisation"),
+    )  # fmt: skip
+    library_brand = models.ForeignKey(
+        "library.Brand", on_delete=models.PROTECT, related_name="party_brands",
+        verbose_name=_("library brand"),
+    )  # fmt: skip
+    motto = models.CharField(_("what it stands for"), max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["unit", "id"]
+        verbose_name = _("party-building brand")
+        verbose_name_plural = _("party-building brands")
+
+
+class RuleResult(models.Model):
+    """A system result of the rules library (制度成果): chapters and items, versioned by
+    ``code``, made by one unit."""
+
+    unit = models.ForeignKey(
+        Unit, on_delete=models.PROTECT, related_name="+", verbose_name=_("made by")
+    )
+    code = models.CharField(_("code"), max_length=40)
+    version = models.PositiveIntegerField(_("version"))
+    title = models.CharField(_("title"), max_length=300)
+    adopted = models.DateField(_("adopted"))
+
+    class Meta:
+        ordering = ["code", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["unit", "code", "version"], name="party_rule_version")
+        ]
+        verbose_name = _("system result")
+        verbose_name_plural = _("system results")
+
+
+class RuleChapter(models.Model):
+    result = models.ForeignKey(RuleResult, on_delete=models.CASCADE, related_name="chapters")
+    number = models.PositiveSmallIntegerField()
+    title = models.CharField(max_length=200)
+
+    class Meta:
+        ordering = ["result", "number"]
+
+
+class RuleItem(models.Model):
+    chapter = models.ForeignKey(RuleChapter, on_delete=models.CASCADE, related_name="items")
+    number = models.PositiveSmallIntegerField()  # numbered through the whole result (第N条)
+    text = models.TextField()
+
+    class Meta:
+        ordering = ["chapter", "number"]
+
+
+class Star(models.Model):
+    """A quarterly "party member star" (党员之星) of a unit."""
+
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+")
+    quarter = models.CharField(_("quarter"), max_length=6)
+    person = models.ForeignKey(
+        Person, on_delete=models.PROTECT, related_name="+", verbose_name=_("person")
+    )
+    reason = models.CharField(_("reason"), max_length=300)
+    selected_by = models.CharField(max_length=150)
+
+    class Meta:
+        ordering = ["unit", "-quarter", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["unit", "quarter", "person"], name="party_star_once")
+        ]
+        verbose_name = _("party member star")
+        verbose_name_plural = _("party member stars")

@@ -23,6 +23,7 @@ from grassroots.party.models import (
     TaskStatus,
 )
 from grassroots.party.permissions import party_units, visible
+from grassroots.party.reasons import hide_ranks
 from grassroots.party.services import current_scheme
 from grassroots.people.models import Person
 
@@ -81,6 +82,9 @@ class Shown:
 
 
 def shown(report: PartyReport, seen: Visible, name: str = "") -> Shown:
+    why, why_reason = report.why, list(report.why_reason)
+    if not seen.ranks:
+        why, why_reason = hide_ranks(why, why_reason)
     return Shown(
         period=report.period,
         kind=report.kind,
@@ -88,8 +92,8 @@ def shown(report: PartyReport, seen: Visible, name: str = "") -> Shown:
         rank=report.rank if seen.ranks else None,
         count=report.rank_count if seen.ranks else 0,
         colour=report.colour if seen.colours else "",
-        why=report.why if seen.colours else "",
-        why_reason=report.why_reason if seen.colours else [],
+        why=why if seen.colours else "",
+        why_reason=why_reason if seen.colours else [],
         points=report.points,
         name=name,
     )

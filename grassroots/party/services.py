@@ -294,7 +294,7 @@ def score_task(
         raise PartyError(_("A task is scored once its owner has done it."))
     if score < 0 or score > task.points:
         raise PartyError(
-            _("The score is between 0 and %(points)s.") % {"points": f"{task.points:g}"}
+            _("The score is between 0 and %(points)s.") % {"points": f"{task.points.normalize():f}"}
         )
     with audit.tracked(task, actor=actor, reason="task scored", clock=clock):
         task.score, task.score_note = score, note

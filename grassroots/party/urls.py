@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from grassroots.party import views
+from grassroots.party import practice_views, views
 
 app_name = "party"
 urlpatterns = [
@@ -17,4 +17,8 @@ urlpatterns = [
     path("units/<str:code>/reports/<str:period>/", views.subject_reports, name="subjects"),
     path("tasks/<int:pk>/", views.task, name="task"),
     path("tasks/<int:pk>/evidence/", views.evidence, name="evidence"),
+    path("practice/", practice_views.overview, name="practice"),
+    path("contests/<int:pk>/", practice_views.contest, name="contest"),
+    path("rules/<int:pk>/", practice_views.rules, name="rules"),
+    path("units/<str:code>/practice/", practice_views.unit_practice, name="unit-practice"),
 ]

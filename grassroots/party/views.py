@@ -13,6 +13,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -44,7 +45,7 @@ from grassroots.party.permissions import (
     sees_unit,
     visible,
 )
-from grassroots.party.reasons import why_text
+from grassroots.party.reasons import hide_ranks, why_text
 from grassroots.people.models import Department, Person
 from grassroots.people.permissions import person_of
 
@@ -97,7 +98,7 @@ def index(request: HttpRequest) -> HttpResponse:
             "my_tasks": selectors.my_tasks(own)[:50],
             "my_reviews": selectors.my_reviews(own)[:50],
             "my_warnings": [
-                (w, why_text(w.report.why, w.report.why_reason))
+                (w, why_text(*hide_ranks(w.report.why, w.report.why_reason)))
                 for w in selectors.my_warnings(own)[:20]
             ],
             "producer": producer,
@@ -353,11 +354,22 @@ def plans(request: HttpRequest, code: str) -> HttpResponse:
         "party/plans.html",
         {
             "nav": "party", "unit": unit, "form": form, "generate": generate, "deduction": deduction,
-            "plans": TaskPlan.objects.filter(unit=unit).select_related("owner_person", "reviewer"),
+            "plans": _named(TaskPlan.objects.filter(unit=unit).select_related("owner_person", "reviewer"), scheme),
             "tasks": selectors.open_tasks(unit)[:100],
             "overdue_ids": set(selectors.overdue(selectors.open_tasks(unit)).values_list("pk", flat=True)),
         },
     )  # fmt: skip
+
+
+def _named(plans: Any, scheme: Any) -> list[TaskPlan]:
+    english = (get_language() or "").startswith("en")
+    out = list(plans)
+    for plan in out:
+        node = scheme.node(plan.item)
+        plan.item_name = (
+            ((node.name_en or node.name) if english else node.name) if node else plan.item
+        )  # type: ignore[attr-defined]
+    return out
 
 
 @login_required

@@ -90,16 +90,16 @@ def test_evidence_is_checked_for_type_size_and_content(world, settings) -> None:
     services.generate_tasks(unit=unit, start=Q1[0], end=dt.date(2024, 1, 31), actor=world["admin"])
     task = Task.objects.get(unit=unit, owner=world["people"]["370102"]["branch"])
     owner = world["lixia-branch"]
-    with pytest.raises(services.PartyError, match="PDF, PNG, JPEG"):
+    with pytest.raises(services.PartyError, match="佐证材料须为PDF、PNG、JPEG"):
         services.complete_task(
             task=task, actor=owner, report="x", evidence_name="a.exe", evidence=b"MZ"
         )
-    with pytest.raises(services.PartyError, match="not really a .pdf"):
+    with pytest.raises(services.PartyError, match="内容与.pdf文件不符"):
         services.complete_task(
             task=task, actor=owner, report="x", evidence_name="a.pdf", evidence=b"PK\x03\x04"
         )
     settings.GRASSROOTS_PARTY_EVIDENCE_MAX_BYTES = 10
-    with pytest.raises(services.PartyError, match="at most 10 bytes"):
+    with pytest.raises(services.PartyError, match="不得超过10字节"):
         services.complete_task(
             task=task, actor=owner, report="x", evidence_name="a.pdf", evidence=PDF
         )
@@ -119,7 +119,7 @@ def test_the_reviewer_scores_within_the_points_after_the_owner_is_done(world) ->
     services.complete_task(
         task=task, actor=world["lixia-branch"], report="x", evidence_name="a.pdf", evidence=PDF
     )
-    with pytest.raises(services.PartyError, match="between 0 and 10"):
+    with pytest.raises(services.PartyError, match="评分须在0至10之间"):
         services.score_task(task=Task.objects.get(pk=task.pk), actor=chief, score=Decimal(11))
     with pytest.raises(services.NotAllowed):
         services.score_task(
@@ -187,7 +187,7 @@ def test_the_warning_reaches_the_secretary_as_a_notification_once(world) -> None
     assert notes.count() == 4  # Lixia is yellow in each month and in the quarter
     note = notes.get(params__period="2024Q1")
     assert note.link == "/party/units/370102/"
-    assert "第3名" in note.params["why"]
+    assert note.params["why"] == "名次段第3–3名 → ▲ 黄"  # the band, never the rank
     assert "黄" in note.params["why"]
     # producing the quarter again tells nobody twice
     compute.produce_quarter(
