@@ -269,3 +269,162 @@ def produce(request: HttpRequest, body: ProduceIn) -> dict[str, Any]:
     except services.PartyError as exc:
         raise HttpError(422, str(exc)) from None
     return {"period": done.period, "reports": done.reports, "warnings": len(done.warnings)}
+
+
+# ------------------------------------------------------------------------------ practice
+
+
+class PilotOut(Schema):
+    id: int
+    unit_code: str
+    department: str | None
+    project: str
+    started: str
+    status: str
+    results: str
+
+
+class EntryOut(Schema):
+    id: int
+    unit_code: str
+    author: str
+    title: str
+    reached: int
+    finalist: bool
+    panel_score: float | None
+
+
+class ContestOut(Schema):
+    id: int
+    title: str
+    rounds: int
+    current_round: int
+    finalists: int
+    entries: list[EntryOut]
+
+
+class StarOut(Schema):
+    quarter: str
+    person: str
+    reason: str
+
+
+class StarIn(Schema):
+    quarter: str
+    person_id: int
+    reason: str
+
+
+class RuleOut(Schema):
+    id: int
+    unit_code: str
+    code: str
+    version: int
+    title: str
+    adopted: str
+    chapters: list[dict[str, Any]]
+
+
+@router.get(
+    "/pilots", response={200: list[PilotOut], **ERRORS}, summary="Pilots in the caller's scope"
+)
+def pilots(request: HttpRequest) -> list[dict[str, Any]]:
+    from grassroots.party.practice import pilots_for
+
+    return [
+        {
+            "id": p.pk,
+            "unit_code": p.unit.code,
+            "department": p.department.code if p.department else None,
+            "project": p.project,
+            "started": p.started.isoformat(),
+            "status": p.status,
+            "results": p.results,
+        }  # fmt: skip
+        for p in pilots_for(auth_user(request))[:1000]
+    ]
+
+
+@router.get(
+    "/contests/{pk}",
+    response={200: ContestOut, **ERRORS},
+    summary="A research contest (entries in the caller's scope)",
+)
+def contest(request: HttpRequest, pk: int) -> dict[str, Any]:
+    from grassroots.organisations.scope import visible_units
+    from grassroots.party.practice import contests_for
+    from grassroots.party.practice import standings as contest_standings
+
+    user = auth_user(request)
+    found = contests_for(user).filter(pk=pk).first()
+    if found is None:
+        raise _not_found()
+    scope = set(visible_units(user).values_list("pk", flat=True))
+    rows = contest_standings(found, 1)
+    best = {e.pk: s for e, s in contest_standings(found, found.current_round)}
+    return {
+        "id": found.pk, "title": found.title, "rounds": found.rounds,
+        "current_round": found.current_round, "finalists": found.finalists,
+        "entries": [
+            {"id": e.pk, "unit_code": e.unit.code, "author": e.author, "title": e.title,
+             "reached": e.reached, "finalist": e.finalist, "panel_score": best.get(e.pk)}
+            for e, _s in sorted(rows, key=lambda p: p[0].pk) if e.unit_id in scope
+        ],
+    }  # fmt: skip
+
+
+@router.get(
+    "/units/{code}/stars",
+    response={200: list[StarOut], **ERRORS},
+    summary="A unit's party member stars",
+)
+def stars(request: HttpRequest, code: str) -> list[dict[str, Any]]:
+    from grassroots.party.models import Star
+
+    unit = _unit(request, code)
+    return [
+        {"quarter": s.quarter, "person": s.person.name, "reason": s.reason}
+        for s in Star.objects.filter(unit=unit).select_related("person")
+    ]
+
+
+@router.post(
+    "/units/{code}/stars",
+    response={200: StarOut, **ERRORS},
+    summary="Select a quarter's party member star (the unit's managers)",
+)
+def select_star(request: HttpRequest, code: str, body: StarIn) -> dict[str, Any]:
+    from grassroots.party.practice import select_star as select
+    from grassroots.people.models import Person
+
+    user = auth_user(request)
+    unit = _unit(request, code)
+    person = Person.objects.filter(unit=unit, pk=body.person_id).first()
+    if person is None or not manages(user, unit):
+        raise _not_found()
+    try:
+        star = select(
+            unit=unit, actor=user, quarter=body.quarter, person=person, reason=body.reason
+        )
+    except services.PartyError as exc:
+        raise HttpError(422, str(exc)) from None
+    return {"quarter": star.quarter, "person": person.name, "reason": star.reason}
+
+
+@router.get(
+    "/rules/{pk}", response={200: RuleOut, **ERRORS}, summary="A system result of the rules library"
+)
+def rules(request: HttpRequest, pk: int) -> dict[str, Any]:
+    from grassroots.party.practice import rules_for
+
+    found = rules_for(auth_user(request)).filter(pk=pk).first()
+    if found is None:
+        raise _not_found()
+    return {
+        "id": found.pk, "unit_code": found.unit.code, "code": found.code,
+        "version": found.version, "title": found.title, "adopted": found.adopted.isoformat(),
+        "chapters": [
+            {"number": c.number, "title": c.title, "items": [i.text for i in c.items.all()]}
+            for c in found.chapters.prefetch_related("items")
+        ],
+    }  # fmt: skip
