@@ -149,16 +149,12 @@ def prepare_party_demo(*, province: str) -> list[tuple[str, str, str, str]]:
             compute.produce_month(province=root, month=f"{YEAR}-{month:02d}", actor=admin)
         for quarter in range(1, 5):
             compute.produce_quarter(province=root, quarter=f"{YEAR}Q{quarter}", actor=admin)
-    unit = Unit.objects.filter(code=lixia_code).first()
-    if unit is None:
+    home = Unit.objects.filter(code=lixia_code).first()
+    if home is None:
         return []
-    user = _login(*SECRETARY, Role.STAFF, unit)
-    chief = (
-        PartyOrg.objects.filter(unit=unit, kind=OrgKind.LEADING_GROUP)
-        .values_list("secretary", flat=True)
-        .first()
-    )
-    person = Person.objects.filter(pk=chief).first()
+    user = _login(*SECRETARY, Role.STAFF, home)
+    org = PartyOrg.objects.filter(unit=home, kind=OrgKind.LEADING_GROUP).first()
+    person = org.secretary if org is not None else None
     if (
         person is not None
         and person.user_id is None
@@ -167,4 +163,4 @@ def prepare_party_demo(*, province: str) -> list[tuple[str, str, str, str]]:
         with audit.tracked(person, actor=None, reason=REASON):
             person.user = user
             person.save()
-    return [(SECRETARY[0], SECRETARY[1], str(Role.STAFF.label), unit.name_zh)]
+    return [(SECRETARY[0], SECRETARY[1], str(Role.STAFF.label), home.name_zh)]

@@ -366,9 +366,8 @@ def _named(plans: Any, scheme: Any) -> list[TaskPlan]:
     out = list(plans)
     for plan in out:
         node = scheme.node(plan.item)
-        plan.item_name = (
-            ((node.name_en or node.name) if english else node.name) if node else plan.item
-        )  # type: ignore[attr-defined]
+        name = ((node.name_en or node.name) if english else node.name) if node else plan.item
+        plan.item_name = name
     return out
 
 
