@@ -97,6 +97,8 @@ def test_an_item_without_tasks_is_left_out_and_the_total_scaled() -> None:
     assert r.points["affairs"] is None
     assert r.assessed_weight == 85
     assert r.total == 100.0
+    # given no task at all, a subject has no total (its deductions alone are not a score)
+    assert score_subject(s, {"discipline": LeafInput(deducted=2)}).total is None
 
 
 def test_months_into_a_quarter() -> None:

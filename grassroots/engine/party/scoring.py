@@ -6,7 +6,7 @@ inputs: a ``tasks`` leaf earns ``weight × earned / possible`` of the reviewer's
 ``deduction`` leaf keeps ``weight − deducted``, never less than its floor. A tasks leaf with no
 task points possible in the month was not assessed: it is left out, and the total is the points
 of what was assessed scaled to the scheme's total (so a subject is not marked down for work it
-was not given). A quarter is made of its months (the scheme's ``quarter``: mean, sum, last).
+was not given); a subject given no task at all has no total. A quarter is made of its months (the scheme's ``quarter``: mean, sum, last).
 
 >>> s = parse_party_scheme(SAMPLE)
 >>> r = score_subject(s, {"business": LeafInput(60, 80), "tasks": LeafInput(4, 4),
@@ -86,7 +86,13 @@ def score_subject(scheme: PartyScheme, inputs: Mapping[str, LeafInput]) -> Score
     results = [walk(n) for n in scheme.tree]
     weight = sum(w for _, w in results)
     got = sum(p for p, _ in results if p is not None)
-    total = _r(got * scheme.total / weight) if weight > 0 else None
+    given = any(
+        inputs.get(n.code, LeafInput()).possible > 0
+        for n in scheme.leaves()
+        if n.resolved_kind is NodeKind.TASKS
+    )
+    # Nothing was asked of the subject: no total (grey), not the full marks of its deductions.
+    total = _r(got * scheme.total / weight) if weight > 0 and given else None
     return Scored(points=points, total=total, assessed_weight=weight)
 
 
