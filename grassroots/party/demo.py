@@ -134,6 +134,8 @@ def prepare_party_demo(*, province: str) -> list[tuple[str, str, str, str]]:
         if chief is not None:
             chiefs[unit.code] = chief
             fresh = True
+    # Before the reports: the warnings of Lixia reach its secretary's login as notifications.
+    logins = _secretary_login(lixia_code)
     if fresh:
         others = [u for u in units if u.code != lixia_code]
         for index, unit in enumerate(others):
@@ -149,12 +151,17 @@ def prepare_party_demo(*, province: str) -> list[tuple[str, str, str, str]]:
             compute.produce_month(province=root, month=f"{YEAR}-{month:02d}", actor=admin)
         for quarter in range(1, 5):
             compute.produce_quarter(province=root, quarter=f"{YEAR}Q{quarter}", actor=admin)
-    home = Unit.objects.filter(code=lixia_code).first()
-    if home is None:
+    return logins
+
+
+def _secretary_login(code: str) -> list[tuple[str, str, str, str]]:
+    """The demo secretary's login, linked to the chief of the unit's leading party group."""
+    home = Unit.objects.filter(code=code).first()
+    org = PartyOrg.objects.filter(unit__code=code, kind=OrgKind.LEADING_GROUP).first()
+    if home is None or org is None:
         return []
     user = _login(*SECRETARY, Role.STAFF, home)
-    org = PartyOrg.objects.filter(unit=home, kind=OrgKind.LEADING_GROUP).first()
-    person = org.secretary if org is not None else None
+    person = org.secretary
     if (
         person is not None
         and person.user_id is None

@@ -161,6 +161,7 @@ def unit_display(request: HttpRequest, code: str) -> HttpResponse:
                     for r in shown.trend
                 ],
                 "symbolSize": 10,
+                "showAllSymbol": True,
             }
         ],
     }
