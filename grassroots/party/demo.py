@@ -20,7 +20,7 @@ from django.db import transaction
 
 from grassroots.organisations import audit
 from grassroots.organisations.models import AuditAction, Level, Role, Unit
-from grassroots.party import compute, services
+from grassroots.party import compute, practice, services
 from grassroots.party.models import OrgKind, PartyOrg, Task, TaskStatus
 from grassroots.people.demo import _login
 from grassroots.people.models import Category, Department, Person
@@ -147,11 +147,43 @@ def prepare_party_demo(*, province: str) -> list[tuple[str, str, str, str]]:
             services.add_deduction(unit=lixia, actor=admin, item="discipline", month="2024-11",
                                    points=Decimal(2), reason="会议纪律通报一次")  # fmt: skip
         root = Unit.objects.get(code=province[:2] + "0000")
+        _practice(root, units, lixia, admin)
         for month in range(1, 12):
             compute.produce_month(province=root, month=f"{YEAR}-{month:02d}", actor=admin)
         for quarter in range(1, 5):
             compute.produce_quarter(province=root, quarter=f"{YEAR}Q{quarter}", actor=admin)
     return logins
+
+
+RULES = """第一章 总则
+为推动党建与检察业务深度融合，制定本办法。
+本办法适用于全院各党支部和各部门。
+第二章 考核内容
+考核分业务工作、队伍建设和政务工作三部分，权重分别为75%、15%和10%。
+考核任务量化到岗、分解到人。
+第三章 考核方式
+按月报告、按季考核，实行绿、黄、红三色预警。
+"""
+
+
+def _practice(root: Unit, units: list[Unit], lixia: Unit | None, admin: Any) -> None:
+    """A pilot, a research contest with its first round scored, a system result and a star."""
+    if lixia is None:
+        return
+    practice.add_pilot(unit=lixia, actor=admin, project="支部建在部门上", started=dt.date(YEAR, 3, 1),
+                       department=Department.objects.filter(unit=lixia).order_by("code").first())  # fmt: skip
+    contest = practice.open_contest(province=root, actor=admin, title="党建业务融合调研大赛",
+                                    rounds=2, finalists=2)  # fmt: skip
+    for i, unit in enumerate(units[:6]):
+        entry = practice.add_entry(contest=contest, actor=admin, unit=unit, author=f"作者{i + 1}",
+                                   title=f"以党建引领检察业务高质量发展的调研（{i + 1}）")  # fmt: skip
+        practice.panel_score(entry=entry, actor=admin, score=Decimal(92 - 3 * i))
+    practice.save_rules(unit=lixia, actor=admin, code="integration", title="党建业务融合发展考核办法",
+                        adopted=dt.date(YEAR, 2, 1), text=RULES)  # fmt: skip
+    first = Person.objects.filter(unit=lixia, heads_department=True).order_by("staff_number").first()
+    if first is not None:
+        practice.select_star(unit=lixia, actor=admin, quarter=f"{YEAR}Q4", person=first,
+                             reason="支部主题党日全勤，办案质效居全院前列")  # fmt: skip
 
 
 def _secretary_login(code: str) -> list[tuple[str, str, str, str]]:
