@@ -180,7 +180,9 @@ def _practice(root: Unit, units: list[Unit], lixia: Unit | None, admin: Any) -> 
         practice.panel_score(entry=entry, actor=admin, score=Decimal(92 - 3 * i))
     practice.save_rules(unit=lixia, actor=admin, code="integration", title="党建业务融合发展考核办法",
                         adopted=dt.date(YEAR, 2, 1), text=RULES)  # fmt: skip
-    first = Person.objects.filter(unit=lixia, heads_department=True).order_by("staff_number").first()
+    first = (
+        Person.objects.filter(unit=lixia, heads_department=True).order_by("staff_number").first()
+    )
     if first is not None:
         practice.select_star(unit=lixia, actor=admin, quarter=f"{YEAR}Q4", person=first,
                              reason="支部主题党日全勤，办案质效居全院前列")  # fmt: skip
