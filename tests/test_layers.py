@@ -29,6 +29,7 @@ FLOORS: dict[str, int] = {
     "grassroots.form_fields": 2,
     "grassroots.responses": 2,
     "grassroots.files": 2,
+    "grassroots.problem_wording": 2,
     "grassroots.organisations": 3,
     "grassroots.notifications": 3,
     "grassroots.intake": 4,

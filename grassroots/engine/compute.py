@@ -89,7 +89,8 @@ def batches(elements: Iterable[Element]) -> list[Batch]:
     of the same group get a batch of their own (rare: case counts all use ``case_id``)."""
     grouped: dict[tuple[str, str], list[Element]] = defaultdict(list)
     for element in elements:
-        assert element.rule is not None
+        if element.rule is None:  # reported, or supplied by an element source
+            continue
         grouped[(element.rule.table, element.rule.date)].append(element)
     work = []
     for (table, date), items in sorted(grouped.items()):

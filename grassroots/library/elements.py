@@ -1,7 +1,11 @@
 """What the library gives evaluation: counts per unit and period as data elements (issue 13.2).
 
 ``element_values(unit_codes, period_key, names)`` returns, for each unit code and each asked
-element, the value and its evidence (the items counted, each named so a reader can find it).
+element, the value and its evidence (the items counted: ``case:<id>``, ``honour:<id>``,
+``article:<id>``). ``read_library_elements`` gives the same as ``SourcedValue`` rows: it is
+registered with ``intake/element_sources.py`` under the name ``library`` (``apps.py``), and the
+catalogue declares the elements with ``source: library`` (``spp-case-quality.yaml``). A unit
+the library has nothing for gets 0, not a gap: "no case selected" is a count.
 How items are counted:
 
 - an item counts in the period its date falls in: a case entry's final result (定评) by the
@@ -19,6 +23,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from grassroots.engine.periods import Period
+from grassroots.intake.element_sources import SourcedValue
 from grassroots.library.models import (
     LEVEL_ORDER,
     Article,
@@ -154,8 +159,8 @@ def element_values(
         return out
     if any(n in LEVEL_ELEMENTS.values() or n == "library_cases_final" for n in wanted):
         for code, cases in case_levels(codes, period).items():
-            for case_id, (level, title) in cases.items():
-                what = f"case {case_id}: {title} ({level})"
+            for case_id, (level, _title) in cases.items():
+                what = f"case:{case_id}"
                 if LEVEL_ELEMENTS[level] in out[code]:
                     out[code][LEVEL_ELEMENTS[level]].add(what)
                 if "library_cases_final" in out[code]:
@@ -167,10 +172,7 @@ def element_values(
         for honour in honours.order_by("awarded_on", "id"):
             name = "library_honours_people" if honour.person_id else "library_honours_unit"
             if name in out[honour.unit.code]:
-                who = f" ({honour.person.name})" if honour.person else ""
-                out[honour.unit.code][name].add(
-                    f"honour {honour.pk}: {honour.title}{who} {honour.awarded_on.isoformat()}"
-                )
+                out[honour.unit.code][name].add(f"honour:{honour.pk}")
     if "library_articles_published" in wanted:
         articles = Article.objects.filter(
             unit__code__in=codes,
@@ -179,10 +181,27 @@ def element_values(
             published_on__lte=period.end,
         ).select_related("unit")
         for article in articles.order_by("published_on", "id"):
-            out[article.unit.code]["library_articles_published"].add(
-                f"article {article.pk}: {article.title} {article.published_on}"
-            )
+            out[article.unit.code]["library_articles_published"].add(f"article:{article.pk}")
     return out
+
+
+def read_library_elements(
+    units: Sequence[str], period: str, elements: Sequence[str]
+) -> Iterable[SourcedValue]:
+    """The element source's reader: ``element_values`` as ``SourcedValue`` rows."""
+    values = element_values(units, period, elements)
+    return [
+        SourcedValue(code, period, name, value.value, tuple(value.evidence))
+        for code, named in sorted(values.items())
+        for name, value in sorted(named.items())
+    ]
+
+
+def library_url(unit_code: str) -> str:
+    """Where the counted items are (the cases list, scoped there)."""
+    from django.urls import reverse
+
+    return reverse("library:cases")
 
 
 def final_cases_by_level(unit_codes: Sequence[str], period_key: str) -> dict[str, dict[str, int]]:

@@ -383,6 +383,7 @@ class SearchDocument(models.Model):
     year = models.PositiveSmallIntegerField(null=True, blank=True)
     visible_to_all = models.BooleanField(default=False)  # published/final: every unit may see it
     tokens = models.TextField()
+    words = models.PositiveIntegerField(default=0)  # how many words ``tokens`` holds (for BM25)
 
     class Meta:
         ordering = ["kind", "object_id"]

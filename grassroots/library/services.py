@@ -96,6 +96,7 @@ def _assign(obj: Model, fields: Mapping[str, Any], rich: Sequence[str] = ()) -> 
 
 
 def _document(kind: DocKind, obj_id: int, unit: Unit, **fields: Any) -> None:
+    fields["words"] = len(fields["tokens"].split())
     SearchDocument.objects.update_or_create(
         kind=kind, object_id=obj_id, defaults={"unit": unit, **fields}
     )
@@ -213,7 +214,7 @@ def save_case(
             }
         )
     number = str(fields.get("case_number") or "").strip()
-    clash = Case.objects.filter(unit=unit, case_number=number).exclude(pk=getattr(case, "pk", None))
+    clash = Case.objects.filter(unit=unit, case_number=number).exclude(pk=case.pk if case else 0)
     if number and clash.exists():
         raise LibraryError(
             {
@@ -391,7 +392,7 @@ def save_brand(
     if brand is not None and brand.unit_id != unit.pk:
         raise PermissionDenied("the brand belongs to another unit")
     name = str(fields.get("name") or "").strip()
-    if Brand.objects.filter(unit=unit, name=name).exclude(pk=getattr(brand, "pk", None)).exists():
+    if Brand.objects.filter(unit=unit, name=name).exclude(pk=brand.pk if brand else 0).exists():
         raise LibraryError({"name": _("This unit already has a brand of this name.")})
     brand = brand or Brand(unit=unit)
     with tracked(brand, actor=actor):

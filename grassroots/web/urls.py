@@ -22,5 +22,6 @@ urlpatterns = [
     path("supervision/", include("grassroots.supervision.urls")),
     path("party/", include("grassroots.party.urls")),
     path("notifications/", include("grassroots.notifications.urls")),
+    path("library/", include("grassroots.library.urls")),
     path("api/", api.urls),
 ]

@@ -91,7 +91,7 @@ def test_counts_by_period_with_a_linked_case_counted_once(
     assert "not_ours" not in q1["370102"]
     assert q1["370103"]["library_cases_provincial"].value == 1
     assert q1["370102"]["library_cases_spp_typical"].evidence == [
-        f"case {Case.objects.get(title='A').pk}: A (spp_typical)"
+        f"case:{Case.objects.get(title='A').pk}"
     ]
     q2 = element_values(
         ["370102"], "2025Q2", ["library_cases_provincial", "library_honours_people"]
@@ -104,3 +104,38 @@ def test_counts_by_period_with_a_linked_case_counted_once(
     assert year["370102"]["library_cases_final"].value == 3  # A, B, C: A once
     assert final_cases_by_level(["370102"], "2024Q4") == {"370102": {"city": 1}}
     assert final_cases_by_level(["370102"], "2025Q1") == {"370102": {"spp_typical": 1, "city": 1}}
+
+
+def test_the_library_is_an_element_source_of_runs(
+    province: dict[str, Any], make_final_case: Callable[..., Any]
+) -> None:
+    from grassroots.engine.catalogue import load_catalogue
+    from grassroots.intake import element_sources
+
+    make_final_case(
+        title="A",
+        entries=[
+            ("省级", "provincial", dt.date(2025, 2, 10)),
+            ("市级", "city", dt.date(2025, 1, 3)),
+        ],
+    )
+    assert "library" in element_sources.registered()
+    rows = element_sources.read_values(
+        "library",
+        units=["370102", "370103"],
+        periods=["2025Q1"],
+        elements=["library_cases_provincial", "library_cases_city", "staff_headcount"],
+    )
+    case = Case.objects.get(title="A").pk
+    assert [(r.unit_code, r.element, r.value, r.evidence) for r in rows] == [
+        ("370102", "library_cases_city", 0.0, ()),
+        ("370102", "library_cases_provincial", 1.0, (f"case:{case}",)),
+        ("370103", "library_cases_city", 0.0, ()),
+        ("370103", "library_cases_provincial", 0.0, ()),
+    ]
+    catalogue = load_catalogue("spp-case-quality")
+    sourced = {e.code for e in catalogue.elements.values() if e.source == "library"}
+    assert sourced == set(ELEMENTS)
+    assert (
+        catalogue.indicators["library_cases_per_10_procurators"].numerator == "library_cases_final"
+    )

@@ -196,3 +196,18 @@ def test_attachments_are_checked_for_type_size_and_content(
     assert item.path.read_bytes() == b"%PDF-1.7 body"
     assert item.path.is_relative_to(tmp_path)
     assert item.path.stat().st_mode & 0o777 == 0o600
+
+
+def test_the_demo_library_is_made_once(province: dict[str, Any], admin: Any) -> None:
+    from grassroots.library.demo import prepare_library_demo
+    from grassroots.library.models import Article, Brand, Honour
+
+    made = prepare_library_demo(province="370000", admin=admin)
+    assert made == 36
+    assert CaseEntry.objects.filter(status=EntryStatus.FINAL).count() > 10
+    linked = [c for c in Case.objects.all() if c.entries.count() > 1]
+    assert linked  # some cases are entered in two programmes
+    assert Article.objects.filter(status=ArticleStatus.PUBLISHED).exists()
+    assert Brand.objects.count() == 4
+    assert Honour.objects.count() >= 4
+    assert prepare_library_demo(province="370000", admin=admin) == 0  # a second run adds nothing
