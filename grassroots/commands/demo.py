@@ -54,6 +54,10 @@ def run(args: argparse.Namespace) -> int:
 
     # After the rosters: party organisations and tasks are built on the people.
     logins += prepare_party_demo(province=args.province)
+    from grassroots.direct.demo import prepare_direct_demo
+
+    # After the weak units are designated: their supporters are on the contact map.
+    prepare_direct_demo(province=args.province)
     _print_banner(args.bind, logins)
     print(f"Evaluation of {DEMO_PERIOD} (scheme core-business): {evaluation}")
     if args.no_serve:

@@ -59,7 +59,6 @@ INSTALLED_APPS = [
     # Installed so the API docs use ninja's bundled Swagger UI instead of a CDN.
     "ninja",
     "grassroots.organisations",
-    "grassroots.notifications",
     "grassroots.intake",
     "grassroots.people",
     "grassroots.evaluation",
@@ -68,6 +67,9 @@ INSTALLED_APPS = [
     "grassroots.reports",
     "grassroots.supervision",
     "grassroots.party",
+    # After the others: their translations of shared words (Open, Read, Kind) come first.
+    "grassroots.notifications",
+    "grassroots.direct",
     "grassroots.web",
 ]
 
@@ -333,3 +335,12 @@ GRASSROOTS_MAIL_FROM = os.environ.get("GRASSROOTS_MAIL_FROM", "grassroots@localh
 GRASSROOTS_SITE_URL = os.environ.get("GRASSROOTS_SITE_URL", "").strip()
 # The local hour from which the daily digest is sent.
 GRASSROOTS_DIGEST_HOUR = envint("GRASSROOTS_DIGEST_HOUR", "8")
+
+# The direct channel (直报, issue 13): time limits modelled on the SPP's petition standard
+# (a first reply within 7 working days, a substantive one within 3 months, then monthly).
+GRASSROOTS_DIRECT_FIRST_REPLY_WORKING_DAYS = envint(
+    "GRASSROOTS_DIRECT_FIRST_REPLY_WORKING_DAYS", "7"
+)
+GRASSROOTS_DIRECT_SUBSTANTIVE_DAYS = envint("GRASSROOTS_DIRECT_SUBSTANTIVE_DAYS", "90")
+GRASSROOTS_DIRECT_UPDATE_DAYS = envint("GRASSROOTS_DIRECT_UPDATE_DAYS", "30")
+GRASSROOTS_DIRECT_ATTACHMENT_MAX_MB = envint("GRASSROOTS_DIRECT_ATTACHMENT_MAX_MB", "20")

@@ -23,5 +23,6 @@ urlpatterns = [
     path("party/", include("grassroots.party.urls")),
     path("notifications/", include("grassroots.notifications.urls")),
     path("library/", include("grassroots.library.urls")),
+    path("direct/", include("grassroots.direct.urls")),
     path("api/", api.urls),
 ]

@@ -24,8 +24,13 @@ from grassroots.organisations.models import AuditAction, AuditEntry, Role, Unit
 
 pytestmark = pytest.mark.django_db
 
-APPS = ("organisations", "intake", "assistance", "evaluation")
-NOT_AUDITED = {"organisations.auditentry"}  # the log itself
+APPS = ("organisations", "intake", "assistance", "evaluation", "direct", "notifications")
+# The log itself; a user's notifications and the e-mail outbox are messages, not records.
+NOT_AUDITED = {
+    "organisations.auditentry",
+    "notifications.notification",
+    "notifications.outboxmail",
+}
 CJK = re.compile(r"[\u4e00-\u9fff]")
 FIELD_NAME = re.compile(r"<strong>([^<]*)</strong>:")
 RECORD_TYPE = re.compile(r'<td>([^<]*)<br><span class="muted">')
