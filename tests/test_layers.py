@@ -38,6 +38,7 @@ FLOORS: dict[str, int] = {
     "grassroots.library": 6,
     "grassroots.assistance": 7,
     "grassroots.supervision": 7,
+    "grassroots.party": 7,
     "grassroots.direct": 7,
     "grassroots.reports": 8,
     "grassroots.web": 9,

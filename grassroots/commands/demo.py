@@ -50,6 +50,10 @@ def run(args: argparse.Namespace) -> int:
     # After the rosters: the library's cases name their prosecutors, its honours people.
     demo_admin = get_user_model().objects.get(username="demo-admin")
     prepare_library_demo(province=args.province, admin=demo_admin)
+    from grassroots.party.demo import prepare_party_demo
+
+    # After the rosters: party organisations and tasks are built on the people.
+    logins += prepare_party_demo(province=args.province)
 
     from grassroots.direct.demo import prepare_direct_demo
 

@@ -22,6 +22,7 @@ from grassroots.intake.api import router as intake_router
 from grassroots.library.api import router as library_router
 from grassroots.notifications.api import router as notifications_router
 from grassroots.organisations.api import router as units_router
+from grassroots.party.api import router as party_router
 from grassroots.people.api import router as people_router
 from grassroots.problem_wording import validation_errors
 from grassroots.reports.api import router as reports_router
@@ -66,6 +67,7 @@ def _unstorable(request: HttpRequest, exc: DataError) -> HttpResponse:
 
 
 api.add_router("/supervision", supervision_router)
+api.add_router("/party", party_router)
 api.add_router("/library", library_router)
 api.add_router("/notifications", notifications_router)
 api.add_router("/direct", direct_router)

@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "grassroots.assistance",
     "grassroots.reports",
     "grassroots.supervision",
+    "grassroots.party",
     # After the others: their translations of shared words (Open, Read, Kind) come first.
     "grassroots.notifications",
     "grassroots.direct",

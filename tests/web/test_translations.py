@@ -28,6 +28,8 @@ CATALOGUES = {
     "supervision": (40, "Supervision models"),
     "notifications": (40, "Notifications"),
     "direct": (40, "Direct channel"),
+    "party": (100, "Party building and business"),
+    "library": (40, "Library"),
 }
 
 
