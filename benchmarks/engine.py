@@ -2,6 +2,13 @@
 
     .venv/bin/python benchmarks/engine.py            # nation: 3,000 units, 8 quarters
     .venv/bin/python benchmarks/engine.py --small    # one province (Shandong), a quick run
+    .venv/bin/python benchmarks/engine.py --executors duckdb,spark [--size tiny]
+
+--executors compares the element executors (issue 17.1) instead of the parts below: each
+executor computes every element value of the 8 quarters from the same Parquet in its own
+subprocess; printed are its seconds, its peak memory (the process and its children: Spark's JVM
+too) and whether the element values are identical (every value, not just totals). --size
+tiny is the whole nation at scale 0.1 (every unit, a two-hundredth of the national rows).
 
 Generates the data once into benchmarks/out/ (git-ignored) and then measures, in this one run,
 each part in its own subprocess so that every part's peak memory is its own:
@@ -24,7 +31,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +41,8 @@ TABLE_NAMES = ("persons", "events", "matters")
 FIRST, LAST = "2023Q1", "2024Q4"
 SCHEME = "core-business"
 PARTS = ("engine", "pandas", "duckdb", "polars", "sensitivity")
+EXECUTORS = ("duckdb", "spark")
+SIZES = {"nation": None, "province": None, "tiny": 0.1}  # tiny: the nation at scale 0.1
 
 # Targets of the issue.
 TARGET_PANDAS_SPEEDUP = 5.0  # engine at least 5x faster than pandas
@@ -45,8 +54,10 @@ TARGET_SENSITIVITY_RATIO = 20.0  # 1,000 replications under 20 nominal passes
 # ----------------------------------------------------------------------------- data
 
 
-def data_dir(small: bool) -> Path:
-    return OUT / ("province-37" if small else "nation")
+def data_dir(small: bool, scale: float = 20.0) -> Path:
+    if small:
+        return OUT / "province-37"
+    return OUT / ("nation" if scale == 20.0 else f"nation-{scale:g}")
 
 
 def generate_args(folder: Path, *, small: bool, scale: float) -> list[str]:
@@ -406,6 +417,91 @@ def part_sensitivity(folder: Path, *, reps: int) -> dict[str, Any]:
     }
 
 
+class PeakSampler:
+    """Peak resident memory of this process and all its children (Spark's JVM is a child),
+    sampled every 50 ms in a thread."""
+
+    def __init__(self) -> None:
+        import threading
+
+        self.peak = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        import psutil
+
+        me = psutil.Process()
+        while not self._stop.is_set():
+            total = 0
+            for proc in [me, *me.children(recursive=True)]:
+                with suppress(psutil.Error):
+                    total += proc.memory_info().rss
+            self.peak = max(self.peak, total)
+            self._stop.wait(0.05)
+
+    def stop(self) -> float:
+        self._stop.set()
+        self._thread.join()
+        return self.peak / 1024**3
+
+
+def part_executor(folder: Path, executor: str) -> dict[str, Any]:
+    import hashlib
+
+    from grassroots.engine.cases import read_cases
+    from grassroots.engine.compute import compute_elements
+    from grassroots.engine.pipeline import read_units_file
+
+    sampler = PeakSampler()
+    clock = Clock()
+    catalogue, _ = _catalogue_and_scheme()
+    periods = _periods()
+    if executor == "spark":
+        from grassroots.engine.spark import spark_session
+
+        with clock.part("spark_start"):
+            spark_session().sql("SELECT 1").collect()
+    with clock.part("read_cases"):
+        units = read_units_file(folder / "units.csv")
+        cases = read_cases(folder, units=set(units["unit_code"]))
+    with clock.part("elements"):
+        elements = compute_elements(cases, catalogue, periods, executor=executor)
+    frame = elements.sort_values(["unit_code", "period", "element"]).reset_index(drop=True)
+    digest = hashlib.sha256(frame.to_csv(index=False).encode()).hexdigest()
+    totals = elements.groupby("element")["value"].sum()
+    peak = sampler.stop()
+    return {
+        "times": clock.times, "totals": _plain(totals), "digest": digest, "values": len(frame),
+        "peak_tree_gb": peak,
+    }  # fmt: skip
+
+
+def report_executors(results: dict[str, dict[str, Any]], counts: dict[str, int]) -> int:
+    print()
+    print("rows: " + ", ".join(f"{k} {v:,}" for k, v in counts.items()))
+    print(f"{'executor':<10} {'step':<12} {'seconds':>9} {'peak GB (with children)':>24}")
+    for name, res in results.items():
+        if "error" in res:
+            print(f"{name:<10} ERROR: {' | '.join(res['error'])}")
+            continue
+        for step, seconds in res["times"].items():
+            print(f"{name:<10} {step:<12} {seconds:9.2f}")
+        print(f"{name:<10} {'peak':<12} {'':>9} {res['peak_tree_gb']:24.2f}")
+    digests = {n: r.get("digest") for n, r in results.items()}
+    values = {n: r.get("values") for n, r in results.items()}
+    same = len(set(digests.values())) == 1 and None not in digests.values()
+    print(
+        "element values: "
+        + ("IDENTICAL" if same else "DIFFERENT")
+        + " ("
+        + ", ".join(f"{n}: {values[n]} values, sha256 {str(d)[:12]}" for n, d in digests.items())
+        + ")"
+    )
+    return 0 if same else 1
+
+
 def _plain(totals: Any) -> dict[str, float]:
     return {str(k): float(v) for k, v in totals.items()}
 
@@ -425,6 +521,11 @@ def run_part(name: str, folder: Path, reps: int) -> dict[str, Any]:
 
 
 def child(name: str, folder: Path, reps: int) -> None:
+    if name.startswith("executor-"):
+        result = part_executor(folder, name.removeprefix("executor-"))
+        result["peak_gb"] = peak_rss_gb()
+        print(json.dumps(result))
+        return
     parts: dict[str, Callable[[], dict[str, Any]]] = {
         "engine": lambda: part_engine(folder),
         "pandas": lambda: part_pandas(folder),
@@ -569,6 +670,17 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--small", action="store_true", help="one province instead of the nation")
     parser.add_argument(
+        "--size",
+        choices=tuple(SIZES),
+        default="nation",
+        help="nation (--scale, default 20), province (= --small) or tiny (the nation at scale "
+        f"{SIZES['tiny']:g}: every unit, few rows)",
+    )
+    parser.add_argument(
+        "--executors",
+        help="compare element executors instead of the parts, e.g. duckdb,spark",
+    )
+    parser.add_argument(
         "--scale",
         type=float,
         default=20.0,
@@ -577,14 +689,28 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--reps", type=int, default=1000, help="sensitivity replications")
     parser.add_argument("--parts", default=",".join(PARTS), help="comma-separated subset to run")
     parser.add_argument("--data", type=Path, help="use this generated folder")
-    parser.add_argument("--part", choices=PARTS, help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--part", choices=PARTS + tuple(f"executor-{e}" for e in EXECUTORS), help=argparse.SUPPRESS
+    )
     args = parser.parse_args(argv)
-    folder = args.data or data_dir(args.small)
+    small = args.small or args.size == "province"
+    scale = SIZES["tiny"] if args.size == "tiny" else args.scale
+    folder = args.data or data_dir(small, scale)
     if args.part:
         child(args.part, folder, args.reps)
         return 0
-    ensure_data(folder, small=args.small, scale=args.scale)
+    ensure_data(folder, small=small, scale=scale)
     counts = describe(folder)
+    if args.executors:
+        chosen = [e.strip() for e in args.executors.split(",") if e.strip()]
+        unknown = set(chosen) - set(EXECUTORS)
+        if unknown:
+            parser.error(f"unknown executors: {', '.join(sorted(unknown))}")
+        runs = {}
+        for name in chosen:
+            print(f"running executor {name} ...", flush=True)
+            runs[name] = run_part(f"executor-{name}", folder, args.reps)
+        return report_executors(runs, counts)
     results = {}
     for name in args.parts.split(","):
         print(f"running {name} ...", flush=True)

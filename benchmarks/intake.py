@@ -3,6 +3,13 @@ each checked and imported by the intake services, against reading the same files
 libraries' defaults (pandas.read_csv, openpyxl.load_workbook, pandas.read_excel) in this run.
 
     .venv/bin/python benchmarks/intake.py [--rows 100000] [--units 3000]
+    .venv/bin/python benchmarks/intake.py --bulk [--bulk-scale 1] [--bulk-provinces 37,64]
+
+--bulk instead measures the national bulk import (issue 17.2): a generated export of every unit
+of the nation (or of --bulk-provinces) as CSV, imported by ``import_bulk`` (read once by DuckDB,
+checked and split by unit, element values, one data version per unit), in rows/s and against a
+bare DuckDB ``COPY`` of the same CSV files to Parquet (target: within 3x). The export is kept in
+benchmarks/out/ (git-ignored) between runs.
 
 Runs against a throwaway SQLite database and data directory in a temporary folder (nothing
 of the project's own var/ is touched). Times are wall-clock seconds.
@@ -86,8 +93,18 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--units", type=int, default=3_000)
+    parser.add_argument("--bulk", action="store_true", help="the national bulk import instead")
+    parser.add_argument(
+        "--bulk-scale", type=float, default=1.0, help="generator --scale of the export"
+    )
+    parser.add_argument(
+        "--bulk-provinces", default="", help="comma-separated province prefixes (default: nation)"
+    )
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT))
+    if args.bulk:
+        provinces = [p for p in args.bulk_provinces.split(",") if p] or None
+        return run_bulk(args.bulk_scale, provinces)
     with tempfile.TemporaryDirectory(prefix="grassroots-bench-intake-") as tmp_name:
         tmp = Path(tmp_name)
         (tmp / "data").mkdir()
@@ -147,6 +164,113 @@ def run_figures(tmp: Path, admin: Any, units: int) -> None:
         f"  ratio dry run / openpyxl read: {dry / opx:.2f}x, / pandas read: {dry / pdx:.2f}x; "
         f"full import / openpyxl read: {ours / opx:.2f}x\n"
     )
+
+
+BULK_PERIOD = "2024Q4"
+BULK_TARGET = 3.0
+
+
+def bulk_export(scale: float, provinces: list[str] | None) -> Path:
+    from grassroots.engine.synth import OutputFormat, SynthOptions, generate
+
+    name = "nation" if provinces is None else "-".join(provinces)
+    out = ROOT / "benchmarks" / "out" / f"bulk-{name}-{scale:g}"
+    if not (out / "persons.csv").exists():
+        sys.stdout.write(f"generating {out} ...\n")
+        sys.stdout.flush()
+        options = SynthOptions(
+            first=BULK_PERIOD, last=BULK_PERIOD, seed=1, scale=scale, fmt=OutputFormat.CSV,
+            provinces=tuple(provinces) if provinces is not None else None,
+        )  # fmt: skip
+        generate(out, options)
+    return out
+
+
+def run_bulk(scale: float, provinces: list[str] | None) -> int:
+    import duckdb
+
+    export = bulk_export(scale, provinces)
+    tables = ("persons", "events", "matters")
+    with duckdb.connect() as con:
+        rows = sum(
+            int(con.execute(f"SELECT count(*) FROM read_csv('{export / t}.csv')").fetchone()[0])  # type: ignore[index]
+            for t in tables
+        )
+    size = sum((export / f"{t}.csv").stat().st_size for t in tables)
+    where = "the nation" if provinces is None else "provinces " + ",".join(provinces)
+    sys.stdout.write(
+        f"bulk export of {where} at scale {scale:g}: {rows:,} rows, {size:,} bytes CSV\n"
+    )
+    with tempfile.TemporaryDirectory(prefix="grassroots-bench-bulk-") as tmp_name:
+        tmp = Path(tmp_name)
+        (tmp / "data").mkdir()
+        admin, root = setup_bulk(tmp / "data", provinces)
+
+        def bare_copy() -> None:
+            with duckdb.connect() as con:
+                for t in tables:
+                    con.execute(
+                        f"COPY (SELECT * FROM read_csv('{export / t}.csv', all_varchar = true)) "
+                        f"TO '{tmp / t}.parquet' (FORMAT parquet)"
+                    )
+
+        from grassroots.intake.cases.bulk import import_bulk
+
+        base = timed("bare DuckDB COPY of the CSV files to Parquet", rows, bare_copy)
+        report: list[Any] = []
+        ours = timed(
+            "import_bulk (read once, check, split, elements, db)",
+            rows,
+            lambda: report.append(
+                import_bulk(source=export, root=root, period=BULK_PERIOD, actor=admin)
+            ),
+        )
+        result = report[0]
+        sys.stdout.write(
+            f"  {len(result.created):,} data versions, {len(result.refused)} units refused; "
+            + ", ".join(f"{k} {v:.2f} s" for k, v in result.seconds.items())
+            + "\n"
+        )
+        split = result.seconds["split"]
+        sys.stdout.write(
+            f"  the one DuckDB pass (read once, check, split by unit): {rows / split:,.0f} rows/s, "
+            f"{split / base:.2f}x the bare COPY\n"
+        )
+        ratio = ours / base
+        verdict = "PASS" if ratio <= BULK_TARGET else "FAIL"
+        sys.stdout.write(
+            f"  ratio import_bulk / bare COPY: {ratio:.2f}x  target <= {BULK_TARGET:g}x  {verdict}\n"
+        )
+    return 0
+
+
+def setup_bulk(tmp: Path, provinces: list[str] | None) -> tuple[Any, Any]:
+    os.environ["GRASSROOTS_DATA_DIR"] = str(tmp)
+    os.environ.pop("DATABASE_URL", None)
+    os.environ.setdefault("GRASSROOTS_DEBUG", "true")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "grassroots.web.settings")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    from django.contrib.auth import get_user_model
+
+    from grassroots.organisations.models import Level, Role, Unit
+    from grassroots.organisations.services import add_member, load_units
+    from grassroots.organisations.unitfile import reference_rows
+
+    load_units(rows=reference_rows(provinces), actor=None, reason="benchmark")
+    root = (
+        Unit.objects.get(level=Level.NATION)
+        if provinces is None or len(provinces) > 1
+        else Unit.objects.get(level=Level.PROVINCE)
+    )
+    admin = get_user_model().objects.create_user(username="bench", password="x")
+    role = Role.PROVINCE_ADMIN
+    add_member(user=admin, unit=root, role=role, actor=None)
+    return get_user_model().objects.get(pk=admin.pk), root
 
 
 if __name__ == "__main__":

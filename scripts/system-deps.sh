@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # System packages the test suite needs: Debian's chromium (Playwright drives it; no browser
-# download), a CJK font so Chinese renders in screenshots and PDFs, and poppler's PDF tools.
+# download), a CJK font so Chinese renders in screenshots and PDFs, poppler's PDF tools, and Java
+# for the Spark executor.
 set -euo pipefail
 missing=()
 [ -x /usr/bin/chromium ] || missing+=(chromium)
@@ -10,6 +11,9 @@ command -v msgfmt >/dev/null || missing+=(gettext)
 command -v pdftotext >/dev/null || missing+=(poppler-utils)
 # LibreOffice (Writer, headless): a test converts a generated .docx to PDF with it.
 command -v soffice >/dev/null || missing+=(libreoffice-writer-nogui)
+# Java for PySpark: the spark extra (pip install 'grassroots[spark]'; the dev extra has it, so
+# the test suite runs the Spark executor's test). Spark 4 needs Java 17 or newer.
+command -v java >/dev/null || missing+=(default-jre-headless)
 if [ ${#missing[@]} -eq 0 ]; then exit 0; fi
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
   echo "installing system packages: ${missing[*]}"

@@ -29,16 +29,30 @@ FLOORS: dict[str, int] = {
     "grassroots.form_fields": 2,
     "grassroots.responses": 2,
     "grassroots.files": 2,
+    "grassroots.problem_wording": 2,
     "grassroots.organisations": 3,
+    "grassroots.notifications": 3,
     "grassroots.intake": 4,
     "grassroots.people": 5,
     "grassroots.evaluation": 6,
+    "grassroots.library": 6,
     "grassroots.assistance": 7,
     "grassroots.supervision": 7,
+    "grassroots.party": 7,
+    "grassroots.direct": 7,
     "grassroots.reports": 8,
     "grassroots.web": 9,
     "grassroots.commands": 10,
     "grassroots.cli": 11,
+}
+
+
+# Imports allowed between two packages on the same floor, one way only (the reverse runs up):
+# notifications sits beside organisations and reads its users, units and audit log.
+# direct sits beside assistance and reads which units are weak now.
+SIDEWAYS: set[tuple[str, str]] = {
+    ("grassroots.notifications", "grassroots.organisations"),
+    ("grassroots.direct", "grassroots.assistance"),
 }
 
 
@@ -107,7 +121,7 @@ def test_no_import_runs_back_up() -> None:
         home, floor = _floor(module)
         for target in sorted(targets):
             other, other_floor = _floor(target)
-            if other == home or other == "grassroots":
+            if other == home or other == "grassroots" or (home, other) in SIDEWAYS:
                 continue
             if other_floor >= floor:
                 offenders.append(f"{module} -> {target}")

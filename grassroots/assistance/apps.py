@@ -18,6 +18,13 @@ class AssistanceConfig(AppConfig):
         from grassroots.evaluation import followups
 
         followups.register("assistance-target-checks", _record_target_checks)
+        # Notifications: measures due and overdue (a scan the runs worker calls on every round)
+        # and relapse warnings once a run is published.
+        from grassroots.assistance import notices
+        from grassroots.notifications import scans
+
+        scans.register("assistance-measures", notices.scan_measures)
+        followups.register("assistance-relapse-notices", notices.tell_relapses)
 
 
 def _record_target_checks(run: Any) -> None:

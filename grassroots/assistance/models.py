@@ -470,6 +470,45 @@ class ExitItem(models.Model):
         return f"{self.code} {self.status}"
 
 
+class ContributionWeights(models.Model):
+    """The points the quarterly contribution award gives per case selected at each level (at
+    定评, read from the library: a case entered in several programmes counts once, at its
+    highest level) and per rectification measure completed. Kept by the province on the weights
+    page, each change audited; a province without a row uses the defaults below."""
+
+    province = models.OneToOneField(
+        Unit,
+        on_delete=models.PROTECT,
+        related_name="contribution_weights",
+        verbose_name=_("province"),
+    )
+    spp_guiding = models.FloatField(_("per SPP guiding case"), default=8.0)
+    spp_typical = models.FloatField(_("per SPP typical case"), default=5.0)
+    provincial = models.FloatField(_("per provincial case"), default=2.0)
+    city = models.FloatField(_("per city case"), default=1.0)
+    per_measure = models.FloatField(_("per measure completed"), default=1.0)
+    updated = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("contribution award weights")
+        verbose_name_plural = _("contribution award weights")
+
+    def __str__(self) -> str:
+        return f"weights {self.province.code}"
+
+    @property
+    def audit_unit_code(self) -> str:
+        return str(self.province.code)
+
+    def per_level(self) -> dict[str, float]:
+        return {
+            "spp_guiding": self.spp_guiding,
+            "spp_typical": self.spp_typical,
+            "provincial": self.provincial,
+            "city": self.city,
+        }
+
+
 class Award(models.Model):
     """A confirmed contribution award: a unit's place in a quarter's ranked list, and why."""
 

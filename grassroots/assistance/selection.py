@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
 
@@ -299,18 +299,30 @@ def profiles(units: pd.DataFrame, load: pd.DataFrame, codes: Sequence[str]) -> l
     return out
 
 
+# The levels a selected case is counted at, highest first (the library's CaseLevel values).
+CASE_LEVELS = ("spp_guiding", "spp_typical", "provincial", "city")
+
+
 @dataclass(frozen=True)
 class ContributionRule:
-    """Points = score gain over the previous quarter + ``per_case`` per typical case selected +
-    ``per_measure`` per rectification measure completed in the quarter."""
+    """Points = score gain over the previous quarter + the level's weight per case selected in
+    the quarter (``per_level``: level -> points) + ``per_measure`` per rectification measure
+    completed in the quarter. The province edits the weights (assistance.ContributionWeights)."""
 
-    per_case: float = 2.0
+    per_level: Mapping[str, float] = field(
+        default_factory=lambda: {
+            "spp_guiding": 8.0,
+            "spp_typical": 5.0,
+            "provincial": 2.0,
+            "city": 1.0,
+        }
+    )
     per_measure: float = 1.0
 
     def describe(self) -> str:
+        cases = ", ".join(f"{level} {self.per_level.get(level, 0.0):g}" for level in CASE_LEVELS)
         return (
-            f"score gain + {self.per_case:g} per typical case + "
-            f"{self.per_measure:g} per measure completed"
+            f"score gain + per case selected ({cases}) + {self.per_measure:g} per measure completed"
         )
 
 
@@ -318,26 +330,29 @@ def contribution_ranking(
     results: pd.DataFrame,
     *,
     quarter: str,
-    typical_cases: Mapping[str, int],
+    cases: Mapping[str, Mapping[str, int]],
     measures_completed: Mapping[str, int],
     rule: ContributionRule,
 ) -> pd.DataFrame:
-    """The quarter's ranked list: unit_code, score_gain, typical_cases, measures_completed,
-    points, rank (1 = most points; units without both quarters' scores are left out)."""
+    """The quarter's ranked list: unit_code, score_gain, typical_cases (cases selected at any
+    level), case_points, measures_completed, points, rank (1 = most points; units without both
+    quarters' scores are left out). ``cases``: unit code -> level -> cases selected."""
     previous = Period.parse(quarter).previous().key
     root = _root(results)
     scores = root.pivot_table(index="unit_code", columns="period", values="score")
+    columns = ["unit_code", "score_gain", "typical_cases", "case_points", "measures_completed"]
     if quarter not in scores.columns or previous not in scores.columns:
-        return pd.DataFrame(
-            columns=["unit_code", "score_gain", "typical_cases", "measures_completed", "points"]
-        )
+        return pd.DataFrame(columns=[*columns, "points"])
     table = pd.DataFrame({"score_gain": scores[quarter] - scores[previous]}).dropna()
-    table["typical_cases"] = [int(typical_cases.get(c, 0)) for c in table.index]
+    held = [cases.get(c, {}) for c in table.index]
+    table["typical_cases"] = [int(sum(levels.values())) for levels in held]
+    table["case_points"] = [
+        float(sum(rule.per_level.get(level, 0.0) * n for level, n in levels.items()))
+        for levels in held
+    ]
     table["measures_completed"] = [int(measures_completed.get(c, 0)) for c in table.index]
     table["points"] = (
-        table["score_gain"]
-        + rule.per_case * table["typical_cases"]
-        + rule.per_measure * table["measures_completed"]
+        table["score_gain"] + table["case_points"] + rule.per_measure * table["measures_completed"]
     )
     table = table.sort_values(["points", "score_gain"], ascending=False).reset_index()
     table["rank"] = range(1, len(table) + 1)

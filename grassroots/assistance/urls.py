@@ -29,5 +29,6 @@ urlpatterns: list[URLPattern] = [
     path("designate/<str:code>/", decision_views.designate, name="designate"),
     path("pairing/", decision_views.pairing, name="pairing"),
     path("awards/", decision_views.awards, name="awards"),
+    path("awards/weights/", decision_views.award_weights, name="award-weights"),
     path("relapse/", decision_views.relapse, name="relapse"),
 ]

@@ -98,6 +98,8 @@ def _show_catalogue(cat: Any) -> None:
             r = el.rule
             measure = r.measure.kind.value + (f"({r.measure.column})" if r.measure.column else "")
             _out(f"      {measure} of {r.table} where {r.filter}, dated by {r.date}")
+        elif el.source is not None:
+            _out(f"      supplied by the element source '{el.source}' when a run reads its inputs")
         else:
             _out("      reported by the unit")
     if cat.derived:

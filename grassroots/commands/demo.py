@@ -43,6 +43,22 @@ def run(args: argparse.Namespace) -> int:
 
     # After the case records are in intake: the prosecutors' assessment is computed from them.
     logins += prepare_people_demo(province=args.province)
+    from django.contrib.auth import get_user_model
+
+    from grassroots.library.demo import prepare_library_demo
+
+    # After the rosters: the library's cases name their prosecutors, its honours people.
+    demo_admin = get_user_model().objects.get(username="demo-admin")
+    prepare_library_demo(province=args.province, admin=demo_admin)
+    from grassroots.party.demo import prepare_party_demo
+
+    # After the rosters: party organisations and tasks are built on the people.
+    logins += prepare_party_demo(province=args.province)
+
+    from grassroots.direct.demo import prepare_direct_demo
+
+    # After the weak units are designated: their supporters are on the contact map.
+    prepare_direct_demo(province=args.province)
     _print_banner(args.bind, logins)
     print(f"Evaluation of {DEMO_PERIOD} (scheme core-business): {evaluation}")
     if args.no_serve:

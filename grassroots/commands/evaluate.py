@@ -8,6 +8,7 @@ line of stderr (file, row, column or YAML path), and no output file.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -43,6 +44,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "--scope", metavar="CODE", help="with --from-intake: only the grassroots units under CODE"
     )
     p.add_argument("--units", type=Path, metavar="FILE", help="unit_code,name,peer_group[,parent]")
+    p.add_argument(
+        "--executor",
+        choices=("duckdb", "spark"),
+        help="what computes element values from case records (default: GRASSROOTS_EXECUTOR, "
+        "else duckdb; spark needs the spark extra and Java, master GRASSROOTS_SPARK_MASTER)",
+    )
     p.add_argument("--sensitivity", type=int, default=0, metavar="N", help="Monte-Carlo runs")
     p.add_argument("--seed", type=int, default=0, metavar="S", help="seed for --sensitivity")
     p.add_argument(
@@ -64,6 +71,9 @@ def run(args: argparse.Namespace) -> int:
     from grassroots.engine.pipeline import Source, evaluate_source
 
     _check_arguments(args)
+    if args.executor:
+        # The engine reads it where it computes element values (also inside --save's run).
+        os.environ["GRASSROOTS_EXECUTOR"] = args.executor
     if args.out is not None:
         try:
             output_format(args.out)

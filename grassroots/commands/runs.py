@@ -4,7 +4,8 @@ grassroots runs schemes                       store the shipped schemes (new ver
                                               and catalogues (version 1 where none is stored)
 grassroots runs create --scheme core-business --period 2024Q4 --cases DIR [--sensitivity N --seed S]
 grassroots runs create --scheme core-business --period 2024Q4 --from-intake [--scope CODE]
-grassroots runs work [--once] [--poll SECONDS] execute queued runs (the web only queues them)
+grassroots runs work [--once] [--poll SECONDS] execute queued runs (the web only queues them),
+                                              then the notifications' scans and e-mail outbox
 grassroots runs list
 grassroots runs verify RUN                    recompute a run from its recorded inputs and compare
 
@@ -173,6 +174,7 @@ def run_work(args: argparse.Namespace) -> int:
     from grassroots.evaluation.runs import work
     from grassroots.files import remove_stale_temporaries
     from grassroots.reports.drafts import make_queued_drafts
+    from grassroots.notifications.mail import deliver
     from grassroots.supervision.services import run_due_schedules
 
     data_dir = Path(settings.DATA_DIR)
@@ -196,6 +198,9 @@ def run_work(args: argparse.Namespace) -> int:
             drafts = make_queued_drafts()
             if drafts:
                 _out(f"{len(drafts)} draft bulletin(s) made")
+            # Notifications: the time-based scans, the daily digests and the e-mail outbox
+            # (a failed send stays queued and is retried; it never stops the runs).
+            _deliver_notifications(deliver)
             if args.once or args.poll <= 0:
                 return 0
             deadline = time.monotonic() + args.poll
@@ -204,6 +209,25 @@ def run_work(args: argparse.Namespace) -> int:
         return 0
     finally:
         signal.signal(signal.SIGTERM, previous)
+
+
+def _deliver_notifications(deliver: Any) -> None:
+    try:
+        done = deliver(timezone_now())
+    except Exception as exc:  # logged; the next round tries again
+        _err(f"notifications: {type(exc).__name__}: {exc}")
+        return
+    if done["told"] or done["sent"] or done["failed"]:
+        _out(
+            f"notifications: {done['told']} told, {done['sent']} e-mail(s) sent, "
+            f"{done['failed']} to retry"
+        )
+
+
+def timezone_now() -> Any:
+    from django.utils import timezone
+
+    return timezone.now()
 
 
 def _work_until(work: Any, stopping: list[int]) -> int:

@@ -51,6 +51,7 @@ class CaseTable:
     rows: int
     select_sql: str | None = None  # typed SELECT over read_parquet, when the file is used in place
     arrow: pa.Table | None = None  # typed data, when the file had to be converted
+    typed: str | None = None  # with select_sql: the typed SELECT list over the file's columns
 
     def register(self, con: duckdb.DuckDBPyConnection, view: str | None = None) -> str:
         """Make the typed table available as ``view`` (default: the table name) on ``con``."""
@@ -125,7 +126,12 @@ def _read_table(
     if path.suffix == ".parquet":
         source = f"read_parquet('{_escape(path.resolve())}')"
         return CaseTable(
-            spec.name, path, present, rows, select_sql=_in_place(raw, fields, source)
+            spec.name,
+            path,
+            present,
+            rows,
+            select_sql=_in_place(raw, fields, source),
+            typed=typed_select(raw, fields),
         ), []
     return CaseTable(spec.name, path, present, rows, arrow=con.sql(select).to_arrow_table()), []
 

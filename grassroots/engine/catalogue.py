@@ -85,14 +85,17 @@ class Element(_Strict):
     description: str = ""
     rule: Rule | None = None
     reported: bool = False
+    # Supplied by a registered element source of the apps (the roster's staff figures, the
+    # library's counts, supervision's measures), read when a run gathers its inputs.
+    source: str | None = Field(default=None, pattern=_CODE)
     min: float | None = None
     max: float | None = None
     unit: str = ""
 
     @model_validator(mode="after")
     def _rule_or_reported(self) -> Element:
-        if (self.rule is None) == (not self.reported):
-            raise ValueError("an element has either a rule or 'reported: true'")
+        if sum((self.rule is not None, self.reported, self.source is not None)) != 1:
+            raise ValueError("an element has exactly one of a rule, 'reported: true' or a 'source'")
         if self.min is not None and self.max is not None and self.min > self.max:
             raise ValueError("min is larger than max")
         return self
@@ -100,7 +103,7 @@ class Element(_Strict):
     @property
     def lowest(self) -> float | None:
         """The smallest allowed value: counts computed by a rule are never negative."""
-        return self.min if self.min is not None or self.reported else 0.0
+        return self.min if self.min is not None or self.rule is None else 0.0
 
 
 class Derived(_Strict):

@@ -26,6 +26,7 @@ All batches and groups run as one DuckDB statement.
 
 from __future__ import annotations
 
+import os
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
@@ -89,7 +90,8 @@ def batches(elements: Iterable[Element]) -> list[Batch]:
     of the same group get a batch of their own (rare: case counts all use ``case_id``)."""
     grouped: dict[tuple[str, str], list[Element]] = defaultdict(list)
     for element in elements:
-        assert element.rule is not None
+        if element.rule is None:  # reported, or supplied by an element source
+            continue
         grouped[(element.rule.table, element.rule.date)].append(element)
     work = []
     for (table, date), items in sorted(grouped.items()):
@@ -237,11 +239,18 @@ def elements_sql(
                 f"SELECT unit_code, period, element, CAST(value AS DOUBLE) AS value FROM "
                 f"(UNPIVOT ({query}) ON {codes} INTO NAME element VALUE value)"
             )
-    codes = ", ".join(f"({quote(e.code)})" for b in work for e in b.elements)
+    return finish_sql(" UNION ALL ".join(parts), [e.code for b in work for e in b.elements])
+
+
+def finish_sql(long: str, codes: Sequence[str]) -> str:
+    """Long rows (``unit_code, period, element, value``, from the query ``long``) with real
+    zeros filled in: every element for every unit and period with any row. Shared by the
+    executors, so DuckDB's and Spark's results are finished the same way."""
+    values = ", ".join(f"({quote(code)})" for code in codes)
     return (
-        f"WITH long AS MATERIALIZED ({' UNION ALL '.join(parts)}), "
+        f"WITH long AS MATERIALIZED ({long}), "
         "active AS (SELECT DISTINCT unit_code, period FROM long), "
-        f"codes AS (SELECT * FROM (VALUES {codes}) AS c(element)) "
+        f"codes AS (SELECT * FROM (VALUES {values}) AS c(element)) "
         "SELECT a.unit_code, a.period, c.element, coalesce(l.value, 0.0) AS value "
         "FROM active AS a CROSS JOIN codes AS c LEFT JOIN long AS l "
         "ON l.unit_code = a.unit_code AND l.period = a.period AND l.element = c.element "
@@ -256,12 +265,16 @@ def compute_elements(
     *,
     con: duckdb.DuckDBPyConnection | None = None,
     codes: Collection[str] | None = None,
+    executor: str | None = None,
 ) -> pd.DataFrame:
     """Data element values ``unit_code, period, element, value`` for every rule element.
 
     Missing is absent: an element whose table or columns the case files lack has no rows.
     Counts are real zeros for a unit with any case row in that period (in any table), since
     a case export covers all of a unit's work; a unit without any row in a period is absent.
+
+    ``executor``: ``duckdb`` (default) or ``spark`` (the same batches as Spark SQL, run by
+    PySpark: :mod:`grassroots.engine.spark`); None reads ``GRASSROOTS_EXECUTOR``.
     """
     wanted = [p if isinstance(p, Period) else Period.parse(p) for p in periods]
     chosen = computable(cases, catalogue, codes)
@@ -269,6 +282,8 @@ def compute_elements(
         return pd.DataFrame(
             {c: pd.Series(dtype="str" if c != "value" else "float64") for c in COLUMNS}
         )
+    if chosen_executor(executor) == "spark":
+        return _run_spark(cases, batches(chosen), wanted)
     own = con is None
     connection = duckdb.connect() if con is None else con
     try:
@@ -276,6 +291,49 @@ def compute_elements(
     finally:
         if own:
             connection.close()
+
+
+EXECUTORS = ("duckdb", "spark")
+
+
+def chosen_executor(executor: str | None = None) -> str:
+    """The executor asked for, else ``GRASSROOTS_EXECUTOR``, else ``duckdb``."""
+    name = (executor or os.environ.get("GRASSROOTS_EXECUTOR", "") or "duckdb").strip().lower()
+    if name not in EXECUTORS:
+        raise ValueError(f"unknown executor {name!r} (choose {' or '.join(EXECUTORS)})")
+    return name
+
+
+def _run_spark(cases: CaseTables, work: list[Batch], periods: list[Period]) -> pd.DataFrame:
+    """The same batches on Spark (transpiled there); the few long rows they give are finished
+    here by the same DuckDB statement as ``_run``'s, so both executors agree to the value."""
+    from grassroots.engine.spark import long_values
+
+    groups = layers(periods)
+    views = {name: f"__grassroots_{name}" for name in cases.tables}
+    mappings = {
+        f"{_PERIODS}_{i}": [(int(b), str(k)) for b, k in buckets(group).mapping]
+        for i, group in enumerate(groups)
+    }
+    queries = [
+        (
+            batch_sql(batch, group, source=ident(views[batch.table]), mapping=f"{_PERIODS}_{i}"),
+            [e.code for e in batch.elements],
+        )
+        for batch in work
+        for i, group in enumerate(groups)
+    ]
+    long = long_values(cases, views, mappings, queries)
+    with duckdb.connect() as con:
+        con.register("__spark_long", long)
+        frame: pd.DataFrame = con.sql(
+            finish_sql(
+                "SELECT unit_code, period, element, value FROM __spark_long",
+                [e.code for b in work for e in b.elements],
+            )
+        ).df()
+    frame["unit_code"] = frame["unit_code"].astype("str")
+    return frame[COLUMNS]
 
 
 def _run(

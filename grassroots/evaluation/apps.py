@@ -18,9 +18,17 @@ class EvaluationConfig(AppConfig):
         from grassroots.evaluation import followups
 
         followups.register("evaluation-warnings", _record_warnings)
+        # Then each user whose units got warnings is told (grassroots/notifications).
+        followups.register("evaluation-warning-notices", _tell_warnings)
 
 
 def _record_warnings(run: Any) -> None:
     from grassroots.evaluation.warnings import record_warnings
 
     record_warnings(run=run)
+
+
+def _tell_warnings(run: Any) -> None:
+    from grassroots.evaluation.notices import tell_warnings
+
+    tell_warnings(run)

@@ -64,7 +64,13 @@ class StartRunForm(forms.Form):
         max_value=MAX_SENSITIVITY,
         help_text=_("0 skips the rank intervals; 200 is a good choice."),
     )
-    seed = forms.IntegerField(label=_("Seed"), min_value=0, max_value=MAX_SEED, initial=1)
+    seed = forms.IntegerField(
+        label=_("Seed"),
+        min_value=0,
+        max_value=MAX_SEED,
+        initial=1,
+        help_text=_("Fixes the random draws of the rank intervals, so a run can be reproduced."),
+    )
     provisional = forms.BooleanField(
         label=_("Provisional"),
         required=False,
@@ -92,6 +98,18 @@ class StartRunForm(forms.Form):
                 for p in source_folders()
             ],
         ]
+
+    # What a leader fills in; the rest is folded away under "advanced options" (issue 18.7).
+    BASIC = ("scheme", "period", "provisional")
+
+    def basic_fields(self) -> list[forms.BoundField]:
+        return [self[name] for name in self.BASIC]
+
+    def advanced_fields(self) -> list[forms.BoundField]:
+        return [self[name] for name in self.fields if name not in self.BASIC]
+
+    def advanced_errors(self) -> bool:
+        return any(self[name].errors for name in self.fields if name not in self.BASIC)
 
     def clean_period(self) -> str:
         text = str(self.cleaned_data["period"]).strip()

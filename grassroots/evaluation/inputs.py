@@ -39,6 +39,7 @@ from grassroots.engine.scheme import Scheme
 from grassroots.evaluation.errors import RunError
 from grassroots.evaluation.models import EvaluationRun
 from grassroots.evaluation.schemes import needed_elements, scheme_of
+from grassroots.intake import element_sources
 from grassroots.intake import selectors as intake
 from grassroots.organisations.models import Level, Unit
 
@@ -92,6 +93,12 @@ def intake_inputs(
     needed = needed_elements(scheme, catalogue=catalogue)
     catalogue_name = needed.catalogue.name
     case_elements, reported_elements = needed.case_elements, needed.reported_elements
+    unknown = sorted(s for s in needed.sourced_elements if s not in element_sources.registered())
+    if unknown:
+        raise RunError(
+            _("The catalogue names element sources that are not installed: %(names)s")
+            % {"names": ", ".join(unknown)}
+        )
     units = _scope_units(scope)
     if not units:
         raise RunError("no grassroots units in the scope of this run")
@@ -147,11 +154,21 @@ def intake_inputs(
             gaps.append("figures")
         if gaps:
             missing[code] = gaps
-    if len(missing) == len(units):
+    if (case_elements or reported_elements) and len(missing) == len(units):
         raise RunError(
             f"intake holds no data for {period} for the units in scope: upload case records "
             "(or report figures) for the period first"
         )
+    sourced: dict[str, Any] = {}
+    for name, elements in sorted(needed.sourced_elements.items()):
+        # Frozen now, so the run is reproduced from what it read even after the source changed.
+        sourced[name] = element_sources.freeze(
+            name, units=list(units), period=period, periods=periods, elements=elements
+        )
+        for code in units:
+            if code not in sourced[name]["units"]:
+                missing.setdefault(code, []).append(name)
+        sourced[name].pop("units")
     recorded: dict[str, Any] = {
         "cases": dict(sorted(cases[period].items())),
         "checksums": {str(pk): checksums[pk] for pk in sorted(checksums)},
@@ -167,6 +184,8 @@ def intake_inputs(
         recorded["earlier"] = earlier
     if any(spans.values()):
         recorded["spans"] = {p: per for p, per in spans.items() if per}
+    if sourced:
+        recorded["sourced"] = sourced
     return recorded
 
 
@@ -256,8 +275,26 @@ def intake_element_frame(
             ]
             figures = figures[keep]
         frames.append(figures)
+    if recorded.get("sourced"):
+        frames.append(_sourced_frame(run, codes))
     frame = pd.concat(frames, ignore_index=True) if len(frames) > 1 else cases
     return frame[["unit_code", "period", "element", "value", "source"]]
+
+
+def _sourced_frame(run: EvaluationRun, codes: Collection[str]) -> pd.DataFrame:
+    """The element values the run froze from element sources, ``source`` "<name>:<snapshot>"."""
+    recorded = run.data_versions["sourced"]
+    try:
+        values = element_sources.frozen_values(recorded)
+    except element_sources.SnapshotChanged as exc:
+        raise RunError(f"run {run.pk}: {exc}") from None
+    rows = [
+        (v.unit_code, v.period, v.element, v.value, f"{name}:{recorded[name]['snapshot']}")
+        for name, per in values.items()
+        for v in per
+        if v.unit_code in codes
+    ]
+    return pd.DataFrame(rows, columns=["unit_code", "period", "element", "value", "source"])
 
 
 def intake_units(run: EvaluationRun) -> pd.DataFrame:

@@ -12,11 +12,14 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
+from django.utils.translation import gettext
+
 from grassroots.cells import cell_float
 from grassroots.engine.catalogue import Catalogue, load_catalogue
 from grassroots.engine.scheme import Scheme
 from grassroots.evaluation.models import EvaluationRun
 from grassroots.i18n import in_language
+from grassroots.intake import element_sources
 from grassroots.intake.models import DataVersion, FigureUpload
 from grassroots.intake.permissions import visible_versions
 from grassroots.organisations.models import Unit
@@ -35,7 +38,24 @@ class VersionUse:
 class MissingUnit:
     code: str
     name: str
-    gaps: list[str]  # "cases", "figures"
+    gaps: list[str]  # "cases", "figures", or an element source's name ("roster")
+
+    @property
+    def gap_labels(self) -> list[str]:
+        return [gap_label(g) for g in self.gaps]
+
+
+def gap_label(gap: str) -> str:
+    """What a unit lacked, in the page language."""
+    if gap == "cases":
+        return gettext("no case-record version")
+    if gap == "figures":
+        return gettext("no reported figures")
+    try:
+        label = element_sources.get(gap).label
+    except element_sources.UnknownSource:
+        label = gap
+    return gettext("no values from the %(source)s") % {"source": label}
 
 
 @dataclass
@@ -119,6 +139,9 @@ class ElementUse:
     source_id: int | None
     visible: bool  # the reader may open the source's page
     computed: bool  # computed from case records (its records can be listed)
+    # An element source's (roster, library, ...) name in the page language and its records page
+    source_label: str = ""
+    records_url: str | None = None
 
 
 @dataclass
@@ -170,7 +193,18 @@ def unit_trace(
             source_id = int(ident) if ident and kind != "versions" else None
             visible = kind == "version" and source_id in seen
             computed = meta is not None and meta.rule is not None
-            uses.append(ElementUse(element, name, value, kind, source_id, visible, computed))
+            label, url = "", None
+            if kind and kind not in element_sources.RESERVED:
+                try:
+                    registered = element_sources.get(kind)
+                except element_sources.UnknownSource:
+                    label = kind
+                else:
+                    label = str(registered.label)
+                    url = registered.records_url(unit.code) if registered.records_url else None
+            uses.append(
+                ElementUse(element, name, value, kind, source_id, visible, computed, label, url)
+            )
         traces.append(
             IndicatorTrace(code, display_name(indicator.name_zh, indicator.name_en), uses)
         )

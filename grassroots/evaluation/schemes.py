@@ -6,7 +6,7 @@ its inputs, its reproduction and every page showing it read the same parsed valu
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -130,6 +130,8 @@ class Needed:
     catalogue: Catalogue
     case_elements: list[str]  # computed from case records
     reported_elements: list[str]  # reported by hand
+    # supplied by a registered element source (intake/element_sources.py): source -> elements
+    sourced_elements: dict[str, list[str]] = field(default_factory=dict)
 
 
 def needed_elements(scheme: Scheme, *, catalogue: Catalogue | None = None) -> Needed:
@@ -147,8 +149,13 @@ def needed_elements(scheme: Scheme, *, catalogue: Catalogue | None = None) -> Ne
     for code in scheme.indicator_codes():
         needed |= catalogue.elements_of(code)
     known = sorted(e for e in needed if e in catalogue.elements)
+    sourced: dict[str, list[str]] = {}
+    for e in known:
+        if (source := catalogue.elements[e].source) is not None:
+            sourced.setdefault(source, []).append(e)
     return Needed(
         catalogue,
-        [e for e in known if not catalogue.elements[e].reported],
+        [e for e in known if catalogue.elements[e].rule is not None],
         [e for e in known if catalogue.elements[e].reported],
+        sourced,
     )

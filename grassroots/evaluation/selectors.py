@@ -557,3 +557,55 @@ def colour_counts_by_city(
             if path.startswith(city_path) and path != city_path and colour in slot:
                 counts[slot[colour]] += 1
     return [(c, (tally[c.path][0], tally[c.path][1], tally[c.path][2])) for c in cities]
+
+
+@dataclass(frozen=True)
+class Mover:
+    unit_code: str
+    unit: str  # its name in the page language
+    score: float
+    change: float  # overall score now minus in the previous period
+
+
+def biggest_movers(
+    user: Any, run: EvaluationRun, *, n: int = 3
+) -> tuple[EvaluationRun | None, list[Mover], list[Mover]]:
+    """The units under the reader's scope whose overall score rose and fell most since the
+    previous period's published run of the same scheme: (that run, risers, fallers). Scores
+    only, never ranks (the ranking policy decides where ranks appear)."""
+    from grassroots.engine.periods import Period
+    from grassroots.i18n import unit_name as name_of
+
+    try:
+        before_key = Period.parse(run.period).previous().key
+    except ValueError:
+        return None, [], []
+    before = (
+        runs_for(user)
+        .filter(
+            status=RunStatus.DONE,
+            publication=Publication.PUBLISHED,
+            scheme_version__code=run.scheme_version.code,
+            period=before_key,
+        )
+        .order_by("-published_at", "-id")
+        .first()
+    )
+    if before is None:
+        return None, [], []
+    node = scheme_of(run.scheme_version).root.code
+    root = scope_root(user)
+
+    def scores(of: EvaluationRun) -> dict[str, float]:
+        rows = Result.objects.filter(
+            run=of, node=node, unit_path__startswith=root.path, score__isnull=False
+        ).values_list("unit_code", "score")
+        return {code: float(score) for code, score in rows if score is not None}
+
+    now, then = scores(run), scores(before)
+    changes = {c: now[c] - then[c] for c in now if c in then}
+    names = {u.code: name_of(u) for u in Unit.objects.filter(code__in=list(changes))}
+    movers = [Mover(c, names.get(c, c), now[c], d) for c, d in changes.items()]
+    up = sorted((m for m in movers if m.change > 0), key=lambda m: (-m.change, m.unit_code))
+    down = sorted((m for m in movers if m.change < 0), key=lambda m: (m.change, m.unit_code))
+    return before, up[:n], down[:n]

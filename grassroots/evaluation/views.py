@@ -39,6 +39,7 @@ from grassroots.evaluation.provenance import run_inputs, unit_trace
 from grassroots.evaluation.publication import may_publish, publish_run
 from grassroots.evaluation.results import stored_frame
 from grassroots.evaluation.runs import queue_run, retry_run
+from grassroots.evaluation.scheme_summary import summary_of
 from grassroots.evaluation.schemes import save_scheme_version, scheme_of
 from grassroots.evaluation.selectors import (
     League,
@@ -347,6 +348,7 @@ def scheme_edit(request: HttpRequest, code: str) -> HttpResponse:
         "nav": "evaluation",
         "current": current,
         "form": form,
+        "summary": summary_of(current),
         "versions": versions.history(SchemeVersion, province=current.province, code=code),
         "province": province,
     }

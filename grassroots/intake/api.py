@@ -30,6 +30,7 @@ from grassroots.intake.validation.services import run_all, units_to_check
 from grassroots.intake.validation.views import checked_units, latest_findings
 from grassroots.intake.workflow.services import NotAllowed
 from grassroots.organisations.scope import get_unit_for_user, membership_of
+from grassroots.problem_wording import message_in_language
 
 router = Router(tags=["intake"])
 MAX_LIST = 500
@@ -91,7 +92,7 @@ def _problems(exc: InputError) -> list[dict[str, Any]]:
             "sheet": p.sheet,
             "row": p.row,
             "column": p.column,
-            "message": p.message,
+            "message": message_in_language(p.message),
         }  # fmt: skip
         for p in exc.problems
     ]
@@ -173,7 +174,7 @@ def upload_cases(
                 "sheet": p.sheet,
                 "row": p.row,
                 "column": p.column,
-                "message": p.message,
+                "message": message_in_language(p.message),
             }  # fmt: skip
             for p in exc.problems
         ]

@@ -401,3 +401,25 @@ class CatalogueVersion(ProvinceVersion):
 
     def __str__(self) -> str:
         return f"{self.code} v{self.version}"
+
+
+class ElementSnapshot(models.Model):
+    """The values a run read from one element source (``intake/element_sources.py``), frozen.
+
+    ``rows`` holds ``[unit, period, element, value, [evidence...]]`` in a stable order and
+    ``checksum`` their SHA-256; the run records both, so it is reproduced from exactly these
+    values and a snapshot changed afterwards is refused. Never changed once written."""
+
+    source = models.CharField(_("source"), max_length=40)
+    periods = models.JSONField(_("periods"), default=list)
+    rows = models.JSONField(_("values"), default=list)
+    checksum = models.CharField(_("SHA-256"), max_length=64)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-pk"]
+        verbose_name = _("element snapshot")
+        verbose_name_plural = _("element snapshots")
+
+    def __str__(self) -> str:
+        return f"{self.source} #{self.pk}"

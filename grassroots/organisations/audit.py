@@ -291,4 +291,17 @@ def verify_chain(*, chunk: int = 2000) -> ChainReport:
         previous = audit.hash
         last_id = audit.pk
         checked += 1
+    # The chain cannot see its own end cut off: the head witnessed outside the database can.
+    from grassroots.organisations.audit_witness import read_head, tail_problem
+
+    head = read_head()
+    first = AuditEntry.objects.order_by("id").values_list("hash", flat=True).first()
+    held = (
+        dict(AuditEntry.objects.filter(id=head.id).values_list("id", "hash"))
+        if head is not None
+        else {}
+    )
+    problem = tail_problem(first, held, last_id)
+    if problem:
+        return ChainReport(checked, head.id if head is not None else 0, problem, last_id, previous)
     return ChainReport(checked, None, "", last_id if checked else None, previous)

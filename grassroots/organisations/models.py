@@ -199,7 +199,9 @@ class AuditEntryQuerySet(models.QuerySet["AuditEntry"]):
         entries = list(objs)
         with transaction.atomic(using=self.db):
             chain_entries(entries)
-            return super().bulk_create(entries, *args, **kwargs)
+            created = super().bulk_create(entries, *args, **kwargs)
+            _witness_on_commit(created[-1] if created else None, using=self.db)
+            return created
 
 
 # Any constant: the key of the PostgreSQL advisory lock that serialises audit writers.
@@ -223,6 +225,23 @@ def chain_entries(entries: list[AuditEntry]) -> None:
         audit.prev_hash = previous
         audit.hash = entry_hash(audit.chain_fields(), previous)
         previous = audit.hash
+
+
+def _witness_on_commit(entry: AuditEntry | None, *, using: str | None) -> None:
+    """Once the entry is committed, witness the chain's new head outside the database
+    (``audit_witness.py``), so entries later removed from the end are found."""
+    if entry is None or entry.pk is None:
+        return
+    from grassroots.organisations.audit_witness import Head, witness
+
+    head_id, head_hash = entry.pk, entry.hash
+
+    def record() -> None:
+        genesis = AuditEntry.objects.order_by("id").values_list("hash", flat=True).first()
+        if genesis:
+            witness(Head(head_id, head_hash, genesis))
+
+    transaction.on_commit(record, using=using)
 
 
 class AuditEntry(models.Model):
@@ -267,6 +286,7 @@ class AuditEntry(models.Model):
         with transaction.atomic(using=kwargs.get("using")):
             chain_entries([self])
             super().save(*args, **kwargs)
+            _witness_on_commit(self, using=kwargs.get("using"))
 
     def chain_fields(self) -> dict[str, Any]:
         """The content the entry's hash covers (everything but the id and the hashes)."""

@@ -19,6 +19,9 @@ from grassroots.organisations.models import Unit
 class Panel:
     template: str  # rendered with {"panel": context, "unit": unit}
     context: dict[str, Any]
+    # A section of the unit page this panel supersedes ("staff": the typed staff figures, which
+    # a roster's counts replace, so the page never shows two headcounts that disagree).
+    replaces: str = ""
 
 
 PanelMaker = Callable[[Any, Unit], Panel | None]  # (viewer, unit) -> panel or None

@@ -46,7 +46,8 @@ def unit_detail(request: HttpRequest, code: str) -> HttpResponse:
         "unit": unit,
         "parent_visible": parent_visible,
         "children": children,
-        "panels": panels_for(request.user, unit),
+        "panels": (panels := panels_for(request.user, unit)),
+        "staff_replaced": any(p.replaces == "staff" for p in panels),
     }
     return render(request, "organisations/unit_detail.html", context)
 

@@ -23,4 +23,5 @@ def staff_panel(user: Any, unit: Unit) -> Panel | None:
     return Panel(
         "people/_unit_panel.html",
         {"figures": figures, "can_open_roster": manages(user, unit)},
+        replaces="staff",  # the roster's counts, not the typed figures beside them
     )

@@ -23,6 +23,7 @@ from grassroots.organisations.scope import get_unit_for_user, membership_of, vis
 from grassroots.people import assessment_selectors as scores
 from grassroots.people.forms import DepartmentForm, PersonForm, RosterUploadForm
 from grassroots.people.models import Category, Department, Person, PersonAccess
+from grassroots.people.panels import panels_for as person_panels
 from grassroots.people.permissions import (
     can_edit_roster,
     can_read_access_log,
@@ -245,6 +246,7 @@ def person_page(request: HttpRequest, pk: int) -> HttpResponse:
         "is_self": person.user_id == request.user.pk,
         "can_edit": can_edit_roster(request.user, person.unit),
         "age": timezone.now().year - person.birth_year,
+        "panels": person_panels(request.user, person),
         **scores.person_context(request.user, person),
     }
     return render(request, "people/person.html", context)

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from grassroots.engine.supervision.runner import preview
 from grassroots.organisations.scope import membership_of
+from grassroots.organisations.security.middleware import export_audited
 from grassroots.supervision import selectors
 from grassroots.supervision.forms import DatasetUploadForm, ModelVersionForm, ReasonForm, StepForm
 from grassroots.supervision.models import ModelStatus, Step
@@ -297,6 +298,8 @@ def _filtered_leads(request: HttpRequest) -> Any:
         leads = leads.filter(model__code=request.GET["model"])
     if request.GET.get("step"):
         leads = leads.filter(step=request.GET["step"])
+    if request.GET.get("unit"):  # a run's trace links here for the leads it counted
+        leads = leads.filter(unit__code=request.GET["unit"])
     return leads
 
 
@@ -349,7 +352,7 @@ def export_leads(request: HttpRequest) -> HttpResponse:
             ]
         )
     record_export(actor=request.user, unit=membership.unit, count=len(rows), what="leads")
-    return response
+    return export_audited(response)  # one audit entry for one export
 
 
 @login_required

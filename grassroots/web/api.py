@@ -12,13 +12,19 @@ from django.db import DataError
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
+from ninja.errors import ValidationError
 
 from grassroots import __version__
 from grassroots.assistance.api import router as assistance_router
+from grassroots.direct.api import router as direct_router
 from grassroots.evaluation.api import router as evaluation_router
 from grassroots.intake.api import router as intake_router
+from grassroots.library.api import router as library_router
+from grassroots.notifications.api import router as notifications_router
 from grassroots.organisations.api import router as units_router
+from grassroots.party.api import router as party_router
 from grassroots.people.api import router as people_router
+from grassroots.problem_wording import validation_errors
 from grassroots.reports.api import router as reports_router
 from grassroots.supervision.api import router as supervision_router
 from grassroots.web.api_auth import AUTH
@@ -42,6 +48,13 @@ api.add_router("/assistance", assistance_router)
 api.add_router("/reports", reports_router)
 
 
+@api.exception_handler(ValidationError)
+def _invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    """A request the schema refuses: 422 with each problem in the caller's language (issue
+    19.7: Chinese callers read Chinese, whatever pydantic says)."""
+    return api.create_response(request, {"detail": validation_errors(exc.errors)}, status=422)
+
+
 @api.exception_handler(DataError)
 def _unstorable(request: HttpRequest, exc: DataError) -> HttpResponse:
     """The last guard of the API's input (issue 19.7): a text the database cannot hold (longer
@@ -54,3 +67,7 @@ def _unstorable(request: HttpRequest, exc: DataError) -> HttpResponse:
 
 
 api.add_router("/supervision", supervision_router)
+api.add_router("/party", party_router)
+api.add_router("/library", library_router)
+api.add_router("/notifications", notifications_router)
+api.add_router("/direct", direct_router)

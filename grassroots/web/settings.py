@@ -62,9 +62,14 @@ INSTALLED_APPS = [
     "grassroots.intake",
     "grassroots.people",
     "grassroots.evaluation",
+    "grassroots.library",
     "grassroots.assistance",
     "grassroots.reports",
     "grassroots.supervision",
+    "grassroots.party",
+    # After the others: their translations of shared words (Open, Read, Kind) come first.
+    "grassroots.notifications",
+    "grassroots.direct",
     "grassroots.web",
 ]
 
@@ -100,6 +105,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "grassroots.web.context_processors.header",
+                "grassroots.notifications.context_processors.unread",
             ],
         },
     },
@@ -318,3 +324,28 @@ GRASSROOTS_LEAD_STEP_DAYS = {
 }
 # Years a dataset is kept unless its upload says otherwise.
 GRASSROOTS_DATASET_RETENTION_YEARS = envint("GRASSROOTS_DATASET_RETENTION_YEARS", "3")
+
+# Notifications (issue 13): e-mail only when an SMTP server is named; the worker
+# (`grassroots runs work`) sends the outbox, never a web request.
+GRASSROOTS_SMTP_HOST = os.environ.get("GRASSROOTS_SMTP_HOST", "").strip()
+GRASSROOTS_SMTP_PORT = envint("GRASSROOTS_SMTP_PORT", "25")
+GRASSROOTS_SMTP_USER = os.environ.get("GRASSROOTS_SMTP_USER", "")
+GRASSROOTS_SMTP_PASSWORD = os.environ.get("GRASSROOTS_SMTP_PASSWORD", "")
+GRASSROOTS_SMTP_STARTTLS = envbool("GRASSROOTS_SMTP_STARTTLS", "False")
+GRASSROOTS_SMTP_SSL = envbool("GRASSROOTS_SMTP_SSL", "False")
+GRASSROOTS_SMTP_TIMEOUT = envint("GRASSROOTS_SMTP_TIMEOUT", "20")
+GRASSROOTS_SMTP_RETRY_MAX_MINUTES = envint("GRASSROOTS_SMTP_RETRY_MAX_MINUTES", "360")
+GRASSROOTS_MAIL_FROM = os.environ.get("GRASSROOTS_MAIL_FROM", "grassroots@localhost")
+# Links in e-mail are made absolute with this address (e.g. https://grassroots.example.gov.cn).
+GRASSROOTS_SITE_URL = os.environ.get("GRASSROOTS_SITE_URL", "").strip()
+# The local hour from which the daily digest is sent.
+GRASSROOTS_DIGEST_HOUR = envint("GRASSROOTS_DIGEST_HOUR", "8")
+
+# The direct channel (直报, issue 13): time limits modelled on the SPP's petition standard
+# (a first reply within 7 working days, a substantive one within 3 months, then monthly).
+GRASSROOTS_DIRECT_FIRST_REPLY_WORKING_DAYS = envint(
+    "GRASSROOTS_DIRECT_FIRST_REPLY_WORKING_DAYS", "7"
+)
+GRASSROOTS_DIRECT_SUBSTANTIVE_DAYS = envint("GRASSROOTS_DIRECT_SUBSTANTIVE_DAYS", "90")
+GRASSROOTS_DIRECT_UPDATE_DAYS = envint("GRASSROOTS_DIRECT_UPDATE_DAYS", "30")
+GRASSROOTS_DIRECT_ATTACHMENT_MAX_MB = envint("GRASSROOTS_DIRECT_ATTACHMENT_MAX_MB", "20")

@@ -20,5 +20,9 @@ urlpatterns = [
     path("assistance/", include("grassroots.assistance.urls")),
     path("reports/", include("grassroots.reports.urls")),
     path("supervision/", include("grassroots.supervision.urls")),
+    path("party/", include("grassroots.party.urls")),
+    path("notifications/", include("grassroots.notifications.urls")),
+    path("library/", include("grassroots.library.urls")),
+    path("direct/", include("grassroots.direct.urls")),
     path("api/", api.urls),
 ]

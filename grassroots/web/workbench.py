@@ -3,7 +3,8 @@
 The clerk sees this period's status of its unit, a returned submission's comment and the
 measures due; the city reviewer the units waiting for approval; the province administrator the
 cities ready to lock, the runs to publish, new warnings and overdue measures; leaders the colour
-distribution by city of the latest published run and the weak units' progress. Every figure is
+distribution by city of the latest published run, the biggest movers since the period
+before and the weak units' progress. Every figure is
 read through the owning app's selectors and scope, so the workbench shows nothing the pages
 behind its links would not.
 """
@@ -24,6 +25,8 @@ from grassroots.evaluation.models import Publication, RunStatus
 from grassroots.evaluation.permissions import visibility_for
 from grassroots.evaluation.schemes import scheme_of
 from grassroots.evaluation.selectors import (
+    Mover,
+    biggest_movers,
     colour_counts_by_city,
     latest_published_run,
     runs_for,
@@ -66,6 +69,10 @@ class Workbench:
     items: list[Item] = field(default_factory=list)
     colours: list[CityColours] = field(default_factory=list)
     colours_run: str = ""
+    # Leaders: the units whose overall score rose or fell most since the previous period.
+    risers: list[Mover] = field(default_factory=list)
+    fallers: list[Mover] = field(default_factory=list)
+    movers_since: str = ""
 
 
 def workbench(user: Any, *, today: dt.date) -> Workbench | None:
@@ -197,6 +204,9 @@ def _leader(bench: Workbench, user: Any, today: dt.date) -> None:
                 for city, counts in colour_counts_by_city(run, scope_root(user))
             ]
             bench.colours_run = period_label(run.period)
+        before, bench.risers, bench.fallers = biggest_movers(user, run)
+        if before is not None:
+            bench.movers_since = period_label(before.period)
         bench.items.append(
             Item(
                 _("Latest published evaluation"),

@@ -302,3 +302,28 @@ def test_a_null_name_or_peer_group_is_a_422_not_a_500(client, province, make_mem
     assert response.status_code == 422
     assert "peer_group" in response.json()["detail"]
     assert Unit.objects.get(code="370102").peer_group == before
+
+
+def test_a_422_is_said_in_the_callers_language(client, province, make_member, token_for) -> None:
+    """Issue 19.7: the schema's refusals reach a Chinese caller in Chinese, with the field."""
+    admin = make_member(Role.PROVINCE_ADMIN, "370000")
+    body = json.dumps({"headcount": "十二"})
+    answers = {}
+    for language in ("zh-hans", "en"):  # the language switch's cookie, as on pages
+        client.cookies["django_language"] = language
+        response = client.patch(
+            "/api/units/370102",
+            body,
+            content_type="application/json",
+            **bearer(token_for(admin)),
+        )
+        assert response.status_code == 422
+        (error,) = response.json()["detail"]
+        assert error["loc"][-1] == "headcount"
+        assert error["type"] == "int_parsing"
+        answers[language] = error["msg"]
+    assert answers == {"zh-hans": "应为整数", "en": "must be a whole number"}
+    client.cookies["django_language"] = "zh-hans"
+    bad_level = client.get("/api/units?level=county", **bearer(token_for(admin)))
+    assert bad_level.status_code == 422
+    assert bad_level.json()["detail"][0]["msg"].startswith("应为以下之一：")

@@ -47,15 +47,20 @@ def _results(scores: dict[str, tuple[float, float]]) -> pd.DataFrame:
 
 def test_the_ranking_adds_score_gain_cases_and_measures_by_the_rule() -> None:
     results = _results({"a": (50, 60), "b": (70, 72), "c": (40, 39)})
-    rule = ContributionRule(per_case=2, per_measure=1)
+    rule = ContributionRule(per_level={"spp_typical": 5, "provincial": 2}, per_measure=1)
     table = contribution_ranking(
-        results, quarter="2024Q2", typical_cases={"b": 5}, measures_completed={"c": 3}, rule=rule
+        results,
+        quarter="2024Q2",
+        cases={"b": {"provincial": 4, "spp_typical": 1}},
+        measures_completed={"c": 3},
+        rule=rule,
     ).set_index("unit_code")
     assert table.loc["a", "points"] == pytest.approx(10)
-    assert table.loc["b", "points"] == pytest.approx(2 + 2 * 5)
+    assert table.loc["b", "points"] == pytest.approx(2 + 2 * 4 + 5 * 1)
+    assert table.loc["b", "typical_cases"] == 5
     assert table.loc["c", "points"] == pytest.approx(-1 + 3)
     assert list(table.sort_values("rank").index) == ["b", "a", "c"]
-    assert "2 per typical case" in rule.describe()
+    assert "provincial 2" in rule.describe()
 
 
 @pytest.mark.django_db

@@ -389,28 +389,71 @@ def test_a_bad_partner_is_refused_and_nothing_is_saved(world, partner, message) 
 # ---------------------------------------------------------------------------------- awards
 
 
-def test_the_awards_page_ranks_the_quarter_with_the_rule_shown(world) -> None:
-    page = _client(world["admin"]).get("/assistance/awards/?quarter=2024Q2&typical_cases=370104+3")
+def _library_cases(admin, code: str, levels: list[str], on: dt.date) -> None:
+    """Cases of ``code`` selected (定评) at these levels on ``on``, through the library."""
+    from grassroots.library import services as library
+
+    unit = Unit.objects.get(code=code)
+    for n, level in enumerate(levels):
+        case = library.save_case(
+            actor=admin, unit=unit,
+            fields={"title": f"{code} 案例 {n}", "kind": "typical", "business_line": "criminal"},
+        )  # fmt: skip
+        entry = library.add_entry(
+            actor=admin, case=case, programme=f"评选 {n}", batch="", level=level, on=on
+        )
+        for step in range(4):
+            library.advance_entry(
+                actor=admin, entry=entry, on=on, grade="典型" if step == 3 else ""
+            )
+
+
+def test_the_awards_page_ranks_the_quarter_with_the_library_counts(world) -> None:
+    # 370104: three provincial cases at 定评 in 2024Q2, one linked to an SPP entry in Q3 (not
+    # this quarter), and one city case of 2024Q1 (the quarter before: not counted).
+    _library_cases(world["admin"], "370104", ["provincial"] * 3, dt.date(2024, 5, 20))
+    _library_cases(world["admin"], "370104", ["city"], dt.date(2024, 3, 31))
+    page = _client(world["admin"]).get("/assistance/awards/?quarter=2024Q2")
     ranking = page.context["ranking"]
     assert ranking.previous == "2024Q1"
     points = {r.unit.code: r.points for r in ranking.rows}
-    # 370202: 65 → 75 (+10); 370104: no gain + 2 × 3 typical cases; 370102: 75 → 65 (−10).
+    # 370202: 65 → 75 (+10); 370104: no gain + 2 × 3 provincial cases; 370102: 75 → 65 (−10).
     assert points == {"370202": 10.0, "370104": 6.0, "370103": 0.0, "370102": -10.0}
+    assert {r.unit.code: r.typical_cases for r in ranking.rows}["370104"] == 3
     assert [r.unit.code for r in ranking.rows][:2] == ["370202", "370104"]
-    assert "每入选一件典型案例 2 分" in page.context["rule"]  # the page speaks Chinese first
+    assert "省级 2" in page.context["rule"]  # the page speaks Chinese first
 
 
-def test_bad_typical_case_lines_are_named(world) -> None:
+def test_the_province_edits_the_weights_audited_and_the_award_reads_them(
+    world, make_member
+) -> None:
+    from grassroots.assistance.models import ContributionWeights
+    from grassroots.organisations.models import AuditEntry
+
+    _library_cases(world["admin"], "370104", ["provincial", "spp_typical"], dt.date(2024, 5, 20))
     client = _client(world["admin"])
-    page = client.get("/assistance/awards/?quarter=2024Q2&typical_cases=370104+many")
-    assert "typical_cases" in page.context["form"].errors
-    page = client.get("/assistance/awards/?quarter=2024Q2&typical_cases=999999+1")
-    assert "999999" in str(page.context["form"].errors["typical_cases"])
+    assert client.get("/assistance/awards/weights/").status_code == 200
+    weights = {"spp_guiding": 10, "spp_typical": 6, "provincial": 3, "city": 1, "per_measure": 1}
+    assert client.post("/assistance/awards/weights/", weights).status_code == 302
+    assert client.post("/assistance/awards/weights/", {**weights, "city": -1}).status_code == 400
+    saved = ContributionWeights.objects.get()
+    assert (saved.provincial, saved.spp_typical) == (3.0, 6.0)
+    change = AuditEntry.objects.filter(model="assistance.contributionweights").latest("id")
+    assert change.reason == "award weights"
+    points = {
+        r.unit.code: r.points
+        for r in client.get("/assistance/awards/?quarter=2024Q2").context["ranking"].rows
+    }
+    assert points["370104"] == 3.0 + 6.0  # no gain + one provincial + one SPP typical case
+    city = _client(make_member(Role.CITY_REVIEWER, "370200"))
+    assert city.get("/assistance/awards/weights/").status_code == 404
+    assert city.post("/assistance/awards/weights/", weights).status_code == 404
 
 
 def test_the_province_confirms_awards_once_and_the_history_shows_them(world) -> None:
+    _library_cases(world["admin"], "370104", ["provincial"] * 3, dt.date(2024, 6, 30))
     client = _client(world["admin"])
-    data = {"quarter": "2024Q2", "typical_cases": "370104 3", "top": "2"}
+    data = {"quarter": "2024Q2", "top": "2"}
     assert client.post("/assistance/awards/", data).status_code == 302
     awards = list(Award.objects.order_by("rank").values_list("unit__code", "rank", "points"))
     assert awards == [("370202", 1, 10.0), ("370104", 2, 6.0)]
@@ -431,7 +474,7 @@ def test_only_the_province_confirms_awards(world, make_member) -> None:
     assert page.status_code == 200
     assert [r.unit.code for r in page.context["ranking"].rows] == ["370202"]
     assert page.context["ranking"].rows[0].rank == 1  # ranked in the province, not the city
-    data = {"quarter": "2024Q2", "typical_cases": "", "top": "1"}
+    data = {"quarter": "2024Q2", "top": "1"}
     assert city.post("/assistance/awards/", data).status_code == 403
     assert not Award.objects.exists()
 
@@ -723,3 +766,28 @@ def test_designating_a_unit_the_rule_does_not_suggest_asks_why(world) -> None:
     assert saved.status_code == 302
     designation = Designation.objects.get(unit__code="370102")
     assert "未列入候选名单而认定，理由：队伍建设问题突出" in designation.evidence
+
+
+def test_the_designate_page_argues_the_staff_dimension_from_the_roster(world) -> None:
+    """Issue 14.5: the staff-team figures, counted from the roster, beside the city's median."""
+    from django.utils import timezone
+
+    from grassroots.people.models import Category, Person
+
+    year = timezone.localdate().year
+    for code, births in {"370104": [year - 30, year - 50], "370103": [year - 30] * 3}.items():
+        for i, born in enumerate(births):
+            Person.objects.create(
+                unit=Unit.objects.get(code=code), staff_number=f"P{code}{i}", name=f"人{i}",
+                category=Category.PROSECUTOR, birth_year=born, talent_pool=i == 0,
+            )  # fmt: skip
+    page = _client(world["admin"]).get("/assistance/designate/370104/")
+    assert page.status_code == 200
+    rows = {r.code: r for r in page.context["staff"]}
+    assert page.context["staff_from_roster"] is True
+    assert rows["staff_headcount"].value == 2.0
+    assert rows["staff_under_45_share"].value == 50.0
+    assert rows["staff_talent_pool_share"].value == 50.0
+    # 370103 (100% under 45) and 370104 (50%) are Jinan's units with rosters; 370102 has none.
+    assert rows["staff_under_45_share"].city_median == 75.0
+    assert "队伍建设" in page.content.decode()

@@ -110,7 +110,7 @@ def outputs(world: dict[str, Any]) -> dict[str, Any]:
     found = candidate_rows(admin, k=1, n=2, share=33)
     periods = exit_periods(LAST)
     relapse = relapse_statuses(admin, [exited], rule=RULE)[exited.pk]
-    awards = awards_ranking(admin, quarter=LAST, typical={})
+    awards = awards_ranking(admin, quarter=LAST)
     return {
         "candidates": (
             found.periods,

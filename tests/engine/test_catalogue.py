@@ -91,7 +91,19 @@ def test_it_ships_both_catalogues() -> None:
 
 def test_spp_catalogue_has_every_indicator_of_the_notes_with_both_names() -> None:
     catalogue = load_catalogue("spp-case-quality")
-    assert set(catalogue.indicators) == SPP_INDICATORS
+    # The notes' indicators, and the staff-team observations the roster supplies (issue 14.5).
+    assert set(catalogue.indicators) == SPP_INDICATORS | {
+        "staff_under_45_share",
+        "staff_talent_pool_share",
+        "supervision_conversion_rate",  # issue 16.4
+        "library_cases_per_10_procurators",  # issue 13.2
+        "library_articles_per_10_procurators",
+    }
+    sourced = {e.code: e.source for e in catalogue.elements.values() if e.source is not None}
+    assert set(sourced.values()) == {"roster", "supervision", "library"}
+    assert sourced["staff_under_45"] == "roster"
+    assert sourced["supervision_leads"] == "supervision"
+    assert sum(1 for s in sourced.values() if s == "library") == 8
     named = [*catalogue.indicators.values(), *catalogue.elements.values()]
     assert all(item.name_zh and item.name_en for item in named)
 
@@ -262,7 +274,9 @@ def test_a_range_indicator_needs_low_and_high(tmp_path: Path) -> None:
 def test_an_element_needs_a_rule_or_reported(tmp_path: Path) -> None:
     doc = _doc()
     doc["elements"][0]["reported"] = True
-    assert _problems(tmp_path, doc)[0].message == "an element has either a rule or 'reported: true'"
+    assert _problems(tmp_path, doc)[0].message == (
+        "an element has exactly one of a rule, 'reported: true' or a 'source'"
+    )
 
 
 def test_it_reports_every_problem_at_once(tmp_path: Path) -> None:

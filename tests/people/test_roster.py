@@ -178,3 +178,24 @@ def test_staff_figures_come_from_the_roster_and_else_from_the_typed_figures(
     # an inactive person no longer counts
     Person.objects.filter(staff_number="P006").update(active=False)
     assert staff_figures(unit, year=timezone.now().year).headcount == 5
+
+
+def test_the_unit_page_shows_one_set_of_staff_figures(province, roster, make_member) -> None:
+    """With a roster the unit page shows the roster's counts and not the typed figures beside
+    them (they could disagree); without one it shows the typed figures."""
+    from django.test import Client
+
+    for code, headcount in (("370102", 99), ("370103", 41)):
+        unit = province[code]
+        unit.headcount = headcount
+        unit.save()
+    client = Client()
+    client.force_login(make_member(Role.PROVINCE_ADMIN, "370000", "unit-page-admin"))
+    with_roster = client.get("/units/370102/")
+    assert with_roster.status_code == 200
+    assert with_roster.context["staff_replaced"] is True
+    assert 'id="staff-heading"' not in with_roster.content.decode()
+    assert ">99<" not in with_roster.content.decode()
+    typed = client.get("/units/370103/")
+    assert typed.context["staff_replaced"] is False
+    assert ">41<" in typed.content.decode()

@@ -3,6 +3,7 @@ chain that `grassroots audit verify` checks; province-level entries reach the ri
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -152,6 +153,36 @@ def test_a_removed_entry_breaks_the_chain_at_the_next(province, capsys) -> None:
     _edit_behind_the_apps_back(f"DELETE FROM {TABLE} WHERE id = %s", [entries[-2].pk])
     assert main(["audit", "verify"]) == 1
     assert f"entry {entries[-1].pk}" in capsys.readouterr().out
+
+
+def test_entries_removed_from_the_end_are_found_by_the_witnessed_head(
+    province, capsys, settings, tmp_path, django_capture_on_commit_callbacks
+) -> None:
+    """The chain alone cannot see its newest entries cut off; the head witnessed outside the
+    database (DATA_DIR/audit/head.json, written on commit) can."""
+    settings.DATA_DIR = tmp_path
+    for count in (70, 71, 72):
+        with django_capture_on_commit_callbacks(execute=True):
+            update_unit(unit=province["370102"], changes={"headcount": count}, actor=None)
+    entries = list(AuditEntry.objects.order_by("id"))
+    head = json.loads((tmp_path / "audit" / "head.json").read_text())
+    assert (head["id"], head["hash"]) == (entries[-1].pk, entries[-1].hash)
+    assert (tmp_path / "audit" / "head.json").stat().st_mode & 0o777 == 0o600
+    assert main(["audit", "verify"]) == 0
+    capsys.readouterr()
+    _edit_behind_the_apps_back(f"DELETE FROM {TABLE} WHERE id >= %s", [entries[-2].pk])
+    report = audit.verify_chain()
+    # Every entry left still links up: only the witnessed head shows the cut.
+    assert report.checked == len(entries) - 2
+    assert not report.ok
+    assert report.first_bad == entries[-1].pk
+    assert main(["audit", "verify"]) == 1
+    out = capsys.readouterr().out
+    assert f"entry {entries[-1].pk}" in out
+    assert "removed from the end" in out
+    _edit_behind_the_apps_back(f"DELETE FROM {TABLE} WHERE id > 0", [])
+    assert main(["audit", "verify"]) == 1
+    assert "every entry was removed" in capsys.readouterr().out
 
 
 @pytest.mark.django_db(transaction=True)

@@ -335,9 +335,9 @@ def test_exports_of_leads_are_audited(worked: dict[str, Any], admin: Any) -> Non
     response = _client(admin).get(reverse("supervision:export-leads"))
     rows = response.content.decode("utf-8-sig").splitlines()
     assert len(rows) == 1 + Lead.objects.count()
-    # The export's own entry (what and how many rows); the security audit also records the
-    # download itself (organisations/security/middleware.py).
-    entry = AuditEntry.objects.get(action=AuditAction.EXPORT, after__export="leads")
+    # One export, one entry: the export's own (what and how many rows); the security
+    # middleware, which records every other download, does not record this one again.
+    entry = AuditEntry.objects.get(action=AuditAction.EXPORT)
     assert entry.after == {"export": "leads", "rows": Lead.objects.count()}
 
 
@@ -590,3 +590,49 @@ def test_measures_are_data_elements_per_unit_and_period(
     } == {"370102"}
     assert _api(admin).get("/api/supervision/elements?period=2019Q1").json() == []
     assert _api(admin).get("/api/supervision/elements?period=bad").status_code == 422
+
+
+def test_runs_read_the_measures_through_the_element_source(
+    worked: dict[str, Any], admin: Any
+) -> None:
+    """Issue 16.4: the measures reach runs through intake's element-source registry; a lead
+    counts for its responsible unit in the period it was found, traced by its id."""
+    from django.utils import timezone
+
+    from grassroots.engine.periods import Period
+    from grassroots.intake import element_sources
+    from grassroots.supervision.services import advance_lead
+
+    lead = Lead.objects.filter(unit__code="370202").order_by("pk").first()
+    assert lead is not None
+    for step in ("review", "verification", "filed"):
+        advance_lead(actor=admin, lead=lead, step=step, on=lead.step_since)
+    today = timezone.localdate()
+    period = Period.parse(f"{today.year}Q{(today.month - 1) // 3 + 1}").key
+    units = sorted(set(Lead.objects.values_list("unit__code", flat=True)))
+    values = element_sources.read_values(
+        "supervision",
+        units=units,
+        periods=[period],
+        elements=["supervision_leads", "supervision_cases_filed"],
+    )
+    got = {(v.unit_code, v.element): v for v in values}
+    shinan = list(Lead.objects.filter(unit__code="370202").order_by("pk"))
+    assert got[("370202", "supervision_leads")].value == len(shinan)
+    assert got[("370202", "supervision_leads")].evidence == tuple(
+        sorted(f"lead:{x.pk}" for x in shinan)
+    )
+    assert got[("370202", "supervision_cases_filed")].value == 1
+    assert got[("370202", "supervision_cases_filed")].evidence == (f"lead:{lead.pk}",)
+    assert sum(v.value for v in values if v.element == "supervision_leads") == Lead.objects.count()
+    # Another period holds none of these leads; a unit not asked for is never answered.
+    assert (
+        element_sources.read_values(
+            "supervision", units=units, periods=["2019Q1"], elements=["supervision_leads"]
+        )
+        == []
+    )
+    only = element_sources.read_values(
+        "supervision", units=["370202"], periods=[period], elements=["supervision_leads"]
+    )
+    assert {v.unit_code for v in only} == {"370202"}

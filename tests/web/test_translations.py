@@ -26,6 +26,10 @@ CATALOGUES = {
     "people": (100, "Roster"),
     "reports": (40, "Documents"),
     "supervision": (40, "Supervision models"),
+    "notifications": (40, "Notifications"),
+    "direct": (40, "Direct channel"),
+    "party": (100, "Party building and business"),
+    "library": (40, "Library"),
 }
 
 
@@ -38,20 +42,23 @@ def lc_messages(app: str) -> Path:
 
 
 def po_entries(app: str) -> dict[str, list[str]]:
-    """msgid -> its msgstr(s), read from django.po (obsolete "#~" entries ignored)."""
+    """msgid -> its msgstr(s), read from django.po (obsolete "#~" entries ignored); a message
+    with a context (msgctxt) is keyed as gettext keys it, "context\x04msgid"."""
     entries: dict[str, list[str]] = {}
     for block in (lc_messages(app) / "django.po").read_text(encoding="utf-8").split("\n\n"):
         lines = [line for line in block.splitlines() if not line.startswith("#")]
         fields: dict[str, str] = {}
         key = ""
         for line in lines:
-            match = re.match(r'^(msgid|msgid_plural|msgstr(?:\[\d+\])?) (".*")$', line)
+            match = re.match(r'^(msgctxt|msgid|msgid_plural|msgstr(?:\[\d+\])?) (".*")$', line)
             if match:
                 key = match.group(1)
                 fields[key] = ast.literal_eval(match.group(2))
             elif line.startswith('"') and key:
                 fields[key] += ast.literal_eval(line)
         if fields.get("msgid"):
+            if "msgctxt" in fields:
+                fields["msgid"] = f"{fields['msgctxt']}\x04{fields['msgid']}"
             entries[fields["msgid"]] = [v for k, v in fields.items() if k.startswith("msgstr")]
     return entries
 

@@ -6,9 +6,10 @@ from pathlib import PurePath
 from typing import Any
 
 from django import forms
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils.translation import gettext_lazy as _
 
-from grassroots.assistance.models import Dimension, WeakLevel
+from grassroots.assistance.models import ContributionWeights, Dimension, WeakLevel
 from grassroots.assistance.services import ALLOWED_EVIDENCE, MAX_EVIDENCE_BYTES
 from grassroots.form_fields import choice_field
 
@@ -134,14 +135,6 @@ class PairingParamsForm(forms.Form):
 
 class AwardsForm(forms.Form):
     quarter = forms.ChoiceField(label=_("Quarter"), choices=())
-    typical_cases = forms.CharField(
-        label=_("Typical cases selected"),
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=_(
-            "One line per unit: its code and how many of its cases were selected, e.g. 370102 2."
-        ),
-    )
 
     def __init__(self, *args: Any, quarters: list[str], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -149,21 +142,24 @@ class AwardsForm(forms.Form):
         if quarters:
             self.fields["quarter"].initial = quarters[-1]
 
-    def clean_typical_cases(self) -> dict[str, int]:
-        counts: dict[str, int] = {}
-        text = str(self.cleaned_data.get("typical_cases") or "")
-        for number, line in enumerate(text.splitlines(), 1):
-            if not line.strip():
-                continue
-            parts = line.split()
-            if len(parts) != 2 or not parts[1].isdigit():
-                raise forms.ValidationError(
-                    _("Line %(n)s: write a unit code and a whole number, e.g. 370102 2.")
-                    % {"n": number}
-                )
-            counts[parts[0]] = counts.get(parts[0], 0) + int(parts[1])
-        return counts
-
 
 class ConfirmAwardsForm(AwardsForm):
     top = forms.IntegerField(label=_("Award the first"), min_value=1, max_value=50, initial=3)
+
+
+class AwardWeightsForm(forms.ModelForm):  # type: ignore[type-arg]
+    """The points per case selected at each level and per measure completed."""
+
+    class Meta:
+        model = ContributionWeights
+        fields = ["spp_guiding", "spp_typical", "provincial", "city", "per_measure"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            assert isinstance(field, forms.FloatField)
+            field.min_value = 0
+            field.max_value = 100
+            field.widget.attrs.update({"min": 0, "max": 100, "step": "0.5"})
+            field.validators.append(MinValueValidator(0))
+            field.validators.append(MaxValueValidator(100))

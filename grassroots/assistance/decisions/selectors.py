@@ -11,9 +11,15 @@ from typing import Any
 
 import pandas as pd
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_lazy
 
-from grassroots.assistance.models import Award, Designation, Pairing, WeakStatus
+from grassroots.assistance.models import (
+    Award,
+    ContributionWeights,
+    Designation,
+    Pairing,
+    WeakStatus,
+)
 from grassroots.assistance.selection import (
     CandidateRule,
     ContributionRule,
@@ -40,11 +46,10 @@ from grassroots.cells import cell_int, frame_records
 from grassroots.engine.cases import caseloads
 from grassroots.engine.periods import Period
 from grassroots.intake.selectors import version_folder
-from grassroots.organisations.models import Unit
+from grassroots.library.elements import final_cases_by_level
+from grassroots.organisations.models import Level, Unit
 from grassroots.organisations.scope import visible_units
 from grassroots.people.selectors import staff_team
-
-CONTRIBUTION_RULE = ContributionRule()
 
 
 def _rank_rows(history: pd.DataFrame, code: str, *, ranks: bool) -> list[RankRow]:
@@ -289,6 +294,7 @@ class AwardRow:
     typical_cases: int
     measures_completed: int
     points: float
+    case_points: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -305,18 +311,41 @@ class AwardsRanking:
         return {str(r["unit_code"]) for r in self.records}
 
 
-def awards_ranking(user: Any, *, quarter: str, typical: dict[str, int]) -> AwardsRanking:
-    """The quarter's contribution ranking from the stored runs of the quarter and the one before,
-    ranked over the whole province and shown for the viewer's units."""
+def province_unit(user: Any) -> Unit | None:
+    """The province the user belongs to (the first segment of their unit's path)."""
+    path = province_path(user)
+    if path is None:
+        return None
+    return Unit.objects.filter(path=path, level=Level.PROVINCE).first()
+
+
+def weights_of(province: Unit | None) -> ContributionWeights:
+    """The province's award weights (unsaved defaults when it has not set any)."""
+    found = None if province is None else ContributionWeights.objects.filter(province=province)
+    return (found.first() if found is not None else None) or ContributionWeights(province=province)
+
+
+def contribution_rule(user: Any) -> ContributionRule:
+    """The award's rule with the weights the user's province set."""
+    weights = weights_of(province_unit(user))
+    return ContributionRule(per_level=weights.per_level(), per_measure=weights.per_measure)
+
+
+def awards_ranking(user: Any, *, quarter: str) -> AwardsRanking:
+    """The quarter's contribution ranking from the stored runs of the quarter and the one before
+    and the library's cases selected in the quarter (at 定评, each case once at its highest
+    level), weighted by the province's weights, ranked over the whole province and shown for
+    the viewer's units."""
     previous = Period.parse(quarter).previous().key
     frame = stored_results(path=province_path(user), periods=[previous, quarter])
+    codes = sorted({str(c) for c in frame["unit_code"]}) if len(frame) else []
     ranking = (
         contribution_ranking(
             frame,
             quarter=quarter,
-            typical_cases=typical,
+            cases=final_cases_by_level(codes, quarter),
             measures_completed=measures_completed_in(quarter),
-            rule=CONTRIBUTION_RULE,
+            rule=contribution_rule(user),
         )
         if len(frame)
         else pd.DataFrame()
@@ -334,6 +363,7 @@ def awards_ranking(user: Any, *, quarter: str, typical: dict[str, int]) -> Award
             typical_cases=int(r["typical_cases"]),
             measures_completed=int(r["measures_completed"]),
             points=float(r["points"]),
+            case_points=float(r["case_points"]),
         )
         for r in records
         if str(r["unit_code"]) in units
@@ -362,3 +392,60 @@ def weak_codes(user: Any) -> set[str]:
         .exclude(status=WeakStatus.EXITED)
         .values_list("unit__code", flat=True)
     )
+
+
+# ------------------------------------------------------------------ staff team (issue 14.5)
+
+
+@dataclass(frozen=True)
+class StaffRow:
+    code: str
+    label: str
+    value: float | None
+    city_median: float | None
+    province_median: float | None
+    percent: bool
+
+
+# The "staff team" elements the staff-capability dimension of a designation is argued with.
+STAFF_SHOWN = (
+    ("staff_headcount", gettext_lazy("Staff on the roster"), False),
+    ("staff_procurators", gettext_lazy("Quota-seat prosecutors"), False),
+    ("staff_under_45_share", gettext_lazy("Share under 45"), True),
+    ("staff_talent_pool_share", gettext_lazy("Share in the talent pool"), True),
+    ("staff_born_1980_on_share", gettext_lazy("Share born in 1980 or later"), True),
+)
+
+
+def staff_comparison(user: Any, unit: Unit) -> tuple[list[StaffRow], bool]:
+    """The unit's staff-team elements beside the medians of its city and of the units the
+    user sees (people/selectors.py:staff_team: from the roster, else the typed figures), and
+    whether the unit's own come from its roster."""
+    from statistics import median
+
+    from grassroots.organisations.models import Level
+    from grassroots.people.selectors import staff_figures
+
+    peers = list(visible_units(user).filter(level=Level.GRASSROOTS, active=True))
+    if unit not in peers:
+        peers.append(unit)
+    year = timezone.localdate().year
+    staff = staff_team(peers, year=year)
+    city = [u.code for u in peers if u.parent_id == unit.parent_id]
+
+    def mid(codes: list[str], element: str) -> float | None:
+        values = [v for c in codes if (v := staff[c].get(element)) is not None]
+        return float(median(values)) if values else None
+
+    rows = [
+        StaffRow(
+            code,
+            str(label),
+            staff[unit.code].get(code),
+            mid(city, code),
+            mid([u.code for u in peers], code),
+            percent,
+        )  # fmt: skip
+        for code, label, percent in STAFF_SHOWN
+    ]
+    return rows, staff_figures(unit, year=year).from_roster

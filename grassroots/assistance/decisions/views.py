@@ -13,7 +13,7 @@ from typing import Any
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -22,6 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from grassroots.assistance.decisions import selectors as decisions
 from grassroots.assistance.decisions.forms import (
     AwardsForm,
+    AwardWeightsForm,
     CandidateRuleForm,
     ConfirmAwardsForm,
     DesignateForm,
@@ -86,8 +87,9 @@ def designate(request: HttpRequest, code: str) -> HttpResponse:
         if designation is not None:
             return redirect("assistance:plan", code=unit.code)
     history = decisions.unit_rank_history(request.user, unit.code, n=8)
+    staff, from_roster = decisions.staff_comparison(request.user, unit)
     context = {"nav": "assistance", "unit": unit, "form": form, "history": history,
-               "suggested": suggested}  # fmt: skip
+               "suggested": suggested, "staff": staff, "staff_from_roster": from_roster}  # fmt: skip
     return render(request, "assistance/designate.html", context)
 
 
@@ -275,7 +277,7 @@ def awards(request: HttpRequest) -> HttpResponse:
     if form.is_bound and form.is_valid():
         ranking = _ranking(request, form)
     elif not form.is_bound and quarters:
-        ranking = decisions.awards_ranking(request.user, quarter=quarters[-1], typical={})
+        ranking = decisions.awards_ranking(request.user, quarter=quarters[-1])
     posted = request.method == "POST" and ranking is not None and form.is_valid()
     if posted and _confirm(request, form, ranking):  # type: ignore[arg-type]
         return redirect(f"{request.path}?quarter={form.cleaned_data['quarter']}")
@@ -285,8 +287,7 @@ def awards(request: HttpRequest) -> HttpResponse:
         "ranking": ranking,
         "can_confirm": can_confirm,
         "top": form["top"] if "top" in form.fields else ConfirmAwardsForm(quarters=quarters)["top"],
-        "typical_raw": (request.POST or request.GET).get("typical_cases", ""),
-        "rule": _rule_text(decisions.CONTRIBUTION_RULE),
+        "rule": _rule_text(decisions.contribution_rule(request.user)),
         "history": decisions.award_history(request.user),
         "ranks_shown": rank_visibility(request.user).ranks,
     }
@@ -299,18 +300,7 @@ def _is_province_admin(request: HttpRequest) -> bool:
 
 
 def _ranking(request: HttpRequest, form: AwardsForm) -> decisions.AwardsRanking | None:
-    typical = form.cleaned_data["typical_cases"]
-    ranking = decisions.awards_ranking(
-        request.user, quarter=form.cleaned_data["quarter"], typical=typical
-    )
-    unknown = sorted(set(typical) - set(ranking.codes))
-    if unknown:
-        form.add_error(
-            "typical_cases",
-            _("Not in the quarter's ranking: %(codes)s.") % {"codes": ", ".join(unknown)},
-        )
-        return None
-    return ranking
+    return decisions.awards_ranking(request.user, quarter=form.cleaned_data["quarter"])
 
 
 def _confirm(request: HttpRequest, form: Any, ranking: decisions.AwardsRanking) -> bool:
@@ -319,7 +309,7 @@ def _confirm(request: HttpRequest, form: Any, ranking: decisions.AwardsRanking) 
             quarter=ranking.quarter,
             ranking=ranking.records,
             top=form.cleaned_data["top"],
-            rule=decisions.CONTRIBUTION_RULE.describe(),
+            rule=decisions.contribution_rule(request.user).describe(),
             on=timezone.localdate(),
             actor=request.user,
         )
@@ -338,9 +328,39 @@ def _confirm(request: HttpRequest, form: Any, ranking: decisions.AwardsRanking) 
 
 def _rule_text(rule: ContributionRule) -> str:
     return _(
-        "Points = score gain over the previous quarter + %(case)s per typical case selected + "
+        "Points = score gain over the previous quarter + per case selected in the quarter (read "
+        "from the library at its final result, a case in several programmes once, at its highest "
+        "level): SPP guiding %(g)s, SPP typical %(t)s, provincial %(p)s, city %(c)s + "
         "%(measure)s per rectification measure completed in the quarter."
-    ) % {"case": f"{rule.per_case:g}", "measure": f"{rule.per_measure:g}"}
+    ) % {
+        "g": f"{rule.per_level.get('spp_guiding', 0):g}",
+        "t": f"{rule.per_level.get('spp_typical', 0):g}",
+        "p": f"{rule.per_level.get('provincial', 0):g}",
+        "c": f"{rule.per_level.get('city', 0):g}",
+        "measure": f"{rule.per_measure:g}",
+    }
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def award_weights(request: HttpRequest) -> HttpResponse:
+    """The province's weights of the contribution award: its administrator edits them (each
+    change audited); anyone else is answered 404."""
+    if not _is_province_admin(request):
+        raise Http404("No such page")
+    province = decisions.province_unit(request.user)
+    if province is None:
+        raise Http404("No such page")
+    weights = decisions.weights_of(province)
+    form = AwardWeightsForm(request.POST or None, instance=weights)
+    if request.method == "POST" and form.is_valid():
+        with transaction.atomic(), tracked(weights, actor=request.user, reason="award weights"):
+            form.save()
+        return redirect("assistance:awards")
+    context = {"nav": "assistance", "form": form, "province": province}
+    return render(
+        request, "assistance/award_weights.html", context, status=400 if form.errors else 200
+    )
 
 
 # --------------------------------------------------------------------------------- relapse

@@ -15,16 +15,23 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+import time
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from grassroots.engine.bulk import split_by_unit
+from grassroots.engine.caseformat import TABLES
 from grassroots.engine.cases import read_cases, write_units_parquet
 from grassroots.engine.catalogue import load_catalogue
 from grassroots.engine.compute import compute_elements
 from grassroots.engine.errors import InputError, Problem, raise_if_any
 from grassroots.intake.cases.services import (
+    ConcurrentUpload,
     Prepared,
     UploadRefused,
     latest_version,
@@ -35,9 +42,11 @@ from grassroots.intake.cases.services import (
 from grassroots.intake.integrity import checksum_of
 from grassroots.intake.models import DEFAULT_CATALOGUE, DataVersion, versions_dir
 from grassroots.intake.permissions import can_upload
-from grassroots.intake.rosters import roster_problems
+from grassroots.intake.rosters import _in_language, _roster_frame, roster_problems, rosters_for
+from grassroots.organisations import audit
 from grassroots.organisations.audit import Clock
-from grassroots.organisations.models import Level, Unit
+from grassroots.organisations.models import AuditAction, Level, Unit
+from grassroots.organisations.versions import province_of
 
 
 def import_cases_by_unit(
@@ -114,4 +123,193 @@ def _validate(
     run_validation(
         scope=root, units=units, period=period, actor=actor, trigger=Trigger.CASE_UPLOAD,
         source=f"{len(units)} data versions imported by unit", catalogue=catalogue, clock=clock,
+    )  # fmt: skip
+
+
+# ---- national bulk import: all-or-nothing per unit, with a report of the refused units -------
+
+
+@dataclass
+class BulkReport:
+    """What a bulk import did: the new versions, the units whose current version already held
+    exactly these rows, and the refused units with their reasons (file, row, column)."""
+
+    created: list[DataVersion] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    refused: dict[str, list[Problem]] = field(default_factory=dict)
+    rows: int = 0
+    # Wall-clock seconds per step: split (read once, check, write per unit), elements,
+    # register (versions, element values, audit), validate (rules and outlier flags).
+    seconds: dict[str, float] = field(default_factory=dict)
+
+
+def export_files(source: Path) -> dict[str, Path]:
+    """The persons/events/matters files of an export: a folder holding them, or one file."""
+    if source.is_dir():
+        found = {}
+        for name in TABLES:
+            for suffix in (".parquet", ".csv"):
+                if (source / f"{name}{suffix}").is_file():
+                    found[name] = source / f"{name}{suffix}"
+                    break
+        if found:
+            return found
+    elif source.stem in TABLES and source.suffix.lower() in (".csv", ".parquet"):
+        return {source.stem: source}
+    message = _("no persons, events or matters file (.csv or .parquet) in %(name)s") % {
+        "name": source.name
+    }
+    raise InputError([Problem(source.name, None, None, message)])
+
+
+def import_bulk(
+    *,
+    source: Path,
+    root: Unit,
+    period: str,
+    actor: Any,
+    catalogue: str = DEFAULT_CATALOGUE,
+    clock: Clock = timezone.now,
+) -> BulkReport:
+    """One export covering every unit under ``root`` (a province or the nation) for
+    ``period`` -> one data version per grassroots unit, all-or-nothing per unit.
+
+    Each table file is read once by DuckDB (``engine/bulk.py``) and split by unit. A unit with
+    any problem (a bad value, a duplicate key, a staff number not on its roster, rows of a unit
+    that is not a grassroots unit under ``root``, a locked period, no records in the period) is
+    refused with its reasons; every other unit gets its version, registered like an upload
+    (unit row lock, supersedes the current version, audit entry). A problem of a whole file
+    (unreadable, unknown or missing column) refuses everything: InputError, nothing written.
+    The import as a whole is audited on ``root`` with its counts and the refused units."""
+    if not can_upload(actor, root):
+        raise UploadRefused(root.code)
+    declared = parse_declared_period(period)
+    files = export_files(source)
+    grassroots = set(
+        Unit.objects.filter(path__startswith=root.path, level=Level.GRASSROOTS).values_list(
+            "code", flat=True
+        )
+    )
+    rosters = rosters_for(grassroots)
+    root_dir = versions_dir()
+    root_dir.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".staging-bulk-", dir=root_dir))
+    report = BulkReport()
+    started = time.perf_counter()
+    try:
+        split = split_by_unit(
+            files, staging, units=grassroots, roster=_roster_frame(rosters) if rosters else None
+        )
+        report.seconds["split"] = time.perf_counter() - started
+        report.rows = split.rows
+        refused = {code: [_reworded(p) for p in ps] for code, ps in split.refused.items()}
+        elements = _bulk_elements(split, catalogue, declared)
+        report.seconds["elements"] = time.perf_counter() - started - report.seconds["split"]
+        units = {u.code: u for u in Unit.objects.filter(code__in=list(split.units))}
+        locked = _locked(set(split.units), declared)
+        by_unit = {str(code): frame for code, frame in elements.groupby("unit_code", sort=False)}
+        for code in sorted(split.units):
+            unit_values = by_unit.get(code, elements.iloc[0:0])
+            if code in locked:
+                refused[code] = [locked[code]]
+                continue
+            if unit_values.empty:
+                message = _("no case records fall in period %(period)s") % {"period": declared}
+                refused[code] = [Problem(source.name, None, None, message)]
+                continue
+            folder = split.unit_folder(code)
+            checksum = checksum_of(folder)
+            current = latest_version(unit=units[code], period=declared)
+            if current is not None and current.checksum == checksum:
+                report.unchanged.append(code)
+                continue
+            prepared = Prepared(folder, split.units[code], checksum, unit_values)
+            try:
+                version = register_version(
+                    prepared, unit=units[code], period=declared, actor=actor, base=current,
+                    source_name=f"{source.name} ({code})", clock=clock,
+                )  # fmt: skip
+            except ConcurrentUpload as exc:
+                refused[code] = [Problem(source.name, None, None, str(exc))]
+                continue
+            report.created.append(version)
+        report.refused = dict(sorted(refused.items()))
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    _audit(root, report, source, declared, actor, clock)
+    report.seconds["register"] = time.perf_counter() - started - sum(report.seconds.values())
+    if report.created:
+        _validate(
+            root, [units[v.unit.code] for v in report.created], declared, actor, catalogue, clock
+        )
+    report.seconds["validate"] = time.perf_counter() - started - sum(report.seconds.values())
+    return report
+
+
+def _reworded(problem: Problem) -> Problem:
+    """The roster's problems in the page's language (the other checks name file, row, column)."""
+    if problem.column in ("prosecutor_id", "department") and "roster" in problem.message:
+        return _in_language(problem)
+    if problem.message.startswith("unknown unit code"):
+        code = problem.message.split("'")[1]
+        message = _("%(code)s is not a grassroots unit under this import's scope") % {"code": code}
+        return Problem(problem.source, problem.row, problem.column, message, problem.sheet)
+    return problem
+
+
+def _bulk_elements(split: Any, catalogue: str, period: str) -> pd.DataFrame:
+    """Element values of every accepted unit, each province's with its own catalogue."""
+    from grassroots.intake.catalogues.services import current_catalogue
+
+    if not split.units:
+        return _empty()
+    by_province: dict[str | None, list[str]] = {}
+    provinces: dict[str | None, Unit | None] = {}
+    for unit in Unit.objects.filter(code__in=list(split.units)).only("code", "path", "level"):
+        codes = [c for c in unit.path.split("/") if c]
+        key = codes[0] if codes else None  # paths start at the province: "370000/370100/..."
+        by_province.setdefault(key, []).append(unit.code)
+        if key not in provinces:
+            provinces[key] = province_of(unit)
+    # Provinces reading the same catalogue are computed together: one scan of their files.
+    groups: dict[str, tuple[Any, list[str]]] = {}
+    for key, codes in by_province.items():
+        chosen = current_catalogue(catalogue, province=provinces[key])
+        groups.setdefault(repr(chosen.elements), (chosen, []))[1].extend(codes)
+    frames = [
+        compute_elements(split.cases_for(codes), chosen, [period])
+        for chosen, codes in groups.values()
+    ]
+    return pd.concat(frames, ignore_index=True) if frames else _empty()
+
+
+def _empty() -> pd.DataFrame:
+    return pd.DataFrame(columns=["unit_code", "period", "element", "value"])
+
+
+def _locked(codes: set[str], period: str) -> dict[str, Problem]:
+    from grassroots.intake.workflow.services import locked_units
+
+    message = _("%(code)s %(period)s is accepted and locked: ask the province administrator to "
+                "unlock it")  # fmt: skip
+    return {
+        code: Problem("unit_code", None, None, message % {"code": code, "period": period})
+        for code in locked_units(codes=codes, period=period)
+    }
+
+
+def _audit(
+    root: Unit, report: BulkReport, source: Path, period: str, actor: Any, clock: Clock
+) -> None:
+    refused = {code or "-": [str(p) for p in ps[:5]] for code, ps in report.refused.items()}
+    audit.record(
+        obj=root, action=AuditAction.CREATE, actor=actor, before=None,
+        after={
+            "bulk_import": source.name, "period": period, "rows": report.rows,
+            "versions": {v.unit.code: v.pk for v in report.created},
+            "unchanged": report.unchanged, "refused": refused,
+        },
+        reason=f"bulk case import {source.name} {period}: {len(report.created)} versions, "
+        f"{len(report.unchanged)} unchanged, {len(report.refused)} refused",
+        at=clock(),
     )  # fmt: skip

@@ -44,7 +44,9 @@ def clean_period_text(text: str) -> str:
 class CaseUploadForm(forms.Form):
     unit = forms.ChoiceField(label=_("Unit"))
     period = forms.CharField(
-        label=_("Period"), max_length=16, help_text=_("For example 2024Q3, 2024-07 or 2024")
+        label=_("Period"),
+        max_length=16,
+        help_text=_("Pick one, or type 2024年第四季度, 2024Q4, 2024-07 or 2024"),
     )
     file = forms.FileField(
         label=_("Case-system export"),

@@ -22,6 +22,7 @@ from grassroots.intake.models import DEFAULT_CATALOGUE, DataVersion
 from grassroots.intake.permissions import uploadable_units, visible_versions
 from grassroots.intake.selectors import element_names, version_flags, version_violations
 from grassroots.organisations.scope import get_unit_for_user
+from grassroots.problem_wording import all_in_language
 
 VERSIONS_PER_PAGE = 50
 
@@ -54,7 +55,7 @@ def upload_cases(request: HttpRequest) -> HttpResponse:
                 form.cleaned_data["file"], unit, form.cleaned_data["period"], request
             )
         except InputError as exc:
-            problems = list(exc.problems)
+            problems = all_in_language(exc.problems)
         except ConcurrentUpload as exc:
             error = str(exc)
         except UploadRefused:

@@ -33,6 +33,7 @@ from grassroots.intake.models import FigureUpload, ReportedValue
 from grassroots.intake.permissions import uploadable_units
 from grassroots.intake.selectors import element_labels, element_names, finding_rows, unit_label
 from grassroots.organisations.scope import get_unit_for_user, visible_units
+from grassroots.problem_wording import all_in_language
 from grassroots.responses import bad_input
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -148,6 +149,7 @@ def _rejection(
     request: HttpRequest, problems: list[Problem], data: bytes, name: str
 ) -> dict[str, Any]:
     marked = None
+    problems = all_in_language(problems)
     if name.lower().endswith(".xlsx") and any(p.row for p in problems):
         try:
             marked = _keep(request, workbook.mark_problems(data, problems), "marked-" + name)

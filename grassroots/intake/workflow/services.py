@@ -13,11 +13,15 @@ from collections.abc import Collection
 from typing import Any
 
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from grassroots.i18n import period_label, unit_name
 from grassroots.intake.models import Submission, SubmissionStatus
+from grassroots.notifications import kinds, texts
+from grassroots.notifications.recipients import members
+from grassroots.notifications.services import notify
 from grassroots.organisations import audit
 from grassroots.organisations.audit import Clock
 from grassroots.organisations.models import AuditAction, Level, Role, Unit
@@ -91,7 +95,28 @@ def _transition(
             if to == S.SUBMITTED and submission.first_submitted is None:
                 submission.first_submitted = submission.updated
             submission.save()
+        if to in (S.RETURNED, S.ACCEPTED):
+            _tell_unit(submission, actor=actor, clock=clock)
     return submission
+
+
+def _tell_unit(submission: Submission, *, actor: Any, clock: Clock) -> None:
+    """The unit's clerks learn that their submission was returned or accepted."""
+    returned = submission.status == S.RETURNED
+    notify(
+        members([submission.unit], [Role.GRASSROOTS_CLERK]),
+        kind=kinds.SUBMISSION_RETURNED if returned else kinds.SUBMISSION_ACCEPTED,
+        title=texts.SUBMISSION_RETURNED if returned else texts.SUBMISSION_ACCEPTED,
+        body=texts.SUBMISSION_RETURNED_BODY if returned else texts.SUBMISSION_ACCEPTED_BODY,
+        params={
+            "unit": f"{submission.unit.name_zh}（{submission.unit.code}）",
+            "period": submission.period,
+            "actor": actor.get_username(),
+            "comment": submission.comment,
+        },
+        link=reverse("intake:submissions") + f"?period={submission.period}",
+        clock=clock,
+    )
 
 
 def _may_submit(actor: Any, unit: Unit) -> bool:

@@ -131,13 +131,27 @@ class SecurityMiddleware:
                 result=AuditResult.REFUSED,
                 reason=REFUSALS.get(status, reasons.NOT_FOUND),
             )
-        elif status == 200 and response.has_header("Content-Disposition"):
+        elif (
+            status == 200
+            and response.has_header("Content-Disposition")
+            and not getattr(response, _EXPORT_AUDITED, False)
+        ):
             audit.security_event(
                 action=AuditAction.EXPORT,
                 actor=user,
                 object_repr=(f"{where}?{request.GET.urlencode()}" if request.GET else where)[:200],
                 reason=_file_name(str(response["Content-Disposition"])),
             )
+
+
+_EXPORT_AUDITED = "grassroots_export_audited"
+
+
+def export_audited(response: HttpResponse) -> HttpResponse:
+    """Mark a download whose view wrote its own, fuller export entry (what, how many rows), so
+    the middleware does not record the same download a second time."""
+    setattr(response, _EXPORT_AUDITED, True)
+    return response
 
 
 def _file_name(disposition: str) -> str:

@@ -1,0 +1,72 @@
+"""After a run is published: each user whose units got warnings is told how many they may see
+(the warnings page's own scope and colour/rank visibility), once per run."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.urls import reverse
+
+from grassroots.evaluation.models import EarlyWarning, EvaluationRun
+from grassroots.notifications import kinds, texts
+from grassroots.notifications.recipients import ancestors_paths
+from grassroots.notifications.services import notify
+from grassroots.organisations.models import Role, Unit
+
+TOLD_ROLES = (Role.PROVINCE_ADMIN, Role.CITY_REVIEWER, Role.LEADER, Role.GRASSROOTS_CLERK)
+
+
+def tell_warnings(run: EvaluationRun) -> int:
+    from grassroots.evaluation.permissions import visibility_for
+    from grassroots.evaluation.schemes import scheme_of
+    from grassroots.evaluation.selectors import scope_root
+    from grassroots.evaluation.warnings import stored_warnings
+
+    if not run.is_published:
+        return 0
+    codes = set(EarlyWarning.objects.filter(run=run).values_list("unit_code", flat=True))
+    if not codes:
+        return 0
+    paths: set[str] = set()
+    for unit in Unit.objects.filter(code__in=codes):
+        paths.update(ancestors_paths(unit))
+    users = (
+        get_user_model()
+        .objects.filter(
+            is_active=True,
+            membership__unit__path__in=paths,
+            membership__role__in=[str(r) for r in TOLD_ROLES],
+        )
+        .select_related("membership__unit")
+        .order_by("pk")
+    )
+    scheme = scheme_of(run.scheme_version)
+    names = dict(Unit.objects.filter(code__in=codes).values_list("code", "name_zh"))
+    told = 0
+    for user in users:
+        seen = stored_warnings(
+            run=run, path=scope_root(user).path, visible=visibility_for(user, scheme)
+        )
+        if not seen:
+            continue
+        warned = sorted({w.unit_code for w in seen})
+        shown: list[Any] = [names.get(c, c) for c in warned[:5]]
+        units = "、".join(shown) + ("……" if len(warned) > 5 else "")
+        told += len(
+            notify(
+                [user],
+                kind=kinds.RUN_WARNINGS,
+                title=texts.RUN_WARNINGS,
+                body=texts.RUN_WARNINGS_BODY,
+                params={
+                    "count": len(seen),
+                    "scheme": run.scheme_version.code,
+                    "period": run.period,
+                    "units": units,
+                },
+                link=reverse("evaluation:warnings", args=[run.pk]),
+                key=f"run:{run.pk}:warnings",
+            )
+        )
+    return told

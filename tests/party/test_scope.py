@@ -1,0 +1,145 @@
+"""Every party page and endpoint: in scope 200, out of scope 404 (never 403); ranks and colours
+follow the scheme's visibility, and a hidden rank does not leak through the order."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from grassroots.party import services
+from grassroots.party.models import Task
+from tests.party.test_cycle import run_quarter
+from tests.party.world import PDF
+
+
+def client_for(user: Any) -> Client:
+    c = Client()
+    c.force_login(user)
+    return c
+
+
+@pytest.fixture
+def cycled(world) -> dict[str, Any]:
+    run_quarter(world, lixia_score=6)
+    return world
+
+
+def test_pages_in_scope_answer_and_out_of_scope_are_404(cycled) -> None:
+    w = cycled
+    task = Task.objects.filter(unit__code="370102", owner=w["people"]["370102"]["branch"]).first()
+    other = Task.objects.filter(unit__code="370103").first()
+    assert task is not None
+    assert other is not None
+    pages = {
+        "/party/": ("admin", None),
+        "/party/units/370102/": ("committee", "other-committee"),
+        "/party/units/370102/orgs/": ("committee", "other-committee"),
+        "/party/units/370102/plans/": ("committee", "lixia-prosecutor"),
+        "/party/units/370102/reports/2024Q1/": ("committee", "qingdao-reviewer"),
+        f"/party/tasks/{task.pk}/": ("lixia-branch", "lixia-prosecutor"),
+        f"/party/tasks/{task.pk}/evidence/": ("lixia-chief", "other-committee"),
+        "/party/scheme/": ("admin", "committee"),
+    }
+    for url, (ok, denied) in pages.items():
+        assert client_for(w[ok]).get(url).status_code == 200, url
+        if denied:
+            assert client_for(w[denied]).get(url).status_code == 404, (url, denied)
+    assert client_for(w["lixia-branch"]).get(f"/party/tasks/{other.pk}/").status_code == 404
+    # the city reviewer of Qingdao does not see Jinan's unit
+    assert client_for(w["qingdao-reviewer"]).get("/party/units/370102/").status_code == 404
+    # the secretary (a staff login) sees their unit's display page and their warning
+    chief = client_for(w["lixia-chief"])
+    assert chief.get("/party/units/370102/").status_code == 200
+    assert (
+        "黄" in chief.get("/party/").content.decode()
+        or "Yellow" in chief.get("/party/").content.decode()
+    )
+    assert chief.get("/party/units/370103/").status_code == 404
+
+
+def test_evidence_download_is_the_stored_file(cycled) -> None:
+    task = Task.objects.filter(unit__code="370102").first()
+    assert task is not None
+    response = client_for(cycled["lixia-chief"]).get(f"/party/tasks/{task.pk}/evidence/")
+    assert b"".join(response.streaming_content) == PDF  # type: ignore[attr-defined]
+    assert "attachment" in response["Content-Disposition"]
+
+
+def test_ranks_are_hidden_from_roles_the_scheme_does_not_name_and_the_order_is_by_code(
+    cycled,
+) -> None:
+    # the committee is not in show_ranks_to: unit-code order, no rank column
+    c = client_for(cycled["committee"])
+    c.cookies["django_language"] = "en"
+    body = c.get("/party/?period=2024Q1").content.decode()
+    assert "in unit-code order (ranks are not shown)" in body
+    # the Jinan reviewer (city_admin: named) sees ranks, in rank order: 370103, 370104, 370102
+    api = client_for(cycled["reviewer"]).get("/api/party/reports?period=2024Q1").json()
+    assert [r["rank"] for r in api] == [1, 2, 3]
+    hidden = client_for(cycled["committee"]).get("/api/party/units/370102/display").json()
+    assert hidden["quarterly"]["rank"] is None  # committee: ranks hidden by the scheme
+    assert hidden["quarterly"]["colour"] == "yellow"  # a unit's managers see its colour
+
+
+def test_endpoints_in_and_out_of_scope(cycled) -> None:
+    w = cycled
+    unit = w["units"]["370102"]
+    services.generate_tasks(
+        unit=unit, start=dt.date(2024, 4, 1), end=dt.date(2024, 4, 30), actor=w["admin"]
+    )
+    open_task = Task.objects.get(unit=unit, period="2024-04", owner=w["people"]["370102"]["branch"])
+    gets = {
+        "/api/party/units/370102/orgs": ("committee", "other-committee"),
+        "/api/party/units/370102/display": ("committee", "other-committee"),
+        "/api/party/units/370102/tasks": ("committee", "reviewer"),
+        f"/api/party/tasks/{open_task.pk}": ("lixia-branch", "lixia-prosecutor"),
+        "/api/party/tasks/mine": ("lixia-branch", None),
+        "/api/party/reports?period=2024Q1": ("admin", None),
+    }
+    for url, (ok, denied) in gets.items():
+        assert client_for(w[ok]).get(url).status_code == 200, url
+        if denied:
+            assert client_for(w[denied]).get(url).status_code == 404, (url, denied)
+    body = {
+        "report": "完成",
+        "evidence_name": "a.pdf",
+        "evidence_base64": base64.b64encode(PDF).decode(),
+    }
+    url = f"/api/party/tasks/{open_task.pk}/done"
+    assert (
+        client_for(w["lixia-prosecutor"])
+        .post(url, body, content_type="application/json")
+        .status_code
+        == 404
+    )
+    bad = {**body, "evidence_name": "a.exe"}
+    assert (
+        client_for(w["lixia-branch"]).post(url, bad, content_type="application/json").status_code
+        == 422
+    )
+    done = client_for(w["lixia-branch"]).post(url, body, content_type="application/json")
+    assert done.status_code == 200
+    assert done.json()["status"] == "done"
+    url = f"/api/party/tasks/{open_task.pk}/score"
+    assert (
+        client_for(w["lixia-branch"])
+        .post(url, {"score": 5}, content_type="application/json")
+        .status_code
+        == 404
+    )
+    scored = client_for(w["lixia-chief"]).post(url, {"score": 7}, content_type="application/json")
+    assert scored.status_code == 200
+    assert scored.json()["score"] == 7
+    produce = client_for(w["committee"]).post(
+        "/api/party/reports", {"period": "2024-04"}, content_type="application/json"
+    )
+    assert produce.status_code == 404
+    produce = client_for(w["admin"]).post(
+        "/api/party/reports", {"period": "2024-04"}, content_type="application/json"
+    )
+    assert produce.status_code == 200
+    assert produce.json()["reports"] > 0
