@@ -173,8 +173,8 @@ def run_work(args: argparse.Namespace) -> int:
     from grassroots.commands._markers import beat
     from grassroots.evaluation.runs import work
     from grassroots.files import remove_stale_temporaries
-    from grassroots.reports.drafts import make_queued_drafts
     from grassroots.notifications.mail import deliver
+    from grassroots.reports.drafts import make_queued_drafts
     from grassroots.supervision.services import run_due_schedules
 
     data_dir = Path(settings.DATA_DIR)
