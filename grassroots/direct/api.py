@@ -17,7 +17,7 @@ from grassroots.errors import ERRORS
 router = Router(tags=["direct"])
 
 
-class ReportOut(Schema):
+class DirectReportOut(Schema):
     id: int
     number: str
     unit_code: str
@@ -42,7 +42,7 @@ class MessageOut(Schema):
     created: dt.datetime
 
 
-class ReportDetailOut(ReportOut):
+class DirectReportDetailOut(DirectReportOut):
     description: str
     messages: list[MessageOut]
 
@@ -66,15 +66,15 @@ def _out(r: Report, now: dt.datetime) -> dict[str, object]:
     }
 
 
-@router.get("/reports", response={200: list[ReportOut], **ERRORS})
-def list_reports(request: HttpRequest, state: str = "") -> list[ReportOut]:
+@router.get("/reports", response={200: list[DirectReportOut], **ERRORS})
+def list_reports(request: HttpRequest, state: str = "") -> list[DirectReportOut]:
     now = timezone.now()
     rows = selectors.listing(auth_user(request), state=state, now=now)[:500]
-    return [ReportOut(**_out(r, now)) for r in rows]  # type: ignore[arg-type]
+    return [DirectReportOut(**_out(r, now)) for r in rows]  # type: ignore[arg-type]
 
 
-@router.get("/reports/{report_id}", response={200: ReportDetailOut, **ERRORS})
-def get_report(request: HttpRequest, report_id: int) -> ReportDetailOut:
+@router.get("/reports/{report_id}", response={200: DirectReportDetailOut, **ERRORS})
+def get_report(request: HttpRequest, report_id: int) -> DirectReportDetailOut:
     now = timezone.now()
     r = permissions.report_for(auth_user(request), report_id)
     messages = [
@@ -87,4 +87,4 @@ def get_report(request: HttpRequest, report_id: int) -> ReportDetailOut:
         )
         for m in r.messages.select_related("author", "to")
     ]
-    return ReportDetailOut(**_out(r, now), description=r.description, messages=messages)  # type: ignore[arg-type]
+    return DirectReportDetailOut(**_out(r, now), description=r.description, messages=messages)  # type: ignore[arg-type]

@@ -62,11 +62,13 @@ INSTALLED_APPS = [
     "grassroots.intake",
     "grassroots.people",
     "grassroots.evaluation",
-    "grassroots.library",
     "grassroots.assistance",
     "grassroots.reports",
     "grassroots.supervision",
     "grassroots.party",
+    # After the apps above: where a shared English word is translated differently, theirs wins
+    # on their pages (the library uses its own msgids where its wording must differ).
+    "grassroots.library",
     # After the others: their translations of shared words (Open, Read, Kind) come first.
     "grassroots.notifications",
     "grassroots.direct",

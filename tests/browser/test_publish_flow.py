@@ -107,6 +107,7 @@ def test_a_leader_sees_the_run_only_once_the_province_publishes_it(
     scheme = latest_scheme_version("core-business")
     page.locator("select[name=scheme]").select_option(str(scheme.pk))
     page.locator("input[name=period]").fill(P)
+    page.locator("#run-advanced summary").click()  # the data source is an advanced option
     page.locator("select[name=source]").select_option("intake")
     page.locator("form.stacked button[type=submit]").click()
     page.wait_for_load_state()

@@ -50,10 +50,13 @@ def test_a_rejected_workbook_can_be_downloaded_with_the_bad_cell_marked(client, 
     client.force_login(clerk)
     response = client.post("/intake/figures/upload/", {"file": _filled(_template(client), "x")})
     assert response.status_code == 400
-    assert "&#x27;x&#x27; is not a number" in response.content.decode()
+    # The engine's problem in the page's language (issue 19.7), on the page and in the workbook.
+    assert "“x”不是数字" in response.content.decode()
     marked = client.get(f"/intake/figures/marked/{response.context['marked']}/")
     book = load_workbook(io.BytesIO(b"".join(marked.streaming_content)))
-    assert book[workbook.SHEET].cell(row=2, column=workbook.VALUE_COLUMN).comment is not None
+    comment = book[workbook.SHEET].cell(row=2, column=workbook.VALUE_COLUMN).comment
+    assert comment is not None
+    assert "“x”不是数字" in comment.text
     assert not ReportedValue.objects.exists()
 
 

@@ -51,7 +51,7 @@ def test_the_upload_page_lists_every_problem_and_saves_nothing(client, clerk, st
     assert response.status_code == 400
     page = response.content.decode()
     assert "arrest_decision_date" in page
-    assert "&#x27;yesterday&#x27; is not a date" in page
+    assert "“yesterday”不是日期" in page  # the engine's problem in the page's language
     assert state() == before
 
 
