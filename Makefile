@@ -30,7 +30,7 @@ typecheck: setup
 
 pytest: setup
 	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/postgres} DJANGO_SETTINGS_MODULE=grassroots.web.settings_test $(BIN)/python -m django makemigrations --check --dry-run
-	$(BIN)/pytest -n 2 -p no:cacheprovider
+	$(BIN)/pytest -n 2 -p no:cacheprovider --durations=15
 
 # Re-pin after changing pyproject.toml dependencies.
 lock:
