@@ -20,17 +20,17 @@ grassroots.engine.errors.InputError: <scheme>: components: 业绩权重须不低
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from enum import StrEnum
 from pathlib import Path
 from typing import Any, Literal, Self
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from grassroots.engine.errors import InputError, Problem
 from grassroots.engine.individual.elements import INDICATORS
 from grassroots.engine.roster import StaffCategory
+from grassroots.engine.yaml_models import parse_checked
 
 INDIVIDUAL_SCHEMES_DIR = Path(__file__).resolve().parents[1] / "schemes" / "individual"
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -217,41 +217,7 @@ def load_individual_scheme(name: str) -> IndividualScheme:
 
 def parse_individual_scheme(text: str, *, source: str = "<scheme>") -> IndividualScheme:
     """A scheme from its YAML text; InputError lists every problem (Chinese / English)."""
-    try:
-        raw = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise InputError(
-            [Problem(source, None, None, f"不是有效的 YAML / not valid YAML: {exc}")]
-        ) from None
-    if not isinstance(raw, Mapping):
-        raise InputError(
-            [Problem(source, None, None, "方案须为 YAML 映射 / a scheme is a YAML mapping")]
-        )
-    try:
-        scheme = IndividualScheme.model_validate(raw)
-    except ValidationError as exc:
-        raise InputError(
-            [
-                Problem(f"{source}: {_where(err['loc'])}", None, None, _message(err))
-                for err in exc.errors()
-            ]
-        ) from None
-    problems = _rules(scheme, source)
-    if problems:
-        raise InputError(problems)
-    return scheme
-
-
-def _where(loc: tuple[Any, ...]) -> str:
-    return ".".join(str(p) for p in loc if p not in ("function-after",)) or "(top level)"
-
-
-def _message(err: Any) -> str:
-    if err["type"] == "extra_forbidden":
-        return "未知的键 / unknown key"
-    if err["type"] == "missing":
-        return "缺少必填项 / required"
-    return str(err["msg"]).removeprefix("Value error, ")
+    return parse_checked(text, IndividualScheme, source=source, rules=_rules)
 
 
 def _pct(share: float) -> str:

@@ -24,16 +24,16 @@ grassroots.engine.errors.InputError: <scheme>: tree.team: 下级权重之和（1
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from enum import StrEnum
 from pathlib import Path
 from typing import Any, Literal, Self
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from grassroots.engine.errors import InputError, Problem
 from grassroots.engine.scheme import Band, Colour, ColourRule, ColourSpec, Visibility
+from grassroots.engine.yaml_models import message, parse_checked
 
 PARTY_SCHEMES_DIR = Path(__file__).resolve().parents[1] / "schemes" / "party"
 TOLERANCE = 1e-6
@@ -175,41 +175,7 @@ def shipped_text(name: str) -> str:
 
 def parse_party_scheme(text: str, *, source: str = "<scheme>") -> PartyScheme:
     """A scheme from its YAML text; InputError lists every problem (Chinese / English)."""
-    try:
-        raw = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise InputError(
-            [Problem(source, None, None, f"不是有效的 YAML / not valid YAML: {exc}")]
-        ) from None
-    if not isinstance(raw, Mapping):
-        raise InputError(
-            [Problem(source, None, None, "方案须为 YAML 映射 / a scheme is a YAML mapping")]
-        )
-    try:
-        scheme = PartyScheme.model_validate(raw)
-    except ValidationError as exc:
-        raise InputError(
-            [
-                Problem(f"{source}: {_where(e['loc'])}", None, None, _message(e))
-                for e in exc.errors()
-            ]
-        ) from None
-    problems = scheme_problems(scheme, source)
-    if problems:
-        raise InputError(problems)
-    return scheme
-
-
-def _where(loc: tuple[Any, ...]) -> str:
-    return ".".join(str(p) for p in loc) or "(top level)"
-
-
-def _message(err: Any) -> str:
-    if err["type"] == "extra_forbidden":
-        return "未知的键 / unknown key"
-    if err["type"] == "missing":
-        return "缺少必填项 / required"
-    return str(err["msg"]).removeprefix("Value error, ")
+    return parse_checked(text, PartyScheme, source=source, rules=scheme_problems)
 
 
 def _n(x: float) -> str:
@@ -276,5 +242,5 @@ def _colour_problems(colour: PartyColour, add: Any) -> list[Problem]:
             colour.spec()
         except ValidationError as exc:
             for err in exc.errors():
-                add("colour.thresholds", "分数段有误", _message(err))
+                add("colour.thresholds", "分数段有误", message(err))
     return []
