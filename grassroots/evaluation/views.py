@@ -33,6 +33,7 @@ from grassroots.evaluation.permissions import (
     may_edit_schemes,
     may_export,
     may_run,
+    ranks_allowed,
     visibility_for,
 )
 from grassroots.evaluation.provenance import run_inputs, unit_trace
@@ -137,6 +138,8 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "may_export": may_export(request.user),
         "may_publish": may_publish(run=run, actor=request.user),
         "inputs": run_inputs(run, path=league.root.path, user=request.user),
+        # Ranks hidden by the province's policy (analysis mode), not by the reader's role.
+        "ranks_by_policy": not ranks_allowed(request.user),
     }
     return render(request, "evaluation/league.html", context)
 
