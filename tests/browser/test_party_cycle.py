@@ -123,7 +123,7 @@ def test_a_quarter_cycle_turns_lixia_yellow_and_warns_its_secretary(
     warnings = page.locator("section[aria-labelledby=warnings-heading]").inner_text()
     assert "历下区" in warnings
     assert "黄" in warnings
-    assert "2024Q1" in warnings
+    assert "2024年第一季度" in warnings  # named as the rest of the app names periods
     page.goto(f"{url}/party/units/370102/")
     standing = page.locator("#standing").inner_text()
     assert "黄" in standing
