@@ -6,12 +6,13 @@ Every page asks ``selectors`` for what the viewer may see (anything else is 404)
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db.models import Model, QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -47,6 +48,8 @@ from grassroots.library.permissions import is_province, may_write, own_province,
 from grassroots.organisations.models import Unit
 from grassroots.organisations.scope import visible_units
 
+M = TypeVar("M", bound=Model)
+
 NAV = "library"
 
 
@@ -60,6 +63,24 @@ def _page(request: HttpRequest, rows: Any) -> Any:
 
 
 # ---------------------------------------------------------------------------------- search
+
+
+def _editing(
+    request: HttpRequest, items: QuerySet[M], pk: int | None
+) -> tuple[M | None, Any, Unit | None]:
+    """What an edit page works on: the item (None for a new one), the units the user may
+    write for, and the unit it belongs to (fixed when editing, or the only writable unit).
+    404 for an item the user may not change, or a new item when the user writes for none."""
+    units = writable_units(request.user)
+    if pk is not None:
+        item = selectors.one(items, pk)
+        owner: Unit = item.unit  # every library item belongs to a unit
+        if not may_write(request.user, owner):
+            raise Http404("No such page")
+        return item, units, owner
+    if not units.exists():
+        raise Http404("No such page")
+    return None, units, units.first() if units.count() == 1 else None
 
 
 @login_required
@@ -155,15 +176,7 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def case_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
-    case: Case | None = None
-    units = writable_units(request.user)
-    if pk is not None:
-        case = selectors.one(selectors.cases(request.user), pk)
-        if not may_write(request.user, case.unit):
-            raise Http404("No such page")
-    elif not units.exists():
-        raise Http404("No such page")
-    unit = case.unit if case else (units.first() if units.count() == 1 else None)
+    case, units, unit = _editing(request, selectors.cases(request.user), pk)
     form = CaseForm(request.POST or None, instance=case, units=units, unit=unit)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -367,15 +380,7 @@ def article_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def article_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
-    article: Article | None = None
-    units = writable_units(request.user)
-    if pk is not None:
-        article = selectors.one(selectors.articles(request.user), pk)
-        if not may_write(request.user, article.unit):
-            raise Http404("No such page")
-    elif not units.exists():
-        raise Http404("No such page")
-    unit = article.unit if article else (units.first() if units.count() == 1 else None)
+    article, units, unit = _editing(request, selectors.articles(request.user), pk)
     form = ArticleForm(
         request.POST or None,
         instance=article,
@@ -504,15 +509,7 @@ def brand_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def brand_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
-    brand: Brand | None = None
-    units = writable_units(request.user)
-    if pk is not None:
-        brand = selectors.one(selectors.brands(request.user), pk)
-        if not may_write(request.user, brand.unit):
-            raise Http404("No such page")
-    elif not units.exists():
-        raise Http404("No such page")
-    unit = brand.unit if brand else (units.first() if units.count() == 1 else None)
+    brand, units, unit = _editing(request, selectors.brands(request.user), pk)
     form = BrandForm(request.POST or None, instance=brand, units=units, unit=unit)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
