@@ -2,7 +2,8 @@
 
 The clerk sees this period's status of its unit, a returned submission's comment and the
 measures due; the city reviewer the units waiting for approval; the province administrator the
-cities ready to lock, the runs to publish, new warnings and overdue measures; leaders the colour
+cities ready to lock, the runs to publish, new warnings, overdue measures and the open
+direct reports; leaders the colour
 distribution by city of the latest published run, the biggest movers since the period
 before and the weak units' progress. Every figure is
 read through the owning app's selectors and scope, so the workbench shows nothing the pages
@@ -16,11 +17,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
 from grassroots.assistance.plans.selectors import measures_due_for
 from grassroots.assistance.selectors import designations_for, plan_counts
+from grassroots.direct.selectors import listing
 from grassroots.evaluation.models import Publication, RunStatus
 from grassroots.evaluation.permissions import visibility_for
 from grassroots.evaluation.schemes import scheme_of
@@ -179,6 +182,24 @@ def _province(bench: Workbench, user: Any, today: dt.date) -> None:
     )
     _warnings(bench, user)
     _measures(bench, user, today)
+    _direct(bench, user)
+
+
+def _direct(bench: Workbench, user: Any) -> None:
+    """Open direct reports in the user's scope, with how many are past their time limit."""
+    now = timezone.now()
+    open_items = listing(user, state="open", now=now)
+    count = open_items.count()
+    overdue = open_items.filter(due_at__lt=now).count()
+    bench.items.append(
+        Item(
+            _("Open direct reports"),
+            count,
+            f"{reverse('direct:index')}?{urlencode({'state': 'open'})}",
+            "overdue" if overdue else ("todo" if count else "info"),
+            _("%(n)d overdue") % {"n": overdue} if overdue else "",
+        )  # fmt: skip
+    )
 
 
 def _warnings(bench: Workbench, user: Any) -> None:

@@ -84,3 +84,19 @@ def test_a_staff_member_finds_their_own_scores_page_and_no_one_elses(client, mak
     assert f"/people/people/{mine.pk}/" in page
     assert f"/people/people/{other.pk}/" not in page
     assert "李四" not in page
+
+
+def test_the_province_sees_the_open_direct_reports_and_the_overdue_ones(client, people) -> None:
+    from grassroots.direct import services as direct
+
+    page = _home(client, people["admin"])
+    assert '<span class="figure">0</span> <span class="label">未办结的直报' in page
+    filed = dt.datetime(2024, 1, 2, 9, tzinfo=dt.UTC)  # long past every time limit
+    for title in ("办案区设备老化", "人员编制不足"):
+        direct.file_report(actor=people["clerk"], category="problem", urgency="urgent", line="",
+                           title=title, description="说明", clock=lambda: filed)  # fmt: skip
+    page = _home(client, people["admin"])
+    assert '<span class="figure">2</span> <span class="label">未办结的直报' in page
+    assert "逾期 2 项" in page
+    # The clerk's workbench has no province-wide count.
+    assert "未办结的直报" not in _home(client, people["clerk"])
