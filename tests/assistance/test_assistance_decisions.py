@@ -332,6 +332,8 @@ def test_pairing_recommends_a_similar_strong_unit_and_says_why(world) -> None:
     assert row.why.same_city
     assert (row.why.caseload, row.why.partner_caseload) == (380, 420)
     assert (row.why.staff, row.why.partner_staff) == (38, 42)
+    # The period is offered by its name, not its key.
+    assert '<option value="2024Q2" selected>2024年第二季度</option>' in page.content.decode()
 
 
 def test_pairing_is_solved_for_all_weak_units_within_capacity(world) -> None:
@@ -422,6 +424,7 @@ def test_the_awards_page_ranks_the_quarter_with_the_library_counts(world) -> Non
     assert {r.unit.code: r.typical_cases for r in ranking.rows}["370104"] == 3
     assert [r.unit.code for r in ranking.rows][:2] == ["370202", "370104"]
     assert "省级 2" in page.context["rule"]  # the page speaks Chinese first
+    assert '<option value="2024Q2" selected>2024年第二季度</option>' in page.content.decode()
 
 
 def test_the_province_edits_the_weights_audited_and_the_award_reads_them(

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from grassroots.assistance.models import ContributionWeights, Dimension, WeakLevel
 from grassroots.assistance.services import ALLOWED_EVIDENCE, MAX_EVIDENCE_BYTES
 from grassroots.form_fields import choice_field
+from grassroots.i18n import period_label
 
 MAX_PERIODS = 12
 
@@ -128,7 +129,7 @@ class PairingParamsForm(forms.Form):
 
     def __init__(self, *args: Any, periods: list[str], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        choice_field(self, "period").choices = [(p, p) for p in reversed(periods)]
+        choice_field(self, "period").choices = [(p, period_label(p)) for p in reversed(periods)]
         if periods:
             self.fields["period"].initial = periods[-1]
 
@@ -138,7 +139,7 @@ class AwardsForm(forms.Form):
 
     def __init__(self, *args: Any, quarters: list[str], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        choice_field(self, "quarter").choices = [(q, q) for q in reversed(quarters)]
+        choice_field(self, "quarter").choices = [(q, period_label(q)) for q in reversed(quarters)]
         if quarters:
             self.fields["quarter"].initial = quarters[-1]
 
