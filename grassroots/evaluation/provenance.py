@@ -142,6 +142,8 @@ class ElementUse:
     # An element source's (roster, library, ...) name in the page language and its records page
     source_label: str = ""
     records_url: str | None = None
+    # A year-to-date or year value: the covered quarters' versions, oldest first.
+    source_ids: list[int] = field(default_factory=list)
 
 
 @dataclass
@@ -176,7 +178,13 @@ def unit_trace(
         str(r.element): (cell_float(r.value), str(r.source))
         for r in frame.itertuples(index=False)  # a few dozen rows
     }
+    spans = {
+        source: [int(i) for i in source.partition(":")[2].split(",") if i]
+        for _, source in values.values()
+        if source.startswith("versions:")
+    }
     version_ids = {int(s.split(":")[1]) for _, s in values.values() if s.startswith("version:")}
+    version_ids.update(i for ids in spans.values() for i in ids)
     seen = set(visible_versions(user).filter(pk__in=version_ids).values_list("pk", flat=True))
     traces = []
     for code in scheme.indicator_codes():
@@ -191,7 +199,10 @@ def unit_trace(
             kind, _, ident = source.partition(":")
             # "versions:<id>,<id>": a unit's quarters taken together (no one version to open).
             source_id = int(ident) if ident and kind != "versions" else None
-            visible = kind == "version" and source_id in seen
+            span = spans.get(source, [])
+            visible = (kind == "version" and source_id in seen) or (
+                kind == "versions" and bool(span) and set(span) <= seen
+            )
             computed = meta is not None and meta.rule is not None
             label, url = "", None
             if kind and kind not in element_sources.RESERVED:
@@ -203,7 +214,9 @@ def unit_trace(
                     label = str(registered.label)
                     url = registered.records_url(unit.code) if registered.records_url else None
             uses.append(
-                ElementUse(element, name, value, kind, source_id, visible, computed, label, url)
+                ElementUse(
+                    element, name, value, kind, source_id, visible, computed, label, url, span
+                )
             )
         traces.append(
             IndicatorTrace(code, display_name(indicator.name_zh, indicator.name_en), uses)

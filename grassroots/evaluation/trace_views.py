@@ -14,11 +14,12 @@ import numpy as np
 import pandas as pd
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from grassroots.engine.caseformat import TABLES
+from grassroots.engine.cases import union_cases
 from grassroots.engine.catalogue import load_catalogue
 from grassroots.engine.errors import InputError
 from grassroots.engine.explain import element_records
@@ -27,6 +28,8 @@ from grassroots.evaluation.models import RunStatus
 from grassroots.evaluation.provenance import display_name
 from grassroots.evaluation.schemes import scheme_of
 from grassroots.evaluation.selectors import get_run_for_user, scope_root
+from grassroots.i18n import period_label
+from grassroots.intake.models import DataVersion
 from grassroots.intake.permissions import visible_versions
 from grassroots.intake.selectors import version_cases
 from grassroots.organisations.scope import get_unit_for_user
@@ -44,23 +47,22 @@ def element_records_view(request: HttpRequest, pk: int, code: str, element: str)
     unit = get_unit_for_user(request.user, code)
     if not unit.path.startswith(root.path):
         raise Http404("No such unit")
-    version_id = run.data_versions.get("cases", {}).get(unit.code)
-    if version_id is None:
-        raise Http404("The run read no data version for this unit")
-    version = get_object_or_404(visible_versions(request.user), pk=int(version_id))
+    versions = _versions_read(request.user, run, unit.code)
     scheme = scheme_of(run.scheme_version)
     catalogue = run_catalogue(run) or load_catalogue(scheme.catalogue or "")
     meta = catalogue.elements.get(element)
     if meta is None or meta.rule is None:
         raise Http404("No such element computed from case records")
     try:
+        # A year-to-date or year run read the unit's quarters together: their rows as one set,
+        # a case found in several uploads taken once from the newest, as the run counted them.
+        cases = (
+            version_cases(versions[0])
+            if len(versions) == 1
+            else union_cases([(version_cases(v), {unit.code}) for v in versions])
+        )
         found = element_records(
-            version_cases(version),
-            catalogue,
-            element,
-            run.period,
-            unit=unit.code,
-            limit=RECORDS_SHOWN,
+            cases, catalogue, element, run.period, unit=unit.code, limit=RECORDS_SHOWN
         )
     except (InputError, OSError):
         raise Http404("The version's files cannot be read") from None
@@ -71,7 +73,11 @@ def element_records_view(request: HttpRequest, pk: int, code: str, element: str)
         label = display_name(column.zh, column.en) if column else name
         columns.append((name, label))
     rows = [[_cell(v) for v in r] for r in found.rows.itertuples(index=False)]
-    stored = version.element_values.filter(unit=unit, period=run.period, element=element).first()
+    stored = (
+        versions[0].element_values.filter(unit=unit, period=run.period, element=element).first()
+        if len(versions) == 1
+        else None
+    )
     context = {
         "nav": "evaluation",
         "run": run,
@@ -80,7 +86,8 @@ def element_records_view(request: HttpRequest, pk: int, code: str, element: str)
         "element": element,
         "element_name": display_name(meta.name_zh, meta.name_en),
         "rule": meta.rule,
-        "version": version,
+        "versions": versions,
+        "period_label": period_label(run.period),
         "value": stored.value if stored else None,
         "found": found,
         "columns": columns,
@@ -88,6 +95,23 @@ def element_records_view(request: HttpRequest, pk: int, code: str, element: str)
         "shown": len(rows),
     }
     return render(request, "evaluation/element_records.html", context)
+
+
+def _versions_read(user: Any, run: Any, code: str) -> list[DataVersion]:
+    """The data versions the run read for the unit (one for a quarter or a month, the covered
+    quarters' for a year-to-date or year, oldest first); 404 unless the reader may open each."""
+    single = run.data_versions.get("cases", {}).get(code)
+    ids = (
+        [int(single)]
+        if single is not None
+        else [int(i) for i in run.data_versions.get("spans", {}).get(run.period, {}).get(code, [])]
+    )
+    if not ids:
+        raise Http404("The run read no data version for this unit")
+    found = {v.pk: v for v in visible_versions(user).filter(pk__in=ids)}
+    if set(ids) - set(found):
+        raise Http404("No such data version")
+    return [found[i] for i in ids]
 
 
 def _cell(value: Any) -> str:

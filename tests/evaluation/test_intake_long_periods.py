@@ -123,3 +123,35 @@ def test_a_year_run_reads_its_four_quarters(scheme, quarters, province, tmp_path
     assert run.data_versions["spans"]["2024"][UNIT][-1] == q4.pk
     frame = intake_element_frame(run)
     assert _element(frame, "remanded_cases", "2024") == 3  # c3 again in Q4: still one case
+
+
+def test_a_ytd_value_traces_to_the_quarters_versions_and_their_records(
+    scheme, quarters, member, make_member
+) -> None:
+    from django.urls import reverse
+
+    from grassroots.evaluation.publication import publish_run
+
+    run = run_evaluation(
+        scheme_version=scheme, period="2024Q3-YTD", source=INTAKE_SOURCE, actor=None
+    )
+    publish_run(run=run, actor=make_member(Role.PROVINCE_ADMIN, "370000", "publisher"))
+    client = member(Role.CITY_REVIEWER, "370100")
+    profile = client.get(reverse("evaluation:unit-profile", args=[run.pk, UNIT])).content.decode()
+    records = reverse("evaluation:element-records", args=[run.pk, UNIT, "remanded_cases"])
+    assert f'href="{records}"' in profile
+    for version in quarters.values():  # the source names each quarter's version, not "no data"
+        assert f'href="{reverse("intake:version", args=[version.pk])}"' in profile
+    page = client.get(records)
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "2024Q3-YTD" not in html  # the period by its name
+    table = html[html.index('id="records"') :]
+    table = table[: table.index("</table>")]
+    # The remand events of the year to Q3 (e1..e4; the element counts their 3 distinct cases);
+    # e1, repeated in the Q2 export, is one row.
+    assert table.count("<tr>") - 1 == 4
+    assert table.count("e1<") == 1
+    # Outside the reader's city: 404.
+    other = member(Role.CITY_REVIEWER, "370200")
+    assert other.get(records).status_code == 404
