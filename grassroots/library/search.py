@@ -305,23 +305,29 @@ def _search_postgres_on(cursor: Any, query: str, filters: Filters, limit: int) -
     total, length = cursor.fetchone()
     if not total:
         return []
+    # Each word's document count in one pass over the GIN index (a bitmap OR), not one count
+    # per word.
+    counted = ", ".join(
+        f"count(*) FILTER (WHERE {VECTOR} @@ plainto_tsquery('simple', %s))" for _ in asked
+    )
+    matches = " OR ".join(f"{VECTOR} @@ plainto_tsquery('simple', %s)" for _ in asked)
+    cursor.execute(
+        f"SELECT {counted} FROM library_searchdocument d WHERE {matches}", [*asked, *asked]
+    )
     idfs = []
-    for word in asked:
-        cursor.execute(
-            f"SELECT count(*) FROM library_searchdocument d WHERE {VECTOR} @@ "
-            "plainto_tsquery('simple', %s)",
-            [word],
-        )
-        hits = cursor.fetchone()[0]
+    for hits in cursor.fetchone():
         idf = math.log((total - hits + 0.5) / (hits + 0.5))
         idfs.append(idf if idf > 0 else 1e-6)
-    params: list[Any] = [float(length) / total, asked, idfs, " ".join(asked)]
+    params: list[Any] = [float(length) / total, asked, asked, idfs, " ".join(asked)]
     where = [f"{VECTOR} @@ plainto_tsquery('simple', ?)", *_where(filters, params)]
     params.append(limit)
     sql = (
         "SELECT id, score FROM (SELECT d.id, sum(w.idf * cardinality(u.positions) * "
         f"{K1 + 1} / (cardinality(u.positions) + {K1} * (1 - {B} + {B} * d.words / ?))) "
-        f"AS score FROM library_searchdocument d CROSS JOIN LATERAL unnest({VECTOR}) u "
+        "AS score FROM library_searchdocument d CROSS JOIN LATERAL "
+        # Only the asked words' lexemes are unnested: marked with weight A, then kept by it (a
+        # common word matches most documents, and unnesting each whole vector was the cost).
+        f"unnest(ts_filter(setweight({VECTOR}, 'A', ?::text[]), '{{a}}')) u "
         "JOIN unnest(?::text[], ?::float8[]) AS w(word, idf) ON w.word = u.lexeme "
         f"WHERE {' AND '.join(where)} GROUP BY d.id) ranked "
         "ORDER BY round(score::numeric, 9) DESC, id LIMIT ?"
