@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from grassroots.form_fields import choice_field
+from grassroots.i18n import period_label
 from grassroots.party.models import OrgKind, Recurrence
 
 
@@ -67,11 +71,11 @@ class DeductionForm(forms.Form):
 
 
 class ProduceForm(forms.Form):
-    period = forms.RegexField(
-        label=_("Month or quarter"),
-        regex=r"^\d{4}(-(0[1-9]|1[0-2])|Q[1-4])$",
-        help_text="2024-05 / 2024Q2",
-    )
+    period = forms.ChoiceField(label=_("Month or quarter"), choices=())
+
+    def __init__(self, *args: Any, periods: list[str], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        choice_field(self, "period").choices = [(p, period_label(p)) for p in periods]
 
 
 class SchemeForm(forms.Form):

@@ -158,6 +158,39 @@ def league(user: Any, period: str) -> tuple[list[Shown], Visible]:
     return [s for _, s in out], seen
 
 
+def report_periods(user: Any) -> list[str]:
+    """The months and quarters with unit reports the user may see, newest first (a quarter
+    before its last month)."""
+    from grassroots.engine.periods import Period
+
+    keys = (
+        PartyReport.objects.filter(unit__in=party_units(user), subject=SubjectKind.UNIT)
+        .values_list("period", flat=True)
+        .distinct()
+    )
+    periods = [Period.parse(k) for k in keys]
+    newest = sorted(periods, key=lambda p: (p.end, -p.start.toordinal()), reverse=True)
+    return [p.key for p in newest]
+
+
+def producible_periods(user: Any, *, today: dt.date | None = None) -> list[str]:
+    """The months and quarters reports can be produced for: from the first task's month to the
+    last task's (never past today), newest first, a quarter before its last month."""
+    from django.db.models import Max, Min
+
+    from grassroots.engine.periods import Period
+
+    span = Task.objects.filter(unit__in=party_units(user)).aggregate(Min("due"), Max("due"))
+    if span["due__min"] is None:
+        return []
+    last = min(span["due__max"], today or timezone.localdate())
+    months = Period.range(f"{span['due__min']:%Y-%m}", f"{max(last, span['due__min']):%Y-%m}")[-36:]
+    keys = dict.fromkeys(k for m in months for k in (f"{m.year}Q{(m.number - 1) // 3 + 1}", m.key))
+    periods = [Period.parse(k) for k in keys]
+    newest = sorted(periods, key=lambda p: (p.end, -p.start.toordinal()), reverse=True)
+    return [p.key for p in newest]
+
+
 def subject_reports(unit: Unit, subject: str, period: str) -> QuerySet[PartyReport]:
     return (
         PartyReport.objects.filter(unit=unit, subject=subject, period=period)

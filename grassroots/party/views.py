@@ -6,6 +6,7 @@ Anything the viewer may not see is 404 (never 403).
 
 from __future__ import annotations
 
+import contextlib
 import re
 from typing import Any
 
@@ -19,6 +20,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from grassroots.engine.errors import InputError
 from grassroots.engine.party import shipped_text
+from grassroots.engine.periods import Period
+from grassroots.i18n import period_label
 from grassroots.organisations.models import Unit
 from grassroots.organisations.scope import get_unit_for_user, membership_of
 from grassroots.organisations.versions import history, owner_for, province_of
@@ -86,7 +89,11 @@ def index(request: HttpRequest) -> HttpResponse:
     producer = province is not None and may_produce(request.user, province)
     if not units.exists() and own is None:
         raise Http404("No such page")
-    period = request.GET.get("period", "")
+    periods = selectors.report_periods(request.user)
+    period = request.GET.get("period", "") or (periods[0] if periods else "")
+    if period and period not in periods:
+        with contextlib.suppress(ValueError):  # 2024年第一季度 or 2024q1 in a link
+            period = Period.parse(period.strip()).key  # (not a period: no reports found)
     league, seen = selectors.league(request.user, period) if period else ([], None)
     return render(
         request,
@@ -103,8 +110,9 @@ def index(request: HttpRequest) -> HttpResponse:
             ],
             "producer": producer,
             "can_edit_scheme": may_edit_scheme(request.user),
-            "produce_form": ProduceForm(),
+            "produce_form": ProduceForm(periods=selectors.producible_periods(request.user)),
             "period": period,
+            "periods": [(p, period_label(p)) for p in periods],
             "league": [(row, why_text(row.why, row.why_reason)) for row in league],
             "seen": seen,
         },
@@ -118,9 +126,9 @@ def produce(request: HttpRequest) -> HttpResponse:
     province = province_of(membership.unit) if membership else None
     if province is None or not may_produce(request.user, province):
         raise Http404("No such page")
-    form = ProduceForm(request.POST)
+    form = ProduceForm(request.POST, periods=selectors.producible_periods(request.user))
     if not form.is_valid():
-        messages.error(request, _("Write a month as 2024-05 or a quarter as 2024Q2."))
+        messages.error(request, _("Choose a month or a quarter from the list."))
         return redirect("party:index")
     period = form.cleaned_data["period"]
     try:
@@ -134,7 +142,7 @@ def produce(request: HttpRequest) -> HttpResponse:
     messages.success(
         request,
         _("Reports of %(period)s produced: %(count)s rows, %(warnings)s warnings sent.")
-        % {"period": period, "count": done.reports, "warnings": len(done.warnings)},
+        % {"period": period_label(period), "count": done.reports, "warnings": len(done.warnings)},
     )
     return redirect(f"{request.path.rsplit('produce/', 1)[0]}?period={period}")
 

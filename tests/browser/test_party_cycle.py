@@ -104,11 +104,13 @@ def test_a_quarter_cycle_turns_lixia_yellow_and_warns_its_secretary(
     context.close()
     # The province produces the three months and the quarter.
     context, page = session(browser, live_server, "party-admin")
-    for period in ("2024-01", "2024-02", "2024-03", "2024Q1"):
+    named = {"2024-01": "2024年1月", "2024-02": "2024年2月", "2024-03": "2024年3月",
+             "2024Q1": "2024年第一季度"}  # fmt: skip
+    for period, name in named.items():
         page.goto(f"{url}/party/")
-        page.locator("input[name=period]").first.fill(period)
+        page.locator("form[action$='/produce/'] select[name=period]").select_option(period)
         page.get_by_role("button", name="生成报告").click()
-        assert f"{period}报告已生成" in page.locator("body").inner_text()
+        assert f"{name}报告已生成" in page.locator("body").inner_text()
     page.goto(f"{url}/party/?period=2024Q1")
     league = page.locator("#league").inner_text()
     assert "历下区" in league

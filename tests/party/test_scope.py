@@ -143,3 +143,16 @@ def test_endpoints_in_and_out_of_scope(cycled) -> None:
     )
     assert produce.status_code == 200
     assert produce.json()["reports"] > 0
+
+
+def test_the_party_index_picks_the_period_from_the_reports_and_reads_its_spellings(
+    cycled,
+) -> None:
+    c = client_for(cycled["committee"])
+    # No period asked: the newest period with reports is shown, by its name.
+    body = c.get("/party/").content.decode()
+    assert '<option value="2024Q1" selected>2024年第一季度</option>' in body
+    assert "2024年第一季度" in body[body.index("<caption>") :]
+    # A period written as people write it finds the same reports.
+    spelled = c.get("/party/?period=2024年第一季度").content.decode()
+    assert spelled.count("<tr><td>") == body.count("<tr><td>") > 0
