@@ -16,7 +16,7 @@ from django.utils import timezone
 from grassroots.assistance.models import Designation, Measure, MeasureStatus, WeakStatus
 from grassroots.notifications import kinds, texts
 from grassroots.notifications.recipients import members, overseers
-from grassroots.notifications.services import notify
+from grassroots.notifications.services import notify, period_ref, unit_ref
 from grassroots.organisations.models import Role, Unit
 from grassroots.organisations.versions import province_of
 
@@ -47,7 +47,7 @@ def scan_measures(now: dt.datetime) -> int:
         params = {
             "measure": measure.title,
             "deadline": measure.deadline.isoformat(),
-            "unit": f"{unit.name_zh}（{unit.code}）",
+            "unit": unit_ref(unit),
             "leader": measure.leader,
             "department": measure.department,
         }
@@ -113,9 +113,9 @@ def _tell_province(path: str, exited: list[Designation], rule: Any) -> int:
                 title=texts.RELAPSE,
                 body=texts.RELAPSE_BODY,
                 params={
-                    "unit": f"{d.unit.name_zh}（{d.unit.code}）",
-                    "period": warning.period,
-                    "exit": d.exit_period,
+                    "unit": unit_ref(d.unit),
+                    "period": period_ref(warning.period),
+                    "exit": period_ref(d.exit_period),
                     "evidence": warning.evidence,
                 },
                 link=reverse("assistance:relapse"),

@@ -41,7 +41,7 @@ from grassroots.direct.routing import Stop, route_for
 from grassroots.files import disk_name, private
 from grassroots.notifications import kinds
 from grassroots.notifications.recipients import members
-from grassroots.notifications.services import notify
+from grassroots.notifications.services import notify, unit_ref
 from grassroots.organisations import audit
 from grassroots.organisations.models import AuditAction, Level, Role, Unit
 from grassroots.organisations.scope import membership_of
@@ -220,7 +220,7 @@ def _params(report: Report, **more: Any) -> dict[str, Any]:
     return {
         "number": report.number,
         "title": report.title,
-        "unit": f"{report.unit.name_zh}（{report.unit.code}）",
+        "unit": unit_ref(report.unit),
         **more,
     }
 

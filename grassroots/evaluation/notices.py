@@ -3,15 +3,13 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib.auth import get_user_model
 from django.urls import reverse
 
 from grassroots.evaluation.models import EarlyWarning, EvaluationRun
 from grassroots.notifications import kinds, texts
 from grassroots.notifications.recipients import ancestors_paths
-from grassroots.notifications.services import notify
+from grassroots.notifications.services import both_ref, notify, period_ref, units_ref
 from grassroots.organisations.models import Role, Unit
 
 TOLD_ROLES = (Role.PROVINCE_ADMIN, Role.CITY_REVIEWER, Role.LEADER, Role.GRASSROOTS_CLERK)
@@ -42,7 +40,6 @@ def tell_warnings(run: EvaluationRun) -> int:
         .order_by("pk")
     )
     scheme = scheme_of(run.scheme_version)
-    names = dict(Unit.objects.filter(code__in=codes).values_list("code", "name_zh"))
     told = 0
     for user in users:
         seen = stored_warnings(
@@ -50,9 +47,6 @@ def tell_warnings(run: EvaluationRun) -> int:
         )
         if not seen:
             continue
-        warned = sorted({w.unit_code for w in seen})
-        shown: list[Any] = [names.get(c, c) for c in warned[:5]]
-        units = "、".join(shown) + ("……" if len(warned) > 5 else "")
         told += len(
             notify(
                 [user],
@@ -61,9 +55,9 @@ def tell_warnings(run: EvaluationRun) -> int:
                 body=texts.RUN_WARNINGS_BODY,
                 params={
                     "count": len(seen),
-                    "scheme": run.scheme_version.code,
-                    "period": run.period,
-                    "units": units,
+                    "scheme": both_ref(scheme.title_zh or scheme.name, scheme.title_en),
+                    "period": period_ref(run.period),
+                    "units": units_ref(w.unit_code for w in seen),
                 },
                 link=reverse("evaluation:warnings", args=[run.pk]),
                 key=f"run:{run.pk}:warnings",

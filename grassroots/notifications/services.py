@@ -9,6 +9,12 @@ Title and body are message ids marked with ``gettext_noop`` in the calling app (
 holds the translation) and are translated when read, in the reader's language. With a ``key``
 a user is told once about the same thing however often the caller runs (the worker's scans).
 E-mail is never sent here: a row is queued in the outbox and the worker sends it.
+
+A parameter that names something the reader's language says differently is stored as a
+reference, not as text, and worded when read: ``unit_ref(unit)`` (the unit's name and code),
+``units_ref(codes)`` (the first five, then "……"), ``period_ref("2024Q3")`` (2024年第三季度 /
+2024 Q3), ``word_ref("yellow")`` (a message id of the caller's catalogue) and
+``both_ref(zh, en)`` (a name held in both languages, a scheme's or a model's).
 """
 
 from __future__ import annotations
@@ -60,7 +66,7 @@ def notify(
     if kind not in kinds():
         raise ValueError(f"unknown notification kind {kind!r}")
     now = clock()
-    clean = {k: str(v) for k, v in (params or {}).items()}
+    clean = {k: v if _is_ref(v) else str(v) for k, v in (params or {}).items()}
     made: list[Notification] = []
     seen: set[int] = set()
     for user in users:
@@ -100,10 +106,98 @@ def notify(
     return made
 
 
+# ------------------------------------------------------------------ references in parameters
+
+REF_KEYS = ("$unit", "$units", "$period", "$word", "$zh")
+UNITS_SHOWN = 5
+
+
+def unit_ref(unit: Any) -> dict[str, str]:
+    return {"$unit": str(unit.code)}
+
+
+def units_ref(codes: Iterable[str]) -> dict[str, Any]:
+    listed = sorted(set(codes))
+    return {"$units": listed[:UNITS_SHOWN], "more": len(listed) > UNITS_SHOWN}
+
+
+def period_ref(key: str) -> dict[str, str]:
+    return {"$period": str(key)}
+
+
+def word_ref(msgid: str) -> dict[str, str]:
+    return {"$word": msgid}
+
+
+def both_ref(zh: str, en: str) -> dict[str, str]:
+    return {"$zh": zh, "en": en or zh}
+
+
+def words_ref(text: Any) -> dict[str, str]:
+    """A translatable text (a lazy gettext, a choice's label) kept in both languages."""
+    from django.utils import translation
+
+    with translation.override("zh-hans"):
+        zh = str(text)
+    with translation.override("en"):
+        en = str(text)
+    return both_ref(zh, en)
+
+
+def _is_ref(value: Any) -> bool:
+    return isinstance(value, dict) and any(k in value for k in REF_KEYS)
+
+
+def _unit_text(code: str, names: Mapping[str, Any]) -> str:
+    from grassroots.i18n import english, unit_name
+
+    unit = names.get(code)
+    if unit is None:
+        return code
+    return f"{unit_name(unit)} ({code})" if english() else f"{unit_name(unit)}（{code}）"
+
+
+def _worded(value: Any, names: Mapping[str, Any]) -> str:
+    from grassroots.i18n import english, period_label
+
+    if not _is_ref(value):
+        return str(value)
+    if "$unit" in value:
+        return _unit_text(value["$unit"], names)
+    if "$units" in value:
+        sep, more = (", ", "…") if english() else ("、", "……")
+        listed = sep.join(_unit_text(c, names) for c in value["$units"])
+        return listed + (more if value.get("more") else "")
+    if "$period" in value:
+        return period_label(value["$period"])
+    if "$word" in value:
+        return gettext(value["$word"])
+    return str(value.get("en") if english() else value["$zh"])
+
+
+def _unit_codes(params: Mapping[str, Any]) -> set[str]:
+    codes: set[str] = set()
+    for v in params.values():
+        if _is_ref(v):
+            codes.update([v["$unit"]] if "$unit" in v else v.get("$units", []))
+    return codes
+
+
 def _format(msgid: str, params: Mapping[str, Any]) -> str:
     text = gettext(msgid) if msgid else ""
+    if not params:
+        return text
+    codes = _unit_codes(params)
+    names: dict[str, Any] = {}
+    if codes:
+        from grassroots.organisations.models import Unit
+
+        names = {
+            u.code: u
+            for u in Unit.objects.filter(code__in=codes).only("code", "name_zh", "name_en")
+        }
     try:
-        return text % params if params else text
+        return text % {k: _worded(v, names) for k, v in params.items()}
     except (KeyError, TypeError, ValueError):
         return text
 

@@ -11,15 +11,20 @@ import datetime as dt
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext_noop, pgettext_lazy
 
-from grassroots.notifications.services import notify
+from grassroots.notifications.services import both_ref, notify, period_ref, unit_ref, words_ref
 
 PARTY_WARNING = "party_warning"
 PARTY_OVERDUE = "party_task_overdue"
 KINDS = {
     PARTY_WARNING: _("A party-building and business warning of my unit"),
     PARTY_OVERDUE: _("A party-building task of mine is overdue"),
+}
+
+COLOUR_WORDS = {
+    "yellow": pgettext_lazy("party warning colour", "yellow"),
+    "red": pgettext_lazy("party warning colour", "red"),
 }
 
 
@@ -35,18 +40,20 @@ def send_warning(warning: Any) -> None:
 
     # The band, not the rank: the secretary's role may not see ranks (the scheme's visibility).
     text, reasons = hide_ranks(report.why, report.why_reason)
-    with translation.override("zh-hans"):  # the province's language; the reader's is not known
-        why = why_text(text, reasons)
+    with translation.override("zh-hans"):  # worded now in both; read in the reader's language
+        why_zh = why_text(text, reasons)
+    with translation.override("en"):
+        why_en = why_text(text, reasons)
     notify(
         [secretary.user],
         kind=PARTY_WARNING,
         title=gettext_noop("%(unit)s is %(colour)s in the integration assessment of %(period)s"),
         body=gettext_noop("Why: %(why)s"),
         params={
-            "unit": warning.unit.name_zh,
-            "colour": {"yellow": "黄色", "red": "红色"}.get(warning.colour, warning.colour),
-            "period": report.period,
-            "why": why,
+            "unit": unit_ref(warning.unit),
+            "colour": words_ref(COLOUR_WORDS.get(warning.colour, warning.colour)),
+            "period": period_ref(report.period),
+            "why": both_ref(why_zh, why_en),
         },
         link=f"/party/units/{warning.unit.code}/",
         key=f"party:warning:{report.pk}:{warning.colour}",
@@ -70,7 +77,11 @@ def overdue_scan(now: dt.datetime) -> int:
             kind=PARTY_OVERDUE,
             title=gettext_noop("Party task overdue: %(title)s (%(period)s)"),
             body=gettext_noop("It was due on %(due)s."),
-            params={"title": task.title, "period": task.period, "due": task.due.isoformat()},
+            params={
+                "title": task.title,
+                "period": period_ref(task.period),
+                "due": task.due.isoformat(),
+            },
             link=f"/party/tasks/{task.pk}/",
             key=f"party:overdue:{task.pk}",
             clock=lambda: now,

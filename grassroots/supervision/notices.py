@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from grassroots.notifications import kinds, texts
 from grassroots.notifications.recipients import members
-from grassroots.notifications.services import notify
+from grassroots.notifications.services import both_ref, notify, unit_ref, words_ref
 from grassroots.supervision.models import Lead, Step
 from grassroots.supervision.permissions import RULES, Act
 
@@ -34,10 +34,10 @@ def scan_leads(now: dt.datetime) -> int:
                 body=texts.LEAD_OVERDUE_BODY,
                 params={
                     "due": due.isoformat(),
-                    "model": lead.model.name_zh,
+                    "model": both_ref(lead.model.name_zh, lead.model.name_en),
                     "subject": lead.subject_masked,
-                    "unit": f"{lead.unit.name_zh}（{lead.unit.code}）",
-                    "step": str(Step(lead.step).label),
+                    "unit": unit_ref(lead.unit),
+                    "step": words_ref(Step(lead.step).label),
                     "since": lead.step_since.isoformat(),
                 },
                 link=reverse("supervision:lead", args=[lead.pk]),

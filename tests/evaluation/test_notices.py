@@ -112,5 +112,5 @@ def test_a_relapse_is_told_once_to_the_unit_and_its_managers(runs: Any) -> None:
     assert names == {"sd-admin", "lixia-clerk", "test-publisher"}
     note = Notification.objects.filter(kind=kinds.RELAPSE_WARNING).first()
     assert note is not None
-    assert note.params["period"] == "2024Q4"
+    assert note.params["period"] == {"$period": "2024Q4"}
     assert tell_relapses(run, rule=everything) == 0

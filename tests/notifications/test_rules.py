@@ -45,11 +45,14 @@ def test_returned_and_accepted_submissions_tell_the_units_clerks(
     )
     assert _told(kinds.SUBMISSION_RETURNED) == ["clerk"]
     note = Notification.objects.get(kind=kinds.SUBMISSION_RETURNED)
+    # The unit and the period are worded in the reader's language when read.
     with translation.override("en"):
         assert title_of(note) == (
-            "历下区人民检察院（370102） 2024Q3: the submission was returned for correction"
+            f"{lixia.name_en or lixia.name_zh} (370102) 2024 Q3: the submission was returned "
+            "for correction"
         )
     with translation.override("zh-hans"):
+        assert title_of(note).startswith("历下区人民检察院（370102）2024年第三季度")
         assert "退回" in title_of(note)
     assert note.params["comment"] == "check the totals"
     assert note.link.startswith("/intake/submissions/")

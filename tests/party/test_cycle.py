@@ -185,10 +185,19 @@ def test_the_warning_reaches_the_secretary_as_a_notification_once(world) -> None
     chief = world["lixia-chief"]
     notes = Notification.objects.filter(recipient=chief, kind="party_warning")
     assert notes.count() == 4  # Lixia is yellow in each month and in the quarter
-    note = notes.get(params__period="2024Q1")
+    (note,) = [n for n in notes if n.params["period"] == {"$period": "2024Q1"}]
     assert note.link == "/party/units/370102/"
-    assert note.params["why"] == "名次段第3–3名 → ▲ 黄"  # the band, never the rank
-    assert "黄" in note.params["why"]
+    assert note.params["why"]["$zh"] == "名次段第3–3名 → ▲ 黄"  # the band, never the rank
+    from django.utils import translation
+
+    from grassroots.notifications.services import title_of
+
+    with translation.override("zh-hans"):
+        assert title_of(note).startswith("历下区人民检察院（370102）在2024年第一季度")
+        assert title_of(note).endswith("黄色预警")
+    with translation.override("en"):
+        assert "2024 Q1" in title_of(note)
+        assert "yellow" in title_of(note)
     # producing the quarter again tells nobody twice
     compute.produce_quarter(
         province=world["units"]["370102"].parent.parent, quarter="2024Q1", actor=world["admin"]
@@ -207,4 +216,4 @@ def test_overdue_tasks_are_notified_to_their_owner_once_by_the_scan(world) -> No
     assert run_scans(now)["party-overdue-tasks"] == 2
     assert run_scans(now)["party-overdue-tasks"] == 0
     note = Notification.objects.get(recipient=world["lixia-branch"], kind="party_task_overdue")
-    assert note.params["period"] == "2024-01"
+    assert note.params["period"] == {"$period": "2024-01"}

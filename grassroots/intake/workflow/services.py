@@ -21,7 +21,7 @@ from grassroots.i18n import period_label, unit_name
 from grassroots.intake.models import Submission, SubmissionStatus
 from grassroots.notifications import kinds, texts
 from grassroots.notifications.recipients import members
-from grassroots.notifications.services import notify
+from grassroots.notifications.services import notify, period_ref, unit_ref
 from grassroots.organisations import audit
 from grassroots.organisations.audit import Clock
 from grassroots.organisations.models import AuditAction, Level, Role, Unit
@@ -109,8 +109,8 @@ def _tell_unit(submission: Submission, *, actor: Any, clock: Clock) -> None:
         title=texts.SUBMISSION_RETURNED if returned else texts.SUBMISSION_ACCEPTED,
         body=texts.SUBMISSION_RETURNED_BODY if returned else texts.SUBMISSION_ACCEPTED_BODY,
         params={
-            "unit": f"{submission.unit.name_zh}（{submission.unit.code}）",
-            "period": submission.period,
+            "unit": unit_ref(submission.unit),
+            "period": period_ref(submission.period),
             "actor": actor.get_username(),
             "comment": submission.comment,
         },
