@@ -28,6 +28,7 @@ FLOORS: dict[str, int] = {
     "grassroots.cells": 2,
     "grassroots.form_fields": 2,
     "grassroots.responses": 2,
+    "grassroots.tables": 2,
     "grassroots.files": 2,
     "grassroots.problem_wording": 2,
     "grassroots.organisations": 3,
