@@ -51,7 +51,6 @@ BOLD = Font(bold=True, name=FONT_NAME)
 FONT = Font(name=FONT_NAME)
 TITLE_FONT = Font(bold=True, name=FONT_NAME, size=14)
 MARKS = {"green": "●", "yellow": "▲", "red": "■", "grey": "○"}
-ONE_DECIMAL = "0.0"
 WIDEST, NARROWEST = 40, 6
 
 
@@ -66,6 +65,7 @@ class Kind(StrEnum):
 class Column:
     header: str
     kind: Kind = Kind.TEXT
+    digits: int = 1  # a NUMBER's decimals: scores one, a risk score between 0 and 1 two
 
 
 @dataclass
@@ -128,7 +128,7 @@ def _value(column: Column, value: object) -> Any:
         and isinstance(value, int | float)
         and not isinstance(value, bool)
     ):
-        return round(float(value), 1)
+        return round(float(value), column.digits)
     if (
         column.kind == Kind.INTEGER
         and isinstance(value, int | float)
@@ -143,7 +143,7 @@ def _csv_text(column: Column, value: object) -> Any:
     if shown is None:
         return ""
     if isinstance(shown, float):
-        return f"{shown:.1f}"
+        return f"{shown:.{column.digits}f}"
     return shown
 
 
@@ -214,11 +214,11 @@ def xlsx_bytes(table: TableExport) -> bytes:
             shown = _value(column, value)
             cell = _put(ws, r, col, shown)
             if column.kind == Kind.NUMBER:
-                cell.number_format = ONE_DECIMAL
+                cell.number_format = "0." + "0" * column.digits if column.digits else "0"
             elif column.kind == Kind.COLOUR and str(value) in FILLS:
                 cell.fill = FILLS[str(value)]
             if shown is not None:
-                text = f"{shown:.1f}" if isinstance(shown, float) else str(shown)
+                text = _csv_text(column, value)
                 widths[col - 1] = max(widths[col - 1], _display_width(text))
     for col, chars in enumerate(widths, start=1):
         ws.column_dimensions[get_column_letter(col)].width = min(WIDEST, max(NARROWEST, chars + 2))
