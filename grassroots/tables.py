@@ -199,7 +199,7 @@ def xlsx_bytes(table: TableExport) -> bytes:
     width = max(1, len(table.columns))
     block = title_block(table)
     for r, (label, text) in enumerate(block, start=1):
-        cell = _put(ws, r, 1, f"{label}：{text}" if label else text)
+        cell = _put(ws, r, 1, defuse_formula(f"{label}：{text}" if label else text))
         if not label:
             cell.font = TITLE_FONT
         ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=width)
@@ -218,7 +218,7 @@ def xlsx_bytes(table: TableExport) -> bytes:
             elif column.kind == Kind.COLOUR and str(value) in FILLS:
                 cell.fill = FILLS[str(value)]
             if shown is not None:
-                text = _csv_text(column, value)
+                text = str(_csv_text(column, value))
                 widths[col - 1] = max(widths[col - 1], _display_width(text))
     for col, chars in enumerate(widths, start=1):
         ws.column_dimensions[get_column_letter(col)].width = min(WIDEST, max(NARROWEST, chars + 2))
