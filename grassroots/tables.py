@@ -80,6 +80,8 @@ class TableExport:
     notes: Sequence[str] = field(default_factory=tuple)  # filters applied, "provisional" ...
     generated: dt.date | None = None  # today when not given
     frozen_columns: int = 0  # columns kept in view when scrolling right (the unit's name)
+    # What must travel with the figures even in the CSV (its first line): "provisional data".
+    warning: str = ""
 
 
 def colour_word(colour: str) -> str:
@@ -156,9 +158,12 @@ def _display_width(text: str) -> int:
 
 
 def csv_bytes(table: TableExport) -> bytes:
-    """The header row and the rows (the same columns as the Excel file), UTF-8 with a BOM."""
+    """The header row and the rows (the same columns as the Excel file), UTF-8 with a BOM; a
+    warning the figures must carry (provisional data) comes first, on a line of its own."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
+    if table.warning:
+        writer.writerow([defuse_formula(table.warning)])
     writer.writerow([defuse_formula(c.header) for c in table.columns])
     for row in table.rows:
         writer.writerow([_csv_text(c, v) for c, v in zip(table.columns, row, strict=True)])
@@ -187,7 +192,7 @@ def title_block(table: TableExport) -> list[tuple[str, str]]:
         (_("Issuing unit"), table.issuer),
         (_("Generated on"), generated.isoformat()),
     ]
-    lines += [(_("Note of the table"), note) for note in table.notes]
+    lines += [(_("Note of the table"), note) for note in [table.warning, *table.notes] if note]
     return lines
 
 

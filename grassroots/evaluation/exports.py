@@ -71,8 +71,6 @@ def league_export(league: League, user: Any) -> TableExport:
         rows.append(cells)
     within = league.within or league.root
     notes = []
-    if run.provisional:
-        notes.append(_("Provisional: read data the province has not accepted"))
     if league.node.code != league.scheme.root.code:
         notes.append(_("Aspect: %(aspect)s") % {"aspect": node_name(league.node)})
     if league.colour and visible.colours:
@@ -99,6 +97,9 @@ def league_export(league: League, user: Any) -> TableExport:
         ),
         notes=notes,
         frozen_columns=2,
+        warning=_("Provisional: read data the province has not accepted")
+        if run.provisional
+        else "",
     )
 
 
