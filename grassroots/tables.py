@@ -28,7 +28,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.properties import PageSetupProperties
 
@@ -52,6 +52,9 @@ FONT = Font(name=FONT_NAME)
 TITLE_FONT = Font(bold=True, name=FONT_NAME, size=14)
 MARKS = {"green": "●", "yellow": "▲", "red": "■", "grey": "○"}
 WIDEST, NARROWEST = 40, 6
+THIN = Side(style="thin", color="A6A6A6")
+GRID = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
+CENTRE = Alignment(horizontal="center", vertical="center")
 
 
 class Kind(StrEnum):
@@ -66,6 +69,8 @@ class Column:
     header: str
     kind: Kind = Kind.TEXT
     digits: int = 1  # a NUMBER's decimals: scores one, a risk score between 0 and 1 two
+    centred: bool = False  # short labels (a rank interval "3–7") read best centred
+    signed: bool = False  # a change: "+1.5", "-2.0"
 
 
 @dataclass
@@ -144,6 +149,8 @@ def _csv_text(column: Column, value: object) -> Any:
     shown = _value(column, value)
     if shown is None:
         return ""
+    if isinstance(shown, float | int) and column.signed and shown != 0:
+        return f"{shown:+.{column.digits if isinstance(shown, float) else 0}f}"
     if isinstance(shown, float):
         return f"{shown:.{column.digits}f}"
     return shown
@@ -212,14 +219,18 @@ def xlsx_bytes(table: TableExport) -> bytes:
     widths = [_display_width(c.header) for c in table.columns]
     for col, column in enumerate(table.columns, start=1):
         cell = _put(ws, header_row, col, defuse_formula(column.header))
-        cell.font, cell.fill = BOLD, HEADER_FILL
+        cell.font, cell.fill, cell.border = BOLD, HEADER_FILL, GRID
         cell.alignment = Alignment(wrap_text=True, vertical="center", horizontal="center")
     for r, row in enumerate(table.rows, start=header_row + 1):
         for col, (column, value) in enumerate(zip(table.columns, row, strict=True), start=1):
             shown = _value(column, value)
             cell = _put(ws, r, col, shown)
-            if column.kind == Kind.NUMBER:
-                cell.number_format = "0." + "0" * column.digits if column.digits else "0"
+            cell.border = GRID
+            if column.centred or column.kind in (Kind.INTEGER, Kind.COLOUR):
+                cell.alignment = CENTRE
+            if column.kind in (Kind.NUMBER, Kind.INTEGER):
+                shape = "0." + "0" * column.digits if column.kind == Kind.NUMBER else "0"
+                cell.number_format = f"+{shape};-{shape};{shape}" if column.signed else shape
             elif column.kind == Kind.COLOUR and str(value) in FILLS:
                 cell.fill = FILLS[str(value)]
             if shown is not None:

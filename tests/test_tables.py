@@ -23,11 +23,12 @@ TABLE = TableExport(
         Column("件数", Kind.INTEGER),
         Column("颜色", Kind.COLOUR),
         Column("风险分", Kind.NUMBER, digits=2),
+        Column("变化", Kind.NUMBER, signed=True),
     ],
     rows=[
-        ["=HYPERLINK(1)", 76.76598228596627, 3, "red", 0.456],
-        ["\tTAB", -2.04, None, "green", None],
-        ["@cmd", None, 12, "", 0.1],
+        ["=HYPERLINK(1)", 76.76598228596627, 3, "red", 0.456, 1.25],
+        ["\tTAB", -2.04, None, "green", None, -0.5],
+        ["@cmd", None, 12, "", 0.1, 0.0],
     ],
     file_stem="表-2024Q4",
     notes=["筛选：颜色 红"],
@@ -43,20 +44,25 @@ def test_the_excel_file_and_the_csv_hold_the_same_safe_cells() -> None:
     assert block == ["'=标题", "范围：济南市人民检察院", "期间：2024年第四季度",
                      "制表单位：山东省人民检察院", "制表日期：2026-12-06", "说明：筛选：颜色 红"]  # fmt: skip
     top = 8
-    assert [c.value for c in sheet[top]] == rows[0] == ["单位", "得分", "件数", "颜色", "风险分"]
+    assert (
+        [c.value for c in sheet[top]]
+        == rows[0]
+        == ["单位", "得分", "件数", "颜色", "风险分", "变化"]
+    )
     body = [[c.value for c in r] for r in sheet.iter_rows(min_row=top + 1)]
     assert body == [
-        ["'=HYPERLINK(1)", 76.8, 3, "■ 红", 0.46],
-        ["'\tTAB", -2.0, None, "● 绿", None],
-        ["'@cmd", None, 12, None, 0.1],
+        ["'=HYPERLINK(1)", 76.8, 3, "■ 红", 0.46, 1.2],
+        ["'\tTAB", -2.0, None, "● 绿", None, -0.5],
+        ["'@cmd", None, 12, None, 0.1, 0.0],
     ]
     assert rows[1:] == [
-        ["'=HYPERLINK(1)", "76.8", "3", "■ 红", "0.46"],
-        ["'\tTAB", "-2.0", "", "● 绿", ""],
-        ["'@cmd", "", "12", "", "0.10"],
+        ["'=HYPERLINK(1)", "76.8", "3", "■ 红", "0.46", "+1.2"],
+        ["'\tTAB", "-2.0", "", "● 绿", "", "-0.5"],
+        ["'@cmd", "", "12", "", "0.10", "0.0"],
     ]
     assert sheet.cell(top + 1, 2).number_format == "0.0"
     assert sheet.cell(top + 1, 5).number_format == "0.00"
+    assert sheet.cell(top + 1, 6).number_format == "+0.0;-0.0;0.0"
     assert sheet.cell(top + 1, 4).fill.start_color.rgb.endswith("FFCDD2")
     assert sheet.cell(top, 1).font.bold
     assert sheet.freeze_panes == f"A{top + 1}"

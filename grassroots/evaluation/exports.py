@@ -45,12 +45,12 @@ def league_export(league: League, user: Any) -> TableExport:
             Column(_("Rank in province"), Kind.INTEGER),
         ]
         columns += [Column(_("Rank in nation"), Kind.INTEGER)] if league.national else []
-        columns.append(Column(_("Rank interval")))
+        columns.append(Column(_("Rank interval"), centred=True))
     if visible.colours:
         columns.append(Column(_("Colour"), Kind.COLOUR))
-    columns.append(Column(_("Score change"), Kind.NUMBER))
+    columns.append(Column(_("Score change"), Kind.NUMBER, signed=True))
     if ranks:
-        columns.append(Column(_("Rank change"), Kind.INTEGER))
+        columns.append(Column(_("Rank change"), Kind.INTEGER, signed=True))
     rows: list[list[object]] = []
     for row in league.rows:
         cells: list[object] = [row.code, row.name, row.city_name, row.score]
