@@ -33,6 +33,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.properties import PageSetupProperties
 
 from grassroots.engine.outputs import defuse_formula
+from grassroots.i18n import english
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV = "text/csv; charset=utf-8"
@@ -192,14 +193,14 @@ def _put(ws: Any, row: int, column: int, value: Any) -> Any:
 def title_block(table: TableExport) -> list[tuple[str, str]]:
     """The lines above the table: (label, text); the title's label is empty."""
     generated = table.generated or timezone.localdate()
-    lines = [("", table.title), (_("Scope of the table"), table.scope)]
+    lines = [("", table.title), (_("Scope covered"), table.scope)]
     if table.period:
-        lines.append((_("Period of the table"), table.period))
+        lines.append((_("Period covered"), table.period))
     lines += [
         (_("Issuing unit"), table.issuer),
         (_("Generated on"), generated.isoformat()),
     ]
-    lines += [(_("Note of the table"), note) for note in [table.warning, *table.notes] if note]
+    lines += [(_("Notes"), note) for note in [table.warning, *table.notes] if note]
     return lines
 
 
@@ -210,8 +211,9 @@ def xlsx_bytes(table: TableExport) -> bytes:
     ws.title = (table.title.translate({ord(c): "_" for c in "[]:*?/\\"}) or "Sheet")[:31]
     width = max(1, len(table.columns))
     block = title_block(table)
+    colon = ": " if english() else "："
     for r, (label, text) in enumerate(block, start=1):
-        cell = _put(ws, r, 1, defuse_formula(f"{label}：{text}" if label else text))
+        cell = _put(ws, r, 1, defuse_formula(f"{label}{colon}{text}" if label else text))
         if not label:
             cell.font = TITLE_FONT
         ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=width)
