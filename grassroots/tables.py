@@ -236,8 +236,10 @@ def xlsx_bytes(table: TableExport) -> bytes:
             elif column.kind == Kind.COLOUR and str(value) in FILLS:
                 cell.fill = FILLS[str(value)]
             if shown is not None:
-                text = str(_csv_text(column, value))
-                widths[col - 1] = max(widths[col - 1], _display_width(text))
+                chars = _display_width(str(_csv_text(column, value)))
+                widths[col - 1] = max(widths[col - 1], chars)
+                if chars > WIDEST:  # a long text (evidence, key fields) wraps in its column
+                    cell.alignment = Alignment(wrap_text=True, vertical="top")
     for col, chars in enumerate(widths, start=1):
         ws.column_dimensions[get_column_letter(col)].width = min(WIDEST, max(NARROWEST, chars + 2))
     ws.freeze_panes = ws.cell(row=header_row + 1, column=table.frozen_columns + 1).coordinate
