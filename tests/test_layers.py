@@ -51,9 +51,11 @@ FLOORS: dict[str, int] = {
 # Imports allowed between two packages on the same floor, one way only (the reverse runs up):
 # notifications sits beside organisations and reads its users, units and audit log.
 # direct sits beside assistance and reads which units are weak now.
+# tables (the pages' exports) writes its title block in the page language, as i18n tells.
 SIDEWAYS: set[tuple[str, str]] = {
     ("grassroots.notifications", "grassroots.organisations"),
     ("grassroots.direct", "grassroots.assistance"),
+    ("grassroots.tables", "grassroots.i18n"),
 }
 
 
