@@ -28,6 +28,7 @@ FLOORS: dict[str, int] = {
     "grassroots.cells": 2,
     "grassroots.form_fields": 2,
     "grassroots.responses": 2,
+    "grassroots.tables": 2,
     "grassroots.files": 2,
     "grassroots.problem_wording": 2,
     "grassroots.organisations": 3,
@@ -50,9 +51,11 @@ FLOORS: dict[str, int] = {
 # Imports allowed between two packages on the same floor, one way only (the reverse runs up):
 # notifications sits beside organisations and reads its users, units and audit log.
 # direct sits beside assistance and reads which units are weak now.
+# tables (the pages' exports) writes its title block in the page language, as i18n tells.
 SIDEWAYS: set[tuple[str, str]] = {
     ("grassroots.notifications", "grassroots.organisations"),
     ("grassroots.direct", "grassroots.assistance"),
+    ("grassroots.tables", "grassroots.i18n"),
 }
 
 

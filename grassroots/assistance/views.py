@@ -4,16 +4,20 @@ exits/views.py)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from grassroots.assistance.models import ExitAssessment, ExitDecision, ItemStatus
 from grassroots.assistance.permissions import Act, may
 from grassroots.assistance.selectors import (
+    BoardRow,
     board,
     designations_for,
     exit_rows,
@@ -24,9 +28,10 @@ from grassroots.assistance.selectors import (
 )
 from grassroots.assistance.services import AssistanceError, decide_exit, review_exit_item
 from grassroots.assistance.targets import indicator_names
-from grassroots.i18n import english
+from grassroots.i18n import english, unit_name
 from grassroots.organisations.models import Level, Role
-from grassroots.organisations.scope import membership_of
+from grassroots.organisations.scope import Action, can, issuing_unit, membership_of
+from grassroots.tables import Column, Kind, TableExport, download, wanted_format
 
 
 @login_required
@@ -36,9 +41,15 @@ def index(request: HttpRequest) -> HttpResponse:
     designations = designations_for(request.user)
     rows = board(request.user, today=today)
     membership = membership_of(request.user)
+    fmt = wanted_format(request)
+    if fmt is not None:
+        if not can(request.user, Action.EXPORT_REPORTS):
+            raise Http404("No such page")
+        return download(_board_table(request.user, rows), fmt)
     names = indicator_names(english=english())
     context = {
         "nav": "assistance",
+        "may_export": can(request.user, Action.EXPORT_REPORTS),
         "rows": rows,
         "counts": plan_counts(designations, today=today),
         "posts": posts_exchanged(designations),
@@ -52,6 +63,58 @@ def index(request: HttpRequest) -> HttpResponse:
         ),
     }
     return render(request, "assistance/board.html", context)
+
+
+def _board_table(user: Any, rows: list[BoardRow]) -> TableExport:
+    """The board's rows as sent upward: unit and city names, status, partner, measures and
+    targets in figures (the relapse watch's ranks stay on the page, which the policy governs)."""
+    membership = membership_of(user)
+    columns = [
+        Column(_("Unit code")),
+        Column(_("Unit")),
+        Column(_("City of the unit")),
+        Column(_("Level")),
+        Column(_("Since")),
+        Column(_("Status")),
+        Column(_("Partner")),
+        Column(_("Measures"), Kind.INTEGER),
+        Column(_("Measures done"), Kind.INTEGER),
+        Column(_("Measures overdue"), Kind.INTEGER),
+        Column(_("Targets set"), Kind.INTEGER),
+        Column(_("Targets met"), Kind.INTEGER),
+        Column(_("Exit")),
+    ]
+    body: list[list[object]] = []
+    for row in rows:
+        unit = row.designation.unit
+        body.append(
+            [
+                unit.code,
+                unit_name(unit),
+                unit_name(unit.parent) if unit.parent else "",
+                row.designation.get_level_display(),
+                row.designation.designated_on.isoformat(),
+                row.designation.get_status_display(),
+                unit_name(row.partner_unit) if row.partner_unit else "",
+                row.measures,
+                row.measures_done,
+                row.measures_overdue,
+                row.targets,
+                row.targets_met if row.targets else None,
+                row.exit_state,
+            ]
+        )
+    scope = unit_name(membership.unit) if membership else ""
+    return TableExport(
+        title=_("Weak units"),
+        scope=scope,
+        period="",
+        issuer=issuing_unit(user),
+        columns=columns,
+        rows=body,
+        file_stem=f"{_('Weak units')}-{scope}",
+        frozen_columns=2,
+    )
 
 
 @login_required

@@ -6,7 +6,6 @@ executes it; the run page polls the progress fragment with HTMX until the run is
 
 from __future__ import annotations
 
-import csv
 import tempfile
 from pathlib import Path
 
@@ -17,9 +16,10 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from grassroots.engine.outputs import defuse_formula, write_result
+from grassroots.engine.outputs import write_result
 from grassroots.evaluation.charts import heatmap, heatmap_option, profile
 from grassroots.evaluation.errors import NotAllowed, OutOfScope, RunError
+from grassroots.evaluation.exports import league_export
 from grassroots.evaluation.forms import (
     LeagueFilterForm,
     SchemeEditForm,
@@ -43,7 +43,6 @@ from grassroots.evaluation.runs import queue_run, retry_run
 from grassroots.evaluation.scheme_summary import summary_of
 from grassroots.evaluation.schemes import save_scheme_version, scheme_of
 from grassroots.evaluation.selectors import (
-    League,
     get_run_for_user,
     is_national,
     league_run,
@@ -56,6 +55,7 @@ from grassroots.files import private_tmp
 from grassroots.organisations import versions
 from grassroots.organisations.models import Level, Unit
 from grassroots.organisations.scope import get_unit_for_user
+from grassroots.tables import download, wanted_format
 
 RUNS_SHOWN = 50
 COLOUR_MARKS = {"green": "●", "yellow": "▲", "red": "■"}
@@ -118,14 +118,14 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         form = LeagueFilterForm({})
         form.is_valid()
-    csv_wanted = request.GET.get("format") == "csv"
-    if csv_wanted and not may_export(request.user):
+    fmt = wanted_format(request)  # the page's "export" links: its filters and order
+    if fmt is not None and not may_export(request.user):
         raise Http404("No such page")
     league = league_table(
-        run=run, user=request.user, with_rows=csv_wanted, root=root, **form.selector_kwargs()
+        run=run, user=request.user, with_rows=fmt is not None, root=root, **form.selector_kwargs()
     )
-    if csv_wanted:
-        return _csv(league)
+    if fmt is not None:
+        return download(league_export(league, request.user), fmt)
     rows_html, row_count = cached_rows(league)  # the rows' HTML, cached per finished run
     context = {
         "nav": "evaluation",
@@ -190,39 +190,6 @@ def run_progress(request: HttpRequest, pk: int) -> HttpResponse:
     return response
 
 
-def _csv(league: League) -> HttpResponse:
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    marked = "provisional-" if league.run.provisional else ""
-    name = f"{marked}league-{league.run.period}-{league.node.code}.csv"
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    response.write("\ufeff")  # Excel opens UTF-8 Chinese names correctly only with a BOM
-    writer = csv.writer(response)
-    if league.run.provisional:
-        writer.writerow([_("Provisional: read data the province has not accepted")])
-    header = [_("Code"), _("Unit"), _("City"), _("Score")]
-    if league.visible.ranks:
-        header += [_("Rank in city"), _("Rank in province")]
-        header += [_("Rank in nation")] if league.national else []
-        header.append(_("Rank interval"))
-    if league.visible.colours:
-        header.append(_("Colour"))
-    header.append(_("Score change"))
-    writer.writerow(header)
-    for row in league.rows:
-        cells: list[object] = [row.code, row.name, row.city_name, _num(row.score)]
-        if league.visible.ranks:
-            interval = f"{row.rank_q05:.0f}-{row.rank_q95:.0f}" if row.rank_q05 is not None else ""
-            cells += [row.rank_peer, row.rank_province]
-            cells += [row.rank_nation] if league.national else []
-            cells.append(interval)
-        if league.visible.colours:
-            cells.append(row.colour)
-        cells.append(_num(row.score_change))
-        # Names come from files people upload: never let a cell start a formula.
-        writer.writerow([defuse_formula(str(c)) if isinstance(c, str) else c for c in cells])
-    return response
-
-
 RANK_COLUMNS = ("rank_peer", "rank_all", "rank_q05", "rank_median", "rank_q95")
 
 
@@ -233,10 +200,6 @@ def hidden_columns(visible: Visible) -> list[str]:
     if not visible.colours:
         hidden += ["colour", "colour_share", "why"]
     return hidden
-
-
-def _num(value: float | None) -> str:
-    return "" if value is None else f"{value:.2f}"
 
 
 def _done_run(request: HttpRequest, pk: int) -> EvaluationRun:
@@ -300,7 +263,8 @@ def unit_profile(request: HttpRequest, pk: int, code: str) -> HttpResponse:
 @login_required
 @require_GET
 def export_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
-    """The run's results for the units in scope, as the engine writes them (colours filled)."""
+    """The run's results for the units in scope, as the engine writes them (colours filled): the
+    analysts' raw long form. The league page's "Excel" link gives the table sent upward."""
     run = _done_run(request, pk)
     if not may_export(request.user):
         raise Http404("No such page")

@@ -14,14 +14,16 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from grassroots.evaluation.charts import node_name, unit_name
+from grassroots.evaluation.exports import warnings_export
 from grassroots.evaluation.forms import WarningStateForm
 from grassroots.evaluation.models import EarlyWarning, RunStatus, WarningKind, WarningState
-from grassroots.evaluation.permissions import visibility_for
+from grassroots.evaluation.permissions import may_export, visibility_for
 from grassroots.evaluation.schemes import scheme_of
 from grassroots.evaluation.selectors import get_run_for_user, scope_root
 from grassroots.evaluation.warnings import change_warning_state, evidence_text, stored_warnings
 from grassroots.organisations.models import Role, Unit
 from grassroots.organisations.scope import get_unit_for_user, role_of
+from grassroots.tables import download, wanted_format
 
 WARNINGS_PER_PAGE = 100
 # Who acknowledges and resolves warnings: the province and the cities, in their scope.
@@ -46,9 +48,16 @@ def warnings_view(request: HttpRequest, pk: int) -> HttpResponse:
     for w in found:
         w.evidence_text = evidence_text(w, node_names)  # type: ignore[attr-defined]
         w.unit_name = names.get(w.unit_code, "")  # type: ignore[attr-defined]
+    fmt = wanted_format(request)  # the page's export links: every warning its filters keep
+    if fmt is not None:
+        if not may_export(request.user):
+            raise Http404("No such page")
+        export = warnings_export(run=run, found=found, node_names=node_names, user=request.user)
+        return download(export, fmt)
     context = {
         "nav": "evaluation",
         "run": run,
+        "may_export": may_export(request.user),
         "page": Paginator(found, WARNINGS_PER_PAGE).get_page(request.GET.get("page")),
         "total": len(found),
         "kinds": [(k.value, k.label, counts.get(k.value, 0)) for k in WarningKind],

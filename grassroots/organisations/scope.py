@@ -20,6 +20,7 @@ from django.db.models import QuerySet
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
+from grassroots.i18n import unit_name
 from grassroots.organisations.models import Level, Membership, Role, Unit
 
 
@@ -162,3 +163,10 @@ def league_units(user: Any) -> QuerySet[Unit]:
     """Units whose league table the user may see: the subtree of `league_root`."""
     root = league_root(user)
     return Unit.objects.none() if root is None else _subtree(root)
+
+
+def issuing_unit(user: Any) -> str:
+    """The name of the unit a user's exports are issued by (their own unit), in the page
+    language; "" without a membership."""
+    membership = membership_of(user)
+    return unit_name(membership.unit) if membership is not None else ""

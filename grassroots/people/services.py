@@ -153,6 +153,22 @@ def link_login(
     return person
 
 
+def record_export_access(*, people: list[Person], viewer: Any, clock: Clock = timezone.now) -> None:
+    """One line per person in the access log of personal data for an export of a roster."""
+    at = clock()
+    PersonAccess.objects.bulk_create(
+        PersonAccess(
+            at=at,
+            viewer=viewer,
+            viewer_name=viewer.get_username(),
+            person=p,
+            unit_code=p.unit.code,
+            what="export",
+        )  # fmt: skip
+        for p in people
+    )
+
+
 def record_access(*, person: Person, viewer: Any, what: str, clock: Clock = timezone.now) -> None:
     """One line in the access log of personal data (each view of a person's page)."""
     PersonAccess.objects.create(

@@ -14,12 +14,19 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from grassroots.engine.errors import InputError
+from grassroots.i18n import unit_name
 from grassroots.intake.figures.workbook import mark_problems
 from grassroots.organisations.models import Unit
-from grassroots.organisations.scope import get_unit_for_user, membership_of, visible_units
+from grassroots.organisations.scope import (
+    get_unit_for_user,
+    issuing_unit,
+    membership_of,
+    visible_units,
+)
 from grassroots.people import assessment_selectors as scores
 from grassroots.people.forms import DepartmentForm, PersonForm, RosterUploadForm
 from grassroots.people.models import Category, Department, Person, PersonAccess
@@ -39,10 +46,12 @@ from grassroots.people.services import (
     import_roster,
     link_login,
     record_access,
+    record_export_access,
     save_department,
     save_person,
 )
 from grassroots.people.workbook import DepartmentRow, PersonRow, build_template
+from grassroots.tables import Column, TableExport, download, wanted_format
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MARKED_KEY = "people_marked"
@@ -101,6 +110,9 @@ def roster(request: HttpRequest, code: str) -> HttpResponse:
         .select_related("department")
         .order_by("-active", "staff_number")
     )
+    fmt = wanted_format(request)
+    if fmt is not None:  # the same role rule as the page; every person exported is logged
+        return _roster_export(request, unit, list(people), fmt)
     context = {
         "nav": "people",
         "unit": unit,
@@ -113,6 +125,42 @@ def roster(request: HttpRequest, code: str) -> HttpResponse:
         "department_form": DepartmentForm(),
     }
     return render(request, "people/roster.html", context)
+
+
+def _roster_export(
+    request: HttpRequest, unit: Unit, people: list[Person], fmt: str
+) -> HttpResponse:
+    table = TableExport(
+        title=_("Staff roster"),
+        scope=unit_name(unit),
+        period="",
+        issuer=issuing_unit(request.user),
+        columns=[
+            Column(_("Staff number")),
+            Column(_("Person's name")),
+            Column(_("Category")),
+            Column(_("Department")),
+            Column(_("Post")),
+            Column(_("Status")),
+        ],  # fmt: skip
+        rows=[
+            [
+                p.staff_number,
+                p.name,
+                p.get_category_display(),
+                p.department.name if p.department else "",
+                p.post,
+                _("Active") if p.active else _("Inactive"),
+            ]  # fmt: skip
+            for p in people
+        ],
+        file_stem=f"{_('Staff roster')}-{unit.code}",
+        notes=[_("Personal data: every export is written to the access log.")],
+        frozen_columns=2,
+    )
+    response = download(table, fmt)
+    record_export_access(people=people, viewer=request.user)
+    return response
 
 
 @login_required

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import tempfile
 from pathlib import Path
@@ -19,7 +18,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from grassroots.engine.supervision.runner import preview
-from grassroots.organisations.scope import membership_of
+from grassroots.i18n import in_language, unit_name
+from grassroots.organisations.scope import issuing_unit, membership_of
 from grassroots.organisations.security.middleware import export_audited
 from grassroots.supervision import selectors
 from grassroots.supervision.forms import DatasetUploadForm, ModelVersionForm, ReasonForm, StepForm
@@ -39,6 +39,7 @@ from grassroots.supervision.services import (
     upload_dataset,
 )
 from grassroots.supervision.wording import KINDS, field_label
+from grassroots.tables import Column, Kind, TableExport, download, wanted_format
 
 
 def _page(request: HttpRequest, template: str, context: dict[str, Any]) -> HttpResponse:
@@ -303,21 +304,26 @@ def _filtered_leads(request: HttpRequest) -> Any:
     return leads
 
 
-@login_required
-@require_GET
-def leads(request: HttpRequest) -> HttpResponse:
+def _lead_rows(request: HttpRequest) -> list[tuple[Any, dt.date | None, bool]]:
+    """The leads the page lists (its filters applied): each with its due date and lateness."""
     today = timezone.localdate()
     rows = [
         (lead, selectors.due_date(lead), selectors.is_overdue(lead, today))
-        for lead in _filtered_leads(request)
+        for lead in _filtered_leads(request).select_related("model", "unit")
     ]
     if request.GET.get("overdue"):
         rows = [r for r in rows if r[2]]
+    return rows
+
+
+@login_required
+@require_GET
+def leads(request: HttpRequest) -> HttpResponse:
     return _page(
         request,
         "leads.html",
         {
-            "rows": rows,
+            "rows": _lead_rows(request),
             "steps": Step.choices,
             "models": selectors.models_for(request.user),
             "query": request.GET.urlencode(),
@@ -328,31 +334,60 @@ def leads(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def export_leads(request: HttpRequest) -> HttpResponse:
+    """The leads the page lists, as Excel (``?format=xlsx``) or CSV (the default); subjects stay
+    masked."""
     membership = membership_of(request.user)
     if membership is None:
         raise PermissionDenied
-    rows = list(_filtered_leads(request))
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="leads.csv"'
-    response.write("\ufeff")
-    writer = csv.writer(response)
-    writer.writerow(
-        [_("Model"), _("Unit"), _("Subject"), _("Step"), _("Risk score"), _("Key fields")]
-    )
-    for lead in rows:
-        fields = "; ".join(f"{field_label(k)}={v}" for k, v in lead.fields.items())
-        writer.writerow(
+    rows = _lead_rows(request)
+    table = TableExport(
+        title=_("Supervision leads"),
+        scope=unit_name(membership.unit),
+        period="",
+        issuer=issuing_unit(request.user),
+        columns=[
+            Column(_("Subject")),
+            Column(_("Model")),
+            Column(_("Responsible unit")),
+            Column(_("Step")),
+            Column(_("Due date of the lead")),
+            Column(_("Overdue")),
+            Column(_("Risk score"), Kind.NUMBER, digits=2),
+            Column(_("Key fields")),
+        ],
+        rows=[
             [
-                lead.model.code,
-                lead.unit.code,
                 lead.subject_masked,
+                in_language(lead.model.name_zh, lead.model.name_en),
+                unit_name(lead.unit),
                 lead.get_step_display(),
-                f"{lead.risk_score:.2f}",
-                fields,
+                due.isoformat() if due else "",
+                _("Yes") if late else "",
+                lead.risk_score,
+                "; ".join(f"{field_label(k)}={v}" for k, v in lead.fields.items()),
             ]
-        )
+            for lead, due, late in rows
+        ],
+        file_stem=f"{_('Supervision leads')}-{unit_name(membership.unit)}",
+        notes=_lead_filter_notes(request),
+    )
+    response = download(table, wanted_format(request) or "csv")
     record_export(actor=request.user, unit=membership.unit, count=len(rows), what="leads")
     return export_audited(response)  # one audit entry for one export
+
+
+def _lead_filter_notes(request: HttpRequest) -> list[str]:
+    notes = []
+    if request.GET.get("step") in Step.values:
+        notes.append(_("Step: %(step)s") % {"step": Step(request.GET["step"]).label})
+    if request.GET.get("overdue"):
+        notes.append(_("Overdue leads only"))
+    if request.GET.get("model"):
+        code = request.GET["model"]
+        names = [in_language(m.name_zh, m.name_en) for m in selectors.models_for(request.user)
+                 if m.code == code]  # fmt: skip
+        notes.append(_("Model: %(model)s") % {"model": names[0] if names else code[:60]})
+    return notes
 
 
 @login_required

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 
+import openpyxl
 import pytest
 from django.test import Client
 
@@ -125,3 +127,18 @@ def test_only_the_province_posts_the_exit_decision(setup) -> None:
     designation = Designation.objects.get()
     assert designation.status == WeakStatus.EXITED
     assert ExitAssessment.objects.get().items.get(code="P1").evidence == "学习记录"
+
+
+def test_the_board_exports_the_weak_units_it_lists(setup, make_member, province) -> None:
+    """Issue 18.6: the weak units' board as Excel, with names, through the shared export."""
+    response = _client(setup["admin"]).get("/assistance/", {"format": "xlsx"})
+    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    assert sheet.cell(1, 1).value == "相对薄弱基层院"
+    top = next(r for r in range(1, 12) if sheet.cell(r, 1).value == "单位代码")
+    rows = list(sheet.iter_rows(min_row=top + 1, values_only=True))
+    assert [r[:3] for r in rows] == [
+        ("370102", province["370102"].name_zh, province["370100"].name_zh)
+    ]
+    assert rows[0][7] == 1  # one measure
+    qingdao = _client(make_member(Role.CITY_REVIEWER, "370200")).get("/assistance/?format=csv")
+    assert len(qingdao.content.decode("utf-8-sig").splitlines()) == 1  # the header only

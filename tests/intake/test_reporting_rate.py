@@ -142,7 +142,7 @@ def test_the_report_exports_to_csv_and_excel_without_formulas(reported, people, 
     Unit.objects.filter(code="370103").update(name_zh="=HYPERLINK(1)")
     client.force_login(people["admin"])
     csv = client.get(f"/intake/reporting/?period={P}&format=csv")
-    assert csv["Content-Type"] == "text/csv"
+    assert csv["Content-Type"].startswith("text/csv")
     text = csv.content.decode("utf-8-sig")
     assert "'=HYPERLINK(1)" in text
     assert "370202" in text
@@ -155,6 +155,17 @@ def test_the_report_exports_to_csv_and_excel_without_formulas(reported, people, 
     assert cells[0].data_type == "s"
     total = [row for row in sheet.iter_rows(values_only=True) if row[7] == 3]
     assert total[0][8:12] == (2, 1, "66.7%", "33.3%")
+    assert sheet.cell(1, 1).value == "报送率，2024年第三季度"
+    # The submissions page exports the units its filters keep (issue 18.6).
+    url = f"/intake/submissions/?period={P}&city=370100&status=submitted&format=xlsx"
+    sheet = load_workbook(io.BytesIO(client.get(url).content)).active
+    top = next(r for r in range(1, 12) if sheet.cell(r, 1).value == "单位代码")
+    rows = list(sheet.iter_rows(min_row=top + 1, values_only=True))
+    assert [r[0] for r in rows] == ["370102", "370103"]
+    assert rows[1][1] == "'=HYPERLINK(1)"
+    assert {r[2] for r in rows} == {_u("370100").name_zh}
+    client.force_login(people["jinan"])
+    assert client.get(url.replace("370100", "370200")).status_code == 404
 
 
 def test_the_deadline_form_is_for_the_province_only(people, client) -> None:

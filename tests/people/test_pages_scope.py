@@ -4,10 +4,13 @@ of a person's page is logged and the log is the auditors'."""
 
 from __future__ import annotations
 
+import io
+
+import openpyxl
 import pytest
 from django.test import Client
 
-from grassroots.organisations.models import AuditEntry
+from grassroots.organisations.models import AuditAction, AuditEntry
 from grassroots.people.models import Person, PersonAccess
 
 
@@ -154,3 +157,22 @@ def test_the_unit_page_shows_the_staff_panel_from_the_roster(users, roster) -> N
         "staff-team-heading"
         not in client_for(users["reviewer"]).get("/units/370103/").content.decode()
     )
+
+
+def test_the_roster_export_follows_the_page_rule_and_is_logged(users, roster) -> None:
+    """Issue 18.6: the roster as Excel, for who sees the roster; each person exported is a line
+    in the access log of personal data, and the download one entry in the audit log."""
+    response = client_for(users["personnel"]).get("/people/units/370102/", {"format": "xlsx"})
+    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    assert sheet.cell(1, 1).value == "人员名册"
+    top = next(r for r in range(1, 12) if sheet.cell(r, 1).value == "工号")
+    assert [c.value for c in sheet[top]][:2] == ["工号", "姓名"]
+    numbers = [r[0] for r in sheet.iter_rows(min_row=top + 1, values_only=True)]
+    assert sorted(numbers) == sorted(roster)
+    logged = PersonAccess.objects.filter(what="export", viewer=users["personnel"])
+    assert logged.count() == len(roster)
+    assert AuditEntry.objects.filter(action=AuditAction.EXPORT).count() == 1
+    for key in ("auditor", "leader", "li"):
+        got = client_for(users[key]).get("/people/units/370102/", {"format": "csv"})
+        assert got.status_code == 404, key
+    assert PersonAccess.objects.filter(what="export").count() == len(roster)

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import openpyxl
 import pytest
 from django.test import Client
 from django.urls import reverse
@@ -339,6 +341,18 @@ def test_exports_of_leads_are_audited(worked: dict[str, Any], admin: Any) -> Non
     # middleware, which records every other download, does not record this one again.
     entry = AuditEntry.objects.get(action=AuditAction.EXPORT)
     assert entry.after == {"export": "leads", "rows": Lead.objects.count()}
+    # Excel, through the shared table export (issue 18.6), with the page's filters.
+    step = Lead.objects.values_list("step", flat=True).first()
+    response = _client(admin).get(
+        reverse("supervision:export-leads"), {"format": "xlsx", "step": step}
+    )
+    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    assert sheet.cell(1, 1).value == "监督线索"
+    top = next(r for r in range(1, 12) if sheet.cell(r, 1).value == "监督对象")
+    assert [c.value for c in sheet[top]][:3] == ["监督对象", "模型", "承办单位"]
+    assert sheet.max_row - top == Lead.objects.filter(step=step).count()
+    assert sheet.cell(top + 1, 7).number_format == "0.00"
+    assert AuditEntry.objects.filter(action=AuditAction.EXPORT).count() == 2
 
 
 def test_the_cli_runs_a_model_version(

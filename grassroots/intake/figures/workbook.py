@@ -29,6 +29,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from grassroots.engine.catalogue import Catalogue, Element
 from grassroots.engine.errors import InputError, Problem
+from grassroots.engine.outputs import defuse_formula
 from grassroots.intake.cases.staging import Limits
 
 SHEET = "填报"
@@ -271,52 +272,10 @@ def _column_index(column: str | None) -> int | None:
 
 
 # ---------------------------------------------------------------------------------------------
-# CSV export that a spreadsheet cannot turn into a formula
-
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# A cell that a spreadsheet cannot turn into a formula (the exports: grassroots/tables.py)
 
 
 def safe_cell(value: object) -> str:
-    """Text for a CSV cell; a leading = + - @ (tab, CR) is escaped with a quote (OWASP)."""
-    text = "" if value is None else str(value)
-    if text.startswith(_FORMULA_START):
-        # A plain negative number stays a number: it cannot run anything.
-        try:
-            float(text)
-        except ValueError:
-            return "'" + text
-    return text
-
-
-def _export_value(value: object) -> object:
-    """Numbers stay numbers; everything else is text made safe from formula injection."""
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return safe_cell(value)
-    return value
-
-
-def export_csv(header: Sequence[str], rows: Sequence[Sequence[object]]) -> bytes:
-    """A CSV export (UTF-8 with BOM, so Excel shows the Chinese) that cannot run a formula."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow([safe_cell(h) for h in header])
-    writer.writerows([[_export_value(v) for v in row] for row in rows])
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
-
-
-def export_xlsx(title: str, header: Sequence[str], rows: Sequence[Sequence[object]]) -> bytes:
-    """The same as an Excel workbook; text cells are escaped like the CSV ones."""
-    book = Workbook()
-    sheet = book.active
-    assert sheet is not None
-    sheet.title = title[:31]
-    sheet.append([safe_cell(h) for h in header])
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    for row in rows:
-        sheet.append([_export_value(v) for v in row])
-    for index, name in enumerate(header, start=1):
-        sheet.column_dimensions[get_column_letter(index)].width = max(12, 2 * len(str(name)))
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+    """Text for a cell; a leading = + - @ (tab, CR) is escaped with a quote (OWASP), a plain
+    negative number stays a number."""
+    return defuse_formula("" if value is None else str(value))

@@ -17,9 +17,8 @@ from django.views.decorators.http import require_GET, require_POST
 
 from grassroots.engine.catalogue import list_catalogues
 from grassroots.engine.errors import InputError
+from grassroots.i18n import period_label, unit_name
 from grassroots.intake.cases.forms import DeadlineForm, chosen_period, period_key
-from grassroots.intake.figures import workbook
-from grassroots.intake.figures.views import XLSX
 from grassroots.intake.reporting.services import (
     Report,
     deadlines_for,
@@ -28,8 +27,9 @@ from grassroots.intake.reporting.services import (
 )
 from grassroots.intake.workflow.services import NotAllowed
 from grassroots.organisations.models import Role
-from grassroots.organisations.scope import Action, can, role_of
+from grassroots.organisations.scope import Action, can, issuing_unit, membership_of, role_of
 from grassroots.organisations.versions import owner_for
+from grassroots.tables import Column, Kind, TableExport, download
 
 
 @login_required
@@ -47,7 +47,7 @@ def reporting(request: HttpRequest) -> HttpResponse:
     if export in ("csv", "xlsx") and not may_export:
         return HttpResponse(_("Your role may not download reports."), status=403)
     if report is not None and export in ("csv", "xlsx"):
-        return _export(report, export)
+        return download(export_table(report, request.user), export)
     admin = role_of(request.user) == Role.PROVINCE_ADMIN
     context = {
         "nav": "intake", "period": period or request.GET.get("period", ""),
@@ -63,16 +63,19 @@ def _percent(value: float | None) -> str:
     return "" if value is None else f"{100 * value:.1f}%"
 
 
-def export_rows(report: Report) -> tuple[list[str], list[list[Any]]]:
-    header = [_("Row"), _("Unit code"), _("Unit"), _("City"), _("Status"), _("First submitted"),
-              _("On time / late / missing"), _("Expected"), _("Reported"), _("On time"),
-              _("Completeness"), _("Timeliness")]  # fmt: skip
+def export_table(report: Report, user: Any) -> TableExport:
+    """The page's units, then its cities and the total, as the shared table export writes it."""
+    columns = [Column(_("Row")), Column(_("Unit code")), Column(_("Unit")), Column(_("City")),
+               Column(_("Status")), Column(_("First submitted")),
+               Column(_("On time / late / missing")), Column(_("Expected"), Kind.INTEGER),
+               Column(_("Reported"), Kind.INTEGER), Column(_("On time"), Kind.INTEGER),
+               Column(_("Completeness")), Column(_("Timeliness"))]  # fmt: skip
     rows: list[list[Any]] = []
     for line in report.lines:
         first = timezone.localtime(line.first_submitted).strftime("%Y-%m-%d %H:%M") if (
             line.first_submitted) else ""  # fmt: skip
         rows.append([_("Unit"), line.unit.code, line.name,
-                     line.city.code if line.city else "", str(line.status.label), first,
+                     unit_name(line.city) if line.city else "", str(line.status.label), first,
                      str(line.timeliness.label), 1, int(line.reported),
                      int(line.timeliness == "on_time"), "", ""])  # fmt: skip
     for tally in [*report.cities, report.total]:
@@ -81,19 +84,20 @@ def export_rows(report: Report) -> tuple[list[str], list[list[Any]]]:
                      tally.name, "", "", "", "",
                      tally.expected, tally.reported, tally.on_time,
                      _percent(tally.completeness), _percent(tally.timeliness)])  # fmt: skip
-    return header, rows
-
-
-def _export(report: Report, kind: str) -> HttpResponse:
-    header, rows = export_rows(report)
-    name = f"reporting-{report.period}{'-' + report.catalogue if report.catalogue else ''}"
-    if kind == "csv":
-        response = HttpResponse(workbook.export_csv(header, rows), content_type="text/csv")
-    else:
-        response = HttpResponse(workbook.export_xlsx(report.period, header, rows),
-                                content_type=XLSX)  # fmt: skip
-    response["Content-Disposition"] = f'attachment; filename="{name}.{kind}"'
-    return response
+    period = period_label(report.period)
+    scope = membership_of(user)
+    notes = [_("Catalogue: %(code)s") % {"code": report.catalogue}] if report.catalogue else []
+    return TableExport(
+        title=_("Reporting rate, %(period)s") % {"period": period},
+        scope=unit_name(scope.unit) if scope else "",
+        period=period,
+        issuer=issuing_unit(user),
+        columns=columns,
+        rows=rows,
+        file_stem=f"reporting-{report.period}{'-' + report.catalogue if report.catalogue else ''}",
+        notes=notes,
+        frozen_columns=3,
+    )
 
 
 @login_required

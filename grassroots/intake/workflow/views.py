@@ -9,7 +9,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
@@ -17,13 +17,21 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from grassroots.i18n import period_label
+from grassroots.i18n import period_label, unit_name
 from grassroots.intake.cases.forms import chosen_period, period_key
 from grassroots.intake.models import Submission, SubmissionStatus
 from grassroots.intake.workflow import services as workflow
 from grassroots.organisations.models import Level, Unit
-from grassroots.organisations.scope import get_unit_for_user, visible_units
+from grassroots.organisations.scope import (
+    Action,
+    can,
+    get_unit_for_user,
+    issuing_unit,
+    membership_of,
+    visible_units,
+)
 from grassroots.responses import bad_input
+from grassroots.tables import Column, TableExport, download, wanted_format
 
 DONE = {
     "submit": _lazy("Submitted: %(unit)s %(period)s."),
@@ -72,6 +80,9 @@ def submissions(request: HttpRequest) -> HttpResponse:
             actions = workflow.allowed_actions(actor=request.user, unit=unit, status=status)
             every.append(Row(unit, status, s.comment if s else "", actions))
         counts = _city_counts(request.user, cities, every)
+        fmt = wanted_format(request)
+        if fmt is not None:  # every unit the filters keep, also where the page shows counts
+            return _export(request, period, every, city_code, status_filter, fmt)
         # Over several cities the counts are the overview; the units are listed once a city
         # or a status is chosen (no 138-row page of buttons).
         listed = len(counts) <= 1 or bool(city_code or status_filter)
@@ -88,9 +99,57 @@ def submissions(request: HttpRequest) -> HttpResponse:
         "bulk_approve": any("approve" in r.actions for r in rows),
         "any_ready": any(c.may_accept for c in counts),
         "listed": not period or len(counts) <= 1 or bool(city_code or status_filter),
-        "S": SubmissionStatus,
+        "S": SubmissionStatus, "may_export": can(request.user, Action.EXPORT_REPORTS),
     }  # fmt: skip
     return render(request, "intake/submissions.html", context)
+
+
+def _export(
+    request: HttpRequest, period: str, every: list[Row], city: str, status: str, fmt: str
+) -> HttpResponse:
+    if not can(request.user, Action.EXPORT_REPORTS):
+        raise Http404("No such page")
+    rows = [
+        r
+        for r in every
+        if (not city or (r.unit.parent is not None and r.unit.parent.code == city))
+        and (not status or r.status == status)
+    ]
+    notes = []
+    if city:
+        notes.append(
+            _("City: %(city)s") % {"city": unit_name(get_unit_for_user(request.user, city))}
+        )
+    if status in SubmissionStatus.values:
+        notes.append(_("Status: %(status)s") % {"status": SubmissionStatus(status).label})
+    membership = membership_of(request.user)
+    table = TableExport(
+        title=_("Submissions, %(period)s") % {"period": period_label(period)},
+        scope=unit_name(membership.unit) if membership else "",
+        period=period_label(period),
+        issuer=issuing_unit(request.user),
+        columns=[
+            Column(_("Unit code")),
+            Column(_("Unit")),
+            Column(_("City")),
+            Column(_("Status")),
+            Column(_("Comment")),
+        ],  # fmt: skip
+        rows=[
+            [
+                r.unit.code,
+                unit_name(r.unit),
+                unit_name(r.unit.parent) if r.unit.parent else "",
+                r.status.label,
+                r.comment,
+            ]  # fmt: skip
+            for r in rows
+        ],
+        file_stem=f"submissions-{period}",
+        notes=notes,
+        frozen_columns=2,
+    )
+    return download(table, fmt)
 
 
 def _city_counts(user: Any, cities: list[Unit], rows: list[Row]) -> list[CityCount]:

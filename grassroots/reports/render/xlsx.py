@@ -7,21 +7,12 @@ import io
 from typing import Any
 
 from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.styles import Alignment
 
 from grassroots.engine.outputs import defuse_formula
 from grassroots.reports.content import Content, Table
 from grassroots.reports.render.zipfix import fixed_zip
-
-FILLS = {
-    "green": PatternFill("solid", start_color="C8E6C9"),
-    "yellow": PatternFill("solid", start_color="FFF59D"),
-    "red": PatternFill("solid", start_color="FFCDD2"),
-    "grey": PatternFill("solid", start_color="E0E0E0"),
-}
-HEADER_FILL = PatternFill("solid", start_color="DCE6F1")
-BOLD = Font(bold=True, name="Noto Sans CJK SC")
-FONT = Font(name="Noto Sans CJK SC")
+from grassroots.tables import BOLD, FILLS, FONT, HEADER_FILL
 
 
 def safe_text(text: str) -> str:
