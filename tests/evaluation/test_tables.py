@@ -5,6 +5,7 @@ filtered by city, unit, indicator and kind with counts, and a print stylesheet."
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from html import unescape
 from pathlib import Path
@@ -12,6 +13,8 @@ from pathlib import Path
 from django.contrib.staticfiles import finders
 from django.urls import reverse
 
+from grassroots.assistance.models import Designation
+from grassroots.assistance.selectors import wall_chart_option
 from grassroots.evaluation.charts import value_units
 from grassroots.evaluation.models import Result
 from grassroots.evaluation.schemes import scheme_of
@@ -135,3 +138,10 @@ def test_the_print_stylesheet_hides_controls_on_a4_landscape() -> None:
     for selector in (".filters", ".league-filters", "button", ".button", ".site-header", "form"):
         assert re.search(rf"(^|[\s,]){re.escape(selector)}(,|\s|$)", hidden), selector
     assert ".print-meta { display: block" in printed
+
+
+def test_the_wall_chart_cuts_long_labels_short_instead_of_clipping_unit_names(db) -> None:
+    option = wall_chart_option(Designation.objects.none(), today=dt.date(2024, 12, 31))
+    label = option["yAxis"]["axisLabel"]
+    assert label["overflow"] == "truncate"
+    assert label["width"] < option["grid"]["left"]  # the whole label fits left of the bars
