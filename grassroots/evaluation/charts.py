@@ -147,6 +147,18 @@ def heatmap(*, run: EvaluationRun, scheme: Scheme, path: str, visible: Visible) 
     return Heatmap(columns, groups, rows, by_colour=visible.colours, units=col_units)
 
 
+def short_unit_name(name: str) -> str:
+    """A unit's name without the words every unit shares, for an axis label: 济南市历下区.
+
+    >>> short_unit_name("济南市历下区人民检察院"), short_unit_name("Pingyin County People's Procuratorate")
+    ('济南市历下区', 'Pingyin County')
+    """
+    for suffix in ("人民检察院", " People's Procuratorate"):
+        if name.endswith(suffix) and len(name) > len(suffix):
+            return name[: -len(suffix)]
+    return name
+
+
 # Rows the heatmap shows at once: more (a province of 150, the nation's 3,000) scroll with the
 # slider beside it, so the indicator axis on top and every unit's label stay readable.
 HEAT_ROWS_SHOWN = 50
@@ -215,7 +227,7 @@ def heatmap_option(heat: Heatmap) -> dict[str, Any]:
         },
         "yAxis": {
             "type": "category",
-            "data": [r.name for r in heat.rows],
+            "data": [short_unit_name(r.name) for r in heat.rows],
             "inverse": True,
             "axisLabel": {"interval": 0, "width": 140, "overflow": "truncate"},
         },
