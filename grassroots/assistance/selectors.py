@@ -307,9 +307,10 @@ def wall_chart_option(designations: QuerySet[Designation], *, today: dt.date) ->
             "itemStyle": {
                 "color": OVERDUE_COLOUR if m.is_overdue(today) else STATUS_COLOURS[m.status]
             },
-            "name": f"{m.deadline.isoformat()} {m.get_status_display()}",
+            # The full unit and measure in the tooltip: the axis label may be cut short.
+            "name": f"{label}\n{m.deadline.isoformat()} {m.get_status_display()}",
         }
-        for m in measures
+        for m, label in zip(measures, labels, strict=True)
     ]
     ends = [o + b["value"] for o, b in zip(offsets, bars, strict=True)]
     span = max(ends, default=30) + 14
@@ -337,7 +338,14 @@ def wall_chart_option(designations: QuerySet[Designation], *, today: dt.date) ->
         "grid": {"left": 260, "right": 30, "top": 30, "bottom": 40},
         "tooltip": {"trigger": "item", "renderMode": "richText"},
         "xAxis": {"type": "value", "min": 0, "max": span},
-        "yAxis": {"type": "category", "data": labels, "inverse": True},
+        # The unit's name leads each label and the measure's title is cut to fit (…), so no
+        # name runs off the chart's left edge.
+        "yAxis": {
+            "type": "category",
+            "data": labels,
+            "inverse": True,
+            "axisLabel": {"width": 245, "overflow": "truncate", "ellipsis": "…"},
+        },
         "series": series,
     }
 

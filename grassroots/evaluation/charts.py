@@ -9,10 +9,11 @@ from __future__ import annotations
 import statistics
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 import pandas as pd
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from grassroots.engine.catalogue import load_catalogue
 from grassroots.engine.explain import explain_gaps
@@ -44,11 +45,18 @@ class Column:
     indicator: Node
 
 
+class HeatCell(NamedTuple):
+    colour: str  # "" where the role sees no colours
+    score: float | None
+    value: float | None  # the indicator's raw value, in its unit
+    text: str  # the value as read: "23.4%", "1:2.12", "17 件"; "—" for no data
+
+
 @dataclass
 class HeatRow:
     code: str
     name: str
-    cells: list[tuple[str, float | None]] = field(default_factory=list)  # (colour, score)
+    cells: list[HeatCell] = field(default_factory=list)
 
 
 @dataclass
@@ -57,6 +65,44 @@ class Heatmap:
     groups: list[tuple[Node, int]]  # aspect and how many indicator columns it spans
     rows: list[HeatRow]
     by_colour: bool
+    units: list[str] = field(default_factory=list)  # each column's unit of value (catalogue)
+
+    @property
+    def labelled_columns(self) -> list[tuple[Column, str]]:
+        """Each column with its unit as the reader says it ("%", "件"), for the table's header."""
+        return [(c, unit_word(u)) for c, u in zip(self.columns, self.units, strict=True)]
+
+
+def unit_word(unit: str) -> str:
+    """A catalogue unit of value as the reader says it: "%", "1:x", "件", "人"…"""
+    words = {
+        "cases": pgettext("value unit", "cases"),
+        "items": pgettext("value unit", "items"),
+        "persons": pgettext("value unit", "persons"),
+        "leads": pgettext("value unit", "leads"),
+        "days": pgettext("value unit", "days"),
+        "yuan": pgettext("value unit", "yuan"),
+    }
+    return words.get(unit, "" if unit == "ratio" else unit)
+
+
+def value_text(value: float | None, unit: str) -> str:
+    """An indicator's raw value with its unit, one decimal (a case ratio as 1:x, two decimals).
+
+    >>> value_text(23.456, "%"), value_text(2.124, "1:x"), value_text(None, "%")
+    ('23.5%', '1:2.12', '—')
+    """
+    if value is None:
+        return "—"
+    if unit == "%":
+        return f"{value:.1f}%"
+    if unit == "1:x":
+        return f"1:{value:.2f}"
+    if unit == "ratio":
+        return f"{value:.2f}"
+    number = f"{value:.0f}" if float(value).is_integer() else f"{value:.1f}"
+    word = unit_word(unit)
+    return f"{number} {word}" if word else number
 
 
 def indicator_columns(scheme: Scheme) -> list[Column]:
@@ -76,12 +122,14 @@ def heatmap(*, run: EvaluationRun, scheme: Scheme, path: str, visible: Visible) 
             groups[-1] = (col.aspect, groups[-1][1] + 1)
         else:
             groups.append((col.aspect, 1))
-    cells: dict[tuple[str, str], tuple[str, float | None]] = {
-        (code, node): (colour, score)
-        for code, node, colour, score in run.results.filter(
+    cells: dict[tuple[str, str], tuple[str, float | None, float | None]] = {
+        (code, node): (colour, score, value)
+        for code, node, colour, score, value in run.results.filter(
             level="indicator", unit_path__startswith=path
-        ).values_list("unit_code", "node", "colour", "score")
+        ).values_list("unit_code", "node", "colour", "score", "value")
     }
+    value_unit = value_units(scheme)
+    col_units = [value_unit.get(c.indicator.indicator or "", "") for c in columns]
     # By city, as the map reads; for a role that may not see ranks by code only, as its tables.
     order = "path" if visible.ranks else "code"
     units = Unit.objects.filter(path__startswith=path, level=Level.GRASSROOTS).order_by(order)
@@ -91,25 +139,55 @@ def heatmap(*, run: EvaluationRun, scheme: Scheme, path: str, visible: Visible) 
         if unit.code not in scored:
             continue
         row = HeatRow(unit.code, unit_name(unit.name_zh, unit.name_en))
-        for col in columns:
-            colour, score = cells.get((unit.code, col.indicator.code), ("", None))
-            row.cells.append((colour if visible.colours else "", score))
+        for col, unit_of in zip(columns, col_units, strict=True):
+            colour, score, value = cells.get((unit.code, col.indicator.code), ("", None, None))
+            shown = colour if visible.colours else ""
+            row.cells.append(HeatCell(shown, score, value, value_text(value, unit_of)))
         rows.append(row)
-    return Heatmap(columns, groups, rows, by_colour=visible.colours)
+    return Heatmap(columns, groups, rows, by_colour=visible.colours, units=col_units)
+
+
+def short_unit_name(name: str) -> str:
+    """A unit's name without the words every unit shares, for an axis label: 济南市历下区.
+
+    >>> short_unit_name("济南市历下区人民检察院"), short_unit_name("Pingyin County People's Procuratorate")
+    ('济南市历下区', 'Pingyin County')
+    """
+    for suffix in ("人民检察院", " People's Procuratorate"):
+        if name.endswith(suffix) and len(name) > len(suffix):
+            return name[: -len(suffix)]
+    return name
+
+
+# Rows the heatmap shows at once: more (a province of 150, the nation's 3,000) scroll with the
+# slider beside it, so the indicator axis on top and every unit's label stay readable.
+HEAT_ROWS_SHOWN = 50
+HEAT_ROW_PX = 22
+HEAT_TOP_PX = 130  # the legend and the indicator labels above the cells
+HEAT_BOTTOM_PX = 20
+
+
+def heatmap_height(rows: int) -> int:
+    """The chart's height in pixels: every row up to HEAT_ROWS_SHOWN, then a scrolled window."""
+    return HEAT_TOP_PX + HEAT_BOTTOM_PX + HEAT_ROW_PX * max(4, min(rows, HEAT_ROWS_SHOWN))
 
 
 def heatmap_option(heat: Heatmap) -> dict[str, Any]:
-    """ECharts heatmap: y = units, x = indicators grouped by aspect, grey where no data."""
-    x = [f"{node_name(c.aspect)} · {node_name(c.indicator)}" for c in heat.columns]
-    y = [f"{r.code} {r.name}" for r in heat.rows]
+    """ECharts heatmap: y = units, x = indicators (short names on top), grey where no data.
+
+    Each cell is ``[x, y, colour code or score, the value as read]``; charts.js draws the
+    colour's shape in the cell (■ ▲ ●: colour-blind readers need it) and puts the unit, the
+    indicator and the raw value with its unit in the tooltip.
+    """
+    x = [node_name(c.indicator) for c in heat.columns]
     data = []
     for yi, row in enumerate(heat.rows):
-        for xi, (colour, score) in enumerate(row.cells):
+        for xi, cell in enumerate(row.cells):
             if heat.by_colour:
-                value: float = COLOUR_CODES.get(colour, NO_DATA)
+                value: float = COLOUR_CODES.get(cell.colour, NO_DATA)
             else:
-                value = NO_DATA if score is None else round(score, 1)
-            data.append([xi, yi, value])
+                value = NO_DATA if cell.score is None else round(cell.score, 1)
+            data.append([xi, yi, value, cell.text])
     if heat.by_colour:
         visual: dict[str, Any] = {
             "type": "piecewise",
@@ -131,16 +209,64 @@ def heatmap_option(heat: Heatmap) -> dict[str, Any]:
             ],
         }
     visual.update({"orient": "horizontal", "left": "center", "top": 0, "dimension": 2})
-    return {
+    scrolled = len(heat.rows) > HEAT_ROWS_SHOWN
+    option: dict[str, Any] = {
         "aria": {"enabled": True},
-        "grid": {"left": 220, "right": 20, "top": 40, "bottom": 160},
+        "grid": {
+            "left": 150,
+            "right": 50 if scrolled else 20,
+            "top": HEAT_TOP_PX,
+            "bottom": HEAT_BOTTOM_PX,
+        },
         "tooltip": {"renderMode": "richText"},
-        "xAxis": {"type": "category", "data": x, "axisLabel": {"rotate": 50, "interval": 0}},
-        "yAxis": {"type": "category", "data": y, "inverse": True, "axisLabel": {"interval": 0}},
+        "xAxis": {
+            "type": "category",
+            "data": x,
+            "position": "top",
+            "axisLabel": {"rotate": 40, "interval": 0, "width": 110, "overflow": "truncate"},
+        },
+        "yAxis": {
+            "type": "category",
+            "data": [short_unit_name(r.name) for r in heat.rows],
+            "inverse": True,
+            "axisLabel": {"interval": 0, "width": 140, "overflow": "truncate"},
+        },
         "visualMap": visual,
-        "series": [{"type": "heatmap", "data": data, "itemStyle": {"borderColor": "#fff"}}],
+        "series": [
+            {
+                "type": "heatmap",
+                "data": data,
+                "itemStyle": {"borderColor": "#fff"},
+                "label": {"show": heat.by_colour, "color": "#fff", "fontSize": 11},
+            }
+        ],
         "units": [r.code for r in heat.rows],
+        # What charts.js writes in the tooltip: the full names beside the short labels.
+        "cellNames": {
+            "indicators": [
+                f"{node_name(c.aspect)} · {node_name(c.indicator)}" for c in heat.columns
+            ],
+            "units": [f"{r.code} {r.name}" for r in heat.rows],
+            "colours": {"0": _("Red"), "1": _("Yellow"), "2": _("Green"), "-1": _("No data")},
+            "score": _("Score"),
+            "pattern": _("{indicator}: {value} ({level})"),
+        },
     }
+    if scrolled:
+        option["dataZoom"] = [
+            {
+                "type": "slider",
+                "yAxisIndex": 0,
+                "right": 8,
+                "width": 18,
+                "startValue": 0,
+                "endValue": HEAT_ROWS_SHOWN - 1,
+                "zoomLock": True,  # scroll through the units; the row height stays readable
+                "showDetail": False,
+                "brushSelect": False,
+            }
+        ]
+    return option
 
 
 # ------------------------------------------------------------------------------ unit profile

@@ -33,7 +33,8 @@ class Sort(StrEnum):
     RANK = "rank"
     CITY = "city"
     CODE = "code"
-    CHANGE = "change"
+    CHANGE = "change"  # the score's change
+    RANK_CHANGE = "rank_change"
 
 
 # What a run is once the province has published it; a superseded run stays readable as history.
@@ -481,6 +482,10 @@ def _sorted(rows: list[Row], sort: Sort, descending: bool, visible: Visible) -> 
         Sort.CODE: lambda r: (r.code,),
         Sort.CHANGE: lambda r: (
             r.score_change if r.score_change is not None else missing_last,
+            r.code,
+        ),
+        Sort.RANK_CHANGE: lambda r: (
+            r.rank_change if r.rank_change is not None else missing_last,
             r.code,
         ),
     }

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from grassroots.engine.outputs import write_result
-from grassroots.evaluation.charts import heatmap, heatmap_option, profile
+from grassroots.evaluation.charts import heatmap, heatmap_height, heatmap_option, profile
 from grassroots.evaluation.errors import NotAllowed, OutOfScope, RunError
 from grassroots.evaluation.exports import league_export
 from grassroots.evaluation.forms import (
@@ -40,9 +40,10 @@ from grassroots.evaluation.provenance import run_inputs, unit_trace
 from grassroots.evaluation.publication import may_publish, publish_run
 from grassroots.evaluation.results import stored_frame
 from grassroots.evaluation.runs import queue_run, retry_run
-from grassroots.evaluation.scheme_summary import summary_of
+from grassroots.evaluation.scheme_summary import summarise, summary_of
 from grassroots.evaluation.schemes import save_scheme_version, scheme_of
 from grassroots.evaluation.selectors import (
+    League,
     get_run_for_user,
     is_national,
     league_run,
@@ -140,8 +141,19 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "inputs": run_inputs(run, path=league.root.path, user=request.user),
         # Ranks hidden by the province's policy (analysis mode), not by the reader's role.
         "ranks_by_policy": not ranks_allowed(request.user),
+        "colour_rule": _colour_rule(league),
+        "may_edit_schemes": may_edit_schemes(request.user),
     }
     return render(request, "evaluation/league.html", context)
+
+
+def _colour_rule(league: League) -> str:
+    """How the scheme gives colours, in words (the legend links to it); "" for a role that
+    sees no colours. No catalogue is read: the rule is the scheme's own."""
+    if not league.visible.colours:
+        return ""
+    summary = summarise(league.scheme, None)
+    return summary.colours if summary else ""
 
 
 @login_required
@@ -229,7 +241,7 @@ def heatmap_view(request: HttpRequest, pk: int) -> HttpResponse:
         "visible": visible,
         "within": within,
         "cities": Unit.objects.filter(path__startswith=root.path, level=Level.CITY),
-        "chart_height": max(400, 22 * len(heat.rows) + 220),
+        "chart_height": heatmap_height(len(heat.rows)),
     }
     return render(request, "evaluation/heatmap.html", context)
 

@@ -3,7 +3,6 @@ resolves one with a note."""
 
 from __future__ import annotations
 
-from collections import Counter
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
@@ -13,15 +12,17 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from grassroots.evaluation.charts import node_name, unit_name
+from grassroots.evaluation.charts import node_name
 from grassroots.evaluation.exports import warnings_export
 from grassroots.evaluation.forms import WarningStateForm
-from grassroots.evaluation.models import EarlyWarning, RunStatus, WarningKind, WarningState
+from grassroots.evaluation.models import EarlyWarning, RunStatus, WarningState
 from grassroots.evaluation.permissions import may_export, visibility_for
 from grassroots.evaluation.schemes import scheme_of
 from grassroots.evaluation.selectors import get_run_for_user, scope_root
+from grassroots.evaluation.warning_facets import filter_warnings
 from grassroots.evaluation.warnings import change_warning_state, evidence_text, stored_warnings
-from grassroots.organisations.models import Role, Unit
+from grassroots.i18n import unit_name
+from grassroots.organisations.models import Role
 from grassroots.organisations.scope import get_unit_for_user, role_of
 from grassroots.tables import download, wanted_format
 
@@ -38,30 +39,31 @@ def warnings_view(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404("Run not finished")
     scheme = scheme_of(run.scheme_version)
     visible = visibility_for(request.user, scheme)
-    found = stored_warnings(run=run, path=scope_root(request.user).path, visible=visible)
-    counts = Counter(w.kind for w in found)
-    kind = request.GET.get("kind", "")
-    if kind:
-        found = [w for w in found if w.kind == kind]
-    names = unit_names({w.unit_code for w in found})
+    root = scope_root(request.user)
+    found = stored_warnings(run=run, path=root.path, visible=visible)
     node_names = {node.code: node_name(node) for node, _ in scheme.nodes()}
-    for w in found:
+    shown = filter_warnings(found, request.GET, node_names)
+    page = Paginator(shown.warnings, WARNINGS_PER_PAGE).get_page(request.GET.get("page"))
+    for w in page:
         w.evidence_text = evidence_text(w, node_names)  # type: ignore[attr-defined]
-        w.unit_name = names.get(w.unit_code, "")  # type: ignore[attr-defined]
+        w.unit_name = shown.unit_names.get(w.unit_code, "")  # type: ignore[attr-defined]
     fmt = wanted_format(request)  # the page's export links: every warning its filters keep
     if fmt is not None:
         if not may_export(request.user):
             raise Http404("No such page")
-        export = warnings_export(run=run, found=found, node_names=node_names, user=request.user)
+        export = warnings_export(
+            run=run, found=shown.warnings, node_names=node_names, user=request.user
+        )
         return download(export, fmt)
     context = {
         "nav": "evaluation",
         "run": run,
         "may_export": may_export(request.user),
-        "page": Paginator(found, WARNINGS_PER_PAGE).get_page(request.GET.get("page")),
-        "total": len(found),
-        "kinds": [(k.value, k.label, counts.get(k.value, 0)) for k in WarningKind],
-        "kind": kind,
+        "page": page,
+        "total": len(shown.warnings),
+        "in_scope": len(found),
+        "shown": shown,
+        "scope_name": unit_name(root),
         "threshold": scheme.warnings.rank_drop_places,
         "may_handle": role_of(request.user) in HANDLERS,
         "states": WarningState.choices,
@@ -85,11 +87,6 @@ def warning_state(request: HttpRequest, pk: int) -> HttpResponse:
         actor=request.user,
     )
     return redirect("evaluation:warnings", pk=warning.run_id)
-
-
-def unit_names(codes: set[str]) -> dict[str, str]:
-    rows = Unit.objects.filter(code__in=codes).values_list("code", "name_zh", "name_en")
-    return {code: unit_name(zh, en) for code, zh, en in rows}
 
 
 def _warning_for_user(user: Any, pk: int) -> EarlyWarning:

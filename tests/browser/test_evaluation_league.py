@@ -3,6 +3,7 @@ filters it by city and colour with the keyboard, and downloads it; screenshots s
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -59,6 +60,32 @@ def test_province_admin_reads_and_filters_the_league_table(
     assert page.locator("#league .colour .mark").count() == rows.count()
     page.screenshot(path=screenshots / "evaluation-league.png", full_page=False)
 
+    # Issue 18.5: the header row stays in view while the table scrolls under it.
+    wrap = page.locator(".table-wrap").first
+    wrap.evaluate("el => { el.scrollTop = 1500; }")
+    assert (
+        abs(page.locator("#league thead th").first.bounding_box()["y"] - wrap.bounding_box()["y"])
+        < 3
+    )
+    # The score header reverses the order on each click and says so with aria-sort.
+    score = page.locator("#league thead th:has(a[href*='sort=score'])")
+    assert score.get_attribute("aria-sort") == "descending"
+    for expected in ("ascending", "descending"):
+        score.locator("a").click()
+        page.wait_for_url("**order=" + {"ascending": "asc", "descending": "desc"}[expected] + "**")
+        assert score.get_attribute("aria-sort") == expected
+    # On paper: no filters or buttons, the scope, period and date, A4 landscape.
+    page.emulate_media(media="print")
+    assert page.locator(".league-filters").is_hidden()
+    assert page.locator(".print-meta").is_visible()
+    pdf = page.pdf(prefer_css_page_size=True)
+    width, height = (
+        float(n) for n in re.search(rb"/MediaBox \[0 0 ([\d.]+) ([\d.]+)", pdf).groups()
+    )
+    assert width > height  # landscape
+    (screenshots / "evaluation-league-print.pdf").write_bytes(pdf)
+    page.emulate_media(media="screen")
+
     # Pick Jinan and red, then submit with the keyboard.
     page.locator("#f-city").select_option("370100")
     page.locator("#f-colour").select_option("red")
@@ -95,7 +122,7 @@ def test_league_table_to_heatmap_to_unit_profile(live_server, page, evaluated, s
 
     # Clicking a heatmap cell opens that unit's profile.
     box = page.locator("#heatmap").bounding_box()
-    page.mouse.click(box["x"] + 240, box["y"] + 52)
+    page.mouse.click(box["x"] + 170, box["y"] + 140)  # the first cell: the axis is on top
     page.wait_for_url(f"**/runs/{evaluated}/units/**")
     page.locator(".chart canvas").first.wait_for()
     assert page.locator(".chart canvas").count() >= 3  # radar, waterfall, trends

@@ -36,7 +36,7 @@ def test_the_heatmap_groups_indicators_by_aspect_and_greys_missing_data(runs, me
             re.S,
         ).group(1)
     )
-    values = {v for _, _, v in option["series"][0]["data"]}
+    values = {v for _, _, v, _ in option["series"][0]["data"]}
     missing = runs["2024Q4"].results.filter(level="indicator", score__isnull=True).exists()
     assert (-1 in values) == missing
     assert values <= {-1, 0, 1, 2}
@@ -45,7 +45,7 @@ def test_the_heatmap_groups_indicators_by_aspect_and_greys_missing_data(runs, me
 def test_the_heatmap_shows_scores_not_colours_to_an_auditor(runs, member) -> None:
     heat = heatmap_page(member(Role.AUDITOR, "370000"), runs["2024Q4"]).context["heat"]
     assert heat.by_colour is False
-    assert all(colour == "" for row in heat.rows for colour, _ in row.cells)
+    assert all(cell.colour == "" for row in heat.rows for cell in row.cells)
 
 
 def test_a_unit_profile_outside_the_scope_answers_404(runs, member) -> None:

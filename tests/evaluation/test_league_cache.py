@@ -20,8 +20,9 @@ from grassroots.evaluation.templatetags import league_rows
 from grassroots.organisations.models import AuditEntry, Level, Role, Unit
 from grassroots.organisations.services import add_member, update_unit
 
-# Cells of a row: code, unit, city, score, [3 rank cells, when ranks show], [colour], change.
-WITH_RANKS, COLOURS_ONLY, NEITHER = 9, 6, 5
+# Cells of a row: code, unit, city, score, [3 rank cells and the rank change, when ranks show],
+# [colour], score change.
+WITH_RANKS, COLOURS_ONLY, NEITHER = 10, 6, 5
 
 
 @pytest.fixture

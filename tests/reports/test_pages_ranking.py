@@ -74,6 +74,8 @@ def test_the_league_page(admin, mode, world) -> None:
     codes = _league_codes(html)
     plain = _html(admin, reverse("evaluation:run", args=[run.pk]))
     assert len(codes) > 10
+    # No rank-change column either where ranks are not shown (issue 18.5).
+    assert ("名次变化" in plain) is (mode == "ranking")
     if mode == "analysis":
         assert codes == sorted(codes)  # an order by score would show the ranks
         assert "sort=score" not in plain

@@ -28,20 +28,19 @@ from django.core.cache import caches
 from django.urls import get_script_prefix, reverse
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import get_language, ngettext
+from django.utils.translation import get_language, ngettext, pgettext
 from django.utils.translation import gettext as _
 
-from grassroots.evaluation.selectors import League, Row, fill_rows, units_stamp
+from grassroots.evaluation.selectors import League, Row, Sort, fill_rows, units_stamp
 from grassroots.evaluation.templatetags.evaluation import MARKS, colour_badge
 
 register = template.Library()
 
 LEAGUE_CACHE = "league"
 # Part of every key: bump it when the rows' HTML changes, so no cache serves the old form.
-ROWS_FORMAT = 3  # bump when the rows' HTML changes
+ROWS_FORMAT = 4  # bump when the rows' HTML changes
 
 DASH = "—"
-TREND = {"↑": " change-up", "↓": " change-down"}
 
 
 def fixed(value: float | None, places: int) -> str:
@@ -68,20 +67,32 @@ def _rank(value: int | None) -> str:
     return DASH if value is None else str(value)
 
 
-def _change(row: Row, places: tuple[str, str]) -> str:
-    """``places``: the "CODE place" and "CODE places" labels (singular, plural)."""
+def _rank_change(row: Row, places: tuple[str, str], same: str) -> str:
+    """The places moved in the province table: "↑ 2 places", "持平" for none, "—" unknown.
+    ``places``: the "CODE place" and "CODE places" labels (singular, plural)."""
+    if row.rank_change is None:
+        return f'<td class="num">{DASH}</td>'
+    if row.rank_change == 0:
+        return f'<td class="num change-none">{same}</td>'
+    n = abs(row.rank_change)
+    up = row.rank_change > 0
+    moved = places[0 if n == 1 else 1].replace("CODE", str(n))
+    arrow = "↑" if up else "↓"
+    return (
+        f'<td class="num change-{"up" if up else "down"}">'
+        f'<span aria-hidden="true">{arrow}</span> {moved}</td>'
+    )
+
+
+def _score_change(row: Row, same: str) -> str:
+    """The score's change with its sign ("+1.5", "-0.8"); "持平" when it rounds to 0.0."""
     if row.score_change is None:
-        return DASH
-    # The arrow gives the rank's direction, so the places moved are a magnitude; the score's
-    # change keeps its sign ("↓ 2 places, -1.5": two places down, 1.5 points lower).
-    moved = ""
-    if row.rank_change is not None:
-        n = abs(row.rank_change)
-        moved = places[0 if n == 1 else 1].replace("CODE", str(n)) + ", "
+        return f'<td class="num">{DASH}</td>'
     score = fixed(row.score_change, 1)
-    if not score.startswith("-") and score.strip("0.") and row.score_change > 0:
-        score = "+" + score
-    return f'<span aria-hidden="true">{row.arrow}</span> {moved}{score}'
+    if not score.strip("-0."):
+        return f'<td class="num change-none">{same}</td>'
+    up = row.score_change > 0
+    return f'<td class="num change-{"up" if up else "down"}">{"+" if up else ""}{score}</td>'
 
 
 def _row_writer(league: League) -> Callable[[Row], str]:
@@ -91,6 +102,7 @@ def _row_writer(league: League) -> Callable[[Row], str]:
         escape(ngettext("%(n)s place", "%(n)s places", count) % {"n": "CODE"}) for count in (1, 2)
     )
     places = (singular, plural)
+    same = escape(pgettext("change", "Unchanged"))
     badges = {c: str(colour_badge(c)) for c in ("", *MARKS)}
     ranks, colours, national = league.visible.ranks, league.visible.colours, league.national
 
@@ -113,7 +125,9 @@ def _row_writer(league: League) -> Callable[[Row], str]:
         if colours:
             badge = badges.get(row.colour) or str(colour_badge(row.colour))
             cells.append(f"<td>{badge}</td>")
-        cells.append(f'<td class="num{TREND.get(row.arrow, "")}">{_change(row, places)}</td>')
+        if ranks:  # no rank change where ranks are not shown (analysis mode, roles)
+            cells.append(_rank_change(row, places, same))
+        cells.append(_score_change(row, same))
         return "<tr>" + "".join(cells) + "</tr>"
 
     return write
@@ -150,6 +164,46 @@ def city_options(league: League, selected: str) -> SafeString:
     else:
         html = "".join(option(city.code, city.name_zh) for city in league.cities)
     return mark_safe(html)  # noqa: S308 (escaped above)
+
+
+# The order a column sorts in first (the other on a second click), and the sorts whose
+# "descending" lists the smallest numbers first (rank 1 at the top).
+FIRST_ORDER = {Sort.CODE: "asc", Sort.CITY: "asc"}
+NUMBERS_REVERSED = frozenset({Sort.RANK})
+
+
+@register.simple_tag(takes_context=True)
+def sort_header(
+    context: template.Context, league: League, key: str, label: str, num: bool = False
+) -> SafeString:
+    """A sortable column's header: a link that sorts by it (and, when it is the current sort,
+    reverses it), ``aria-sort`` and an arrow on the current column. Works without JavaScript.
+
+    The page is server-sorted (3,000 rows, cached): the link is the control.
+    """
+    sort = Sort(key)
+    current = league.sort == sort
+    order = FIRST_ORDER.get(sort, "desc")
+    if current:
+        order = "asc" if league.descending else "desc"
+    query = context["request"].GET.copy()
+    query["sort"], query["order"] = sort.value, order
+    query.pop("page", None)
+    aria, arrow = "", "↕"  # aria-sort on the sorted column only (WAI-ARIA)
+    if current:
+        ascending = league.descending == (sort in NUMBERS_REVERSED)
+        aria, arrow = (
+            (' aria-sort="ascending"', "▲") if ascending else (' aria-sort="descending"', "▼")
+        )
+    return format_html(
+        '<th scope="col" class="sortable{}"{}><a class="sort" href="?{}">{}'
+        '<span class="sort-arrow" aria-hidden="true">{}</span></a></th>',
+        " num" if num else "",
+        mark_safe(aria),  # noqa: S308 (a constant)
+        query.urlencode(),
+        label,
+        arrow,
+    )
 
 
 def rows_key(league: League, stamp: int) -> str:
