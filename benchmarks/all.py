@@ -48,7 +48,12 @@ def run_script(name: str, quick: bool) -> tuple[list[Figure], str]:
     lines: list[str] = []
     try:
         proc = subprocess.Popen(
-            argv, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+            argv,
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
         )
         assert proc.stdout is not None
         for line in proc.stdout:

@@ -150,14 +150,18 @@ def _cli(*args: str) -> list[str]:
 
 
 _WSGI = (
+    "import json, sys, grassroots.web.wsgi; print(json.dumps([m for m in %r if m in sys.modules]))"
+)
+# What a worker's first request adds: every app's views, and with them what they import.
+_URLS = (
     "import json, sys, grassroots.web.wsgi; from django.urls import get_resolver; "
     "get_resolver().url_patterns; print(json.dumps([m for m in %r if m in sys.modules]))"
 )
 
 
-def heavy_modules(env: dict[str, str]) -> list[str]:
+def heavy_modules(env: dict[str, str], code: str = _WSGI) -> list[str]:
     out = subprocess.run(
-        [sys.executable, "-c", _WSGI % (HEAVY,)],
+        [sys.executable, "-c", code % (HEAVY,)],
         env=env,
         capture_output=True,
         text=True,
@@ -234,14 +238,20 @@ def figures(quick: bool) -> list[Any]:
     starts = {
         "grassroots --help": _timed(_cli("--help"), env, reps),
         "grassroots runs list": _timed(_cli("runs", "list"), env, reps),
-        "web worker (import grassroots.web.wsgi, URLs)": _timed(
+        "a web worker (import grassroots.web.wsgi, as gunicorn loads the app)": _timed(
             [sys.executable, "-c", _WSGI % (HEAVY,)], env, reps
         ),
     }
     heavy = heavy_modules(env)
+    urls = _timed([sys.executable, "-c", _URLS % (HEAVY,)], env, reps)
+    heavy_urls = heavy_modules(env, _URLS)
     for name, t in starts.items():
         print(f"start of {name}: {t.wall:.2f} s wall, {t.cpu:.2f} s CPU (median of {reps})")
     print(f"numeric modules a web worker's start imports: {', '.join(heavy) or 'none'}")
+    print(
+        f"a web worker with its URLs loaded (what its first request adds): {urls.wall:.2f} s "
+        f"wall, {urls.cpu:.2f} s CPU; imports {', '.join(heavy_urls) or 'none'}"
+    )
     whole = _timed(
         _cli(
             "runs", "create", "--scheme", "core-business", "--period", PERIOD, "--from-intake",
@@ -280,7 +290,9 @@ def figures(quick: bool) -> list[Any]:
             "<",
             TARGET_START_S,
             f"slowest: {slowest_name}; {start_note}; numeric modules at start: "
-            f"{', '.join(heavy) or 'none'}; load {load} before",
+            f"{', '.join(heavy) or 'none'}; not counted: a worker with its URLs loaded (its "
+            f"first request) {urls.wall:.2f} s ({urls.cpu:.2f} s CPU), importing "
+            f"{', '.join(heavy_urls) or 'none'}; load {load} before",
         ),
     ]
 
