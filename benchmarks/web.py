@@ -141,9 +141,20 @@ def run_tables(
             measured = _measure(tool, port, table, clients, seconds)
             outcomes.append(Outcome(table, measured, alone, load_before, os.getloadavg()))
     finally:
-        gunicorn.terminate()
-        gunicorn.wait(timeout=10)
+        _stop(gunicorn)
     return outcomes
+
+
+def _stop(gunicorn: subprocess.Popen[bytes]) -> None:
+    """Stop gunicorn: a graceful stop first (slow under `nice` on a busy machine), then kill."""
+    gunicorn.terminate()
+    try:
+        gunicorn.wait(timeout=60)
+    except subprocess.TimeoutExpired:
+        for child in psutil.Process(gunicorn.pid).children(recursive=True):
+            child.kill()
+        gunicorn.kill()
+        gunicorn.wait(timeout=10)
 
 
 def database_ready() -> set[str]:
