@@ -12,6 +12,9 @@ expiry, culling and the lock are LocMemCache's.
 
 from __future__ import annotations
 
+from collections import OrderedDict
+from collections.abc import Callable
+from threading import Lock
 from typing import Any
 
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
@@ -19,6 +22,13 @@ from django.core.cache.backends.locmem import LocMemCache
 
 
 class ObjectCache(LocMemCache):
+    # LocMemCache's own state and helpers, which django-stubs does not declare.
+    _cache: OrderedDict[str, Any]
+    _lock: Lock
+    _has_expired: Callable[[str], bool]
+    _set: Callable[..., None]
+    _delete: Callable[[str], bool]
+
     def add(
         self, key: Any, value: Any, timeout: Any = DEFAULT_TIMEOUT, version: int | None = None
     ) -> bool:
