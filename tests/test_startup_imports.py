@@ -2,7 +2,8 @@
 
 Commands that compute nothing (users, units, serve before the first request) must not pay for
 pandas, scipy, DuckDB or pyarrow at start-up: the apps register their follow-up steps as thin
-wrappers that import the heavy modules when a run is published.
+wrappers that import the heavy modules when a run is published. `grassroots --help` does not
+even set Django up. benchmarks/startup.py measures the seconds; this guards the cause.
 """
 
 from __future__ import annotations
@@ -12,16 +13,44 @@ import os
 import subprocess
 import sys
 
-HEAVY = ("pandas", "scipy", "duckdb", "pyarrow", "sqlglot")
+# Each costs from ~0.1 s (numpy, sqlglot) to ~1 s (pandas with scipy) to import on 2 cores.
+HEAVY = (
+    "pandas",
+    "scipy",
+    "duckdb",
+    "pyarrow",
+    "numpy",
+    "polars",
+    "sqlglot",
+    "matplotlib",
+    "openpyxl",
+    "docx",
+    "weasyprint",
+    "jieba",
+    "pyspark",
+)
 
 
-def test_django_setup_imports_no_numeric_library() -> None:
-    code = (
-        "import json, sys, django; django.setup(); "
-        f"print(json.dumps([m for m in {HEAVY!r} if m in sys.modules]))"
+def _imported(code: str) -> list[str]:
+    """The heavy modules in sys.modules after running ``code`` in a fresh interpreter."""
+    probe = (
+        f"{code}\nimport json, sys\nprint(json.dumps([m for m in {HEAVY!r} if m in sys.modules]))"
     )
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "grassroots.web.settings_test"}
     out = subprocess.run(
-        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+        [sys.executable, "-c", probe], env=env, capture_output=True, text=True, check=True
     )
-    assert json.loads(out.stdout.strip().splitlines()[-1]) == []
+    found: list[str] = json.loads(out.stdout.strip().splitlines()[-1])
+    return found
+
+
+def test_django_setup_imports_no_numeric_library() -> None:
+    assert _imported("import django; django.setup()") == []
+
+
+def test_the_command_line_help_imports_no_numeric_library() -> None:
+    code = (
+        "import sys\nfrom grassroots.cli import main\nsys.argv = ['grassroots', '--help']\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass"
+    )
+    assert _imported(code) == []

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from grassroots.engine.cases import CaseTables, read_cases, union_cases
+from grassroots.engine.cases import CaseTables, read_cases, read_many_cases, union_cases
 from grassroots.engine.catalogue import Catalogue, load_catalogue
 from grassroots.engine.compute import compute_elements
 from grassroots.engine.periods import Period, recent_quarters, reporting_period
@@ -51,6 +51,13 @@ def version_folder(version_id: int) -> Path:
 def version_cases(version: DataVersion) -> CaseTables:
     """A data version's case tables, checked by the engine (InputError, OSError if unreadable)."""
     return read_cases(version_folder(version.pk))
+
+
+def many_version_cases(versions: Iterable[DataVersion]) -> dict[int, CaseTables]:
+    """``version_cases`` of each version by id, read over one engine connection."""
+    chosen = list(versions)
+    tables = read_many_cases([version_folder(v.pk) for v in chosen])
+    return {v.pk: t for v, t in zip(chosen, tables, strict=True)}
 
 
 def element_names(catalogue: str = DEFAULT_CATALOGUE) -> dict[str, str]:
@@ -279,13 +286,14 @@ def case_element_values(
     # Versions are batched only with versions of the same tables and columns, so a column one
     # upload lacks never removes an element from another unit.
     singles: dict[tuple[str, Hashable], list[tuple[int, list[str], CaseTables]]] = {}
+    read_tables = many_version_cases(stored[i] for i in sorted(stored))
     for (period, ids), codes in sorted(groups.items()):
         if len(ids) == 1:
-            tables = version_cases(stored[ids[0]])
+            tables = read_tables[ids[0]]
             shape = frozenset((n, t.present) for n, t in tables.tables.items())
             singles.setdefault((period, shape), []).append((ids[0], codes, tables))
             continue
-        cases = union_cases([(version_cases(stored[i]), set(codes)) for i in ids])
+        cases = union_cases([(read_tables[i], set(codes)) for i in ids])
         frames.append(_elements_of(cases, catalogue, period, elements, codes, ids))
     for (period, _shape), parts in singles.items():
         if len(parts) == 1:

@@ -179,7 +179,8 @@ CACHES = {
         "LOCATION": "grassroots-default",
     },
     "league": {
-        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        # The objects themselves, not pickled copies: see grassroots/web/caches.py.
+        "BACKEND": "grassroots.web.caches.ObjectCache",
         "LOCATION": "grassroots-league",
         "TIMEOUT": 24 * 3600,
         "OPTIONS": {"MAX_ENTRIES": 64},
