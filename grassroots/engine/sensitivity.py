@@ -78,6 +78,10 @@ def rank_intervals(
     )
     draws = _draw(scheme, n, np.random.default_rng(seed))
     replicated = _replicate(inputs, scheme, draws, n)
+    # A unit without a nominal score (no data) is not ranked in any replication either: an
+    # alternative imputation must not give it an interval, nor let it take others' places.
+    for code, scores in replicated.items():
+        scores[np.isnan(nominal[code].reshape(len(scores), -1)[:, 0]), :] = np.nan
     frames = [
         _intervals(scheme, node, depth, inputs, nominal[node.code], replicated[node.code], within)
         for node, depth in scheme.nodes()
@@ -166,6 +170,8 @@ def _intervals(
     rank_nominal = inputs.comparison(within, lambda g: rank_desc(nominal, g))[:, 0]
     ranks = inputs.comparison(within, lambda g: rank_desc(replicated, g))
     quantiles = _quantiles(ranks)
+    share = _colour_share(scheme, node, depth, inputs, nominal, replicated, ranks, within)
+    share[np.isnan(nominal.reshape(len(share), -1)[:, 0])] = np.nan  # no score, no colour
     return pd.DataFrame(
         {
             "unit_code": inputs.units,
@@ -174,9 +180,7 @@ def _intervals(
             "rank_q05": quantiles[0],
             "rank_median": quantiles[1],
             "rank_q95": quantiles[2],
-            "colour_share": _colour_share(
-                scheme, node, depth, inputs, nominal, replicated, ranks, within
-            ),
+            "colour_share": share,
         }
     )
 

@@ -62,6 +62,32 @@ def test_a_unit_dominating_all_others_always_ranks_first_and_keeps_its_colour() 
     assert top["colour_share"] == 1.0
 
 
+def test_a_unit_without_data_gets_no_interval_and_takes_no_place_from_others() -> None:
+    rng = np.random.default_rng(11)
+    table = {f"u{i}": rng.uniform(0, 50, 3).tolist() for i in range(1, 8)}
+    table["empty"] = [np.nan, np.nan, np.nan]  # no value at all: the nominal pass scores nothing
+    vals, units = _data(table)
+    vals = pd.concat(  # the unit is known, with missing values (not absent from the frame)
+        [
+            vals,
+            pd.DataFrame(
+                {
+                    "unit_code": "empty",
+                    "period": P,
+                    "indicator": ["x0", "x1", "x2"],
+                    "value": np.nan,
+                }
+            ),
+        ]  # fmt: skip
+    )
+    result = rank_intervals(vals, units, _scheme(ALL_ALTERNATIVES), P, n=200, seed=5)
+    whole = result[result["node"] == "whole"].set_index("unit_code")
+    assert whole.loc["empty", ["rank_nominal", "rank_q05", "rank_median", "rank_q95",
+                               "colour_share"]].isna().all()  # fmt: skip
+    # Nobody is ranked below the units that have data: the worst 95th percentile is their count.
+    assert whole["rank_q95"].max() <= len(table) - 1
+
+
 def test_switching_aggregation_moves_a_balanced_unit_between_ranks() -> None:
     # Arithmetic: b and d (one strong, one weak indicator) beat the balanced c; geometric: c wins.
     table = {"b": [10.0, 0.0], "c": [4.5, 4.5], "d": [0.0, 10.0]}
