@@ -9,7 +9,8 @@ generates case records (benchmarks/out/reports/, git-ignored) for 2023Q4, 2024Q3
 stores and publishes a core-business run of each (200 rank replications), then times
 ``generate_document`` (content from the stored runs, charts, rendering, storing) for each
 format, in one process after one warm-up document. Target: a province bulletin in every format
-in under 15 s on this machine (PASS/FAIL).
+in under 15 s on this machine; the national one is held to it too (each line prints its time as
+a share of the target, and PASS/FAIL).
 """
 
 from __future__ import annotations
@@ -75,11 +76,14 @@ def main() -> int:
     passed = True
     print(f"machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f}")
     for code, fmt, seconds, pages, size in json.loads(done.stdout.strip().splitlines()[-1]):
-        verdict = ""
-        if code == "370000":
-            ok = seconds < TARGET_SECONDS
-            passed &= ok
-            verdict = f"  target < {TARGET_SECONDS:.0f} s: {'PASS' if ok else 'FAIL'}"
+        # The issue's target is the province's bulletin; the national one (3,000 units) is
+        # held to the same 15 s.
+        ok = seconds < TARGET_SECONDS
+        passed &= ok
+        verdict = (
+            f"  {seconds / TARGET_SECONDS:.2f} of the {TARGET_SECONDS:.0f} s target: "
+            f"{'PASS' if ok else 'FAIL'}"
+        )
         pages_text = f"{pages} pages" if pages else "pages: n/a (not paginated)"
         print(f"{code} bulletin .{fmt}: {seconds:6.2f} s, {pages_text}, {size:,} bytes{verdict}")
     return 0 if passed else 1
