@@ -14,15 +14,17 @@ import datetime as dt
 import statistics
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import lru_cache, partial
 from typing import Any
 
+import pandas as pd
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from grassroots.assistance.models import WeakStatus
 from grassroots.assistance.plans.selectors import measures_due_by, quarterly_counts
 from grassroots.assistance.selectors import designations_for
-from grassroots.engine.catalogue import load_catalogue
+from grassroots.engine.catalogue import Catalogue, load_catalogue
 from grassroots.engine.periods import Period
 from grassroots.engine.scheme import Node, Scheme
 from grassroots.evaluation.models import EvaluationRun, WarningKind
@@ -163,26 +165,32 @@ def _peers(scope: Unit) -> Unit:
 
 
 def _values(run: EvaluationRun | None, path: str, codes: set[str]) -> dict[tuple[str, str], Any]:
-    """(unit, node) -> (value, colour, score, rank_all, q05, q95) of the run's stored results."""
+    """(unit, node) -> (value, colour, score, rank_all, q05, q95) of the run's stored results.
+    Column by column, not row by row: a national run has some 100,000 rows a period."""
     if run is None:
         return {}
-    frame = results_frame(
-        run,
-        path=path,
-        columns=["node", "value", "colour", "score", "rank_all", "rank_q05", "rank_q95"],
-    )
-    out: dict[tuple[str, str], Any] = {}
-    for rec in frame.itertuples(index=False):
-        if str(rec.unit_code) in codes:
-            out[(str(rec.unit_code), str(rec.node))] = (
-                _num(rec.value),
-                rec.colour or "",
-                _num(rec.score),
-                _num(rec.rank_all),
-                _num(rec.rank_q05),
-                _num(rec.rank_q95),
-            )
-    return out
+    numbers = ["value", "score", "rank_all", "rank_q05", "rank_q95"]
+    frame = results_frame(run, path=path, columns=["node", "colour", *numbers])
+    frame = frame[frame["unit_code"].astype(str).isin(codes)]
+    if frame.empty:
+        return {}
+    value, score, rank, q05, q95 = (_nums(frame[c]) for c in numbers)
+    colour = [c or "" for c in frame["colour"].tolist()]
+    units, nodes = frame["unit_code"].astype(str).tolist(), frame["node"].astype(str).tolist()
+    keys = zip(units, nodes, strict=True)
+    return dict(zip(keys, zip(value, colour, score, rank, q05, q95, strict=True), strict=True))
+
+
+def _nums(column: pd.Series) -> list[float | None]:
+    """A column as floats, None where there is no number (as `_num` reads one value)."""
+    numbers = pd.to_numeric(column, errors="coerce").astype("float64")
+    return [None if f != f else f for f in numbers.tolist()]
+
+
+@lru_cache(maxsize=8)
+def shipped_catalogue(name: str) -> Catalogue:
+    """A shipped catalogue, parsed once a process (its file changes only with the code)."""
+    return load_catalogue(name)
 
 
 def _num(v: Any) -> float | None:
@@ -207,7 +215,7 @@ def figures(inputs: Inputs, units: dict[str, Unit]) -> list[Figure]:
     peers = _peers(inputs.scope)
     peer_codes = set(_units(peers)) if peers != inputs.scope else set(units)
     codes = sorted(units)
-    catalogue = load_catalogue(inputs.scheme.catalogue) if inputs.scheme.catalogue else None
+    catalogue = shipped_catalogue(inputs.scheme.catalogue) if inputs.scheme.catalogue else None
     now = _values(inputs.runs.now, peers.path, peer_codes)
     before = _values(inputs.runs.previous, inputs.scope.path, set(units))
     year_ago = _values(inputs.runs.last_year, inputs.scope.path, set(units))
@@ -621,7 +629,11 @@ def _trend_section(inputs: Inputs, units: dict[str, Unit], figs: list[Figure]) -
         section.charts.append(
             Chart(
                 _("Trend: %(line)s") % {"line": LINES.get(line, line or DASH)},
-                charts.line_chart(labels, [(f.node.name_zh, series[f.node.code]) for f in chosen]),
+                partial(
+                    charts.line_chart,
+                    labels,
+                    [(f.node.name_zh, series[f.node.code]) for f in chosen],
+                ),
             )
         )
     return section
@@ -666,7 +678,7 @@ def _heatmap_section(inputs: Inputs, units: dict[str, Unit], figs: list[Figure])
         charts=[
             Chart(
                 _("Heat map of colours"),
-                charts.heatmap_chart([r[0] for r in rows], columns, [r[1] for r in rows]),
+                partial(charts.heatmap_chart, [r[0] for r in rows], columns, [r[1] for r in rows]),
             )
         ],
     )
@@ -728,7 +740,7 @@ def build_bulletin(inputs: Inputs) -> Content:
             key=f"line-{line}", title=f"{number}. {LINES.get(line, line)}", tables=[table]
         )
         section.charts.append(
-            Chart(_("Figures of the period and before"), charts.compare_chart(chosen))
+            Chart(_("Figures of the period and before"), partial(charts.compare_chart, chosen))
         )
         line_sections.append(section)
     absent = [
@@ -751,7 +763,7 @@ def build_bulletin(inputs: Inputs) -> Content:
                 _("Counts of units per colour, and the range of their values, for each indicator.")
             ],
             tables=[distribution],
-            charts=[Chart(_("Units per colour"), charts.distribution_chart(figs))],
+            charts=[Chart(_("Units per colour"), partial(charts.distribution_chart, figs))],
         )
     ]
     warnings = _warnings_table(inputs, units)

@@ -7,7 +7,9 @@ three formats always hold the same figures.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 
 # A colour as the documents show it: a mark and a word beside it, never the colour alone.
 COLOUR_WORDS = {
@@ -38,8 +40,15 @@ class Table:
 
 @dataclass(frozen=True)
 class Chart:
+    """A chart, drawn when a renderer first asks for its PNG: the Excel edition has no charts,
+    so it never pays for drawing them (matplotlib took half of a bulletin's content time)."""
+
     title: str
-    png: bytes
+    draw: Callable[[], bytes] = field(compare=False, repr=False)
+
+    @cached_property
+    def png(self) -> bytes:
+        return self.draw()
 
 
 @dataclass

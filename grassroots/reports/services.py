@@ -13,14 +13,18 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from grassroots.engine.catalogue import load_catalogue
 from grassroots.engine.errors import InputError
 from grassroots.engine.periods import Period
 from grassroots.evaluation.schemes import latest_scheme_version, scheme_of
 from grassroots.organisations import audit
 from grassroots.organisations.models import AuditAction, Level, Unit
 from grassroots.organisations.scope import Action, can
-from grassroots.reports.bulletin import build_bulletin, bulletin_inputs, find_runs
+from grassroots.reports.bulletin import (
+    build_bulletin,
+    bulletin_inputs,
+    find_runs,
+    shipped_catalogue,
+)
 from grassroots.reports.content import Content
 from grassroots.reports.errors import ReportError
 from grassroots.reports.models import (
@@ -393,7 +397,7 @@ def _check_indicators(scheme_code: str, indicators: Any) -> None:
     scheme = scheme_of(version)
     known = {leaf.indicator or leaf.code for leaf in scheme.leaves()}
     if scheme.catalogue:
-        known &= set(load_catalogue(scheme.catalogue).indicators)
+        known &= set(shipped_catalogue(scheme.catalogue).indicators)
     missing = [i for i in indicators if i not in known]
     if missing:
         raise ReportError(
