@@ -211,12 +211,19 @@ def _figure_of(
     return statistics.median(present) if present else None
 
 
-def figures(inputs: Inputs, units: dict[str, Unit]) -> list[Figure]:
+def figures(
+    inputs: Inputs, units: dict[str, Unit], scope_values: dict[tuple[str, str], Any] | None = None
+) -> list[Figure]:
+    """The scope's figure per indicator. ``scope_values``: the period's values of ``units``
+    when the caller has read them already (they are the peers' unless the scope is a unit)."""
     peers = _peers(inputs.scope)
     peer_codes = set(_units(peers)) if peers != inputs.scope else set(units)
     codes = sorted(units)
     catalogue = shipped_catalogue(inputs.scheme.catalogue) if inputs.scheme.catalogue else None
-    now = _values(inputs.runs.now, peers.path, peer_codes)
+    if scope_values is not None and peers == inputs.scope:
+        now = scope_values
+    else:
+        now = _values(inputs.runs.now, peers.path, peer_codes)
     before = _values(inputs.runs.previous, inputs.scope.path, set(units))
     year_ago = _values(inputs.runs.last_year, inputs.scope.path, set(units))
     chosen = inputs.template.indicators
@@ -470,6 +477,11 @@ def _data_table(inputs: Inputs) -> tuple[Table, str]:
             _("Timeliness (%)"),
         ],
     )
+    # Each city's units, grouped once (not every unit looked at again for each city).
+    by_city: dict[Any, list[Any]] = {}
+    for ln in report.lines:
+        if ln.city is not None and ln.unit.path.startswith(inputs.scope.path):
+            by_city.setdefault(ln.city.pk, []).append(ln)
     expected = reported = on_time = 0
     for tally in report.cities:
         if tally.unit is None or not (
@@ -477,11 +489,7 @@ def _data_table(inputs: Inputs) -> tuple[Table, str]:
             or inputs.scope.path.startswith(tally.unit.path)
         ):
             continue
-        lines = [
-            ln
-            for ln in report.lines
-            if ln.unit.path.startswith(inputs.scope.path) and ln.city == tally.unit
-        ]
+        lines = by_city.get(tally.unit.pk, [])
         e = len(lines)
         r = sum(ln.reported for ln in lines)
         t = sum(ln.timeliness == "on_time" for ln in lines)
@@ -543,8 +551,9 @@ def _league_table(inputs: Inputs, units: dict[str, Unit]) -> Table:
     return table
 
 
-def _units_table(inputs: Inputs, units: dict[str, Unit], figs: list[Figure], line: str) -> Table:
-    values = _values(inputs.runs.now, inputs.scope.path, set(units))
+def _units_table(
+    values: dict[tuple[str, str], Any], units: dict[str, Unit], figs: list[Figure], line: str
+) -> Table:
     chosen = [f for f in figs if f.line == line]
     headers = [_("Unit"), _("City")]
     for f in chosen:
@@ -726,7 +735,9 @@ def _summary(
 
 def build_bulletin(inputs: Inputs) -> Content:
     units = _units(inputs.scope)
-    figs = figures(inputs, units)
+    # The period's values of the scope's units: read once for the figures and the appendix.
+    values = _values(inputs.runs.now, inputs.scope.path, set(units))
+    figs = figures(inputs, units, values)
     title = inputs.template.title_for(inputs.period)
     sections: dict[str, list[Section]] = {}
     lines = [ln for ln in dict.fromkeys(f.line for f in figs) if ln]
@@ -805,7 +816,7 @@ def build_bulletin(inputs: Inputs) -> Content:
     ):
         body = [p for p in texts.get(key, "").splitlines() if p.strip()]
         sections[key] = [Section(key=key, title=heading, paragraphs=body or [DASH])]
-    appendix = [_units_table(inputs, units, figs, line) for line in lines]
+    appendix = [_units_table(values, units, figs, line) for line in lines]
     sections["appendix"] = [
         Section(
             key="appendix",

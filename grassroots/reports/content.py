@@ -86,7 +86,16 @@ def text_cell(text: str) -> Cell:
 
 
 def colour_cell(colour: str) -> Cell:
+    """A colour's cell; cells are immutable, so each colour's is made once (a national
+    appendix has some 50,000)."""
+    return _COLOUR_CELLS.get(colour) or _colour_cell(colour)
+
+
+def _colour_cell(colour: str) -> Cell:
     return Cell(COLOUR_WORDS.get(colour, DASH), colour=colour if colour in COLOUR_WORDS else "")
+
+
+_COLOUR_CELLS = {colour: _colour_cell(colour) for colour in COLOUR_WORDS}
 
 
 def number_cell(value: float | None, *, digits: int = 2) -> Cell:
