@@ -461,15 +461,19 @@ def _percent(share: float | None) -> Cell:
 
 
 def _data_table(inputs: Inputs) -> tuple[Table, str]:
+    """Completeness and timeliness per city (per province for the nation: one row each, not
+    some three hundred cities, as the warnings summary counts them)."""
+
     def clock() -> dt.datetime:
         return inputs.stamp
 
     report = reporting_rate(user=inputs.user, period=inputs.period.key, clock=clock)
+    national = inputs.scope.level == Level.NATION
     table = Table(
         title=_("Completeness and timeliness of the data"),
         sheet="数据质量",
         headers=[
-            _("City"),
+            _("Province") if national else _("City"),
             _("Units expected"),
             _("Reported"),
             _("On time"),
@@ -477,19 +481,34 @@ def _data_table(inputs: Inputs) -> tuple[Table, str]:
             _("Timeliness (%)"),
         ],
     )
-    # Each city's units, grouped once (not every unit looked at again for each city).
-    by_city: dict[Any, list[Any]] = {}
-    for ln in report.lines:
-        if ln.city is not None and ln.unit.path.startswith(inputs.scope.path):
-            by_city.setdefault(ln.city.pk, []).append(ln)
+    groups: list[tuple[str, list[Any]]] = []
+    if national:
+        names = {
+            p.code: p.name_zh
+            for p in Unit.objects.filter(level=Level.PROVINCE).only("code", "name_zh")
+        }
+        by_province: dict[str, list[Any]] = {}
+        for ln in report.lines:
+            if ln.city is not None and ln.unit.path.startswith(inputs.scope.path):
+                by_province.setdefault(ln.unit.path.split("/", 1)[0], []).append(ln)
+        groups = [(names.get(code, code), by_province[code]) for code in sorted(by_province)]
+    else:
+        # Each city's units, grouped once (not every unit looked at again for each city).
+        by_city: dict[Any, list[Any]] = {}
+        for ln in report.lines:
+            if ln.city is not None and ln.unit.path.startswith(inputs.scope.path):
+                by_city.setdefault(ln.city.pk, []).append(ln)
+        groups = [
+            (tally.unit.name_zh, by_city.get(tally.unit.pk, []))
+            for tally in report.cities
+            if tally.unit is not None
+            and (
+                tally.unit.path.startswith(inputs.scope.path)
+                or inputs.scope.path.startswith(tally.unit.path)
+            )
+        ]
     expected = reported = on_time = 0
-    for tally in report.cities:
-        if tally.unit is None or not (
-            tally.unit.path.startswith(inputs.scope.path)
-            or inputs.scope.path.startswith(tally.unit.path)
-        ):
-            continue
-        lines = by_city.get(tally.unit.pk, [])
+    for name, lines in groups:
         e = len(lines)
         r = sum(ln.reported for ln in lines)
         t = sum(ln.timeliness == "on_time" for ln in lines)
@@ -498,7 +517,7 @@ def _data_table(inputs: Inputs) -> tuple[Table, str]:
         expected, reported, on_time = expected + e, reported + r, on_time + t
         table.rows.append(
             [
-                text_cell(tally.unit.name_zh),
+                text_cell(name),
                 number_cell(e, digits=0),
                 number_cell(r, digits=0),
                 number_cell(t, digits=0),
