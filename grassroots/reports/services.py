@@ -108,7 +108,6 @@ def _no_progress(step: str, percent: int) -> None:
 RUN_PRODUCTS = frozenset(
     {Product.BULLETIN, Product.MONTHLY, Product.HALF_YEAR, Product.ANNUAL, Product.UNIT_PROFILE}
 )
-GRASSROOTS_PRODUCTS = frozenset({Product.UNIT_PROFILE, Product.EXIT_RECORD})
 
 
 def _checked(product: str, scope: Unit, period: str) -> tuple[Period, Template]:
@@ -130,10 +129,15 @@ def _checked(product: str, scope: Unit, period: str) -> tuple[Period, Template]:
                 "period": parsed.key,
             }
         )
-    if product in GRASSROOTS_PRODUCTS and scope.level != Level.GRASSROOTS:
+    if product == Product.UNIT_PROFILE and scope.level != Level.GRASSROOTS:
+        raise ReportError(
+            _("The unit profile is made for a grassroots unit, not for %(scope)s.")
+            % {"scope": scope.name_zh}
+        )
+    if product == Product.EXIT_RECORD and scope.level != Level.GRASSROOTS:
         raise ReportError(
             _("The %(product)s is made for a grassroots unit, not for %(scope)s.")
-            % {"product": Product(product).label, "scope": scope.name_zh}
+            % {"product": _("exit-assessment record"), "scope": scope.name_zh}
         )
     template = template_for(scope, product)
     if template.indicators:
