@@ -8,8 +8,10 @@ postgres://postgres@127.0.0.1:5432), loads Shandong's units (every province's wi
 generates case records (benchmarks/out/reports/, git-ignored) for 2023Q4, 2024Q3 and 2024Q4,
 stores and publishes a core-business run of each (200 rank replications), then times
 ``generate_document`` (content from the stored runs, charts, rendering, storing) for each
-format, in one process after one warm-up document. Target: a province bulletin in every format
-in under 15 s on this machine (PASS/FAIL).
+format, in one process after one warm-up province document per format (the libraries a
+running worker has loaded). Target: a province bulletin in every format
+in under 15 s on this machine; the national one is held to it too (each line prints its time as
+a share of the target, and PASS/FAIL).
 """
 
 from __future__ import annotations
@@ -39,10 +41,15 @@ from grassroots.organisations.models import Unit
 from grassroots.reports.services import generate_document
 users = {"370000": "bench-admin", "000000": "bench-nation"}
 out = []
+# Warm-up: one province document per format, so the libraries a long-running worker has
+# loaded already (matplotlib, WeasyPrint, python-docx, openpyxl) are loaded before timing.
+admin = get_user_model().objects.get(username="bench-admin")
+for fmt in ("docx", "pdf", "xlsx"):
+    generate_document(product="bulletin", scope=Unit.objects.get(code="370000"), period="2024Q4",
+                      fmt=fmt, actor=admin)
 for code in CODES:
     user = get_user_model().objects.get(username=users[code])
     scope = Unit.objects.get(code=code)
-    generate_document(product="bulletin", scope=scope, period="2024Q4", fmt="xlsx", actor=user)
     for fmt in ("docx", "pdf", "xlsx"):
         started = time.perf_counter()
         d = generate_document(product="bulletin", scope=scope, period="2024Q4", fmt=fmt, actor=user)
@@ -75,11 +82,14 @@ def main() -> int:
     passed = True
     print(f"machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f}")
     for code, fmt, seconds, pages, size in json.loads(done.stdout.strip().splitlines()[-1]):
-        verdict = ""
-        if code == "370000":
-            ok = seconds < TARGET_SECONDS
-            passed &= ok
-            verdict = f"  target < {TARGET_SECONDS:.0f} s: {'PASS' if ok else 'FAIL'}"
+        # The issue's target is the province's bulletin; the national one (3,000 units) is
+        # held to the same 15 s.
+        ok = seconds < TARGET_SECONDS
+        passed &= ok
+        verdict = (
+            f"  {seconds / TARGET_SECONDS:.2f} of the {TARGET_SECONDS:.0f} s target: "
+            f"{'PASS' if ok else 'FAIL'}"
+        )
         pages_text = f"{pages} pages" if pages else "pages: n/a (not paginated)"
         print(f"{code} bulletin .{fmt}: {seconds:6.2f} s, {pages_text}, {size:,} bytes{verdict}")
     return 0 if passed else 1

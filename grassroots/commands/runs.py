@@ -171,10 +171,10 @@ def run_work(args: argparse.Namespace) -> int:
     from django.utils import timezone
 
     from grassroots.commands._markers import beat
+    from grassroots.evaluation.background import run_jobs
     from grassroots.evaluation.runs import work
     from grassroots.files import remove_stale_temporaries
     from grassroots.notifications.mail import deliver
-    from grassroots.reports.drafts import make_queued_drafts
     from grassroots.supervision.services import run_due_schedules
 
     data_dir = Path(settings.DATA_DIR)
@@ -195,9 +195,11 @@ def run_work(args: argparse.Namespace) -> int:
             scheduled = run_due_schedules(today=timezone.localdate())
             if scheduled:
                 _out(f"{len(scheduled)} scheduled supervision run(s) executed")
-            drafts = make_queued_drafts()
-            if drafts:
-                _out(f"{len(drafts)} draft bulletin(s) made")
+            # Other apps' queued work (documents asked for on the reports page, draft
+            # bulletins of published runs): each registered in its AppConfig.ready().
+            for name, made in run_jobs().items():
+                if made:
+                    _out(f"{name}: {made} made")
             # Notifications: the time-based scans, the daily digests and the e-mail outbox
             # (a failed send stays queued and is retried; it never stops the runs).
             _deliver_notifications(deliver)

@@ -319,8 +319,9 @@ def profile(*, run: EvaluationRun, scheme: Scheme, unit: Unit, visible: Visible)
         for c in columns
     ]
     # The city median, the gap to the peer median and the peers' range place the unit among
-    # its peers: a role that may not see ranks sees the unit's own values only.
-    peers = visible.ranks
+    # its peers: shown to the roles the scheme shows ranks to, also in analysis mode (which
+    # hides ranks, not comparisons); another role sees the unit's own values only.
+    peers = visible.peers
     return Profile(
         unit=unit,
         overall=mine.get(scheme.root.code),

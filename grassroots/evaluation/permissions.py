@@ -29,6 +29,10 @@ class Visible:
 
     ranks: bool
     colours: bool
+    # Peer comparisons (the city median, the gap to the peer median, the peers' range): the
+    # roles the scheme shows ranks to, whatever the province's ranking policy, since analysis
+    # mode hides ranks and league tables but not comparisons with peers.
+    peers: bool = False
 
 
 def roles_named(names: tuple[str, ...]) -> frozenset[Role]:
@@ -66,9 +70,11 @@ def visible_to(user: Any, visibility: Visibility) -> Visible:
     if membership is None:
         return Visible(ranks=False, colours=False)
     role = Role(membership.role)
+    ranking_role = role in roles_named(visibility.show_ranks_to)
     return Visible(
-        ranks=role in roles_named(visibility.show_ranks_to) and ranks_allowed(user),
+        ranks=ranking_role and ranks_allowed(user),
         colours=role in roles_named(visibility.show_colours_to),
+        peers=ranking_role,
     )
 
 

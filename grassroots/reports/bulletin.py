@@ -14,15 +14,17 @@ import datetime as dt
 import statistics
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import lru_cache, partial
 from typing import Any
 
+import pandas as pd
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from grassroots.assistance.models import WeakStatus
 from grassroots.assistance.plans.selectors import measures_due_by, quarterly_counts
 from grassroots.assistance.selectors import designations_for
-from grassroots.engine.catalogue import load_catalogue
+from grassroots.engine.catalogue import Catalogue, load_catalogue
 from grassroots.engine.periods import Period
 from grassroots.engine.scheme import Node, Scheme
 from grassroots.evaluation.models import EvaluationRun, WarningKind
@@ -163,26 +165,32 @@ def _peers(scope: Unit) -> Unit:
 
 
 def _values(run: EvaluationRun | None, path: str, codes: set[str]) -> dict[tuple[str, str], Any]:
-    """(unit, node) -> (value, colour, score, rank_all, q05, q95) of the run's stored results."""
+    """(unit, node) -> (value, colour, score, rank_all, q05, q95) of the run's stored results.
+    Column by column, not row by row: a national run has some 100,000 rows a period."""
     if run is None:
         return {}
-    frame = results_frame(
-        run,
-        path=path,
-        columns=["node", "value", "colour", "score", "rank_all", "rank_q05", "rank_q95"],
-    )
-    out: dict[tuple[str, str], Any] = {}
-    for rec in frame.itertuples(index=False):
-        if str(rec.unit_code) in codes:
-            out[(str(rec.unit_code), str(rec.node))] = (
-                _num(rec.value),
-                rec.colour or "",
-                _num(rec.score),
-                _num(rec.rank_all),
-                _num(rec.rank_q05),
-                _num(rec.rank_q95),
-            )
-    return out
+    numbers = ["value", "score", "rank_all", "rank_q05", "rank_q95"]
+    frame = results_frame(run, path=path, columns=["node", "colour", *numbers])
+    frame = frame[frame["unit_code"].astype(str).isin(codes)]
+    if frame.empty:
+        return {}
+    value, score, rank, q05, q95 = (_nums(frame[c]) for c in numbers)
+    colour = [c or "" for c in frame["colour"].tolist()]
+    units, nodes = frame["unit_code"].astype(str).tolist(), frame["node"].astype(str).tolist()
+    keys = zip(units, nodes, strict=True)
+    return dict(zip(keys, zip(value, colour, score, rank, q05, q95, strict=True), strict=True))
+
+
+def _nums(column: pd.Series) -> list[float | None]:
+    """A column as floats, None where there is no number (as `_num` reads one value)."""
+    numbers = pd.to_numeric(column, errors="coerce").astype("float64")
+    return [None if f != f else f for f in numbers.tolist()]
+
+
+@lru_cache(maxsize=8)
+def shipped_catalogue(name: str) -> Catalogue:
+    """A shipped catalogue, parsed once a process (its file changes only with the code)."""
+    return load_catalogue(name)
 
 
 def _num(v: Any) -> float | None:
@@ -203,12 +211,19 @@ def _figure_of(
     return statistics.median(present) if present else None
 
 
-def figures(inputs: Inputs, units: dict[str, Unit]) -> list[Figure]:
+def figures(
+    inputs: Inputs, units: dict[str, Unit], scope_values: dict[tuple[str, str], Any] | None = None
+) -> list[Figure]:
+    """The scope's figure per indicator. ``scope_values``: the period's values of ``units``
+    when the caller has read them already (they are the peers' unless the scope is a unit)."""
     peers = _peers(inputs.scope)
     peer_codes = set(_units(peers)) if peers != inputs.scope else set(units)
     codes = sorted(units)
-    catalogue = load_catalogue(inputs.scheme.catalogue) if inputs.scheme.catalogue else None
-    now = _values(inputs.runs.now, peers.path, peer_codes)
+    catalogue = shipped_catalogue(inputs.scheme.catalogue) if inputs.scheme.catalogue else None
+    if scope_values is not None and peers == inputs.scope:
+        now = scope_values
+    else:
+        now = _values(inputs.runs.now, peers.path, peer_codes)
     before = _values(inputs.runs.previous, inputs.scope.path, set(units))
     year_ago = _values(inputs.runs.last_year, inputs.scope.path, set(units))
     chosen = inputs.template.indicators
@@ -446,15 +461,19 @@ def _percent(share: float | None) -> Cell:
 
 
 def _data_table(inputs: Inputs) -> tuple[Table, str]:
+    """Completeness and timeliness per city (per province for the nation: one row each, not
+    some three hundred cities, as the warnings summary counts them)."""
+
     def clock() -> dt.datetime:
         return inputs.stamp
 
     report = reporting_rate(user=inputs.user, period=inputs.period.key, clock=clock)
+    national = inputs.scope.level == Level.NATION
     table = Table(
         title=_("Completeness and timeliness of the data"),
         sheet="数据质量",
         headers=[
-            _("City"),
+            _("Province") if national else _("City"),
             _("Units expected"),
             _("Reported"),
             _("On time"),
@@ -462,18 +481,34 @@ def _data_table(inputs: Inputs) -> tuple[Table, str]:
             _("Timeliness (%)"),
         ],
     )
-    expected = reported = on_time = 0
-    for tally in report.cities:
-        if tally.unit is None or not (
-            tally.unit.path.startswith(inputs.scope.path)
-            or inputs.scope.path.startswith(tally.unit.path)
-        ):
-            continue
-        lines = [
-            ln
-            for ln in report.lines
-            if ln.unit.path.startswith(inputs.scope.path) and ln.city == tally.unit
+    groups: list[tuple[str, list[Any]]] = []
+    if national:
+        names = {
+            p.code: p.name_zh
+            for p in Unit.objects.filter(level=Level.PROVINCE).only("code", "name_zh")
+        }
+        by_province: dict[str, list[Any]] = {}
+        for ln in report.lines:
+            if ln.city is not None and ln.unit.path.startswith(inputs.scope.path):
+                by_province.setdefault(ln.unit.path.split("/", 1)[0], []).append(ln)
+        groups = [(names.get(code, code), by_province[code]) for code in sorted(by_province)]
+    else:
+        # Each city's units, grouped once (not every unit looked at again for each city).
+        by_city: dict[Any, list[Any]] = {}
+        for ln in report.lines:
+            if ln.city is not None and ln.unit.path.startswith(inputs.scope.path):
+                by_city.setdefault(ln.city.pk, []).append(ln)
+        groups = [
+            (tally.unit.name_zh, by_city.get(tally.unit.pk, []))
+            for tally in report.cities
+            if tally.unit is not None
+            and (
+                tally.unit.path.startswith(inputs.scope.path)
+                or inputs.scope.path.startswith(tally.unit.path)
+            )
         ]
+    expected = reported = on_time = 0
+    for name, lines in groups:
         e = len(lines)
         r = sum(ln.reported for ln in lines)
         t = sum(ln.timeliness == "on_time" for ln in lines)
@@ -482,7 +517,7 @@ def _data_table(inputs: Inputs) -> tuple[Table, str]:
         expected, reported, on_time = expected + e, reported + r, on_time + t
         table.rows.append(
             [
-                text_cell(tally.unit.name_zh),
+                text_cell(name),
                 number_cell(e, digits=0),
                 number_cell(r, digits=0),
                 number_cell(t, digits=0),
@@ -535,8 +570,9 @@ def _league_table(inputs: Inputs, units: dict[str, Unit]) -> Table:
     return table
 
 
-def _units_table(inputs: Inputs, units: dict[str, Unit], figs: list[Figure], line: str) -> Table:
-    values = _values(inputs.runs.now, inputs.scope.path, set(units))
+def _units_table(
+    values: dict[tuple[str, str], Any], units: dict[str, Unit], figs: list[Figure], line: str
+) -> Table:
     chosen = [f for f in figs if f.line == line]
     headers = [_("Unit"), _("City")]
     for f in chosen:
@@ -621,7 +657,11 @@ def _trend_section(inputs: Inputs, units: dict[str, Unit], figs: list[Figure]) -
         section.charts.append(
             Chart(
                 _("Trend: %(line)s") % {"line": LINES.get(line, line or DASH)},
-                charts.line_chart(labels, [(f.node.name_zh, series[f.node.code]) for f in chosen]),
+                partial(
+                    charts.line_chart,
+                    labels,
+                    [(f.node.name_zh, series[f.node.code]) for f in chosen],
+                ),
             )
         )
     return section
@@ -666,7 +706,7 @@ def _heatmap_section(inputs: Inputs, units: dict[str, Unit], figs: list[Figure])
         charts=[
             Chart(
                 _("Heat map of colours"),
-                charts.heatmap_chart([r[0] for r in rows], columns, [r[1] for r in rows]),
+                partial(charts.heatmap_chart, [r[0] for r in rows], columns, [r[1] for r in rows]),
             )
         ],
     )
@@ -714,7 +754,9 @@ def _summary(
 
 def build_bulletin(inputs: Inputs) -> Content:
     units = _units(inputs.scope)
-    figs = figures(inputs, units)
+    # The period's values of the scope's units: read once for the figures and the appendix.
+    values = _values(inputs.runs.now, inputs.scope.path, set(units))
+    figs = figures(inputs, units, values)
     title = inputs.template.title_for(inputs.period)
     sections: dict[str, list[Section]] = {}
     lines = [ln for ln in dict.fromkeys(f.line for f in figs) if ln]
@@ -728,7 +770,7 @@ def build_bulletin(inputs: Inputs) -> Content:
             key=f"line-{line}", title=f"{number}. {LINES.get(line, line)}", tables=[table]
         )
         section.charts.append(
-            Chart(_("Figures of the period and before"), charts.compare_chart(chosen))
+            Chart(_("Figures of the period and before"), partial(charts.compare_chart, chosen))
         )
         line_sections.append(section)
     absent = [
@@ -751,7 +793,7 @@ def build_bulletin(inputs: Inputs) -> Content:
                 _("Counts of units per colour, and the range of their values, for each indicator.")
             ],
             tables=[distribution],
-            charts=[Chart(_("Units per colour"), charts.distribution_chart(figs))],
+            charts=[Chart(_("Units per colour"), partial(charts.distribution_chart, figs))],
         )
     ]
     warnings = _warnings_table(inputs, units)
@@ -793,7 +835,7 @@ def build_bulletin(inputs: Inputs) -> Content:
     ):
         body = [p for p in texts.get(key, "").splitlines() if p.strip()]
         sections[key] = [Section(key=key, title=heading, paragraphs=body or [DASH])]
-    appendix = [_units_table(inputs, units, figs, line) for line in lines]
+    appendix = [_units_table(values, units, figs, line) for line in lines]
     sections["appendix"] = [
         Section(
             key="appendix",

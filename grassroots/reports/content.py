@@ -7,7 +7,9 @@ three formats always hold the same figures.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 
 # A colour as the documents show it: a mark and a word beside it, never the colour alone.
 COLOUR_WORDS = {
@@ -38,8 +40,15 @@ class Table:
 
 @dataclass(frozen=True)
 class Chart:
+    """A chart, drawn when a renderer first asks for its PNG: the Excel edition has no charts,
+    so it never pays for drawing them (matplotlib took half of a bulletin's content time)."""
+
     title: str
-    png: bytes
+    draw: Callable[[], bytes] = field(compare=False, repr=False)
+
+    @cached_property
+    def png(self) -> bytes:
+        return self.draw()
 
 
 @dataclass
@@ -77,7 +86,16 @@ def text_cell(text: str) -> Cell:
 
 
 def colour_cell(colour: str) -> Cell:
+    """A colour's cell; cells are immutable, so each colour's is made once (a national
+    appendix has some 50,000)."""
+    return _COLOUR_CELLS.get(colour) or _colour_cell(colour)
+
+
+def _colour_cell(colour: str) -> Cell:
     return Cell(COLOUR_WORDS.get(colour, DASH), colour=colour if colour in COLOUR_WORDS else "")
+
+
+_COLOUR_CELLS = {colour: _colour_cell(colour) for colour in COLOUR_WORDS}
 
 
 def number_cell(value: float | None, *, digits: int = 2) -> Cell:

@@ -259,3 +259,72 @@ class DraftJob(models.Model):
     @property
     def audit_unit_code(self) -> str:
         return self.province.code
+
+
+class JobStep(models.TextChoices):
+    """Where a document job is: shown on the reports page while the worker makes it."""
+
+    QUEUED = "queued", _("Waiting for the background worker")
+    CHECKING = "checking", _("Checking the request")
+    READING = "reading", _("Reading the published runs")
+    WRITING = "writing", _("Writing the sections")
+    RENDERING = "rendering", _("Rendering the file")
+    STORING = "storing", _("Storing the document")
+    DONE = "done", _("Document made")
+
+
+class DocumentJob(models.Model):
+    """A document asked for on the reports page: queued by the request, made by the background
+    worker (`grassroots runs work`), which writes its step and percent as it goes. A failure
+    keeps its message (in the language of whoever asked) and stores no document."""
+
+    product = models.CharField(_("product"), max_length=20, choices=Product.choices)
+    scope = models.ForeignKey(
+        Unit, on_delete=models.PROTECT, related_name="+", verbose_name=_("scope")
+    )
+    period = models.CharField(_("period"), max_length=20)
+    format = models.CharField(_("format"), max_length=5, choices=Format.choices)
+    language = models.CharField(_("language"), max_length=10)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("requested by"),
+    )
+    status = models.CharField(
+        _("status"), max_length=8, choices=DraftStatus.choices, default=DraftStatus.QUEUED
+    )
+    step = models.CharField(
+        _("progress step"), max_length=10, choices=JobStep.choices, default=JobStep.QUEUED
+    )
+    percent = models.PositiveSmallIntegerField(_("percent done"), default=0)
+    error = models.TextField(_("error"), blank=True)
+    document = models.ForeignKey(
+        Document,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("document"),
+    )
+    queued_at = models.DateTimeField(_("queued"))
+    # Written with every step: a running job not touched for long lost its worker.
+    updated_at = models.DateTimeField(_("updated"))
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-queued_at", "-id"]
+        indexes = [models.Index(fields=["status", "id"], name="report_job_status")]
+        verbose_name = _("document request")
+        verbose_name_plural = _("document requests")
+
+    def __str__(self) -> str:
+        return f"job {self.product} {self.scope.code} {self.period} .{self.format} {self.status}"
+
+    @property
+    def audit_unit_code(self) -> str:
+        return self.scope.code
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (DraftStatus.DONE, DraftStatus.FAILED)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -12,19 +13,24 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from grassroots.engine.catalogue import load_catalogue
 from grassroots.engine.errors import InputError
 from grassroots.engine.periods import Period
 from grassroots.evaluation.schemes import latest_scheme_version, scheme_of
 from grassroots.organisations import audit
 from grassroots.organisations.models import AuditAction, Level, Unit
 from grassroots.organisations.scope import Action, can
-from grassroots.reports.bulletin import build_bulletin, bulletin_inputs
+from grassroots.reports.bulletin import (
+    build_bulletin,
+    bulletin_inputs,
+    find_runs,
+    shipped_catalogue,
+)
 from grassroots.reports.content import Content
 from grassroots.reports.errors import ReportError
 from grassroots.reports.models import (
     Document,
     Format,
+    JobStep,
     Narrative,
     NarrativeSection,
     Product,
@@ -33,7 +39,13 @@ from grassroots.reports.models import (
     ReportTemplate,
     documents_dir,
 )
-from grassroots.reports.products import Made, exit_record, plan_progress, unit_profile
+from grassroots.reports.products import (
+    Made,
+    exit_assessment_for,
+    exit_record,
+    plan_progress,
+    unit_profile,
+)
 from grassroots.reports.render.docx import render_docx
 from grassroots.reports.render.pdf import render_pdf
 from grassroots.reports.render.xlsx import render_xlsx
@@ -85,11 +97,29 @@ PERIOD_HINTS = {
 }
 
 
-def build_content(*, product: str, scope: Unit, period: str, user: Any) -> Made:
-    """The document's content (in Chinese) and what it was made from."""
+Progress = Callable[[str, int], None]
+
+
+def _no_progress(step: str, percent: int) -> None:
+    """Where progress goes when no one follows it (the command line, the API)."""
+
+
+# The products made from published evaluation runs (the others read assistance's records).
+RUN_PRODUCTS = frozenset(
+    {Product.BULLETIN, Product.MONTHLY, Product.HALF_YEAR, Product.ANNUAL, Product.UNIT_PROFILE}
+)
+
+
+def _checked(product: str, scope: Unit, period: str) -> tuple[Period, Template]:
+    """The period and template of a request that is not plainly wrong: a known product, a
+    period that fits it, a scope of the right level, a template naming only indicators the
+    catalogue has. Cheap: the request checks it before queueing, the worker again."""
     if product not in Product.values:
         raise ReportError(_("Unknown product: %(product)s") % {"product": product})
-    parsed = Period.parse(period)
+    try:
+        parsed = Period.parse(period)
+    except InputError:
+        raise ReportError(_("Not a period: %(period)s") % {"period": period}) from None
     if not period_fits(product, parsed):
         raise ReportError(
             _("The %(product)s is made for a period like %(example)s, not %(period)s.")
@@ -99,9 +129,50 @@ def build_content(*, product: str, scope: Unit, period: str, user: Any) -> Made:
                 "period": parsed.key,
             }
         )
+    if product == Product.UNIT_PROFILE and scope.level != Level.GRASSROOTS:
+        raise ReportError(
+            _("The unit profile is made for a grassroots unit, not for %(scope)s.")
+            % {"scope": scope.name_zh}
+        )
+    if product == Product.EXIT_RECORD and scope.level != Level.GRASSROOTS:
+        raise ReportError(
+            _("The %(product)s is made for a grassroots unit, not for %(scope)s.")
+            % {"product": _("exit-assessment record"), "scope": scope.name_zh}
+        )
     template = template_for(scope, product)
     if template.indicators:
         _check_indicators(template.scheme, sorted(template.indicators))
+    return parsed, template
+
+
+def check_request(*, product: str, scope: Unit, period: str, fmt: str, user: Any) -> None:
+    """Refuse at once what cannot be made (the page runs this before it queues a job): a scope
+    outside the user's, an unknown format, a period that does not fit, an indicator the
+    catalogue lacks, no published run of the period (no exit assessment for the record)."""
+    _check_may_generate(user, scope)
+    if fmt not in Format.values:
+        raise ReportError(_("Unknown format: %(format)s") % {"format": fmt})
+    parsed, template = _checked(product, scope, period)
+    _check_sources(product, scope, parsed, template, user)
+
+
+def _check_sources(
+    product: str, scope: Unit, parsed: Period, template: Template, user: Any
+) -> None:
+    if product in RUN_PRODUCTS:
+        find_runs(scope, parsed.key, template.scheme)
+    elif product == Product.EXIT_RECORD:
+        exit_assessment_for(user, scope, parsed)
+
+
+def build_content(
+    *, product: str, scope: Unit, period: str, user: Any, progress: Progress = _no_progress
+) -> Made:
+    """The document's content (in Chinese) and what it was made from. The checks run first, in
+    the caller's language (a failure's message is the user's); the content is Chinese."""
+    parsed, template = _checked(product, scope, period)
+    _check_sources(product, scope, parsed, template, user)
+    progress(JobStep.READING, 10)
     with translation.override("zh-hans"):
         if product == Product.PLAN_PROGRESS:
             content, used = plan_progress(scope=scope, period=parsed, user=user, template=template)
@@ -109,14 +180,10 @@ def build_content(*, product: str, scope: Unit, period: str, user: Any) -> Made:
         if product == Product.EXIT_RECORD:
             content, used = exit_record(scope=scope, period=parsed, user=user, template=template)
             return Made(content, parsed.key, template, False, runs=used)
-        if product == Product.UNIT_PROFILE and scope.level != Level.GRASSROOTS:
-            raise ReportError(
-                _("The unit profile is made for a grassroots unit, not for %(scope)s.")
-                % {"scope": scope.name_zh}
-            )
         inputs = bulletin_inputs(
-            scope=scope, period=period, user=user, template=template, product=product
+            scope=scope, period=parsed.key, user=user, template=template, product=product
         )
+        progress(JobStep.WRITING, 25)
         content = (
             unit_profile(inputs) if product == Product.UNIT_PROFILE else build_bulletin(inputs)
         )
@@ -135,7 +202,14 @@ def _check_may_generate(user: Any, scope: Unit) -> None:
 
 
 def generate_document(
-    *, product: str, scope: Unit, period: str, fmt: str, actor: Any, reader: Any = None
+    *,
+    product: str,
+    scope: Unit,
+    period: str,
+    fmt: str,
+    actor: Any,
+    reader: Any = None,
+    progress: Progress = _no_progress,
 ) -> Document:
     """Make the document from the published run(s) and store it: the file under the data
     directory (mode 0600) and a row naming what it was made from. Nothing is stored when it
@@ -143,7 +217,9 @@ def generate_document(
 
     ``actor`` None is the command line (the server's operator); it then reads as ``reader``, a
     user whose scope covers ``scope`` (the province administrator), and is recorded as no one.
+    ``progress(step, percent)`` is told each step (the background worker writes it on its job).
     """
+    progress(JobStep.CHECKING, 5)
     if actor is not None:
         _check_may_generate(actor, scope)
         reader = actor
@@ -151,13 +227,13 @@ def generate_document(
         raise ReportError(_("No user to read the scope's data as."))
     if fmt not in Format.values:
         raise ReportError(_("Unknown format: %(format)s") % {"format": fmt})
-    try:
-        Period.parse(period)
-    except InputError:
-        raise ReportError(_("Not a period: %(period)s") % {"period": period}) from None
-    made = build_content(product=product, scope=scope, period=period, user=reader)
+    made = build_content(
+        product=product, scope=scope, period=period, user=reader, progress=progress
+    )
     content = made.content
+    progress(JobStep.RENDERING, 50)
     rendered = render(content, fmt)
+    progress(JobStep.STORING, 95)
     with transaction.atomic():
         document = Document(
             product=product,
@@ -325,7 +401,7 @@ def _check_indicators(scheme_code: str, indicators: Any) -> None:
     scheme = scheme_of(version)
     known = {leaf.indicator or leaf.code for leaf in scheme.leaves()}
     if scheme.catalogue:
-        known &= set(load_catalogue(scheme.catalogue).indicators)
+        known &= set(shipped_catalogue(scheme.catalogue).indicators)
     missing = [i for i in indicators if i not in known]
     if missing:
         raise ReportError(

@@ -8,6 +8,7 @@ app_name = "reports"
 urlpatterns: list[URLPattern] = [
     path("", views.index, name="index"),
     path("generate/", views.generate, name="generate"),
+    path("jobs/<int:pk>/progress/", views.job_progress, name="job-progress"),
     path("narrative/", views.narrative, name="narrative"),
     path("policy/", views.policy, name="policy"),
     path("documents/<int:pk>/", views.download, name="download"),

@@ -1,14 +1,20 @@
-"""The reports page: choose product, scope, period and format; generate; download; history.
-The office's narrative paragraphs and, for the province administrator, the report policy."""
+"""The reports page: choose product, scope, period and format; generate in the background with
+progress; download; history. The office's narrative paragraphs and, for the province
+administrator, the report policy."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -24,10 +30,10 @@ from grassroots.organisations.scope import (
 from grassroots.reports.drafts import drafts_for
 from grassroots.reports.errors import ReportError
 from grassroots.reports.forms import GenerateForm, NarrativeForm, PolicyForm, TemplateForm
+from grassroots.reports.jobs import get_job_for_user, jobs_for, queue_document
 from grassroots.reports.models import Format, Product, ReportTemplate
 from grassroots.reports.selectors import documents_for, get_document_for_user, policy_for
 from grassroots.reports.services import (
-    generate_document,
     read_document,
     save_narrative,
     save_template,
@@ -57,6 +63,9 @@ SECTION_LABELS = {
     "items": _l("items"),
     "decision": _l("recommendation and decision"),
 }
+
+# The user's requests the page lists with their progress: the last few of the last day.
+JOBS_SHOWN, JOBS_SHOWN_FOR = 5, dt.timedelta(days=1)
 
 CONTENT_TYPES = {
     Format.DOCX: "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
@@ -105,6 +114,9 @@ def index(request: HttpRequest) -> HttpResponse:
         else None,
         "documents": documents_for(request.user)[:50],
         "drafts": drafts_for(request.user)[:10],
+        "jobs": jobs_for(request.user).filter(queued_at__gte=timezone.now() - JOBS_SHOWN_FOR)[
+            :JOBS_SHOWN
+        ],
         "edits_templates": province is not None,
     }
     return render(request, "reports/index.html", context)
@@ -113,6 +125,8 @@ def index(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def generate(request: HttpRequest) -> HttpResponse:
+    """Check the request at once (a bad one is a message, nothing queued) and queue it: the
+    background worker makes the document while the page shows its progress."""
     _require(request.user)
     form = GenerateForm(request.POST, scopes=scope_choices(request.user))
     if not form.is_valid():
@@ -121,18 +135,35 @@ def generate(request: HttpRequest) -> HttpResponse:
         return redirect("reports:index")
     scope = get_unit_for_user(request.user, form.cleaned_data["scope"])
     try:
-        document = generate_document(
+        job = queue_document(
             product=form.cleaned_data["product"],
             scope=scope,
             period=form.cleaned_data["period"],
             fmt=form.cleaned_data["format"],
-            actor=request.user,
+            user=request.user,
+            language=get_language() or settings.LANGUAGE_CODE,
         )
     except ReportError as exc:
         messages.error(request, str(exc))
         return redirect("reports:index")
-    messages.success(request, _("Generated: %(name)s") % {"name": document.filename})
-    return redirect("reports:index")
+    messages.info(
+        request,
+        _("Queued: %(product)s, %(scope)s, %(period)s. It is being made in the background.")
+        % {"product": job.get_product_display(), "scope": scope.name_zh, "period": job.period},
+    )
+    return redirect(f"{reverse('reports:index')}#job-{job.pk}")
+
+
+@login_required
+@require_GET
+def job_progress(request: HttpRequest, pk: int) -> HttpResponse:
+    """The progress fragment of one of the user's requests, which the page polls with HTMX;
+    once it is finished the page reloads (its history then lists the document)."""
+    job = get_job_for_user(request.user, pk)
+    response = render(request, "reports/_job.html", {"job": job})
+    if job.is_finished and request.headers.get("HX-Request"):
+        response["HX-Refresh"] = "true"
+    return response
 
 
 @login_required

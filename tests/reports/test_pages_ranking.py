@@ -128,9 +128,13 @@ def test_the_unit_profile_page(admin, mode, world) -> None:
     if mode == "analysis":
         assert not shown
         assert "排名区间" not in html
-        assert "waterfall-option" not in html
-    else:
-        assert "waterfall-option" in html
+    # Peer comparisons are analysis, not ranking: the city median on the radar, the gap to the
+    # peer median (waterfall) and the peers' range in the trends show in both modes.
+    assert "waterfall-option" in html
+    charts = [o for o in options if isinstance(o, dict)]
+    radar = next(o for o in charts if "radar" in o)
+    assert [d["name"] for d in radar["series"][0]["data"]][1] == "全市中位数"
+    assert any(s.get("name") == "同组范围" for o in charts for s in o.get("series", []))
 
 
 def test_the_warnings_page(admin, mode, world) -> None:

@@ -8,6 +8,7 @@ import pytest
 from django.test import Client
 
 from grassroots.cli import main
+from grassroots.evaluation import background
 from grassroots.organisations.models import Role, Unit
 from grassroots.reports.models import Document
 from grassroots.reports.services import generate_document
@@ -25,6 +26,8 @@ def test_the_page_generates_lists_and_downloads(world, member) -> None:
         {"product": "bulletin", "scope": "370100", "period": PERIOD, "format": "xlsx"},
     )
     assert response.status_code == 302
+    assert Document.objects.count() == 0  # queued: the background worker makes it
+    assert background.run_jobs()["reports-documents"] == 1
     document = Document.objects.get()
     assert document.scope.code == "370100"
     assert document.generated_by == user

@@ -25,10 +25,13 @@ html { font-family: "Noto Sans CJK SC", sans-serif; font-size: 10.5pt; line-heig
 hr.red { border: 0; border-top: 2pt solid #c00000; margin: 0 0 6mm; }
 h1.title { text-align: center; font-size: 17pt; margin: 2mm 0 1mm; }
 .date { text-align: center; margin-bottom: 6mm; }
-h2 { font-size: 13pt; margin: 6mm 0 2mm; page-break-after: avoid; }
+h2 { font-size: 13pt; margin: 6mm 0 2mm; break-after: avoid; page-break-after: avoid; }
 p { text-indent: 2em; margin: 0 0 2mm; }
+/* A heading, the text before a section's first table or chart, the table's caption and its
+   first rows stay on one page: no heading or caption is left at a page's foot. */
+p.intro { break-after: avoid; page-break-after: avoid; }
 .caption { text-align: center; font-weight: bold; text-indent: 0; margin-top: 3mm;
-           page-break-after: avoid; }
+           break-after: avoid; page-break-after: avoid; }
 table { border-collapse: collapse; width: 100%%; font-size: 8.5pt; margin-bottom: 3mm; }
 thead { display: table-header-group; }
 th { background: #e8edf3; font-weight: bold; }
@@ -80,8 +83,11 @@ def html_of(content: Content) -> str:
     ]
     for section in content.sections:
         parts.append(f"<h2>{escape(section.title)}</h2>")
-        parts += [f"<p>{escape(t)}</p>" for t in section.paragraphs]
-        parts += [_table(t) for t in section.tables if not t.spreadsheet_only]
+        # A section's text before its tables or charts stays with the first of them.
+        shown = [t for t in section.tables if not t.spreadsheet_only]
+        cls = ' class="intro"' if shown or section.charts else ""
+        parts += [f"<p{cls}>{escape(t)}</p>" for t in section.paragraphs]
+        parts += [_table(t) for t in shown]
         for chart in section.charts:
             data = base64.b64encode(chart.png).decode("ascii")
             parts.append(f'<p class="caption">{escape(chart.title)}</p>')

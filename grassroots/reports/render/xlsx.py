@@ -4,6 +4,7 @@ colours with their word beside them, frozen header rows, and no cell that starts
 from __future__ import annotations
 
 import io
+from copy import copy
 from typing import Any
 
 from openpyxl import Workbook
@@ -21,13 +22,18 @@ def safe_text(text: str) -> str:
 
 
 def _put(ws: Any, row: int, column: int, value: Any) -> Any:
+    cell = _value(ws, row, column, value)
+    cell.font = FONT
+    return cell
+
+
+def _value(ws: Any, row: int, column: int, value: Any) -> Any:
     cell = ws.cell(row=row, column=column)
     if isinstance(value, str):
         cell.value = safe_text(value)
         cell.data_type = "s"
     else:
         cell.value = value
-    cell.font = FONT
     return cell
 
 
@@ -48,11 +54,21 @@ def _table_sheet(wb: Any, table: Table, used: set[str]) -> None:
         cell.font, cell.fill = BOLD, HEADER_FILL
         cell.alignment = Alignment(wrap_text=True, vertical="center")
         ws.column_dimensions[cell.column_letter].width = max(10, min(28, 2.2 * len(text)))
+    # A cell's look is copied from the first cell of its colour: assigning the font and fill
+    # to each cell hashes them every time, most of a national bulletin's spreadsheet time.
+    looks: dict[str, Any] = {}
     for r, row in enumerate(table.rows, start=2):
         for col, value in enumerate(row, start=1):
-            cell = _put(ws, r, col, value.number if value.number is not None else value.text)
-            if value.colour in FILLS:
-                cell.fill = FILLS[value.colour]
+            shown = value.number if value.number is not None else value.text
+            look = looks.get(value.colour)
+            if look is None:
+                cell = _put(ws, r, col, shown)
+                if value.colour in FILLS:
+                    cell.fill = FILLS[value.colour]
+                looks[value.colour] = copy(cell._style)
+            else:
+                cell = _value(ws, r, col, shown)
+                cell._style = copy(look)
     ws.freeze_panes = "B2" if len(table.headers) > 6 else "A2"
 
 
