@@ -31,13 +31,14 @@ from grassroots.engine.catalogue import load_catalogue
 from grassroots.engine.compute import compute_elements
 from grassroots.engine.errors import InputError, Problem, raise_if_any
 from grassroots.intake.cases.services import (
-    ConcurrentUpload,
     Prepared,
     UploadRefused,
     latest_version,
+    latest_versions,
     parse_declared_period,
     refuse_locked,
     register_version,
+    register_versions,
 )
 from grassroots.intake.integrity import checksum_of
 from grassroots.intake.models import DEFAULT_CATALOGUE, DataVersion, versions_dir
@@ -208,6 +209,8 @@ def import_bulk(
         units = {u.code: u for u in Unit.objects.filter(code__in=list(split.units))}
         locked = _locked(set(split.units), declared)
         by_unit = {str(code): frame for code, frame in elements.groupby("unit_code", sort=False)}
+        current = latest_versions(units, list(split.units), declared)
+        prepared: dict[str, Prepared] = {}
         for code in sorted(split.units):
             unit_values = by_unit.get(code, elements.iloc[0:0])
             if code in locked:
@@ -219,20 +222,20 @@ def import_bulk(
                 continue
             folder = split.unit_folder(code)
             checksum = checksum_of(folder)
-            current = latest_version(unit=units[code], period=declared)
-            if current is not None and current.checksum == checksum:
+            base = current.get(code)
+            if base is not None and base.checksum == checksum:
                 report.unchanged.append(code)
                 continue
-            prepared = Prepared(folder, split.units[code], checksum, unit_values)
-            try:
-                version = register_version(
-                    prepared, unit=units[code], period=declared, actor=actor, base=current,
-                    source_name=f"{source.name} ({code})", clock=clock,
-                )  # fmt: skip
-            except ConcurrentUpload as exc:
-                refused[code] = [Problem(source.name, None, None, str(exc))]
-                continue
-            report.created.append(version)
+            prepared[code] = Prepared(folder, split.units[code], checksum, unit_values)
+        # One transaction for all units: locks, versions, element values and audit in bulk.
+        created, conflicts = register_versions(
+            prepared, units=units, period=declared, actor=actor,
+            bases={code: current.get(code) for code in prepared},
+            source_names={code: f"{source.name} ({code})" for code in prepared}, clock=clock,
+        )  # fmt: skip
+        for code, exc in conflicts.items():
+            refused[code] = [Problem(source.name, None, None, str(exc))]
+        report.created += created
         report.refused = dict(sorted(refused.items()))
     finally:
         shutil.rmtree(staging, ignore_errors=True)
