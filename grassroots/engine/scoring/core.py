@@ -492,10 +492,15 @@ def _flags(
             (~missing & (cover < 1 - 1e-12), Flag.PARTIAL),
             (imputed & ~missing, Flag.IMPUTED),
         ]
-    out = np.full(score.size, "", dtype=object)
-    for mask, flag in marks:
-        out[mask] = out[mask] + ("," + flag.value)
-    return [f.lstrip(",") for f in out.tolist()]
+    # Each cell's set of marks as a bit pattern, its text looked up (marks in the order above).
+    pattern = np.zeros(score.size, dtype=np.int64)
+    for bit, (mask, _) in enumerate(marks):
+        pattern |= mask.astype(np.int64) << bit
+    texts = [
+        ",".join(flag.value for bit, (_, flag) in enumerate(marks) if combo >> bit & 1)
+        for combo in range(1 << len(marks))
+    ]
+    return np.array(texts, dtype=object)[pattern].tolist()
 
 
 def _coverage_note(why: list[str], cover: Array, minimum: float) -> list[str]:
