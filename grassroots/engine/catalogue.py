@@ -27,6 +27,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from grassroots.engine import expressions
 from grassroots.engine.caseformat import TABLES
 from grassroots.engine.errors import InputError, Problem
+from grassroots.engine.yaml_models import SAFE_LOADER, safe_load
 
 CATALOGUE_DIR = Path(__file__).parent / "catalogues"
 _CODE = r"^[a-z][a-z0-9_]*$"
@@ -226,14 +227,15 @@ def parse_catalogue(text: str, *, label: str = "catalogue.yaml") -> Catalogue:
 
 
 def _load(text: str, label: str) -> Catalogue:
-    data, root = _read_yaml(text, label)
+    data = _read_yaml(text, label)
     try:
         parsed = CatalogueFile.model_validate(data)
     except ValidationError as error:
-        raise InputError(with_lines(_pydantic_problems(error, label), root)) from None
+        problems = _pydantic_problems(error, label)
+        raise InputError(with_lines(problems, _compose(text))) from None
     problems = list(_check(parsed, label))
     if problems:
-        raise InputError(with_lines(problems, root))
+        raise InputError(with_lines(problems, _compose(text)))
     return Catalogue(
         name=parsed.name,
         name_zh=parsed.name_zh,
@@ -245,10 +247,14 @@ def _load(text: str, label: str) -> Catalogue:
     )
 
 
-def _read_yaml(text: str, label: str) -> tuple[Any, yaml.Node | None]:
+def _compose(text: str) -> yaml.Node | None:
+    """The YAML's nodes, with each value's line for the problems' row (only on a problem)."""
+    return yaml.compose(text, Loader=SAFE_LOADER)
+
+
+def _read_yaml(text: str, label: str) -> Any:
     try:
-        # Composed once more to keep each value's line for the problems' row.
-        return yaml.safe_load(text), yaml.compose(text, Loader=yaml.SafeLoader)
+        return safe_load(text)
     except yaml.MarkedYAMLError as error:
         line = error.problem_mark.line + 1 if error.problem_mark else None
         raise InputError(

@@ -25,6 +25,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from grassroots.engine.errors import InputError, Problem
+from grassroots.engine.yaml_models import safe_load
 
 SCHEMES_DIR = Path(__file__).resolve().parent / "schemes"
 
@@ -569,7 +570,7 @@ def parse_scheme(
 ) -> Scheme:
     """A scheme from its YAML text (a file or a stored version)."""
     try:
-        raw = yaml.safe_load(text)
+        raw = safe_load(text)
     except yaml.YAMLError as exc:
         raise InputError([Problem(source, None, None, f"not valid YAML: {exc}")]) from None
     return scheme_from_dict(raw, source=source, indicator_codes=indicator_codes)

@@ -26,6 +26,15 @@ from grassroots.engine.errors import InputError, Problem
 
 M = TypeVar("M", bound=BaseModel)
 
+# libyaml's loader when PyYAML was built with it: the same documents and errors, ~10x faster
+# (the spp-case-quality catalogue: 4.7 ms instead of 41 ms, read by every run).
+SAFE_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def safe_load(text: str) -> Any:
+    """``yaml.safe_load`` with libyaml when present."""
+    return yaml.load(text, Loader=SAFE_LOADER)  # noqa: S506 (a safe loader)
+
 
 def parse_checked(
     text: str,
@@ -37,7 +46,7 @@ def parse_checked(
     """``text`` as ``model``, then ``rules(parsed, source)``; InputError lists every problem
     (Chinese / English), each at the key it is about."""
     try:
-        raw = yaml.safe_load(text)
+        raw = safe_load(text)
     except yaml.YAMLError as exc:
         raise InputError(
             [Problem(source, None, None, f"不是有效的 YAML / not valid YAML: {exc}")]

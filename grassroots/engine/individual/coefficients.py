@@ -28,6 +28,7 @@ import yaml
 
 from grassroots.engine.caseformat import EVENT_TYPE_NAMES_ZH, EVENT_TYPES, MATTER_KINDS
 from grassroots.engine.errors import InputError, Problem
+from grassroots.engine.yaml_models import safe_load
 
 COEFFICIENTS_DIR = Path(__file__).resolve().parents[1] / "schemes" / "individual" / "coefficients"
 
@@ -91,7 +92,7 @@ def parse_coefficients(text: str, *, source: str = "<coefficients>") -> Coeffici
     """A table from YAML: ``name``, ``year``, ``example``, ``title_zh`` and ``coefficients``,
     a mapping of work type to a number or fraction (``4/3``), or to ``{value:, source_zh:}``."""
     try:
-        raw = yaml.safe_load(text)
+        raw = safe_load(text)
     except yaml.YAMLError as exc:
         raise InputError([Problem(source, None, None, f"not valid YAML: {exc}")]) from None
     if not isinstance(raw, Mapping) or not isinstance(raw.get("coefficients"), Mapping):

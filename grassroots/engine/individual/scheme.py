@@ -24,16 +24,15 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any, Literal, Self
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from grassroots.engine.errors import InputError, Problem
 from grassroots.engine.individual.elements import INDICATORS
 from grassroots.engine.roster import StaffCategory
-from grassroots.engine.yaml_models import parse_checked
+from grassroots.engine.yaml_models import SAFE_LOADER, parse_checked
 
 INDIVIDUAL_SCHEMES_DIR = Path(__file__).resolve().parents[1] / "schemes" / "individual"
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_LOADER = SAFE_LOADER
 MIN_PERFORMANCE_SHARE = 0.6  # 《检察人员考核工作指引》第5条: 业绩指标 ≥ 60% of the full score
 
 Code = Field(pattern=r"^[a-z][a-z0-9_]{0,63}$")
