@@ -233,7 +233,7 @@ def run_bulk(scale: float, provinces: list[str] | None) -> int:
         )
         split = result.seconds["split"]
         sys.stdout.write(
-            f"  the one DuckDB pass (read once, check, split by unit): {rows / split:,.0f} rows/s, "
+            f"  the one DuckDB pass (read once, check, elements, split by unit): {rows / split:,.0f} rows/s, "
             f"{split / base:.2f}x the bare COPY\n"
         )
         ratio = ours / base

@@ -17,7 +17,7 @@ from typing import Any
 
 import pandas as pd
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from grassroots.cells import cell_float
@@ -322,32 +322,38 @@ def latest_versions(
 
 
 def _store_elements_many(versions: list[DataVersion], frames: list[pd.DataFrame]) -> None:
+    """Every version's element values in one ``executemany`` (a national import writes some
+    hundred thousand rows: building a model object per row cost more than writing them)."""
     if not versions:
         return
     frame = pd.concat(frames, keys=range(len(frames)), names=["_v", None]).reset_index(level=0)
     ids = dict(
         Unit.objects.filter(code__in=set(frame["unit_code"].astype(str))).values_list("code", "pk")
     )
-    ElementValue.objects.bulk_create(
-        [
-            ElementValue(
-                data_version=versions[int(v)],
-                unit_id=ids[str(code)],
-                period=str(period),
-                element=str(element),
-                value=cell_float(value),
-            )
-            for v, code, period, element, value in zip(
-                frame["_v"].tolist(),
-                frame["unit_code"].tolist(),
-                frame["period"].tolist(),
-                frame["element"].tolist(),
-                frame["value"].tolist(),
-                strict=True,
-            )
-        ],
-        batch_size=5000,
+    version_ids = [v.pk for v in versions]
+    rows = [
+        (version_ids[v], ids[str(code)], str(period), str(element), float(value))
+        for v, code, period, element, value in zip(
+            frame["_v"].tolist(),
+            frame["unit_code"].tolist(),
+            frame["period"].tolist(),
+            frame["element"].tolist(),
+            frame["value"].tolist(),
+            strict=True,
+        )
+    ]
+    meta = ElementValue._meta
+    columns = [
+        meta.get_field(name).column
+        for name in ("data_version", "unit", "period", "element", "value")
+    ]
+    sql = (
+        f"INSERT INTO {connection.ops.quote_name(meta.db_table)} "
+        f"({', '.join(connection.ops.quote_name(c) for c in columns)}) "
+        f"VALUES ({', '.join(['%s'] * len(columns))})"
     )
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, rows)
 
 
 def _remove(folder: Path | None) -> None:
