@@ -215,8 +215,8 @@ def _aligned(
 ) -> dict[str, Array]:
     # (unit, indicator) pairs are unique (checked); values of other units are left out.
     indicators = scheme.indicator_codes()
-    row = pd.Index(codes).get_indexer(values["unit_code"])
-    col = pd.Index(indicators).get_indexer(values["indicator"])
+    row = pd.Index(codes).get_indexer(pd.Index(values["unit_code"]))
+    col = pd.Index(indicators).get_indexer(pd.Index(values["indicator"]))
     keep = (row >= 0) & (col >= 0)
     wide = np.full((len(indicators), codes.size), np.nan)
     wide[col[keep], row[keep]] = values["value"].to_numpy(dtype=np.float64)[keep]
@@ -500,7 +500,8 @@ def _flags(
         ",".join(flag.value for bit, (_, flag) in enumerate(marks) if combo >> bit & 1)
         for combo in range(1 << len(marks))
     ]
-    return np.array(texts, dtype=object)[pattern].tolist()
+    out: list[str] = np.array(texts, dtype=object)[pattern].tolist()
+    return out
 
 
 def _coverage_note(why: list[str], cover: Array, minimum: float) -> list[str]:

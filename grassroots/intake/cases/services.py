@@ -343,10 +343,8 @@ def _store_elements_many(versions: list[DataVersion], frames: list[pd.DataFrame]
         )
     ]
     meta = ElementValue._meta
-    columns = [
-        meta.get_field(name).column
-        for name in ("data_version", "unit", "period", "element", "value")
-    ]
+    column_of = {f.name: str(f.column) for f in meta.concrete_fields}
+    columns = [column_of[n] for n in ("data_version", "unit", "period", "element", "value")]
     sql = (
         f"INSERT INTO {connection.ops.quote_name(meta.db_table)} "
         f"({', '.join(connection.ops.quote_name(c) for c in columns)}) "

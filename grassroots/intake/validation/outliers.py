@@ -139,7 +139,7 @@ def _judge(
     values: npt.NDArray[np.float64],
     row_keys: npt.NDArray[np.object_],
     ref_keys: npt.NDArray[np.object_],
-    ref_values: pd.Series,  # type: ignore[type-arg]
+    ref_values: pd.Series,
     *,
     exclude: tuple[npt.NDArray[np.object_], npt.NDArray[np.object_]] | None = None,
 ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64], npt.NDArray[np.int64]]:
