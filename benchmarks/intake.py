@@ -187,6 +187,32 @@ def bulk_export(scale: float, provinces: list[str] | None) -> Path:
 
 
 def run_bulk(scale: float, provinces: list[str] | None) -> int:
+    measure_bulk(scale, provinces)
+    return 0
+
+
+BULK_FIGURE = "National bulk import vs bare DuckDB COPY (issue 17.2)"
+
+
+def figures(quick: bool) -> list[Any]:
+    """The bulk-import row for ``benchmarks/all.py`` (protocol: ``benchmarks/figures.py``):
+    the national export at ``GRASSROOTS_BENCH_BULK_SCALE`` (default 20, the issue's size);
+    skipped under ``--quick`` (a national pass, minutes even at a small scale)."""
+    from figures import Figure  # type: ignore[import-not-found]
+
+    if quick:
+        return [Figure(BULK_FIGURE, None, "x", "<=", BULK_TARGET, "national: run without --quick")]
+    scale = float(os.environ.get("GRASSROOTS_BENCH_BULK_SCALE", "20"))
+    load = os.getloadavg()[0]
+    found = measure_bulk(scale, None)
+    note = (
+        f"nation at --bulk-scale {scale:g}: {found['rows']:,} rows, {found['rows_per_s']:,.0f} "
+        f"rows/s; load average {load:.1f} at start"
+    )
+    return [Figure(BULK_FIGURE, round(found["ratio"], 2), "x", "<=", BULK_TARGET, note)]
+
+
+def measure_bulk(scale: float, provinces: list[str] | None) -> dict[str, float]:
     import duckdb
 
     export = bulk_export(scale, provinces)
@@ -233,7 +259,7 @@ def run_bulk(scale: float, provinces: list[str] | None) -> int:
         )
         split = result.seconds["split"]
         sys.stdout.write(
-            f"  the one DuckDB pass (read once, check, split by unit): {rows / split:,.0f} rows/s, "
+            f"  the one DuckDB pass (read once, check, elements, split by unit): {rows / split:,.0f} rows/s, "
             f"{split / base:.2f}x the bare COPY\n"
         )
         ratio = ours / base
@@ -241,7 +267,7 @@ def run_bulk(scale: float, provinces: list[str] | None) -> int:
         sys.stdout.write(
             f"  ratio import_bulk / bare COPY: {ratio:.2f}x  target <= {BULK_TARGET:g}x  {verdict}\n"
         )
-    return 0
+    return {"rows": rows, "ratio": ratio, "rows_per_s": rows / ours}
 
 
 def setup_bulk(tmp: Path, provinces: list[str] | None) -> tuple[Any, Any]:

@@ -22,8 +22,9 @@ from __future__ import annotations
 
 import shutil
 from collections import defaultdict
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 import duckdb
@@ -45,6 +46,7 @@ from grassroots.engine.inputs import (
     typed_select,
 )
 
+_TYPED = "_typed_"  # the held typed rows of the accepted units: _typed_<table>
 NO_UNIT = ""  # the key of rows without a unit code in ``BulkSplit.refused``
 PER_UNIT = 20  # problems listed per refused unit (the count says how many more)
 
@@ -61,6 +63,7 @@ class BulkSplit:
     rows: int = 0
 
     present: dict[str, frozenset[str]] = field(default_factory=dict)  # table -> its columns
+    computed: object = None  # what ``split_by_unit``'s ``compute`` returned
 
     def unit_folder(self, code: str) -> Path:
         return self.folder / f"unit_code={code}"  # the partitioned COPY's folder of the unit
@@ -89,6 +92,7 @@ def split_by_unit(
     units: Collection[str],
     roster: pd.DataFrame | None = None,
     per_unit: int = PER_UNIT,
+    compute: Compute | None = None,
 ) -> BulkSplit:
     """Check and split the case tables ``files`` (table name -> file) into ``out``.
 
@@ -96,6 +100,10 @@ def split_by_unit(
     ``roster``: ``unit_code, staff_id, department`` of the units that have a roster; rows
     naming a person or department outside it refuse their unit. A problem of the file itself
     (unreadable, unknown or missing column) refuses everything: InputError, nothing written.
+    ``compute(cases_for, con, accepted)``: called once the units are written, while the checked rows are
+    still held, with ``cases_for(codes)`` giving some accepted units' typed rows as a case set
+    on ``con`` (element values from the rows in hand, not read back from thousands of small
+    files); its result is ``BulkSplit.computed``.
     """
     out.mkdir(parents=True, exist_ok=True)
     split = BulkSplit(out / "units")
@@ -137,9 +145,40 @@ def split_by_unit(
             for code in accepted:
                 split.units[code][name] = counts.get(code, 0)
             split.present[name] = frozenset(raw.types)
+        if compute is not None and accepted:
+            split.computed = compute(partial(_held_cases, con, raws, split), con, accepted)
     shutil.rmtree(out / ".spill", ignore_errors=True)
     split.refused = dict(sorted(refused.items()))
     return split
+
+
+Compute = Callable[
+    [Callable[[Collection[str]], CaseTables], duckdb.DuckDBPyConnection, list[str]], object
+]
+
+
+def _held_cases(
+    con: duckdb.DuckDBPyConnection,
+    raws: Mapping[str, RawTable],
+    split: BulkSplit,
+    codes: Collection[str],
+) -> CaseTables:
+    """The typed rows of the accepted units ``codes`` from the held tables, as a case set on
+    ``con`` (the same typed SELECT the written files got)."""
+    chosen = sorted(codes)
+    name = f"_codes_{len(chosen)}_{abs(hash(tuple(chosen)))}"
+    con.register(name, pa.table({"v": pa.array(chosen, pa.string())}))
+    tables = {}
+    for table, raw in raws.items():
+        tables[table] = CaseTable(
+            table,
+            split.folder / "unit_code=*" / f"{table}.parquet",
+            frozenset(raw.types),
+            sum(split.units[c][table] for c in chosen),
+            select_sql=f"SELECT * FROM {ident(_TYPED + table)} "
+            f"WHERE unit_code IN (SELECT v FROM {name})",
+        )
+    return CaseTables(split.folder, tables)
 
 
 def _load(con: duckdb.DuckDBPyConnection, path: Path, view: str) -> RawTable:
@@ -272,8 +311,13 @@ def _write(
     split.folder.mkdir(exist_ok=True)
     # Every table into the same unit folders (unit_code=<code>/<name>_0.parquet): no per-table
     # folders to create and remove again, which costs more than the rows on a slow file system.
+    # The accepted units' typed rows are held too: the element values are computed from them.
     con.execute(
-        f"COPY ({typed} WHERE {unit} IN (SELECT v FROM _accepted) ORDER BY {order}) "
+        f"CREATE TEMP TABLE {ident(_TYPED + name)} AS {typed} "
+        f"WHERE {unit} IN (SELECT v FROM _accepted)"
+    )
+    con.execute(
+        f"COPY (SELECT * FROM {ident(_TYPED + name)} ORDER BY {order}) "
         f"TO {quote(str(split.folder))} (FORMAT parquet, PARTITION_BY (unit_code), "
         f"WRITE_PARTITION_COLUMNS true, FILENAME_PATTERN '{name}_{{i}}', OVERWRITE_OR_IGNORE true)"
     )
@@ -291,8 +335,7 @@ def _write(
             target.mkdir(exist_ok=True)
             shutil.copyfile(empty, target / f"{name}.parquet")
     for code, n in con.execute(
-        f"SELECT {unit}, count(*) FROM {ident(raw.view)} "
-        f"WHERE {unit} IN (SELECT v FROM _accepted) GROUP BY 1"
+        f"SELECT unit_code, count(*) FROM {ident(_TYPED + name)} GROUP BY 1"
     ).fetchall():
         counts[str(code)] = int(n)
     empty.unlink(missing_ok=True)

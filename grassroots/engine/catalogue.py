@@ -13,6 +13,7 @@ each with its YAML path (``spp-case-quality.yaml: indicators[3].numerator``).
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -206,7 +207,14 @@ def is_name(text: str) -> bool:
 def load_catalogue(name: str) -> Catalogue:
     """Load and check a registered catalogue by name (``spp-case-quality``); never a path."""
     path = _registered(name)
-    return _load(path.read_text(encoding="utf-8"), path.name)
+    return _load_shipped(path.read_text(encoding="utf-8"), path.name)
+
+
+@functools.lru_cache(maxsize=16)
+def _load_shipped(text: str, label: str) -> Catalogue:
+    # Keyed on the text: an edited file is parsed again. A national import asks for the shipped
+    # catalogue once per province (each checking every filter with SQLGlot): parsed once here.
+    return _load(text, label)
 
 
 def read_catalogue_file(path: Path) -> Catalogue:

@@ -14,6 +14,7 @@ can colour every replication at once; ``COLOURS[code]`` is the Colour.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections.abc import Mapping, Sequence
@@ -248,6 +249,16 @@ def why_texts(
     reason says so first.
     """
     small = small if small is not None else [None] * len(groups)
+    if spec.rule is ColourRule.RANK_TIERS:
+        # The same few (rank, count, group, colour) cells recur across nodes and periods: their
+        # sentences come from a cache instead of a Reason and a format per cell.
+        cells = _tier_cells(spec, codes, rank, count, groups, [n is not None for n in small])
+        return [
+            _tier_english(*cell)
+            if n is None or cell[1] < 0
+            else _tier_english_widened(cell, g, n, min_size)
+            for cell, g, n in zip(cells, groups, small, strict=True)
+        ]
     reasons = why_reasons(
         spec,
         codes,
@@ -313,24 +324,62 @@ def _why_tiers(
     groups: Sequence[str],
     widened: Sequence[bool],
 ) -> list[Reason]:
+    return [_tier_reason(*cell) for cell in _tier_cells(spec, names, rank, count, groups, widened)]
+
+
+_TierCell = tuple[bool, int, int, str, str, str, str]  # peer, rank (-1: none), count, tier, ...
+
+
+def _tier_cells(
+    spec: ColourSpec,
+    names: list[str] | Codes,
+    rank: Array,
+    count: Array,
+    groups: Sequence[str],
+    widened: Sequence[bool],
+) -> list[_TierCell]:
+    """The parameters of each cell's rank-tier reason, hashable (``names``: colour names, or
+    colour codes)."""
+    if not isinstance(names, list):
+        labels = [c.value or "no colour" for c in COLOURS]
+        names = [labels[c] for c in names.tolist()]
     green, red = tier_sizes(spec, count)
     tiers = np.where(rank <= green, "top", "middle")
     tiers = np.where(rank > count - red, "bottom", tiers)
     shares = {"top": f"{spec.top:.0%}", "middle": "", "bottom": f"{spec.bottom:.0%}"}
     peer = spec.within is Within.PEER
-    out = []
-    for r, k, t, g, n, w in zip(
-        rank.tolist(), count.tolist(), tiers.tolist(), groups, names, widened, strict=True
-    ):
-        if math.isnan(r):
-            out.append(Reason("no_data", {"colour": n}))
-            continue
-        params = {"rank": str(int(r)), "count": str(int(k)), "tier": t, "share": shares[t]}
-        if peer and not w:
-            out.append(Reason("rank_peer", {**params, "group": str(g), "colour": n}))
-        else:
-            out.append(Reason("rank_all", {**params, "colour": n}))
-    return out
+    ranks = np.where(np.isnan(rank), -1, rank).astype(np.int64).tolist()
+    counts = np.where(np.isnan(count), 0, count).astype(np.int64).tolist()
+    return [
+        (peer and not w, r, k, t, shares[t], str(g), n)
+        for r, k, t, g, n, w in zip(
+            ranks, counts, tiers.tolist(), groups, names, widened, strict=True
+        )
+    ]
+
+
+@functools.lru_cache(maxsize=2**16)
+def _tier_reason(
+    in_peer: bool, rank: int, count: int, tier: str, share: str, group: str, colour: str
+) -> Reason:
+    if rank < 0:
+        return Reason("no_data", {"colour": colour})
+    params = {"rank": str(rank), "count": str(count), "tier": tier, "share": share}
+    if in_peer:
+        return Reason("rank_peer", {**params, "group": group, "colour": colour})
+    return Reason("rank_all", {**params, "colour": colour})
+
+
+@functools.lru_cache(maxsize=2**16)
+def _tier_english_widened(cell: _TierCell, group: str, size: int, min_size: int) -> str:
+    return english_text([small_note(group, size, min_size), _tier_reason(*cell)])
+
+
+@functools.lru_cache(maxsize=2**16)
+def _tier_english(
+    in_peer: bool, rank: int, count: int, tier: str, share: str, group: str, colour: str
+) -> str:
+    return english(_tier_reason(in_peer, rank, count, tier, share, group, colour))
 
 
 def _why_band(spec: ColourSpec, x: float, name: str) -> Reason:

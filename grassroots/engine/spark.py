@@ -10,7 +10,8 @@ PySpark is an optional extra (``pip install grassroots[spark]``) and Java a syst
 neither is needed unless this executor is chosen (``GRASSROOTS_EXECUTOR=spark`` or
 ``grassroots evaluate --executor spark``). The master URL is ``GRASSROOTS_SPARK_MASTER``
 (default ``local[2]``; a cluster's ``spark://host:7077`` in production, where every worker
-must see the Parquet files at the same path).
+must see the Parquet files at the same path); the driver's heap is
+``GRASSROOTS_SPARK_DRIVER_MEMORY`` (default 4g).
 """
 
 from __future__ import annotations
@@ -60,6 +61,8 @@ def spark_session(master: str | None = None) -> Any:
         .config("spark.sql.session.timeZone", "UTC")
         .config("spark.sql.shuffle.partitions", os.environ.get("GRASSROOTS_SPARK_PARTITIONS", "2"))
         .config("spark.sql.ansi.enabled", "false")
+        # local[2]'s default 1 GB heap runs out on the nation's aggregates (OutOfMemoryError).
+        .config("spark.driver.memory", os.environ.get("GRASSROOTS_SPARK_DRIVER_MEMORY", "4g"))
         .getOrCreate()
     )
 

@@ -239,9 +239,9 @@ def version_element_values(
 ) -> pd.DataFrame:
     """``unit_code, period, element, value, version`` of each (period, unit code)'s chosen
     data version, ordered by unit, period and element."""
-    values = ElementValue.objects.filter(
-        data_version_id__in=set(chosen.values()), unit__code__in={c for _, c in chosen}
-    )
+    # Only the versions in the query: the row filter below keeps each (period, unit)'s own
+    # version (a second IN list of thousands of unit codes made the national query crawl).
+    values = ElementValue.objects.filter(data_version_id__in=set(chosen.values()))
     if elements is not None:
         values = values.filter(element__in=list(elements))
     rows = [

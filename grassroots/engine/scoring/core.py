@@ -131,7 +131,9 @@ def prepare(
     sizes = np.bincount(peer)[peer].astype(np.int64) if peer.size else peer
     values = indicator_values.loc[
         indicator_values["indicator"].isin(scheme.indicator_codes()), list(VALUE_COLUMNS)
-    ].astype({"unit_code": str, "period": str, "indicator": str})
+    ]
+    text = {c: str for c in VALUE_COLUMNS[:3] if values[c].dtype != "str"}
+    values = values.astype(text) if text else values.copy()
     values["value"] = pd.to_numeric(values["value"], errors="coerce").astype(np.float64)
     here = values[values["period"] == target.key]
     if here.empty and not values.empty:
@@ -171,17 +173,22 @@ def _check_frames(values: pd.DataFrame, units: pd.DataFrame, peer_column: str) -
         for i in np.flatnonzero(units["unit_code"].astype(str).duplicated().to_numpy())
     ]
     keys = values[["unit_code", "period", "indicator"]].astype(str)
-    rows = keys.to_numpy().tolist()
+    twice = np.flatnonzero(keys.duplicated().to_numpy())
+    rows = keys.iloc[twice].to_numpy().tolist()
     problems += [
-        Problem("indicator values", int(i) + 2, None, f"duplicate value for {tuple(rows[i])}")
-        for i in np.flatnonzero(keys.duplicated().to_numpy())
+        Problem("indicator values", int(i) + 2, None, f"duplicate value for {tuple(row)}")
+        for i, row in zip(twice, rows, strict=True)
     ]
-    raw = values["value"].tolist()
-    bad = pd.to_numeric(values["value"], errors="coerce").isna() & values["value"].notna()
-    problems += [
-        Problem("indicator values", int(i) + 2, "value", f"{raw[i]!r} is not a number")
-        for i in np.flatnonzero(bad.to_numpy())
-    ]
+    given = values["value"]
+    if given.dtype.kind not in "fiub":  # numbers need no check
+        bad = np.flatnonzero(
+            (pd.to_numeric(given, errors="coerce").isna() & given.notna()).to_numpy()
+        )
+        raw = given.iloc[bad].tolist()
+        problems += [
+            Problem("indicator values", int(i) + 2, "value", f"{r!r} is not a number")
+            for i, r in zip(bad, raw, strict=True)
+        ]
     if problems:
         raise InputError(problems)
 
@@ -206,9 +213,14 @@ def _kind(key: str) -> str | None:
 def _aligned(
     values: pd.DataFrame, codes: npt.NDArray[np.object_], scheme: Scheme
 ) -> dict[str, Array]:
-    wide = values.pivot(index="unit_code", columns="indicator", values="value")
-    wide = wide.reindex(index=pd.Index(codes), columns=scheme.indicator_codes())
-    return {code: wide[code].to_numpy(dtype=np.float64) for code in wide.columns}
+    # (unit, indicator) pairs are unique (checked); values of other units are left out.
+    indicators = scheme.indicator_codes()
+    row = pd.Index(codes).get_indexer(pd.Index(values["unit_code"]))
+    col = pd.Index(indicators).get_indexer(pd.Index(values["indicator"]))
+    keep = (row >= 0) & (col >= 0)
+    wide = np.full((len(indicators), codes.size), np.nan)
+    wide[col[keep], row[keep]] = values["value"].to_numpy(dtype=np.float64)[keep]
+    return dict(zip(indicators, wide, strict=True))
 
 
 # ---------------------------------------------------------------------------- leaves
@@ -379,24 +391,45 @@ def _assemble(
         n_peer=inputs.comparison(Within.PEER, lambda g: ranked_counts(score, g)),
         n_all=ranked_counts(score, inputs.everyone),
     )
-    frames = [
-        _node_frame(scheme, node, depth, i, table, inputs, leaves, coverage, period)
-        for i, (node, depth) in enumerate(nodes)
-    ]
-    return pd.concat(frames, ignore_index=True)
+    n, m = score.shape
+    colour: list[str] = []
+    flags: list[str] = []
+    why: list[str] = []
+    for i, (node, depth) in enumerate(nodes):
+        codes, texts = _node_colours(scheme, node, depth, i, table, inputs, coverage)
+        colour += [COLOUR_NAMES[c] for c in codes.tolist()]
+        flags += _flags(node, leaves, coverage, score[:, i])
+        why += texts
+    # One frame for all nodes, node by node in tree order (units in their order within each).
+    return pd.DataFrame(
+        {
+            "unit_code": np.tile(inputs.units, m),
+            "period": np.full(n * m, period, dtype=object),
+            "node": np.repeat(np.array([node.code for node, _ in nodes], dtype=object), n),
+            "level": np.repeat(np.array([node.level for node, _ in nodes], dtype=object), n),
+            "value": value.T.ravel(),
+            "score": score.T.ravel(),
+            "rank_peer": int_ranks(table.rank_peer.T.ravel()),
+            "rank_all": int_ranks(table.rank_all.T.ravel()),
+            "colour": colour,
+            "flags": flags,
+            "why": why,
+            "peer_group": np.tile(inputs.peer_labels, m),
+            "depth": np.repeat(np.array([depth for _, depth in nodes], dtype=np.int64), n),
+        }
+    )
 
 
-def _node_frame(
+def _node_colours(
     scheme: Scheme,
     node: Node,
     depth: int,
     i: int,
     table: _Table,
     inputs: Inputs,
-    leaves: LeafScores,
     coverage: Mapping[str, Array],
-    period: str,
-) -> pd.DataFrame:
+) -> tuple[npt.NDArray[np.int8], list[str]]:
+    """Colour codes and why texts of one node's column."""
     policy = scheme.policy_for(node, depth)
     spec = policy.colour
     peer_scope = spec.within is Within.PEER
@@ -418,23 +451,7 @@ def _node_frame(
     )
     if not node.is_leaf:
         why = _coverage_note(why, coverage[node.code][:, 0], policy.missing.min_coverage)
-    return pd.DataFrame(
-        {
-            "unit_code": inputs.units,
-            "period": period,
-            "node": node.code,
-            "level": node.level,
-            "value": value,
-            "score": score,
-            "rank_peer": int_ranks(table.rank_peer[:, i]),
-            "rank_all": int_ranks(table.rank_all[:, i]),
-            "colour": [COLOUR_NAMES[c] for c in codes.tolist()],
-            "flags": _flags(node, leaves, coverage, score),
-            "why": why,
-            "peer_group": inputs.peer_labels,
-            "depth": depth,
-        }
-    )
+    return codes, why
 
 
 def _small_groups(inputs: Inputs, peer_scoped: bool) -> list[int | None]:
@@ -475,10 +492,16 @@ def _flags(
             (~missing & (cover < 1 - 1e-12), Flag.PARTIAL),
             (imputed & ~missing, Flag.IMPUTED),
         ]
-    out = np.full(score.size, "", dtype=object)
-    for mask, flag in marks:
-        out[mask] = out[mask] + ("," + flag.value)
-    return [f.lstrip(",") for f in out.tolist()]
+    # Each cell's set of marks as a bit pattern, its text looked up (marks in the order above).
+    pattern = np.zeros(score.size, dtype=np.int64)
+    for bit, (mask, _) in enumerate(marks):
+        pattern |= mask.astype(np.int64) << bit
+    texts = [
+        ",".join(flag.value for bit, (_, flag) in enumerate(marks) if combo >> bit & 1)
+        for combo in range(1 << len(marks))
+    ]
+    out: list[str] = np.array(texts, dtype=object)[pattern].tolist()
+    return out
 
 
 def _coverage_note(why: list[str], cover: Array, minimum: float) -> list[str]:

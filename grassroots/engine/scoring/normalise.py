@@ -28,7 +28,25 @@ def _by_group(x: Array, g: Groups) -> SeriesGroupBy:  # type: ignore[type-arg]
 
 
 def _stat(x: Array, g: Groups, how: Literal["min", "max", "mean", "std"]) -> Array:
+    """The group's statistic on every row, NaN skipped (NaN for a group without data)."""
+    if how in ("min", "max") and x.ndim == 1:
+        # numpy's fmin/fmax skip NaN as pandas does, without a pandas groupby per call.
+        codes, k = dense_codes(g)
+        out = np.full(k, np.nan)
+        (np.fmin if how == "min" else np.fmax).at(out, codes, x)
+        return out[codes]
     return np.asarray(_by_group(x, g).transform(how), dtype=np.float64)
+
+
+def dense_codes(g: Groups) -> tuple[Groups, int]:
+    """``g`` as codes 0..k-1 (as given when they already are small non-negative integers)."""
+    if g.size == 0:
+        return g, 0
+    low, high = int(g.min()), int(g.max())
+    if low >= 0 and high < 2 * g.size + 64:
+        return g, high + 1
+    uniques, codes = np.unique(g, return_inverse=True)
+    return codes.astype(np.int64), int(uniques.size)
 
 
 def minmax(x: Array, g: Groups, low: float = 0.0, high: float = 100.0) -> Array:

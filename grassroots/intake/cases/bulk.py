@@ -16,28 +16,32 @@ from __future__ import annotations
 import shutil
 import tempfile
 import time
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import pandas as pd
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from grassroots.engine.bulk import split_by_unit
 from grassroots.engine.caseformat import TABLES
-from grassroots.engine.cases import read_cases, write_units_parquet
+from grassroots.engine.cases import CaseTables, read_cases, write_units_parquet
 from grassroots.engine.catalogue import load_catalogue
 from grassroots.engine.compute import compute_elements
 from grassroots.engine.errors import InputError, Problem, raise_if_any
 from grassroots.intake.cases.services import (
-    ConcurrentUpload,
     Prepared,
     UploadRefused,
     latest_version,
+    latest_versions,
     parse_declared_period,
     refuse_locked,
     register_version,
+    register_versions,
 )
 from grassroots.intake.integrity import checksum_of
 from grassroots.intake.models import DEFAULT_CATALOGUE, DataVersion, versions_dir
@@ -138,7 +142,7 @@ class BulkReport:
     unchanged: list[str] = field(default_factory=list)
     refused: dict[str, list[Problem]] = field(default_factory=dict)
     rows: int = 0
-    # Wall-clock seconds per step: split (read once, check, write per unit), elements,
+    # Wall-clock seconds per step: split (read once, check, element values, write per unit),
     # register (versions, element values, audit), validate (rules and outlier flags).
     seconds: dict[str, float] = field(default_factory=dict)
 
@@ -197,17 +201,20 @@ def import_bulk(
     report = BulkReport()
     started = time.perf_counter()
     try:
+        # Element values are computed inside the split pass, from the checked rows it holds.
         split = split_by_unit(
-            files, staging, units=grassroots, roster=_roster_frame(rosters) if rosters else None
-        )
+            files, staging, units=grassroots, roster=_roster_frame(rosters) if rosters else None,
+            compute=partial(_bulk_elements, catalogue=catalogue, period=declared),
+        )  # fmt: skip
         report.seconds["split"] = time.perf_counter() - started
         report.rows = split.rows
         refused = {code: [_reworded(p) for p in ps] for code, ps in split.refused.items()}
-        elements = _bulk_elements(split, catalogue, declared)
-        report.seconds["elements"] = time.perf_counter() - started - report.seconds["split"]
+        elements = split.computed if isinstance(split.computed, pd.DataFrame) else _empty()
         units = {u.code: u for u in Unit.objects.filter(code__in=list(split.units))}
         locked = _locked(set(split.units), declared)
         by_unit = {str(code): frame for code, frame in elements.groupby("unit_code", sort=False)}
+        current = latest_versions(units, list(split.units), declared)
+        prepared: dict[str, Prepared] = {}
         for code in sorted(split.units):
             unit_values = by_unit.get(code, elements.iloc[0:0])
             if code in locked:
@@ -219,20 +226,20 @@ def import_bulk(
                 continue
             folder = split.unit_folder(code)
             checksum = checksum_of(folder)
-            current = latest_version(unit=units[code], period=declared)
-            if current is not None and current.checksum == checksum:
+            base = current.get(code)
+            if base is not None and base.checksum == checksum:
                 report.unchanged.append(code)
                 continue
-            prepared = Prepared(folder, split.units[code], checksum, unit_values)
-            try:
-                version = register_version(
-                    prepared, unit=units[code], period=declared, actor=actor, base=current,
-                    source_name=f"{source.name} ({code})", clock=clock,
-                )  # fmt: skip
-            except ConcurrentUpload as exc:
-                refused[code] = [Problem(source.name, None, None, str(exc))]
-                continue
-            report.created.append(version)
+            prepared[code] = Prepared(folder, split.units[code], checksum, unit_values)
+        # One transaction for all units: locks, versions, element values and audit in bulk.
+        created, conflicts = register_versions(
+            prepared, units=units, period=declared, actor=actor,
+            bases={code: current.get(code) for code in prepared},
+            source_names={code: f"{source.name} ({code})" for code in prepared}, clock=clock,
+        )  # fmt: skip
+        for code, exc in conflicts.items():
+            refused[code] = [Problem(source.name, None, None, str(exc))]
+        report.created += created
         report.refused = dict(sorted(refused.items()))
     finally:
         shutil.rmtree(staging, ignore_errors=True)
@@ -257,15 +264,21 @@ def _reworded(problem: Problem) -> Problem:
     return problem
 
 
-def _bulk_elements(split: Any, catalogue: str, period: str) -> pd.DataFrame:
-    """Element values of every accepted unit, each province's with its own catalogue."""
+def _bulk_elements(
+    cases_for: Callable[[Collection[str]], CaseTables],
+    con: duckdb.DuckDBPyConnection,
+    accepted: Collection[str],
+    *,
+    catalogue: str,
+    period: str,
+) -> pd.DataFrame:
+    """Element values of every accepted unit, each province's with its own catalogue
+    (``split_by_unit``'s ``compute``: ``cases_for(codes)`` holds the units' checked rows)."""
     from grassroots.intake.catalogues.services import current_catalogue
 
-    if not split.units:
-        return _empty()
     by_province: dict[str | None, list[str]] = {}
     provinces: dict[str | None, Unit | None] = {}
-    for unit in Unit.objects.filter(code__in=list(split.units)).only("code", "path", "level"):
+    for unit in Unit.objects.filter(code__in=list(accepted)).only("code", "path", "level"):
         codes = [c for c in unit.path.split("/") if c]
         key = codes[0] if codes else None  # paths start at the province: "370000/370100/..."
         by_province.setdefault(key, []).append(unit.code)
@@ -277,7 +290,7 @@ def _bulk_elements(split: Any, catalogue: str, period: str) -> pd.DataFrame:
         chosen = current_catalogue(catalogue, province=provinces[key])
         groups.setdefault(repr(chosen.elements), (chosen, []))[1].extend(codes)
     frames = [
-        compute_elements(split.cases_for(codes), chosen, [period])
+        compute_elements(cases_for(codes), chosen, [period], con=con)
         for chosen, codes in groups.values()
     ]
     return pd.concat(frames, ignore_index=True) if frames else _empty()

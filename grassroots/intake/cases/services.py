@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from grassroots.cells import cell_float
@@ -32,7 +33,7 @@ from grassroots.intake.permissions import can_upload
 from grassroots.intake.rosters import roster_problems
 from grassroots.organisations import audit
 from grassroots.organisations.audit import Clock
-from grassroots.organisations.models import AuditAction, Unit
+from grassroots.organisations.models import AuditAction, AuditEntry, Unit
 from grassroots.organisations.versions import province_of
 
 _LATEST = object()  # "whatever version is current when the upload starts"
@@ -222,6 +223,135 @@ def register_version(
         _remove(final)
         raise
     return version
+
+
+def register_versions(
+    prepared: dict[str, Prepared],
+    *,
+    units: dict[str, Unit],
+    period: str,
+    actor: Any,
+    bases: dict[str, DataVersion | None],
+    source_names: dict[str, str],
+    clock: Clock,
+) -> tuple[list[DataVersion], dict[str, ConcurrentUpload]]:
+    """``register_version`` for many units in one transaction: the unit rows locked together,
+    the versions, their element values and audit entries written in bulk, each staged folder
+    renamed to ``versions/<id>/``. A unit whose current version is no longer its ``base`` is
+    left out (returned with its ConcurrentUpload); any failure writes nothing at all."""
+    moved: list[Path] = []
+    conflicts: dict[str, ConcurrentUpload] = {}
+    try:
+        with transaction.atomic():
+            pks = sorted(units[code].pk for code in prepared)
+            list(Unit.objects.select_for_update().filter(pk__in=pks).order_by("pk").values("pk"))
+            current = latest_versions(units, prepared, period)
+            codes = []
+            for code in sorted(prepared):
+                now, base = current.get(code), bases.get(code)
+                if (now.pk if now else None) != (base.pk if base else None):
+                    assert now is not None
+                    conflicts[code] = ConcurrentUpload(now)
+                else:
+                    codes.append(code)
+            authenticated = actor is not None and getattr(actor, "is_authenticated", False)
+            versions = DataVersion.objects.bulk_create(
+                [
+                    DataVersion(
+                        unit=units[code],
+                        period=period,
+                        periods=sorted(set(prepared[code].elements["period"].astype(str))),
+                        row_counts=prepared[code].row_counts,
+                        checksum=prepared[code].checksum,
+                        source_name=source_names[code][:255],
+                        uploaded_by=actor if authenticated else None,
+                        uploader_name=actor.get_username() if authenticated else audit.SYSTEM_ACTOR,
+                        created=clock(),
+                        supersedes=current.get(code),
+                    )
+                    for code in codes
+                ],
+                batch_size=500,
+            )
+            if any(v.pk is None for v in versions):  # a database that returns no ids
+                by_unit = {
+                    v.unit_id: v
+                    for v in DataVersion.objects.filter(
+                        unit__in=[units[c] for c in codes], period=period
+                    ).order_by("id")
+                }
+                versions = [by_unit[units[c].pk] for c in codes]
+            _store_elements_many(versions, [prepared[c].elements for c in codes])
+            AuditEntry.objects.bulk_create(
+                [
+                    audit.entry(
+                        obj=version,
+                        action=AuditAction.CREATE,
+                        actor=actor,
+                        before=None,
+                        after=audit.snapshot(version),
+                        reason=f"case records uploaded ({version.total_rows} rows)",
+                        at=version.created,
+                    )  # fmt: skip
+                    for version in versions
+                ],
+                batch_size=500,
+            )
+            for code, version in zip(codes, versions, strict=True):
+                final = versions_dir() / str(version.pk)
+                prepared[code].folder.rename(final)
+                moved.append(final)
+                private(final)  # the unit's case data: 0700 folder, 0600 files
+    except BaseException:
+        for folder in moved:
+            _remove(folder)
+        raise
+    return versions, conflicts
+
+
+def latest_versions(
+    units: dict[str, Unit], codes: Collection[str], period: str
+) -> dict[str, DataVersion]:
+    """Each unit's latest version of ``period`` (``latest_version`` for many units at once)."""
+    wanted = {units[c].pk: c for c in codes}
+    latest: dict[str, DataVersion] = {}
+    found = DataVersion.objects.filter(unit_id__in=list(wanted), period=period).order_by("id")
+    for version in found.select_related("unit"):
+        latest[wanted[version.unit_id]] = version  # ascending ids: the last one wins
+    return latest
+
+
+def _store_elements_many(versions: list[DataVersion], frames: list[pd.DataFrame]) -> None:
+    """Every version's element values in one ``executemany`` (a national import writes some
+    hundred thousand rows: building a model object per row cost more than writing them)."""
+    if not versions:
+        return
+    frame = pd.concat(frames, keys=range(len(frames)), names=["_v", None]).reset_index(level=0)
+    ids = dict(
+        Unit.objects.filter(code__in=set(frame["unit_code"].astype(str))).values_list("code", "pk")
+    )
+    version_ids = [v.pk for v in versions]
+    rows = [
+        (version_ids[v], ids[str(code)], str(period), str(element), float(value))
+        for v, code, period, element, value in zip(
+            frame["_v"].tolist(),
+            frame["unit_code"].tolist(),
+            frame["period"].tolist(),
+            frame["element"].tolist(),
+            frame["value"].tolist(),
+            strict=True,
+        )
+    ]
+    meta = ElementValue._meta
+    column_of = {f.name: str(f.column) for f in meta.concrete_fields}
+    columns = [column_of[n] for n in ("data_version", "unit", "period", "element", "value")]
+    sql = (
+        f"INSERT INTO {connection.ops.quote_name(meta.db_table)} "
+        f"({', '.join(connection.ops.quote_name(c) for c in columns)}) "
+        f"VALUES ({', '.join(['%s'] * len(columns))})"
+    )
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, rows)
 
 
 def _remove(folder: Path | None) -> None:

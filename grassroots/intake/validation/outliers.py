@@ -11,9 +11,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
-
-from grassroots.cells import cell_float
 
 THRESHOLD = 3.5
 MIN_REFERENCE = 4  # fewer comparison values than this say nothing
@@ -68,38 +67,137 @@ def flag_outliers(
     """Flags for ``current`` rows (unit_code, period, element, value).
 
     ``history``: the same units' earlier values (unit_code, element, value);
-    ``peers``: other units' values for the same period (unit_code, element, value)."""
-    # Index the references once: a province of thousands of units would otherwise filter the
-    # whole frame again for every value.
-    empty = np.empty(0, dtype=np.float64)
-    own_history = {
-        (str(unit), str(element)): group["value"].to_numpy(dtype=np.float64)
-        for (unit, element), group in history.groupby(["unit_code", "element"])
+    ``peers``: other units' values for the same period (unit_code, element, value). With a
+    ``group`` column in both ``current`` and ``peers``, a row is compared with its own group's
+    peers only (one call for many peer groups).
+
+    Set-wise: every row's references are laid side by side as one row of a matrix (NaN where
+    there is none), so the medians of all rows are a few array operations, with the same
+    arithmetic as ``modified_z`` on each row's own reference."""
+    if current.empty:
+        return []
+    rows = current.reset_index(drop=True)
+    units = rows["unit_code"].astype(str).to_numpy(dtype=object)
+    elements = rows["element"].astype(str).to_numpy(dtype=object)
+    values = rows["value"].to_numpy(dtype=np.float64)
+    own = _keys(units, elements)
+    judged = {
+        "history": _judge(
+            values, own, _keys(history["unit_code"], history["element"]), history["value"]
+        ),
     }
-    by_element = {
-        str(element): (group["unit_code"].astype(str).to_numpy(),
-                       group["value"].to_numpy(dtype=np.float64))
-        for element, group in peers.groupby("element")
-    }  # fmt: skip
+    grouped = "group" in rows.columns and "group" in peers.columns
+    row_block = _keys(rows["group"], elements) if grouped else elements.astype(str)
+    peer_block = (
+        _keys(peers["group"], peers["element"]) if grouped else peers["element"].astype(str)
+    )
+    judged["peers"] = _judge(
+        values,
+        np.asarray(row_block, dtype=object),
+        np.asarray(peer_block, dtype=object),
+        peers["value"],
+        exclude=(units, peers["unit_code"].astype(str).to_numpy(dtype=object)),
+    )
+    flagged = np.zeros(len(rows), dtype=np.bool_)
+    for z, _, _ in judged.values():
+        flagged |= np.abs(np.nan_to_num(z)) > THRESHOLD
+    periods = rows["period"].astype(str).tolist()
     flags: list[Flag] = []
-    for row in current.itertuples(index=False):
-        unit, element = str(row.unit_code), str(row.element)
-        codes, values = by_element.get(element, (np.empty(0, dtype=str), empty))
-        others = values[codes != unit]
-        for basis, reference in (("history", own_history.get((unit, element), empty)),
-                                 ("peers", others)):  # fmt: skip
-            judged = modified_z(cell_float(row.value), reference)
-            if judged is not None and abs(judged[0]) > THRESHOLD:
+    for i in np.flatnonzero(flagged).tolist():
+        for basis in ("history", "peers"):
+            z, median, count = judged[basis]
+            if abs(z[i]) > THRESHOLD:  # NaN: not judged
                 flags.append(
                     Flag(
-                        unit,
-                        str(row.period),
-                        element,
-                        cell_float(row.value),
+                        units[i],
+                        periods[i],
+                        elements[i],
+                        float(values[i]),
                         basis,
-                        judged[0],
-                        judged[1],
-                        int((~np.isnan(reference)).sum()),
+                        float(z[i]),
+                        float(median[i]),
+                        int(count[i]),
                     )  # fmt: skip
                 )
     return flags
+
+
+_SEPARATOR = "\x1f"
+
+
+def _keys(first: object, second: object) -> npt.NDArray[np.object_]:
+    """Row keys of two text columns (a separator no code contains)."""
+    left = pd.Series(np.asarray(first, dtype=object)).astype(str)
+    right = pd.Series(np.asarray(second, dtype=object)).astype(str)
+    return (left + _SEPARATOR + right).to_numpy(dtype=object)
+
+
+CHUNK_CELLS = 2**22  # cells of the (rows × references) matrix handled at once
+
+
+def _judge(
+    values: npt.NDArray[np.float64],
+    row_keys: npt.NDArray[np.object_],
+    ref_keys: npt.NDArray[np.object_],
+    ref_values: pd.Series,
+    *,
+    exclude: tuple[npt.NDArray[np.object_], npt.NDArray[np.object_]] | None = None,
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64], npt.NDArray[np.int64]]:
+    """(z, median, references) of each value against the reference rows of its key, leaving
+    out references of the row's own unit (``exclude``: row units, reference units); z is NaN
+    where ``modified_z`` says None."""
+    n = values.size
+    z, median = np.full(n, np.nan), np.full(n, np.nan)
+    count = np.zeros(n, dtype=np.int64)
+    if len(ref_keys) == 0:
+        return z, median, count
+    block, uniques = pd.factorize(np.asarray(ref_keys, dtype=object))
+    order = np.argsort(block, kind="stable")
+    sizes = np.bincount(block, minlength=len(uniques))
+    starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+    position = np.arange(order.size) - starts[block[order]]
+    width = int(sizes.max())
+    table = np.full((len(uniques), width), np.nan)
+    table[block[order], position] = np.asarray(ref_values, dtype=np.float64)[order]
+    owners: npt.NDArray[np.int64] | None = None
+    row_owner = np.zeros(n, dtype=np.int64)
+    if exclude is not None:
+        ids, _ = pd.factorize(np.concatenate([exclude[0], exclude[1]]))
+        row_owner = ids[:n]
+        owners = np.full((len(uniques), width), -1, dtype=np.int64)
+        owners[block[order], position] = ids[n:][order]
+    row_block = pd.Index(uniques).get_indexer(np.asarray(row_keys, dtype=object))
+    step = max(1, CHUNK_CELLS // width)
+    for lo in range(0, n, step):
+        part = slice(lo, min(n, lo + step))
+        have = row_block[part] >= 0
+        at = np.flatnonzero(have) + lo
+        if at.size == 0:
+            continue
+        refs = table[row_block[at]]
+        if owners is not None:
+            refs = np.where(owners[row_block[at]] == row_owner[at, None], np.nan, refs)
+        mid, m = _medians(refs)
+        mad, _ = _medians(np.abs(refs - mid[:, None]))
+        with np.errstate(invalid="ignore", divide="ignore"):
+            score = 0.6745 * (values[at] - mid) / mad
+        ok = (m >= MIN_REFERENCE) & (mad != 0)
+        z[at] = np.where(ok, score, np.nan)
+        median[at] = mid
+        count[at] = m
+    return z, median, count
+
+
+def _medians(
+    refs: npt.NDArray[np.float64],
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.int64]]:
+    """Each row's median over its non-NaN cells (NaN for none) and how many there are; the
+    same arithmetic as ``np.median``: the middle value, or the mean of the two middle ones."""
+    ordered = np.sort(refs, axis=1)  # NaN last
+    m = (~np.isnan(ordered)).sum(axis=1)
+    rows = np.arange(refs.shape[0])
+    low = ordered[rows, np.maximum((m - 1) // 2, 0)]
+    high = ordered[rows, np.maximum(m // 2, 0)]
+    with np.errstate(invalid="ignore"):
+        middle = np.where(m % 2 == 1, low, (low + high) / 2)
+    return np.where(m > 0, middle, np.nan), m

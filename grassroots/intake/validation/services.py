@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from django.db import transaction
 from django.db.models import Max
@@ -79,7 +80,7 @@ def find(
     kind = Period.parse(period).kind
     same_kind = own["period"].map(lambda p: _kind(p) == kind)
     history = own[same_kind & (own["period"] != period) & own["unit_code"].isin(by_code)]
-    peers = _peer_values(units, period, catalogue, changes)
+    peers = _peer_values(units, period, catalogue, changes, own[own["period"] == period])
     findings += _outlier_findings(current, history, peers, by_code)
     return findings
 
@@ -92,15 +93,27 @@ def _kind(key: str) -> PeriodKind | None:
 
 
 def _peer_values(
-    units: Collection[Unit], period: str, catalogue: str, changes: list[tuple[str, str, str, float]]
+    units: Collection[Unit],
+    period: str,
+    catalogue: str,
+    changes: list[tuple[str, str, str, float]],
+    known: pd.DataFrame,
 ) -> pd.DataFrame:
     """The period's values of every active grassroots unit in the checked units' peer groups.
 
+    ``known``: the checked units' own values of the period (changes applied), not read again.
     Peers may lie outside the viewer's scope: only their median and count are ever shown."""
     groups = {u.peer_group for u in units}
     peers = Unit.objects.filter(peer_group__in=groups, level=Level.GRASSROOTS, active=True)
-    values = _overlay(current_values(units=peers, periods=[period], catalogue=catalogue), changes)
     group_of = dict(peers.values_list("code", "peer_group"))
+    checked = {u.code for u in units}
+    others = [code for code in group_of if code not in checked]
+    values = known[known["unit_code"].isin(checked)]
+    if others:
+        read = current_values(
+            units=Unit.objects.filter(code__in=others), periods=[period], catalogue=catalogue
+        )
+        values = pd.concat([values, _overlay(read, changes)], ignore_index=True)
     values = values[values["unit_code"].isin(group_of)]
     return values.assign(group=values["unit_code"].map(group_of))
 
@@ -126,31 +139,33 @@ def _rule_findings(
 def _outlier_findings(
     current: pd.DataFrame, history: pd.DataFrame, peers: pd.DataFrame, by_code: dict[str, Unit]
 ) -> list[ValidationFinding]:
-    findings = []
-    for group, unit_codes in _codes_by_group(by_code).items():
-        mine = current[current["unit_code"].isin(unit_codes)]
-        flags = flag_outliers(
-            mine,
-            history=history[["unit_code", "element", "value"]],
-            peers=peers[peers["group"] == group][["unit_code", "element", "value"]],
-        )
-        findings += [
-            ValidationFinding(
-                unit=by_code[f.unit_code],
-                period=f.period,
-                kind=FindingKind.OUTLIER,
-                code=f.element,
-                importance=str(OUTLIER_IMPORTANCE),
-                value=f.value,
-                median=f.median,
-                z=f.z,
-                basis=f.basis,
-                references=f.references,
-                message=f.reason[:500],
-            )  # fmt: skip
-            for f in flags
-        ]
-    return findings
+    # Every peer group at once: each row is compared with its own group's peers only. Rows in
+    # the order of the groups, then of ``current``.
+    rank = {g: i for i, g in enumerate(_codes_by_group(by_code))}
+    group_of = {code: unit.peer_group for code, unit in by_code.items()}
+    mine = current.assign(group=current["unit_code"].map(group_of))
+    mine = mine.iloc[np.argsort(mine["group"].map(rank).to_numpy(), kind="stable")]
+    flags = flag_outliers(
+        mine,
+        history=history[["unit_code", "element", "value"]],
+        peers=peers[["unit_code", "element", "value", "group"]],
+    )
+    return [
+        ValidationFinding(
+            unit=by_code[f.unit_code],
+            period=f.period,
+            kind=FindingKind.OUTLIER,
+            code=f.element,
+            importance=str(OUTLIER_IMPORTANCE),
+            value=f.value,
+            median=f.median,
+            z=f.z,
+            basis=f.basis,
+            references=f.references,
+            message=f.reason[:500],
+        )  # fmt: skip
+        for f in flags
+    ]
 
 
 def _codes_by_group(by_code: dict[str, Unit]) -> dict[str, set[str]]:
