@@ -5,12 +5,14 @@ watch on the board, and who may do each (403 in scope, 404 out of scope)."""
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
 import re
 from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
+import openpyxl
 import pandas as pd
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -219,6 +221,24 @@ def test_the_candidate_rule_parameters_are_editable(world) -> None:
     assert {r.unit.code for r in page.context["found"].rows} == {"370104", "370102", "370202"}
     page = _client(world["admin"]).get("/assistance/candidates/?k=1&n=1&share=33")
     assert {r.unit.code for r in page.context["found"].rows} == {"370104", "370102"}
+
+
+def test_the_candidates_export_the_rule_applied_with_ranks_and_intervals(world) -> None:
+    """Issue 18.6: the candidates as Excel with the page's rule (filters) and each period's rank."""
+    client = _client(world["admin"])
+    response = client.get(
+        "/assistance/candidates/", {"k": 2, "n": 4, "share": 33, "format": "xlsx"}
+    )
+    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    assert sheet.cell(1, 1).value == "相对薄弱基层院候选"
+    assert any("规则：4 期中至少 2 期处于末 33%" in str(c.value) for c in sheet["A"][:10])
+    top = next(r for r in range(1, 12) if sheet.cell(r, 1).value == "单位代码")
+    assert [c.value for c in sheet[top]][4:8] == list(RANKS)
+    rows = list(sheet.iter_rows(min_row=top + 1, values_only=True))
+    assert {r[0] for r in rows} == {"370104", "370102", "370202"}
+    huaiyin = next(r for r in rows if r[0] == "370104")
+    assert huaiyin[1:3] == ("槐荫区人民检察院", "济南市人民检察院")
+    assert huaiyin[4] == "4/4 区间 3–4 ▼"
 
 
 def test_bad_candidate_parameters_are_named(world) -> None:

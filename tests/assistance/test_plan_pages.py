@@ -7,8 +7,10 @@ Each form is tried by every role that matters: the one allowed, one in scope wit
 from __future__ import annotations
 
 import datetime as dt
+import io
 from pathlib import Path
 
+import openpyxl
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
@@ -446,6 +448,27 @@ def test_a_measure_done_is_no_longer_overdue(world) -> None:
         actor=world["clerk"],
     )
     assert _client(world["city"]).get("/assistance/overdue/").context["total"] == 0
+
+
+def test_the_overdue_measures_export_with_names_and_formula_safe_csv(world) -> None:
+    """Issue 18.6: the overdue list as Excel (names, the page's rows) and CSV that Excel reads
+    as text (a title starting with "=" stays text); out of scope the export lists nothing."""
+    world["late"].title = "=HYPERLINK(1)"
+    world["late"].save()
+    response = _client(world["city"]).get("/assistance/overdue/", {"format": "xlsx"})
+    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    assert sheet.cell(1, 1).value == "逾期措施"
+    top = next(r for r in range(1, 12) if sheet.cell(r, 1).value == "单位代码")
+    assert sheet.cell(top, 8).value == "逾期天数"
+    rows = list(sheet.iter_rows(min_row=top + 1, values_only=True))
+    assert [r[:3] + r[7:8] for r in rows] == [
+        ("370102", "历下区人民检察院", "济南市人民检察院", 10)
+    ]
+    text = _client(world["city"]).get("/assistance/overdue/?format=csv").content.decode("utf-8-sig")
+    assert "'=HYPERLINK(1)" in text
+    other = _client(world["other_city"]).get("/assistance/overdue/?format=csv")
+    assert len(other.content.decode("utf-8-sig").splitlines()) == 1  # the header only
+    assert _client(world["clerk"]).get("/assistance/overdue/?format=xlsx").status_code == 404
 
 
 # ------------------------------------------------------------------------------------ ledger

@@ -31,7 +31,7 @@ from grassroots.assistance.decisions.forms import (
 from grassroots.assistance.models import Designation, WeakLevel, WeakStatus
 from grassroots.assistance.permissions import Act, may
 from grassroots.assistance.selection import ContributionRule, RelapseRule
-from grassroots.assistance.selectors import board, designations_for
+from grassroots.assistance.selectors import RankRow, board, designations_for
 from grassroots.assistance.services import (
     AssistanceError,
     active_designation,
@@ -42,9 +42,18 @@ from grassroots.assistance.services import (
 )
 from grassroots.assistance.stored import rank_visibility, stored_periods
 from grassroots.files import disk_name
+from grassroots.i18n import unit_name
 from grassroots.organisations.audit import tracked
 from grassroots.organisations.models import Level, Role, Unit
-from grassroots.organisations.scope import get_unit_for_user, membership_of, visible_units
+from grassroots.organisations.scope import (
+    Action,
+    can,
+    get_unit_for_user,
+    issuing_unit,
+    membership_of,
+    visible_units,
+)
+from grassroots.tables import Column, Kind, TableExport, download, wanted_format
 
 
 def _province_only(request: HttpRequest) -> None:
@@ -66,8 +75,67 @@ def candidates(request: HttpRequest) -> HttpResponse:
     if not form.is_bound:
         params = {f: form.fields[f].initial for f in form.fields}
     found = decisions.candidate_rows(request.user, **params) if params else None
-    context = {"nav": "assistance", "form": form, "found": found}
+    may_export = can(request.user, Action.EXPORT_REPORTS)
+    fmt = wanted_format(request)
+    if fmt is not None:
+        if not may_export or found is None:
+            raise Http404("No such page")
+        return download(_candidates_table(request.user, found), fmt)
+    context = {"nav": "assistance", "form": form, "found": found, "may_export": may_export}
     return render(request, "assistance/candidates.html", context)
+
+
+def _candidates_table(user: Any, found: decisions.Candidates) -> TableExport:
+    """The candidates as the page lists them, with its rule; each period's rank only where the
+    page shows it (the ranking policy), a bottom-tier period marked."""
+    columns = [
+        Column(_("Unit code")),
+        Column(_("Unit")),
+        Column(_("City of the unit")),
+        Column(_("Times in bottom tier"), Kind.INTEGER),
+        *[Column(p, centred=True) for p in found.periods],
+        Column(_("Decision")),
+    ]
+
+    def shown(h: RankRow) -> str:
+        text = f"{h.rank}/{h.ranked}" if h.rank else "—"
+        if h.interval:
+            text += " " + _("interval %(i)s") % {"i": h.interval}
+        return f"{text} ▼" if h.bottom else text
+
+    def periods(row: decisions.CandidateRow) -> list[str]:
+        by = {h.period: h for h in row.history}
+        return [shown(by[p]) if p in by else "" for p in found.periods]
+
+    body: list[list[object]] = [
+        [
+            row.unit.code,
+            unit_name(row.unit),
+            unit_name(row.unit.parent) if row.unit.parent else "",
+            row.times_bottom,
+            *periods(row),
+            row.designation.get_status_display() if row.designation else "",
+        ]
+        for row in found.rows
+    ]
+    rule = _("Rule: bottom %(share)s%% in at least %(k)s of %(n)s periods") % {
+        "share": round(found.rule.share * 100),
+        "k": found.rule.k,
+        "n": len(found.periods),
+    }
+    membership = membership_of(user)
+    scope = unit_name(membership.unit) if membership else ""
+    return TableExport(
+        title=_("Weak-unit candidates"),
+        scope=scope,
+        period=", ".join(found.periods),
+        issuer=issuing_unit(user),
+        columns=columns,
+        rows=body,
+        file_stem=f"{_('Weak-unit candidates')}-{scope}",
+        notes=(rule, _("▼: the unit was in the bottom tier that period.")),
+        frozen_columns=2,
+    )
 
 
 @login_required

@@ -9,6 +9,7 @@ post and redirect as usual.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
@@ -17,6 +18,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from grassroots.assistance.models import (
@@ -45,6 +47,7 @@ from grassroots.assistance.plans.selectors import (
     ledger_activities,
     ledger_totals,
     measure_for_user,
+    OverdueCity,
     overdue_by_city,
     province_standard,
     quarterly_counts,
@@ -69,8 +72,17 @@ from grassroots.assistance.services import (
     set_target,
 )
 from grassroots.assistance.stored import rank_visibility, stored_periods
+from grassroots.i18n import unit_name
 from grassroots.organisations.models import Unit
-from grassroots.organisations.scope import get_unit_for_user, visible_units
+from grassroots.organisations.scope import (
+    Action,
+    can,
+    get_unit_for_user,
+    issuing_unit,
+    membership_of,
+    visible_units,
+)
+from grassroots.tables import Column, Kind, TableExport, download, wanted_format
 
 Save = Callable[[dict[str, Any]], object]
 
@@ -368,14 +380,66 @@ def evidence_file(request: HttpRequest, pk: int) -> FileResponse:
 def overdue(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     cities = overdue_by_city(request.user, today=today)
+    fmt = wanted_format(request)
+    if fmt is not None:
+        if not can(request.user, Action.EXPORT_REPORTS):
+            raise Http404("No such page")
+        return download(_overdue_table(request.user, cities, today), fmt)
     context = {
         "nav": "assistance",
+        "may_export": can(request.user, Action.EXPORT_REPORTS),
         "cities": cities,
         "total": sum(c.count for c in cities),
         "units": sum(len(c.units) for c in cities),
         "today": today,
     }
     return render(request, "assistance/overdue.html", context)
+
+
+def _overdue_table(user: Any, cities: list[OverdueCity], today: dt.date) -> TableExport:
+    """The overdue measures as the page lists them: by city, then unit, then deadline."""
+    columns = [
+        Column(_("Unit code")),
+        Column(_("Unit")),
+        Column(_("City of the unit")),
+        Column(_("Measure")),
+        Column(_("Responsible leader")),
+        Column(_("Department")),
+        Column(_("Deadline")),
+        Column(_("Days overdue"), Kind.INTEGER),
+        Column(_("Status")),
+        Column(_("Last report")),
+    ]
+    body: list[list[object]] = [
+        [
+            u.unit.code,
+            unit_name(u.unit),
+            unit_name(c.city) if c.city else "",
+            o.measure.title,
+            o.measure.leader,
+            o.measure.department,
+            o.measure.deadline.isoformat(),
+            o.days,
+            o.measure.get_status_display(),
+            o.last_report,
+        ]
+        for c in cities
+        for u in c.units
+        for o in u.measures
+    ]
+    membership = membership_of(user)
+    scope = unit_name(membership.unit) if membership else ""
+    return TableExport(
+        title=_("Overdue measures"),
+        scope=scope,
+        period="",
+        issuer=issuing_unit(user),
+        columns=columns,
+        rows=body,
+        file_stem=f"{_('Overdue measures')}-{scope}",
+        notes=(_("Overdue as of %(day)s") % {"day": today.isoformat()},),
+        frozen_columns=2,
+    )
 
 
 def _activity_form(request: HttpRequest, data: Any = None) -> ActivityForm | None:
