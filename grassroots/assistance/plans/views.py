@@ -42,12 +42,12 @@ from grassroots.assistance.plans.forms import (
     indicator_choices,
 )
 from grassroots.assistance.plans.selectors import (
+    OverdueCity,
     evidence_for_user,
     exit_periods,
     ledger_activities,
     ledger_totals,
     measure_for_user,
-    OverdueCity,
     overdue_by_city,
     province_standard,
     quarterly_counts,
