@@ -1,5 +1,6 @@
 """The evaluation pages' tables as files sent upward (grassroots/tables.py writes them): the
-league table with the page's filters and order, and a run's early warnings as listed."""
+league table with the page's filters and order, the heatmap's values table, and a run's early
+warnings as listed."""
 
 from __future__ import annotations
 
@@ -8,12 +9,12 @@ from typing import Any
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from grassroots.evaluation.charts import node_name
+from grassroots.evaluation.charts import HeatCell, Heatmap, node_name
 from grassroots.evaluation.charts import unit_name as unit_name_of
 from grassroots.evaluation.models import EarlyWarning, EvaluationRun
 from grassroots.evaluation.selectors import League, scope_root
 from grassroots.evaluation.warnings import evidence_text
-from grassroots.i18n import period_label, unit_name
+from grassroots.i18n import english, period_label, unit_name
 from grassroots.organisations.models import Unit
 from grassroots.organisations.scope import issuing_unit
 from grassroots.tables import Column, Kind, TableExport, colour_word
@@ -152,4 +153,53 @@ def warnings_export(
         rows=rows,
         file_stem=f"{_('Early warnings')}-{run.period}-{unit_name(root)}",
         frozen_columns=3,
+    )
+
+
+MARK = {"green": "●", "yellow": "▲", "red": "■"}
+
+
+def _heat_text(cell: HeatCell) -> str:
+    """A heatmap cell as the table shows it: "● 23.4%", "17 件", "—" for no data."""
+    if cell.value is None:
+        return "—"
+    return f"{MARK[cell.colour]} {cell.text}" if cell.colour in MARK else cell.text
+
+
+def heatmap_export(*, run: EvaluationRun, heat: Heatmap, within: Unit, user: Any) -> TableExport:
+    """The heatmap's table as the page shows it (its city filter and order): each indicator's
+    value with its unit, marked with its colour's shape where the role sees colours."""
+    cities = dict(
+        Unit.objects.filter(code__in=[r.code for r in heat.rows]).values_list(
+            "code", "parent__name_zh" if not english() else "parent__name_en"
+        )
+    )
+    columns = [Column(_("Code")), Column(_("Unit")), Column(_("City of the unit"))]
+    for col, unit in heat.labelled_columns:
+        header = node_name(col.indicator)
+        columns.append(Column(f"{header} {_('(%(unit)s)') % {'unit': unit}}" if unit else header))
+    rows: list[list[object]] = [
+        [
+            row.code,
+            row.name,
+            cities.get(row.code) or "",
+            *[_heat_text(c) for c in row.cells],
+        ]
+        for row in heat.rows
+    ]
+    period = period_label(run.period)
+    notes = [_("Each indicator's value in its unit, with the colour's shape; — means no data.")]
+    return TableExport(
+        title=_("Heatmap, %(period)s") % {"period": period},
+        scope=unit_name(within),
+        period=period,
+        issuer=issuing_unit(user),
+        columns=columns,
+        rows=rows,
+        file_stem=f"{_('Heatmap')}-{run.period}-{unit_name(within)}",
+        notes=notes,
+        frozen_columns=2,
+        warning=_("Provisional: read data the province has not accepted")
+        if run.provisional
+        else "",
     )

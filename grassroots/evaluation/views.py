@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from grassroots.engine.outputs import write_result
 from grassroots.evaluation.charts import heatmap, heatmap_height, heatmap_option, profile
 from grassroots.evaluation.errors import NotAllowed, OutOfScope, RunError
-from grassroots.evaluation.exports import league_export
+from grassroots.evaluation.exports import heatmap_export, league_export
 from grassroots.evaluation.forms import (
     LeagueFilterForm,
     SchemeEditForm,
@@ -233,7 +233,13 @@ def heatmap_view(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404("No such unit")
     visible = visibility_for(request.user, scheme)
     heat = heatmap(run=run, scheme=scheme, path=within.path, visible=visible)
+    fmt = wanted_format(request)  # the table's "export" links: the city chosen, in its order
+    if fmt is not None:
+        if not may_export(request.user):
+            raise Http404("No such page")
+        return download(heatmap_export(run=run, heat=heat, within=within, user=request.user), fmt)
     context = {
+        "may_export": may_export(request.user),
         "nav": "evaluation",
         "run": run,
         "heat": heat,

@@ -6,10 +6,12 @@ filtered by city, unit, indicator and kind with counts, and a print stylesheet."
 from __future__ import annotations
 
 import datetime as dt
+import io
 import re
 from html import unescape
 from pathlib import Path
 
+import openpyxl
 from django.contrib.staticfiles import finders
 from django.urls import reverse
 
@@ -94,6 +96,24 @@ def test_the_heatmap_table_shows_values_with_units_not_scores(runs, member) -> N
     row = table.split(f">{name}</a></th>", 1)[1].split("</tr>", 1)[0]
     assert f"{result.value:.1f}%" in row
     assert "（%）" in table.split("</thead>")[0]  # the unit in the column's header
+
+
+def test_the_heatmap_table_exports_values_with_units_for_the_city_chosen(runs, member) -> None:
+    """Issue 18.6: the heatmap's table as Excel, its city filter applied, values with units."""
+    run = runs["2024Q4"]
+    url = reverse("evaluation:heatmap", args=[run.pk])
+    response = member(*ADMIN).get(url, {"city": "370100", "format": "xlsx"})
+    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    assert sheet.cell(1, 1).value == "热力图，2024年第四季度"
+    assert any("济南市人民检察院" in str(c.value) for c in sheet["A"][:4])  # the scope
+    top = next(r for r in range(1, 14) if sheet.cell(r, 1).value == "代码")
+    headers = [c.value for c in sheet[top]]
+    assert headers[:3] == ["代码", "单位", "所属市院"] and any("（%）" in h for h in headers)
+    rows = list(sheet.iter_rows(min_row=top + 1, values_only=True))
+    assert rows and {r[2] for r in rows} == {"济南市人民检察院"}
+    assert any(str(v).endswith("%") for r in rows for v in r[3:])
+    qingdao = member(Role.CITY_REVIEWER, "370200").get(url, {"city": "370100", "format": "csv"})
+    assert qingdao.status_code == 404
 
 
 def test_warnings_filter_by_city_unit_indicator_and_kind_with_counts(runs, member) -> None:
