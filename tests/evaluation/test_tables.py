@@ -108,9 +108,11 @@ def test_the_heatmap_table_exports_values_with_units_for_the_city_chosen(runs, m
     assert any("济南市人民检察院" in str(c.value) for c in sheet["A"][:4])  # the scope
     top = next(r for r in range(1, 14) if sheet.cell(r, 1).value == "代码")
     headers = [c.value for c in sheet[top]]
-    assert headers[:3] == ["代码", "单位", "所属市院"] and any("（%）" in h for h in headers)
+    assert headers[:3] == ["代码", "单位", "所属市院"]
+    assert any("（%）" in h for h in headers)
     rows = list(sheet.iter_rows(min_row=top + 1, values_only=True))
-    assert rows and {r[2] for r in rows} == {"济南市人民检察院"}
+    assert rows
+    assert {r[2] for r in rows} == {"济南市人民检察院"}
     assert any(str(v).endswith("%") for r in rows for v in r[3:])
     qingdao = member(Role.CITY_REVIEWER, "370200").get(url, {"city": "370100", "format": "csv"})
     assert qingdao.status_code == 404
