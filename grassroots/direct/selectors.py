@@ -21,7 +21,7 @@ class Load:
 
 
 def listing(user: Any, *, state: str = "", now: dt.datetime) -> QuerySet[Report]:
-    rows = reports_for(user).select_related("unit", "handler")
+    rows = reports_for(user).select_related("unit__parent", "handler")
     if state == "open":
         rows = rows.exclude(stage=Stage.CLOSED)
     elif state == "overdue":

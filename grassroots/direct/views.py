@@ -11,6 +11,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from grassroots.direct import permissions, selectors, services
@@ -22,9 +23,11 @@ from grassroots.direct.forms import (
     ReplyForm,
     ReportForm,
 )
-from grassroots.direct.models import ContactEntry, Stage
+from grassroots.direct.models import ContactEntry, Report, Stage
+from grassroots.i18n import english, unit_name
 from grassroots.organisations.models import Unit
-from grassroots.organisations.scope import membership_of
+from grassroots.organisations.scope import Action, can, issuing_unit, membership_of
+from grassroots.tables import Column, TableExport, download, wanted_format
 
 
 def _page(request: HttpRequest, template: str, context: dict[str, Any]) -> HttpResponse:
@@ -48,6 +51,13 @@ def index(request: HttpRequest) -> HttpResponse:
     _visible_or_404(request)
     now = timezone.now()
     state = request.GET.get("state", "")
+    may_export = can(request.user, Action.EXPORT_REPORTS)
+    fmt = wanted_format(request)
+    if fmt is not None:
+        if not may_export:
+            raise Http404("No such page")
+        listed = selectors.listing(request.user, state=state, now=now)
+        return download(_reports_table(request.user, list(listed), state=state, now=now), fmt)
     rows = list(selectors.listing(request.user, state=state, now=now)[:200])
     departments, leaders = (
         selectors.loads(request.user, now=now)
@@ -62,9 +72,60 @@ def index(request: HttpRequest) -> HttpResponse:
             "state": state,
             "may_file": permissions.may_file(request.user),
             "may_keep_map": permissions.may_keep_map(request.user),
+            "may_export": may_export,
             "departments": departments,
             "leaders": leaders,
         },
+    )
+
+
+def _reports_table(user: Any, rows: list[Report], *, state: str, now: Any) -> TableExport:
+    """The reports the list shows (its state filter, newest first), every one of them, with the
+    unit's and its city's names."""
+    shown = {
+        "open": pgettext("direct report", "Open"),
+        "overdue": _("Overdue"),
+        "closed": pgettext("direct report", "Closed"),
+    }
+    columns = [
+        Column(_("Number")),
+        Column(_("Title")),
+        Column(_("Unit")),
+        Column(_("City of the unit")),
+        Column(_("Urgency")),
+        Column(_("Handler")),
+        Column(_("Stage")),
+        Column(_("Due")),
+    ]
+    body: list[list[object]] = []
+    for r in rows:
+        handler = r.handler.get_full_name() or r.handler.get_username()
+        due = r.due_at.date().isoformat() if r.due_at else ""
+        body.append(
+            [
+                r.number,
+                r.title,
+                unit_name(r.unit),
+                unit_name(r.unit.parent) if r.unit.parent else "",
+                r.get_urgency_display(),
+                f"{handler} · {r.department}" if r.department else handler,
+                r.get_stage_display(),
+                f"{due} {_('overdue')}" if due and r.is_overdue(now) else due,
+            ]
+        )
+    membership = membership_of(user)
+    scope = unit_name(membership.unit) if membership else ""
+    colon = ": " if english() else "："
+    return TableExport(
+        title=_("Direct channel"),
+        scope=scope,
+        period="",
+        issuer=issuing_unit(user),
+        columns=columns,
+        rows=body,
+        file_stem=f"{_('Direct channel')}-{scope}",
+        notes=(f"{_('Show')}{colon}{shown.get(state, _('All'))}",),
+        frozen_columns=1,
     )
 
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 from typing import Any
 
+import openpyxl
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
@@ -264,6 +266,29 @@ def test_the_pages_work_end_to_end_and_escape_the_text(people: dict[str, Any]) -
     admin.force_login(people["admin"])
     overview = admin.get(reverse("direct:index")).content.decode()
     assert "Open items per leader" in overview or "各领导" in overview
+
+
+def test_the_list_exports_with_its_state_filter(people: dict[str, Any]) -> None:
+    """Issue 18.6: the direct reports as Excel with the state filter applied, names of the unit
+    and its city; the city (no channel) and a clerk (no export right) get 404."""
+    _file(people)
+    admin = Client()
+    admin.force_login(people["admin"])
+    response = admin.get(reverse("direct:index"), {"state": "open", "format": "xlsx"})
+    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    assert sheet.cell(1, 1).value == "直报"
+    top = next(r for r in range(1, 12) if sheet.cell(r, 1).value == "编号")
+    assert any("在办" in str(c.value) for c in sheet["A"][:top])  # the filter, noted
+    [row] = list(sheet.iter_rows(min_row=top + 1, values_only=True))
+    assert row[1:4] == ("办案用房不足", "历下区人民检察院", "济南市人民检察院")
+    closed = admin.get(reverse("direct:index"), {"state": "closed", "format": "csv"})
+    assert len(closed.content.decode("utf-8-sig").splitlines()) == 1  # the header only
+    reviewer = Client()
+    reviewer.force_login(people["reviewer"])
+    assert reviewer.get("/direct/?format=csv").status_code == 404  # no channel for the city
+    clerk = Client()
+    clerk.force_login(people["clerk"])
+    assert clerk.get(reverse("direct:index"), {"format": "xlsx"}).status_code == 404
 
 
 def test_the_map_is_kept_by_the_province_and_audited(people: dict[str, Any]) -> None:
