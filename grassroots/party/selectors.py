@@ -4,7 +4,7 @@ unit already checked, or the user)."""
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from django.db.models import QuerySet
@@ -79,6 +79,8 @@ class Shown:
     why_reason: list[Any]
     points: dict[str, Any]
     name: str
+    code: str = ""  # the unit's, in the units' standing (its export names the unit and city)
+    city: str = ""
 
 
 def shown(report: PartyReport, seen: Visible, name: str = "") -> Shown:
@@ -143,14 +145,24 @@ def league(user: Any, period: str) -> tuple[list[Shown], Visible]:
     rows = list(
         PartyReport.objects.filter(
             unit__in=units, subject=SubjectKind.UNIT, period=period
-        ).select_related("unit")
+        ).select_related("unit__parent")
     )
     first = rows[0].unit if rows else None
     scheme = current_scheme(first)
     seen = visible(user, scheme.visibility)
     from grassroots.i18n import unit_name
 
-    out = [(r, shown(r, seen, unit_name(r.unit))) for r in rows]
+    out = [
+        (
+            r,
+            replace(
+                shown(r, seen, unit_name(r.unit)),
+                code=r.unit.code,
+                city=unit_name(r.unit.parent) if r.unit.parent else "",
+            ),
+        )
+        for r in rows
+    ]
     if seen.ranks:
         out.sort(key=lambda p: (p[0].rank or 10**6, p[0].unit.code))
     else:

@@ -21,9 +21,16 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from grassroots.engine.errors import InputError
 from grassroots.engine.party import shipped_text
 from grassroots.engine.periods import Period
+from grassroots.evaluation.permissions import Visible
 from grassroots.i18n import period_label
 from grassroots.organisations.models import Unit
-from grassroots.organisations.scope import get_unit_for_user, membership_of
+from grassroots.organisations.scope import (
+    Action,
+    can,
+    get_unit_for_user,
+    issuing_unit,
+    membership_of,
+)
 from grassroots.organisations.versions import history, owner_for, province_of
 from grassroots.party import compute, selectors, services
 from grassroots.party.forms import (
@@ -51,6 +58,7 @@ from grassroots.party.permissions import (
 from grassroots.party.reasons import hide_ranks, why_text
 from grassroots.people.models import Department, Person
 from grassroots.people.permissions import person_of
+from grassroots.tables import Column, Kind, TableExport, download, wanted_format
 
 
 def _unit(request: HttpRequest, code: str) -> Unit:
@@ -95,6 +103,12 @@ def index(request: HttpRequest) -> HttpResponse:
         with contextlib.suppress(ValueError):  # 2024年第一季度 or 2024q1 in a link
             period = Period.parse(period.strip()).key  # (not a period: no reports found)
     league, seen = selectors.league(request.user, period) if period else ([], None)
+    may_export = can(request.user, Action.EXPORT_REPORTS) and units.exists()
+    fmt = wanted_format(request)
+    if fmt is not None:
+        if not may_export or seen is None:
+            raise Http404("No such page")
+        return download(_standing_table(request.user, period, league, seen), fmt)
     return render(
         request,
         "party/index.html",
@@ -115,7 +129,43 @@ def index(request: HttpRequest) -> HttpResponse:
             "periods": [(p, period_label(p)) for p in periods],
             "league": [(row, why_text(row.why, row.why_reason)) for row in league],
             "seen": seen,
+            "may_export": may_export,
         },
+    )
+
+
+def _standing_table(
+    user: Any, period: str, league: list[selectors.Shown], seen: Visible
+) -> TableExport:
+    """The units' standing the page shows for ``period``, in its order, with the unit's and its
+    city's names; the rank only where the page shows it, colour and reason likewise."""
+    columns = [
+        Column(_("Code")),
+        Column(_("Unit")),
+        Column(_("City of the unit")),
+        Column(_("Total"), Kind.NUMBER, digits=2),
+    ]
+    columns += [Column(_("Rank"), Kind.INTEGER)] if seen.ranks else []
+    columns += [Column(_("Colour"), Kind.COLOUR), Column(_("Why"))] if seen.colours else []
+    rows: list[list[object]] = []
+    for row in league:
+        cells: list[object] = [row.code, row.name, row.city, row.total]
+        cells += [row.rank] if seen.ranks else []
+        cells += [row.colour, why_text(row.why, row.why_reason)] if seen.colours else []
+        rows.append(cells)
+    label = period_label(period)
+    scope = issuing_unit(user)
+    title = _("Units' standing, %(period)s") % {"period": label}
+    return TableExport(
+        title=title,
+        scope=scope,
+        period=label,
+        issuer=issuing_unit(user),
+        columns=columns,
+        rows=rows,
+        file_stem=f"{title}-{scope}",
+        notes=() if seen.ranks else (_("in unit-code order (ranks are not shown)"),),
+        frozen_columns=2,
     )
 
 

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import io
 from typing import Any
 
+import openpyxl
 import pytest
 from django.test import Client
 
@@ -83,6 +85,22 @@ def test_ranks_are_hidden_from_roles_the_scheme_does_not_name_and_the_order_is_b
     hidden = client_for(cycled["committee"]).get("/api/party/units/370102/display").json()
     assert hidden["quarterly"]["rank"] is None  # committee: ranks hidden by the scheme
     assert hidden["quarterly"]["colour"] == "yellow"  # a unit's managers see its colour
+
+
+def test_the_units_standing_exports_the_period_chosen_with_ranks_where_shown(cycled) -> None:
+    """Issue 18.6: the standing table as Excel for the period chosen, in the page's order, names
+    of the unit and its city, the rank only for a role the scheme shows ranks to."""
+    reviewer = client_for(cycled["reviewer"])
+    response = reviewer.get("/party/", {"period": "2024Q1", "format": "xlsx"})
+    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    assert sheet.cell(1, 1).value == "各院考核情况，2024年第一季度"
+    top = next(r for r in range(1, 12) if sheet.cell(r, 1).value == "代码")
+    assert [c.value for c in sheet[top]][:5] == ["代码", "单位", "所属市院", "合计", "排名"]
+    rows = list(sheet.iter_rows(min_row=top + 1, values_only=True))
+    assert [(r[0], r[4]) for r in rows] == [("370103", 1), ("370104", 2), ("370102", 3)]
+    assert rows[2][1:3] == ("历下区人民检察院", "济南市人民检察院")
+    committee = client_for(cycled["committee"])  # no export right
+    assert committee.get("/party/?period=2024Q1&format=csv").status_code == 404
 
 
 def test_endpoints_in_and_out_of_scope(cycled) -> None:
