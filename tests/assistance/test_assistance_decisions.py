@@ -589,6 +589,27 @@ def test_the_relapse_page_is_scoped(world, make_member) -> None:
     assert rows[0].relapse.warning.kind == "bottom"
 
 
+def test_the_relapse_watch_exports_each_period_watched(world, make_member) -> None:
+    """Issue 18.6: the relapse watch as Excel: the unit and city by name, the warning in words,
+    a line per period watched with its rank (test settings show ranks)."""
+    exited = _designate("370202", world["admin"], on=dt.date(2023, 1, 5))
+    Designation.objects.filter(pk=exited.pk).update(status=WeakStatus.EXITED, exit_period="2023Q3")
+    client = _client(make_member(Role.CITY_REVIEWER, "370200"))
+    sheet = openpyxl.load_workbook(
+        io.BytesIO(client.get("/assistance/relapse/?format=xlsx").content)
+    ).active
+    assert sheet.cell(1, 1).value == "返薄观察"
+    top = next(r for r in range(1, 12) if sheet.cell(r, 1).value == "单位代码")
+    rows = list(sheet.iter_rows(min_row=top + 1, values_only=True))
+    assert [(r[0], r[5], r[7], r[8]) for r in rows] == [
+        ("370202", "2023Q4", "3/4", "是"),
+        ("370202", "2024Q1", "3/4", "是"),
+        ("370202", "2024Q2", "2/4", "否"),
+    ]
+    assert rows[0][2] == "青岛市人民检察院"
+    assert "2024Q1" in rows[0][4]  # the warning's period, in words
+
+
 # ------------------------------------------------------------------------------------- API
 
 

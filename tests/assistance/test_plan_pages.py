@@ -545,6 +545,31 @@ def test_the_ledger_shows_only_the_units_in_scope(world) -> None:
     assert other.context["form"] is None
 
 
+def test_the_ledger_exports_its_activities_for_the_unit_asked(world) -> None:
+    """Issue 18.6: the ledger's activities as Excel, the unit filter applied, with names."""
+    record_activity(
+        designation=world["d"],
+        kind=ActivityKind.POST_EXCHANGE,
+        people=3,
+        partner=world["d"].unit.parent.children.get(code="370103"),
+        start=TODAY - dt.timedelta(days=30),
+        end=TODAY,
+        outcome="办案骨干挂职",
+        actor=world["city"],
+    )
+    city = _client(world["city"])
+    response = city.get("/assistance/ledger/", {"unit": "370102", "format": "xlsx"})
+    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    assert sheet.cell(1, 1).value == "帮扶台账"
+    top = next(r for r in range(1, 12) if sheet.cell(r, 1).value == "单位代码")
+    [row] = list(sheet.iter_rows(min_row=top + 1, values_only=True))
+    assert row[:6] == (
+        "370102", "历下区人民检察院", "济南市人民检察院", "挂职交流", "市中区人民检察院", 3
+    )  # fmt: skip
+    other = city.get("/assistance/ledger/?unit=370103&format=csv")
+    assert len(other.content.decode("utf-8-sig").splitlines()) == 1  # the header only
+
+
 def test_anonymous_users_are_sent_to_login(world) -> None:
     measure = world["late"].pk
     for url in (

@@ -17,6 +17,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods
 
 from grassroots.assistance.decisions import selectors as decisions
@@ -449,9 +450,16 @@ def relapse(request: HttpRequest) -> HttpResponse:
         for r in board(request.user, today=timezone.localdate(), rule=rule)
         if r.relapse is not None
     ]
+    may_export = can(request.user, Action.EXPORT_REPORTS)
+    fmt = wanted_format(request)
+    if fmt is not None:
+        if not may_export:
+            raise Http404("No such page")
+        return download(_relapse_table(request.user, rows), fmt)
     context = {
         "nav": "assistance",
         "rows": rows,
+        "may_export": may_export,
         "rule": _(
             "Warned when the unit is in the province's bottom %(share)s%% %(running)s periods "
             "running, or its overall score falls %(drop)s points below its exit-period score, "
@@ -466,3 +474,77 @@ def relapse(request: HttpRequest) -> HttpResponse:
         "exited": designations_for(request.user).filter(status=WeakStatus.EXITED).count(),
     }
     return render(request, "assistance/relapse.html", context)
+
+
+def _relapse_status(status: Any) -> str:
+    """The unit's watch in words, as the page says it (assistance/_relapse_status.html)."""
+    warning, watched = status.warning, status.watched_periods
+    if warning is not None and warning.kind == "drop":
+        return _("Relapse warning %(p)s: the score fell from the exit score") % {
+            "p": warning.period
+        }
+    if warning is not None:
+        return _("Relapse warning %(p)s: bottom tier %(n)s periods running") % {
+            "p": warning.period,
+            "n": status.rule.running,
+        }
+    if watched:
+        return ngettext(
+            "No relapse in %(n)s period watched",
+            "No relapse in %(n)s periods watched",
+            len(watched),
+        ) % {"n": len(watched)}
+    return _("Watching: no period after exit evaluated yet")
+
+
+def _relapse_table(user: Any, rows: list[_RelapseRow]) -> TableExport:
+    """The relapse watch as the page shows it: a line per unit and period watched (a unit not
+    yet evaluated after exit on one line), its rank only where the page shows ranks."""
+    ranks = rank_visibility(user).ranks
+    columns = [
+        Column(_("Unit code")),
+        Column(_("Unit")),
+        Column(_("City of the unit")),
+        Column(_("Exit period")),
+        Column(_("Status")),
+        Column(_("Period")),
+        Column(_("Score"), Kind.NUMBER),
+        *([Column(_("Rank"), centred=True)] if ranks else []),
+        Column(_("Bottom tier")),
+    ]
+    body: list[list[object]] = []
+    for row in rows:
+        unit = row.designation.unit
+        head = [
+            unit.code,
+            unit_name(unit),
+            unit_name(unit.parent) if unit.parent else "",
+            row.designation.exit_period,
+            _relapse_status(row.status),
+        ]
+        for h in row.status.watched_periods or [None]:
+            if h is None:
+                body.append([*head, "", None, *([""] if ranks else []), ""])
+                continue
+            rank = f"{h.rank}/{h.ranked}" if h.rank else "—"
+            body.append(
+                [
+                    *head,
+                    h.period,
+                    h.score,
+                    *([rank] if ranks else []),
+                    _("yes") if h.bottom else _("no"),
+                ]
+            )
+    membership = membership_of(user)
+    scope = unit_name(membership.unit) if membership else ""
+    return TableExport(
+        title=_("Relapse watch"),
+        scope=scope,
+        period="",
+        issuer=issuing_unit(user),
+        columns=columns,
+        rows=body,
+        file_stem=f"{_('Relapse watch')}-{scope}",
+        frozen_columns=2,
+    )

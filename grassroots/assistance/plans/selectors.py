@@ -182,7 +182,7 @@ def ledger_activities(user: Any, *, unit_code: str = "") -> QuerySet[Activity]:
     rows = Activity.objects.filter(designation__in=designations_for(user))
     if unit_code:
         rows = rows.filter(designation__unit__code=unit_code)
-    return rows.select_related("designation__unit", "partner").order_by("-start", "-id")
+    return rows.select_related("designation__unit__parent", "partner").order_by("-start", "-id")
 
 
 def ledger_totals(user: Any) -> tuple[list[LedgerTotals], LedgerTotals]:

@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from grassroots.assistance.models import (
+    Activity,
     ActivityKind,
     Designation,
     Dimension,
@@ -72,7 +73,7 @@ from grassroots.assistance.services import (
     set_target,
 )
 from grassroots.assistance.stored import rank_visibility, stored_periods
-from grassroots.i18n import unit_name
+from grassroots.i18n import english, unit_name
 from grassroots.organisations.models import Unit
 from grassroots.organisations.scope import (
     Action,
@@ -475,6 +476,13 @@ def ledger(request: HttpRequest) -> HttpResponse:
         if form is not None and form.is_valid() and _record(request, form):
             return redirect(reverse("assistance:ledger") + "#activities")
     unit_code = request.GET.get("unit", "")
+    may_export = can(request.user, Action.EXPORT_REPORTS)
+    fmt = wanted_format(request) if request.method == "GET" else None
+    if fmt is not None:
+        if not may_export:
+            raise Http404("No such page")
+        listed = ledger_activities(request.user, unit_code=unit_code)
+        return download(_ledger_table(request.user, list(listed), unit_code), fmt)
     rows, total = ledger_totals(request.user)
     context = {
         "nav": "assistance",
@@ -484,9 +492,56 @@ def ledger(request: HttpRequest) -> HttpResponse:
         "activities": ledger_activities(request.user, unit_code=unit_code),
         "unit_code": unit_code,
         "form": form,
+        "may_export": may_export,
     }
     status = 400 if request.method == "POST" else 200
     return render(request, "assistance/ledger.html", context, status=status)
+
+
+def _ledger_table(user: Any, activities: list[Activity], unit_code: str) -> TableExport:
+    """The ledger's activities as the page lists them (one weak unit's when it asks), with the
+    weak unit's and its city's names and the helping unit's."""
+    columns = [
+        Column(_("Unit code")),
+        Column(_("Weak unit")),
+        Column(_("City of the unit")),
+        Column(_("Type")),
+        Column(_("Helping unit")),
+        Column(_("People"), Kind.INTEGER),
+        Column(_("Start")),
+        Column(_("End")),
+        Column(_("Outcome")),
+    ]
+    body: list[list[object]] = []
+    for a in activities:
+        unit = a.designation.unit
+        body.append(
+            [
+                unit.code,
+                unit_name(unit),
+                unit_name(unit.parent) if unit.parent else "",
+                a.get_kind_display(),
+                unit_name(a.partner) if a.partner else "",
+                a.people,
+                a.start.isoformat(),
+                a.end.isoformat(),
+                a.outcome,
+            ]
+        )
+    membership = membership_of(user)
+    scope = unit_name(membership.unit) if membership else ""
+    colon = ": " if english() else "："
+    return TableExport(
+        title=_("Assistance ledger"),
+        scope=scope,
+        period="",
+        issuer=issuing_unit(user),
+        columns=columns,
+        rows=body,
+        file_stem=f"{_('Assistance ledger')}-{scope}",
+        notes=(f"{_('Weak unit')}{colon}{unit_code}",) if unit_code else (),
+        frozen_columns=2,
+    )
 
 
 def _record(request: HttpRequest, form: ActivityForm) -> bool:
