@@ -8,10 +8,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import QuerySet, Sum
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
-from django.utils.translation import pgettext
 
 from grassroots.assistance.exits.standard import standard_scheme
 from grassroots.assistance.models import (
@@ -378,7 +377,14 @@ def exit_reason(reason: str, nodes: dict[str, str]) -> str:
     node's name; a reason of another shape is shown as it is."""
     if match := _QUALITATIVE.match(reason):
         said = _("qualitative: a reviewer decides on the evidence")
-        return f"{said}（{match.group('e')}）" if match.group("e") else said
+        # The shipped standard's evidence is English (grassroots/locale has its Chinese); a
+        # province's own evidence is shown as written.
+        evidence = match.group("e")
+        return (
+            _("%(said)s (%(evidence)s)") % {"said": said, "evidence": _(evidence)}
+            if evidence
+            else said
+        )
     if match := _NEEDS.match(reason):
         return _("needs %(n)s periods of results, has %(m)s") % match.groupdict()
     match = _CONDITION.match(reason)

@@ -24,7 +24,10 @@ def test_colours_qualitative_items_and_short_histories_are_worded() -> None:
         qualitative = exit_reason("qualitative: a reviewer decides on the evidence (会议记录)", {})
         short = exit_reason("needs 2 periods of results, have 1", {})
         other = exit_reason("something the engine never said", {})
-    assert colour == "quality 颜色 ≠ 红色，在 2024年第二季度 中任一季度满足即可；实际：2024年第二季度：绿色"
+    assert (
+        colour
+        == "quality 颜色 ≠ 红色，在 2024年第二季度 中任一季度满足即可；实际：2024年第二季度：绿色"
+    )
     assert qualitative == "定性项目：由审核人根据佐证材料认定（会议记录）"
     assert short == "需要 2 个季度的结果，现有 1 个"
     assert other == "something the engine never said"
