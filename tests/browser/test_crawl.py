@@ -365,7 +365,12 @@ OUT_OF_SCOPE: dict[str, set[str]] = {
 
 # Pages that refuse the role with the styled 403 page rather than a 404 (the unit is in scope,
 # the act is not the role's). Doubtful against "out of scope is 404": listed so a new one fails.
-REFUSED = {"assistance:candidates", "assistance:pairing", "supervision:new-model-version"}
+REFUSED = {
+    "assistance:candidates",
+    "assistance:pairing",
+    "assistance:designate",
+    "supervision:new-model-version",
+}
 
 # Three English words in a row (letters, apostrophes, hyphens), and engine identifiers.
 SENTENCE = re.compile(r"[A-Za-z][A-Za-z'’-]+(?:[ ]+[A-Za-z][A-Za-z'’-]*){2,}")
@@ -400,7 +405,11 @@ LINKS_JS = """() => Array.from(document.querySelectorAll('a[href]'))
 
 # Pages whose readers write SQL over registered datasets: the table and column names they type
 # (``unit_code``, ``risk_score``, ``pension_payments``) are the model language, not English.
-SQL_PAGES = re.compile(r"^/supervision/(models|model-versions|datasets)/")
+# The element-records page shows case records as filed: their column names (in each header's
+# title, beside the Chinese label) and coded values (``fixed_term``) are the data itself.
+SQL_PAGES = re.compile(
+    r"^/supervision/(models|model-versions|datasets)/|^/evaluation/runs/\d+/units/\w+/records/"
+)
 
 
 def english_in(texts: list[str], url: str = "") -> list[str]:
