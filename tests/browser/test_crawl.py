@@ -719,6 +719,7 @@ def seeds() -> dict[str, str]:
     args: dict[str, list[Any]] = {
         "unit-detail": [lixia],
         "intake:version": [pk(DataVersion)],
+        "intake:history": [],  # with ?unit= below: without a unit it is a 404
         "intake:catalogue": [catalogue.code],
         "intake:catalogue-version": [catalogue.code, catalogue.version],
         "people:roster": [lixia],
@@ -759,7 +760,9 @@ def seeds() -> dict[str, str]:
         "library:brand-edit": [pk(library.Brand)],
         "direct:report": [pk(Report)],
     }
-    return {name: reverse(name, args=values) for name, values in args.items()}
+    seeded = {name: reverse(name, args=values) for name, values in args.items()}
+    seeded["intake:history"] += f"?unit={lixia}&period={DEMO_PERIOD}"
+    return seeded
 
 
 @pytest.fixture
