@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import QuerySet, Sum
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from grassroots.assistance.exits.standard import standard_scheme
 from grassroots.assistance.models import (
@@ -42,7 +44,7 @@ from grassroots.engine.catalogue import load_catalogue
 from grassroots.engine.periods import Period
 from grassroots.engine.scheme import load_scheme
 from grassroots.evaluation.models import EvaluationRun
-from grassroots.i18n import english
+from grassroots.i18n import english, period_label
 from grassroots.organisations.models import Unit
 from grassroots.organisations.scope import visible_units
 
@@ -355,6 +357,91 @@ class ExitRow:
     item: Any  # ExitItem
     name: str
     heading: str
+    reason: str  # the engine's reason, said in the page's language
+
+
+_MEASURES = {
+    "score": _lazy("score"),
+    "value": _lazy("value"),
+    "rank_peer": _lazy("rank in the peer group"),
+    "rank_all": _lazy("rank in the province"),
+    "peer_position": _lazy("position in the peer group (0 top, 1 bottom)"),
+    "colour": _lazy("colour"),
+}
+_OPS = {"lt": "<", "le": "≤", "gt": ">", "ge": "≥", "eq": "=", "ne": "≠"}
+_COLOURS = {"red": _lazy("red"), "yellow": _lazy("yellow"), "green": _lazy("green")}
+_QUALITATIVE = re.compile(r"^qualitative: a reviewer decides on the evidence(?: \((?P<e>.*)\))?$")
+_NEEDS = re.compile(r"^needs (?P<n>\d+) periods of results, have (?P<m>\d+)$")
+_CONDITION = re.compile(
+    r"^(?P<node>\S+) (?P<measure>\w+) (?P<op>\w+) (?P<value>\S+) "
+    r"\[(?P<require>all|any) of (?P<periods>[^\]]*)\]; (?P<shown>.*?)"
+    r"(?: \(no result for (?P<gaps>[^)]*)\))?$"
+)
+
+
+def exit_reason(reason: str, nodes: dict[str, str]) -> str:
+    """An exit item's reason as the engine wrote it (``core-business peer_position lt 0.6667
+    [all of 2024Q3, 2024Q4]; 2024Q3: 0.5, 2024Q4: 0.8``), said in the page's language with the
+    node's name; a reason of another shape is shown as it is."""
+    if match := _QUALITATIVE.match(reason):
+        said = _("qualitative: a reviewer decides on the evidence")
+        # The shipped standard's evidence is English (grassroots/locale has its Chinese); a
+        # province's own evidence is shown as written.
+        evidence = match.group("e")
+        return (
+            _("%(said)s (%(evidence)s)") % {"said": said, "evidence": _(evidence)}
+            if evidence
+            else said
+        )
+    if match := _NEEDS.match(reason):
+        return _("needs %(n)s periods of results, has %(m)s") % match.groupdict()
+    match = _CONDITION.match(reason)
+    if match is None:
+        return reason
+    m = match.groupdict()
+
+    def shown(value: str) -> str:
+        return str(_COLOURS.get(value, value))
+
+    comma = pgettext("list separator", ", ")
+    periods = comma.join(period_label(p.strip()) for p in m["periods"].split(","))
+    condition = "%s %s %s %s" % (  # noqa: UP031
+        nodes.get(m["node"], m["node"]),
+        _MEASURES.get(m["measure"], m["measure"]),
+        _OPS.get(m["op"], m["op"]),
+        shown(m["value"]),
+    )
+    require = (
+        _("in every period of %(periods)s") if m["require"] == "all"
+        else _("in one period of %(periods)s")
+    ) % {"periods": periods}  # fmt: skip
+    values = [part.split(": ", 1) for part in m["shown"].split(", ") if ": " in part]
+    said = comma.join(
+        _("%(period)s: %(value)s") % {"period": period_label(p), "value": shown(v)}
+        for p, v in values
+    )
+    text = _("%(condition)s %(require)s; found %(values)s") % {
+        "condition": condition,
+        "require": require,
+        "values": said,
+    }
+    if m["gaps"]:
+        gaps = comma.join(period_label(p.strip()) for p in m["gaps"].split(","))
+        text += _(" (no result for %(periods)s)") % {"periods": gaps}
+    return text
+
+
+def _node_names(based_on: str) -> dict[str, str]:
+    """The names of the nodes of the scheme an exit standard is based on, in the page's language."""
+    from grassroots.evaluation.charts import node_name
+    from grassroots.evaluation.errors import RunError
+    from grassroots.evaluation.schemes import latest_scheme_version, scheme_of
+
+    try:
+        scheme = scheme_of(latest_scheme_version(based_on))
+    except RunError:  # no stored scheme: the reason keeps its codes
+        return {}
+    return {node.code: node_name(node) for node, _level in scheme.nodes()}
 
 
 def exit_rows(assessment: ExitAssessment) -> list[ExitRow]:
@@ -364,8 +451,14 @@ def exit_rows(assessment: ExitAssessment) -> list[ExitRow]:
     in_english = english()
     names = {i.code: i.name_en if in_english else i.name_zh for i in scheme.items}
     headings = {h.code: h.name_en if in_english else h.name_zh for h in scheme.headings}
+    nodes = _node_names(scheme.based_on) if scheme.based_on else {}
     return [
-        ExitRow(item, names.get(item.code, item.code), headings.get(item.heading, item.heading))
+        ExitRow(
+            item,
+            names.get(item.code, item.code),
+            headings.get(item.heading, item.heading),
+            exit_reason(item.reason, nodes),
+        )
         for item in assessment.items.all()
     ]
 
@@ -376,11 +469,16 @@ def exit_shortfalls(assessment: ExitAssessment) -> list[str]:
     qualitative item decided as met."""
     shortfalls = []
     items = list(assessment.items.all())
+    scheme = standard_scheme(assessment.standard)
+    in_english = english()
+    names = {i.code: i.name_en if in_english else i.name_zh for i in scheme.items}
     labels = {True: gettext("quantitative items not met: %(items)s"),
               False: gettext("qualitative items not met: %(items)s")}  # fmt: skip
     for quantitative, label in labels.items():
         unmet = [
-            i.code for i in items if i.quantitative is quantitative and i.status != ItemStatus.MET
+            f"{i.code} {names[i.code]}" if i.code in names else i.code
+            for i in items
+            if i.quantitative is quantitative and i.status != ItemStatus.MET
         ]
         if unmet:
             shortfalls.append(label % {"items": ", ".join(unmet)})

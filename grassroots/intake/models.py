@@ -7,6 +7,7 @@ it supersedes, so every evaluation can say exactly which versions it used.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from django.conf import settings
@@ -330,6 +331,17 @@ class ValidationRun(models.Model):
 
     def __str__(self) -> str:
         return f"validation {self.pk} {self.period} {self.trigger}"
+
+    @property
+    def source_label(self) -> str:
+        """The source as the reader says it: a bulk import's count worded in the page's
+        language (intake.cases.bulk stores it in English), a file name as it is."""
+        from django.utils.translation import gettext
+
+        match = re.fullmatch(r"(\d+) data versions imported by unit", self.source)
+        if match is None:
+            return self.source
+        return gettext("%(n)s data versions imported by unit") % {"n": match.group(1)}
 
 
 class FindingKind(models.TextChoices):

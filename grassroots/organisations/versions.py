@@ -19,12 +19,14 @@ from typing import Any, ClassVar, TypeVar
 from django.db import IntegrityError, models, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
 from grassroots.organisations import audit
 from grassroots.organisations.models import AuditAction, Level, Unit
 
-COPIED_NOTE = "national default copied"
+COPIED_NOTE = gettext_noop("national default copied")  # stored as is, shown translated
+SHIPPED_NOTES = {COPIED_NOTE, gettext_noop("shipped scheme")}
 
 
 class ProvinceVersion(models.Model):
@@ -50,6 +52,12 @@ class ProvinceVersion(models.Model):
 
     class Meta:
         abstract = True
+
+    @property
+    def note_label(self) -> str:
+        """The note in the page's language: the notes the system writes are translated, a
+        person's note is shown as written."""
+        return gettext(self.note) if self.note in SHIPPED_NOTES else self.note
 
     @property
     def audit_unit_code(self) -> str:

@@ -157,7 +157,7 @@ def indicator_choices() -> list[tuple[str, str]]:
     for code in scheme.indicator_codes():
         ind = catalogue.indicators.get(code)
         name = (ind.name_en if in_english else ind.name_zh) if ind is not None else code
-        choices.append((code, f"{name} ({code})"))
+        choices.append((code, name))  # the name alone: the code is the engine's
     return choices
 
 

@@ -1,0 +1,40 @@
+"""An exit item's reason, as the engine writes it, is said in the page's language (issue 18.1)."""
+
+from __future__ import annotations
+
+from django.utils import translation
+
+from grassroots.assistance.selectors import exit_reason
+
+REASON = "core-business peer_position lt 0.6667 [all of 2024Q3, 2024Q4]; 2024Q3: 0.5, 2024Q4: 0.8"
+
+
+def test_a_quantitative_reason_reads_in_chinese_with_the_node_name() -> None:
+    with translation.override("zh-hans"):
+        said = exit_reason(REASON, {"core-business": "核心业务"})
+    assert said == (
+        "核心业务 同组位次（0 为最前，1 为最后） < 0.6667，在 2024年第三季度、2024年第四季度 "
+        "每个季度均须满足；实际：2024年第三季度：0.5、2024年第四季度：0.8"
+    )
+
+
+def test_colours_qualitative_items_and_short_histories_are_worded() -> None:
+    with translation.override("zh-hans"):
+        colour = exit_reason("quality colour ne red [any of 2024Q2]; 2024Q2: green", {})
+        qualitative = exit_reason("qualitative: a reviewer decides on the evidence (会议记录)", {})
+        short = exit_reason("needs 2 periods of results, have 1", {})
+        other = exit_reason("something the engine never said", {})
+    assert (
+        colour
+        == "quality 颜色 ≠ 红色，在 2024年第二季度 中任一季度满足即可；实际：2024年第二季度：绿色"
+    )
+    assert qualitative == "定性项目：由审核人根据佐证材料认定（会议记录）"
+    assert short == "需要 2 个季度的结果，现有 1 个"
+    assert other == "something the engine never said"
+
+
+def test_english_keeps_the_engine_values() -> None:
+    with translation.override("en"):
+        said = exit_reason(REASON, {"core-business": "Core business"})
+    assert said.startswith("Core business position in the peer group (0 top, 1 bottom) < 0.6667")
+    assert said.endswith("found 2024 Q3: 0.5, 2024 Q4: 0.8")
