@@ -239,22 +239,23 @@ def test_the_profile_of_a_national_run_calls_its_overall_rank_national(
 
 
 @pytest.mark.parametrize(
-    ("rank_change", "score_change", "arrow", "shown"),
+    ("rank_change", "score_change", "rank_shown", "score_shown"),
     [
-        (-2, -1.54, "↓", "↓</span> 2 places, -1.5"),
-        (3, 0.5, "↑", "↑</span> 3 places, +0.5"),
-        (1, 0.04, "↑", "↑</span> 1 place, 0.0"),  # no sign on what rounds to nothing
-        (None, 0.0, "→", "→</span> 0.0"),
+        (-2, -1.54, "↓</span> 2 places</td>", ">-1.5</td>"),
+        (3, 0.5, "↑</span> 3 places</td>", ">+0.5</td>"),
+        (1, 0.04, "↑</span> 1 place</td>", ">unchanged</td>"),  # no sign on what rounds to 0
+        (None, 0.0, ">—</td>", ">unchanged</td>"),
     ],
 )
-def test_the_change_cell_gives_the_direction_once(rank_change, score_change, arrow, shown) -> None:
+def test_the_change_cells_give_the_direction_once(
+    rank_change, score_change, rank_shown, score_shown
+) -> None:
+    """The rank's change carries the arrow, the score's its sign: each direction said once."""
     from types import SimpleNamespace
 
-    from django.utils import translation
+    from grassroots.evaluation.templatetags.league_rows import _rank_change, _score_change
 
-    from grassroots.evaluation.templatetags.league_rows import _change
-
-    row = SimpleNamespace(rank_change=rank_change, score_change=score_change, arrow=arrow)
-    with translation.override("en"):
-        labels = ("CODE place", "CODE places")
-        assert _change(row, labels).endswith(shown)  # type: ignore[arg-type]
+    row = SimpleNamespace(rank_change=rank_change, score_change=score_change)
+    labels = ("CODE place", "CODE places")
+    assert _rank_change(row, labels, "unchanged").endswith(rank_shown)  # type: ignore[arg-type]
+    assert _score_change(row, "unchanged").endswith(score_shown)  # type: ignore[arg-type]

@@ -22,7 +22,6 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import pandas as pd
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -266,7 +265,7 @@ def _reworded(problem: Problem) -> Problem:
 
 def _bulk_elements(
     cases_for: Callable[[Collection[str]], CaseTables],
-    con: duckdb.DuckDBPyConnection,
+    con: Any,  # the split pass's DuckDB connection (only the engine imports DuckDB)
     accepted: Collection[str],
     *,
     catalogue: str,
