@@ -131,6 +131,7 @@ EXCLUDED = {
     "people:roster-marked": "a download (marked roster)",
     "evaluation:export-xlsx": "a download (Excel)",
     "evaluation:run-progress": "an htmx fragment of the run page",
+    "reports:job-progress": "an htmx fragment of the reports page (a queued document's progress)",
     "assistance:evidence": "a download (evidence file)",
     "reports:download": "a download (Word/Excel document)",
     "supervision:export-leads": "a download (CSV)",
