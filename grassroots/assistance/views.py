@@ -29,8 +29,9 @@ from grassroots.assistance.selectors import (
 from grassroots.assistance.services import AssistanceError, decide_exit, review_exit_item
 from grassroots.assistance.targets import indicator_names
 from grassroots.i18n import english, unit_name
+from grassroots.organisations.exports import unit_table
 from grassroots.organisations.models import Level, Role
-from grassroots.organisations.scope import Action, can, issuing_unit, membership_of
+from grassroots.organisations.scope import Action, can, membership_of
 from grassroots.tables import Column, Kind, TableExport, download, wanted_format
 
 
@@ -68,7 +69,6 @@ def index(request: HttpRequest) -> HttpResponse:
 def _board_table(user: Any, rows: list[BoardRow]) -> TableExport:
     """The board's rows as sent upward: unit and city names, status, partner, measures and
     targets in figures (the relapse watch's ranks stay on the page, which the policy governs)."""
-    membership = membership_of(user)
     columns = [
         Column(_("Unit code")),
         Column(_("Unit")),
@@ -104,17 +104,7 @@ def _board_table(user: Any, rows: list[BoardRow]) -> TableExport:
                 row.exit_state,
             ]
         )
-    scope = unit_name(membership.unit) if membership else ""
-    return TableExport(
-        title=_("Weak units"),
-        scope=scope,
-        period="",
-        issuer=issuing_unit(user),
-        columns=columns,
-        rows=body,
-        file_stem=f"{_('Weak units')}-{scope}",
-        frozen_columns=2,
-    )
+    return unit_table(user, title=_("Weak units"), columns=columns, rows=body)
 
 
 @login_required

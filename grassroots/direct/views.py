@@ -25,8 +25,9 @@ from grassroots.direct.forms import (
 )
 from grassroots.direct.models import ContactEntry, Report, Stage
 from grassroots.i18n import english, unit_name
+from grassroots.organisations.exports import unit_table
 from grassroots.organisations.models import Unit
-from grassroots.organisations.scope import Action, can, issuing_unit, membership_of
+from grassroots.organisations.scope import Action, can, membership_of
 from grassroots.tables import Column, TableExport, download, wanted_format
 
 
@@ -113,17 +114,12 @@ def _reports_table(user: Any, rows: list[Report], *, state: str, now: Any) -> Ta
                 f"{due} {_('overdue')}" if due and r.is_overdue(now) else due,
             ]
         )
-    membership = membership_of(user)
-    scope = unit_name(membership.unit) if membership else ""
     colon = ": " if english() else "："
-    return TableExport(
+    return unit_table(
+        user,
         title=_("Direct channel"),
-        scope=scope,
-        period="",
-        issuer=issuing_unit(user),
         columns=columns,
         rows=body,
-        file_stem=f"{_('Direct channel')}-{scope}",
         notes=(f"{_('Show')}{colon}{shown.get(state, _('All'))}",),
         frozen_columns=1,
     )

@@ -45,12 +45,12 @@ from grassroots.assistance.stored import rank_visibility, stored_periods
 from grassroots.files import disk_name
 from grassroots.i18n import unit_name
 from grassroots.organisations.audit import tracked
+from grassroots.organisations.exports import unit_table
 from grassroots.organisations.models import Level, Role, Unit
 from grassroots.organisations.scope import (
     Action,
     can,
     get_unit_for_user,
-    issuing_unit,
     membership_of,
     visible_units,
 )
@@ -124,16 +124,12 @@ def _candidates_table(user: Any, found: decisions.Candidates) -> TableExport:
         "k": found.rule.k,
         "n": len(found.periods),
     }
-    membership = membership_of(user)
-    scope = unit_name(membership.unit) if membership else ""
-    return TableExport(
+    return unit_table(
+        user,
         title=_("Weak-unit candidates"),
-        scope=scope,
-        period=", ".join(found.periods),
-        issuer=issuing_unit(user),
         columns=columns,
         rows=body,
-        file_stem=f"{_('Weak-unit candidates')}-{scope}",
+        period=", ".join(found.periods),
         notes=(rule, _("▼: the unit was in the bottom tier that period.")),
         frozen_columns=2,
     )
@@ -536,15 +532,10 @@ def _relapse_table(user: Any, rows: list[_RelapseRow]) -> TableExport:
                     _("yes") if h.bottom else _("no"),
                 ]
             )
-    membership = membership_of(user)
-    scope = unit_name(membership.unit) if membership else ""
-    return TableExport(
+    return unit_table(
+        user,
         title=_("Relapse watch"),
-        scope=scope,
-        period="",
-        issuer=issuing_unit(user),
         columns=columns,
         rows=body,
-        file_stem=f"{_('Relapse watch')}-{scope}",
         frozen_columns=2,
     )

@@ -74,13 +74,12 @@ from grassroots.assistance.services import (
 )
 from grassroots.assistance.stored import rank_visibility, stored_periods
 from grassroots.i18n import english, unit_name
+from grassroots.organisations.exports import unit_table
 from grassroots.organisations.models import Unit
 from grassroots.organisations.scope import (
     Action,
     can,
     get_unit_for_user,
-    issuing_unit,
-    membership_of,
     visible_units,
 )
 from grassroots.tables import Column, Kind, TableExport, download, wanted_format
@@ -428,16 +427,11 @@ def _overdue_table(user: Any, cities: list[OverdueCity], today: dt.date) -> Tabl
         for u in c.units
         for o in u.measures
     ]
-    membership = membership_of(user)
-    scope = unit_name(membership.unit) if membership else ""
-    return TableExport(
+    return unit_table(
+        user,
         title=_("Overdue measures"),
-        scope=scope,
-        period="",
-        issuer=issuing_unit(user),
         columns=columns,
         rows=body,
-        file_stem=f"{_('Overdue measures')}-{scope}",
         notes=(_("Overdue as of %(day)s") % {"day": today.isoformat()},),
         frozen_columns=2,
     )
@@ -528,17 +522,12 @@ def _ledger_table(user: Any, activities: list[Activity], unit_code: str) -> Tabl
                 a.outcome,
             ]
         )
-    membership = membership_of(user)
-    scope = unit_name(membership.unit) if membership else ""
     colon = ": " if english() else "："
-    return TableExport(
+    return unit_table(
+        user,
         title=_("Assistance ledger"),
-        scope=scope,
-        period="",
-        issuer=issuing_unit(user),
         columns=columns,
         rows=body,
-        file_stem=f"{_('Assistance ledger')}-{scope}",
         notes=(f"{_('Weak unit')}{colon}{unit_code}",) if unit_code else (),
         frozen_columns=2,
     )
