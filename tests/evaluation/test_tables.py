@@ -167,3 +167,17 @@ def test_the_wall_chart_cuts_long_labels_short_instead_of_clipping_unit_names(db
     label = option["yAxis"]["axisLabel"]
     assert label["overflow"] == "truncate"
     assert label["width"] < option["grid"]["left"]  # the whole label fits left of the bars
+
+
+def test_the_league_heatmap_and_warnings_pages_name_the_period_and_the_scheme(runs, member) -> None:
+    run = runs["2024Q4"]
+    client = member(*ADMIN)
+    version = run.scheme_version
+    title = version.title_zh or version.code
+    league = client.get(reverse("evaluation:run", args=[run.pk])).content.decode()
+    assert "<h1>评价结果表，2024年第四季度</h1>" in league
+    assert f"{title}（第 {version.version} 版）" in league
+    for name in ("evaluation:heatmap", "evaluation:warnings"):
+        page = client.get(reverse(name, args=[run.pk])).content.decode()
+        heading = page.split("<h1>", 1)[1].split("</h1>", 1)[0]
+        assert heading.endswith("2024年第四季度"), heading

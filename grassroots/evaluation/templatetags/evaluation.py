@@ -9,7 +9,8 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
 from grassroots.evaluation.charts import node_name
-from grassroots.evaluation.models import EvaluationRun
+from grassroots.evaluation.models import EvaluationRun, SchemeVersion
+from grassroots.evaluation.provenance import display_name
 from grassroots.evaluation.schemes import scheme_of
 
 register = template.Library()
@@ -33,6 +34,14 @@ def colour_badge(colour: str) -> SafeString:
         MARKS.get(colour, "○"),
         _label(colour),
     )
+
+
+@register.filter
+def scheme_label(version: SchemeVersion) -> str:
+    """A scheme version by its title in the reader's language and its number ("核心业务评价方案
+    （第 1 版）"); the code only when the scheme has no title."""
+    title = display_name(version.title_zh, version.title_en) or version.code
+    return _("%(title)s (version %(n)s)") % {"title": title, "n": version.version}
 
 
 @register.filter
