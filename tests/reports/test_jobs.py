@@ -145,3 +145,18 @@ def test_bad_requests_are_refused_at_once_and_worker_failures_keep_a_message(wor
     job.refresh_from_db()
     assert job.status == DraftStatus.FAILED
     assert "后台任务在生成这份文书时停止" in job.error
+
+
+def test_the_reports_page_offers_periods_by_name_and_reads_a_spelled_one(world, member) -> None:
+    client, _user = member(Role.CITY_REVIEWER, "370100")
+    page = client.get("/reports/").content.decode()
+    form = page.split('id="generate-form"', 1)[1].split("</form>", 1)[0]
+    assert 'list="id_period-choices"' in form  # picked from a list, not typed blind
+    assert "2024年第四季度</option>" in form
+    assert 'name="narrative-period"' in page  # the office's text keeps its own field
+    spelled = client.post(
+        "/reports/generate/",
+        {"product": "bulletin", "scope": "370100", "period": "2024年第四季度", "format": "xlsx"},
+    )
+    assert spelled.status_code == 302
+    assert DocumentJob.objects.filter(period="2024Q4").exists()
