@@ -96,6 +96,8 @@ def test_every_page_renders_for_the_province_and_the_units_city(setup) -> None:
             assert response.status_code == 200, url
     board = _client(setup["admin"]).get("/assistance/").content.decode()
     assert "370102" in board or "历下区" in board
+    exit_page = _client(setup["admin"]).get(_urls(setup)[-1]).content.decode()
+    assert "评价期次：2024年第二季度" in exit_page  # the period by its name, a full-width colon
 
 
 def test_other_city_sees_no_weak_unit_and_404s_on_its_pages(setup, make_member) -> None:

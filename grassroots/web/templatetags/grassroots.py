@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext, gettext_lazy
 
-from grassroots.i18n import period_label, unit_name
+from grassroots.i18n import english, period_label, unit_name
 from grassroots.intake.selectors import current_period, period_choices
 from grassroots.organisations.audit import changed_fields
 from grassroots.organisations.forms import model_label
@@ -243,6 +243,19 @@ def period_input(
         "choices": [(k, period_label(k)) for k in keys],
         "placeholder": period_label(keys[0]) if keys else "",
     }
+
+
+@register.filter
+def period_labels(keys: Any) -> str:
+    """Periods as the reader says them, listed ("2024年第三季度、2024年第四季度")."""
+    sep = ", " if english() else "、"
+    return sep.join(period_label(str(k)) for k in keys or ())
+
+
+@register.simple_tag
+def colon() -> str:
+    """A label's colon in the page language (full width in Chinese)."""
+    return ": " if english() else "："
 
 
 @register.filter
