@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 
 import pandas as pd
 import pytest
@@ -178,7 +179,9 @@ def test_a_weak_unit_walks_through_its_whole_life(generated, generated_units, ma
     assert unmet
     decision = {"assessment": assessment, "decision": ExitDecision.EXIT, "exit_period": "2024Q3",
                 "on": dt.date(2024, 10, 30), "actor": admin}  # fmt: skip
-    with pytest.raises(AssistanceError, match=f"定量项目未达标：{', '.join(unmet)}）"):
+    # Each item named by its code and its name in the page's language.
+    named = ", ".join(rf"{re.escape(code)} [^,（）]+" for code in unmet)
+    with pytest.raises(AssistanceError, match=f"定量项目未达标：{named}）"):
         decide_exit(**decision)
     decide_exit(**decision, override_reason="整改成效明显，经党组研究决定脱薄")
     assessment.refresh_from_db()
