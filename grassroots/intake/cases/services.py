@@ -283,19 +283,7 @@ def register_versions(
                 versions = [by_unit[units[c].pk] for c in codes]
             _store_elements_many(versions, [prepared[c].elements for c in codes])
             AuditEntry.objects.bulk_create(
-                [
-                    audit.entry(
-                        obj=version,
-                        action=AuditAction.CREATE,
-                        actor=actor,
-                        before=None,
-                        after=audit.snapshot(version),
-                        reason=f"case records uploaded ({version.total_rows} rows)",
-                        at=version.created,
-                    )  # fmt: skip
-                    for version in versions
-                ],
-                batch_size=500,
+                [_upload_entry(version, actor) for version in versions], batch_size=500
             )
             for code, version in zip(codes, versions, strict=True):
                 final = versions_dir() / str(version.pk)
@@ -382,7 +370,14 @@ def _create_version(
         supersedes=supersedes,
     )
     _store_elements(version, prepared.elements)
-    audit.record(
+    _upload_entry(version, actor).save()
+    return version
+
+
+def _upload_entry(version: DataVersion, actor: Any) -> AuditEntry:
+    """The audit entry of an uploaded version (unsaved: one upload saves it, a bulk import
+    creates every unit's at once)."""
+    return audit.entry(
         obj=version,
         action=AuditAction.CREATE,
         actor=actor,
@@ -391,7 +386,6 @@ def _create_version(
         reason=f"case records uploaded ({version.total_rows} rows)",
         at=version.created,
     )
-    return version
 
 
 def _store_elements(version: DataVersion, frame: pd.DataFrame) -> None:
