@@ -547,8 +547,9 @@ def _expected(role: str, name: str, status: int, *, seeded: bool) -> bool:
 
 
 def crawl_role(browser: Any, crawl: Crawl, role: str, patterns: dict[str, Pattern]) -> None:
-    """Every page for ``role`` in Chinese (a page out of scope answers 404), then the pages it
-    opened in English; on each, the links are followed one level (one per pattern)."""
+    """Every page for ``role`` in Chinese (a page out of scope answers 404) with the links on it
+    followed one level (one per pattern), then in English the pages it opened that no role before
+    it opened in English."""
     pages = {
         name: crawl.seeds.get(name) or (reverse(name) if not p.params else None)
         for name, p in patterns.items()
@@ -560,7 +561,12 @@ def crawl_role(browser: Any, crawl: Crawl, role: str, patterns: dict[str, Patter
         page = _login(browser, crawl, role, language)
         first = language == LANGUAGES[0]
         links: dict[str, str] = {}
-        for name, url in (pages if first else opened).items():
+        # English: each pattern once over all roles (its screenshot, its console and status);
+        # the checks that differ by role (scope, the Chinese text) ran in the first pass.
+        todo = (
+            pages if first else {n: u for n, u in opened.items() if (n, language) not in crawl.shot}
+        )
+        for name, url in todo.items():
             if url is None:
                 continue
             status, hrefs = _render(page, crawl, role, language, name, url)
@@ -570,7 +576,7 @@ def crawl_role(browser: Any, crawl: Crawl, role: str, patterns: dict[str, Patter
                     opened[name] = url
                 elif not _expected(role, name, status, seeded=name in crawl.seeds):
                     crawl.add(role, language, url, f"HTTP {status}")
-            for href in hrefs:
+            for href in hrefs if first else ():
                 found = name_of(href) if href.startswith(crawl.base) else None
                 if found and found not in EXCLUDED and found in patterns:
                     links.setdefault(found, href[len(crawl.base) :])

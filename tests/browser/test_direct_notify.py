@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from django.contrib.auth import get_user_model
+from playwright.sync_api import expect
 
 from grassroots.direct.models import ContactKind, Report
 from grassroots.direct.services import add_entry
@@ -114,7 +115,7 @@ def test_a_clerk_files_the_leader_replies_the_clerk_reads(
     clerk.screenshot(path=target / f"inbox-clerk-{language}.png", full_page=True)
     clerk.locator("form[action='/notifications/read-all/'] button").click()
     clerk.wait_for_url(f"{live_server.url}/notifications/")
-    assert clerk.locator(".badge.unread-count").count() == 0
+    expect(clerk.locator(".badge.unread-count")).to_have_count(0)
     clerk.goto(f"{live_server.url}/notifications/preferences/")
     clerk.screenshot(path=target / f"preferences-{language}.png", full_page=True)
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from django.contrib.auth import get_user_model
+from playwright.sync_api import expect
 
 from grassroots.organisations.models import AccountSecurity, Role, Unit
 from grassroots.organisations.security import totp
@@ -77,13 +78,13 @@ def test_the_administrators_pages(live_server, page, staff, screenshots, languag
     page.locator("#id_password2").fill("short")
     page.locator("form[action='/security/accounts/'] button[type=submit]").click()
     page.wait_for_load_state()
-    assert page.locator(".errorlist").count() >= 1
+    expect(page.locator(".errorlist").first).to_be_visible()
     _shot(page, screenshots, f"system-admin-accounts-{language}")
     page.locator("#id_password1").fill(NEW)
     page.locator("#id_password2").fill(NEW)
     page.locator("form[action='/security/accounts/'] button[type=submit]").click()
     page.wait_for_load_state()
-    assert "newcomer" in page.locator("table").first.inner_text()
+    expect(page.locator("table").first).to_contain_text("newcomer")
     _logout(page)
 
     _login(page, url, "secadmin", staff, language)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from django.contrib.auth import get_user_model
+from playwright.sync_api import expect
 
 from grassroots.intake.models import DataVersion
 from grassroots.organisations.models import Role, Unit
@@ -49,7 +50,7 @@ def test_clerk_fixes_a_rejected_upload_and_sees_the_new_version(
     page.get_by_label("案件系统导出文件").set_input_files(str(bad))
     page.get_by_role("button", name="检查并上传").click()
     problem = page.locator("table.problems tbody tr")
-    assert problem.count() == 1
+    expect(problem).to_have_count(1)
     assert problem.locator("td").all_inner_texts()[:3] == [
         "persons.csv",
         "3",

@@ -8,6 +8,7 @@ import io
 import pytest
 from django.contrib.auth import get_user_model
 from openpyxl import load_workbook
+from playwright.sync_api import expect
 
 from grassroots.intake.figures import workbook
 from grassroots.intake.figures.services import build_template
@@ -66,6 +67,7 @@ def test_upload_fix_submit_approve_accept(
         str(_template_with(tmp_path, "一百三十", "bad.xlsx"))
     )
     page.get_by_role("button", name="检查（预检）").click()
+    expect(page.locator("table.problems tbody tr").first).to_be_visible()
     cells = page.locator("table.problems tbody tr").first.locator("td").all_inner_texts()
     assert cells[1:4] == ["填报", "3", "数值"]
     assert page.get_by_role("link", name="下载标出错误单元格的工作簿").is_visible()
@@ -75,7 +77,8 @@ def test_upload_fix_submit_approve_accept(
         str(_template_with(tmp_path, 130, "good.xlsx"))
     )
     page.get_by_role("button", name="检查（预检）").click()
-    assert page.locator("table.changes tbody tr").count() == 2
+    # count() does not wait: the click's page may not have arrived yet
+    expect(page.locator("table.changes tbody tr")).to_have_count(2)
     assert not ReportedValue.objects.exists()
     page.screenshot(path=screenshots / "intake-figures-dry-run-zh.png", full_page=True)
     page.get_by_role("button", name="确认并保存").click()
