@@ -264,7 +264,9 @@ def _relapse_of(
     for r in after.itertuples():
         streak = streak + 1 if bool(r.bottom) else 0
         fall = exit_score - cell_float(r.score)
-        shown = f"{r.period}: score {cell_float(r.score):.1f}, rank {r.rank_all} of {r.ranked}"
+        # No rank: the evidence goes into notifications whoever reads them, also in analysis
+        # mode (the relapse page shows ranks where the ranking policy lets it).
+        shown = f"{r.period}: score {cell_float(r.score):.1f}"
         if streak >= rule.running:
             evidence = f"bottom tier {streak} periods; {shown}"
             return RelapseWarning(code, str(r.period), evidence, RelapseKind.BOTTOM)

@@ -21,17 +21,18 @@ def _colour(name: str) -> str:
 def hide_ranks(
     text: str, reasons: Sequence[Mapping[str, Any]] | None
 ) -> tuple[str, list[Mapping[str, Any]]]:
-    """The why of a viewer who may not see ranks: a rank band's reason names the band only."""
+    """The why of a viewer who may not see ranks: a rank band's reason names the colour only.
+
+    Not the rank, the count, nor the band's bounds: a band of one rank ("ranks 9–9", or "9 and
+    after" among 9 units) would name the unit's rank, and any bounds narrow it down.
+    """
     out: list[Mapping[str, Any]] = []
     english: list[str] = []
     for r in reasons or []:
         p = dict(r.get("params") or {})
         if r.get("key") == "rank_band":
-            p.pop("rank", None)
-            p.pop("count", None)
-            out.append({"key": "rank_band", "params": p})
-            hi = f"–{p['hi']}" if p.get("hi") else " and after"
-            english.append(f"ranks {p.get('lo')}{hi} → {p.get('colour')}")
+            out.append({"key": "rank_band", "params": {"colour": p.get("colour", "")}})
+            english.append(f"by the scheme's rank bands → {p.get('colour', '')}")
         else:
             out.append(r)
             english.append(text)
@@ -44,12 +45,9 @@ def why_text(text: str, reasons: Sequence[Mapping[str, Any]] | None) -> str:
     out = []
     for r in reasons:
         p = r.get("params") or {}
-        if r.get("key") == "rank_band" and "rank" not in p:
-            if p.get("hi"):
-                sentence = _("in the band of ranks %(lo)s–%(hi)s → %(colour)s")
-            else:
-                sentence = _("in the band of ranks %(lo)s and after → %(colour)s")
-            out.append(sentence % {**p, "colour": _colour(p.get("colour", ""))})
+        if r.get("key") == "rank_band" and "rank" not in p:  # ranks hidden (``hide_ranks``)
+            sentence = _("coloured by the scheme's rank bands → %(colour)s")
+            out.append(sentence % {"colour": _colour(p.get("colour", ""))})
         elif r.get("key") == "rank_band":
             if p.get("hi"):
                 sentence = _("rank %(rank)s of %(count)s: ranks %(lo)s–%(hi)s → %(colour)s")

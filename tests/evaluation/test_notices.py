@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -113,4 +114,7 @@ def test_a_relapse_is_told_once_to_the_unit_and_its_managers(runs: Any) -> None:
     note = Notification.objects.filter(kind=kinds.RELAPSE_WARNING).first()
     assert note is not None
     assert note.params["period"] == {"$period": "2024Q4"}
+    # the evidence names the score, never the rank (a clerk reads it, in any ranking mode)
+    assert "score" in note.params["evidence"]
+    assert not re.search(r"(?i)rank|of \d", note.params["evidence"])
     assert tell_relapses(run, rule=everything) == 0

@@ -187,7 +187,8 @@ def test_the_warning_reaches_the_secretary_as_a_notification_once(world) -> None
     assert notes.count() == 4  # Lixia is yellow in each month and in the quarter
     (note,) = [n for n in notes if n.params["period"] == {"$period": "2024Q1"}]
     assert note.link == "/party/units/370102/"
-    assert note.params["why"]["$zh"] == "名次段第3–3名 → ▲ 黄"  # the band, never the rank
+    # the colour, never the rank nor the band's bounds (Lixia is alone in the band "3–3")
+    assert note.params["why"]["$zh"] == "按方案名次段定色 → ▲ 黄"
     from django.utils import translation
 
     from grassroots.notifications.services import title_of

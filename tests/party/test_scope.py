@@ -4,8 +4,11 @@ follow the scheme's visibility, and a hidden rank does not leak through the orde
 from __future__ import annotations
 
 import base64
+import csv
 import datetime as dt
 import io
+import json
+import re
 from typing import Any
 
 import openpyxl
@@ -174,3 +177,44 @@ def test_the_party_index_picks_the_period_from_the_reports_and_reads_its_spellin
     # A period written as people write it finds the same reports.
     spelled = c.get("/party/?period=2024年第一季度").content.decode()
     assert spelled.count("<tr><td>") == body.count("<tr><td>") > 0
+
+
+# A rank written out: "rank 3", "ranks 3–3", "名次段第3–3名", "排名3", "第3名".
+RANK_TEXT = re.compile(r"(?i)\branks?\s+\d|名次段第|排名\s*\d|第\s*\d+(\s*[–-]\s*\d+)?\s*名")
+
+
+def test_analysis_mode_leaves_no_rank_in_party_pages_exports_reasons_or_order(
+    cycled, settings
+) -> None:
+    """In analysis mode (the province's ranking policy) the Jinan reviewer, whom the scheme
+    shows ranks, sees none: no rank column, no rank in a colour's reason (Lixia is alone in
+    the band "3–3", so the band's bounds would be its rank), no rank in the export or the API,
+    and the standing in unit-code order. The secretary's warning says the colour, not a rank."""
+    settings.REPORTS_RANKING = "analysis"
+    for language in ("zh-hans", "en"):
+        reviewer = client_for(cycled["reviewer"])
+        reviewer.cookies["django_language"] = language
+        for url in ("/party/?period=2024Q1", "/party/units/370102/",
+                    "/party/units/370102/reports/2024Q1/"):  # fmt: skip
+            body = reviewer.get(url).content.decode()
+            assert not RANK_TEXT.search(body), (language, url, RANK_TEXT.search(body))
+        page = reviewer.get("/party/?period=2024Q1").content.decode()
+        assert (
+            "按方案名次段定色" if language == "zh-hans" else "by the scheme's rank bands"
+        ) in page
+        exported = reviewer.get("/party/", {"period": "2024Q1", "format": "csv"})
+        text = exported.content.decode("utf-8-sig")
+        assert not RANK_TEXT.search(text), (language, text)
+        rows = [r for r in csv.reader(io.StringIO(text)) if r and r[0].isdigit()]
+        assert [r[0] for r in rows] == ["370102", "370103", "370104"]  # by code, not by score
+        assert all(not re.search(r"\d", r[-1]) for r in rows)  # the reasons carry no number
+        chief = client_for(cycled["lixia-chief"])
+        chief.cookies["django_language"] = language
+        assert not RANK_TEXT.search(chief.get("/party/").content.decode())
+    api = client_for(cycled["reviewer"]).get("/api/party/reports?period=2024Q1").json()
+    assert [r["rank"] for r in api] == [None, None, None]
+    assert [r["why"] for r in api] == ["by the scheme's rank bands → " + c
+                                       for c in ("yellow", "green", "green")]  # fmt: skip
+    shown = client_for(cycled["reviewer"]).get("/api/party/units/370102/display").json()
+    assert shown["quarterly"]["rank"] is None
+    assert not RANK_TEXT.search(json.dumps(shown, ensure_ascii=False))
