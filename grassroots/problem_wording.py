@@ -17,7 +17,7 @@ from dataclasses import replace
 from typing import Any
 
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from grassroots.engine.errors import Problem
 
@@ -44,7 +44,10 @@ def _hint(text: str) -> str:
 
 def _more(text: str) -> str:
     match = _MORE.match(text or "")
-    return _("(%(n)s more rows)") % {"n": match.group("n")} if match else ""
+    if not match:
+        return ""
+    n = int(match.group("n"))
+    return ngettext("(%(n)s more row)", "(%(n)s more rows)", n) % {"n": n}
 
 
 def _what(text: str) -> str:

@@ -9,7 +9,7 @@ from django.urls import reverse
 from grassroots.evaluation.models import EarlyWarning, EvaluationRun
 from grassroots.notifications import kinds, texts
 from grassroots.notifications.recipients import ancestors_paths
-from grassroots.notifications.services import both_ref, notify, period_ref, units_ref
+from grassroots.notifications.services import both_ref, count_ref, notify, period_ref, units_ref
 from grassroots.organisations.models import Role, Unit
 
 TOLD_ROLES = (Role.PROVINCE_ADMIN, Role.CITY_REVIEWER, Role.LEADER, Role.GRASSROOTS_CLERK)
@@ -55,6 +55,7 @@ def tell_warnings(run: EvaluationRun) -> int:
                 body=texts.RUN_WARNINGS_BODY,
                 params={
                     "count": len(seen),
+                    "warnings": count_ref(texts.WARNINGS_ONE, texts.WARNINGS_OTHER, len(seen)),
                     "scheme": both_ref(scheme.title_zh or scheme.name, scheme.title_en),
                     "period": period_ref(run.period),
                     "units": units_ref(w.unit_code for w in seen),

@@ -13,8 +13,17 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from grassroots.engine.colours import parse_why
+
+
+def _int(text: str) -> int:
+    """A count stored as text; a text that is no count is read as many (the plural)."""
+    try:
+        return int(text)
+    except (TypeError, ValueError):
+        return 2
 
 
 def _colour(name: str) -> str:
@@ -113,9 +122,12 @@ def _sentence(key: str, p: Mapping[str, str], names: Mapping[str, str]) -> str |
             )
         return text % values
     if key == "small_peer_group":
-        return _(
+        return ngettext(
+            "peer group %(group)s has only %(count)s unit (fewer than %(min)s): "
+            "compared within the province",
             "peer group %(group)s has only %(count)s units (fewer than %(min)s): "
-            "compared within the province"
+            "compared within the province",
+            _int(p["count"]),
         ) % {"group": names.get(p["group"], p["group"]), "count": p["count"], "min": p["min"]}
     if key == "coverage":
         return _("only %(share)s of the weight has data (needs %(needs)s)") % {

@@ -17,7 +17,7 @@ from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
 from django.utils import timezone, translation
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 
 from grassroots.notifications.models import MailState, Notification, OutboxMail, Preference
 from grassroots.notifications.scans import run_scans
@@ -83,7 +83,11 @@ def render(mail: OutboxMail) -> EmailMessage:
     notes = list(mail.notifications.order_by("created", "id"))
     with translation.override(language):
         if mail.digest:
-            subject = gettext("Grassroots: %(count)s new notifications") % {"count": len(notes)}
+            subject = ngettext(
+                "Grassroots: %(count)s new notification",
+                "Grassroots: %(count)s new notifications",
+                len(notes),
+            ) % {"count": len(notes)}
         else:
             subject = title_of(notes[0]) if notes else gettext("Grassroots notification")
         parts = []

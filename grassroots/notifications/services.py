@@ -26,7 +26,7 @@ from typing import Any
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 
 from grassroots.notifications.kinds import kinds
 from grassroots.notifications.models import MailState, Notification, OutboxMail, Preference
@@ -108,7 +108,7 @@ def notify(
 
 # ------------------------------------------------------------------ references in parameters
 
-REF_KEYS = ("$unit", "$units", "$period", "$word", "$zh")
+REF_KEYS = ("$unit", "$units", "$period", "$word", "$zh", "$count")
 UNITS_SHOWN = 5
 
 
@@ -127,6 +127,12 @@ def period_ref(key: str) -> dict[str, str]:
 
 def word_ref(msgid: str) -> dict[str, str]:
     return {"$word": msgid}
+
+
+def count_ref(singular: str, plural: str, n: int) -> dict[str, Any]:
+    """A count with its noun, in the reader's number when read ("1 warning", "2 warnings"):
+    ``singular`` and ``plural`` are message ids with ``%(n)s``."""
+    return {"$count": int(n), "one": singular, "other": plural}
 
 
 def both_ref(zh: str, en: str) -> dict[str, str]:
@@ -172,6 +178,9 @@ def _worded(value: Any, names: Mapping[str, Any]) -> str:
         return period_label(value["$period"])
     if "$word" in value:
         return gettext(value["$word"])
+    if "$count" in value:
+        n = int(value["$count"])
+        return ngettext(value["one"], value["other"], n) % {"n": n}
     return str(value.get("en") if english() else value["$zh"])
 
 

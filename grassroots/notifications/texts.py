@@ -15,7 +15,10 @@ MEASURE_DUE = _("Rectification measure due on %(deadline)s: %(measure)s")
 MEASURE_OVERDUE = _("Rectification measure overdue since %(deadline)s: %(measure)s")
 MEASURE_BODY = _("%(unit)s; responsible: %(leader)s, %(department)s.")
 
-RUN_WARNINGS = _("%(count)s warnings in your units: %(scheme)s %(period)s")
+RUN_WARNINGS = _("%(warnings)s in your units: %(scheme)s %(period)s")
+# The count of RUN_WARNINGS (``count_ref``: "1 warning", "2 warnings"; one form in Chinese).
+WARNINGS_ONE = _("%(n)s warning")
+WARNINGS_OTHER = _("%(n)s warnings")
 RUN_WARNINGS_BODY = _("The evaluation of %(period)s was published with warnings for %(units)s.")
 
 RELAPSE = _("Relapse warning: %(unit)s (%(period)s)")

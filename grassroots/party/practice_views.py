@@ -12,6 +12,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
 
 from grassroots.library.models import Brand, BrandType
@@ -123,7 +124,13 @@ def contest(request: HttpRequest, pk: int) -> HttpResponse:
                     contest=found, actor=request.user, keep=int(request.POST.get("keep") or 1)
                 )
                 messages.success(
-                    request, _("Round closed: %(n)s entries go on.") % {"n": len(chosen)}
+                    request,
+                    ngettext(
+                        "Round closed: %(n)s entry goes on.",
+                        "Round closed: %(n)s entries go on.",
+                        len(chosen),
+                    )
+                    % {"n": len(chosen)},
                 )
             else:
                 raise Http404("No such page")

@@ -14,7 +14,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.translation import get_language
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -189,12 +189,18 @@ def produce(request: HttpRequest) -> HttpResponse:
     except services.PartyError as exc:
         messages.error(request, str(exc))
         return redirect("party:index")
-    messages.success(
-        request,
-        _("Reports of %(period)s produced: %(count)s rows, %(warnings)s warnings sent.")
-        % {"period": period_label(period), "count": done.reports, "warnings": len(done.warnings)},
-    )
+    messages.success(request, produced_message(period, done.reports, len(done.warnings)))
     return redirect(f"{request.path.rsplit('produce/', 1)[0]}?period={period}")
+
+
+def produced_message(period: str, reports: int, warnings: int) -> str:
+    """What producing a period's reports did, with each count in its number (1 row, 2 rows)."""
+    return _("Reports of %(period)s produced: %(rows)s, %(warnings)s.") % {
+        "period": period_label(period),
+        "rows": ngettext("%(n)s row", "%(n)s rows", reports) % {"n": reports},
+        "warnings": ngettext("%(n)s warning sent", "%(n)s warnings sent", warnings)
+        % {"n": warnings},
+    }
 
 
 @login_required
@@ -395,7 +401,13 @@ def plans(request: HttpRequest, code: str) -> HttpResponse:
                     actor=request.user,
                 )
                 messages.success(
-                    request, _("%(count)s tasks generated from the plan.") % {"count": len(made)}
+                    request,
+                    ngettext(
+                        "%(count)s task generated from the plan.",
+                        "%(count)s tasks generated from the plan.",
+                        len(made),
+                    )
+                    % {"count": len(made)},
                 )
                 return redirect("party:plans", code=unit.code)
             if deduction.is_bound and deduction.is_valid():

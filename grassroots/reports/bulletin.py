@@ -20,6 +20,7 @@ from typing import Any
 import pandas as pd
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from grassroots.assistance.models import WeakStatus
 from grassroots.assistance.plans.selectors import measures_due_by, quarterly_counts
@@ -730,24 +731,34 @@ def _summary(
     scope_kind = (
         _("the unit") if inputs.scope.level == Level.GRASSROOTS else _("the units in scope")
     )
-    first = _(
+    first = ngettext(
+        "This bulletin covers %(period)s for %(scope)s (%(count)d grassroots unit), from the "
+        "evaluation run published on %(published)s.",
         "This bulletin covers %(period)s for %(scope)s (%(count)d grassroots units), from the "
-        "evaluation run published on %(published)s."
+        "evaluation run published on %(published)s.",
+        len(units),
     ) % {
         "period": period_label(inputs.period),
         "scope": inputs.scope.name_zh,
         "count": len(units),
         "published": inputs.issued_on.isoformat(),
     }
-    second = _(
+    second = ngettext(
+        "Of %(n)d indicator with a preferred direction and figures in both periods, %(better)d "
+        "improved on the previous period and %(worse)d worsened (figures for %(kind)s).",
         "Of %(n)d indicators with a preferred direction and figures in both periods, %(better)d "
-        "improved on the previous period and %(worse)d worsened (figures for %(kind)s)."
+        "improved on the previous period and %(worse)d worsened (figures for %(kind)s).",
+        better + worse,
     ) % {"n": better + worse, "better": better, "worse": worse, "kind": scope_kind}
-    third = _(
-        "%(warnings)d warnings were raised; %(plans)d weak units have rectification plans."
-    ) % {
-        "warnings": warnings,
-        "plans": plans,
+    third = _("%(warnings)s; %(plans)s.") % {
+        "warnings": ngettext("%(n)d warning was raised", "%(n)d warnings were raised", warnings)
+        % {"n": warnings},
+        "plans": ngettext(
+            "%(n)d weak unit has a rectification plan",
+            "%(n)d weak units have rectification plans",
+            plans,
+        )
+        % {"n": plans},
     }
     return [first, second, third, data]
 
@@ -804,7 +815,11 @@ def build_bulletin(inputs: Inputs) -> Content:
             key="warnings",
             title=_("Warnings"),
             paragraphs=[
-                _("%(n)d warnings in the period: %(kinds)s.")
+                ngettext(
+                    "%(n)d warning in the period: %(kinds)s.",
+                    "%(n)d warnings in the period: %(kinds)s.",
+                    len(warnings.rows),
+                )
                 % {"n": len(warnings.rows), "kinds": counted or DASH},
                 _("Every warning is in the Excel edition of this document."),
             ],

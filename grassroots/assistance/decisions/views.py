@@ -480,10 +480,11 @@ def _relapse_status(status: Any) -> str:
             "p": warning.period
         }
     if warning is not None:
-        return _("Relapse warning %(p)s: bottom tier %(n)s periods running") % {
-            "p": warning.period,
-            "n": status.rule.running,
-        }
+        return ngettext(
+            "Relapse warning %(p)s: bottom tier %(n)s period running",
+            "Relapse warning %(p)s: bottom tier %(n)s periods running",
+            status.rule.running,
+        ) % {"p": warning.period, "n": status.rule.running}
     if watched:
         return ngettext(
             "No relapse in %(n)s period watched",
