@@ -19,11 +19,12 @@ import datetime as dt
 import io
 import unicodedata
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
 from urllib.parse import quote
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -34,6 +35,10 @@ from openpyxl.worksheet.properties import PageSetupProperties
 
 from grassroots.engine.outputs import defuse_formula
 from grassroots.i18n import english
+
+# The most rows one export holds (setting GRASSROOTS_EXPORT_ROWS): a list over a province's years
+# is larger than any reader wants in one file, and building it would hold a worker past its time.
+EXPORT_ROWS = 20_000
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV = "text/csv; charset=utf-8"
@@ -88,6 +93,26 @@ class TableExport:
     frozen_columns: int = 0  # columns kept in view when scrolling right (the unit's name)
     # What must travel with the figures even in the CSV (its first line): "provisional data".
     warning: str = ""
+    # Rows after the table's own (the page's totals line), bold in Excel; never cut by the cap.
+    footer: Sequence[Sequence[object]] = ()
+
+
+def export_cap() -> int:
+    """The most rows an export holds; a page reads one more to know the list was cut."""
+    return int(getattr(settings, "GRASSROOTS_EXPORT_ROWS", EXPORT_ROWS))
+
+
+def capped(table: TableExport) -> TableExport:
+    """The table cut to the export cap, with a note saying so (unchanged when it fits)."""
+    cap = export_cap()
+    if len(table.rows) <= cap:
+        return table
+    note = _("Only the first %(cap)s rows are exported: narrow the filters for the rest.") % {
+        "cap": cap
+    }
+    # A warning travels even in the CSV: a reader of the file must know it is not the whole list.
+    warning = f"{table.warning} {note}" if table.warning else note
+    return replace(table, rows=list(table.rows[:cap]), warning=warning)
 
 
 def colour_word(colour: str) -> str:
@@ -109,7 +134,8 @@ def wanted_format(request: HttpRequest) -> str | None:
 
 def download(table: TableExport, fmt: str) -> HttpResponse:
     """The table as an attachment in ``fmt`` (xlsx or csv); the security middleware writes the
-    one export entry of the audit log for it."""
+    one export entry of the audit log for it. Every export holds at most ``export_cap()`` rows."""
+    table = capped(table)
     if fmt == "csv":
         response = HttpResponse(csv_bytes(table), content_type=CSV)
     else:
@@ -173,7 +199,7 @@ def csv_bytes(table: TableExport) -> bytes:
     if table.warning:
         writer.writerow([defuse_formula(table.warning)])
     writer.writerow([defuse_formula(c.header) for c in table.columns])
-    for row in table.rows:
+    for row in [*table.rows, *table.footer]:
         writer.writerow([_csv_text(c, v) for c, v in zip(table.columns, row, strict=True)])
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
@@ -223,11 +249,14 @@ def xlsx_bytes(table: TableExport) -> bytes:
         cell = _put(ws, header_row, col, defuse_formula(column.header))
         cell.font, cell.fill, cell.border = BOLD, HEADER_FILL, GRID
         cell.alignment = Alignment(wrap_text=True, vertical="center", horizontal="center")
-    for r, row in enumerate(table.rows, start=header_row + 1):
+    footer_from = header_row + 1 + len(table.rows)
+    for r, row in enumerate([*table.rows, *table.footer], start=header_row + 1):
         for col, (column, value) in enumerate(zip(table.columns, row, strict=True), start=1):
             shown = _value(column, value)
             cell = _put(ws, r, col, shown)
             cell.border = GRID
+            if r >= footer_from:
+                cell.font = BOLD
             if column.centred or column.kind in (Kind.INTEGER, Kind.COLOUR):
                 cell.alignment = CENTRE
             if column.kind in (Kind.NUMBER, Kind.INTEGER):

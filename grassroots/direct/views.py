@@ -28,7 +28,7 @@ from grassroots.i18n import english, unit_name
 from grassroots.organisations.exports import unit_table
 from grassroots.organisations.models import Unit
 from grassroots.organisations.scope import Action, can, membership_of
-from grassroots.tables import Column, TableExport, download, wanted_format
+from grassroots.tables import Column, TableExport, download, export_cap, wanted_format
 
 
 def _page(request: HttpRequest, template: str, context: dict[str, Any]) -> HttpResponse:
@@ -57,7 +57,8 @@ def index(request: HttpRequest) -> HttpResponse:
     if fmt is not None:
         if not may_export:
             raise Http404("No such page")
-        listed = selectors.listing(request.user, state=state, now=now)
+        # Read no more than the export holds (one more, so its note says the list was cut).
+        listed = selectors.listing(request.user, state=state, now=now)[: export_cap() + 1]
         return download(_reports_table(request.user, list(listed), state=state, now=now), fmt)
     rows = list(selectors.listing(request.user, state=state, now=now)[:200])
     departments, leaders = (
@@ -81,8 +82,8 @@ def index(request: HttpRequest) -> HttpResponse:
 
 
 def _reports_table(user: Any, rows: list[Report], *, state: str, now: Any) -> TableExport:
-    """The reports the list shows (its state filter, newest first), every one of them, with the
-    unit's and its city's names."""
+    """The reports the list shows (its state filter, newest first), up to the export cap, with
+    the unit's and its city's names."""
     shown = {
         "open": pgettext("direct report", "Open"),
         "overdue": _("Overdue"),

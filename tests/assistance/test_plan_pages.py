@@ -570,6 +570,39 @@ def test_the_ledger_exports_its_activities_for_the_unit_asked(world) -> None:
     assert len(other.content.decode("utf-8-sig").splitlines()) == 1  # the header only
 
 
+def test_the_ledger_exports_the_totals_the_page_shows(world, settings) -> None:
+    """The totals per weak unit and the scope's total line, as on the page, export too; an
+    activities export longer than the export cap is cut, and says so even in the CSV."""
+    for days, people in ((90, 4), (30, 3)):
+        record_activity(
+            designation=world["d"],
+            kind=ActivityKind.POST_EXCHANGE,
+            people=people,
+            start=TODAY - dt.timedelta(days=days),
+            end=TODAY - dt.timedelta(days=days - 10),
+            actor=world["city"],
+        )
+    record_activity(designation=world["d"], kind=ActivityKind.VISIT, start=TODAY, end=TODAY,
+                    outcome="走访座谈", actor=world["city"])  # fmt: skip
+    city = _client(world["city"])
+    assert "导出合计（Excel）" in city.get("/assistance/ledger/").content.decode()
+    text = city.get("/assistance/ledger/?table=totals&format=csv").content.decode("utf-8-sig")
+    header, *lines = [line.split(",") for line in text.splitlines()]
+    assert header[:3] == ["单位代码", "相对薄弱基层院", "所属市院"]
+    assert header[-2:] == ["帮扶活动", "交流挂职人数"]
+    unit, total = lines  # one weak unit in the city's scope, then the total line
+    assert unit[:3] == ["370102", "历下区人民检察院", "济南市人民检察院"]
+    assert (unit[-2:], total[1], total[-2:]) == (["3", "7"], "合计", ["3", "7"])
+    response = city.get("/assistance/ledger/", {"table": "totals", "format": "xlsx"})
+    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    last = sheet.max_row
+    assert (sheet.cell(last, 2).value, sheet.cell(last, 2).font.bold) == ("合计", True)
+    settings.GRASSROOTS_EXPORT_ROWS = 2
+    cut = city.get("/assistance/ledger/?format=csv").content.decode("utf-8-sig").splitlines()
+    assert cut[0].startswith("仅导出前 2 行")
+    assert len(cut) == 1 + 1 + 2  # the note, the header, two of the three activities
+
+
 def test_anonymous_users_are_sent_to_login(world) -> None:
     measure = world["late"].pk
     for url in (

@@ -291,6 +291,23 @@ def test_the_list_exports_with_its_state_filter(people: dict[str, Any]) -> None:
     assert clerk.get(reverse("direct:index"), {"format": "xlsx"}).status_code == 404
 
 
+def test_the_list_export_holds_at_most_the_export_cap(people: dict[str, Any], settings) -> None:
+    """Like every page export, the direct reports' stops at the cap (GRASSROOTS_EXPORT_ROWS),
+    newest first, and its first line says the list was cut."""
+    for title in ("第一件", "第二件", "第三件"):
+        _file(people, title=title)
+    admin = Client()
+    admin.force_login(people["admin"])
+    settings.GRASSROOTS_EXPORT_ROWS = 2
+    lines = admin.get("/direct/?format=csv").content.decode("utf-8-sig").splitlines()
+    assert lines[0].startswith("仅导出前 2 行")
+    assert len(lines) == 1 + 1 + 2
+    settings.GRASSROOTS_EXPORT_ROWS = 3
+    lines = admin.get("/direct/?format=csv").content.decode("utf-8-sig").splitlines()
+    assert len(lines) == 1 + 3  # all fit: no note
+    assert "仅导出" not in lines[0]
+
+
 def test_the_map_is_kept_by_the_province_and_audited(people: dict[str, Any]) -> None:
     admin = Client()
     admin.force_login(people["admin"])

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
@@ -43,6 +44,7 @@ from grassroots.assistance.plans.forms import (
     indicator_choices,
 )
 from grassroots.assistance.plans.selectors import (
+    LedgerTotals,
     OverdueCity,
     evidence_for_user,
     exit_periods,
@@ -82,7 +84,7 @@ from grassroots.organisations.scope import (
     get_unit_for_user,
     visible_units,
 )
-from grassroots.tables import Column, Kind, TableExport, download, wanted_format
+from grassroots.tables import Column, Kind, TableExport, download, export_cap, wanted_format
 
 Save = Callable[[dict[str, Any]], object]
 
@@ -475,7 +477,9 @@ def ledger(request: HttpRequest) -> HttpResponse:
     if fmt is not None:
         if not may_export:
             raise Http404("No such page")
-        listed = ledger_activities(request.user, unit_code=unit_code)
+        if request.GET.get("table") == "totals":  # the totals per weak unit and the scope's
+            return download(_totals_table(request.user, *ledger_totals(request.user)), fmt)
+        listed = ledger_activities(request.user, unit_code=unit_code)[: export_cap() + 1]
         return download(_ledger_table(request.user, list(listed), unit_code), fmt)
     rows, total = ledger_totals(request.user)
     context = {
@@ -531,6 +535,35 @@ def _ledger_table(user: Any, activities: list[Activity], unit_code: str) -> Tabl
         notes=(f"{_('Weak unit')}{colon}{unit_code}",) if unit_code else (),
         frozen_columns=2,
     )
+
+
+def _totals_table(user: Any, rows: list[LedgerTotals], total: LedgerTotals) -> TableExport:
+    """The ledger's totals as the page shows them: a line per weak unit (activities per type,
+    posts exchanged), then the scope's total line."""
+    columns = [
+        Column(_("Unit code")),
+        Column(_("Weak unit")),
+        Column(_("City of the unit")),
+        *[Column(str(label), Kind.INTEGER) for _value, label in ActivityKind.choices],
+        Column(_("Activities"), Kind.INTEGER),
+        Column(_("Posts exchanged"), Kind.INTEGER),
+    ]
+
+    def line(code: str, name: str, city: str, t: LedgerTotals) -> list[object]:
+        return [code, name, city, *t.by_kind, t.activities, t.posts]
+
+    body: list[list[object]] = []
+    for r in rows:
+        assert r.designation is not None
+        unit = r.designation.unit
+        name = unit_name(unit)
+        if r.designation.status == WeakStatus.EXITED:
+            name += f" ({r.designation.get_status_display()})"
+        body.append(line(unit.code, name, unit_name(unit.parent) if unit.parent else "", r))
+    table = unit_table(
+        user, title=_("Totals per weak unit"), columns=columns, rows=body, frozen_columns=2
+    )
+    return replace(table, footer=[line("", _("Total"), "", total)] if rows else [])
 
 
 def _record(request: HttpRequest, form: ActivityForm) -> bool:
