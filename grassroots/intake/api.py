@@ -295,13 +295,16 @@ def list_validation(
     key = _period_or_422(period)
     units = checked_units(auth_user(request), unit or "")
     runs, findings = latest_findings(units, key)
+    mine: dict[int, list[Any]] = {}
+    for f in findings:
+        mine.setdefault(f.unit_id, []).append(f)
     return [
         {
             "unit_code": u.code,
             "run": runs[u.pk].pk if u.pk in runs else None,
             "checked": runs[u.pk].at if u.pk in runs else None,
             "trigger": runs[u.pk].trigger if u.pk in runs else None,
-            "findings": [_finding(f) for f in findings if f.unit_id == u.pk],
+            "findings": [_finding(f) for f in mine.get(u.pk, [])],
         }
         for u in units
     ]

@@ -7,10 +7,11 @@ from collections.abc import Collection, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 from django.utils import timezone
-from django.utils.translation import get_language
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 
 from grassroots.engine.cases import CaseTables, read_cases, read_many_cases, union_cases
@@ -140,12 +141,17 @@ def _show(value: float | None) -> str:
 
 
 def finding_rows(
-    findings: Iterable[ValidationFinding], catalogue: str = DEFAULT_CATALOGUE
+    findings: Iterable[ValidationFinding], catalogue: str | None = None
 ) -> list[FindingRow]:
-    rules = {r.code: r for r in load_rules(catalogue)}
-    labels = element_labels(catalogue)
+    """The findings as a page shows them, each worded by its catalogue's rules and element
+    names: ``catalogue``, or else its run's (read once per catalogue, not once per finding)."""
+    worded: dict[str, tuple[dict[str, Any], dict[str, str]]] = {}
     rows = []
     for f in findings:
+        name = catalogue or (f.run.catalogue if f.run_id else DEFAULT_CATALOGUE)
+        if name not in worded:
+            worded[name] = ({r.code: r for r in load_rules(name)}, element_labels(name))
+        rules, labels = worded[name]
         if f.kind == FindingKind.RULE:
             rule = rules.get(f.code)
             title = (
@@ -159,9 +165,15 @@ def finding_rows(
         else:
             title = labels.get(f.code, f.code)
             against = (
-                _("its own earlier periods (%(n)s values)") % {"n": f.references}
+                ngettext(
+                    "its own earlier periods (%(n)s value)",
+                    "its own earlier periods (%(n)s values)",
+                    f.references,
+                )
+                % {"n": f.references}
                 if f.basis == "history"
-                else _("%(n)s peer units") % {"n": f.references}
+                else ngettext("%(n)s peer unit", "%(n)s peer units", f.references)
+                % {"n": f.references}
             )
             detail = _(
                 "%(value)s is far from the median %(median)s of %(against)s "

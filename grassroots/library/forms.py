@@ -53,7 +53,9 @@ class CaseForm(forms.ModelForm):  # type: ignore[type-arg]
         super().__init__(*args, **kwargs)
         if unit is None:
             self.fields["unit"] = _unit_field(units)
-        people = Person.objects.filter(active=True)
+        # A person's label names its unit: read with it, not once per person (a province's
+        # staff is thousands of options; one query each took the form past the worker's time).
+        people = Person.objects.filter(active=True).select_related("unit")
         people = people.filter(unit=unit) if unit is not None else people.filter(unit__in=units)
         self.fields["prosecutors"] = forms.ModelMultipleChoiceField(
             label=_("Handling prosecutors"),
@@ -161,9 +163,9 @@ class HonourForm(forms.Form):
         self.fields["unit"] = _unit_field(units)
         self.fields["person"] = forms.ModelChoiceField(
             label=_("Person (empty: an honour of the unit)"),
-            queryset=Person.objects.filter(unit__in=units, active=True).order_by(
-                "unit__code", "staff_number"
-            ),
+            queryset=Person.objects.filter(unit__in=units, active=True)
+            .select_related("unit")
+            .order_by("unit__code", "staff_number"),
             required=False,
         )
         self.order_fields(["unit", "person", "title", "level", "on", "awarding_body"])

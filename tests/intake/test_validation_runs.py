@@ -260,3 +260,57 @@ def test_units_to_check_are_the_active_grassroots_units_of_a_subtree(province) -
     Unit.objects.filter(code="370103").update(active=False)
     assert [u.code for u in units_to_check(_u("370000"))] == ["370102", "370104", "370202"]
     assert [u.code for u in units_to_check(_u("370102"))] == ["370102"]
+
+
+def _run_with_findings(unit: Unit, count: int, at: dt.datetime) -> ValidationRun:
+    """A stored run of Jinan's three units with ``count`` rule violations on 370102."""
+    run = ValidationRun.objects.create(at=at, trigger=Trigger.ON_DEMAND, actor_name="t",
+                                       catalogue="spp-case-quality", period=P, unit=unit)  # fmt: skip
+    run.units.set(Unit.objects.filter(code__in=["370102", "370103", "370104"]))
+    ValidationFinding.objects.bulk_create(
+        ValidationFinding(
+            run=run,
+            unit=_u("370102"),
+            period=P,
+            kind="rule",
+            code=f"R{i:03d}",
+            importance="medium",
+            left=1,
+            right=2,
+            message="",
+        )  # fmt: skip
+        for i in range(count)
+    )
+    return run
+
+
+def test_the_validation_page_counts_in_the_database_and_lists_a_page_of_findings(
+    people, client
+) -> None:
+    """The page's queries do not grow with the findings, it lists 100 findings a page (a
+    province's findings once took the page past the worker's 30 s) and counts all of them;
+    an older run's findings are not the unit's."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    jinan = _u("370100")
+    _run_with_findings(jinan, 7, dt.datetime(2024, 10, 1, tzinfo=dt.UTC))  # older: not counted
+    _run_with_findings(jinan, 3, dt.datetime(2024, 10, 2, tzinfo=dt.UTC))
+    client.force_login(people["jinan"])
+    client.get(f"/intake/validation/?period={P}")  # the session's first reads, once
+    with CaptureQueriesContext(connection) as few:
+        response = client.get(f"/intake/validation/?period={P}")
+    assert [(u.code, rules) for u, _n, _run, rules, _o in response.context["rows"]] == [
+        ("370102", 3), ("370103", 0), ("370104", 0),
+    ]  # fmt: skip
+    _run_with_findings(jinan, 250, dt.datetime(2024, 10, 3, tzinfo=dt.UTC))
+    with CaptureQueriesContext(connection) as many:
+        response = client.get(f"/intake/validation/?period={P}")
+    assert len(many) == len(few)
+    assert response.context["rows"][0][3] == 250
+    assert [r.finding.code for r in response.context["details"]] == [
+        f"R{i:03d}" for i in range(100)
+    ]
+    last = client.get(f"/intake/validation/?period={P}&page=3")
+    assert len(last.context["details"]) == 50
+    assert f"?period={P}&amp;page=2" in last.content.decode()  # back a page, the period kept

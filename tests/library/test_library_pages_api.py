@@ -339,3 +339,35 @@ def test_a_persons_page_shows_their_honours_through_the_panel_registry(
     assert "Honours" in page
     # The person page's own rule still decides who opens it.
     assert client_for(other_clerk).get(f"/people/people/{person.pk}/").status_code == 404
+
+
+def test_the_case_and_honour_forms_read_the_people_in_a_fixed_number_of_queries(
+    admin: Any, province: dict[str, Any]
+) -> None:
+    """A person's label names its unit: read with the people, not once per person (the
+    province's forms list every active person of its units and took over the worker's 30 s)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from grassroots.people.models import Category, Person
+
+    client = Client()
+    client.force_login(admin)
+
+    def queries(url: str) -> int:
+        with CaptureQueriesContext(connection) as done:
+            assert client.get(url).status_code == 200
+        return len(done)
+
+    def staff(first: int, count: int) -> None:
+        for i, code in enumerate(["370102", "370103", "370202"] * count):
+            Person.objects.create(unit=province[code], staff_number=f"Q{first + i:04d}",
+                                  name=f"检察官{first + i}", category=Category.PROSECUTOR,
+                                  birth_year=1985)  # fmt: skip
+
+    staff(0, 1)
+    few = {url: queries(url) for url in ("/library/cases/new/", "/library/honours/")}
+    staff(100, 10)
+    many = {url: queries(url) for url in ("/library/cases/new/", "/library/honours/")}
+    assert many == few
+    assert "检察官130" in client.get("/library/cases/new/").content.decode()

@@ -3,16 +3,19 @@ and a button to run the checks again."""
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import QuerySet
+from django.core.paginator import Paginator
+from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from grassroots.engine.periods import Period
@@ -31,6 +34,14 @@ from grassroots.organisations.scope import get_unit_for_user, membership_of, vis
 from grassroots.responses import bad_input
 
 
+def checked_message(units: int, findings: int) -> str:
+    """What a check run did, each count in its number (1 unit, 2 units)."""
+    return _("Checked %(units)s: %(findings)s.") % {
+        "units": ngettext("%(n)s unit", "%(n)s units", units) % {"n": units},
+        "findings": ngettext("%(n)s finding", "%(n)s findings", findings) % {"n": findings},
+    }
+
+
 def _period(text: str) -> str | None:
     try:
         return Period.parse(text.strip()).key
@@ -46,25 +57,40 @@ def checked_units(user: Any, code: str) -> QuerySet[Unit]:
     return units.order_by("path")
 
 
-def latest_findings(
+# Findings listed per page: a province's units checked against every rule are thousands of
+# rows, and the page once listed them all (past the worker's 30 s).
+FINDINGS_PER_PAGE = 100
+
+
+def latest_finding_query(
     units: QuerySet[Unit], period: str
-) -> tuple[dict[int, ValidationRun], list[ValidationFinding]]:
-    """Each unit's newest run for ``period`` and the findings of its newest run per catalogue."""
+) -> tuple[dict[int, ValidationRun], QuerySet[ValidationFinding]]:
+    """Each unit's newest run for ``period``, and a query of the findings of its newest run per
+    catalogue (in the page's order: unit, kind, code), for the database to count and cut."""
     latest = latest_runs(units=units, period=period)
     runs = ValidationRun.objects.in_bulk(set(latest.values()))
-    wanted = set(latest.items())
-    findings = [
-        f
-        for f in ValidationFinding.objects.filter(
-            run_id__in=set(latest.values()), unit__in=units, period=period
-        ).select_related("unit", "run")
-        if ((f.unit_id, f.run.catalogue), f.run_id) in wanted
-    ]
+    units_of: dict[int, list[int]] = {}  # a run -> the units it is the newest run of
+    for (unit_id, _catalogue), run_id in latest.items():
+        units_of.setdefault(run_id, []).append(unit_id)
+    wanted = Q(pk__in=[])
+    for run_id, unit_ids in units_of.items():
+        wanted |= Q(run_id=run_id, unit_id__in=unit_ids)
+    findings = ValidationFinding.objects.filter(wanted, period=period).order_by(
+        "unit__path", "kind", "code", "pk"
+    )
     newest: dict[int, ValidationRun] = {}
     for (unit_id, _catalogue), run_id in latest.items():
         if unit_id not in newest or run_id > newest[unit_id].pk:
             newest[unit_id] = runs[run_id]
     return newest, findings
+
+
+def latest_findings(
+    units: QuerySet[Unit], period: str
+) -> tuple[dict[int, ValidationRun], list[ValidationFinding]]:
+    """Each unit's newest run for ``period`` and the findings of its newest run per catalogue."""
+    newest, findings = latest_finding_query(units, period)
+    return newest, list(findings.select_related("unit", "run"))
 
 
 @login_required
@@ -75,17 +101,25 @@ def validation(request: HttpRequest) -> HttpResponse:
     units = checked_units(request.user, code)
     rows: list[tuple[Unit, str, ValidationRun | None, int, int]] = []
     details: list[FindingRow] = []
+    page = None
     if period:
-        runs, findings = latest_findings(units, period)
+        runs, findings = latest_finding_query(units, period)
+        counted: Counter[tuple[int, str]] = Counter()  # (unit, kind) -> findings, counted there
+        for c in findings.order_by().values("unit_id", "kind").annotate(n=Count("pk")):
+            counted[(c["unit_id"], c["kind"])] = c["n"]
         for unit in units:
-            mine = [f for f in findings if f.unit_id == unit.pk]
-            rules = sum(f.kind == FindingKind.RULE for f in mine)
-            rows.append((unit, unit_label(unit), runs.get(unit.pk), rules, len(mine) - rules))
-        details = [row for f in findings for row in finding_rows([f], f.run.catalogue)]
+            rules, outliers = (
+                counted[(unit.pk, FindingKind.RULE)],
+                counted[(unit.pk, FindingKind.OUTLIER)],
+            )
+            rows.append((unit, unit_label(unit), runs.get(unit.pk), rules, outliers))
+        listed = findings.select_related("unit", "run")
+        page = Paginator(listed, FINDINGS_PER_PAGE).get_page(request.GET.get("page"))
+        details = finding_rows(page)
     context = {
         "nav": "intake", "period": period or request.GET.get("period", ""),
         "period_error": period_error, "unit": code, "rows": rows,
-        "details": details, "can_run": _may_run(request.user, code),
+        "details": details, "page": page, "can_run": _may_run(request.user, code),
     }  # fmt: skip
     return render(request, "intake/validation.html", context)
 
@@ -118,10 +152,6 @@ def run(request: HttpRequest) -> HttpResponse:
         trigger=Trigger.ON_DEMAND, source="web",
     )  # fmt: skip
     findings = ValidationFinding.objects.filter(run__in=done).count()
-    messages.success(
-        request,
-        _("Checked %(units)s units: %(findings)s findings.")
-        % {"units": len(units_to_check(unit)), "findings": findings},
-    )
+    messages.success(request, checked_message(len(units_to_check(unit)), findings))
     query = urlencode({"period": period, **({"unit": code} if code else {})})
     return redirect(reverse("intake:validation") + "?" + query)
