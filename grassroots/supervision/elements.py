@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, QuerySet
 from django.urls import reverse
 
 from grassroots.engine.periods import Period
@@ -33,24 +33,33 @@ def read_supervision_elements(
     wanted = [e for e in elements if e in ELEMENTS]
     if not wanted:
         return []
+    span = Period.parse(period)
+    leads = Lead.objects.filter(
+        unit__code__in=list(units), created_at__date__gte=span.start, created_at__date__lte=span.end
+    )
+    return [
+        SourcedValue(code, period, element, value, tuple(refs))
+        for code, counts in sorted(lead_counts(leads).items())
+        for element in wanted
+        for value, refs in [counts[element]]
+    ]
+
+
+def lead_counts(leads: QuerySet[Lead]) -> dict[str, dict[str, tuple[float, list[str]]]]:
+    """Per responsible unit's code, each element's total over ``leads`` and the leads it
+    counted (``lead:<id>``): the one count of the measures, for runs and for the API."""
     # Imported here: the selectors read intake's case files (pandas, DuckDB), which a
     # registration at start-up must not pull in.
     from grassroots.supervision.selectors import FILED_OR_LATER
 
-    span = Period.parse(period)
     filed = LeadStep.objects.filter(lead=OuterRef("pk"), step__in=FILED_OR_LATER)
-    leads = (
-        Lead.objects.filter(
-            unit__code__in=list(units),
-            created_at__date__gte=span.start,
-            created_at__date__lte=span.end,
-        )
-        .annotate(was_filed=Exists(filed))
+    rows = (
+        leads.annotate(was_filed=Exists(filed))
         .values_list("pk", "unit__code", "was_filed", "adopted", "recovered")
         .order_by("pk")
     )
     per_unit: dict[str, dict[str, tuple[float, list[str]]]] = {}
-    for pk, code, was_filed, adopted, recovered in leads:
+    for pk, code, was_filed, adopted, recovered in rows:
         counts = per_unit.setdefault(code, {e: (0.0, []) for e in ELEMENTS})
         ref = f"lead:{pk}"
         for element, amount in (
@@ -62,12 +71,7 @@ def read_supervision_elements(
             if amount:
                 total, refs = counts[element]
                 counts[element] = (total + amount, [*refs, ref])
-    return [
-        SourcedValue(code, period, element, value, tuple(refs))
-        for code, counts in sorted(per_unit.items())
-        for element in wanted
-        for value, refs in [counts[element]]
-    ]
+    return per_unit
 
 
 def leads_url(unit_code: str) -> str:

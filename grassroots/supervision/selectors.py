@@ -235,18 +235,13 @@ def element_values(user: Any, *, start: dt.date, end: dt.date) -> list[tuple[str
     """(unit code, element, value) for the leads first found between ``start`` and ``end``
     (inclusive) in the user's scope, all models together: the data elements a scheme can read
     (leads, cases filed, 成案率, recommendations adopted, money recovered)."""
+    from grassroots.supervision.elements import lead_counts  # the count runs read too
+
     leads = leads_for(user).filter(created_at__date__gte=start, created_at__date__lte=end)
-    per_unit: dict[str, Measure] = {}
-    for m in _measures(leads):
-        total = per_unit.setdefault(m.unit_code, Measure("", "", m.unit_code, m.unit_name))
-        total.leads += m.leads
-        total.filed += m.filed
-        total.adopted += m.adopted
-        total.recovered += m.recovered
     rows: list[tuple[str, str, float]] = []
-    for code, m in sorted(per_unit.items()):
-        values = (m.leads, m.filed, m.rate, m.adopted, float(m.recovered))
-        rows += [
-            (code, e, float(v)) for e, v in zip(ELEMENTS, values, strict=True) if v is not None
-        ]
+    for code, counts in sorted(lead_counts(leads).items()):
+        values = {element: value for element, (value, _refs) in counts.items()}
+        found, filed = values["supervision_leads"], values["supervision_cases_filed"]
+        values["supervision_conversion_rate"] = filed / found if found else None  # 成案率
+        rows += [(code, e, float(v)) for e in ELEMENTS if (v := values[e]) is not None]
     return rows

@@ -594,6 +594,17 @@ def test_measures_are_data_elements_per_unit_and_period(
     assert values[("370202", "supervision_leads")] == shinan
     assert values[("370202", "supervision_cases_filed")] == 1
     assert values[("370202", "supervision_conversion_rate")] == pytest.approx(1 / shinan)
+    # The API's counts are the ones runs read through the element source (one piece of code).
+    from grassroots.intake import element_sources
+    from grassroots.supervision.elements import ELEMENTS
+
+    sourced = element_sources.read_values(
+        "supervision", units=sorted({u for u, _e in values}), periods=[period.key],
+        elements=list(ELEMENTS),
+    )  # fmt: skip
+    assert {(v.unit_code, v.element): v.value for v in sourced} == {
+        k: v for k, v in values.items() if k[1] != "supervision_conversion_rate"
+    }
     assert sum(v for (u, e), v in values.items() if e == "supervision_leads") == sum(
         len(s) for s in planted.leads.values()
     )
