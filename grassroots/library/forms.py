@@ -8,6 +8,7 @@ from django import forms
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from grassroots.form_fields import QuickSelect, QuickSelectMultiple
 from grassroots.library.models import (
     Article,
     AwardLevel,
@@ -61,6 +62,7 @@ class CaseForm(forms.ModelForm):  # type: ignore[type-arg]
             label=_("Handling prosecutors"),
             queryset=people.order_by("unit__code", "staff_number"),
             required=False,
+            widget=QuickSelectMultiple,
             initial=list(self.instance.prosecutors.all()) if self.instance.pk else [],
         )
 
@@ -167,6 +169,7 @@ class HonourForm(forms.Form):
             .select_related("unit")
             .order_by("unit__code", "staff_number"),
             required=False,
+            widget=QuickSelect,
         )
         self.order_fields(["unit", "person", "title", "level", "on", "awarding_body"])
 
