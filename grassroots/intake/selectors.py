@@ -164,16 +164,16 @@ def finding_rows(
             )
         else:
             title = labels.get(f.code, f.code)
+            n = f.references or 0
             against = (
                 ngettext(
                     "its own earlier periods (%(n)s value)",
                     "its own earlier periods (%(n)s values)",
-                    f.references,
+                    n,
                 )
                 % {"n": f.references}
                 if f.basis == "history"
-                else ngettext("%(n)s peer unit", "%(n)s peer units", f.references)
-                % {"n": f.references}
+                else ngettext("%(n)s peer unit", "%(n)s peer units", n) % {"n": f.references}
             )
             detail = _(
                 "%(value)s is far from the median %(median)s of %(against)s "

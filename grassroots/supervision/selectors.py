@@ -240,8 +240,8 @@ def element_values(user: Any, *, start: dt.date, end: dt.date) -> list[tuple[str
     leads = leads_for(user).filter(created_at__date__gte=start, created_at__date__lte=end)
     rows: list[tuple[str, str, float]] = []
     for code, counts in sorted(lead_counts(leads).items()):
-        values = {element: value for element, (value, _refs) in counts.items()}
-        found, filed = values["supervision_leads"], values["supervision_cases_filed"]
+        values: dict[str, float | None] = {e: value for e, (value, _refs) in counts.items()}
+        found, filed = values["supervision_leads"] or 0, values["supervision_cases_filed"] or 0
         values["supervision_conversion_rate"] = filed / found if found else None  # 成案率
         rows += [(code, e, float(v)) for e in ELEMENTS if (v := values[e]) is not None]
     return rows
