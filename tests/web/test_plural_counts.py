@@ -54,8 +54,8 @@ def test_a_notification_of_one_warning_says_warning() -> None:
 
 
 def test_one_more_row_of_problems() -> None:
-    assert _en(lambda: _more("(1 more rows)")) == "(1 more row)"
-    assert _en(lambda: _more("(4 more rows)")) == "(4 more rows)"
+    assert _en(lambda: _more(" (1 more rows)")) == "(1 more row)"  # as the engine writes it
+    assert _en(lambda: _more(" (4 more rows)")) == "(4 more rows)"
 
 
 @pytest.mark.parametrize(("running", "english"), [(1, "1 period running"), (2, "2 periods")])
