@@ -44,6 +44,7 @@ def test_clerk_fixes_a_rejected_upload_and_sees_the_new_version(
     page.locator("form[action='/accounts/login/'] button[type=submit]").click()
     page.wait_for_url(f"{live_server.url}/")
 
+    page.locator(".main-nav summary", has_text="评价与数据").click()  # the menu opens
     page.get_by_role("link", name="数据采集").click()
     page.get_by_role("link", name="上传案件数据").click()
     page.get_by_label("期间").fill("2024Q3")

@@ -66,6 +66,7 @@ def test_a_reviewer_generates_and_downloads_the_bulletin(
     page.locator("#id_password").fill(password)
     page.locator("form[action='/accounts/login/'] button[type=submit]").click()
     page.wait_for_url(f"{url}/")
+    page.locator(".main-nav summary", has_text="评价与数据").click()  # the menu opens
     page.get_by_role("link", name="文书").click()
     page.wait_for_url(f"{url}/reports/")
     page.locator("#id_scope").select_option("370100")

@@ -11,6 +11,33 @@
     });
   });
 
+  // The main navigation's menus (<details>, which work without this): one open at a time;
+  // Escape closes the open one and gives the focus back to its summary; a click or the focus
+  // elsewhere closes it.
+  var menus = Array.prototype.slice.call(document.querySelectorAll(".main-nav .menu details"));
+  menus.forEach(function (menu) {
+    menu.addEventListener("toggle", function () {
+      if (!menu.open) { return; }
+      menus.forEach(function (other) { if (other !== menu) { other.open = false; } });
+    });
+    menu.addEventListener("focusout", function (event) {
+      if (menu.open && event.relatedTarget && !menu.contains(event.relatedTarget)) {
+        menu.open = false;  // the keyboard has moved on to the next entry
+      }
+    });
+    menu.addEventListener("keydown", function (event) {
+      if (event.key === "Escape" && menu.open) {
+        menu.open = false;
+        menu.querySelector("summary").focus();
+      }
+    });
+  });
+  document.addEventListener("click", function (event) {
+    menus.forEach(function (menu) {
+      if (menu.open && !menu.contains(event.target)) { menu.open = false; }
+    });
+  });
+
   // "Expand all" / "Collapse all" for the unit tree.
   document.querySelectorAll("[data-tree-toggle]").forEach(function (button) {
     button.addEventListener("click", function () {
