@@ -17,7 +17,7 @@ from django.urls import reverse
 
 from grassroots.engine.periods import Period
 from grassroots.intake.element_sources import SourcedValue
-from grassroots.supervision.models import Lead, LeadStep
+from grassroots.supervision.models import FILED_OR_LATER, Lead, LeadStep
 
 ELEMENTS = (
     "supervision_leads",
@@ -48,10 +48,6 @@ def read_supervision_elements(
 def lead_counts(leads: QuerySet[Lead]) -> dict[str, dict[str, tuple[float, list[str]]]]:
     """Per responsible unit's code, each element's total over ``leads`` and the leads it
     counted (``lead:<id>``): the one count of the measures, for runs and for the API."""
-    # Imported here: the selectors read intake's case files (pandas, DuckDB), which a
-    # registration at start-up must not pull in.
-    from grassroots.supervision.selectors import FILED_OR_LATER
-
     filed = LeadStep.objects.filter(lead=OuterRef("pk"), step__in=FILED_OR_LATER)
     rows = (
         leads.annotate(was_filed=Exists(filed))

@@ -170,6 +170,10 @@ class Step(models.TextChoices):
     NOT_A_CASE = "not_a_case", _("Not a case")
 
 
+# The steps a lead has reached once it became a case (成案): counted as filed.
+FILED_OR_LATER = (Step.FILED, Step.HEARING, Step.DOCUMENT, Step.FOLLOW_UP, Step.CLOSED)
+
+
 class Document(models.TextChoices):
     RECOMMENDATION = "recommendation", _("Procuratorial recommendation")
     CORRECTION = "correction", _("Notice to correct a violation")

@@ -16,7 +16,9 @@ from django.http import Http404
 from grassroots.i18n import in_language, unit_name
 from grassroots.intake.selectors import current_case_files
 from grassroots.organisations.scope import membership_of, visible_units
+from grassroots.supervision.elements import lead_counts
 from grassroots.supervision.models import (
+    FILED_OR_LATER,
     Dataset,
     DatasetVersion,
     Lead,
@@ -30,7 +32,6 @@ from grassroots.supervision.models import (
 from grassroots.supervision.permissions import in_subtree, shared_with
 
 TERMINAL = (Step.CLOSED, Step.NOT_A_CASE)
-FILED_OR_LATER = (Step.FILED, Step.HEARING, Step.DOCUMENT, Step.FOLLOW_UP, Step.CLOSED)
 
 
 def datasets_for(user: Any) -> QuerySet[Dataset]:
@@ -235,8 +236,6 @@ def element_values(user: Any, *, start: dt.date, end: dt.date) -> list[tuple[str
     """(unit code, element, value) for the leads first found between ``start`` and ``end``
     (inclusive) in the user's scope, all models together: the data elements a scheme can read
     (leads, cases filed, 成案率, recommendations adopted, money recovered)."""
-    from grassroots.supervision.elements import lead_counts  # the count runs read too
-
     leads = leads_for(user).filter(created_at__date__gte=start, created_at__date__lte=end)
     rows: list[tuple[str, str, float]] = []
     for code, counts in sorted(lead_counts(leads).items()):
