@@ -98,7 +98,7 @@ def _tell_province(path: str, exited: list[Designation], rule: Any) -> int:
     from grassroots.assistance.selection import relapse_warnings
     from grassroots.assistance.stored import stored_periods, stored_results
 
-    frame = stored_results(path=path, periods=stored_periods())
+    frame = stored_results(path=path, periods=stored_periods(path=path))
     if frame.empty:
         return 0
     codes = {d.unit.code: d.exit_period for d in exited}
