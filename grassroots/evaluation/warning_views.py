@@ -64,7 +64,8 @@ def warnings_view(request: HttpRequest, pk: int) -> HttpResponse:
         "in_scope": len(found),
         "shown": shown,
         "scope_name": unit_name(root),
-        "threshold": scheme.warnings.rank_drop_places,
+        # The rank-drop rule is news only to a role that sees rank drops (analysis mode: none).
+        "threshold": scheme.warnings.rank_drop_places if visible.ranks else None,
         "may_handle": role_of(request.user) in HANDLERS,
         "states": WarningState.choices,
     }

@@ -223,8 +223,12 @@ def test_the_profile_shows_peers_and_ranks_when_shown(admin, runs) -> None:
 
 def test_the_warnings_page_gives_no_rank_drop_when_hidden(leader, admin, runs) -> None:
     url = reverse("evaluation:warnings", args=[runs["2024Q4"].pk])
-    assert leader.get(url, {"kind": "rank_drop"}).context["total"] == 0
-    assert admin.get(url, {"kind": "rank_drop"}).context["total"] >= 0  # the page answers
+    hidden = leader.get(url, {"kind": "rank_drop"})
+    assert hidden.context["total"] == 0
+    assert "排名下降指" not in hidden.text  # nor the rule of rank drops
+    shown = admin.get(url, {"kind": "rank_drop"})
+    assert shown.context["total"] >= 0  # the page answers
+    assert "排名下降指" in shown.text
 
 
 def _awards(client: Client) -> tuple[list[str], str]:
