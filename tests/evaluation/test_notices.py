@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -15,6 +16,7 @@ from grassroots.evaluation.models import EarlyWarning, Result, WarningKind
 from grassroots.evaluation.notices import tell_warnings
 from grassroots.notifications import kinds
 from grassroots.notifications.models import Notification
+from grassroots.notifications.services import body_of
 from grassroots.organisations.models import Role, Unit
 
 
@@ -113,4 +115,11 @@ def test_a_relapse_is_told_once_to_the_unit_and_its_managers(runs: Any) -> None:
     note = Notification.objects.filter(kind=kinds.RELAPSE_WARNING).first()
     assert note is not None
     assert note.params["period"] == {"$period": "2024Q4"}
+    # The clerk is told the scores, never the rank (a role the ranking policy shows no rank),
+    # in the reader's language: no English evidence inside the Chinese.
+    clerks = Notification.objects.get(kind=kinds.RELAPSE_WARNING, recipient__username="lixia-clerk")
+    body = body_of(clerks)
+    assert "排名" not in body
+    assert body.startswith("该院于2024年第三季度摘帽；2024年第四季度综合得分为"), body
+    assert re.fullmatch(r"[^A-Za-z]*", body), body
     assert tell_relapses(run, rule=everything) == 0
