@@ -226,9 +226,13 @@ def test_the_warnings_page_gives_no_rank_drop_when_hidden(leader, admin, runs) -
     hidden = leader.get(url, {"kind": "rank_drop"})
     assert hidden.context["total"] == 0
     assert "排名下降指" not in hidden.text  # nor the rule of rank drops
+    offered = [o.value for o in leader.get(url).context["shown"].options["kind"]]
+    assert "rank_drop" not in offered  # nor a filter for them
+    assert "missing" in offered
     shown = admin.get(url, {"kind": "rank_drop"})
     assert shown.context["total"] >= 0  # the page answers
     assert "排名下降指" in shown.text
+    assert "rank_drop" in [o.value for o in shown.context["shown"].options["kind"]]
 
 
 def _awards(client: Client) -> tuple[list[str], str]:
