@@ -249,6 +249,8 @@ def test_the_awards_page_lists_units_by_code_without_ranks(leader, runs) -> None
     thead = html.split("<thead>", 1)[1].split("</thead>", 1)[0]
     assert "Rank" not in thead
     assert "排名" not in thead
+    main = html.split("<main", 1)[1].split("</main>", 1)[0]
+    assert "排名" not in main.replace("不显示排名", "")  # the page says why it shows none
 
 
 def test_the_awards_page_ranks_units_for_a_role_with_ranks(admin, runs) -> None:
