@@ -27,7 +27,7 @@ from grassroots.assistance.selectors import (
     target_checks,
 )
 from grassroots.assistance.services import add_measure, report_progress
-from grassroots.assistance.stored import stored_periods
+from grassroots.assistance.stored import scope_path, stored_periods
 from grassroots.errors import ERRORS
 from grassroots.organisations.models import Role
 from grassroots.organisations.scope import get_unit_for_user, membership_of
@@ -322,7 +322,7 @@ def pairing(request: HttpRequest, period: str | None = None, capacity: int = 1) 
     _province_admin(user)
     if capacity < 1:
         raise HttpError(422, "capacity: must be at least 1")
-    periods = stored_periods()
+    periods = stored_periods(path=scope_path(user))
     if period is not None and period not in periods:
         raise HttpError(422, f"period: no finished core-business run for {period}")
     plan = decisions.pairing_plan(

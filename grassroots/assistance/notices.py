@@ -95,10 +95,10 @@ def tell_relapses(run: Any, *, rule: Any = None) -> int:
 
 
 def _tell_province(path: str, exited: list[Designation], rule: Any) -> int:
-    from grassroots.assistance.selection import relapse_warnings
+    from grassroots.assistance.selection import RelapseKind, relapse_warnings
     from grassroots.assistance.stored import stored_periods, stored_results
 
-    frame = stored_results(path=path, periods=stored_periods())
+    frame = stored_results(path=path, periods=stored_periods(path=path))
     if frame.empty:
         return 0
     codes = {d.unit.code: d.exit_period for d in exited}
@@ -111,15 +111,30 @@ def _tell_province(path: str, exited: list[Designation], rule: Any) -> int:
                 concerned(d.unit),
                 kind=kinds.RELAPSE_WARNING,
                 title=texts.RELAPSE,
-                body=texts.RELAPSE_BODY,
+                body=(
+                    texts.RELAPSE_DROP_BODY
+                    if warning.kind == RelapseKind.DROP
+                    else texts.RELAPSE_BOTTOM_BODY
+                ),
                 params={
                     "unit": unit_ref(d.unit),
                     "period": period_ref(warning.period),
                     "exit": period_ref(d.exit_period),
-                    "evidence": warning.evidence,
+                    "periods": warning.streak,
+                    "score": _points(warning.score),
+                    "exit_score": _points(warning.exit_score),
+                    "fall": _points(
+                        None
+                        if warning.score is None or warning.exit_score is None
+                        else warning.exit_score - warning.score
+                    ),
                 },
                 link=reverse("assistance:relapse"),
                 key=f"relapse:{d.pk}:{warning.period}",
             )
         )
     return told
+
+
+def _points(value: float | None) -> str:
+    return "—" if value is None or value != value else f"{value:.1f}"

@@ -227,8 +227,11 @@ class RelapseKind:
 class RelapseWarning:
     unit_code: str
     period: str
-    evidence: str
+    evidence: str  # for the command line; it names the rank
     kind: str = RelapseKind.BOTTOM
+    score: float | None = None  # the overall score in ``period``
+    exit_score: float | None = None
+    streak: int = 0  # periods running in the bottom tier, up to ``period``
 
 
 def relapse_warnings(
@@ -267,12 +270,17 @@ def _relapse_of(
         # No rank: the evidence goes into notifications whoever reads them, also in analysis
         # mode (the relapse page shows ranks where the ranking policy lets it).
         shown = f"{r.period}: score {cell_float(r.score):.1f}"
+        score = cell_float(r.score)
         if streak >= rule.running:
             evidence = f"bottom tier {streak} periods; {shown}"
-            return RelapseWarning(code, str(r.period), evidence, RelapseKind.BOTTOM)
+            return RelapseWarning(
+                code, str(r.period), evidence, RelapseKind.BOTTOM, score, exit_score, streak
+            )
         if fall >= rule.drop:
             evidence = f"score fell {fall:.1f} from {exit_score:.1f}; {shown}"
-            return RelapseWarning(code, str(r.period), evidence, RelapseKind.DROP)
+            return RelapseWarning(
+                code, str(r.period), evidence, RelapseKind.DROP, score, exit_score, streak
+            )
     return None
 
 

@@ -37,6 +37,7 @@ from grassroots.assistance.stored import (
     latest_runs,
     rank_visibility,
     results_for,
+    scope_path,
     stored_periods,
 )
 from grassroots.assistance.targets import directions, evaluate, run_values
@@ -240,7 +241,7 @@ def relapse_statuses(
     exited = {d.pk: d for d in designations if d.status == WeakStatus.EXITED and d.exit_period}
     if not exited:
         return {}
-    periods = stored_periods()
+    periods = stored_periods(path=scope_path(user))
     frame = results_for(user, periods=periods)
     codes = {d.unit.code: d.exit_period for d in exited.values()}
     warnings = {w.unit_code: w for w in relapse_warnings(frame, codes, rule=rule)}

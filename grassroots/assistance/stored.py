@@ -24,7 +24,6 @@ from grassroots.evaluation.permissions import Visible, visible_to
 from grassroots.evaluation.results import results_frame
 from grassroots.evaluation.selectors import (
     latest_published_runs,
-    published_runs,
     scope_of_path,
 )
 from grassroots.organisations import versions
@@ -73,10 +72,17 @@ def _order(period: str) -> tuple[Any, ...]:
     return (parsed.start, parsed.end, period)
 
 
-def stored_periods(*, scheme: str = SCHEME, kind: str | None = "quarter") -> list[str]:
-    """Periods with a published run, oldest first; only periods of ``kind`` (None: every kind),
-    so "the last N periods" never mixes months with quarters."""
-    periods = set(published_runs(scheme).values_list("period", flat=True).distinct())
+def stored_periods(
+    *, path: str | None, scheme: str = SCHEME, kind: str | None = "quarter"
+) -> list[str]:
+    """Periods with a published run of the province the unit path ``path`` lies in (the
+    nation's for the empty path; none for None), oldest first: the periods `latest_runs`
+    reads, so a period only a city, another province or the nation published is never one of
+    "the last N periods" (it would push one of the province's own periods out). Only periods
+    of ``kind`` (None: every kind), so "the last N periods" never mixes months with quarters."""
+    if path is None:
+        return []
+    periods = set(latest_runs(path=path, scheme=scheme))
     if kind is not None:
         periods = {p for p in periods if _kind(p) == kind}
     return sorted(periods, key=_order)
@@ -89,9 +95,12 @@ def _kind(period: str) -> str:
         return ""
 
 
-def last_periods(n: int, *, scheme: str = SCHEME, up_to: str | None = None) -> list[str]:
-    """The last ``n`` stored quarters (up to and including ``up_to`` when given), oldest first."""
-    periods = stored_periods(scheme=scheme)
+def last_periods(
+    n: int, *, path: str | None, scheme: str = SCHEME, up_to: str | None = None
+) -> list[str]:
+    """The last ``n`` quarters with a published run of the province of ``path``
+    (`stored_periods`), up to and including ``up_to`` when given, oldest first."""
+    periods = stored_periods(path=path, scheme=scheme)
     if up_to is not None:
         periods = [p for p in periods if _order(p) <= _order(up_to)]
     return periods[-n:] if n > 0 else []

@@ -96,10 +96,9 @@ def _span(args: argparse.Namespace) -> list[str]:
         raise UsageError(str(exc)) from None
 
 
-def _stored(periods: list[str]) -> Any:
-    """The whole province's stored long form for ``periods`` (the command line is not scoped):
-    the published runs of the province loaded (the rules are the province's)."""
-    from grassroots.assistance.stored import stored_results
+def _province() -> str:
+    """The path of the one province loaded: the command line is not scoped, and the rules read
+    the published runs of the province."""
     from grassroots.organisations.models import Level, Unit
 
     provinces = list(
@@ -110,7 +109,14 @@ def _stored(periods: list[str]) -> Any:
             f"--stored reads one province's published runs, but {len(provinces)} provinces "
             "are loaded"
         )
-    return stored_results(path=provinces[0], periods=periods)
+    return str(provinces[0])
+
+
+def _stored(periods: list[str]) -> Any:
+    """The whole province's stored long form for ``periods`` (`_province`)."""
+    from grassroots.assistance.stored import stored_results
+
+    return stored_results(path=_province(), periods=periods)
 
 
 def _out(line: str) -> None:
@@ -166,7 +172,7 @@ def _stored_candidates(args: argparse.Namespace) -> tuple[Any, list[str]]:
     setup_django()
     from grassroots.assistance.stored import last_periods
 
-    periods = last_periods(args.n, up_to=args.end)
+    periods = last_periods(args.n, path=_province(), up_to=args.end)
     if not periods:
         raise UsageError("no finished core-business run is stored: run the evaluation first")
     return _stored(periods), periods
@@ -295,7 +301,11 @@ def run_relapse(args: argparse.Namespace) -> int:
     }
     if not exited:
         raise UsageError("no unit has exited weak status yet")
-    results = _stored(stored_periods()) if args.stored else _results(args.cases, _span(args))
+    results = (
+        _stored(stored_periods(path=_province()))
+        if args.stored
+        else _results(args.cases, _span(args))
+    )
     rule = RelapseRule(months=args.months)
     warnings = relapse_warnings(results, exited, rule=rule)
     _out(f"rule: {rule.describe()}")

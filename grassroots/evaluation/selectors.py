@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -145,11 +146,23 @@ def is_national(run: EvaluationRun) -> bool:
     return len(run_provinces(run)) > 1
 
 
-def previous_run(run: EvaluationRun) -> EvaluationRun | None:
-    """The latest published run of the same scheme and provinces for the period before this one.
+def ranked_scope(run: EvaluationRun) -> str:
+    """The code of the unit whose units the run ranked together: the unit it was started for,
+    else the one province it ranked ("" for a run over several provinces, the nation's)."""
+    if run.scope_code:
+        return run.scope_code
+    provinces = run_provinces(run)
+    return scope_of_path(next(iter(provinces))) if len(provinces) == 1 else ""
 
-    Only a run over the same provinces is comparable: a national rank is not a provincial one.
-    Only a published run is: a draft's figures must not show through a published table's changes.
+
+def previous_run(run: EvaluationRun) -> EvaluationRun | None:
+    """The latest published run of the same scheme, provinces and scope for the period before
+    this one.
+
+    Only a run over the same provinces is comparable: a national rank is not a provincial one;
+    nor is a city's run comparable with its province's (its ranks and normalised scores are the
+    city's alone). Only a published run is: a draft's figures must not show through a published
+    table's changes.
     """
     previous = Period.parse(run.period).previous().key
     candidates = (
@@ -163,8 +176,11 @@ def previous_run(run: EvaluationRun) -> EvaluationRun | None:
         .select_related("scheme_version")
         .order_by("-published_at", "-id")
     )
-    provinces = run_provinces(run)
-    return next((c for c in candidates if run_provinces(c) == provinces), None)
+    provinces, scope = run_provinces(run), ranked_scope(run)
+    return next(
+        (c for c in candidates if run_provinces(c) == provinces and ranked_scope(c) == scope),
+        None,
+    )
 
 
 @lru_cache(maxsize=64)
@@ -538,9 +554,36 @@ def latest_published_runs(
 
 
 def latest_published_run(user: Any) -> EvaluationRun | None:
-    """The newest published run this user may read (the workbench's "latest evaluation")."""
-    runs = runs_for(user).filter(status=RunStatus.DONE, publication=Publication.PUBLISHED)
-    return runs.order_by("-period", "-published_at", "-id").first()
+    """The newest published run of the user's province this user may read (the workbench's
+    "latest evaluation"): a city's run, even published later, is not the province's, and a
+    later period is newer whatever its key spells (``2024-12`` is after ``2024Q3``). A user
+    of the nation reads the national runs, else the newest run of any province."""
+    root = league_root(user)
+    if root is None:
+        return None
+    runs = list(runs_for(user).filter(status=RunStatus.DONE, publication=Publication.PUBLISHED))
+    runs.sort(
+        key=lambda r: (
+            _period_end(r.period),
+            r.published_at.timestamp() if r.published_at else 0.0,
+            r.pk,
+        ),
+        reverse=True,
+    )
+    scope = scope_of_path(root.path)
+    own = next((r for r in runs if covers_scope(r, scope)), None)
+    if own is None and not scope:
+        return runs[0] if runs else None
+    return own
+
+
+def _period_end(period: str) -> Any:
+    """When a period ends (its key when it does not parse), for "the newest period"."""
+    try:
+        parsed = Period.parse(period)
+    except ValueError:
+        return (dt.date.min, period)
+    return (parsed.end, "")
 
 
 def colour_counts_by_city(
@@ -578,24 +621,12 @@ def biggest_movers(
     """The units under the reader's scope whose overall score rose and fell most since the
     previous period's published run of the same scheme: (that run, risers, fallers). Scores
     only, never ranks (the ranking policy decides where ranks appear)."""
-    from grassroots.engine.periods import Period
     from grassroots.i18n import unit_name as name_of
 
     try:
-        before_key = Period.parse(run.period).previous().key
+        before = previous_run(run)  # of the same scope: a city's run is not comparable
     except ValueError:
         return None, [], []
-    before = (
-        runs_for(user)
-        .filter(
-            status=RunStatus.DONE,
-            publication=Publication.PUBLISHED,
-            scheme_version__code=run.scheme_version.code,
-            period=before_key,
-        )
-        .order_by("-published_at", "-id")
-        .first()
-    )
     if before is None:
         return None, [], []
     node = scheme_of(run.scheme_version).root.code

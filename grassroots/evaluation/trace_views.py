@@ -18,12 +18,14 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from grassroots.cells import cell_float
 from grassroots.engine.caseformat import TABLES
 from grassroots.engine.cases import union_cases
 from grassroots.engine.catalogue import load_catalogue
 from grassroots.engine.errors import InputError
 from grassroots.engine.explain import element_records
-from grassroots.evaluation.inputs import run_catalogue
+from grassroots.evaluation.errors import RunError
+from grassroots.evaluation.inputs import intake_element_frame, run_catalogue
 from grassroots.evaluation.models import RunStatus
 from grassroots.evaluation.provenance import display_name
 from grassroots.evaluation.schemes import scheme_of
@@ -73,11 +75,6 @@ def element_records_view(request: HttpRequest, pk: int, code: str, element: str)
         label = display_name(column.zh, column.en) if column else name
         columns.append((name, label))
     rows = [[_cell(v) for v in r] for r in found.rows.itertuples(index=False)]
-    stored = (
-        versions[0].element_values.filter(unit=unit, period=run.period, element=element).first()
-        if len(versions) == 1
-        else None
-    )
     context = {
         "nav": "evaluation",
         "run": run,
@@ -88,7 +85,7 @@ def element_records_view(request: HttpRequest, pk: int, code: str, element: str)
         "rule": meta.rule,
         "versions": versions,
         "period_label": period_label(run.period),
-        "value": stored.value if stored else None,
+        "value": _run_value(run, unit.code, element),
         "found": found,
         "columns": columns,
         "rows": rows,
@@ -112,6 +109,18 @@ def _versions_read(user: Any, run: Any, code: str) -> list[DataVersion]:
     if set(ids) - set(found):
         raise Http404("No such data version")
     return [found[i] for i in ids]
+
+
+def _run_value(run: Any, code: str, element: str) -> float | None:
+    """The element's value as the run computed it (with its recorded catalogue, as the profile
+    shows it), not the value stored at upload: a catalogue changed between the upload and the
+    run gives another value, and the page must show the one the records listed add up to."""
+    try:
+        frame = intake_element_frame(run, units=[code])
+    except RunError:
+        return None
+    row = frame[(frame["period"] == run.period) & (frame["element"] == element)]
+    return cell_float(row["value"].iloc[0]) if len(row) else None
 
 
 def _cell(value: Any) -> str:

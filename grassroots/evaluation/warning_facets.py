@@ -7,7 +7,7 @@ dashboard's facets do: choosing a city narrows the units and the indicators offe
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 
 from grassroots.evaluation.models import EarlyWarning, WarningKind
@@ -33,9 +33,13 @@ class Filtered:
 
 
 def filter_warnings(
-    found: list[EarlyWarning], query: Mapping[str, str], node_names: Mapping[str, str]
+    found: list[EarlyWarning],
+    query: Mapping[str, str],
+    node_names: Mapping[str, str],
+    hidden_kinds: Collection[str] = (),
 ) -> Filtered:
-    """The warnings matching every chosen filter, and each filter's options with counts."""
+    """The warnings matching every chosen filter, and each filter's options with counts; the
+    kinds in ``hidden_kinds`` (the reader may not see them) are not offered."""
     units = {
         code: (in_language(zh, en), city or "", in_language(city_zh or "", city_en or ""))
         for code, zh, en, city, city_zh, city_en in Unit.objects.filter(
@@ -59,7 +63,7 @@ def filter_warnings(
         "city": {city: name for _, city, name in units.values()},
         "unit": {code: f"{code} {name}" for code, (name, _, _) in units.items()},
         "node": dict(node_names),
-        "kind": {k.value: str(k.label) for k in WarningKind},
+        "kind": {k.value: str(k.label) for k in WarningKind if k.value not in hidden_kinds},
     }
     result = Filtered([w for w in found if matches(w)], chosen)
     for facet in FACETS:

@@ -20,7 +20,12 @@ from grassroots.evaluation.permissions import may_export, visibility_for
 from grassroots.evaluation.schemes import scheme_of
 from grassroots.evaluation.selectors import get_run_for_user, scope_root
 from grassroots.evaluation.warning_facets import filter_warnings
-from grassroots.evaluation.warnings import change_warning_state, evidence_text, stored_warnings
+from grassroots.evaluation.warnings import (
+    change_warning_state,
+    evidence_text,
+    hidden_kinds,
+    stored_warnings,
+)
 from grassroots.i18n import unit_name
 from grassroots.organisations.models import Role
 from grassroots.organisations.scope import get_unit_for_user, role_of
@@ -42,7 +47,7 @@ def warnings_view(request: HttpRequest, pk: int) -> HttpResponse:
     root = scope_root(request.user)
     found = stored_warnings(run=run, path=root.path, visible=visible)
     node_names = {node.code: node_name(node) for node, _ in scheme.nodes()}
-    shown = filter_warnings(found, request.GET, node_names)
+    shown = filter_warnings(found, request.GET, node_names, hidden_kinds(visible))
     page = Paginator(shown.warnings, WARNINGS_PER_PAGE).get_page(request.GET.get("page"))
     for w in page:
         w.evidence_text = evidence_text(w, node_names)  # type: ignore[attr-defined]
@@ -64,7 +69,8 @@ def warnings_view(request: HttpRequest, pk: int) -> HttpResponse:
         "in_scope": len(found),
         "shown": shown,
         "scope_name": unit_name(root),
-        "threshold": scheme.warnings.rank_drop_places,
+        # The rank-drop rule is news only to a role that sees rank drops (analysis mode: none).
+        "threshold": scheme.warnings.rank_drop_places if visible.ranks else None,
         "may_handle": role_of(request.user) in HANDLERS,
         "states": WarningState.choices,
     }

@@ -216,13 +216,20 @@ def _store(run: EvaluationRun, scheme_code: str, found: Found, path: str) -> Ear
 # ---------------------------------------------------------------- reading and changing
 
 
+def hidden_kinds(visible: Visible) -> set[str]:
+    """The kinds of warning a reader who sees ``visible`` is not shown (nor offered as a filter):
+    colour warnings without colours, rank drops without ranks (analysis mode)."""
+    hidden = set() if visible.colours else {str(k) for k in COLOUR_KINDS}
+    if not visible.ranks:
+        hidden.add(str(WarningKind.RANK_DROP))
+    return hidden
+
+
 def stored_warnings(
     *, run: EvaluationRun, path: str, visible: Visible, kind: str = ""
 ) -> list[EarlyWarning]:
     """The run's warnings for units under ``path`` that this reader may see."""
-    hidden = set() if visible.colours else set(COLOUR_KINDS)
-    if not visible.ranks:
-        hidden.add(WarningKind.RANK_DROP)
+    hidden = hidden_kinds(visible)
     rows = EarlyWarning.objects.filter(run=run, unit_path__startswith=path).exclude(kind__in=hidden)
     if kind:
         rows = rows.filter(kind=kind)

@@ -164,26 +164,55 @@ def finding_rows(
             )
         else:
             title = labels.get(f.code, f.code)
-            n = f.references or 0
-            against = (
-                ngettext(
-                    "its own earlier periods (%(n)s value)",
-                    "its own earlier periods (%(n)s values)",
-                    n,
-                )
-                % {"n": f.references}
-                if f.basis == "history"
-                else ngettext("%(n)s peer unit", "%(n)s peer units", n) % {"n": f.references}
-            )
-            detail = _(
-                "%(value)s is far from the median %(median)s of %(against)s "
-                "(modified z-score %(z)s, flagged beyond ±3.5)"
-            ) % {
-                "value": _show(f.value), "median": _show(f.median), "against": against,
-                "z": f"{f.z or 0:+.1f}",
-            }  # fmt: skip
+            detail = _outlier_detail(f.value, f.median, f.basis, f.references, f.z)
         rows.append(FindingRow(f, unit_label(f.unit), title, detail))
     return rows
+
+
+def _outlier_detail(
+    value: float | None, median: float | None, basis: str, references: int | None, z: float | None
+) -> str:
+    """An outlier flag's sentence in the page's language."""
+    n = references or 0
+    against = (
+        ngettext(
+            "its own earlier periods (%(n)s value)", "its own earlier periods (%(n)s values)", n
+        )
+        % {"n": references}
+        if basis == "history"
+        else ngettext("%(n)s peer unit", "%(n)s peer units", n) % {"n": references}
+    )
+    return _(
+        "%(value)s is far from the median %(median)s of %(against)s "
+        "(modified z-score %(z)s, flagged beyond ±3.5)"
+    ) % {
+        "value": _show(value), "median": _show(median), "against": against,
+        "z": f"{z or 0:+.1f}",
+    }  # fmt: skip
+
+
+@dataclass(frozen=True)
+class FlagRow:
+    """An outlier flag of an upload as its page shows it: the element named in the page's
+    language, the sentence too (the engine's ``Flag.reason`` is English, for the log)."""
+
+    unit_code: str
+    period: str
+    title: str
+    detail: str
+
+
+def flag_rows(flags: Iterable[Flag], catalogue: str = DEFAULT_CATALOGUE) -> list[FlagRow]:
+    labels = element_names(catalogue)
+    return [
+        FlagRow(
+            f.unit_code,
+            f.period,
+            labels.get(f.element, f.element),
+            _outlier_detail(f.value, f.median, f.basis, f.references, f.z),
+        )
+        for f in flags
+    ]
 
 
 # ------------------------------------------------------------------ current values (one rule)

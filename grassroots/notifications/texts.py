@@ -22,7 +22,18 @@ WARNINGS_OTHER = _("%(n)s warnings")
 RUN_WARNINGS_BODY = _("The evaluation of %(period)s was published with warnings for %(units)s.")
 
 RELAPSE = _("Relapse warning: %(unit)s (%(period)s)")
+# Read for the relapse warnings stored before the two below (its evidence named the rank).
 RELAPSE_BODY = _("The unit left the weak list in %(exit)s: %(evidence)s")
+# Told to the unit's clerks as well as its managers, whatever the ranking policy: the scores
+# and the bottom tier only, never a rank.
+RELAPSE_BOTTOM_BODY = _(
+    "The unit left the weak list in %(exit)s; it has been in the bottom tier %(periods)s "
+    "periods running, up to %(period)s (overall score %(score)s)."
+)
+RELAPSE_DROP_BODY = _(
+    "The unit left the weak list in %(exit)s; in %(period)s its overall score was %(score)s, "
+    "%(fall)s below its score at exit (%(exit_score)s)."
+)
 
 LEAD_OVERDUE = _("Supervision lead overdue since %(due)s: %(model)s, %(subject)s")
 LEAD_OVERDUE_BODY = _("%(unit)s; step: %(step)s since %(since)s.")

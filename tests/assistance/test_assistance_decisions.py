@@ -29,6 +29,7 @@ from grassroots.assistance.models import (
     WeakLevel,
     WeakStatus,
 )
+from grassroots.assistance.plans.selectors import exit_periods
 from grassroots.assistance.selection import CandidateRule, bottom_tier, candidates
 from grassroots.assistance.selectors import board, target_checks
 from grassroots.assistance.services import designate_weak_unit, set_target
@@ -121,6 +122,7 @@ def store_run(province, cases_folder, published) -> Callable[..., EvaluationRun]
         remand: dict[str, float] | None = None,
         status: RunStatus = RunStatus.DONE,
         publish: bool = True,
+        scope: str = "370000",
     ) -> EvaluationRun:
         run = EvaluationRun.objects.create(
             scheme_version=_scheme(),
@@ -128,7 +130,7 @@ def store_run(province, cases_folder, published) -> Callable[..., EvaluationRun]
             source_path=str(cases_folder),
             status=RunStatus.RUNNING,
             created_at=timezone.now(),
-            parameters={"scope": "370000"},  # the province's run, as the rules read
+            parameters={"scope": scope},  # the province's run (the default), as the rules read
         )
         frame = _frame(period, ranks or RANKS[period], remand or {})
         if status == RunStatus.DONE:
@@ -172,12 +174,45 @@ def test_each_period_reads_its_latest_published_run(world, store_run) -> None:
     assert latest_runs(path="370000/", periods=["2024Q2"])["2024Q2"].pk == later.pk
     frame = results_for(world["admin"], periods=["2024Q2"])
     assert dict(zip(frame["unit_code"], frame["rank_all"], strict=True))["370102"] == 1
-    assert stored_periods() == ["2023Q3", "2023Q4", "2024Q1", "2024Q2"]
+    assert stored_periods(path="370000/") == ["2023Q3", "2023Q4", "2024Q1", "2024Q2"]
+
+
+def test_a_quarter_only_a_city_published_is_not_one_of_the_provinces_quarters(
+    world, store_run, make_member
+) -> None:
+    """A city's run published for a later quarter (the province has none yet) is not the
+    province's: "the last N quarters" of every rule stay the province's own (they lost the
+    oldest province quarter to it, and the candidates read one quarter fewer), and the period
+    pickers of pairing, awards and exit do not offer it."""
+    admin = world["admin"]
+    four = ["2023Q3", "2023Q4", "2024Q1", "2024Q2"]
+    before = decisions.candidate_rows(admin, k=3, n=4, share=33)
+    store_run("2024Q3", {"370102": 4, "370103": 3}, scope="370100")
+    assert stored_periods(path="370000/") == four
+    assert stored_periods(path="370000/370100/") == four  # Jinan reads its province's runs
+    found = decisions.candidate_rows(admin, k=3, n=4, share=33)
+    assert found.periods == four
+    assert [(r.unit.code, r.times_bottom) for r in found.rows] == [
+        (r.unit.code, r.times_bottom) for r in before.rows
+    ]
+    assert exit_periods(Unit.objects.get(code="370104"), "2024Q3")[-1] == "2024Q2"
+    client = _client(admin)
+    awards = client.get("/assistance/awards/")
+    assert awards.status_code == 200
+    assert awards.context["form"].fields["quarter"].initial == "2024Q2"
+    assert "2024Q3" not in str(awards.context["form"].fields["quarter"].choices)
+    token = issue_token(user=admin, name="t", ttl=dt.timedelta(days=1), actor=None).token
+    pairing = Client().get(
+        "/api/assistance/pairing",
+        {"period": "2024Q3"},
+        headers={"authorization": f"Bearer {token}"},
+    )
+    assert pairing.status_code == 422, pairing.content
 
 
 def test_a_city_reads_its_own_units_but_the_province_bottom_tier(world, make_member) -> None:
     qingdao = make_member(Role.CITY_REVIEWER, "370200")
-    frame = results_for(qingdao, periods=stored_periods())
+    frame = results_for(qingdao, periods=stored_periods(path="370000/370200/"))
     assert set(frame["unit_code"]) == {"370202"}
     assert set(frame["ranked"]) == {4}  # the whole run ranked four units
     tier = bottom_tier(frame)
@@ -191,11 +226,11 @@ def test_a_city_reads_its_own_units_but_the_province_bottom_tier(world, make_mem
 
 def test_no_membership_reads_nothing(world, django_user_model) -> None:
     stranger = django_user_model.objects.create_user(username="stranger", password="x")
-    assert results_for(stranger, periods=stored_periods()).empty
+    assert results_for(stranger, periods=stored_periods(path=None)).empty
 
 
 def test_candidates_from_stored_runs_follow_the_rule(world) -> None:
-    frame = results_for(world["admin"], periods=stored_periods())
+    frame = results_for(world["admin"], periods=stored_periods(path="370000/"))
     strict = candidates(frame, rule=CandidateRule(k=3, n=4))
     assert list(strict["unit_code"]) == ["370104"]
     loose = candidates(frame, rule=CandidateRule(k=2, n=4))

@@ -108,7 +108,7 @@ def outputs(world: dict[str, Any]) -> dict[str, Any]:
     weak = Designation.objects.get(pk=world["weak"].pk)
     exited = Designation.objects.get(pk=world["exited"].pk)
     found = candidate_rows(admin, k=1, n=2, share=33)
-    periods = exit_periods(LAST)
+    periods = exit_periods(weak.unit, LAST)
     relapse = relapse_statuses(admin, [exited], rule=RULE)[exited.pk]
     awards = awards_ranking(admin, quarter=LAST)
     return {

@@ -689,7 +689,7 @@ def _exit_recommended() -> None:
         role=Role.CITY_REVIEWER, unit=designation.unit.parent
     ).first()
     assert reviewer is not None
-    periods = exit_periods(DEMO_PERIOD, province_standard(designation.unit))
+    periods = exit_periods(designation.unit, DEMO_PERIOD, province_standard(designation.unit))
     recommend_exit(
         designation=designation,
         periods=periods,

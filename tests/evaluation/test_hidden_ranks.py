@@ -223,8 +223,16 @@ def test_the_profile_shows_peers_and_ranks_when_shown(admin, runs) -> None:
 
 def test_the_warnings_page_gives_no_rank_drop_when_hidden(leader, admin, runs) -> None:
     url = reverse("evaluation:warnings", args=[runs["2024Q4"].pk])
-    assert leader.get(url, {"kind": "rank_drop"}).context["total"] == 0
-    assert admin.get(url, {"kind": "rank_drop"}).context["total"] >= 0  # the page answers
+    hidden = leader.get(url, {"kind": "rank_drop"})
+    assert hidden.context["total"] == 0
+    assert "排名下降指" not in hidden.text  # nor the rule of rank drops
+    offered = [o.value for o in leader.get(url).context["shown"].options["kind"]]
+    assert "rank_drop" not in offered  # nor a filter for them
+    assert "missing" in offered
+    shown = admin.get(url, {"kind": "rank_drop"})
+    assert shown.context["total"] >= 0  # the page answers
+    assert "排名下降指" in shown.text
+    assert "rank_drop" in [o.value for o in shown.context["shown"].options["kind"]]
 
 
 def _awards(client: Client) -> tuple[list[str], str]:
@@ -241,6 +249,8 @@ def test_the_awards_page_lists_units_by_code_without_ranks(leader, runs) -> None
     thead = html.split("<thead>", 1)[1].split("</thead>", 1)[0]
     assert "Rank" not in thead
     assert "排名" not in thead
+    main = html.split("<main", 1)[1].split("</main>", 1)[0]
+    assert "排名" not in main.replace("不显示排名", "")  # the page says why it shows none
 
 
 def test_the_awards_page_ranks_units_for_a_role_with_ranks(admin, runs) -> None:

@@ -16,6 +16,7 @@ from grassroots.evaluation.models import EarlyWarning, Result, WarningKind
 from grassroots.evaluation.notices import tell_warnings
 from grassroots.notifications import kinds
 from grassroots.notifications.models import Notification
+from grassroots.notifications.services import body_of
 from grassroots.organisations.models import Role, Unit
 
 
@@ -117,4 +118,11 @@ def test_a_relapse_is_told_once_to_the_unit_and_its_managers(runs: Any) -> None:
     # the evidence names the score, never the rank (a clerk reads it, in any ranking mode)
     assert "score" in note.params["evidence"]
     assert not re.search(r"(?i)rank|of \d", note.params["evidence"])
+    # The clerk is told the scores, never the rank (a role the ranking policy shows no rank),
+    # in the reader's language: no English evidence inside the Chinese.
+    clerks = Notification.objects.get(kind=kinds.RELAPSE_WARNING, recipient__username="lixia-clerk")
+    body = body_of(clerks)
+    assert "排名" not in body
+    assert body.startswith("该院于2024年第三季度摘帽；2024年第四季度综合得分为"), body
+    assert re.fullmatch(r"[^A-Za-z]*", body), body
     assert tell_relapses(run, rule=everything) == 0

@@ -185,3 +185,21 @@ def test_the_page_shows_the_engines_error_and_stores_nothing(province, admin) ->
     assert page.status_code == 200
     assert "the catalogue has errors" in page.text
     assert CatalogueVersion.objects.filter(code=CODE).count() == 1
+
+
+def test_the_records_page_shows_the_value_the_run_computed_not_the_uploads(
+    scheme, upload, admin
+) -> None:
+    """Run → element value → records: the catalogue changed after the upload (remands: first
+    only), so the version's stored value (2) is not what the run read (1); the records page
+    shows the run's value, the one its listed records add up to."""
+    save_catalogue_version(code=CODE, yaml_text=_narrower(), actor=admin, note="first only")
+    run = run_evaluation(scheme_version=scheme, period="2024Q4", source=INTAKE_SOURCE, actor=None)
+    assert run.status == RunStatus.DONE, run.error
+    assert _remanded(run) == 1
+    client = Client()
+    client.force_login(admin)
+    page = client.get(reverse("evaluation:element-records", args=[run.pk, UNIT, "remanded_cases"]))
+    assert page.status_code == 200
+    assert page.context["found"].total == 1
+    assert page.context["value"] == 1

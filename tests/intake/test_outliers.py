@@ -67,4 +67,10 @@ def test_a_version_page_flags_a_value_far_from_the_units_history(clerk, data_dir
     )
     ElementValue.objects.filter(data_version=latest, element="arrest_review_cases").update(value=90)
     page = client.get(f"/intake/versions/{latest.pk}/").content.decode()
-    assert "arrest_review_cases = 90 is far from the median" in page
+    # In the reader's language, the element by its name (the engine's reason is English).
+    assert "审查逮捕案件数：90 明显偏离本单位以往期间（4 个数值）的中位数" in page
+    assert "far from the median" not in page
+    client.cookies["django_language"] = "en"
+    english = client.get(f"/intake/versions/{latest.pk}/").content.decode()
+    flags = english.split('<ul class="flags">', 1)[1].split("</ul>", 1)[0]
+    assert "90 is far from the median" in flags, flags

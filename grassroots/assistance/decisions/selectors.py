@@ -101,7 +101,7 @@ def candidate_rows(user: Any, *, k: int, n: int, share: int) -> Candidates:
     """Units the rule suggests from the last ``n`` stored quarters (``share`` in percent), each
     with its rank and rank interval in every period read, most often bottom first."""
     rule = CandidateRule(k=k, n=n, share=share / 100)
-    periods = last_periods(n)
+    periods = last_periods(n, path=scope_path(user))
     frame = results_for(user, periods=periods)
     if frame.empty:
         return Candidates(rule, periods, [])
@@ -130,7 +130,7 @@ def candidate_rows(user: Any, *, k: int, n: int, share: int) -> Candidates:
 
 def unit_rank_history(user: Any, code: str, *, n: int = 8) -> list[RankRow]:
     """One unit's overall rank (with interval) in the last ``n`` stored quarters."""
-    frame = results_for(user, periods=last_periods(n))
+    frame = results_for(user, periods=last_periods(n, path=scope_path(user)))
     if frame.empty:
         return []
     return _rank_rows(rank_history(frame, [code]), code, ranks=rank_visibility(user).ranks)

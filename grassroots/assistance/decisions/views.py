@@ -41,7 +41,7 @@ from grassroots.assistance.services import (
     evidence_storage,
     pair_weak_unit,
 )
-from grassroots.assistance.stored import rank_visibility, stored_periods
+from grassroots.assistance.stored import rank_visibility, scope_path, stored_periods
 from grassroots.files import disk_name
 from grassroots.i18n import unit_name
 from grassroots.organisations.audit import tracked
@@ -217,7 +217,7 @@ def _designation_message(field: str, message: str, unit: Unit) -> str:
 @require_http_methods(["GET", "POST"])
 def pairing(request: HttpRequest) -> HttpResponse:
     _province_only(request)
-    periods = stored_periods()
+    periods = stored_periods(path=scope_path(request.user))
     params = PairingParamsForm(request.POST or request.GET or None, periods=periods)
     if params.is_bound and not params.is_valid():
         plan = None
@@ -332,7 +332,7 @@ def _pairing_message(exc: AssistanceError, d: Designation, partner: Unit) -> str
 @login_required
 @require_http_methods(["GET", "POST"])
 def awards(request: HttpRequest) -> HttpResponse:
-    quarters = stored_periods()
+    quarters = stored_periods(path=scope_path(request.user))
     can_confirm = _is_province_admin(request)
     if request.method == "POST" and not can_confirm:
         raise PermissionDenied("only the province confirms awards")

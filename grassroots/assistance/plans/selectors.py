@@ -204,9 +204,10 @@ def exit_periods_needed(standard: Scheme | None = None) -> int:
     return max((i.condition.periods for i in items if i.condition is not None), default=1)
 
 
-def exit_periods(up_to: str, standard: Scheme | None = None) -> list[str]:
-    """The stored quarters an exit assessment reads, ending at ``up_to``, oldest first."""
-    return last_periods(exit_periods_needed(standard), up_to=up_to)
+def exit_periods(unit: Unit, up_to: str, standard: Scheme | None = None) -> list[str]:
+    """The quarters with a published run of the unit's province that an exit assessment reads,
+    ending at ``up_to``, oldest first."""
+    return last_periods(exit_periods_needed(standard), path=unit.path, up_to=up_to)
 
 
 def province_standard(unit: Unit) -> Scheme:

@@ -117,7 +117,7 @@ def _plan_forms(request: HttpRequest, d: Designation) -> dict[str, ServiceForm |
         "problem_form": ProblemForm() if edit else None,
         "measure_form": MeasureForm(designation=d, created_on=today) if edit else None,
         "target_form": TargetForm() if edit else None,
-        "exit_form": ExitForm(periods=stored_periods()) if recommend else None,
+        "exit_form": ExitForm(periods=stored_periods(path=d.unit.path)) if recommend else None,
     }
 
 
@@ -228,11 +228,15 @@ def new_target(request: HttpRequest, code: str) -> HttpResponse:
 @require_POST
 def recommend(request: HttpRequest, code: str) -> HttpResponse:
     """The city recommends exit: the quantitative items are evaluated from the stored runs."""
-    form = ExitForm(request.POST, periods=stored_periods())
+    # The periods the unit's province published (get_unit_for_user: 404 out of scope).
+    form = ExitForm(
+        request.POST, periods=stored_periods(path=get_unit_for_user(request.user, code).path)
+    )
     created: list[Any] = []
 
     def save(data: dict[str, Any]) -> object:
-        periods = exit_periods(data["up_to"], province_standard(data["designation"].unit))
+        unit = data["designation"].unit
+        periods = exit_periods(unit, data["up_to"], province_standard(unit))
         assessment = recommend_exit(
             designation=data["designation"],
             periods=periods,

@@ -20,7 +20,12 @@ from grassroots.intake.cases.forms import CaseUploadForm
 from grassroots.intake.cases.services import ConcurrentUpload, UploadRefused, import_cases
 from grassroots.intake.models import DEFAULT_CATALOGUE, DataVersion
 from grassroots.intake.permissions import uploadable_units, visible_versions
-from grassroots.intake.selectors import element_names, version_flags, version_violations
+from grassroots.intake.selectors import (
+    element_names,
+    flag_rows,
+    version_flags,
+    version_violations,
+)
 from grassroots.organisations.scope import get_unit_for_user
 from grassroots.problem_wording import all_in_language
 
@@ -100,6 +105,6 @@ def version_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "values": values,
         "superseded_by": DataVersion.objects.filter(supersedes=version).first(),
         "violations": version_violations(version),
-        "flags": version_flags(version),
+        "flags": flag_rows(version_flags(version)),
     }
     return render(request, "intake/version_detail.html", context)

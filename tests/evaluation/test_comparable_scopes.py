@@ -1,0 +1,103 @@
+"""A city's run is not its province's: a published run of Jinan alone (its units ranked and
+scored among themselves) is never the province run's previous period (the league table's changes,
+the warnings' history), nor the leader's "latest published evaluation" and its movers, even when
+it was published after the province's."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pandas as pd
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from grassroots.evaluation.models import EvaluationRun, RunStatus, SchemeVersion
+from grassroots.evaluation.runs import _finish
+from grassroots.evaluation.schemes import latest_scheme_version, load_shipped_schemes
+from grassroots.evaluation.selectors import latest_published_run, league_table, previous_run
+from grassroots.organisations.models import Role
+
+UNITS = ("370102", "370103", "370104", "370202")
+# Overall score per unit: the province's two quarters, and Jinan's own run of the first.
+PROVINCE_Q3 = {"370102": 60.0, "370103": 70.0, "370104": 80.0, "370202": 50.0}
+PROVINCE_Q4 = {"370102": 65.0, "370103": 68.0, "370104": 70.0, "370202": 55.0}
+JINAN_Q3 = {"370102": 90.0, "370103": 40.0, "370104": 10.0}
+
+
+@pytest.fixture
+def scheme(province) -> SchemeVersion:
+    load_shipped_schemes()
+    return latest_scheme_version("core-business")
+
+
+@pytest.fixture
+def store(scheme, published) -> Callable[..., EvaluationRun]:
+    """A finished run of ``scope`` with these overall scores (ranked by score), published."""
+
+    def make(period: str, scores: dict[str, float], scope: str) -> EvaluationRun:
+        run = EvaluationRun.objects.create(
+            scheme_version=scheme,
+            period=period,
+            source_path="-",
+            status=RunStatus.RUNNING,
+            created_at=timezone.now(),
+            parameters={"scope": scope},
+        )
+        order = sorted(scores, key=lambda c: -scores[c])
+        frame = pd.DataFrame(
+            [
+                {
+                    "unit_code": code,
+                    "period": period,
+                    "node": "core-business",
+                    "level": "whole",
+                    "score": score,
+                    "rank_all": order.index(code) + 1,
+                    "rank_peer": order.index(code) + 1,
+                    "colour": "green",
+                }
+                for code, score in scores.items()
+            ]
+        )
+        return published(_finish(run, status=RunStatus.DONE, frame=frame))
+
+    return make
+
+
+@pytest.fixture
+def runs(store) -> dict[str, EvaluationRun]:
+    q3 = store("2024Q3", PROVINCE_Q3, "370000")
+    q4 = store("2024Q4", PROVINCE_Q4, "370000")
+    # Jinan's own runs, published after the province's: of Q3 and then of Q4.
+    jinan_q3 = store("2024Q3", JINAN_Q3, "370100")
+    jinan_q4 = store("2024Q4", JINAN_Q3, "370100")
+    return {"q3": q3, "q4": q4, "jinan_q3": jinan_q3, "jinan_q4": jinan_q4}
+
+
+def test_the_previous_run_of_a_province_run_is_the_provinces(runs) -> None:
+    assert previous_run(runs["q4"]) == runs["q3"]
+    assert previous_run(runs["jinan_q4"]) == runs["jinan_q3"]
+
+
+def test_the_league_tables_changes_are_against_the_province_run(runs, make_member) -> None:
+    admin = make_member(Role.PROVINCE_ADMIN, "370000")
+    league = league_table(run=runs["q4"], user=admin)
+    assert league.previous == runs["q3"]
+    change = {r.code: r.score_change for r in league.rows}
+    assert change["370104"] == pytest.approx(PROVINCE_Q4["370104"] - PROVINCE_Q3["370104"])
+
+
+def test_the_leaders_latest_evaluation_and_movers_are_the_provinces(runs, make_member) -> None:
+    leader = make_member(Role.LEADER, "370000")
+    assert latest_published_run(leader) == runs["q4"]
+    client = Client()
+    client.force_login(leader)
+    bench = client.get("/").context["bench"]
+    assert bench.movers_since == "2024年第三季度"
+    change = {m.unit_code: m.change for m in [*bench.risers, *bench.fallers]}
+    # Against the province's Q3 (370104 fell 10), not Jinan's (where it would have risen 60).
+    assert change["370104"] == pytest.approx(-10.0)
+    # Every city's colours: the province's run, not Jinan's alone.
+    assert [c.name for c in bench.colours][-1] == "青岛市人民检察院"
+    assert sum(c.green for c in bench.colours) == len(UNITS)
