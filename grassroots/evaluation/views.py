@@ -51,7 +51,7 @@ from grassroots.evaluation.selectors import (
     runs_for,
     scope_root,
 )
-from grassroots.evaluation.templatetags.league_rows import cached_rows
+from grassroots.evaluation.templatetags.league_rows import cached_table
 from grassroots.files import private_tmp
 from grassroots.organisations import versions
 from grassroots.organisations.models import Level, Unit
@@ -127,13 +127,10 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
     if fmt is not None:
         return download(league_export(league, request.user), fmt)
-    rows_html, row_count = cached_rows(league)  # the rows' HTML, cached per finished run
     context = {
         "nav": "evaluation",
         "run": run,
         "league": league,
-        "rows_html": rows_html,
-        "row_count": row_count,
         "filters": form.selector_kwargs(),
         "marks": COLOUR_MARKS,
         "may_export": may_export(request.user),
@@ -144,6 +141,8 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "colour_rule": _colour_rule(league),
         "may_edit_schemes": may_edit_schemes(request.user),
     }
+    # The filters and the table (with the rows), cached per everything they show.
+    context["table_html"], context["row_count"] = cached_table(request, league, context)
     return render(request, "evaluation/league.html", context)
 
 
