@@ -76,7 +76,7 @@ class Compiled(Generic[M]):
             klass_info["model"],
             init_list,
             (start, end),
-            get_related_populators(klass_info, select, queryset.db),
+            get_related_populators(klass_info, select, queryset.db),  # type: ignore[call-arg]
             compiler.annotation_col_map,
         )
         self._local.prepared = found

@@ -41,7 +41,8 @@ def test_a_compiled_query_gives_the_querysets_objects_with_their_related_ones() 
         (got,) = query.all(pk)
         (expected,) = list(build(pk))
         assert fields(got) == fields(expected)
-        assert got._state.adding is False and got._state.db == "default"
+        assert got._state.adding is False
+        assert got._state.db == "default"
     got = query.first(user.pk)
     assert got is not None
     assert got.membership.unit.name_zh == "山东"  # type: ignore[attr-defined]
@@ -75,7 +76,8 @@ def test_the_backend_reads_the_user_with_membership_and_refuses_an_inactive_one(
     add_member(user=user, unit=unit, role=Role.AUDITOR, actor=None)
     backend = MembershipModelBackend()
     got = backend.get_user(user.pk)
-    assert got is not None and got.membership.role == Role.AUDITOR
+    assert got is not None
+    assert got.membership.role == Role.AUDITOR
     assert backend.get_user(str(user.pk)).pk == user.pk  # as a session stores it
     assert backend.get_user("not-a-key") is None
     assert backend.get_user(10**9) is None

@@ -17,8 +17,10 @@ from grassroots.compiled import Compiled
 
 
 def _with_membership(pk: Any) -> QuerySet[Any]:
-    return get_user_model()._default_manager.select_related("membership__unit", "security").filter(
-        pk=pk
+    return (
+        get_user_model()
+        ._default_manager.select_related("membership__unit", "security")
+        .filter(pk=pk)
     )
 
 
@@ -29,7 +31,7 @@ _USER: Compiled[Any] = Compiled(_with_membership, -30_000_001)  # a marker: no s
 class MembershipModelBackend(ModelBackend):
     def get_user(self, user_id: Any) -> Any:
         try:
-            pk = get_user_model()._meta.pk.to_python(user_id)  # type: ignore[union-attr]
+            pk = get_user_model()._meta.pk.to_python(user_id)
         except ValidationError:
             return None
         user = _USER.first(pk) if isinstance(pk, int) else _with_membership(pk).first()

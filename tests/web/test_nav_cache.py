@@ -60,10 +60,14 @@ def test_each_reader_gets_their_own_menu_whoever_filled_the_cache(make_member) -
     assert len(set(cold)) > len(READERS)  # the menus differ by role, unit, page and language
     caches["default"].clear()
     assert menus(clients) == cold  # filled in turn
-    assert menus(list(reversed(clients))) == [  # and read from the cache in another order
-        m for i in reversed(range(len(READERS))) for m in cold[i * 4 : i * 4 + 4]
-    ]
-    assert any("Audit log" in m for m in cold) and not all("Audit log" in m for m in cold)
+    assert (
+        menus(list(reversed(clients)))
+        == [  # and read from the cache in another order
+            m for i in reversed(range(len(READERS))) for m in cold[i * 4 : i * 4 + 4]
+        ]
+    )
+    assert any("Audit log" in m for m in cold)
+    assert not all("Audit log" in m for m in cold)
 
 
 def test_a_new_notification_shows_in_the_menu_at_once(make_member) -> None:

@@ -20,9 +20,9 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
-from typing import Any
 from decimal import ROUND_HALF_UP, Decimal
 from html import escape
+from typing import Any
 
 from django import template
 from django.core.cache import caches
