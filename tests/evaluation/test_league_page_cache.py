@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from grassroots.evaluation.models import EvaluationRun
+from grassroots.evaluation.runs import run_evaluation as run_service
 from grassroots.evaluation.selectors import league_table
 from grassroots.evaluation.templatetags.league_rows import table_key
 from grassroots.notifications.models import Notification
@@ -117,3 +118,14 @@ def test_the_cached_table_keeps_each_query_and_export_right_apart(runs, member) 
     assert table_key(league, 1, request, True) != table_key(
         league, 1, RequestFactory().get("/", {"sort": "code"}), True
     )
+
+
+def test_a_run_published_shows_on_the_next_page(scheme, cases_dir, member, published) -> None:
+    draft = run_service(scheme_version=scheme, period="2024Q4", source=cases_dir, actor=None)
+    admin = member(Role.PROVINCE_ADMIN, "370000")
+    leader = member(Role.LEADER, "370000")
+    assert leader.get(reverse("evaluation:run", args=[draft.pk])).status_code == 404
+    assert 'id="run-draft"' in page(admin, draft)
+    published(draft)
+    assert 'id="run-draft"' not in page(admin, draft)
+    assert re.findall(r"<tr><td>(\w+)</td>", table(page(leader, draft)))
