@@ -31,6 +31,7 @@ FLOORS: dict[str, int] = {
     "grassroots.tables": 2,
     "grassroots.files": 2,
     "grassroots.problem_wording": 2,
+    "grassroots.compiled": 2,
     "grassroots.organisations": 3,
     "grassroots.notifications": 3,
     "grassroots.intake": 4,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from grassroots.engine.scheme import Scheme, Visibility
@@ -35,6 +36,7 @@ class Visible:
     peers: bool = False
 
 
+@lru_cache(maxsize=64)
 def roles_named(names: tuple[str, ...]) -> frozenset[Role]:
     roles: set[Role] = set()
     for name in names:

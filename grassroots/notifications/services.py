@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext, ngettext
 
@@ -221,9 +221,22 @@ def body_of(note: Notification) -> str:
 
 
 def unread_count(user: Any) -> int:
+    """How many of the user's notifications are unread (the navigation shows it on every page).
+
+    The same count as ``Notification.objects.filter(recipient=user, read_at__isnull=True)``,
+    in SQL written once: the ORM spent ~0.8 ms of CPU building it per page (issue 20.1)."""
     if not getattr(user, "is_authenticated", False):
         return 0
-    return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+    with connection.cursor() as cursor:
+        cursor.execute(_UNREAD, [user.pk])
+        return int(cursor.fetchone()[0])
+
+
+_UNREAD = "SELECT COUNT(*) FROM {table} WHERE {recipient} = %s AND {read} IS NULL".format(
+    table=Notification._meta.db_table,
+    recipient=Notification._meta.get_field("recipient").column,
+    read=Notification._meta.get_field("read_at").column,
+)
 
 
 def mark_read(*, user: Any, pk: int, clock: Clock = timezone.now) -> Notification:

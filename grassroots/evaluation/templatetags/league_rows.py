@@ -22,9 +22,12 @@ import hashlib
 from collections.abc import Callable
 from decimal import ROUND_HALF_UP, Decimal
 from html import escape
+from typing import Any
 
 from django import template
 from django.core.cache import caches
+from django.http import HttpRequest
+from django.template.loader import render_to_string
 from django.urls import get_script_prefix, reverse
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
@@ -39,6 +42,7 @@ register = template.Library()
 LEAGUE_CACHE = "league"
 # Part of every key: bump it when the rows' HTML changes, so no cache serves the old form.
 ROWS_FORMAT = 4  # bump when the rows' HTML changes
+TABLE_FORMAT = 1  # and this when the filters' and table's template changes
 
 DASH = "—"
 
@@ -233,6 +237,42 @@ def rows_key(league: League, stamp: int) -> str:
         stamp,
     )
     return "league-rows:" + hashlib.sha256(repr(parts).encode()).hexdigest()
+
+
+def table_key(league: League, stamp: int, request: HttpRequest, may_export: bool) -> str:
+    """The cache key of the filters and table (`cached_table`): the rows' key (`rows_key`: run,
+    compared run, aspect, scope root, unit filtered to, what the role sees, colour, order,
+    language, units' stamp) and what else the part shows: the query string its filter form,
+    sort links and export links are made from, and whether the user may export."""
+    parts = (TABLE_FORMAT, rows_key(league, stamp), request.GET.urlencode(), may_export)
+    return "league-table:" + hashlib.sha256(repr(parts).encode()).hexdigest()
+
+
+def cached_table(
+    request: HttpRequest, league: League, context: dict[str, Any]
+) -> tuple[SafeString, int]:
+    """The league page's filters and table (``evaluation/_league_table.html``) as HTML, and
+    how many rows it has: rendered once per key (`table_key`) and then taken from the cache.
+
+    The part shows nothing of the user but what the key names (scope, role's visibility, may
+    export), no CSRF token and no message: the rest of the page is rendered on every request.
+    ``context``: the page's context (``filters``, ``may_export``, ...).
+    """
+    cache = caches[LEAGUE_CACHE]
+    stamp = league.units_stamp if league.units_stamp is not None else units_stamp()
+    key = table_key(league, stamp, request, bool(context["may_export"]))
+    found = cache.get(key)
+    if found is None:
+        rows_html, row_count = cached_rows(league)
+        html = render_to_string(
+            "evaluation/_league_table.html",
+            {**context, "league": league, "rows_html": rows_html},
+            request,
+        )
+        found = (html, row_count)
+        cache.set(key, found)
+    html, count = found
+    return mark_safe(html), count  # noqa: S308 (rendered by the template engine)
 
 
 def cached_rows(league: League) -> tuple[SafeString, int]:
