@@ -32,8 +32,8 @@ from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 
 import duckdb
-import pandas as pd
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -320,10 +320,17 @@ class Plan:
         return list(dict.fromkeys(c for _, codes in self.queries for c in codes))
 
 
-def plan(work: Sequence[Batch], periods: Sequence[Period], views: dict[str, str]) -> Plan:
-    """One scan per table (and count-distinct column) where it helps, else the batches."""
+def plan(
+    work: Sequence[Batch],
+    periods: Sequence[Period],
+    views: dict[str, str],
+    *,
+    one_scan: bool = True,
+) -> Plan:
+    """One scan per table (and count-distinct column) where it helps, else the batches
+    (always with ``one_scan=False``: the tests compare the two)."""
     groups = layers(periods)
-    fine = fine_buckets(periods)
+    fine = fine_buckets(periods) if one_scan else None
     mappings: dict[str, list[tuple[int, str]]] = {}
     ctes: list[tuple[str, str]] = []
     queries: list[tuple[str, tuple[str, ...]]] = []
@@ -401,23 +408,26 @@ def _counts_queries(elements: Sequence[Element], cte: str) -> list[tuple[str, tu
 
 def _cases_sql(elements: Sequence[Element], column: str, fine: Fine, source: str) -> str:
     """Cases per unit and combination of bucket masks: per case, each element's mask of the
-    buckets with a matching row, and ``__any`` the buckets with any row at all."""
+    buckets with a matching row, and ``__any`` the buckets with any row at all. Each row's
+    buckets and filters are computed once, in the innermost query."""
     dates = sorted({_date(e) for e in elements})
     col = ident(column)
+    rows = [f"{fine.bucket(d)} AS __q{i}" for i, d in enumerate(dates)]
     masks = []
-    for e in elements:
+    for j, e in enumerate(elements):
         assert e.rule is not None
-        where = expressions.to_sql(e.rule.filter)
+        rows.append(f"coalesce(({expressions.to_sql(e.rule.filter)}), false) AS __f{j}")
+        bit = f"(CAST(1 AS BIGINT) << __q{dates.index(_date(e))})"
         masks.append(
-            f"bit_or(CASE WHEN ({where}) AND {col} IS NOT NULL THEN {fine.bit(_date(e))} END) "
-            f"AS {ident(e.code)}"
+            f"bit_or(CASE WHEN __f{j} AND {col} IS NOT NULL THEN {bit} END) AS {ident(e.code)}"
         )
-    every = " | ".join(f"coalesce({fine.bit(d)}, 0)" for d in dates)
+    every = " | ".join(f"coalesce(CAST(1 AS BIGINT) << __q{i}, 0)" for i in range(len(dates)))
     masks.append(f"bit_or({every}) AS __any")
     names = ", ".join([ident(e.code) for e in elements] + ["__any"])
     return (
         f"SELECT unit_code, {names}, count(*) AS __n FROM (SELECT unit_code, {', '.join(masks)} "
-        f"FROM {source} WHERE {fine.in_span(dates)} GROUP BY unit_code, {col}) AS k "
+        f"FROM (SELECT unit_code, {col}, {', '.join(rows)} FROM {source} "
+        f"WHERE {fine.in_span(dates)}) AS r GROUP BY unit_code, {col}) AS k "
         f"GROUP BY unit_code, {names}"
     )
 
