@@ -363,7 +363,7 @@ def plan(
         for n, (column, items) in enumerate(sorted(distinct.items())):
             name = f"__grassroots_cases_{table}_{n}"
             ctes.append((name, _cases_sql(items, column, fine, source)))
-            queries.append(_cases_query(items, name))
+            queries.append(_cases_query(items, name, fine))
     return Plan(tuple(ctes), tuple(queries), mappings)
 
 
@@ -409,39 +409,73 @@ def _counts_queries(elements: Sequence[Element], cte: str) -> list[tuple[str, tu
 def _cases_sql(elements: Sequence[Element], column: str, fine: Fine, source: str) -> str:
     """Cases per unit and combination of bucket masks: per case, each element's mask of the
     buckets with a matching row, and ``__any`` the buckets with any row at all. Each row's
-    buckets and filters are computed once, in the innermost query."""
+    buckets and filters are computed once, in the innermost query. When they fit in 63 bits,
+    the masks are packed into one (``__m``: element ``j`` at bit ``j * fine.count``, ``__any``
+    last), so each case carries one aggregate instead of one per element."""
     dates = sorted({_date(e) for e in elements})
     col = ident(column)
     rows = [f"{fine.bucket(d)} AS __q{i}" for i, d in enumerate(dates)]
-    masks = []
     for j, e in enumerate(elements):
         assert e.rule is not None
         rows.append(f"coalesce(({expressions.to_sql(e.rule.filter)}), false) AS __f{j}")
-        bit = f"(CAST(1 AS BIGINT) << __q{dates.index(_date(e))})"
-        masks.append(
-            f"bit_or(CASE WHEN __f{j} AND {col} IS NOT NULL THEN {bit} END) AS {ident(e.code)}"
+    inner = f"SELECT unit_code, {col}, {', '.join(rows)} FROM {source} WHERE {fine.in_span(dates)}"
+
+    def bit(i: int, shift: int = 0) -> str:
+        return f"(CAST(1 AS BIGINT) << (__q{i}{f' + {shift}' if shift else ''}))"
+
+    slot = {e.code: dates.index(_date(e)) for e in elements}
+    if _packed(elements, fine):
+        width, last = fine.count, len(elements) * fine.count
+        parts = [
+            f"coalesce(CASE WHEN __f{j} AND {col} IS NOT NULL THEN {bit(slot[e.code], j * width)} "
+            "END, 0)"
+            for j, e in enumerate(elements)
+        ]
+        parts += [f"coalesce({bit(i, last)}, 0)" for i in range(len(dates))]
+        return (
+            f"SELECT unit_code, __m, count(*) AS __n FROM (SELECT unit_code, "
+            f"bit_or({' | '.join(parts)}) AS __m FROM ({inner}) AS r GROUP BY unit_code, {col}) "
+            "AS k GROUP BY unit_code, __m"
         )
-    every = " | ".join(f"coalesce(CAST(1 AS BIGINT) << __q{i}, 0)" for i in range(len(dates)))
+    masks = [
+        f"bit_or(CASE WHEN __f{j} AND {col} IS NOT NULL THEN {bit(slot[e.code])} END) "
+        f"AS {ident(e.code)}"
+        for j, e in enumerate(elements)
+    ]
+    every = " | ".join(f"coalesce({bit(i)}, 0)" for i in range(len(dates)))
     masks.append(f"bit_or({every}) AS __any")
     names = ", ".join([ident(e.code) for e in elements] + ["__any"])
     return (
         f"SELECT unit_code, {names}, count(*) AS __n FROM (SELECT unit_code, {', '.join(masks)} "
-        f"FROM (SELECT unit_code, {col}, {', '.join(rows)} FROM {source} "
-        f"WHERE {fine.in_span(dates)}) AS r GROUP BY unit_code, {col}) AS k "
-        f"GROUP BY unit_code, {names}"
+        f"FROM ({inner}) AS r GROUP BY unit_code, {col}) AS k GROUP BY unit_code, {names}"
     )
 
 
-def _cases_query(elements: Sequence[Element], cte: str) -> tuple[str, tuple[str, ...]]:
-    counts = ", ".join(
-        f"sum(CASE WHEN (c.{ident(e.code)} & p.bucket) <> 0 THEN c.__n ELSE 0 END) "
-        f"AS {ident(e.code)}"
-        for e in elements
-    )
+def _packed(elements: Sequence[Element], fine: Fine) -> bool:
+    return (len(elements) + 1) * fine.count <= 63
+
+
+def _cases_query(elements: Sequence[Element], cte: str, fine: Fine) -> tuple[str, tuple[str, ...]]:
+    codes = tuple(e.code for e in elements)
+    if _packed(elements, fine):
+        width = fine.count
+        counts = ", ".join(
+            f"sum(CASE WHEN (c.__m & (p.bucket << {j * width})) <> 0 THEN c.__n ELSE 0 END) "
+            f"AS {ident(e.code)}"
+            for j, e in enumerate(elements)
+        )
+        on = f"(c.__m & (p.bucket << {len(elements) * width})) <> 0"
+    else:
+        counts = ", ".join(
+            f"sum(CASE WHEN (c.{ident(e.code)} & p.bucket) <> 0 THEN c.__n ELSE 0 END) "
+            f"AS {ident(e.code)}"
+            for e in elements
+        )
+        on = "(c.__any & p.bucket) <> 0"
     return (
         f"SELECT c.unit_code, p.period, {counts} FROM {cte} AS c JOIN {_MASKS} AS p "
-        f"ON (c.__any & p.bucket) <> 0 GROUP BY c.unit_code, p.period",
-        tuple(e.code for e in elements),
+        f"ON {on} GROUP BY c.unit_code, p.period",
+        codes,
     )
 
 
