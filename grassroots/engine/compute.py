@@ -513,7 +513,7 @@ def finish(
     for i, (rows, values) in enumerate(cells):
         grid[pair[rows], rank[i]] = values
     n = len(codes)
-    return pa.table(
+    frame: pd.DataFrame = pa.table(
         {
             "unit_code": units.take(pa.array(np.repeat(active // width, n))),
             "period": periods.take(pa.array(np.repeat(active % width, n))),
@@ -523,6 +523,7 @@ def finish(
             "value": pa.array(grid.ravel(), pa.float64()),
         }
     ).to_pandas()
+    return frame
 
 
 def _factorize(values: pa.Array) -> tuple[pa.Array, np.ndarray]:

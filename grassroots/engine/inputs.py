@@ -438,12 +438,12 @@ def quick_check(
         return rows
     cols = "".join(f"{t} AS m{i}, " for i, t in enumerate(texts))
     group = f" GROUP BY {', '.join(f'm{i}' for i in range(len(texts)))}" if texts else ""
-    found = con.execute(
+    per_value = con.execute(
         f"SELECT {cols}count(*), count(*) FILTER (WHERE {bad}) FROM {view}{group}"
     ).fetchall()
-    if any(row[-1] for row in found) or _unknown([row[:-2] for row in found], checked):
+    if any(row[-1] for row in per_value) or _unknown([row[:-2] for row in per_value], checked):
         return None
-    return sum(int(row[-2]) for row in found)
+    return sum(int(row[-2]) for row in per_value)
 
 
 def _unknown(values: Iterable[Sequence[object]], checked: Sequence[tuple[str, set[str]]]) -> bool:
