@@ -746,6 +746,9 @@ def figures(quick: bool) -> list[Any]:
     national = {n: run_part(n, nation, 1000) for n in ("engine", "duckdb", "polars")}
     ratios = {label.strip(): value for label, value, _, _ in _ratios(national)}
     note = f"nation at --scale {scale:g}, 8 quarters, one run; {load}"
+    cpu = ratios.get("the same in CPU seconds (every thread) vs the floor's")
+    if cpu:  # what a busy shared machine distorts least
+        note += f"; in CPU seconds {cpu}"
     out.append(
         Figure(ELEMENTS_NATION_VS_FLOOR,
                number("engine read_cases + compute_elements vs the faster floor"), "x", "<=",
