@@ -32,9 +32,11 @@ from grassroots.engine.errors import MAX_PROBLEMS, InputError, Problem, raise_if
 from grassroots.engine.inputs import (
     Field,
     RawTable,
+    check_header,
     find_file,
     ident,
     open_raw,
+    quick_check,
     quote,
     typed_select,
     validate,
@@ -134,11 +136,20 @@ def _read_table(
     raw = open_raw(con, path, f"raw_{spec.name}")
     fields = [Field.of(c) for c in spec.columns.values()]
     members = [("unit_code", units, "unit code")] if units is not None else []
-    problems = validate(con, raw, fields, key=spec.key, members=members)
-    if problems:
-        return None, problems
+    # One pass proves a good file good; only a file with problems is checked check by check.
+    header = check_header(raw, fields)
+    parquet = path if path.suffix == ".parquet" else None
+    rows = (
+        None
+        if header
+        else quick_check(con, raw, fields, key=spec.key, members=members, parquet=parquet)
+    )
+    if rows is None:
+        problems = validate(con, raw, fields, key=spec.key, members=members)
+        if problems:
+            return None, problems
+        rows = int(con.execute(f"SELECT count(*) FROM {ident(raw.view)}").fetchall()[0][0])
     select = f"SELECT {typed_select(raw, fields)} FROM {ident(raw.view)}"
-    rows = int(con.execute(f"SELECT count(*) FROM {ident(raw.view)}").fetchall()[0][0])
     present = frozenset(raw.types)
     if path.suffix == ".parquet":
         source = f"read_parquet('{_escape(path.resolve())}')"

@@ -32,8 +32,10 @@ from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 
 import duckdb
+import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from grassroots.engine import expressions
 from grassroots.engine.cases import CaseTables
@@ -223,38 +225,328 @@ def layers(periods: Sequence[Period]) -> list[list[Period]]:
     return groups
 
 
-def elements_sql(
-    work: Sequence[Batch], groups: Sequence[Sequence[Period]], views: dict[str, str]
-) -> str:
-    """Every batch for every group of disjoint periods in one statement, as long rows with
-    real zeros filled in (DuckDB). Group ``i`` maps its buckets with ``{_PERIODS}_{i}``."""
-    parts = []
+# ---- one scan per table (issue 20.2) ----------------------------------------------------
+#
+# A table whose elements place rows by several date columns (persons: six) is scanned once for
+# its counts and sums and once per count-distinct column, whatever the date columns and periods:
+#
+# * counts and sums: rows aggregated per unit and *combination* of fine buckets (one bucket
+#   column per date column: few combinations per unit), then each date column's elements summed
+#   per unit and period over the combinations whose bucket lies in the period;
+# * count-distinct: rows collapsed per unit and case, each element a bit mask of the fine
+#   buckets in which the case has a matching row (``bit_or``), the cases then counted per unit
+#   and combination of masks, and a period counts a case when their masks intersect. Exact for
+#   overlapping periods too (a quarter and its year), so one scan serves every period.
+#
+# Fine buckets are years, quarters or months (the coarsest every period is made of), at most
+# MAX_FINE of them (bits of a BIGINT); beyond that, or for a table read by one batch, the
+# per-batch queries above are used.
+
+MAX_FINE = 62
+_FINE = "__grassroots_fine"  # (bucket, period): fine bucket index -> each period holding it
+_MASKS = "__grassroots_masks"  # (bucket, period): the period's fine buckets as a bit mask
+
+
+@dataclass(frozen=True)
+class Fine:
+    """Fine buckets: ``expression`` (over the date ``{d}``) numbers them absolutely; bucket
+    ``i`` is number ``first + i``; ``members`` lists each period's bucket indexes."""
+
+    expression: str
+    first: int
+    count: int
+    start: str
+    end: str
+    members: tuple[tuple[str, tuple[int, ...]], ...]
+
+    def bucket(self, date: str) -> str:
+        """A date's bucket index, NULL outside the periods' span."""
+        d = ident(date)
+        return (
+            f"CASE WHEN {d} BETWEEN DATE {quote(self.start)} AND DATE {quote(self.end)} "
+            f"THEN {self.expression.format(d=d)} - {self.first} END"
+        )
+
+    def bit(self, date: str) -> str:
+        return f"(CAST(1 AS BIGINT) << ({self.bucket(date)}))"
+
+    def in_span(self, dates: Iterable[str]) -> str:
+        return " OR ".join(
+            f"{ident(d)} BETWEEN DATE {quote(self.start)} AND DATE {quote(self.end)}"
+            for d in sorted(set(dates))
+        )
+
+    def mapping(self) -> list[tuple[int, str]]:
+        return [(i, key) for key, indexes in self.members for i in indexes]
+
+    def masks(self) -> list[tuple[int, str]]:
+        return [(sum(1 << i for i in indexes), key) for key, indexes in self.members]
+
+
+def fine_buckets(periods: Sequence[Period]) -> Fine | None:
+    """The coarsest buckets every period is a union of, or None when they exceed MAX_FINE."""
+    month = "(year({d}) * 12 + month({d}) - 1)"
+    quarter = "(year({d}) * 4 + quarter({d}) - 1)"
+    for size, expression in ((12, "year({d})"), (3, quarter), (1, month)):
+        if all(p.month_indexes[0] % size == 0 and (p.month_indexes[-1] + 1) % size == 0
+               for p in periods):  # fmt: skip
+            numbers = {p.key: sorted({m // size for m in p.month_indexes}) for p in periods}
+            first = min(n for ns in numbers.values() for n in ns)
+            count = max(n for ns in numbers.values() for n in ns) - first + 1
+            if count > MAX_FINE:
+                return None
+            members = tuple(
+                (key, tuple(n - first for n in ns)) for key, ns in sorted(numbers.items())
+            )
+            start = min(p.start for p in periods).isoformat()
+            end = max(p.end for p in periods).isoformat()
+            return Fine(expression, first, count, start, end, members)
+    return None
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The element SQL of a request: ``ctes`` (name, query) computed once and read by the
+    ``queries`` (each giving wide rows ``unit_code, period, <codes>``, with its codes), over
+    the (bucket, period) tables ``mappings``."""
+
+    ctes: tuple[tuple[str, str], ...]
+    queries: tuple[tuple[str, tuple[str, ...]], ...]
+    mappings: dict[str, list[tuple[int, str]]]
+
+    @property
+    def codes(self) -> list[str]:
+        """Every element code, once (a batch run per group of periods repeats its codes)."""
+        return list(dict.fromkeys(c for _, codes in self.queries for c in codes))
+
+
+def plan(
+    work: Sequence[Batch],
+    periods: Sequence[Period],
+    views: dict[str, str],
+    *,
+    one_scan: bool = True,
+) -> Plan:
+    """One scan per table (and count-distinct column) where it helps, else the batches
+    (always with ``one_scan=False``: the tests compare the two)."""
+    groups = layers(periods)
+    fine = fine_buckets(periods) if one_scan else None
+    mappings: dict[str, list[tuple[int, str]]] = {}
+    ctes: list[tuple[str, str]] = []
+    queries: list[tuple[str, tuple[str, ...]]] = []
+    by_table: dict[str, list[Batch]] = defaultdict(list)
     for batch in work:
-        codes = ", ".join(ident(e.code) for e in batch.elements)
-        for i, group in enumerate(groups):
-            query = batch_sql(
-                batch, group, source=ident(views[batch.table]), mapping=f"{_PERIODS}_{i}"
-            )
-            parts.append(
-                f"SELECT unit_code, period, element, CAST(value AS DOUBLE) AS value FROM "
-                f"(UNPIVOT ({query}) ON {codes} INTO NAME element VALUE value)"
-            )
-    return finish_sql(" UNION ALL ".join(parts), [e.code for b in work for e in b.elements])
+        by_table[batch.table].append(batch)
+    for table, table_batches in sorted(by_table.items()):
+        source = ident(views[table])
+        if fine is None or len(table_batches) == 1:
+            for batch in table_batches:
+                for i, group in enumerate(groups):
+                    name = f"{_PERIODS}_{i}"
+                    mappings[name] = [(int(b), str(k)) for b, k in buckets(group).mapping]
+                    sql = batch_sql(batch, group, source=source, mapping=name)
+                    queries.append((sql, tuple(e.code for e in batch.elements)))
+            continue
+        mappings[_FINE] = fine.mapping()
+        mappings[_MASKS] = fine.masks()
+        elements = [e for b in table_batches for e in b.elements]
+        plain = [e for e in elements if not _is_distinct(e)]
+        if plain:
+            name = f"__grassroots_counts_{table}"
+            ctes.append((name, _counts_sql(plain, fine, source)))
+            queries += _counts_queries(plain, name)
+        distinct: dict[str, list[Element]] = defaultdict(list)
+        for element in elements:
+            if _is_distinct(element):
+                assert element.rule is not None
+                distinct[element.rule.measure.column or ""].append(element)
+        for n, (column, items) in enumerate(sorted(distinct.items())):
+            name = f"__grassroots_cases_{table}_{n}"
+            ctes.append((name, _cases_sql(items, column, fine, source)))
+            queries.append(_cases_query(items, name, fine))
+    return Plan(tuple(ctes), tuple(queries), mappings)
 
 
-def finish_sql(long: str, codes: Sequence[str]) -> str:
-    """Long rows (``unit_code, period, element, value``, from the query ``long``) with real
-    zeros filled in: every element for every unit and period with any row. Shared by the
-    executors, so DuckDB's and Spark's results are finished the same way."""
-    values = ", ".join(f"({quote(code)})" for code in codes)
+def _is_distinct(element: Element) -> bool:
+    assert element.rule is not None
+    return element.rule.measure.kind is MeasureKind.COUNT_DISTINCT
+
+
+def _date(element: Element) -> str:
+    assert element.rule is not None
+    return element.rule.date
+
+
+def _counts_sql(elements: Sequence[Element], fine: Fine, source: str) -> str:
+    """Counts and sums per unit and combination of buckets (one per date column)."""
+    dates = sorted({_date(e) for e in elements})
+    cols = [f"{fine.bucket(d)} AS __b{i}" for i, d in enumerate(dates)]
+    keys = ", ".join(["unit_code"] + [f"__b{i}" for i in range(len(dates))])
+    inner = ", ".join(_inner(e) for e in elements)
     return (
-        f"WITH long AS MATERIALIZED ({long}), "
-        "active AS (SELECT DISTINCT unit_code, period FROM long), "
-        f"codes AS (SELECT * FROM (VALUES {values}) AS c(element)) "
-        "SELECT a.unit_code, a.period, c.element, coalesce(l.value, 0.0) AS value "
-        "FROM active AS a CROSS JOIN codes AS c LEFT JOIN long AS l "
-        "ON l.unit_code = a.unit_code AND l.period = a.period AND l.element = c.element "
-        "ORDER BY a.unit_code, a.period, c.element"
+        f"SELECT unit_code, {', '.join(cols)}, {inner} FROM {source} "
+        f"WHERE {fine.in_span(dates)} GROUP BY {keys}"
+    )
+
+
+def _counts_queries(elements: Sequence[Element], cte: str) -> list[tuple[str, tuple[str, ...]]]:
+    """Each date column's elements summed per unit and period over the combinations."""
+    dates = sorted({_date(e) for e in elements})
+    out = []
+    for i, date in enumerate(dates):
+        mine = [e for e in elements if _date(e) == date]
+        sums = ", ".join(f"coalesce(sum(a.{ident(e.code)}), 0) AS {ident(e.code)}" for e in mine)
+        out.append(
+            (
+                f"SELECT a.unit_code, p.period, {sums} FROM {cte} AS a JOIN {_FINE} AS p "
+                f"ON a.__b{i} = p.bucket GROUP BY a.unit_code, p.period",
+                tuple(e.code for e in mine),
+            )
+        )
+    return out
+
+
+def _cases_sql(elements: Sequence[Element], column: str, fine: Fine, source: str) -> str:
+    """Cases per unit and combination of bucket masks: per case, each element's mask of the
+    buckets with a matching row, and ``__any`` the buckets with any row at all. Each row's
+    buckets and filters are computed once, in the innermost query. When they fit in 63 bits,
+    the masks are packed into one (``__m``: element ``j`` at bit ``j * fine.count``, ``__any``
+    last), so each case carries one aggregate instead of one per element."""
+    dates = sorted({_date(e) for e in elements})
+    col = ident(column)
+    rows = [f"{fine.bucket(d)} AS __q{i}" for i, d in enumerate(dates)]
+    for j, e in enumerate(elements):
+        assert e.rule is not None
+        rows.append(f"coalesce(({expressions.to_sql(e.rule.filter)}), false) AS __f{j}")
+    inner = f"SELECT unit_code, {col}, {', '.join(rows)} FROM {source} WHERE {fine.in_span(dates)}"
+
+    def bit(i: int, shift: int = 0) -> str:
+        return f"(CAST(1 AS BIGINT) << (__q{i}{f' + {shift}' if shift else ''}))"
+
+    slot = {e.code: dates.index(_date(e)) for e in elements}
+    if _packed(elements, fine):
+        width, last = fine.count, len(elements) * fine.count
+        parts = [
+            f"coalesce(CASE WHEN __f{j} AND {col} IS NOT NULL THEN {bit(slot[e.code], j * width)} "
+            "END, 0)"
+            for j, e in enumerate(elements)
+        ]
+        parts += [f"coalesce({bit(i, last)}, 0)" for i in range(len(dates))]
+        return (
+            f"SELECT unit_code, __m, count(*) AS __n FROM (SELECT unit_code, "
+            f"bit_or({' | '.join(parts)}) AS __m FROM ({inner}) AS r GROUP BY unit_code, {col}) "
+            "AS k GROUP BY unit_code, __m"
+        )
+    masks = [
+        f"bit_or(CASE WHEN __f{j} AND {col} IS NOT NULL THEN {bit(slot[e.code])} END) "
+        f"AS {ident(e.code)}"
+        for j, e in enumerate(elements)
+    ]
+    every = " | ".join(f"coalesce({bit(i)}, 0)" for i in range(len(dates)))
+    masks.append(f"bit_or({every}) AS __any")
+    names = ", ".join([ident(e.code) for e in elements] + ["__any"])
+    return (
+        f"SELECT unit_code, {names}, count(*) AS __n FROM (SELECT unit_code, {', '.join(masks)} "
+        f"FROM ({inner}) AS r GROUP BY unit_code, {col}) AS k GROUP BY unit_code, {names}"
+    )
+
+
+def _packed(elements: Sequence[Element], fine: Fine) -> bool:
+    return (len(elements) + 1) * fine.count <= 63
+
+
+def _cases_query(elements: Sequence[Element], cte: str, fine: Fine) -> tuple[str, tuple[str, ...]]:
+    codes = tuple(e.code for e in elements)
+    if _packed(elements, fine):
+        width = fine.count
+        counts = ", ".join(
+            f"sum(CASE WHEN (c.__m & (p.bucket << {j * width})) <> 0 THEN c.__n ELSE 0 END) "
+            f"AS {ident(e.code)}"
+            for j, e in enumerate(elements)
+        )
+        on = f"(c.__m & (p.bucket << {len(elements) * width})) <> 0"
+    else:
+        counts = ", ".join(
+            f"sum(CASE WHEN (c.{ident(e.code)} & p.bucket) <> 0 THEN c.__n ELSE 0 END) "
+            f"AS {ident(e.code)}"
+            for e in elements
+        )
+        on = "(c.__any & p.bucket) <> 0"
+    return (
+        f"SELECT c.unit_code, p.period, {counts} FROM {cte} AS c JOIN {_MASKS} AS p "
+        f"ON {on} GROUP BY c.unit_code, p.period",
+        codes,
+    )
+
+
+def wide_sql(request: Plan) -> str:
+    """The whole plan as one DuckDB statement: the queries' wide rows stacked by column name
+    (a row holds one query's elements; the others are NULL), values as DOUBLE."""
+    first = ", ".join(f"{name} AS MATERIALIZED ({sql})" for name, sql in request.ctes)
+    parts = []
+    for sql, codes in request.queries:
+        values = ", ".join(f"CAST(w.{ident(c)} AS DOUBLE) AS {ident(c)}" for c in codes)
+        parts.append(f"SELECT w.unit_code, w.period, {values} FROM ({sql}) AS w")
+    return (f"WITH {first} " if first else "") + " UNION ALL BY NAME ".join(parts)
+
+
+def finish(
+    unit: pa.Array,
+    period: pa.Array,
+    cells: Sequence[tuple[np.ndarray, np.ndarray]],
+    codes: Sequence[str],
+) -> pd.DataFrame:
+    """Long rows ``unit_code, period, element, value`` with real zeros filled in: every
+    element for every unit and period with any row, sorted by unit, period and element.
+
+    ``unit`` and ``period`` name the result rows of the executor; ``cells[i]`` gives element
+    ``codes[i]``'s (row indexes, values). Shared by the executors, so DuckDB's and Spark's
+    results are finished the same way; done with arrays (a join and sort of ~1M long rows in
+    SQL cost more than the national aggregates)."""
+    rank = np.empty(len(codes), dtype=np.int64)
+    rank[sorted(range(len(codes)), key=lambda i: codes[i])] = np.arange(len(codes))
+    units, unit_ix = _factorize(unit)
+    periods, period_ix = _factorize(period)
+    width = max(len(periods), 1)
+    active, pair = np.unique(unit_ix * width + period_ix, return_inverse=True)
+    grid = np.zeros((len(active), len(codes)), dtype=np.float64)
+    for i, (rows, values) in enumerate(cells):
+        grid[pair[rows], rank[i]] = values
+    n = len(codes)
+    frame: pd.DataFrame = pa.table(
+        {
+            "unit_code": units.take(pa.array(np.repeat(active // width, n))),
+            "period": periods.take(pa.array(np.repeat(active % width, n))),
+            "element": pa.array(sorted(codes), pa.string()).take(
+                pa.array(np.tile(np.arange(n), len(active)))
+            ),
+            "value": pa.array(grid.ravel(), pa.float64()),
+        }
+    ).to_pandas()
+    return frame
+
+
+def _factorize(values: pa.Array) -> tuple[pa.Array, np.ndarray]:
+    """Sorted distinct values and each value's index among them."""
+    encoded = pc.cast(values, pa.string()).dictionary_encode()
+    order = pc.array_sort_indices(encoded.dictionary)
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order.to_numpy()] = np.arange(len(order))
+    return encoded.dictionary.take(order), rank[encoded.indices.to_numpy(zero_copy_only=False)]
+
+
+def finish_wide(table: pa.Table, codes: Sequence[str]) -> pd.DataFrame:
+    """``finish`` of ``wide_sql``'s rows: each element's non-NULL cells are its values."""
+    cells = []
+    for code in codes:
+        values = table.column(code).combine_chunks()
+        rows = np.flatnonzero(pc.is_valid(values).to_numpy(zero_copy_only=False))
+        cells.append((rows, values.drop_null().to_numpy(zero_copy_only=False).astype(np.float64)))
+    return finish(
+        table.column("unit_code").combine_chunks(),
+        table.column("period").combine_chunks(),
+        cells,
+        codes,
     )
 
 
@@ -305,55 +597,44 @@ def chosen_executor(executor: str | None = None) -> str:
 
 
 def _run_spark(cases: CaseTables, work: list[Batch], periods: list[Period]) -> pd.DataFrame:
-    """The same batches on Spark (transpiled there); the few long rows they give are finished
+    """The same plan on Spark (transpiled there); the few long rows it gives are finished
     here by the same DuckDB statement as ``_run``'s, so both executors agree to the value."""
     from grassroots.engine.spark import long_values
 
-    groups = layers(periods)
     views = {name: f"__grassroots_{name}" for name in cases.tables}
-    mappings = {
-        f"{_PERIODS}_{i}": [(int(b), str(k)) for b, k in buckets(group).mapping]
-        for i, group in enumerate(groups)
-    }
-    queries = [
-        (
-            batch_sql(batch, group, source=ident(views[batch.table]), mapping=f"{_PERIODS}_{i}"),
-            [e.code for e in batch.elements],
-        )
-        for batch in work
-        for i, group in enumerate(groups)
-    ]
-    long = long_values(cases, views, mappings, queries)
-    with duckdb.connect() as con:
-        con.register("__spark_long", long)
-        frame: pd.DataFrame = con.sql(
-            finish_sql(
-                "SELECT unit_code, period, element, value FROM __spark_long",
-                [e.code for b in work for e in b.elements],
-            )
-        ).df()
-    frame["unit_code"] = frame["unit_code"].astype("str")
-    return frame[COLUMNS]
+    request = plan(work, periods, views)
+    queries = [(sql, list(codes)) for sql, codes in request.queries]
+    long = long_values(cases, views, request.mappings, queries, ctes=request.ctes)
+    codes = request.codes
+    elements = long["element"].to_numpy(dtype=object)
+    values = long["value"].to_numpy(dtype=np.float64)
+    cells = []
+    for code in codes:
+        rows = np.flatnonzero(elements == code)
+        cells.append((rows, values[rows]))
+    return finish(
+        pa.array(long["unit_code"].to_numpy(dtype=object), pa.string()),
+        pa.array(long["period"].to_numpy(dtype=object), pa.string()),
+        cells,
+        codes,
+    )
 
 
 def _run(
     con: duckdb.DuckDBPyConnection, cases: CaseTables, work: list[Batch], periods: list[Period]
 ) -> pd.DataFrame:
-    groups = layers(periods)
-    for i, group in enumerate(groups):
-        plan = buckets(group)
-        name = f"{_PERIODS}_{i}"
+    views = {n: t.register(con, f"__grassroots_{n}") for n, t in cases.tables.items()}
+    request = plan(work, periods, views)
+    for name, rows in request.mappings.items():
         con.register(
             name + "_arrow",
             pa.table(
                 {
-                    "bucket": pa.array([b for b, _ in plan.mapping], pa.int64()),
-                    "period": pa.array([k for _, k in plan.mapping], pa.string()),
+                    "bucket": pa.array([b for b, _ in rows], pa.int64()),
+                    "period": pa.array([k for _, k in rows], pa.string()),
                 }
             ),
         )
         con.execute(f"CREATE OR REPLACE TEMP VIEW {name} AS SELECT * FROM {name}_arrow")
-    views = {n: t.register(con, f"__grassroots_{n}") for n, t in cases.tables.items()}
-    frame: pd.DataFrame = con.sql(elements_sql(work, groups, views)).df()
-    frame["unit_code"] = frame["unit_code"].astype("str")
-    return frame[COLUMNS]
+    wide = con.sql(wide_sql(request)).to_arrow_table()
+    return finish_wide(wide, request.codes)

@@ -79,11 +79,13 @@ def long_values(
     mappings: Mapping[str, Sequence[tuple[int, str]]],
     queries: Sequence[tuple[str, Sequence[str]]],
     *,
+    ctes: Sequence[tuple[str, str]] = (),
     session: Any = None,
 ) -> pd.DataFrame:
     """Long rows ``unit_code, period, element, value`` of the batch ``queries`` (DuckDB SQL,
     each with the element codes it computes) run on Spark over the case tables exposed as
-    ``views`` (table name -> view name), with the (bucket, period) tables ``mappings``."""
+    ``views`` (table name -> view name), with the (bucket, period) tables ``mappings`` and
+    the intermediate queries ``ctes`` (name, DuckDB SQL) as temp views the queries read."""
     spark = session or spark_session()
     with tempfile.TemporaryDirectory(prefix="grassroots-spark-") as tmp:
         for name, table in cases.tables.items():
@@ -92,6 +94,8 @@ def long_values(
             spark.createDataFrame(
                 list(rows), "bucket BIGINT, period STRING"
             ).createOrReplaceTempView(name)
+        for name, sql in ctes:
+            spark.sql(to_spark_sql(sql)).createOrReplaceTempView(name)
         parts = []
         for sql, codes in queries:
             pairs = ", ".join(f"'{code}', CAST(`{code}` AS DOUBLE)" for code in codes)

@@ -367,3 +367,52 @@ def test_the_data_formats_page_documents_every_column_and_event_type() -> None:
     page = (Path(__file__).parents[2] / "docs" / "data-formats.md").read_text(encoding="utf-8")
     names = [c for table in TABLES.values() for c in table.columns] + list(EVENT_TYPES)
     assert [n for n in names if f"`{n}`" not in page] == []
+
+
+def _events_parquet(folder: Path, rows: list[tuple[str, str]]) -> None:
+    pq.write_table(
+        pa.table(
+            {
+                "unit_code": [u for u, _ in rows],
+                "event_id": [e for _, e in rows],
+                "case_id": ["c1"] * len(rows),
+                "event_type": ["protest"] * len(rows),
+                "event_date": [dt.date(2024, 7, 1)] * len(rows),
+            }
+        ),
+        folder / "events.parquet",
+    )
+
+
+@pytest.mark.parametrize(
+    "rows",
+    [
+        # Sorted by key: the streaming check sees the repeat as a key that does not increase.
+        [("410100", "e1"), ("410100", "e1"), ("410100", "e2")],
+        # Unsorted: the hashed pass counts fewer keys than rows.
+        [("410100", "e2"), ("410100", "e1"), ("410100", "e2")],
+    ],
+)
+def test_a_repeated_key_in_parquet_is_found_sorted_or_not(
+    tmp_path: Path, rows: list[tuple[str, str]]
+) -> None:
+    _events_parquet(tmp_path, rows)
+    (problem,) = _problems(tmp_path)
+    assert problem.row == 2 if rows[0] == rows[1] else problem.row == 3
+    assert problem.message.startswith("duplicate key (unit_code, event_id)")
+
+
+def test_a_good_parquet_file_is_proven_good_in_one_pass_sorted_or_not(tmp_path: Path) -> None:
+    from grassroots.engine.inputs import increasing_keys
+
+    sorted_rows = [("410100", "e1"), ("410100", "e2"), ("410200", "e1")]
+    _events_parquet(tmp_path, sorted_rows)
+    assert increasing_keys(tmp_path / "events.parquet", ("unit_code", "event_id"))
+    assert read_cases(tmp_path, units={"410100", "410200"}).tables["events"].rows == 3
+    _events_parquet(tmp_path, list(reversed(sorted_rows)))
+    assert not increasing_keys(tmp_path / "events.parquet", ("unit_code", "event_id"))
+    assert read_cases(tmp_path, units={"410100", "410200"}).tables["events"].rows == 3
+    # An unknown unit is still named, whichever way the keys were proven distinct.
+    assert [p.message for p in _problems(tmp_path, units={"410100"})] == [
+        "unknown unit code '410200'"
+    ]

@@ -12,6 +12,7 @@ import sqlglot
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from grassroots.engine import compute
 from grassroots.engine.caseformat import EVENTS, HANDLER_COLUMNS
 from grassroots.engine.cases import read_cases
 from grassroots.engine.catalogue import load_catalogue
@@ -167,3 +168,77 @@ def test_element_values_do_not_depend_on_row_order(raw: list[Any], data: st.Data
         1 for r in rows if date(2024, 1, 1) <= r[4] <= date(2024, 12, 31) and r[0] == "410100"
     )
     assert _values(results[0], "extra_procedures").get(("410100", "2024"), 0.0) == expected
+
+
+PERSON_ROWS = st.lists(
+    st.tuples(
+        st.sampled_from(["410100", "410200"]),
+        st.sampled_from(["c1", "c2", "c3"]),
+        st.sampled_from(["approved", "not_approved", None]),
+        st.integers(min_value=0, max_value=700),  # arrest decision, days from 2023-07-01
+        st.integers(min_value=0, max_value=700),  # arrest review received
+        st.sampled_from(["prosecuted", "not_prosecuted", None]),
+        st.integers(min_value=0, max_value=700),  # review concluded
+    ),
+    min_size=1,
+    max_size=30,
+)
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    raw=PERSON_ROWS,
+    periods=st.sampled_from(
+        [
+            # Quarters: every case's masks packed into one BIGINT.
+            ["2024Q1", "2024Q2", "2024Q2-YTD", "2024", "2023Q4"],
+            # Months: 15 buckets, too many to pack for 4 elements: one mask per element.
+            ["2024Q1", "2024Q2", "2024Q2-YTD", "2024", "2024-03", "2023Q4"],
+        ]
+    ),
+)
+def test_one_scan_per_table_gives_the_values_of_one_query_per_date_column(
+    raw: list[Any], periods: list[str]
+) -> None:
+    """The persons table is read by several date columns: its one scan for counts (bucket
+    combinations) and one for distinct cases (bucket masks) must give exactly what one query
+    per date column and group of disjoint periods gives, for overlapping periods too."""
+    start = date(2023, 7, 1)
+    day = lambda n: start + timedelta(days=n)  # noqa: E731
+    table = pa.table(
+        {
+            "unit_code": [r[0] for r in raw],
+            "case_id": [r[1] for r in raw],
+            "person_id": [str(i) for i in range(len(raw))],
+            "arrest_decision": [r[2] for r in raw],
+            "arrest_decision_date": [day(r[3]) for r in raw],
+            "arrest_review_received": [day(r[4]) for r in raw],
+            "prosecution_decision": [r[5] for r in raw],
+            "review_concluded_date": [day(r[6]) for r in raw],
+        }
+    )
+    with tempfile.TemporaryDirectory() as tmp:
+        pq.write_table(table, Path(tmp) / "persons.parquet")
+        cases = read_cases(Path(tmp))
+        one = compute_elements(cases, SPP, periods)
+        original = compute.plan
+        try:
+            compute.plan = lambda *a, **k: original(*a, **k, one_scan=False)  # type: ignore[assignment]
+            per_date = compute_elements(cases, SPP, periods)
+        finally:
+            compute.plan = original  # type: ignore[assignment]
+    pd.testing.assert_frame_equal(one, per_date)
+
+
+def test_the_one_scan_plan_reads_each_table_once_per_kind_of_count() -> None:
+    chosen = [e for e in SPP.elements.values() if e.rule is not None]
+    views = {t: f"v_{t}" for t in ("persons", "events", "matters")}
+    periods = [Period.parse(k) for k in ("2024Q3", "2024Q4", "2024")]
+    request = compute.plan(batches(chosen), periods, views)
+    reads = [sql.count('FROM "v_persons"') for _, sql in request.ctes]
+    reads += [sql.count('FROM "v_persons"') for sql, _ in request.queries]
+    # Six date columns: one scan for the counts, one for the distinct cases.
+    assert sum(reads) == 2
+    # Plain SQL: each part comes out as one Spark SQL statement.
+    for sql in [s for _, s in request.ctes] + [s for s, _ in request.queries]:
+        assert len(sqlglot.transpile(sql, read="duckdb", write="spark")) == 1
