@@ -42,7 +42,7 @@ import psutil
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "benchmarks" / "out" / "startup"
-DB_NAME = "grassroots_bench_startup"
+DB_NAME = os.environ.get("BENCH_STARTUP_DB", "grassroots_bench_startup")  # another name: no clash
 PROVINCE, SCOPE, PERIOD = "37", "370000", "2024Q4"
 TARGET_START_S = 1.0
 TARGET_RUN_S = 3.0
