@@ -315,6 +315,32 @@ def union_cases(parts: Sequence[tuple[CaseTables, Collection[str]]]) -> CaseTabl
             ]
             spec = TABLES.get(name)
             plain = disjoint and spec is not None  # every key starts with unit_code
+            files = _single_files(holding) if plain else None
+            if files is not None and spec is not None:
+                # Stored versions of one typed shape: one scan of their files, each file's
+                # rows limited to its part's units; the same rows in the same (key) order.
+                con.register(
+                    "_part_units",
+                    pa.table(
+                        {
+                            "__file": pa.array([f for f, c in files for _ in c], pa.string()),
+                            "unit_code": pa.array([u for _, c in files for u in c], pa.string()),
+                        }
+                    ),
+                )
+                listed = "[" + ", ".join(quote(f) for f, _ in files) + "]"
+                key = ", ".join(ident(c) for c in spec.key)
+                arrow = con.sql(
+                    f"SELECT {holding[0][1].typed} FROM read_parquet({listed}, filename = "
+                    "'__file', union_by_name = true) SEMI JOIN _part_units USING (__file, "
+                    f"unit_code) ORDER BY {key}"
+                ).to_arrow_table()
+                con.unregister("_part_units")
+                present = frozenset.intersection(*(table.present for _, table, _ in holding))
+                tables[name] = CaseTable(
+                    name, holding[-1][1].path, present, arrow.num_rows, arrow=arrow
+                )
+                continue
             selects = []
             for i, table, codes in holding:
                 view = table.register(con, f"part{i}_{name}")
@@ -336,6 +362,23 @@ def union_cases(parts: Sequence[tuple[CaseTables, Collection[str]]]) -> CaseTabl
                 name, holding[-1][1].path, present, arrow.num_rows, arrow=arrow
             )
     return CaseTables(parts[-1][0].folder, tables)
+
+
+def _single_files(
+    holding: Sequence[tuple[int, CaseTable, Collection[str]]],
+) -> list[tuple[str, list[str]]] | None:
+    """(file, its part's units) of each part, when every part is one Parquet file read in
+    place with the same typed SELECT; else None."""
+    typed = holding[0][1].typed
+    files = []
+    for _, table, codes in holding:
+        source = f"read_parquet('{_escape(table.path.resolve())}')"
+        if table.arrow is not None or table.typed != typed or table.select_sql != (
+            f"SELECT {typed} FROM {source}"
+        ):
+            return None
+        files.append((str(table.path.resolve()), sorted(codes)))
+    return files
 
 
 # ---- writing and counting case tables (intake's storage, the pairing's caseloads) -----------
