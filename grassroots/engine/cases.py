@@ -373,8 +373,10 @@ def _single_files(
     files = []
     for _, table, codes in holding:
         source = f"read_parquet('{_escape(table.path.resolve())}')"
-        if table.arrow is not None or table.typed != typed or table.select_sql != (
-            f"SELECT {typed} FROM {source}"
+        if (
+            table.arrow is not None
+            or table.typed != typed
+            or table.select_sql != (f"SELECT {typed} FROM {source}")
         ):
             return None
         files.append((str(table.path.resolve()), sorted(codes)))

@@ -34,6 +34,7 @@ from grassroots.reports.api import router as reports_router
 from grassroots.supervision.api import router as supervision_router
 from grassroots.web.api_auth import AUTH
 
+
 class BundledSwagger(Swagger):
     """The Swagger page from ninja's bundled files, never a CDN (the CSP would refuse it).
 
