@@ -198,14 +198,14 @@ def _check_files(
             return None
         rows[str(file)] = int(n)
     present = frozenset(raw.types)
-    typed = typed_select(raw, fields)
+    typed = typed_select(raw, fields)  # the same for every file of the schema: made once
     return [
         CaseTable(
             spec.name,
             path,
             present,
             rows.get(str(path), 0),
-            select_sql=_in_place(raw, fields, f"read_parquet('{_escape(path.resolve())}')"),
+            select_sql=f"SELECT {typed} FROM read_parquet('{_escape(path.resolve())}')",
             typed=typed,
         )
         for path in paths
@@ -368,18 +368,18 @@ def _single_files(
     holding: Sequence[tuple[int, CaseTable, Collection[str]]],
 ) -> list[tuple[str, list[str]]] | None:
     """(file, its part's units) of each part, when every part is one Parquet file read in
-    place with the same typed SELECT; else None."""
+    place with the same typed SELECT (``_in_place``); else None."""
     typed = holding[0][1].typed
+    head, tail = f"SELECT {typed} FROM read_parquet('", "')"
     files = []
     for _, table, codes in holding:
-        source = f"read_parquet('{_escape(table.path.resolve())}')"
-        if (
-            table.arrow is not None
-            or table.typed != typed
-            or table.select_sql != (f"SELECT {typed} FROM {source}")
-        ):
+        sql = table.select_sql or ""
+        if table.arrow is not None or table.typed != typed or not sql.startswith(head):
             return None
-        files.append((str(table.path.resolve()), sorted(codes)))
+        path = sql[len(head) :]
+        if not path.endswith(tail) or "'" in path[: -len(tail)].replace("''", ""):
+            return None
+        files.append((path[: -len(tail)].replace("''", "'"), sorted(codes)))
     return files
 
 
