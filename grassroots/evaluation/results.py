@@ -64,7 +64,7 @@ def store_results(run: EvaluationRun, frame: pd.DataFrame) -> int:
         Result.objects.bulk_create([Result(run=run, **v) for v in values], batch_size=BATCH)
         return len(values)
     fields = [f for f in Result._meta.concrete_fields if not f.primary_key]
-    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    columns = ", ".join(connection.ops.quote_name(str(f.column)) for f in fields)
     table = connection.ops.quote_name(Result._meta.db_table)
     # The values are already the plain str / int / float / None the columns take; only the
     # JSON field needs its adapter (what bulk_create would have sent).
