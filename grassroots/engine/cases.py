@@ -127,7 +127,10 @@ def _check_together(
     try:
         for name, spec in TABLES.items():
             files = {str(f[name]): i for i, f in enumerate(found) if f[name] is not None}
-            for group in _same_schema(con, list(files)):
+            groups = _same_schema(con, list(files))
+            if groups is None:
+                return None
+            for group in groups:
                 checked = _check_files(con, spec, [Path(g) for g in group], units)
                 if checked is None:
                     return None
@@ -144,8 +147,9 @@ def _check_together(
     ]
 
 
-def _same_schema(con: duckdb.DuckDBPyConnection, files: list[str]) -> list[list[str]]:
-    """The files grouped by their stored schema (column names, types and order), in order."""
+def _same_schema(con: duckdb.DuckDBPyConnection, files: list[str]) -> list[list[str]] | None:
+    """The files grouped by their stored schema (column names, types and order), in order;
+    None if DuckDB named a file otherwise than it was given."""
     if not files:
         return []
     rows = con.execute(
@@ -154,6 +158,8 @@ def _same_schema(con: duckdb.DuckDBPyConnection, files: list[str]) -> list[list[
         [files],
     ).fetchall()
     schema = {str(f): str(s) for f, s in rows}
+    if set(schema) != set(files):
+        return None
     groups: dict[str, list[str]] = {}
     for f in files:
         groups.setdefault(schema[f], []).append(f)
@@ -197,6 +203,8 @@ def _check_files(
         if wrong or most > 1:
             return None
         rows[str(file)] = int(n)
+    if not set(rows) <= {str(p) for p in paths}:
+        return None  # files named otherwise than given: each is read alone
     present = frozenset(raw.types)
     typed = typed_select(raw, fields)  # the same for every file of the schema: made once
     return [
