@@ -32,6 +32,8 @@ from grassroots.engine.errors import MAX_PROBLEMS, InputError, Problem, raise_if
 from grassroots.engine.inputs import (
     Field,
     RawTable,
+    _conditions,
+    _text,
     check_header,
     find_file,
     ident,
@@ -95,9 +97,128 @@ def read_many_cases(
     """`read_cases` of each folder, in order, over one DuckDB connection.
 
     Opening a DuckDB connection costs ~18 ms of CPU: a province run from intake reads 138
-    per-unit versions, 2.5 s of connections alone when each had its own."""
+    per-unit versions, 2.5 s of connections alone when each had its own. Stored versions
+    (typed Parquet) are checked together: one pass per table over every file of the same
+    stored schema (``_check_together``), not a dozen small queries per file. Only when that
+    pass finds something wrong is each folder read on its own, so the problems raised are
+    exactly ``read_cases``'s for the first folder that has any."""
+    paths = [Path(folder) for folder in folders]
     with duckdb.connect() as con:
-        return [_read_cases(con, Path(folder), units) for folder in folders]
+        together = _check_together(con, paths, units)
+        if together is not None:
+            return together
+        return [_read_cases(con, folder, units) for folder in paths]
+
+
+def _check_together(
+    con: duckdb.DuckDBPyConnection, folders: Sequence[Path], units: Collection[str] | None
+) -> list[CaseTables] | None:
+    """The folders' case tables when every file is Parquet and none has a problem, found with
+    one pass per table and stored schema; None when any needs ``_read_cases`` (a CSV, a
+    folder without tables, an unreadable file, a problem to name)."""
+    found = [{name: _find(folder, name) for name in TABLES} for folder in folders]
+    if len(folders) < 2 or any(
+        not any(f.values()) or any(p is not None and p.suffix != ".parquet" for p in f.values())
+        for f in found
+    ):
+        return None
+    if units is not None:
+        con.register("_known_units", pa.table({"v": pa.array(sorted(units), pa.string())}))
+    tables: list[dict[str, CaseTable]] = [{} for _ in folders]
+    try:
+        for name, spec in TABLES.items():
+            files = {str(f[name]): i for i, f in enumerate(found) if f[name] is not None}
+            groups = _same_schema(con, list(files))
+            if groups is None:
+                return None
+            for group in groups:
+                checked = _check_files(con, spec, [Path(g) for g in group], units)
+                if checked is None:
+                    return None
+                for path, table in zip(group, checked, strict=True):
+                    tables[files[path]][name] = table
+    except duckdb.Error:
+        return None  # a damaged file: `_read_cases` names it
+    finally:
+        if units is not None:
+            con.unregister("_known_units")
+    return [
+        CaseTables(folder, {n: t[n] for n in TABLES if n in t})
+        for folder, t in zip(folders, tables, strict=True)
+    ]
+
+
+def _same_schema(con: duckdb.DuckDBPyConnection, files: list[str]) -> list[list[str]] | None:
+    """The files grouped by their stored schema (column names, types and order), in order;
+    None if DuckDB named a file otherwise than it was given."""
+    if not files:
+        return []
+    rows = con.execute(
+        "SELECT file_name, string_agg(concat_ws(' ', name, duckdb_type, num_children), ';' "
+        "ORDER BY column_id) FROM parquet_schema(?) GROUP BY file_name",
+        [files],
+    ).fetchall()
+    schema = {str(f): str(s) for f, s in rows}
+    if set(schema) != set(files):
+        return None
+    groups: dict[str, list[str]] = {}
+    for f in files:
+        groups.setdefault(schema[f], []).append(f)
+    return list(groups.values())
+
+
+def _check_files(
+    con: duckdb.DuckDBPyConnection, spec: Table, paths: list[Path], units: Collection[str] | None
+) -> list[CaseTable] | None:
+    """Each file's CaseTable, as ``_read_table`` makes it, when none of the files (all of one
+    stored schema) has a problem ``validate`` would report; else None. One scan of them all:
+    the bad values and unknown units of ``check_values`` / ``check_members``, and the keys
+    repeated within a file (``check_duplicates``), counted per file."""
+    raw = open_raw(con, paths[0], f"raw_{spec.name}")  # the schema all of them share
+    fields = [Field.of(c) for c in spec.columns.values()]
+    if check_header(raw, fields):
+        return None
+    bad = [
+        condition
+        for f in fields
+        if f.name in raw.types
+        for condition, _ in _conditions(f, raw.types[f.name])
+    ]
+    if units is not None and "unit_code" in raw.types:
+        v = _text("unit_code", raw.types["unit_code"])
+        bad.append(f"{v} IS NOT NULL AND {v} NOT IN (SELECT v FROM _known_units)")
+    flag = " OR ".join(f"coalesce({c}, false)" for c in bad) or "false"
+    listed = "[" + ", ".join(quote(str(p)) for p in paths) + "]"
+    if all(k in raw.types for k in spec.key):  # else no key to repeat: each row is its own
+        source, keys = f"read_parquet({listed}, filename = '__file')", spec.key
+    else:
+        source = f"read_parquet({listed}, filename = '__file', file_row_number = true)"
+        keys = ("file_row_number",)
+    per_key = ", ".join(ident(k) for k in keys)
+    counts = con.execute(
+        f"SELECT __file, sum(n), max(n), bool_or(bad) FROM (SELECT __file, count(*) AS n, "
+        f"bool_or({flag}) AS bad FROM {source} GROUP BY __file, {per_key}) GROUP BY __file"
+    ).fetchall()
+    rows: dict[str, int] = {}
+    for file, n, most, wrong in counts:
+        if wrong or most > 1:
+            return None
+        rows[str(file)] = int(n)
+    if not set(rows) <= {str(p) for p in paths}:
+        return None  # files named otherwise than given: each is read alone
+    present = frozenset(raw.types)
+    typed = typed_select(raw, fields)  # the same for every file of the schema: made once
+    return [
+        CaseTable(
+            spec.name,
+            path,
+            present,
+            rows.get(str(path), 0),
+            select_sql=f"SELECT {typed} FROM read_parquet('{_escape(path.resolve())}')",
+            typed=typed,
+        )
+        for path in paths
+    ]
 
 
 def _read_cases(
@@ -183,7 +304,8 @@ def union_cases(parts: Sequence[tuple[CaseTables, Collection[str]]]) -> CaseTabl
     stands, and counting it once is what makes distinct counts over a long period right. A
     table is present when any part has it; a column counts as present only when every part
     holding the table has it (an element needing a column one upload lacks stays absent rather
-    than undercounted).
+    than undercounted). Parts whose units are disjoint (a province's quarter, one version per
+    unit) cannot share a key, which starts with ``unit_code``: their rows are simply appended.
 
     >>> import tempfile, pathlib
     >>> a, b = pathlib.Path(tempfile.mkdtemp()), pathlib.Path(tempfile.mkdtemp())
@@ -197,6 +319,10 @@ def union_cases(parts: Sequence[tuple[CaseTables, Collection[str]]]) -> CaseTabl
     if not parts:
         raise ValueError("union_cases needs at least one part")
     names = sorted({name for cases, _ in parts for name in cases.tables})
+    # Parts of different units (a province's quarter: one version per unit) share no row.
+    disjoint = sum(len(set(codes)) for _, codes in parts) == len(
+        set().union(*(set(codes) for _, codes in parts))
+    )
     tables: dict[str, CaseTable] = {}
     with duckdb.connect() as con:
         for name in names:
@@ -205,17 +331,46 @@ def union_cases(parts: Sequence[tuple[CaseTables, Collection[str]]]) -> CaseTabl
                 for i, (cases, codes) in enumerate(parts)
                 if name in cases.tables
             ]
+            spec = TABLES.get(name)
+            plain = disjoint and spec is not None  # every key starts with unit_code
+            files = _single_files(holding) if plain else None
+            if files is not None and spec is not None:
+                # Stored versions of one typed shape: one scan of their files, each file's
+                # rows limited to its part's units; the same rows in the same (key) order.
+                con.register(
+                    "_part_units",
+                    pa.table(
+                        {
+                            "__file": pa.array([f for f, c in files for _ in c], pa.string()),
+                            "unit_code": pa.array([u for _, c in files for u in c], pa.string()),
+                        }
+                    ),
+                )
+                listed = "[" + ", ".join(quote(f) for f, _ in files) + "]"
+                key = ", ".join(ident(c) for c in spec.key)
+                arrow = con.sql(
+                    f"SELECT {holding[0][1].typed} FROM read_parquet({listed}, filename = "
+                    "'__file', union_by_name = true) SEMI JOIN _part_units USING (__file, "
+                    f"unit_code) ORDER BY {key}"
+                ).to_arrow_table()
+                con.unregister("_part_units")
+                present = frozenset.intersection(*(table.present for _, table, _ in holding))
+                tables[name] = CaseTable(
+                    name, holding[-1][1].path, present, arrow.num_rows, arrow=arrow
+                )
+                continue
             selects = []
             for i, table, codes in holding:
                 view = table.register(con, f"part{i}_{name}")
                 wanted = ", ".join(quote(c) for c in sorted(codes)) or "NULL"
-                selects.append(
-                    f"SELECT *, {i} AS __part FROM {ident(view)} WHERE unit_code IN ({wanted})"
-                )
-            spec = TABLES.get(name)
+                part = "" if plain else f", {i} AS __part"
+                selects.append(f"SELECT *{part} FROM {ident(view)} WHERE unit_code IN ({wanted})")
             key = ", ".join(ident(c) for c in spec.key) if spec is not None else "1"
+            rows = " UNION ALL BY NAME ".join(selects)
             query = (
-                f"SELECT * EXCLUDE (__part) FROM ({' UNION ALL BY NAME '.join(selects)}) "
+                f"SELECT * FROM ({rows}) ORDER BY {key}"
+                if plain  # no key can be in two parts: nothing to drop
+                else f"SELECT * EXCLUDE (__part) FROM ({rows}) "
                 f"QUALIFY row_number() OVER (PARTITION BY {key} ORDER BY __part DESC) = 1 "
                 f"ORDER BY {key}"
             )
@@ -225,6 +380,25 @@ def union_cases(parts: Sequence[tuple[CaseTables, Collection[str]]]) -> CaseTabl
                 name, holding[-1][1].path, present, arrow.num_rows, arrow=arrow
             )
     return CaseTables(parts[-1][0].folder, tables)
+
+
+def _single_files(
+    holding: Sequence[tuple[int, CaseTable, Collection[str]]],
+) -> list[tuple[str, list[str]]] | None:
+    """(file, its part's units) of each part, when every part is one Parquet file read in
+    place with the same typed SELECT (``_in_place``); else None."""
+    typed = holding[0][1].typed
+    head, tail = f"SELECT {typed} FROM read_parquet('", "')"
+    files = []
+    for _, table, codes in holding:
+        sql = table.select_sql or ""
+        if table.arrow is not None or table.typed != typed or not sql.startswith(head):
+            return None
+        path = sql[len(head) :]
+        if not path.endswith(tail) or "'" in path[: -len(tail)].replace("''", ""):
+            return None
+        files.append((path[: -len(tail)].replace("''", "'"), sorted(codes)))
+    return files
 
 
 # ---- writing and counting case tables (intake's storage, the pairing's caseloads) -----------

@@ -20,6 +20,7 @@ from __future__ import annotations
 import difflib
 import math
 from collections.abc import Collection, Mapping
+from functools import lru_cache
 
 import numpy as np
 import sqlglot
@@ -64,9 +65,12 @@ def did_you_mean(name: str, known: Collection[str]) -> str:
 
 
 def parse(text: str, *, source: str) -> exp.Expression:
-    """Parse ``text`` or raise InputError naming ``source``."""
+    """Parse ``text`` or raise InputError naming ``source``.
+
+    A new tree each call (callers may change it), copied from the first parse of the same
+    text: a run parses its catalogue's expressions several times (a copy is ~4x cheaper)."""
     try:
-        tree = sqlglot.parse_one(str(text), dialect=DIALECT)
+        tree = _parsed(str(text))
     except ParseError as error:
         detail = error.errors[0]["description"] if error.errors else str(error)
         raise InputError(
@@ -74,7 +78,12 @@ def parse(text: str, *, source: str) -> exp.Expression:
         ) from None
     if not isinstance(tree, exp.Expression):
         raise InputError([Problem(source, None, None, f"empty expression {text!r}")])
-    return tree
+    return tree.copy()
+
+
+@lru_cache(maxsize=4096)
+def _parsed(text: str) -> object:  # checked by parse: an Expression, or not
+    return sqlglot.parse_one(text, dialect=DIALECT)
 
 
 def _parse_problems(text: str, source: str) -> tuple[exp.Expression | None, list[Problem]]:

@@ -11,11 +11,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from grassroots.engine.scheme import Scheme, Visibility
 from grassroots.organisations.models import Role
 from grassroots.organisations.scope import Action, can, membership_of
+
+if TYPE_CHECKING:  # the scheme's pydantic models are not needed to start Django (issue 20.4)
+    from grassroots.engine.scheme import Scheme, Visibility
 
 ROLE_NAMES: dict[str, frozenset[Role]] = {
     "province_admin": frozenset({Role.PROVINCE_ADMIN}),

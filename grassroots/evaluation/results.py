@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import pandas as pd
+from django.db import connection
 
 from grassroots.engine.colours import parse_why
 from grassroots.engine.outputs import OPTIONAL_COLUMNS, RESULT_COLUMNS
@@ -23,27 +24,58 @@ _FLOAT_COLUMNS = ("value", "score", "rank_q05", "rank_median", "rank_q95", "colo
 
 
 def result_rows(run: EvaluationRun, frame: pd.DataFrame) -> list[Result]:
+    return [Result(run=run, **values) for values in _stored_values(frame)]
+
+
+def _stored_values(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """Each row of the engine's long form as the Result fields it is stored in (no run)."""
     paths = dict(Unit.objects.values_list("code", "path"))
     rows = []
-    for rec in frame.to_dict("records"):
+    columns = {c: frame[c].tolist() for c in frame.columns}  # plain values, column by column
+    for i in range(len(frame)):
+        rec = {c: values[i] for c, values in columns.items()}
         code = str(rec["unit_code"])
         rows.append(
-            Result(
-                run=run,
-                unit_code=code,
-                unit_path=paths.get(code, ""),
-                node=str(rec["node"]),
-                level=_text(rec.get("level")),
-                rank_peer=_int(rec.get("rank_peer")),
-                rank_all=_int(rec.get("rank_all")),
-                colour=_text(rec.get("colour")),
-                flags=_text(rec.get("flags"))[:200],
-                why=_text(rec.get("why")),
-                why_reason=why_reason(_text(rec.get("why"))),
+            {
+                "unit_code": code,
+                "unit_path": paths.get(code, ""),
+                "node": str(rec["node"]),
+                "level": _text(rec.get("level")),
+                "rank_peer": _int(rec.get("rank_peer")),
+                "rank_all": _int(rec.get("rank_all")),
+                "colour": _text(rec.get("colour")),
+                "flags": _text(rec.get("flags"))[:200],
+                "why": _text(rec.get("why")),
+                "why_reason": why_reason(_text(rec.get("why"))),
                 **{c: _float(rec.get(c)) for c in _FLOAT_COLUMNS},
-            )
+            }
         )
     return rows
+
+
+def store_results(run: EvaluationRun, frame: pd.DataFrame) -> int:
+    """Store the run's long-form result as its Result rows (in the caller's transaction).
+
+    On PostgreSQL one COPY: 2,760 rows of a province run took ~0.2 s of the worker's CPU
+    through ``bulk_create`` (every value quoted in Python into one statement), a tenth of
+    that as COPY rows (issue 20.4). Elsewhere (SQLite) ``bulk_create``."""
+    values = _stored_values(frame)
+    if connection.vendor != "postgresql":
+        Result.objects.bulk_create([Result(run=run, **v) for v in values], batch_size=BATCH)
+        return len(values)
+    fields = [f for f in Result._meta.concrete_fields if not f.primary_key]
+    columns = ", ".join(connection.ops.quote_name(str(f.column)) for f in fields)
+    table = connection.ops.quote_name(Result._meta.db_table)
+    # The values are already the plain str / int / float / None the columns take; only the
+    # JSON field needs its adapter (what bulk_create would have sent).
+    json = [f for f in fields if f.get_internal_type() == "JSONField"]
+    with connection.cursor() as cursor, cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+        for row in values:
+            row["run"] = run.pk
+            for field in json:
+                row[field.name] = field.get_db_prep_save(row[field.name], connection)
+            copy.write_row([row[f.name] for f in fields])
+    return len(values)
 
 
 def why_reason(text: str) -> list[dict[str, object]]:

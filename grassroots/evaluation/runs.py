@@ -44,12 +44,11 @@ from grassroots.evaluation.inputs import (
 from grassroots.evaluation.models import (
     ORPHANED,
     EvaluationRun,
-    Result,
     RunStatus,
     SchemeVersion,
     SourceKind,
 )
-from grassroots.evaluation.results import BATCH, result_rows, row_key
+from grassroots.evaluation.results import result_rows, row_key, store_results
 from grassroots.evaluation.schemes import scheme_of, scheme_replications
 from grassroots.intake.catalogues.services import (
     CatalogueError,
@@ -412,7 +411,7 @@ def _finish(
     run: EvaluationRun, *, status: RunStatus, frame: pd.DataFrame | None = None, error: str = ""
 ) -> EvaluationRun:
     if frame is not None:
-        Result.objects.bulk_create(result_rows(run, frame), batch_size=BATCH)
+        store_results(run, frame)
     run.refresh_from_db()
     run.status = status
     run.progress = 100

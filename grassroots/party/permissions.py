@@ -14,17 +14,19 @@ Everything else is 404, never 403.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import QuerySet
 
-from grassroots.engine.scheme import Visibility
 from grassroots.evaluation.permissions import Visible, visible_to
 from grassroots.organisations.models import Level, Role, Unit
 from grassroots.organisations.scope import Action, can, membership_of, visible_units
 from grassroots.party.models import PartyOrg, Task
 from grassroots.people.models import Person
 from grassroots.people.permissions import is_province, person_of
+
+if TYPE_CHECKING:  # the scheme's pydantic models are not needed to start Django (issue 20.4)
+    from grassroots.engine.scheme import Visibility
 
 
 def manages(user: Any, unit: Unit) -> bool:

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import os
 import re
+from importlib.util import find_spec
 from pathlib import Path
 
 import dj_database_url
@@ -56,8 +57,6 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_htmx",
-    # Installed so the API docs use ninja's bundled Swagger UI instead of a CDN.
-    "ninja",
     "grassroots.organisations",
     "grassroots.intake",
     "grassroots.people",
@@ -95,10 +94,19 @@ MIDDLEWARE = [
 ROOT_URLCONF = "grassroots.web.urls"
 WSGI_APPLICATION = "grassroots.web.wsgi.application"
 
+# The API docs use ninja's bundled Swagger UI (its templates and static files, never a CDN)
+# without "ninja" in INSTALLED_APPS: importing the app at start-up imported ninja and pydantic
+# (~0.2 s of every command's start, issue 20.4); the API itself loads them with the URLs.
+# find_spec locates the package without importing it. See grassroots/web/api.py's docs.
+_ninja = find_spec("ninja")
+if _ninja is None or _ninja.origin is None:
+    raise ImproperlyConfigured("django-ninja is not installed")
+NINJA_DIR = Path(_ninja.origin).parent
+
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [BASE_DIR / "templates"],
+        "DIRS": [BASE_DIR / "templates", NINJA_DIR / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -247,6 +255,7 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 WHITENOISE_USE_FINDERS = True
+STATICFILES_DIRS = [NINJA_DIR / "static"]  # ninja/swagger-ui*.js|css, as the app had them
 
 # Uploads: streamed to a private temporary file under the data directory, the size limit
 # enforced while the bytes arrive (grassroots/web/uploads.py); files the server stores are

@@ -37,6 +37,18 @@ def test_openapi_lists_the_endpoints_and_their_errors(client) -> None:
     assert any(s.get("scheme") == "bearer" for s in schemes.values())
 
 
+def test_the_api_docs_use_ninjas_bundled_swagger_ui_not_a_cdn(client) -> None:
+    # ninja is not an installed app (start-up, issue 20.4): its page and files come from the
+    # template and static paths settings.py sets.
+    page = client.get("/api/docs")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "/static/ninja/swagger-ui-bundle.js" in html
+    assert "/static/ninja/swagger-ui.css" in html
+    assert "cdn" not in html.lower()
+    assert client.get("/static/ninja/swagger-ui-bundle.js").status_code == 200
+
+
 def test_a_request_without_credentials_is_401(client, province) -> None:
     assert client.get("/api/units").status_code == 401
 
