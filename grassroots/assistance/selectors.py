@@ -380,10 +380,17 @@ _CONDITION = re.compile(
 )
 
 
-def exit_reason(reason: str, nodes: dict[str, str]) -> str:
+# Measures whose values are ranks or stand for one (a position in a peer group of 12 is a rank):
+# where the ranking policy hides ranks from the reader, the values found are not shown.
+RANK_MEASURES = frozenset({"rank_peer", "rank_all", "peer_position"})
+
+
+def exit_reason(reason: str, nodes: dict[str, str], *, ranks: bool = True) -> str:
     """An exit item's reason as the engine wrote it (``core-business peer_position lt 0.6667
     [all of 2024Q3, 2024Q4]; 2024Q3: 0.5, 2024Q4: 0.8``), said in the page's language with the
-    node's name; a reason of another shape is shown as it is."""
+    node's name; a reason of another shape is shown as it is. ``ranks`` False (the ranking
+    policy hides ranks from the reader): the values of a rank measure are left out, the
+    condition and whether it was met stay."""
     if match := _QUALITATIVE.match(reason):
         said = _("qualitative: a reviewer decides on the evidence")
         # The shipped standard's evidence is English (grassroots/locale has its Chinese); a
@@ -416,6 +423,9 @@ def exit_reason(reason: str, nodes: dict[str, str]) -> str:
         _("in every period of %(periods)s") if m["require"] == "all"
         else _("in one period of %(periods)s")
     ) % {"periods": periods}  # fmt: skip
+    if not ranks and m["measure"] in RANK_MEASURES:
+        return _("%(condition)s %(require)s; the positions found are not shown under the "
+                 "province's ranking policy") % {"condition": condition, "require": require}  # fmt: skip
     values = [part.split(": ", 1) for part in m["shown"].split(", ") if ": " in part]
     said = comma.join(
         _("%(period)s: %(value)s") % {"period": period_label(p), "value": shown(v)}
@@ -445,9 +455,10 @@ def _node_names(based_on: str) -> dict[str, str]:
     return {node.code: node_name(node) for node, _level in scheme.nodes()}
 
 
-def exit_rows(assessment: ExitAssessment) -> list[ExitRow]:
+def exit_rows(assessment: ExitAssessment, *, ranks: bool) -> list[ExitRow]:
     """The assessment's items with their names and headings from the exit standard, in the
-    page's language (the record keeps codes, so a renamed item still reads as it was decided)."""
+    page's language (the record keeps codes, so a renamed item still reads as it was decided).
+    ``ranks``: whether the reader may see ranks (positions are left out of reasons if not)."""
     scheme = standard_scheme(assessment.standard)  # the version it was assessed against
     in_english = english()
     names = {i.code: i.name_en if in_english else i.name_zh for i in scheme.items}
@@ -458,7 +469,7 @@ def exit_rows(assessment: ExitAssessment) -> list[ExitRow]:
             item,
             names.get(item.code, item.code),
             headings.get(item.heading, item.heading),
-            exit_reason(item.reason, nodes),
+            exit_reason(item.reason, nodes, ranks=ranks),
         )
         for item in assessment.items.all()
     ]

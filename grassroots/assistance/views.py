@@ -27,6 +27,7 @@ from grassroots.assistance.selectors import (
     wall_chart_option,
 )
 from grassroots.assistance.services import AssistanceError, decide_exit, review_exit_item
+from grassroots.assistance.stored import rank_visibility
 from grassroots.assistance.targets import indicator_names
 from grassroots.i18n import english, unit_name
 from grassroots.organisations.exports import unit_table
@@ -135,7 +136,7 @@ def exit_form(request: HttpRequest, pk: int) -> HttpResponse:
         "nav": "assistance",
         "a": assessment,
         "unit": unit,
-        "rows": exit_rows(assessment),
+        "rows": exit_rows(assessment, ranks=rank_visibility(request.user).ranks),
         "shortfalls": exit_shortfalls(assessment),
         "can_decide": can_decide,
         "statuses": ItemStatus.choices,

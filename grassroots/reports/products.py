@@ -54,6 +54,7 @@ from grassroots.reports.content import (
     text_cell,
 )
 from grassroots.reports.errors import ReportError
+from grassroots.reports.models import RankingMode
 from grassroots.reports.selectors import policy_for, province_of
 from grassroots.reports.templates_spec import Template
 
@@ -384,7 +385,8 @@ def exit_record(
             _("Evidence"),
         ],
     )
-    for row in exit_rows(assessment):
+    # A document follows the province's ranking policy: positions only in ranking mode.
+    for row in exit_rows(assessment, ranks=policy.ranking == RankingMode.RANKING):
         item = row.item
         table.rows.append(
             [
@@ -393,7 +395,7 @@ def exit_record(
                 text_cell(row.name),
                 text_cell(_("quantitative") if item.quantitative else _("qualitative")),
                 text_cell(ITEM_STATES.get(item.status, item.status)),
-                text_cell(item.evidence or item.reason or DASH),
+                text_cell("；".join(t for t in (row.reason, item.evidence) if t) or DASH),
             ]
         )
     designation = assessment.designation

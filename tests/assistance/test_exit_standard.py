@@ -164,9 +164,9 @@ def test_the_province_edits_its_standard_and_each_assessment_keeps_its_version(
     assert list(ExitStandard.objects.values_list("version", flat=True)) == [2, 1]
     second = _recommend(weak, people, periods=["2024Q3"])
     assert (first.standard.version, second.standard.version) == (1, 2)
-    names = {row.item.code: row.name for row in exit_rows(second)}
+    names = {row.item.code: row.name for row in exit_rows(second, ranks=True)}
     assert names["P1"] == "理论学习制度健全"
-    assert {row.item.code: row.name for row in exit_rows(first)}[
+    assert {row.item.code: row.name for row in exit_rows(first, ranks=True)}[
         "P1"
     ] == "党组理论学习中心组学习制度落实到位"
     assert AuditEntry.objects.filter(model="assistance.exitstandard", reason="省院修订").exists()

@@ -178,7 +178,12 @@ def test_the_exit_record_lists_every_item_as_decided(world, tmp_path) -> None:
         ("Q1", "quant", True, ItemStatus.MET, "不捕率连续两期在绿区"),
         ("Q2", "quant", True, ItemStatus.NOT_MET, "案-件比仍为红"),
         ("S1", "qual", False, ItemStatus.MET, "整改措施全部完成"),
+        ("Q3", "quant", True, ItemStatus.MET, ""),
     ]
+    # the engine's reason of Q3, in English with a position in the peer group (a rank)
+    position = (
+        "core-business peer_position lt 0.6667 [all of 2024Q3, 2024Q4]; 2024Q3: 0.5, 2024Q4: 0.4"
+    )
     for code, heading, quantitative, status, evidence in items:
         ExitItem.objects.create(
             assessment=assessment,
@@ -187,6 +192,7 @@ def test_the_exit_record_lists_every_item_as_decided(world, tmp_path) -> None:
             quantitative=quantitative,
             status=status,
             evidence=evidence,
+            reason=position if code == "Q3" else "",
         )
     excel = generate_document(
         product="exit_record", scope=unit, period=PERIOD, fmt="xlsx", actor=admin
@@ -197,7 +203,13 @@ def test_the_exit_record_lists_every_item_as_decided(world, tmp_path) -> None:
         ("Q1", "达到", "不捕率连续两期在绿区"),
         ("Q2", "未达到", "案-件比仍为红"),
         ("S1", "达到", "整改措施全部完成"),
+        ("Q3", "达到", found[3][2]),
     ]
+    # in Chinese, and the province's analysis mode leaves the positions out of the record
+    assert found[3][2].startswith("综合评价 同组位次"), found[3][2]
+    assert "0.5" not in found[3][2]
+    assert "0.4" not in found[3][2]
+    assert found[3][2].endswith("不显示所处位次")
     assert excel.runs == {"exit_assessment": assessment.pk}
     text = pdf_text(
         generate_document(product="exit_record", scope=unit, period=PERIOD, fmt="pdf", actor=admin),

@@ -37,6 +37,7 @@ thead { display: table-header-group; }
 th { background: #e8edf3; font-weight: bold; }
 th, td { border: 0.5pt solid #888; padding: 1mm 1.2mm; }
 td.n { text-align: right; }
+.s { white-space: nowrap; }
 tr { page-break-inside: avoid; }
 .green { color: #2e7d32; font-weight: bold; }
 .yellow { color: #8a6100; font-weight: bold; }
@@ -47,13 +48,26 @@ img.chart { width: 100%%; }
 """
 
 
+# A cell this short (达到, 未达到, 定量, a number) never wraps: a long text in another column
+# would otherwise squeeze its column to one character a line.
+SHORT = 6
+
+
 def _table(table: Table) -> str:
-    head = "".join(f"<th>{escape(h)}</th>" for h in table.headers)
+    short = ' class="s"'
+    head = "".join(f"<th{short if len(h) <= SHORT else ''}>{escape(h)}</th>" for h in table.headers)
     rows = []
     for row in table.rows:
         cells = []
         for cell in row:
-            cls = cell.colour or ("n" if cell.number is not None else "")
+            cls = " ".join(
+                c
+                for c in (
+                    cell.colour or ("n" if cell.number is not None else ""),
+                    "s" if len(cell.text) <= SHORT else "",
+                )
+                if c
+            )
             attr = f' class="{cls}"' if cls else ""
             cells.append(f"<td{attr}>{escape(cell.text)}</td>")
         rows.append("<tr>" + "".join(cells) + "</tr>")
