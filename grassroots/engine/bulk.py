@@ -151,8 +151,8 @@ def split_by_unit(
             present |= {str(code) for code, _ in rows if code is not None}
         accepted = sorted((present & set(units)) - set(refused))
         con.register("_accepted", pa.table({"v": pa.array(accepted, pa.string())}))
-        for name, counts in per_table.items():
-            if set(counts) - set(accepted):
+        for name, held in per_table.items():
+            if set(held) - set(accepted):
                 _keep_accepted(con, name)
         split.units = {code: {} for code in accepted}
         for name, raw in raws.items():
