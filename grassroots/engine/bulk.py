@@ -1,10 +1,12 @@
 """One export covering many units split into one typed case folder per unit, in one pass.
 
 A province's or the nation's case-system export holds every unit's rows for a period. Each
-table file (CSV or Parquet) is read by DuckDB once, into a temporary table (spilling to disk
-when it does not fit in memory); every check of :mod:`grassroots.engine.cases` then runs over
-that table with the problems *grouped by unit*: a unit with a bad row is refused as a whole
-(all-or-nothing per unit) while the other units go on. The accepted units' typed rows are
+table file (CSV or Parquet) is read by DuckDB once, straight into its typed rows in a temporary
+table (spilling to disk when it does not fit in memory), with a flag on each row that fails a
+value check of :mod:`grassroots.engine.cases`; the other checks (repeated keys, unknown units,
+rosters) run over the typed rows, and only when some row is flagged is the file read again as
+text, to name each bad value. The problems are *grouped by unit*: a unit with a bad row is
+refused as a whole (all-or-nothing per unit) while the other units go on. The accepted units' typed rows are
 written by one partitioned ``COPY`` per table (``PARTITION_BY (unit_code)``), so each unit gets
 its own ``<unit>/<table>.parquet`` (in key order, like ``write_units_parquet``), readable
 together as one case set (``BulkSplit.cases_for``) for computing element values.
