@@ -185,6 +185,8 @@ def _held_cases(
     chosen = sorted(codes)
     name = f"_codes_{len(chosen)}_{abs(hash(tuple(chosen)))}"
     con.register(name, pa.table({"v": pa.array(chosen, pa.string())}))
+    # The held rows are the accepted units' only: all of them need no filter.
+    where = "" if set(chosen) == set(split.units) else f" WHERE unit_code IN (SELECT v FROM {name})"
     tables = {}
     for table, raw in raws.items():
         tables[table] = CaseTable(
@@ -192,8 +194,7 @@ def _held_cases(
             split.folder / "unit_code=*" / f"{table}.parquet",
             frozenset(raw.types),
             sum(split.units[c][table] for c in chosen),
-            select_sql=f"SELECT {_columns(table)} FROM {ident(_TYPED + table)} "
-            f"WHERE unit_code IN (SELECT v FROM {name})",
+            select_sql=f"SELECT {_columns(table)} FROM {ident(_TYPED + table)}{where}",
         )
     return CaseTables(split.folder, tables)
 
