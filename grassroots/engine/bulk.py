@@ -1,10 +1,12 @@
 """One export covering many units split into one typed case folder per unit, in one pass.
 
 A province's or the nation's case-system export holds every unit's rows for a period. Each
-table file (CSV or Parquet) is read by DuckDB once, into a temporary table (spilling to disk
-when it does not fit in memory); every check of :mod:`grassroots.engine.cases` then runs over
-that table with the problems *grouped by unit*: a unit with a bad row is refused as a whole
-(all-or-nothing per unit) while the other units go on. The accepted units' typed rows are
+table file (CSV or Parquet) is read by DuckDB once, straight into its typed rows in a temporary
+table (spilling to disk when it does not fit in memory), with a flag on each row that fails a
+value check of :mod:`grassroots.engine.cases`; the other checks (repeated keys, unknown units,
+rosters) run over the typed rows, and only when some row is flagged is the file read again as
+text, to name each bad value. The problems are *grouped by unit*: a unit with a bad row is
+refused as a whole (all-or-nothing per unit) while the other units go on. The accepted units' typed rows are
 written by one partitioned ``COPY`` per table (``PARTITION_BY (unit_code)``), so each unit gets
 its own ``<unit>/<table>.parquet`` (in key order, like ``write_units_parquet``), readable
 together as one case set (``BulkSplit.cases_for``) for computing element values.
@@ -21,6 +23,7 @@ together as one case set (``BulkSplit.cases_for``) for computing element values.
 from __future__ import annotations
 
 import shutil
+import tempfile
 from collections import defaultdict
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
@@ -38,12 +41,15 @@ from grassroots.engine.inputs import (
     Field,
     RawTable,
     _conditions,
+    _described,
     _text,
     check_header,
+    detect_encoding,
     ident,
     open_raw,
     quote,
     typed_select,
+    utf8_copy,
 )
 
 _TYPED = "_typed_"  # the held typed rows of the accepted units: _typed_<table>
@@ -119,29 +125,40 @@ def split_by_unit(
         raws: dict[str, RawTable] = {}
         fatal: list[Problem] = []
         for name, path in sorted(files.items()):
-            raw = _load(con, path, f"raw_{name}")
             fields = [Field.of(c) for c in TABLES[name].columns.values()]
-            header = check_header(raw, fields)
-            if header or "unit_code" not in raw.types:
-                fatal += header
+            typed, bad = _load_typed(con, path, name, fields, fatal)
+            if typed is None:
                 continue
-            raws[name] = raw
-            for code, problem in _problems(con, raw, name, fields, per_unit, roster is not None):
+            raws[name] = typed
+            if bad:
+                # Some value is bad: the file is read again as text, for the row, column and
+                # value of every problem (only then; a clean export is read once).
+                raw = _load(con, path, f"raw_{name}")
+                found = _problems(con, raw, name, fields, per_unit, roster is not None)
+                for table in (f"raw_{name}_data", f"raw_{name}_held"):
+                    con.execute(f"DROP TABLE IF EXISTS {ident(table)}")
+            else:
+                found = _problems(con, typed, name, [], per_unit, roster is not None)
+            for code, problem in found:
                 refused[code].append(problem)
         raise_if_any(fatal)
         present: set[str] = set()
-        for raw in raws.values():
-            unit = _text("unit_code", raw.types["unit_code"])
+        per_table: dict[str, dict[str | None, int]] = {}
+        for name in raws:
             rows = con.execute(
-                f"SELECT {unit}, count(*) FROM {ident(raw.view)} GROUP BY 1"
+                f"SELECT unit_code, count(*) FROM {ident(_TYPED + name)} GROUP BY 1"
             ).fetchall()
+            per_table[name] = {code: int(n) for code, n in rows}
             split.rows += sum(int(n) for _, n in rows)
             present |= {str(code) for code, _ in rows if code is not None}
         accepted = sorted((present & set(units)) - set(refused))
         con.register("_accepted", pa.table({"v": pa.array(accepted, pa.string())}))
+        for name, held in per_table.items():
+            if set(held) - set(accepted):
+                _keep_accepted(con, name)
         split.units = {code: {} for code in accepted}
         for name, raw in raws.items():
-            counts = _write(con, raw, name, out, split)
+            counts = _write(con, name, out, split)
             for code in accepted:
                 split.units[code][name] = counts.get(code, 0)
             split.present[name] = frozenset(raw.types)
@@ -168,6 +185,8 @@ def _held_cases(
     chosen = sorted(codes)
     name = f"_codes_{len(chosen)}_{abs(hash(tuple(chosen)))}"
     con.register(name, pa.table({"v": pa.array(chosen, pa.string())}))
+    # The held rows are the accepted units' only: all of them need no filter.
+    where = "" if set(chosen) == set(split.units) else f" WHERE unit_code IN (SELECT v FROM {name})"
     tables = {}
     for table, raw in raws.items():
         tables[table] = CaseTable(
@@ -175,10 +194,92 @@ def _held_cases(
             split.folder / "unit_code=*" / f"{table}.parquet",
             frozenset(raw.types),
             sum(split.units[c][table] for c in chosen),
-            select_sql=f"SELECT * FROM {ident(_TYPED + table)} "
-            f"WHERE unit_code IN (SELECT v FROM {name})",
+            select_sql=f"SELECT {_columns(table)} FROM {ident(_TYPED + table)}{where}",
         )
     return CaseTables(split.folder, tables)
+
+
+def _load_typed(
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    name: str,
+    fields: list[Field],
+    fatal: list[Problem],
+) -> tuple[RawTable | None, bool]:
+    """The file read once straight into its typed table ``_typed_<name>`` (values that do not
+    convert are NULL there) with a ``_bad`` flag per row (any value check fails), and a view
+    ``_rows_<name>`` of it with the file's row numbers. Returns that view as a RawTable (None
+    after a problem of the file itself, added to ``fatal``) and whether any row is bad."""
+    source = f"_src_{name}"
+    with tempfile.TemporaryDirectory(prefix=".bulk-", dir=path.parent) as tmp:
+        if path.suffix.lower() == ".csv":
+            text = path if detect_encoding(path) == "utf-8" else utf8_copy(path, Path(tmp))
+            first = 2  # the header is row 1
+            try:
+                con.execute(
+                    f"CREATE OR REPLACE TEMP VIEW {ident(source)} AS SELECT trim(COLUMNS(*)) "
+                    f"FROM read_csv({quote(str(text))}, header = true, all_varchar = true)"
+                )
+                raw = _described(con, path.name, source)
+            except duckdb.Error as error:
+                message = str(error).splitlines()[0]
+                fatal.append(Problem(path.name, None, None, f"unreadable CSV: {message}"))
+                return None, False
+        else:
+            first = 1
+            raw = open_raw(con, path, source)  # Parquet: InputError when unreadable
+            raw.types.pop("_row", None)
+        header = check_header(raw, fields)
+        if header or "unit_code" not in raw.types:
+            fatal += header
+            return None, False
+        checks = [
+            condition
+            for f in fields
+            if f.name in raw.types
+            for condition, _ in _conditions(f, raw.types[f.name])
+        ]
+        bad = " OR ".join(f"coalesce({c}, false)" for c in checks) or "false"
+        try:
+            # Insertion order kept (preserve_insertion_order): rowid gives the file row.
+            con.execute(
+                f"CREATE TEMP TABLE {ident(_TYPED + name)} AS SELECT "
+                f"{typed_select(raw, fields, lenient=True)}, ({bad}) AS _bad "
+                f"FROM {ident(source)}"
+            )
+        except duckdb.Error as error:
+            message = str(error).splitlines()[0]
+            what = "CSV" if first == 2 else "file"
+            fatal.append(Problem(path.name, None, None, f"unreadable {what}: {message}"))
+            return None, False
+    view = f"_rows_{name}"
+    con.execute(
+        f"CREATE OR REPLACE TEMP VIEW {ident(view)} AS SELECT rowid + {first} AS _row, "
+        f"* EXCLUDE (_bad) FROM {ident(_TYPED + name)}"
+    )
+    con.execute(f"DROP VIEW {ident(source)}")
+    found = con.execute(f"SELECT 1 FROM {ident(_TYPED + name)} WHERE _bad LIMIT 1").fetchall()
+    present = {c: t for c, t in _described(con, path.name, view).types.items() if c in raw.types}
+    return RawTable(path.name, view, present, raw.sheet), bool(found)
+
+
+def _keep_accepted(con: duckdb.DuckDBPyConnection, name: str) -> None:
+    """Only the accepted units' rows held in ``_typed_<name>``: the Parquet writer takes a
+    column's nullability from the whole held table, so refused rows (their bad values NULL)
+    must not change the bytes, and so the checksum, of the accepted units' files."""
+    held, kept = ident(_TYPED + name), ident(f"_kept_{name}")
+    con.execute(f"DROP VIEW IF EXISTS {ident(f'_rows_{name}')}")
+    con.execute(
+        f"CREATE TEMP TABLE {kept} AS SELECT * FROM {held} "
+        "WHERE unit_code IN (SELECT v FROM _accepted)"
+    )
+    con.execute(f"DROP TABLE {held}")
+    con.execute(f"ALTER TABLE {kept} RENAME TO {held}")
+
+
+def _columns(name: str) -> str:
+    """The typed columns of table ``name`` (the held table also has the ``_bad`` flag)."""
+    return ", ".join(ident(c) for c in TABLES[name].columns)
 
 
 def _load(con: duckdb.DuckDBPyConnection, path: Path, view: str) -> RawTable:
@@ -249,6 +350,15 @@ def _duplicates(
         return []
     cols = ", ".join(f"{_text(k, raw.types[k])} AS k{i}" for i, k in enumerate(key))
     keys = ", ".join(f"k{i}" for i in range(len(key)))
+    # Repeated keys are rare: one aggregate over a 64-bit hash of the key says whether there
+    # can be any at all before the rows of each are listed (a list per key, or grouping by the
+    # text of every key, costs a lot on millions of rows). A hash collision only means the
+    # exact query below runs, and it finds no repeat.
+    if not con.execute(
+        f"SELECT 1 FROM (SELECT {cols} FROM {ident(raw.view)}) GROUP BY hash({keys}) "
+        "HAVING count(*) > 1 LIMIT 1"
+    ).fetchall():
+        return []
     rows = con.execute(
         f"SELECT * FROM (SELECT {keys}, list(_row ORDER BY _row) AS seen FROM (SELECT {cols}, "
         f"_row FROM {ident(raw.view)}) GROUP BY {keys} HAVING count(*) > 1) "
@@ -300,24 +410,20 @@ def _roster(
 
 
 def _write(
-    con: duckdb.DuckDBPyConnection, raw: RawTable, name: str, out: Path, split: BulkSplit
+    con: duckdb.DuckDBPyConnection, name: str, out: Path, split: BulkSplit
 ) -> dict[str, int]:
     """One partitioned COPY of the accepted units' typed rows; each partition then moved to
     ``<unit>/<name>.parquet`` (an empty typed file for a unit without rows in this table)."""
-    fields = [Field.of(c) for c in TABLES[name].columns.values()]
-    unit = _text("unit_code", raw.types["unit_code"])
-    typed = f"SELECT {typed_select(raw, fields)} FROM {ident(raw.view)}"
+    columns = _columns(name)
     order = ", ".join(ident(k) for k in TABLES[name].key)
     split.folder.mkdir(exist_ok=True)
     # Every table into the same unit folders (unit_code=<code>/<name>_0.parquet): no per-table
     # folders to create and remove again, which costs more than the rows on a slow file system.
-    # The accepted units' typed rows are held too: the element values are computed from them.
+    # The held typed rows are the accepted units' only (``_keep_accepted``); they stay held:
+    # the element values are computed from them.
+    typed = f"SELECT {columns} FROM {ident(_TYPED + name)}"
     con.execute(
-        f"CREATE TEMP TABLE {ident(_TYPED + name)} AS {typed} "
-        f"WHERE {unit} IN (SELECT v FROM _accepted)"
-    )
-    con.execute(
-        f"COPY (SELECT * FROM {ident(_TYPED + name)} ORDER BY {order}) "
+        f"COPY ({typed} ORDER BY {order}) "
         f"TO {quote(str(split.folder))} (FORMAT parquet, PARTITION_BY (unit_code), "
         f"WRITE_PARTITION_COLUMNS true, FILENAME_PATTERN '{name}_{{i}}', OVERWRITE_OR_IGNORE true)"
     )

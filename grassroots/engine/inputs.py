@@ -490,12 +490,16 @@ def increasing_keys(path: Path, key: Sequence[str]) -> bool:
     return True
 
 
-def typed_select(raw: RawTable, fields: Sequence[Field]) -> str:
-    """SELECT list turning the (checked) raw columns into typed ones; absent columns are NULL."""
-    return ", ".join(f"{_typed(f, raw.types.get(f.name))} AS {ident(f.name)}" for f in fields)
+def typed_select(raw: RawTable, fields: Sequence[Field], *, lenient: bool = False) -> str:
+    """SELECT list turning the (checked) raw columns into typed ones; absent columns are NULL.
+    ``lenient``: a value that does not convert becomes NULL instead of an error (for rows
+    not yet checked, whose problems are found by the same pass)."""
+    return ", ".join(
+        f"{_typed(f, raw.types.get(f.name), lenient)} AS {ident(f.name)}" for f in fields
+    )
 
 
-def _typed(field: Field, duck_type: str | None) -> str:
+def _typed(field: Field, duck_type: str | None, lenient: bool = False) -> str:
     sql_type = {"date": "DATE", "bool": "BOOLEAN", "int": "BIGINT", "number": "DOUBLE"}.get(
         field.kind, "VARCHAR"
     )
@@ -506,13 +510,14 @@ def _typed(field: Field, duck_type: str | None) -> str:
     if _native(field.kind, duck_type) or duck_type == sql_type:
         return ident(field.name)
     v = _text(field.name, duck_type)
+    try_ = "try_" if lenient else ""
     if field.kind == "date":
-        return f"CAST(strptime({v}, '%Y-%m-%d') AS DATE)"
+        return f"CAST({try_}strptime({v}, '%Y-%m-%d') AS DATE)"
     if field.kind == "bool":
         yes = ", ".join(quote(w) for w in TRUE_WORDS)
         no = ", ".join(quote(w) for w in FALSE_WORDS)
         return f"CASE WHEN lower({v}) IN ({yes}) THEN TRUE WHEN lower({v}) IN ({no}) THEN FALSE END"
-    return f"CAST({v} AS {sql_type})"
+    return f"{try_.upper()}CAST({v} AS {sql_type})"
 
 
 def validate(

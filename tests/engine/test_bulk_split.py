@@ -1,0 +1,79 @@
+"""The national bulk import's split (engine/bulk.py): problems attributed to their unit, with
+file row and column, whether the file's values are all good (one typed read) or not (read
+again as text); accepted units' files do not depend on the refused units' rows."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from grassroots.engine.bulk import split_by_unit
+
+HEADER = "unit_code,event_id,case_id,event_type,event_date,prosecutor_id\n"
+GOOD = (
+    "410100,e1,c1,protest,2024-07-01,p1\n"
+    "410200,e2,c2,protest,2024-07-02,p2\n"
+    "410200,e2,c3,protest,2024-07-03,p2\n"  # file row 4 repeats row 3's key
+    "410300,e4,c4,protest,2024-07-04,stranger\n"  # not on 410300's roster
+    "999999,e5,c5,protest,2024-07-05,p9\n"  # not a unit of this import
+    "410400,e6,c6,protest,2024-07-06,p4\n"
+)
+ROSTER = pd.DataFrame(
+    {"unit_code": ["410300"], "staff_id": ["p3"], "department": ["一部"]}, dtype="string"
+)
+UNITS = {"410100", "410200", "410300", "410400"}
+
+
+def _split(tmp_path: Path, text: str, name: str) -> tuple[object, Path]:
+    folder = tmp_path / name
+    folder.mkdir()
+    (folder / "events.csv").write_text(HEADER + text, encoding="utf-8")
+    return split_by_unit({"events": folder / "events.csv"}, folder / "out", units=UNITS,
+                         roster=ROSTER), folder  # fmt: skip
+
+
+def _messages(split, code: str) -> list[str]:
+    return [str(p) for p in split.refused[code]]
+
+
+def test_clean_values_refuse_duplicates_roster_and_unknown_units_by_unit(tmp_path) -> None:
+    split, _ = _split(tmp_path, GOOD, "clean")
+    assert sorted(split.units) == ["410100", "410400"]
+    assert _messages(split, "410200") == [
+        "events.csv row 4, column event_id: duplicate key (unit_code, event_id) = "
+        "(410200, e2), first at row 3"
+    ]
+    assert _messages(split, "410300") == [
+        "events.csv row 5, column prosecutor_id: staff number 'stranger' is not in the roster "
+        "of unit 410300"
+    ]
+    assert _messages(split, "999999") == [
+        "events.csv row 6, column unit_code: unknown unit code '999999'"
+    ]
+    written = pd.read_parquet(split.unit_folder("410400") / "events.parquet")
+    assert written["event_id"].tolist() == ["e6"]
+    assert split.units["410400"] == {"events": 1}
+
+
+def test_a_bad_value_is_named_with_the_other_problems_and_spares_the_other_units(
+    tmp_path,
+) -> None:
+    clean, _ = _split(tmp_path, GOOD, "clean")
+    spoiled, _ = _split(tmp_path, GOOD + "410500,e7,c7,protest,2024-13-45,p5\n"
+                        "410100,e8,c8,parade,,p1\n", "spoiled")  # fmt: skip
+    assert sorted(spoiled.units) == ["410400"]
+    bad_type, missing = _messages(spoiled, "410100")
+    assert bad_type.startswith("events.csv row 9, column event_type: 'parade' is not one of: ")
+    assert missing == "events.csv row 9, column event_date: missing value"
+    assert _messages(spoiled, "410500") == [
+        "events.csv row 8, column event_date: '2024-13-45' is not a date (expected YYYY-MM-DD)",
+        "events.csv row 8, column unit_code: unknown unit code '410500'",
+    ]
+    assert _messages(spoiled, "410200") == _messages(clean, "410200")
+    assert _messages(spoiled, "410300") == _messages(clean, "410300")
+    # The unit accepted in both keeps the very same bytes (so the same checksum and version).
+    file = "events.parquet"
+    assert (spoiled.unit_folder("410400") / file).read_bytes() == (
+        clean.unit_folder("410400") / file
+    ).read_bytes()
