@@ -19,7 +19,7 @@ from typing import Any
 import pandas as pd
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 
 from grassroots.engine.gaming import COUNTED, RATIO, gaming_signs
 from grassroots.engine.scheme import ColourRule, Scheme
@@ -33,7 +33,7 @@ from grassroots.evaluation.models import (
 from grassroots.evaluation.permissions import Visible
 from grassroots.evaluation.schemes import scheme_of
 from grassroots.evaluation.selectors import previous_run
-from grassroots.i18n import english
+from grassroots.i18n import english, period_label
 from grassroots.organisations import audit
 from grassroots.organisations.models import AuditAction, Level, Unit
 
@@ -270,10 +270,11 @@ def evidence_text(warning: EarlyWarning, names: Mapping[str, str] | None = None)
     if warning.kind == WarningKind.NEWLY_RED:
         return f"{_colour_word(e.get('from', ''))} → {_colour_word('red')}"
     if warning.kind == WarningKind.RED_RUNNING:
-        return gettext("red %(n)d periods running, since %(since)s") % {
-            "n": warning.periods,
-            "since": warning.first_period,
-        }
+        return ngettext(
+            "red %(n)d period running, since %(since)s",
+            "red %(n)d periods running, since %(since)s",
+            warning.periods,
+        ) % {"n": warning.periods, "since": period_label(warning.first_period)}
     if warning.kind == WarningKind.RANK_DROP:
         return f"{e.get('from')} → {e.get('to')}"
     if warning.kind == WarningKind.MISSING:
@@ -281,14 +282,16 @@ def evidence_text(warning: EarlyWarning, names: Mapping[str, str] | None = None)
         nodes = separator.join(names.get(code) or code for code in e.get("nodes", []))
         return gettext("no value this period: %(nodes)s") % {"nodes": nodes}
     return gettext(
-        "case-to-procedure ratio %(norm).2f → %(now).2f (%(fall).0f%% better than the unit's "
+        "case-to-procedure ratio 1:%(norm).2f → 1:%(now).2f (%(fall).0f%% better than the unit's "
         "median of %(history)s), while remands and extensions fell to %(events).1f per 100 cases "
         "(own median %(own).1f, peers %(peers).1f)"
     ) % {
         "norm": e.get("ratio_norm", 0),
         "now": e.get("ratio", 0),
         "fall": 100 * e.get("ratio_fall", 0),
-        "history": ", ".join(e.get("history", [])),
+        "history": (", " if english() else "、").join(
+            period_label(p) for p in e.get("history", [])
+        ),
         "events": e.get("events", 0),
         "own": e.get("events_norm", 0),
         "peers": e.get("events_peers", 0),

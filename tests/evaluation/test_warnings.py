@@ -209,3 +209,28 @@ def test_publishing_a_run_records_its_warnings_and_a_draft_has_none(
     with django_capture_on_commit_callbacks(execute=True):
         published(run)
     assert EarlyWarning.objects.filter(run=run).exists()
+
+
+def test_the_evidence_names_periods_and_ratios_as_the_glossary_writes_them() -> None:
+    """Periods by their names (2024年第一季度, not 2024Q1), the case-to-procedure ratio as 1:x,
+    and English counts that take their number."""
+    from django.utils import translation
+
+    from grassroots.evaluation.warnings import evidence_text
+
+    running = EarlyWarning(kind=WarningKind.RED_RUNNING, periods=5, first_period="2024Q1")
+    once = EarlyWarning(kind=WarningKind.RED_RUNNING, periods=1, first_period="2024Q4")
+    evidence = {
+        "ratio_norm": 1.8,
+        "ratio": 1.2,
+        "ratio_fall": 0.33,
+        "history": ["2024Q1", "2024Q2"],
+    }
+    gaming = EarlyWarning(kind=WarningKind.SUSPICIOUS, evidence={**evidence, "events": 2.0})
+    with translation.override("zh-hans"):
+        assert evidence_text(running) == "连续5期红色，自2024年第一季度起"
+        said = evidence_text(gaming)
+    assert said.startswith("案-件比 1:1.80 → 1:1.20（较本院2024年第一季度、2024年第二季度的中位数")
+    with translation.override("en"):
+        assert evidence_text(once) == "red 1 period running, since 2024 Q4"
+        assert evidence_text(gaming).startswith("case-to-procedure ratio 1:1.80 → 1:1.20")
