@@ -39,11 +39,17 @@ class Compiled(Generic[M]):
         self._markers = markers
         self._local = threading.local()  # a compiler holds its thread's connection
 
-    def _prepared(self) -> tuple[Any, ...]:
-        found = getattr(self._local, "prepared", None)
-        if found is not None:
-            return found  # type: ignore[no-any-return]
+    def _prepared(self) -> tuple[Any, ...] | None:
+        """The SQL and what makes its rows into objects; None where the queryset is evaluated
+        as it is: on databases other than PostgreSQL (SQLite, the demo's, adapts some values,
+        times among them, into text before they reach the parameters, so the markers cannot be
+        found; the demo has no need of the saving)."""
+        if hasattr(self._local, "prepared"):
+            return self._local.prepared  # type: ignore[no-any-return]
         queryset = self._build(*self._markers)
+        if connections[queryset.db].vendor != "postgresql":
+            self._local.prepared = None
+            return None
         compiler = queryset.query.get_compiler(using=queryset.db)
         sql, params = compiler.as_sql()
         places: list[int | None] = []
@@ -85,8 +91,11 @@ class Compiled(Generic[M]):
     def all(self, *args: Any) -> list[M]:
         if len(args) != len(self._markers):
             raise TypeError(f"{len(self._markers)} arguments expected, {len(args)} given")
+        prepared = self._prepared()
+        if prepared is None:
+            return list(self._build(*args))
         (db, sql, constants, places, compiler, converters, model, init_list, (start, end),
-         populators, annotations) = self._prepared()  # fmt: skip
+         populators, annotations) = prepared  # fmt: skip
         params = [constants[i] if place is None else args[place] for i, place in enumerate(places)]
         with connections[db].cursor() as cursor:
             cursor.execute(sql, params)

@@ -84,3 +84,43 @@ def test_the_backend_reads_the_user_with_membership_and_refuses_an_inactive_one(
     user.is_active = False
     user.save()
     assert backend.get_user(user.pk) is None
+
+
+_SQLITE = """
+import django
+django.setup()
+from datetime import timedelta
+from django.core.management import call_command
+from django.utils import timezone
+call_command("migrate", "sessions", verbosity=0)
+from grassroots.web.sessions import SessionStore
+store = SessionStore()
+store["n"] = 7
+store.create()
+assert SessionStore(store.session_key).load() == {"n": 7}
+store.set_expiry(timezone.now() - timedelta(seconds=1))
+store.save()
+assert SessionStore(store.session_key).load() == {}
+print("ok")
+"""
+
+
+@pytest.mark.django_db(transaction=False)
+def test_the_session_store_reads_sessions_on_the_demos_sqlite(tmp_path) -> None:
+    """The demo's embedded SQLite turns times into text before they are parameters: there a
+    `Compiled` query is the queryset as it is (the demo could not log in otherwise)."""
+    import os
+    import subprocess
+    import sys
+
+    env = {
+        **{k: v for k, v in os.environ.items() if k != "DATABASE_URL"},
+        "DJANGO_SETTINGS_MODULE": "grassroots.web.settings",
+        "GRASSROOTS_DATA_DIR": str(tmp_path),
+    }
+    done = subprocess.run(
+        [sys.executable, "-c", _SQLITE], capture_output=True, text=True, env=env, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "ok"
+    assert (tmp_path / "grassroots.sqlite3").exists()
