@@ -43,6 +43,7 @@ from grassroots.engine.inputs import (
     _conditions,
     _described,
     _text,
+    any_bad,
     check_header,
     detect_encoding,
     ident,
@@ -233,13 +234,7 @@ def _load_typed(
         if header or "unit_code" not in raw.types:
             fatal += header
             return None, False
-        checks = [
-            condition
-            for f in fields
-            if f.name in raw.types
-            for condition, _ in _conditions(f, raw.types[f.name])
-        ]
-        bad = " OR ".join(f"coalesce({c}, false)" for c in checks) or "false"
+        bad = any_bad(raw, fields)
         try:
             # Insertion order kept (preserve_insertion_order): rowid gives the file row.
             con.execute(

@@ -392,6 +392,18 @@ def check_members(
     return problems
 
 
+def any_bad(raw: RawTable, fields: Sequence[Field]) -> str:
+    """SQL true for a row whose value fails any of the fields' value checks (``check_values``'
+    conditions, one pass): the rows to read again and word problem by problem."""
+    conditions = [
+        condition
+        for f in fields
+        if f.name in raw.types
+        for condition, _ in _conditions(f, raw.types[f.name])
+    ]
+    return " OR ".join(f"coalesce({c}, false)" for c in conditions) or "false"
+
+
 def quick_check(
     con: duckdb.DuckDBPyConnection,
     raw: RawTable,
@@ -411,13 +423,7 @@ def quick_check(
     are compared by a 64-bit hash in the pass: equal keys always hash alike, so as many
     distinct hashes as rows proves them distinct; fewer (a repeat, or a rare collision) sends
     the file to the exact check. Members are checked on the distinct values the pass gives."""
-    conditions = [
-        condition
-        for f in fields
-        if f.name in raw.types
-        for condition, _ in _conditions(f, raw.types[f.name])
-    ]
-    bad = " OR ".join(f"coalesce({c}, false)" for c in conditions) or "false"
+    bad = any_bad(raw, fields)
     checked = [(c, set(allowed)) for c, allowed, _ in members if c in raw.types]
     texts = [_text(c, raw.types[c]) for c, _ in checked]
     keyed = bool(key) and all(k in raw.types for k in key)
