@@ -111,6 +111,58 @@ MATTER_OUTCOMES: tuple[str, ...] = (
     "not_remedied",
 )
 
+# The names of category values, for people reading case records (column -> value -> (zh, en)).
+# The case format stores the codes; pages and documents show these names beside them.
+VALUE_NAMES: dict[str, dict[str, tuple[str, str]]] = {
+    "arrest_decision": {
+        "approved": ("批准逮捕", "Arrest approved"),
+        "not_approved": ("不批准逮捕", "Arrest not approved"),
+    },
+    "prosecution_decision": {
+        "prosecuted": ("提起公诉", "Prosecuted"),
+        "not_prosecuted": ("不起诉", "Not prosecuted"),
+    },
+    "sentencing_recommendation": {
+        "none": ("未提出量刑建议", "No sentencing recommendation"),
+        "fixed_term": ("确定刑量刑建议", "Fixed-term recommendation"),
+        "range": ("幅度刑量刑建议", "Range recommendation"),
+    },
+    "judgment": {
+        "convicted": ("有罪判决", "Convicted"),
+        "acquitted": ("无罪判决", "Acquitted"),
+    },
+    "event_type": {
+        t: (zh, t.replace("_", " ").capitalize()) for t, zh in EVENT_TYPE_NAMES_ZH.items()
+    },
+    "kind": {
+        "criminal_protest": ("刑事抗诉", "Criminal protest"),
+        "civil_recommendation": ("民事检察建议", "Civil procuratorial recommendation"),
+        "admin_recommendation": ("行政检察建议", "Administrative procuratorial recommendation"),
+        "pre_litigation_recommendation": ("诉前检察建议", "Pre-litigation recommendation"),
+    },
+    "outcome": {
+        "pending": ("尚未结果", "Pending"),
+        "changed": ("改变", "Changed"),
+        "maintained": ("维持", "Maintained"),
+        "adopted": ("采纳", "Adopted"),
+        "not_adopted": ("未采纳", "Not adopted"),
+        "remedied": ("已整改", "Remedied"),
+        "not_remedied": ("未整改", "Not remedied"),
+    },
+}
+
+
+def value_name(column: str, value: str) -> tuple[str, str] | None:
+    """(zh, en) name of a category column's value; None for a code the format does not name.
+
+    >>> value_name("arrest_decision", "approved")
+    ('批准逮捕', 'Arrest approved')
+    >>> value_name("case_id", "370102-1") is None
+    True
+    """
+    return VALUE_NAMES.get(column, {}).get(value)
+
+
 # Who handled the row: optional on every table, so files without them stay valid.
 HANDLER_COLUMNS: tuple[str, ...] = ("prosecutor_id", "department")
 

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from grassroots.cells import cell_float
-from grassroots.engine.caseformat import TABLES
+from grassroots.engine.caseformat import TABLES, value_name
 from grassroots.engine.cases import union_cases
 from grassroots.engine.catalogue import load_catalogue
 from grassroots.engine.errors import InputError
@@ -74,7 +74,11 @@ def element_records_view(request: HttpRequest, pk: int, code: str, element: str)
         column = table.columns.get(name) if table else None
         label = display_name(column.zh, column.en) if column else name
         columns.append((name, label))
-    rows = [[_cell(v) for v in r] for r in found.rows.itertuples(index=False)]
+    names = [name for name, _ in columns]
+    rows = [
+        [_named(n, _cell(v)) for n, v in zip(names, r, strict=True)]
+        for r in found.rows.itertuples(index=False)
+    ]
     context = {
         "nav": "evaluation",
         "run": run,
@@ -121,6 +125,13 @@ def _run_value(run: Any, code: str, element: str) -> float | None:
         return None
     row = frame[(frame["period"] == run.period) & (frame["element"] == element)]
     return cell_float(row["value"].iloc[0]) if len(row) else None
+
+
+def _named(column: str, text: str) -> tuple[str, str]:
+    """(shown, code): a category value by its name in the reader's language, its code kept
+    for the cell's title (the records are what the case system exported); others as they are."""
+    named = value_name(column, text) if text else None
+    return (display_name(*named), text) if named else (text, "")
 
 
 def _cell(value: Any) -> str:

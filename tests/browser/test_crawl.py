@@ -407,7 +407,8 @@ LINKS_JS = """() => Array.from(document.querySelectorAll('a[href]'))
 # Pages whose readers write SQL over registered datasets: the table and column names they type
 # (``unit_code``, ``risk_score``, ``pension_payments``) are the model language, not English.
 # The element-records page shows case records as filed: their column names (in each header's
-# title, beside the Chinese label) and coded values (``fixed_term``) are the data itself.
+# title, beside the Chinese label) and the element's rule (``arrest_decision = 'approved'``) are
+# the data itself (category values read by their names, each code in its cell's title).
 SQL_PAGES = re.compile(
     r"^/supervision/(models|model-versions|datasets)/|^/evaluation/runs/\d+/units/\w+/records/"
 )

@@ -228,7 +228,8 @@ def test_the_records_page_lists_the_case_rows_behind_an_element_value(
     shown = table.count("<tr>") - 1  # minus the header row
     assert shown == min(int(stored.value), 200)
     assert f"{int(stored.value)} " in html  # the total of matching records
-    assert "approved" in table
+    # The arrest decision by its name in the reader's language, its code in the cell's title.
+    assert '<td title="approved">批准逮捕</td>' in table
     assert f'href="{reverse("intake:version", args=[province_version.pk])}"' in html
 
 
