@@ -6,6 +6,7 @@ from typing import Any
 
 from django import forms
 from django.db.models import QuerySet
+from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
 from grassroots.form_fields import QuickSelect, QuickSelectMultiple
@@ -36,8 +37,46 @@ class UnitChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
         return f"{obj.code} {unit_name(obj)}"
 
 
-def _unit_field(units: QuerySet[Unit]) -> UnitChoiceField:
-    return UnitChoiceField(label=_("Unit"), queryset=units, empty_label=None)
+def _unit_field(units: QuerySet[Unit], people: str | None = None) -> UnitChoiceField:
+    """The unit a new item belongs to; changing it reloads the ``people`` field's options for
+    that unit (htmx; without script the form offers the chosen unit's people once posted)."""
+    attrs = (
+        {
+            "hx-get": reverse_lazy("library:unit-people"),
+            "hx-vals": f'{{"field": "{people}"}}',
+            "hx-target": f"#id_{people}",
+            "hx-swap": "outerHTML",
+        }
+        if people
+        else {}
+    )
+    return UnitChoiceField(
+        label=_("Unit"), queryset=units, empty_label=None, widget=forms.Select(attrs=attrs)
+    )
+
+
+def chosen_unit(form: forms.BaseForm, units: QuerySet[Unit]) -> Unit | None:
+    """The unit a form for several units works on: the posted one (when the user may write for
+    it), else the first offered, which the unit select shows first. A province's staff are
+    thousands of people: only the chosen unit's are offered, never the whole province's."""
+    posted = form.data.get(form.add_prefix("unit")) if form.is_bound else None
+    if posted:
+        found = units.filter(pk=posted).first() if str(posted).isdigit() else None
+        if found is not None:
+            return found
+    initial = form.initial.get("unit")
+    if isinstance(initial, Unit):
+        return initial
+    return units.first()
+
+
+def _people(unit: Unit | None) -> QuerySet[Person]:
+    # A person's label names its unit: read with it, not once per person.
+    return (
+        Person.objects.filter(unit=unit, active=True)
+        .select_related("unit")
+        .order_by("staff_number")
+    )
 
 
 class CaseForm(forms.ModelForm):  # type: ignore[type-arg]
@@ -53,14 +92,11 @@ class CaseForm(forms.ModelForm):  # type: ignore[type-arg]
     def __init__(self, *args: Any, units: QuerySet[Unit], unit: Unit | None, **kwargs: Any):
         super().__init__(*args, **kwargs)
         if unit is None:
-            self.fields["unit"] = _unit_field(units)
-        # A person's label names its unit: read with it, not once per person (a province's
-        # staff is thousands of options; one query each took the form past the worker's time).
-        people = Person.objects.filter(active=True).select_related("unit")
-        people = people.filter(unit=unit) if unit is not None else people.filter(unit__in=units)
+            self.fields["unit"] = _unit_field(units, "prosecutors")
+            unit = chosen_unit(self, units)
         self.fields["prosecutors"] = forms.ModelMultipleChoiceField(
             label=_("Handling prosecutors"),
-            queryset=people.order_by("unit__code", "staff_number"),
+            queryset=_people(unit),
             required=False,
             widget=QuickSelectMultiple,
             initial=list(self.instance.prosecutors.all()) if self.instance.pk else [],
@@ -162,12 +198,10 @@ class HonourForm(forms.Form):
 
     def __init__(self, *args: Any, units: QuerySet[Unit], **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self.fields["unit"] = _unit_field(units)
+        self.fields["unit"] = _unit_field(units, "person")
         self.fields["person"] = forms.ModelChoiceField(
             label=_("Person (empty: an honour of the unit)"),
-            queryset=Person.objects.filter(unit__in=units, active=True)
-            .select_related("unit")
-            .order_by("unit__code", "staff_number"),
+            queryset=_people(chosen_unit(self, units)),
             required=False,
             widget=QuickSelect,
         )

@@ -31,5 +31,6 @@ urlpatterns: list[URLPattern] = [
     path("brands/<int:pk>/goals/", views.brand_goal, name="brand-goal"),
     path("brands/<int:pk>/awards/", views.brand_award, name="brand-award"),
     path("honours/", views.honour_list, name="honours"),
+    path("unit-people/", views.unit_people, name="unit-people"),
     path("honours/<int:pk>/delete/", views.honour_delete, name="honour-delete"),
 ]

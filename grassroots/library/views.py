@@ -565,6 +565,25 @@ def brand_award(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@require_GET
+def unit_people(request: HttpRequest) -> HttpResponse:
+    """The people select of the case or honour form for another unit (the form's unit select
+    asks for it when changed): only a unit the user may write for, else 404."""
+    units = writable_units(request.user)
+    code = request.GET.get("unit", "")
+    unit = units.filter(pk=code).first() if code.isdigit() else None
+    field = request.GET.get("field", "")
+    if unit is None or field not in ("prosecutors", "person"):
+        raise Http404("No such unit")
+    form: CaseForm | HonourForm = (
+        CaseForm(units=units, unit=unit)
+        if field == "prosecutors"
+        else HonourForm(units=units, initial={"unit": unit})
+    )
+    return HttpResponse(str(form[field]))
+
+
+@login_required
 @require_http_methods(["GET", "POST"])
 def honour_list(request: HttpRequest) -> HttpResponse:
     units = writable_units(request.user)

@@ -132,6 +132,7 @@ EXCLUDED = {
     "evaluation:export-xlsx": "a download (Excel)",
     "evaluation:run-progress": "an htmx fragment of the run page",
     "reports:job-progress": "an htmx fragment of the reports page (a queued document's progress)",
+    "library:unit-people": "an htmx fragment of the case and honour forms (tests/library)",
     "assistance:evidence": "a download (evidence file)",
     "reports:download": "a download (Word/Excel document)",
     "supervision:export-leads": "a download (CSV)",

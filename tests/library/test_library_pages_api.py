@@ -373,4 +373,7 @@ def test_the_case_and_honour_forms_read_the_people_in_a_fixed_number_of_queries(
     staff(100, 10)
     many = {url: queries(url) for url in ("/library/cases/new/", "/library/honours/")}
     assert many == few
-    assert "检察官129" in client.get("/library/cases/new/").content.decode()
+    lixia = province["370102"].pk
+    people = client.get(f"/library/unit-people/?unit={lixia}&field=prosecutors").content.decode()
+    assert "检察官127" in people
+    assert "检察官128" not in people
