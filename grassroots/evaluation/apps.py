@@ -23,9 +23,14 @@ class EvaluationConfig(AppConfig):
 
 
 def _record_warnings(run: Any) -> None:
-    from grassroots.evaluation.warnings import record_warnings
+    from grassroots.evaluation.notices import tell_warnings
+    from grassroots.evaluation.warnings import record_warnings_on_publication
 
-    record_warnings(run=run)
+    # An earlier period published after a later one: the later runs' warnings are recomputed,
+    # and their users told of the new or changed ones only.
+    for later, changed in record_warnings_on_publication(run=run):
+        if changed:
+            tell_warnings(later, only=changed)
 
 
 def _tell_warnings(run: Any) -> None:

@@ -1,7 +1,13 @@
 """After a run is published: each user whose units got warnings is told how many they may see
-(the warnings page's own scope and colour/rank visibility), once per run."""
+(the warnings page's own scope and colour/rank visibility), once per run; when a later run's
+warnings are recomputed (an earlier period published after it), once more for the new or
+changed ones only."""
 
 from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Collection
 
 from django.contrib.auth import get_user_model
 from django.urls import reverse
@@ -15,7 +21,9 @@ from grassroots.organisations.models import Role, Unit
 TOLD_ROLES = (Role.PROVINCE_ADMIN, Role.CITY_REVIEWER, Role.LEADER, Role.GRASSROOTS_CLERK)
 
 
-def tell_warnings(run: EvaluationRun) -> int:
+def tell_warnings(run: EvaluationRun, only: Collection[int] | None = None) -> int:
+    """Tell each user in scope how many of the run's warnings they may see (``only``: of these
+    warnings, new or changed by a recomputation; told once per set of changes)."""
     from grassroots.evaluation.permissions import visibility_for
     from grassroots.evaluation.schemes import scheme_of
     from grassroots.evaluation.selectors import scope_root
@@ -23,7 +31,14 @@ def tell_warnings(run: EvaluationRun) -> int:
 
     if not run.is_published:
         return 0
-    codes = set(EarlyWarning.objects.filter(run=run).values_list("unit_code", flat=True))
+    rows = EarlyWarning.objects.filter(run=run)
+    key = f"run:{run.pk}:warnings"
+    if only is not None:
+        rows = rows.filter(pk__in=list(only))
+        said = sorted(rows.values_list("pk", "kind", "periods", "first_period", "evidence"))
+        digest = hashlib.sha256(json.dumps(said, sort_keys=True, default=str).encode())
+        key += f":{digest.hexdigest()[:32]}"
+    codes = set(rows.values_list("unit_code", flat=True))
     if not codes:
         return 0
     paths: set[str] = set()
@@ -45,6 +60,8 @@ def tell_warnings(run: EvaluationRun) -> int:
         seen = stored_warnings(
             run=run, path=scope_root(user).path, visible=visibility_for(user, scheme)
         )
+        if only is not None:
+            seen = [w for w in seen if w.pk in only]
         if not seen:
             continue
         told += len(
@@ -61,7 +78,7 @@ def tell_warnings(run: EvaluationRun) -> int:
                     "units": units_ref(w.unit_code for w in seen),
                 },
                 link=reverse("evaluation:warnings", args=[run.pk]),
-                key=f"run:{run.pk}:warnings",
+                key=key,
             )
         )
     return told

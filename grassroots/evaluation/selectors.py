@@ -204,11 +204,20 @@ def previous_run(run: EvaluationRun) -> EvaluationRun | None:
     city's alone). Only a published run is: a draft's figures must not show through a published
     table's changes.
     """
-    previous = Period.parse(run.period).previous().key
+    return _published_comparable(run, Period.parse(run.period).previous().key)
+
+
+def next_run(run: EvaluationRun) -> EvaluationRun | None:
+    """The latest published run of the same scheme, provinces and scope for the period after
+    this one (the run whose history ``run`` is, as ``previous_run`` reads it)."""
+    return _published_comparable(run, Period.parse(run.period).next().key)
+
+
+def _published_comparable(run: EvaluationRun, period: str) -> EvaluationRun | None:
     candidates = (
         EvaluationRun.objects.filter(
             scheme_version__code=run.scheme_version.code,
-            period=previous,
+            period=period,
             status=RunStatus.DONE,
             provisional=False,
             publication=Publication.PUBLISHED,

@@ -220,10 +220,12 @@ RANK_COLUMNS = ("rank_peer", "rank_all", "rank_q05", "rank_median", "rank_q95")
 
 def hidden_columns(visible: Visible) -> list[str]:
     """The result columns a role may not see: ranks and intervals, colours and their shares
-    (the share of draws in each colour), and the reason, which names both."""
-    hidden = [*RANK_COLUMNS, "why"] if not visible.ranks else []
+    (the share of draws in each colour), and the reason, which names both. Without ranks the
+    share goes too: under rank tiers it is read off the replicated ranks, and where a tier
+    holds one unit it is the share of draws at that very rank (a rank interval's kin)."""
+    hidden = [*RANK_COLUMNS, "colour_share", "why"] if not visible.ranks else []
     if not visible.colours:
-        hidden += ["colour", "colour_share", "why"]
+        hidden += [c for c in ("colour", "colour_share", "why") if c not in hidden]
     return hidden
 
 

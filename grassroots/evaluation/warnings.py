@@ -32,7 +32,7 @@ from grassroots.evaluation.models import (
 )
 from grassroots.evaluation.permissions import Visible
 from grassroots.evaluation.schemes import scheme_of
-from grassroots.evaluation.selectors import previous_run
+from grassroots.evaluation.selectors import next_run, previous_run
 from grassroots.i18n import english, period_label
 from grassroots.organisations import audit
 from grassroots.organisations.models import AuditAction, Level, Unit
@@ -68,6 +68,65 @@ def record_warnings(*, run: EvaluationRun) -> list[EarlyWarning]:
     found += _gaming(scheme, chain, cells, run)
     with transaction.atomic():
         return [_store(run, scheme.name, f, paths[f.unit_code]) for f in found]
+
+
+def record_warnings_on_publication(*, run: EvaluationRun) -> list[tuple[EvaluationRun, list[int]]]:
+    """Store the warnings of a just-published run, then recompute those of the later published
+    runs of its scope whose history it is (an earlier period published, or published again,
+    after a later one: their red streaks and drops read it).
+
+    The later runs are recomputed in period order, up to the first period without a published
+    run or as far back as a run's warnings read. A later run's warnings that still hold stay
+    the same rows (their state and note kept); those that no longer hold are deleted, their
+    last state kept in the audit log; each later run whose warnings changed gets an audit entry
+    naming the publication. Returns each later run with the ids of its new or changed warnings
+    (those its users have not been told of)."""
+    if run.status != RunStatus.DONE:
+        return []
+    later: list[EvaluationRun] = []
+    reach = max(STREAK_LOOKBACK, scheme_of(run.scheme_version).warnings.gaming_history + 1) - 1
+    after = next_run(run)
+    while after is not None and len(later) < reach:
+        later.append(after)
+        after = next_run(after)
+    with transaction.atomic():
+        # What each later run had before anything moves (a streak row may move to the
+        # published run and back).
+        before = {r.pk: {w.pk: _signature(w) for w in r.warnings.all()} for r in later}
+        record_warnings(run=run)
+        changes = []
+        reason = f"warnings recomputed: run {run.pk} ({run.period}) was published"
+        for other in later:
+            kept = record_warnings(run=other)
+            had = before[other.pk]
+            changed = [w.pk for w in kept if had.get(w.pk) != _signature(w)]
+            stale = list(other.warnings.exclude(pk__in=[w.pk for w in kept]))
+            for warning in stale:
+                audit.delete(warning, actor=run.published_by, reason=reason)
+            if changed or stale:
+                audit.record(
+                    obj=other,
+                    action=AuditAction.UPDATE,
+                    actor=run.published_by,
+                    before={"warnings": sorted(had)},
+                    after={"warnings": sorted(w.pk for w in kept), "changed": changed},
+                    reason=reason,
+                )
+            changes.append((other, changed))
+    return changes
+
+
+def _signature(warning: EarlyWarning) -> tuple[Any, ...]:
+    """What a reader is told of a warning (a change in any of it is news)."""
+    return (
+        warning.unit_code,
+        warning.node,
+        warning.kind,
+        warning.first_period,
+        warning.last_period,
+        warning.periods,
+        warning.evidence,
+    )
 
 
 def _chain(run: EvaluationRun, length: int) -> list[EvaluationRun]:

@@ -5,10 +5,11 @@ from __future__ import annotations
 import datetime as dt
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from ninja import File, Form, Router, Schema
 from ninja.errors import HttpError
 from ninja.files import UploadedFile
@@ -19,17 +20,26 @@ from grassroots.engine.errors import InputError
 from grassroots.engine.periods import Period
 from grassroots.errors import ERRORS, Error, Rejected
 from grassroots.files import disk_name, private_tmp
+from grassroots.intake.cases.forms import period_key
 from grassroots.intake.cases.services import ConcurrentUpload, UploadRefused
 from grassroots.intake.cases.views import save_upload
 from grassroots.intake.figures.services import FiguresChanged, build_template, import_figures
 from grassroots.intake.figures.views import XLSX, reporting_catalogues
-from grassroots.intake.models import DataVersion, Trigger, ValidationFinding
+from grassroots.intake.models import (
+    DataVersion,
+    Submission,
+    SubmissionStatus,
+    Trigger,
+    ValidationFinding,
+)
 from grassroots.intake.permissions import can_run_validation, visible_versions
 from grassroots.intake.reporting.services import Tally, reporting_rate, set_deadline
 from grassroots.intake.validation.services import run_all, units_to_check
 from grassroots.intake.validation.views import checked_units, latest_findings
+from grassroots.intake.workflow import services as workflow
 from grassroots.intake.workflow.services import NotAllowed
-from grassroots.organisations.scope import get_unit_for_user, membership_of
+from grassroots.organisations.models import Level, Unit
+from grassroots.organisations.scope import get_unit_for_user, membership_of, visible_units
 from grassroots.problem_wording import message_in_language
 
 router = Router(tags=["intake"])
@@ -418,3 +428,91 @@ def put_deadline(
     except InputError as exc:
         return 400, {"detail": "rejected, nothing was written", "problems": _problems(exc)}
     return 200, {"period": found.period, "catalogue": found.catalogue, "due": found.due}
+
+
+# ------------------------------------------------ the workflow: submit, approve, accept (lock)
+
+
+class SubmissionOut(Schema):
+    unit_code: str
+    city_code: str | None
+    period: str
+    status: str  # draft | submitted | approved | accepted (locked) | returned
+    comment: str
+    updated: dt.datetime | None
+    updated_by: str
+    first_submitted: dt.datetime | None
+    actions: list[str]  # what the caller may do now (as the submissions page offers)
+
+
+def _submission_out(user: Any, unit: Unit, period: str, found: Submission | None) -> dict[str, Any]:
+    status = SubmissionStatus(found.status) if found else SubmissionStatus.DRAFT
+    return {
+        "unit_code": unit.code, "city_code": unit.parent.code if unit.parent else None,
+        "period": period, "status": status.value, "comment": found.comment if found else "",
+        "updated": found.updated if found else None,
+        "updated_by": found.updated_by if found else "",
+        "first_submitted": found.first_submitted if found else None,
+        "actions": workflow.allowed_actions(actor=user, unit=unit, status=status),
+    }  # fmt: skip
+
+
+def _workflow_period(period: str) -> str:
+    key = period_key(period)
+    if key is None:  # the submissions page's words
+        raise HttpError(422, _("Not a period such as 2024年第四季度, 2024Q4, 2024-07 or 2024."))
+    return key
+
+
+@router.get(
+    "/submissions",
+    response={200: list[SubmissionOut], **ERRORS},
+    summary="Each unit's workflow status for a period (in scope), and the actions you may take",
+)
+def list_submissions(
+    request: HttpRequest, period: str, unit: str | None = None
+) -> list[dict[str, Any]]:
+    user = auth_user(request)
+    key = _workflow_period(period)
+    units = visible_units(user).filter(level=Level.GRASSROOTS).select_related("parent")
+    if unit:
+        below = get_unit_for_user(user, unit)  # 404 outside scope
+        units = units.filter(path__startswith=below.path)
+    units = units.order_by("path")
+    found = {s.unit_id: s for s in Submission.objects.filter(unit__in=units, period=key)}
+    return [_submission_out(user, u, key, found.get(u.pk)) for u in units[:MAX_LIST]]
+
+
+Step = Literal["submit", "approve", "return", "accept", "unlock"]
+
+
+@router.post(
+    "/submissions/{action}",
+    response={200: list[SubmissionOut], 409: Error, **ERRORS},
+    summary="Submit (clerk), approve (city reviewer), return (reviewer or province), accept and "
+    "lock a whole city (province administrator) or unlock (province administrator, with a "
+    "reason in comment) one unit's data for a period; audited",
+)
+def act_on_submission(
+    request: HttpRequest, action: Step, unit: Form[str], period: Form[str], comment: Form[str] = ""
+) -> tuple[int, Any]:
+    user = auth_user(request)
+    target = get_unit_for_user(user, unit)  # 404 first: out of scope reveals nothing
+    key = _workflow_period(period)
+    steps = {
+        "submit": lambda: [workflow.submit(unit=target, period=key, actor=user, comment=comment)],
+        "approve": lambda: [workflow.approve(unit=target, period=key, actor=user, comment=comment)],
+        "return": lambda: [
+            workflow.return_for_correction(unit=target, period=key, actor=user, comment=comment)
+        ],
+        "accept": lambda: workflow.accept_city(city=target, period=key, actor=user),
+        "unlock": lambda: [workflow.unlock(unit=target, period=key, actor=user, reason=comment)],
+    }
+    try:
+        done = steps[action]()
+    except NotAllowed:
+        raise HttpError(403, _("Your role may not do this")) from None
+    except workflow.WorkflowError as exc:
+        return 409, {"detail": str(exc)}
+    units = {u.pk: u for u in Unit.objects.filter(pk__in=[s.unit_id for s in done])}
+    return 200, [_submission_out(user, units[s.unit_id], key, s) for s in done]

@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db.models import QuerySet
 from django.http import Http404
 
+from grassroots.compiled import Compiled
 from grassroots.organisations.models import Level, Unit
 from grassroots.organisations.scope import membership_of, visible_units
 from grassroots.reports.models import (
@@ -42,22 +42,22 @@ def policy_for(unit: Unit) -> ReportPolicy:
 
 
 _MEMO = "_grassroots_pages_show_ranks"
-# The policy as pages read it is cached per process for this long (a cached league page stays at
-# its few queries); `set_policy` forgets it in its own process, other processes follow within it.
-POLICY_SECONDS = 60
 
 
-def _policy_key(code: str) -> str:
-    return f"reports-ranking:{code}:{default_ranking()}"
+def _policy_of_province(code: str) -> QuerySet[ReportPolicy]:
+    return ReportPolicy.objects.filter(province__code=code)
 
 
-def forget_policy(code: str) -> None:
-    cache.delete(_policy_key(code))
+# Read on every request, with SQL built once (`grassroots.compiled`): a policy set in one web
+# worker shows in every other on its next request (no process keeps it), and reading it costs
+# the league page one indexed query, not the queryset's compilation.
+_POLICY: Compiled[ReportPolicy] = Compiled(_policy_of_province, "\x00no-such-province")
 
 
 def pages_show_ranks(user: Any) -> bool:
     """Whether the user's province lets pages show ranks ("ranking" mode). Read once per user
-    object (a request's user): the pages of one request agree, and a page asks many times."""
+    object (a request's user): the pages of one request agree, and a page asks many times; the
+    next request reads it again, whichever process set it."""
     memo = getattr(user, "__dict__", {}).get(_MEMO)
     if memo is not None:
         return bool(memo)
@@ -65,14 +65,8 @@ def pages_show_ranks(user: Any) -> bool:
     if membership is None:
         return False
     code = membership.unit.path.split("/", 1)[0]
-    found = cache.get(_policy_key(code))
-    if found is None:
-        found = (
-            ReportPolicy.objects.filter(province__code=code)
-            .values_list("ranking", flat=True)
-            .first()
-        ) or default_ranking()
-        cache.set(_policy_key(code), found, POLICY_SECONDS)
+    policy = _POLICY.first(code)
+    found = policy.ranking if policy is not None else default_ranking()
     shown = str(found) == RankingMode.RANKING
     if hasattr(user, "__dict__"):
         user.__dict__[_MEMO] = shown

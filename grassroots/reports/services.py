@@ -49,7 +49,7 @@ from grassroots.reports.products import (
 from grassroots.reports.render.docx import render_docx
 from grassroots.reports.render.pdf import render_pdf
 from grassroots.reports.render.xlsx import render_xlsx
-from grassroots.reports.selectors import forget_pages_show_ranks, forget_policy, province_of
+from grassroots.reports.selectors import forget_pages_show_ranks, province_of
 from grassroots.reports.templates_spec import (
     PRODUCT_SECTIONS,
     Template,
@@ -303,8 +303,6 @@ def set_policy(
             policy.updated_at = timezone.now()
             policy.save()
     forget_pages_show_ranks(actor)
-    transaction.on_commit(lambda: forget_policy(province.code))
-    forget_policy(province.code)
     return policy
 
 

@@ -212,14 +212,18 @@ def test_the_csv_export_is_built_fresh_with_every_row(runs, member, builds) -> N
 def test_a_cached_league_page_reads_the_user_scope_and_run_in_a_few_queries(
     runs, django_assert_max_num_queries
 ) -> None:
-    """Session, user with membership and unit (one query), run, stamps, and the navigation's
-    unread-notification count (one query, issue 13): every page pays the first two and the
-    last, so they must not grow with the scope or come back as separate lookups."""
+    """Session, user with membership and unit (one query), run, stamps, the province's ranking
+    policy (one query, for a role the scheme shows ranks: no process keeps it, so a change made
+    in another web worker shows at once) and the navigation's unread-notification count (one
+    query, issue 13): every page pays the first two and the last, so they must not grow with
+    the scope or come back as separate lookups."""
     client = login(Role.PROVINCE_ADMIN, "370000", "queries")
     url = reverse("evaluation:run", args=[runs["2024Q4"].pk])
     assert client.get(url).status_code == 200  # fills the cache
-    with django_assert_max_num_queries(5) as captured:
+    with django_assert_max_num_queries(6) as captured:
         assert client.get(url).status_code == 200
+    policy = [q for q in captured.captured_queries if "reports_reportpolicy" in q["sql"]]
+    assert len(policy) == 1
     unread = [q for q in captured.captured_queries if "notifications_notification" in q["sql"]]
     assert len(unread) == 1
     reading = [

@@ -76,6 +76,23 @@ def test_the_province_ranking_policy_shows_on_the_next_page(runs, member) -> Non
     assert RANK in table(page(client, run))
 
 
+def test_a_policy_set_in_another_worker_shows_on_the_next_page(runs, member) -> None:
+    """Another web worker's `set_policy` writes the row and forgets only what its own process
+    remembers: this process must still read the change on its next request."""
+    from grassroots.reports.models import ReportPolicy
+
+    run = runs["2024Q4"]
+    client = member(Role.PROVINCE_ADMIN, "370000")
+    province = Unit.objects.get(code="370000")
+    assert RANK in table(page(client, run))  # the test settings' default: ranking mode
+    ReportPolicy.objects.update_or_create(province=province, defaults={"ranking": "analysis"})
+    hidden = page(client, run)
+    assert RANK not in hidden
+    assert "analysis mode" in hidden or "分析模式" in hidden
+    ReportPolicy.objects.filter(province=province).update(ranking="ranking")
+    assert RANK in table(page(client, run))
+
+
 def test_a_new_notification_and_reading_it_show_on_the_next_page(runs, member) -> None:
     run = runs["2024Q4"]
     client = member(Role.LEADER, "370000")

@@ -234,3 +234,81 @@ def test_the_evidence_names_periods_and_ratios_as_the_glossary_writes_them() -> 
     with translation.override("en"):
         assert evidence_text(once) == "red 1 period running, since 2024 Q4"
         assert evidence_text(gaming).startswith("case-to-procedure ratio 1:1.80 → 1:1.20")
+
+
+# ------------------------------------------- an earlier period published after a later one
+
+
+def _publish_again(run, scheme, cases_dir, capture, published, changes):
+    """A new run of ``run``'s period, its results edited by ``changes`` ({(code, node): values}),
+    published (superseding ``run``) with its follow-ups."""
+    from grassroots.evaluation.runs import run_evaluation
+
+    again = run_evaluation(scheme_version=scheme, period=run.period, source=cases_dir, actor=None)
+    for (code, node), values in changes.items():
+        _set(again, code, node, **values)
+    with capture(execute=True):
+        published(again)
+    return again
+
+
+def test_publishing_an_earlier_period_after_a_later_one_recomputes_the_later_warnings(
+    runs, scheme, cases_dir, django_capture_on_commit_callbacks, published
+) -> None:
+    from grassroots.evaluation.notices import tell_warnings
+    from grassroots.notifications.models import Notification
+
+    q3, q4 = runs["2024Q3"], runs["2024Q4"]
+    _set(q3, "370102", "quality", colour="green")
+    _set(q4, "370102", "quality", colour="red")
+    _set(q3, "370102", "core-business", rank_all=3)
+    _set(q4, "370102", "core-business", rank_all=60)
+    record_warnings(run=q3)
+    record_warnings(run=q4)
+    tell_warnings(q4)
+    assert _mine(q4, "370102", "quality") == {WarningKind.NEWLY_RED}
+    assert EarlyWarning.objects.get(run=q4, unit_code="370102", kind=WarningKind.RANK_DROP)
+    unchanged = {
+        (w.pk, w.kind, w.periods, str(w.evidence))
+        for w in EarlyWarning.objects.filter(run=q4).exclude(unit_code="370102")
+    }
+    told = Notification.objects.filter(link__contains=f"runs/{q4.pk}/warnings").count()
+    assert told
+
+    # 2024Q3 is published again after 2024Q4: Lixia was red then too, and 50th.
+    changes = {
+        ("370102", "quality"): {"colour": "red"},
+        ("370102", "core-business"): {"rank_all": 50},
+    }
+    q3b = _publish_again(
+        q3, scheme, cases_dir, django_capture_on_commit_callbacks, published, changes
+    )
+    q3b.refresh_from_db()
+    assert q3b.is_published
+    # 2024Q4 now continues a red streak that began in 2024Q3, and fell 10 places, not 57.
+    [streak] = EarlyWarning.objects.filter(unit_code="370102", node="quality")
+    assert (streak.kind, streak.run_id, streak.first_period, streak.periods) == (
+        WarningKind.RED_RUNNING,
+        q4.pk,
+        "2024Q3",
+        2,
+    )
+    assert not EarlyWarning.objects.filter(run=q4, kind=WarningKind.RANK_DROP, unit_code="370102")
+    # The other units' warnings of 2024Q4 are the same rows, unchanged.
+    assert unchanged <= {
+        (w.pk, w.kind, w.periods, str(w.evidence)) for w in EarlyWarning.objects.filter(run=q4)
+    }
+    # Audited on the later run, naming the publication that caused it; the stale warnings'
+    # last states are kept in the log.
+    entries = AuditEntry.objects.filter(model="evaluation.evaluationrun", object_id=str(q4.pk))
+    assert any(f"run {q3b.pk}" in e.reason for e in entries)
+    gone = AuditEntry.objects.filter(model="evaluation.earlywarning", action="delete")
+    assert {e.before["kind"] for e in gone} >= {"newly_red", "rank_drop"}
+    # Told once more about 2024Q4, for the changed warnings only (Jinan's and the province's
+    # users: Lixia is in Jinan); publishing the same again tells no one again.
+    again = Notification.objects.filter(link__contains=f"runs/{q4.pk}/warnings").count()
+    assert told < again
+    _publish_again(q3b, scheme, cases_dir, django_capture_on_commit_callbacks, published, changes)
+    assert Notification.objects.filter(link__contains=f"runs/{q4.pk}/warnings").count() == again
+    [streak] = EarlyWarning.objects.filter(unit_code="370102", node="quality")
+    assert (streak.run_id, streak.periods) == (q4.pk, 2)
