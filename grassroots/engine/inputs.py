@@ -554,8 +554,11 @@ def sorted_keys(path: Path, key: Sequence[str]) -> SortedKeys | None:
     pieces = min(groups, 4 * (os.cpu_count() or 1))
     spans = [range(groups * i // pieces, groups * (i + 1) // pieces) for i in range(pieces)]
     workers = min(len(spans), os.cpu_count() or 1)
-    with ThreadPoolExecutor(max(workers, 1)) as pool:
-        found = list(pool.map(lambda span: _sorted_span(path, key, span), spans))
+    try:
+        with ThreadPoolExecutor(max(workers, 1)) as pool:
+            found = list(pool.map(lambda span: _sorted_span(path, key, span), spans))
+    except (OSError, pa.ArrowException):
+        return None  # a damaged row group: the SQL pass meets it and says so
     if any(f is None for f in found):
         return None
     last: tuple[object, ...] | None = None
