@@ -497,13 +497,18 @@ def test_a_key_repeated_at_any_row_of_a_sorted_file_is_named(tmp_path: Path, at:
         ("event_id", 0, "", "missing value"),
     ],
 )
-def test_a_bad_value_in_a_sorted_file_is_named_as_the_detailed_checks_name_it(
-    tmp_path: Path, column: str, row: int, value: object, message: str
+@pytest.mark.parametrize("ordered", [True, False])
+def test_a_bad_value_in_a_parquet_file_is_named_as_the_detailed_checks_name_it(
+    tmp_path: Path, column: str, row: int, value: object, message: str, ordered: bool
 ) -> None:
-    """The sorted file's quick path (keys proven by their order, values checked one column at a
-    time in the Parquet scan) refuses the file, and the problems are the detailed checks'."""
+    """The quick paths (a sorted file: keys proven by their order; rows reversed: keys hashed;
+    either way values checked one condition at a time in the Parquet scan) refuse the file,
+    and the problems are the detailed checks'."""
     columns = _sorted_events(23)
     columns[column][row] = value
+    if not ordered:
+        columns = {name: values[::-1] for name, values in columns.items()}
+        row = 22 - row
     path = _write_groups(tmp_path, columns)
     problems = _problems(tmp_path, units=UNITS)
     assert problems == _validated(path, UNITS)
