@@ -520,7 +520,13 @@ def run_part(name: str, folder: Path, reps: int) -> dict[str, Any]:
     started = time.perf_counter()
     proc = subprocess.run(cmd, capture_output=True, text=True, check=False, cwd=ROOT)
     if proc.returncode != 0:
-        return {"error": (proc.stderr or proc.stdout).strip().splitlines()[-5:]}
+        lines = (proc.stderr or proc.stdout).strip().splitlines()[-5:]
+        if proc.returncode < 0:  # a signal: SIGKILL is usually the kernel's OOM killer
+            signal = -proc.returncode
+            lines.append(
+                f"killed by signal {signal}" + (" (out of memory?)" if signal == 9 else "")
+            )
+        return {"error": lines}
     result: dict[str, Any] = json.loads(proc.stdout.strip().splitlines()[-1])
     result["wall_with_startup"] = time.perf_counter() - started
     return result

@@ -416,3 +416,101 @@ def test_a_good_parquet_file_is_proven_good_in_one_pass_sorted_or_not(tmp_path: 
     assert [p.message for p in _problems(tmp_path, units={"410100"})] == [
         "unknown unit code '410200'"
     ]
+
+
+def _sorted_events(rows: int) -> dict[str, list[object]]:
+    """Events in key order over three units (a good file)."""
+    return {
+        "unit_code": [("410100", "410200", "410300")[i * 3 // rows] for i in range(rows)],
+        "event_id": [f"e{i:03d}" for i in range(rows)],
+        "case_id": [f"c{i // 2}" for i in range(rows)],
+        "event_type": ["protest"] * rows,
+        "event_date": [dt.date(2024, 7, 1)] * rows,
+    }
+
+
+def _write_groups(folder: Path, columns: dict[str, list[object]]) -> Path:
+    """The events as Parquet in row groups of 2 rows (key checks span row groups and the
+    spans the cores check apart)."""
+    path = folder / "events.parquet"
+    table = pa.table(columns, schema=pa.schema([
+        ("unit_code", pa.string()), ("event_id", pa.string()), ("case_id", pa.string()),
+        ("event_type", pa.string()), ("event_date", pa.date32()),
+    ]))  # fmt: skip
+    pq.write_table(table, path, row_group_size=2)
+    return path
+
+
+def _validated(path: Path, units: set[str]) -> list[Problem]:
+    """The problems the detailed checks find in ``path`` (what read_cases must report)."""
+    from grassroots.engine.inputs import Field, open_raw, validate
+
+    spec = TABLES["events"]
+    with duckdb.connect() as con:
+        raw = open_raw(con, path, "raw_events")
+        fields = [Field.of(c) for c in spec.columns.values()]
+        return validate(con, raw, fields, key=spec.key, members=[("unit_code", units, "unit code")])
+
+
+UNITS = {"410100", "410200", "410300"}
+
+
+def test_sorted_keys_are_proven_over_row_groups_with_their_units(tmp_path: Path) -> None:
+    from grassroots.engine.inputs import sorted_keys
+
+    path = _write_groups(tmp_path, _sorted_events(23))
+    assert pq.ParquetFile(path).metadata.num_row_groups == 12
+    proof = sorted_keys(path, ("unit_code", "event_id"))
+    assert proof is not None
+    assert (proof.rows, proof.first) == (23, UNITS)
+    assert read_cases(tmp_path, units=UNITS).tables["events"].rows == 23
+
+
+@pytest.mark.parametrize("at", range(1, 23))
+def test_a_key_repeated_at_any_row_of_a_sorted_file_is_named(tmp_path: Path, at: int) -> None:
+    """Within a row group, between row groups and between the spans read on different cores:
+    every adjacent pair is compared, so a repeat anywhere is found (and named as before)."""
+    from grassroots.engine.inputs import sorted_keys
+
+    columns = _sorted_events(23)
+    columns["unit_code"][at] = columns["unit_code"][at - 1]
+    columns["event_id"][at] = columns["event_id"][at - 1]
+    path = _write_groups(tmp_path, columns)
+    assert sorted_keys(path, ("unit_code", "event_id")) is None
+    problems = _problems(tmp_path, units=UNITS)
+    assert problems == _validated(path, UNITS)
+    assert [(p.row, p.column) for p in problems] == [(at + 1, "event_id")]
+    assert problems[0].message.startswith("duplicate key (unit_code, event_id)")
+
+
+@pytest.mark.parametrize(
+    ("column", "row", "value", "message"),
+    [
+        ("event_type", 17, "protests", "'protests' is not one of: "),
+        ("event_type", 3, None, "missing value"),
+        ("event_type", 5, "", "missing value"),
+        ("case_id", 20, "", "missing value"),
+        ("case_id", 0, None, "missing value"),
+        ("event_date", 9, None, "missing value"),
+        ("unit_code", 22, "410400", "unknown unit code '410400'"),
+        ("unit_code", 0, "", "missing value"),
+        ("event_id", 0, "", "missing value"),
+    ],
+)
+@pytest.mark.parametrize("ordered", [True, False])
+def test_a_bad_value_in_a_parquet_file_is_named_as_the_detailed_checks_name_it(
+    tmp_path: Path, column: str, row: int, value: object, message: str, ordered: bool
+) -> None:
+    """The quick paths (a sorted file: keys proven by their order; rows reversed: keys hashed;
+    either way values checked one condition at a time in the Parquet scan) refuse the file,
+    and the problems are the detailed checks'."""
+    columns = _sorted_events(23)
+    columns[column][row] = value
+    if not ordered:
+        columns = {name: values[::-1] for name, values in columns.items()}
+        row = 22 - row
+    path = _write_groups(tmp_path, columns)
+    problems = _problems(tmp_path, units=UNITS)
+    assert problems == _validated(path, UNITS)
+    assert (problems[0].row, problems[0].column) == (row + 1, column)
+    assert problems[0].message.startswith(message)
