@@ -17,10 +17,12 @@ from django.utils.translation import pgettext
 
 from grassroots.engine.catalogue import load_catalogue
 from grassroots.engine.explain import explain_gaps
+from grassroots.engine.periods import Period
 from grassroots.engine.scheme import Node, Scheme
-from grassroots.evaluation.models import EvaluationRun, Publication, Result, RunStatus
+from grassroots.evaluation.models import EvaluationRun, Result
 from grassroots.evaluation.permissions import Visible
 from grassroots.evaluation.reasons import group_names, render_why
+from grassroots.evaluation.selectors import comparable_published_runs
 from grassroots.i18n import in_language
 from grassroots.organisations.models import Level, Unit
 
@@ -454,24 +456,22 @@ def value_units(scheme: Scheme) -> dict[str, str]:
 
 
 def _trends(run: EvaluationRun, scheme: Scheme, unit: Unit, *, peers: bool) -> list[dict[str, Any]]:
-    """Per indicator: the unit's value over the published runs of this scheme (and this run for
-    its own period), peer range shaded (with ``peers``; without, the unit's own values only).
-    A draft's figures never show in another run's trend."""
-    runs = [
-        run,
-        *EvaluationRun.objects.filter(
-            scheme_version__code=run.scheme_version.code,
-            status=RunStatus.DONE,
-            provisional=False,
-            publication=Publication.PUBLISHED,
-        ).order_by("period", "-published_at"),
-    ]
-    latest: dict[str, EvaluationRun] = {}
-    for r in runs:
-        latest.setdefault(r.period, r)
-    periods = sorted(latest)
-    peer = Unit.objects.filter(peer_group=_peer_of(unit)).values_list("code", flat=True)
-    peer_codes = (set(peer) | {unit.code}) if peers else {unit.code}
+    """Per indicator: the unit's value over the published runs comparable with this one (same
+    scheme, provinces and scope, periods of its kind; this run for its own period), its peers'
+    range shaded (with ``peers``; without, the unit's own values only). A draft's figures
+    never show in another run's trend, nor does a city's or the nation's run in a province's
+    (their scores are normalised over other units)."""
+    latest = {**comparable_published_runs(run), run.period: run}
+    periods = sorted(latest, key=lambda p: Period.parse(p).start)
+    # The unit's peers: its peer group, or without one the other units of its parent.
+    siblings = (
+        Unit.objects.filter(peer_group=unit.peer_group)
+        if unit.peer_group
+        else Unit.objects.filter(parent_id=unit.parent_id, level=unit.level, peer_group="")
+    )
+    peer_codes = (
+        (set(siblings.values_list("code", flat=True)) | {unit.code}) if peers else {unit.code}
+    )
     charts = []
     units = value_units(scheme)
     columns = indicator_columns(scheme)

@@ -214,22 +214,32 @@ def next_run(run: EvaluationRun) -> EvaluationRun | None:
 
 
 def _published_comparable(run: EvaluationRun, period: str) -> EvaluationRun | None:
-    candidates = (
-        EvaluationRun.objects.filter(
-            scheme_version__code=run.scheme_version.code,
-            period=period,
-            status=RunStatus.DONE,
-            provisional=False,
-            publication=Publication.PUBLISHED,
-        )
-        .select_related("scheme_version")
-        .order_by("-published_at", "-id")
+    return comparable_published_runs(run, periods=[period]).get(period)
+
+
+def comparable_published_runs(
+    run: EvaluationRun, *, periods: list[str] | None = None
+) -> dict[str, EvaluationRun]:
+    """Period -> the latest published run of the same scheme, provinces and scope (see
+    ``previous_run``), for ``periods`` or every period of the run's kind (quarters for a
+    quarter's run), in period order. ``run`` itself only where it is that latest one."""
+    candidates = EvaluationRun.objects.filter(
+        scheme_version__code=run.scheme_version.code,
+        status=RunStatus.DONE,
+        provisional=False,
+        publication=Publication.PUBLISHED,
     )
+    if periods is not None:
+        candidates = candidates.filter(period__in=periods)
+    kind = Period.parse(run.period).kind
     provinces, scope = run_provinces(run), ranked_scope(run)
-    return next(
-        (c for c in candidates if run_provinces(c) == provinces and ranked_scope(c) == scope),
-        None,
-    )
+    found: dict[str, EvaluationRun] = {}
+    for c in candidates.select_related("scheme_version").order_by("-published_at", "-id"):
+        if c.period in found or (periods is None and Period.parse(c.period).kind != kind):
+            continue
+        if run_provinces(c) == provinces and ranked_scope(c) == scope:
+            found[c.period] = c
+    return {p: found[p] for p in sorted(found, key=lambda p: Period.parse(p).start)}
 
 
 @lru_cache(maxsize=64)

@@ -12,7 +12,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from grassroots.evaluation.models import EvaluationRun, RunStatus, SchemeVersion
+from grassroots.evaluation.models import EvaluationRun, Result, RunStatus, SchemeVersion
 from grassroots.evaluation.runs import _finish
 from grassroots.evaluation.schemes import latest_scheme_version, load_shipped_schemes
 from grassroots.evaluation.selectors import latest_published_run, league_table, previous_run
@@ -101,3 +101,51 @@ def test_the_leaders_latest_evaluation_and_movers_are_the_provinces(runs, make_m
     # Every city's colours: the province's run, not Jinan's alone.
     assert [c.name for c in bench.colours][-1] == "青岛市人民检察院"
     assert sum(c.green for c in bench.colours) == len(UNITS)
+
+
+def test_a_units_trend_reads_its_provinces_runs_and_its_peers(store, scheme) -> None:
+    """The profile's trend of a province run: the province's published quarters only (not
+    Jinan's own run of a quarter, published later), in period order, with the unit's peers'
+    range (units under the same city when the unit has no peer group)."""
+    from grassroots.evaluation.charts import _trends, indicator_columns
+    from grassroots.evaluation.schemes import scheme_of
+    from grassroots.organisations.models import Unit
+
+    parsed = scheme_of(scheme)
+    first = indicator_columns(parsed)[0].indicator.code
+
+    def with_values(period: str, values: dict[str, float], scope: str) -> EvaluationRun:
+        run = store(period, dict.fromkeys(values, 50.0), scope)
+        run.results.bulk_create(
+            [
+                Result(
+                    run=run,
+                    unit_code=c,
+                    unit_path=Unit.objects.get(code=c).path,
+                    node=first,
+                    level="indicator",
+                    value=v,
+                )  # fmt: skip
+                for c, v in values.items()
+            ]
+        )
+        return run
+
+    Unit.objects.filter(code__in=UNITS).update(peer_group="")
+    with_values(
+        "2024Q2", {"370102": 10.0, "370103": 30.0, "370104": 20.0, "370202": 99.0}, "370000"
+    )
+    q4 = with_values("2024Q4", {"370102": 12.0, "370103": 14.0, "370104": 16.0, "370202": 1.0}, "370000")  # fmt: skip
+    with_values("2024Q3", {"370102": 11.0, "370103": 13.0, "370104": 15.0, "370202": 2.0}, "370000")
+    with_values("2024Q3", {"370102": 77.0, "370103": 78.0, "370104": 79.0}, "370100")  # Jinan's
+    unit = Unit.objects.get(code="370102")
+    chart = next(
+        c for c in _trends(q4, parsed, unit, peers=True) if c["json_id"] == f"trend-{first}"
+    )
+    option = chart["option"]
+    assert option["xAxis"]["data"] == ["2024Q2", "2024Q3", "2024Q4"]
+    low, span, own = (s["data"] for s in option["series"])
+    assert own == [10.0, 11.0, 12.0]  # the province's Q3, not Jinan's 77
+    # Peers: Jinan's units (370102-370104), not Qingdao's 370202.
+    assert low == [10.0, 11.0, 12.0]
+    assert span == [20.0, 4.0, 4.0]
