@@ -675,11 +675,13 @@ class Mover:
 
 
 def biggest_movers(
-    user: Any, run: EvaluationRun, *, n: int = 3
+    user: Any, run: EvaluationRun, *, n: int | None = 3
 ) -> tuple[EvaluationRun | None, list[Mover], list[Mover]]:
     """The units under the reader's scope whose overall score rose and fell most since the
-    previous period's published run of the same scheme: (that run, risers, fallers). Scores
-    only, never ranks (the ranking policy decides where ranks appear)."""
+    previous period's published run of the same scheme: (that run, risers, fallers), ``n`` of
+    each (None: all). Scores only, never ranks; an order by change is still an order, so
+    where the province's ranking policy forbids ranking the workbench shows only how many
+    rose and fell."""
     from grassroots.i18n import unit_name as name_of
 
     try:

@@ -25,7 +25,7 @@ from grassroots.assistance.plans.selectors import measures_due_for
 from grassroots.assistance.selectors import designations_for, plan_counts
 from grassroots.direct.selectors import listing
 from grassroots.evaluation.models import Publication, RunStatus
-from grassroots.evaluation.permissions import visibility_for
+from grassroots.evaluation.permissions import ranks_allowed, visibility_for
 from grassroots.evaluation.schemes import scheme_of
 from grassroots.evaluation.selectors import (
     Mover,
@@ -76,6 +76,10 @@ class Workbench:
     risers: list[Mover] = field(default_factory=list)
     fallers: list[Mover] = field(default_factory=list)
     movers_since: str = ""
+    # Where the province's policy hides ranks: how many rose and fell, no list in any order.
+    counted: bool = False
+    rose: int = 0
+    fell: int = 0
 
 
 def workbench(user: Any, *, today: dt.date) -> Workbench | None:
@@ -225,9 +229,16 @@ def _leader(bench: Workbench, user: Any, today: dt.date) -> None:
                 for city, counts in colour_counts_by_city(run, scope_root(user))
             ]
             bench.colours_run = period_label(run.period)
-        before, bench.risers, bench.fallers = biggest_movers(user, run)
+        # Leaders see movers by score change (never ranks) unless the province's policy
+        # forbids ranking: then how many rose and fell, no list in any order.
+        ranking = ranks_allowed(user)
+        before, risers, fallers = biggest_movers(user, run, n=3 if ranking else None)
         if before is not None:
             bench.movers_since = period_label(before.period)
+            if ranking:
+                bench.risers, bench.fallers = risers, fallers
+            else:
+                bench.counted, bench.rose, bench.fell = True, len(risers), len(fallers)
         bench.items.append(
             Item(
                 _("Latest published evaluation"),
