@@ -100,10 +100,18 @@ def main() -> int:
     parser.add_argument(
         "--bulk-provinces", default="", help="comma-separated province prefixes (default: nation)"
     )
+    parser.add_argument(
+        "--bulk-out",
+        default=os.environ.get("GRASSROOTS_BENCH_BULK_OUT", ""),
+        help="folder the generated export is kept in (default benchmarks/out; "
+        "also GRASSROOTS_BENCH_BULK_OUT)",
+    )
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT))
     if args.bulk:
         provinces = [p for p in args.bulk_provinces.split(",") if p] or None
+        if args.bulk_out:
+            os.environ["GRASSROOTS_BENCH_BULK_OUT"] = args.bulk_out
         return run_bulk(args.bulk_scale, provinces)
     with tempfile.TemporaryDirectory(prefix="grassroots-bench-intake-") as tmp_name:
         tmp = Path(tmp_name)
@@ -174,7 +182,8 @@ def bulk_export(scale: float, provinces: list[str] | None) -> Path:
     from grassroots.engine.synth import OutputFormat, SynthOptions, generate
 
     name = "nation" if provinces is None else "-".join(provinces)
-    out = ROOT / "benchmarks" / "out" / f"bulk-{name}-{scale:g}"
+    kept = Path(os.environ.get("GRASSROOTS_BENCH_BULK_OUT") or ROOT / "benchmarks" / "out")
+    out = kept / f"bulk-{name}-{scale:g}"
     if not (out / "persons.csv").exists():
         sys.stdout.write(f"generating {out} ...\n")
         sys.stdout.flush()
