@@ -251,7 +251,14 @@ def measure_bulk(scale: float, provinces: list[str] | None) -> dict[str, float]:
 
         from grassroots.intake.cases.bulk import import_bulk
 
-        base = timed("bare DuckDB COPY of the CSV files to Parquet", rows, bare_copy)
+        def load() -> str:
+            return "load average " + " ".join(f"{x:.1f}" for x in os.getloadavg())
+
+        # The bare COPY before and after the import: on a shared machine the two differ, and
+        # the ratio is given against the faster one (the stricter figure) with the other beside.
+        sys.stdout.write(f"  {time.strftime('%H:%M:%S', time.gmtime())} UTC, {load()}\n")
+        before = timed("bare DuckDB COPY of the CSV files to Parquet", rows, bare_copy)
+        sys.stdout.write(f"  {load()}\n")
         report: list[Any] = []
         ours = timed(
             "import_bulk (read once, check, split, elements, db)",
@@ -260,6 +267,10 @@ def measure_bulk(scale: float, provinces: list[str] | None) -> dict[str, float]:
                 import_bulk(source=export, root=root, period=BULK_PERIOD, actor=admin)
             ),
         )
+        sys.stdout.write(f"  {load()}\n")
+        after = timed("bare DuckDB COPY again, after the import", rows, bare_copy)
+        sys.stdout.write(f"  {time.strftime('%H:%M:%S', time.gmtime())} UTC, {load()}\n")
+        base = min(before, after)
         result = report[0]
         sys.stdout.write(
             f"  {len(result.created):,} data versions, {len(result.refused)} units refused; "
@@ -268,13 +279,16 @@ def measure_bulk(scale: float, provinces: list[str] | None) -> dict[str, float]:
         )
         split = result.seconds["split"]
         sys.stdout.write(
-            f"  the one DuckDB pass (read once, check, elements, split by unit): {rows / split:,.0f} rows/s, "
-            f"{split / base:.2f}x the bare COPY\n"
+            f"  the one DuckDB pass (read once, check, elements, split by unit): "
+            f"{rows / split:,.0f} rows/s, {split / base:.2f}x the faster bare COPY\n"
         )
         ratio = ours / base
         verdict = "PASS" if ratio <= BULK_TARGET else "FAIL"
         sys.stdout.write(
-            f"  ratio import_bulk / bare COPY: {ratio:.2f}x  target <= {BULK_TARGET:g}x  {verdict}\n"
+            f"  ratio import_bulk / bare COPY: {ratio:.2f}x against the faster COPY "
+            f"({base:.1f} s), {ours / max(before, after):.2f}x against the slower "
+            f"({max(before, after):.1f} s)  target <= {BULK_TARGET:g}x  {verdict}\n"
+            "  (the lead's figure: a quiet machine, load average below 1 throughout)\n"
         )
     return {"rows": rows, "ratio": ratio, "rows_per_s": rows / ours}
 
