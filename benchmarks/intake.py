@@ -101,6 +101,11 @@ def main() -> int:
         "--bulk-provinces", default="", help="comma-separated province prefixes (default: nation)"
     )
     parser.add_argument(
+        "--bulk-again",
+        action="store_true",
+        help="import the same export a second time: every unit should be reported unchanged",
+    )
+    parser.add_argument(
         "--bulk-out",
         default=os.environ.get("GRASSROOTS_BENCH_BULK_OUT", ""),
         help="folder the generated export is kept in (default benchmarks/out; "
@@ -112,7 +117,7 @@ def main() -> int:
         provinces = [p for p in args.bulk_provinces.split(",") if p] or None
         if args.bulk_out:
             os.environ["GRASSROOTS_BENCH_BULK_OUT"] = args.bulk_out
-        return run_bulk(args.bulk_scale, provinces)
+        return run_bulk(args.bulk_scale, provinces, again=args.bulk_again)
     with tempfile.TemporaryDirectory(prefix="grassroots-bench-intake-") as tmp_name:
         tmp = Path(tmp_name)
         (tmp / "data").mkdir()
@@ -195,9 +200,9 @@ def bulk_export(scale: float, provinces: list[str] | None) -> Path:
     return out
 
 
-def run_bulk(scale: float, provinces: list[str] | None) -> int:
-    measure_bulk(scale, provinces)
-    return 0
+def run_bulk(scale: float, provinces: list[str] | None, *, again: bool = False) -> int:
+    found = measure_bulk(scale, provinces, again=again)
+    return 0 if found.get("changed", 0) == 0 else 1
 
 
 BULK_FIGURE = "National bulk import vs bare DuckDB COPY (issue 17.2)"
@@ -221,7 +226,9 @@ def figures(quick: bool) -> list[Any]:
     return [Figure(BULK_FIGURE, round(found["ratio"], 2), "x", "<=", BULK_TARGET, note)]
 
 
-def measure_bulk(scale: float, provinces: list[str] | None) -> dict[str, float]:
+def measure_bulk(
+    scale: float, provinces: list[str] | None, *, again: bool = False
+) -> dict[str, float]:
     import duckdb
 
     export = bulk_export(scale, provinces)
@@ -290,7 +297,23 @@ def measure_bulk(scale: float, provinces: list[str] | None) -> dict[str, float]:
             f"({max(before, after):.1f} s)  target <= {BULK_TARGET:g}x  {verdict}\n"
             "  (the lead's figure: a quiet machine, load average below 1 throughout)\n"
         )
-    return {"rows": rows, "ratio": ratio, "rows_per_s": rows / ours}
+        changed = 0
+        if again:
+            # The same export again: each unit's files must have the same bytes (checksum)
+            # as its current version, so no unit gets a new version.
+            second = timed(
+                "import_bulk of the same export again",
+                rows,
+                lambda: report.append(
+                    import_bulk(source=export, root=root, period=BULK_PERIOD, actor=admin)
+                ),
+            )
+            changed = len(report[1].created)
+            sys.stdout.write(
+                f"  again: {len(report[1].unchanged):,} units unchanged, {changed:,} new versions "
+                f"(expected 0), {len(report[1].refused)} refused; {second:.1f} s\n"
+            )
+    return {"rows": rows, "ratio": ratio, "rows_per_s": rows / ours, "changed": changed}
 
 
 def setup_bulk(tmp: Path, provinces: list[str] | None) -> tuple[Any, Any]:

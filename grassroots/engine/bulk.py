@@ -1,15 +1,18 @@
 """One export covering many units split into one typed case folder per unit, in one pass.
 
 A province's or the nation's case-system export holds every unit's rows for a period. Each
-table file (CSV or Parquet) is read by DuckDB once, straight into its typed rows in a temporary
+table file (CSV or Parquet) is read by DuckDB once, straight into its typed rows in a held
 table (spilling to disk when it does not fit in memory), with a flag on each row that fails a
-value check of :mod:`grassroots.engine.cases`; the other checks (repeated keys, unknown units,
-rosters) run over the typed rows, and only when some row is flagged is the file read again as
-text, to name each bad value. The problems are *grouped by unit*: a unit with a bad row is
+value check of :mod:`grassroots.engine.cases`. A CSV is parsed with its types by DuckDB's own
+reader (dates by the reader, the text trimmed); when that parse fails anywhere, the file is
+read as text instead and every value cast with the checks. The other checks (repeated keys,
+unknown units, rosters) run over the typed rows, and only when some row is flagged is the file
+read again as text, to name each bad value. The problems are *grouped by unit*: a unit with a bad row is
 refused as a whole (all-or-nothing per unit) while the other units go on. The accepted units' typed rows are
-written by one partitioned ``COPY`` per table (``PARTITION_BY (unit_code)``), so each unit gets
-its own ``<unit>/<table>.parquet`` (in key order, like ``write_units_parquet``), readable
-together as one case set (``BulkSplit.cases_for``) for computing element values.
+written by partitioned ``COPY`` statements (``PARTITION_BY (unit_code)``), one thread per range
+of units, so each unit gets its own ``<unit>/<table>.parquet`` in key order (like
+``write_units_parquet``) and with the same bytes on every run, readable together as one case
+set (``BulkSplit.cases_for``) for computing element values.
 
 >>> import tempfile, pathlib
 >>> folder = pathlib.Path(tempfile.mkdtemp())
@@ -461,30 +464,39 @@ def _write(
     chunks each thread wrote (even after an ``ORDER BY``: 165 of 2,858 files differed between
     two runs of the same national export). So each ``COPY`` runs on one thread, over the held
     rows in their file order when that is already key order (checked with one window pass,
-    cheaper than the sort) and sorted otherwise; the units are cut into as many contiguous
-    ranges as DuckDB has threads, each range written by its own connection at the same time.
+    cheaper than the sort) and sorted otherwise; the units are cut into contiguous ranges
+    (four per DuckDB thread), written by as many connections as DuckDB has threads at once.
     A unit without rows in a table gets an empty typed file."""
     split.folder.mkdir(exist_ok=True)
     names = sorted(counts)
     ordered = {name: _in_key_order(con, name) for name in names}
     threads = int(con.execute("SELECT current_setting('threads')").fetchall()[0][0])
     per_unit = {code: sum(counts[n].get(code, 0) for n in names) for code in split.units}
-    ranges = _ranges(sorted(per_unit), per_unit, max(1, threads))
+    # More ranges than threads, taken from one queue: a thread that the machine slows down
+    # (another process on the core) leaves its next ranges to the others.
+    queue = iter(_ranges(sorted(per_unit), per_unit, 4 * max(1, threads)))
+    taking = threading.Lock()
     errors: list[BaseException] = []
 
-    def write(cursor: duckdb.DuckDBPyConnection, low: str, high: str) -> None:
+    def write(cursor: duckdb.DuckDBPyConnection) -> None:
         try:
-            for name in names:
-                order = "" if ordered[name] else " ORDER BY " + _key(name)
-                # Every table into the same unit folders (unit_code=<code>/<name>_0.parquet):
-                # no per-table folders to create and remove again.
-                cursor.execute(
-                    f"COPY (SELECT {_columns(name)} FROM {ident(_TYPED + name)} "
-                    f"WHERE unit_code BETWEEN {quote(low)} AND {quote(high)}{order}) "
-                    f"TO {quote(str(split.folder))} (FORMAT parquet, PARTITION_BY (unit_code), "
-                    f"WRITE_PARTITION_COLUMNS true, FILENAME_PATTERN '{name}_{{i}}', "
-                    "OVERWRITE_OR_IGNORE true)"
-                )
+            while not errors:
+                with taking:
+                    taken = next(queue, None)
+                if taken is None:
+                    return
+                low, high = taken
+                for name in names:
+                    order = "" if ordered[name] else " ORDER BY " + _key(name)
+                    # Every table into the same unit folders (unit_code=<code>/<name>_0.parquet):
+                    # no per-table folders to create and remove again.
+                    cursor.execute(
+                        f"COPY (SELECT {_columns(name)} FROM {ident(_TYPED + name)} "
+                        f"WHERE unit_code BETWEEN {quote(low)} AND {quote(high)}{order}) "
+                        f"TO {quote(str(split.folder))} (FORMAT parquet, "
+                        f"PARTITION_BY (unit_code), WRITE_PARTITION_COLUMNS true, "
+                        f"FILENAME_PATTERN '{name}_{{i}}', OVERWRITE_OR_IGNORE true)"
+                    )
         except BaseException as error:  # re-raised in the calling thread
             errors.append(error)
         finally:
@@ -493,7 +505,7 @@ def _write(
     con.execute("SET threads = 1")
     try:
         workers = [
-            threading.Thread(target=write, args=(con.cursor(), low, high)) for low, high in ranges
+            threading.Thread(target=write, args=(con.cursor(),)) for _ in range(max(1, threads))
         ]
         for worker in workers:
             worker.start()
