@@ -100,11 +100,24 @@ def main() -> int:
     parser.add_argument(
         "--bulk-provinces", default="", help="comma-separated province prefixes (default: nation)"
     )
+    parser.add_argument(
+        "--bulk-again",
+        action="store_true",
+        help="import the same export a second time: every unit should be reported unchanged",
+    )
+    parser.add_argument(
+        "--bulk-out",
+        default=os.environ.get("GRASSROOTS_BENCH_BULK_OUT", ""),
+        help="folder the generated export is kept in (default benchmarks/out; "
+        "also GRASSROOTS_BENCH_BULK_OUT)",
+    )
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT))
     if args.bulk:
         provinces = [p for p in args.bulk_provinces.split(",") if p] or None
-        return run_bulk(args.bulk_scale, provinces)
+        if args.bulk_out:
+            os.environ["GRASSROOTS_BENCH_BULK_OUT"] = args.bulk_out
+        return run_bulk(args.bulk_scale, provinces, again=args.bulk_again)
     with tempfile.TemporaryDirectory(prefix="grassroots-bench-intake-") as tmp_name:
         tmp = Path(tmp_name)
         (tmp / "data").mkdir()
@@ -174,7 +187,8 @@ def bulk_export(scale: float, provinces: list[str] | None) -> Path:
     from grassroots.engine.synth import OutputFormat, SynthOptions, generate
 
     name = "nation" if provinces is None else "-".join(provinces)
-    out = ROOT / "benchmarks" / "out" / f"bulk-{name}-{scale:g}"
+    kept = Path(os.environ.get("GRASSROOTS_BENCH_BULK_OUT") or ROOT / "benchmarks" / "out")
+    out = kept / f"bulk-{name}-{scale:g}"
     if not (out / "persons.csv").exists():
         sys.stdout.write(f"generating {out} ...\n")
         sys.stdout.flush()
@@ -186,9 +200,9 @@ def bulk_export(scale: float, provinces: list[str] | None) -> Path:
     return out
 
 
-def run_bulk(scale: float, provinces: list[str] | None) -> int:
-    measure_bulk(scale, provinces)
-    return 0
+def run_bulk(scale: float, provinces: list[str] | None, *, again: bool = False) -> int:
+    found = measure_bulk(scale, provinces, again=again)
+    return 0 if found.get("changed", 0) == 0 else 1
 
 
 BULK_FIGURE = "National bulk import vs bare DuckDB COPY (issue 17.2)"
@@ -212,7 +226,9 @@ def figures(quick: bool) -> list[Any]:
     return [Figure(BULK_FIGURE, round(found["ratio"], 2), "x", "<=", BULK_TARGET, note)]
 
 
-def measure_bulk(scale: float, provinces: list[str] | None) -> dict[str, float]:
+def measure_bulk(
+    scale: float, provinces: list[str] | None, *, again: bool = False
+) -> dict[str, float]:
     import duckdb
 
     export = bulk_export(scale, provinces)
@@ -242,7 +258,14 @@ def measure_bulk(scale: float, provinces: list[str] | None) -> dict[str, float]:
 
         from grassroots.intake.cases.bulk import import_bulk
 
-        base = timed("bare DuckDB COPY of the CSV files to Parquet", rows, bare_copy)
+        def load() -> str:
+            return "load average " + " ".join(f"{x:.1f}" for x in os.getloadavg())
+
+        # The bare COPY before and after the import: on a shared machine the two differ, and
+        # the ratio is given against the faster one (the stricter figure) with the other beside.
+        sys.stdout.write(f"  {time.strftime('%H:%M:%S', time.gmtime())} UTC, {load()}\n")
+        before = timed("bare DuckDB COPY of the CSV files to Parquet", rows, bare_copy)
+        sys.stdout.write(f"  {load()}\n")
         report: list[Any] = []
         ours = timed(
             "import_bulk (read once, check, split, elements, db)",
@@ -251,6 +274,10 @@ def measure_bulk(scale: float, provinces: list[str] | None) -> dict[str, float]:
                 import_bulk(source=export, root=root, period=BULK_PERIOD, actor=admin)
             ),
         )
+        sys.stdout.write(f"  {load()}\n")
+        after = timed("bare DuckDB COPY again, after the import", rows, bare_copy)
+        sys.stdout.write(f"  {time.strftime('%H:%M:%S', time.gmtime())} UTC, {load()}\n")
+        base = min(before, after)
         result = report[0]
         sys.stdout.write(
             f"  {len(result.created):,} data versions, {len(result.refused)} units refused; "
@@ -259,15 +286,34 @@ def measure_bulk(scale: float, provinces: list[str] | None) -> dict[str, float]:
         )
         split = result.seconds["split"]
         sys.stdout.write(
-            f"  the one DuckDB pass (read once, check, elements, split by unit): {rows / split:,.0f} rows/s, "
-            f"{split / base:.2f}x the bare COPY\n"
+            f"  the one DuckDB pass (read once, check, elements, split by unit): "
+            f"{rows / split:,.0f} rows/s, {split / base:.2f}x the faster bare COPY\n"
         )
         ratio = ours / base
         verdict = "PASS" if ratio <= BULK_TARGET else "FAIL"
         sys.stdout.write(
-            f"  ratio import_bulk / bare COPY: {ratio:.2f}x  target <= {BULK_TARGET:g}x  {verdict}\n"
+            f"  ratio import_bulk / bare COPY: {ratio:.2f}x against the faster COPY "
+            f"({base:.1f} s), {ours / max(before, after):.2f}x against the slower "
+            f"({max(before, after):.1f} s)  target <= {BULK_TARGET:g}x  {verdict}\n"
+            "  (the lead's figure: a quiet machine, load average below 1 throughout)\n"
         )
-    return {"rows": rows, "ratio": ratio, "rows_per_s": rows / ours}
+        changed = 0
+        if again:
+            # The same export again: each unit's files must have the same bytes (checksum)
+            # as its current version, so no unit gets a new version.
+            second = timed(
+                "import_bulk of the same export again",
+                rows,
+                lambda: report.append(
+                    import_bulk(source=export, root=root, period=BULK_PERIOD, actor=admin)
+                ),
+            )
+            changed = len(report[1].created)
+            sys.stdout.write(
+                f"  again: {len(report[1].unchanged):,} units unchanged, {changed:,} new versions "
+                f"(expected 0), {len(report[1].refused)} refused; {second:.1f} s\n"
+            )
+    return {"rows": rows, "ratio": ratio, "rows_per_s": rows / ours, "changed": changed}
 
 
 def setup_bulk(tmp: Path, provinces: list[str] | None) -> tuple[Any, Any]:

@@ -247,6 +247,8 @@ def _text(name: str, duck_type: str | None = "VARCHAR") -> str:
     carry stray spaces); a typed Parquet column is not, which keeps big scans cheap."""
     if duck_type == "VARCHAR":
         return f"nullif({ident(name)}, '')"
+    if duck_type in ("DATE", "BOOLEAN", "BIGINT", "INTEGER"):
+        return f"CAST({ident(name)} AS VARCHAR)"  # never empty, never padded
     return f"nullif(trim(CAST({ident(name)} AS VARCHAR)), '')"
 
 
