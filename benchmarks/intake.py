@@ -295,7 +295,7 @@ def measure_bulk(
             f"  ratio import_bulk / bare COPY: {ratio:.2f}x against the faster COPY "
             f"({base:.1f} s), {ours / max(before, after):.2f}x against the slower "
             f"({max(before, after):.1f} s)  target <= {BULK_TARGET:g}x  {verdict}\n"
-            "  (the lead's figure: a quiet machine, load average below 1 throughout)\n"
+            "  (compare ratios only from runs whose printed load average stayed low throughout)\n"
         )
         changed = 0
         if again:
