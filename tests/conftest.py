@@ -273,3 +273,19 @@ def _language_reset() -> Any:
 
     yield
     translation.deactivate()
+
+
+@pytest.fixture
+def workflow_people(make_member) -> dict[str, object]:
+    """The submission workflow's cast: clerks of 历下, 市中 and 槐荫, the reviewers of Jinan and
+    Qingdao, and the province's administrator."""
+    from grassroots.organisations.models import Role
+
+    return {
+        "clerk": make_member(Role.GRASSROOTS_CLERK, "370102", "clerk"),
+        "clerk2": make_member(Role.GRASSROOTS_CLERK, "370103", "clerk2"),
+        "clerk3": make_member(Role.GRASSROOTS_CLERK, "370104", "clerk3"),
+        "jinan": make_member(Role.CITY_REVIEWER, "370100", "jinan"),
+        "qingdao": make_member(Role.CITY_REVIEWER, "370200", "qingdao"),
+        "admin": make_member(Role.PROVINCE_ADMIN, "370000", "admin"),
+    }

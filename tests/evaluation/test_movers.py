@@ -9,8 +9,8 @@ from grassroots.evaluation.schemes import scheme_of
 from grassroots.organisations.models import Role
 
 
-def test_the_leader_sees_the_biggest_risers_and_fallers_of_the_overall_score(runs, member) -> None:
-    now, before = runs["2024Q4"], runs["2024Q3"]
+def _changes(now, before) -> dict[str, float]:
+    """Each unit's overall score now minus before, from the stored results."""
     node = scheme_of(now.scheme_version).root.code
 
     def scores(run):
@@ -18,7 +18,11 @@ def test_the_leader_sees_the_biggest_risers_and_fallers_of_the_overall_score(run
         return dict(rows.values_list("unit_code", "score"))
 
     a, b = scores(now), scores(before)
-    change = {c: a[c] - b[c] for c in a if c in b}
+    return {c: a[c] - b[c] for c in a if c in b}
+
+
+def test_the_leader_sees_the_biggest_risers_and_fallers_of_the_overall_score(runs, member) -> None:
+    change = _changes(runs["2024Q4"], runs["2024Q3"])
     expected_up = sorted((c for c in change if change[c] > 0), key=lambda c: (-change[c], c))[:3]
     expected_down = sorted((c for c in change if change[c] < 0), key=lambda c: (change[c], c))[:3]
     assert expected_up
@@ -47,15 +51,7 @@ def test_in_analysis_mode_the_leader_sees_how_many_rose_and_fell_not_who_most(ru
     from grassroots.organisations.models import Unit
     from grassroots.reports.services import set_policy
 
-    now, before = runs["2024Q4"], runs["2024Q3"]
-    node = scheme_of(now.scheme_version).root.code
-
-    def scores(run):
-        rows = Result.objects.filter(run=run, node=node, score__isnull=False)
-        return dict(rows.values_list("unit_code", "score"))
-
-    a, b = scores(now), scores(before)
-    change = [a[c] - b[c] for c in a if c in b]
+    change = list(_changes(runs["2024Q4"], runs["2024Q3"]).values())
     client = member(Role.LEADER, "370000")
     member(Role.PROVINCE_ADMIN, "370000")  # makes the administrator who sets the policy
     actor = get_user_model().objects.get(username=f"{Role.PROVINCE_ADMIN}-370000")

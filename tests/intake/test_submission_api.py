@@ -20,14 +20,9 @@ URL = "/api/intake/submissions"
 
 
 @pytest.fixture
-def people(make_member) -> dict[str, object]:
+def people(workflow_people, make_member) -> dict[str, object]:
     return {
-        "clerk": make_member(Role.GRASSROOTS_CLERK, "370102", "clerk"),
-        "clerk2": make_member(Role.GRASSROOTS_CLERK, "370103", "clerk2"),
-        "clerk3": make_member(Role.GRASSROOTS_CLERK, "370104", "clerk3"),
-        "jinan": make_member(Role.CITY_REVIEWER, "370100", "jinan"),
-        "qingdao": make_member(Role.CITY_REVIEWER, "370200", "qingdao"),
-        "admin": make_member(Role.PROVINCE_ADMIN, "370000", "admin"),
+        **workflow_people,
         "leader": make_member(Role.LEADER, "370000", "leader"),
         "auditor": make_member(Role.AUDITOR, "370000", "auditor"),
     }

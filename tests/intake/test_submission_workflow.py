@@ -8,22 +8,15 @@ import pytest
 
 from grassroots.intake.models import Submission, SubmissionStatus
 from grassroots.intake.workflow import services as workflow
-from grassroots.organisations.models import AuditEntry, Role, Unit
+from grassroots.organisations.models import AuditEntry, Unit
 
 S = SubmissionStatus
 P = "2024Q3"
 
 
 @pytest.fixture
-def people(make_member) -> dict[str, object]:
-    return {
-        "clerk": make_member(Role.GRASSROOTS_CLERK, "370102", "clerk"),
-        "clerk2": make_member(Role.GRASSROOTS_CLERK, "370103", "clerk2"),
-        "clerk3": make_member(Role.GRASSROOTS_CLERK, "370104", "clerk3"),
-        "jinan": make_member(Role.CITY_REVIEWER, "370100", "jinan"),
-        "qingdao": make_member(Role.CITY_REVIEWER, "370200", "qingdao"),
-        "admin": make_member(Role.PROVINCE_ADMIN, "370000", "admin"),
-    }
+def people(workflow_people) -> dict[str, object]:
+    return workflow_people
 
 
 def _u(code: str) -> Unit:

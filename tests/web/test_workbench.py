@@ -15,17 +15,10 @@ NOW = dt.datetime(2024, 10, 1, tzinfo=dt.UTC)
 
 
 @pytest.fixture
-def people(make_member) -> dict[str, object]:
+def people(workflow_people) -> dict[str, object]:
     # The period's deadline is still to come: the workbench's period is 2024Q3.
     Deadline.objects.create(period=P, due=dt.date(2099, 1, 1), updated=NOW, updated_by="t")
-    return {
-        "clerk": make_member(Role.GRASSROOTS_CLERK, "370102", "clerk"),
-        "clerk2": make_member(Role.GRASSROOTS_CLERK, "370103", "clerk2"),
-        "clerk3": make_member(Role.GRASSROOTS_CLERK, "370104", "clerk3"),
-        "jinan": make_member(Role.CITY_REVIEWER, "370100", "jinan"),
-        "qingdao": make_member(Role.CITY_REVIEWER, "370200", "qingdao"),
-        "admin": make_member(Role.PROVINCE_ADMIN, "370000", "admin"),
-    }
+    return workflow_people
 
 
 def _u(code: str) -> Unit:
