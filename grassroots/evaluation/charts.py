@@ -17,12 +17,11 @@ from django.utils.translation import pgettext
 
 from grassroots.engine.catalogue import load_catalogue
 from grassroots.engine.explain import explain_gaps
-from grassroots.engine.periods import Period
 from grassroots.engine.scheme import Node, Scheme
 from grassroots.evaluation.models import EvaluationRun, Result
 from grassroots.evaluation.permissions import Visible
 from grassroots.evaluation.reasons import group_names, render_why
-from grassroots.evaluation.selectors import comparable_published_runs
+from grassroots.evaluation.selectors import comparable_published_runs, period_order
 from grassroots.i18n import in_language
 from grassroots.organisations.models import Level, Unit
 
@@ -462,7 +461,7 @@ def _trends(run: EvaluationRun, scheme: Scheme, unit: Unit, *, peers: bool) -> l
     never show in another run's trend, nor does a city's or the nation's run in a province's
     (their scores are normalised over other units)."""
     latest = {**comparable_published_runs(run), run.period: run}
-    periods = sorted(latest, key=lambda p: Period.parse(p).start)
+    periods = sorted(latest, key=period_order)
     # The unit's peers: its peer group, or without one the other units of its parent.
     siblings = (
         Unit.objects.filter(peer_group=unit.peer_group)

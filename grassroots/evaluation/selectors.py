@@ -217,6 +217,13 @@ def _published_comparable(run: EvaluationRun, period: str) -> EvaluationRun | No
     return comparable_published_runs(run, periods=[period]).get(period)
 
 
+def period_order(key: str) -> tuple[object, object]:
+    """Sort key of period keys: by start, then end (a year's year-to-date periods all start on
+    1 January: 2024Q1-YTD, 2024Q2-YTD, 2024Q3-YTD by their ends)."""
+    period = Period.parse(key)
+    return (period.start, period.end)
+
+
 def comparable_published_runs(
     run: EvaluationRun, *, periods: list[str] | None = None
 ) -> dict[str, EvaluationRun]:
@@ -239,7 +246,7 @@ def comparable_published_runs(
             continue
         if run_provinces(c) == provinces and ranked_scope(c) == scope:
             found[c.period] = c
-    return {p: found[p] for p in sorted(found, key=lambda p: Period.parse(p).start)}
+    return {p: found[p] for p in sorted(found, key=period_order)}
 
 
 @lru_cache(maxsize=64)

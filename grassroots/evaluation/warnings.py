@@ -12,6 +12,7 @@ a note (audited).
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -37,7 +38,9 @@ from grassroots.i18n import english, period_label
 from grassroots.organisations import audit
 from grassroots.organisations.models import AuditAction, Level, Unit
 
+logger = logging.getLogger(__name__)
 STREAK_LOOKBACK = 12  # periods read back to count a red streak
+MAX_REACH = 40  # later periods walked at most to find the runs whose warnings read a period
 COLOUR_KINDS = frozenset({WarningKind.NEWLY_RED, WarningKind.RED_RUNNING})
 Cell = tuple[float | None, float | None, int | None, str]
 
@@ -76,44 +79,97 @@ def record_warnings_on_publication(*, run: EvaluationRun) -> list[tuple[Evaluati
     after a later one: their red streaks and drops read it).
 
     The later runs are recomputed in period order, up to the first period without a published
-    run or as far back as a run's warnings read. A later run's warnings that still hold stay
-    the same rows (their state and note kept); those that no longer hold are deleted, their
-    last state kept in the audit log; each later run whose warnings changed gets an audit entry
-    naming the publication. Returns each later run with the ids of its new or changed warnings
-    (those its users have not been told of)."""
+    run or as far back as any of them reads (each run's scheme says how far). The run and its
+    later runs are locked first, in period order, so two publications' follow-ups (a backlog of
+    quarters published together) recompute one after the other, never the same rows at once.
+    A later run's warnings that still hold stay the same rows (their state and note kept);
+    those that no longer hold are deleted, their last state kept in the audit log, and what a
+    user entered on one (state, note) is carried to the warning that replaces it for the same
+    unit and indicator. Each later run whose warnings changed gets an audit entry naming the
+    publication. A later run that cannot be recomputed is logged and left as it was: the
+    published run's own warnings are stored whatever happens to the later ones. Returns each
+    later run with the ids of its new or changed warnings (those its users have not been told
+    of)."""
     if run.status != RunStatus.DONE:
         return []
-    later: list[EvaluationRun] = []
-    reach = max(STREAK_LOOKBACK, scheme_of(run.scheme_version).warnings.gaming_history + 1) - 1
-    after = next_run(run)
-    while after is not None and len(later) < reach:
-        later.append(after)
-        after = next_run(after)
+    later = _later_runs(run)
+    changes: list[tuple[EvaluationRun, list[int]]] = []
     with transaction.atomic():
+        locked = [run.pk, *(r.pk for r in later)]
+        list(EvaluationRun.objects.select_for_update().filter(pk__in=locked).order_by("period"))
         # What each later run had before anything moves (a streak row may move to the
         # published run and back).
         before = {r.pk: {w.pk: _signature(w) for w in r.warnings.all()} for r in later}
+        entered = {r.pk: _entered(r) for r in later}
         record_warnings(run=run)
-        changes = []
         reason = f"warnings recomputed: run {run.pk} ({run.period}) was published"
         for other in later:
-            kept = record_warnings(run=other)
-            had = before[other.pk]
-            changed = [w.pk for w in kept if had.get(w.pk) != _signature(w)]
-            stale = list(other.warnings.exclude(pk__in=[w.pk for w in kept]))
-            for warning in stale:
-                audit.delete(warning, actor=run.published_by, reason=reason)
-            if changed or stale:
-                audit.record(
-                    obj=other,
-                    action=AuditAction.UPDATE,
-                    actor=run.published_by,
-                    before={"warnings": sorted(had)},
-                    after={"warnings": sorted(w.pk for w in kept), "changed": changed},
-                    reason=reason,
-                )
+            try:
+                with transaction.atomic():  # a savepoint: one later run's failure is its own
+                    changed = _recompute(other, before[other.pk], entered[other.pk], run, reason)
+            except Exception:  # noqa: BLE001 - logged; the published run's warnings still stand
+                logger.exception("warnings of run %s not recomputed after run %s", other.pk, run.pk)
+                continue
             changes.append((other, changed))
     return changes
+
+
+def _later_runs(run: EvaluationRun) -> list[EvaluationRun]:
+    """The published runs after ``run`` (same scheme, provinces and scope), without gaps, as
+    far as any of them reads back (the furthest reach of their schemes)."""
+    later: list[EvaluationRun] = []
+    after, distance = next_run(run), 1
+    while after is not None and distance <= MAX_REACH:
+        if distance < _reach(after):  # it reads back to ``run``'s period
+            later.append(after)
+        after, distance = next_run(after), distance + 1
+    return later
+
+
+def _reach(run: EvaluationRun) -> int:
+    """How many periods (the run's own included) a run's warnings read."""
+    return max(STREAK_LOOKBACK, scheme_of(run.scheme_version).warnings.gaming_history + 1)
+
+
+def _entered(run: EvaluationRun) -> dict[int, tuple[Any, ...]]:
+    """What users entered on the run's warnings: id -> (state, note, changed_at, changed_by)."""
+    return {
+        w.pk: (w.state, w.note, w.changed_at, w.changed_by_id)
+        for w in run.warnings.exclude(state=WarningState.NEW, note="")
+    }
+
+
+def _recompute(
+    other: EvaluationRun,
+    had: dict[int, tuple[Any, ...]],
+    entered: dict[int, tuple[Any, ...]],
+    published: EvaluationRun,
+    reason: str,
+) -> list[int]:
+    kept = record_warnings(run=other)
+    changed = [w.pk for w in kept if had.get(w.pk) != _signature(w)]
+    stale = list(other.warnings.exclude(pk__in=[w.pk for w in kept]))
+    successors = {
+        (w.unit_code, w.node): w
+        for w in kept
+        if w.pk not in had and w.state == WarningState.NEW and not w.note
+    }
+    for warning in stale:
+        heir = successors.get((warning.unit_code, warning.node))
+        if warning.pk in entered and heir is not None:
+            heir.state, heir.note, heir.changed_at, heir.changed_by_id = entered[warning.pk]
+            heir.save(update_fields=["state", "note", "changed_at", "changed_by"])
+        audit.delete(warning, actor=published.published_by, reason=reason)
+    if changed or stale:
+        audit.record(
+            obj=other,
+            action=AuditAction.UPDATE,
+            actor=published.published_by,
+            before={"warnings": sorted(had)},
+            after={"warnings": sorted(w.pk for w in kept), "changed": changed},
+            reason=reason,
+        )
+    return changed
 
 
 def _signature(warning: EarlyWarning) -> tuple[Any, ...]:

@@ -479,8 +479,11 @@ def list_submissions(
         below = get_unit_for_user(user, unit)  # 404 outside scope
         units = units.filter(path__startswith=below.path)
     units = units.order_by("path")
+    if units.count() > MAX_LIST:  # never a list silently cut short
+        message = _("More than %(n)s units: name a province or city with unit=.") % {"n": MAX_LIST}
+        raise HttpError(422, message)
     found = {s.unit_id: s for s in Submission.objects.filter(unit__in=units, period=key)}
-    return [_submission_out(user, u, key, found.get(u.pk)) for u in units[:MAX_LIST]]
+    return [_submission_out(user, u, key, found.get(u.pk)) for u in units]
 
 
 Step = Literal["submit", "approve", "return", "accept", "unlock"]

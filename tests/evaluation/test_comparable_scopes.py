@@ -149,3 +149,16 @@ def test_a_units_trend_reads_its_provinces_runs_and_its_peers(store, scheme) -> 
     # Peers: Jinan's units (370102-370104), not Qingdao's 370202.
     assert low == [10.0, 11.0, 12.0]
     assert span == [20.0, 4.0, 4.0]
+
+
+def test_periods_sort_by_start_then_end() -> None:
+    """A year's year-to-date periods all start on 1 January: ordered by their ends."""
+    from grassroots.evaluation.selectors import period_order
+
+    keys = ["2024Q3-YTD", "2023Q4-YTD", "2024Q1-YTD", "2024Q2-YTD"]
+    assert sorted(keys, key=period_order) == [
+        "2023Q4-YTD",
+        "2024Q1-YTD",
+        "2024Q2-YTD",
+        "2024Q3-YTD",
+    ]

@@ -312,3 +312,69 @@ def test_publishing_an_earlier_period_after_a_later_one_recomputes_the_later_war
     assert Notification.objects.filter(link__contains=f"runs/{q4.pk}/warnings").count() == again
     [streak] = EarlyWarning.objects.filter(unit_code="370102", node="quality")
     assert (streak.run_id, streak.periods) == (q4.pk, 2)
+
+
+def test_what_a_user_entered_on_a_stale_warning_passes_to_the_one_replacing_it(
+    runs, scheme, cases_dir, django_capture_on_commit_callbacks, published, member
+) -> None:
+    """Q4's 'newly red' acknowledged with a note; Q3 published again as red: the streak that
+    replaces it on Q4 carries the acknowledgement and the note (not only the audit log)."""
+    from django.contrib.auth import get_user_model
+
+    from grassroots.evaluation.models import WarningState
+    from grassroots.evaluation.warnings import change_warning_state
+
+    q3, q4 = runs["2024Q3"], runs["2024Q4"]
+    _set(q3, "370102", "quality", colour="green")
+    _set(q4, "370102", "quality", colour="red")
+    record_warnings(run=q3)
+    record_warnings(run=q4)
+    member(Role.CITY_REVIEWER, "370100")
+    reviewer = get_user_model().objects.get(username=f"{Role.CITY_REVIEWER}-370100")
+    newly = EarlyWarning.objects.get(run=q4, unit_code="370102", node="quality")
+    assert newly.kind == WarningKind.NEWLY_RED
+    change_warning_state(
+        warning=newly, state=WarningState.ACKNOWLEDGED, note="已约谈检察长", actor=reviewer
+    )
+    _publish_again(
+        q3, scheme, cases_dir, django_capture_on_commit_callbacks, published,
+        {("370102", "quality"): {"colour": "red"}},
+    )  # fmt: skip
+    [streak] = EarlyWarning.objects.filter(run=q4, unit_code="370102", node="quality")
+    assert streak.kind == WarningKind.RED_RUNNING
+    assert (streak.state, streak.note, streak.changed_by) == (
+        WarningState.ACKNOWLEDGED,
+        "已约谈检察长",
+        reviewer,
+    )
+    assert not EarlyWarning.objects.filter(pk=newly.pk).exists()
+
+
+def test_a_later_run_that_cannot_be_recomputed_leaves_the_published_runs_warnings_stored(
+    runs, scheme, cases_dir, django_capture_on_commit_callbacks, published, monkeypatch
+) -> None:
+    """One later run's failure is its own (a savepoint): it is logged and left as it was, and
+    the run just published still gets its warnings."""
+    from grassroots.evaluation import warnings as module
+
+    q3, q4 = runs["2024Q3"], runs["2024Q4"]
+    _set(q3, "370102", "quality", colour="green")
+    _set(q4, "370102", "quality", colour="red")
+    record_warnings(run=q3)
+    record_warnings(run=q4)
+    q4_before = set(EarlyWarning.objects.filter(run=q4).values_list("pk", "kind", "periods"))
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("a later run's recomputation failed")
+
+    monkeypatch.setattr(module, "_recompute", broken)
+    q3b = _publish_again(
+        q3, scheme, cases_dir, django_capture_on_commit_callbacks, published,
+        {("370102", "quality"): {"colour": "red"}},
+    )  # fmt: skip
+    # The published run's own warnings are stored (a unit's missing data here)...
+    assert EarlyWarning.objects.filter(run=q3b, unit_code="370102").exists()
+    # ...and 2024Q4 is left exactly as it was (its 'newly red' not yet a streak).
+    assert (
+        set(EarlyWarning.objects.filter(run=q4).values_list("pk", "kind", "periods")) == q4_before
+    )

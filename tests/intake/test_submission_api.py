@@ -169,3 +169,19 @@ def test_the_list_is_scoped_and_offers_the_callers_actions(client, call) -> None
     province = listed("admin", unit="370100")
     assert set(province) == set(jinan)
     assert province["370102"]["actions"] == ["return"]
+
+
+def test_a_list_longer_than_the_cap_is_refused_not_cut(client, call, monkeypatch) -> None:
+    """A scope with more units than the API lists at once (a nation's ~3,000) must be narrowed
+    with unit=: never a list silently cut short."""
+    from grassroots.intake import api
+
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {call.tokens['admin']}"}
+    jinan = client.get(URL, {"period": P, "unit": "370100"}, **auth).json()
+    monkeypatch.setattr(api, "MAX_LIST", len(jinan))
+    whole = client.get(URL, {"period": P}, HTTP_ACCEPT_LANGUAGE="zh-hans", **auth)
+    assert whole.status_code == 422
+    assert f"超过{len(jinan)}个单位" in whole.json()["detail"]
+    narrowed = client.get(URL, {"period": P, "unit": "370100"}, **auth)
+    assert narrowed.status_code == 200
+    assert len(narrowed.json()) == len(jinan)
