@@ -60,7 +60,7 @@ def record_warnings(*, run: EvaluationRun) -> list[EarlyWarning]:
     if run.status != RunStatus.DONE:
         return []
     scheme = scheme_of(run.scheme_version)
-    chain = _chain(run, max(STREAK_LOOKBACK, scheme.warnings.gaming_history + 1))
+    chain = _chain(run, _reach(run))
     paths = dict(
         Unit.objects.filter(level=Level.GRASSROOTS, code__in=_codes(run)).values_list(
             "code", "path"
@@ -127,7 +127,8 @@ def _later_runs(run: EvaluationRun) -> list[EvaluationRun]:
 
 
 def _reach(run: EvaluationRun) -> int:
-    """How many periods (the run's own included) a run's warnings read."""
+    """How many periods (the run's own included) a run's warnings read: a red streak's
+    look-back, or further where the scheme's gaming checks read more history."""
     return max(STREAK_LOOKBACK, scheme_of(run.scheme_version).warnings.gaming_history + 1)
 
 
