@@ -1,18 +1,23 @@
 """One export covering many units split into one typed case folder per unit, in one pass.
 
 A province's or the nation's case-system export holds every unit's rows for a period. Each
-table file (CSV or Parquet) is read by DuckDB once, straight into its typed rows in a held
-table (spilling to disk when it does not fit in memory), with a flag on each row that fails a
-value check of :mod:`grassroots.engine.cases`. A CSV is parsed with its types by DuckDB's own
-reader (dates by the reader, the text trimmed); when that parse fails anywhere, the file is
-read as text instead and every value cast with the checks. The other checks (repeated keys,
-unknown units, rosters) run over the typed rows, and only when some row is flagged is the file
-read again as text, to name each bad value. The problems are *grouped by unit*: a unit with a bad row is
-refused as a whole (all-or-nothing per unit) while the other units go on. The accepted units' typed rows are
-written by partitioned ``COPY`` statements (``PARTITION_BY (unit_code)``), one thread per range
-of units, so each unit gets its own ``<unit>/<table>.parquet`` in key order (like
-``write_units_parquet``) and with the same bytes on every run, readable together as one case
-set (``BulkSplit.cases_for``) for computing element values.
+table file (CSV or Parquet) is read by DuckDB once, straight into its typed rows, held in
+memory as an Arrow table, with a flag on each row that fails a value check of
+:mod:`grassroots.engine.cases`. A CSV is parsed with its types by DuckDB's own reader (dates by
+the reader, the text trimmed); when that parse fails anywhere, the file is read as text instead
+and every value cast with the checks. The other checks (repeated keys, unknown units, rosters)
+run over the typed rows, and only when some row is flagged is the file read again as text, to
+name each bad value. An export already in key order (as case systems write them) has no
+repeated key exactly when each row's key is greater than the one before: one comparison of
+neighbours, instead of grouping millions of keys. The problems are *grouped by unit*: a unit
+with a bad row is refused as a whole (all-or-nothing per unit) while the other units go on.
+
+The accepted units' rows, in key order (sorted only when the file was not), are cut into one
+slice per unit, and each slice written as ``<unit>/<table>.parquet`` by Arrow's Parquet writer on
+as many threads as DuckDB has: the same bytes on every run (a unit's checksum depends on its
+rows alone), hashed as they are written (``BulkSplit.checksums``: the SHA-256 the intake records
+for a version's folder, without reading thousands of files back). The held rows serve the
+element values too (``compute``), read by DuckDB in place.
 
 >>> import tempfile, pathlib
 >>> folder = pathlib.Path(tempfile.mkdtemp())
@@ -25,22 +30,28 @@ set (``BulkSplit.cases_for``) for computing element values.
 
 from __future__ import annotations
 
+import hashlib
+import os
 import shutil
 import tempfile
 import threading
 from collections import defaultdict
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
 
 from grassroots.engine.caseformat import TABLES
 from grassroots.engine.cases import CaseTable, CaseTables
-from grassroots.engine.errors import InputError, Problem, raise_if_any
+from grassroots.engine.errors import Problem, raise_if_any
 from grassroots.engine.inputs import (
     Field,
     RawTable,
@@ -60,11 +71,16 @@ from grassroots.engine.inputs import (
 _TYPED = "_typed_"  # the held typed rows of the accepted units: _typed_<table>
 NO_UNIT = ""  # the key of rows without a unit code in ``BulkSplit.refused``
 PER_UNIT = 20  # problems listed per refused unit (the count says how many more)
+# Part of every file's bytes: changing it gives every unit new versions on the next import.
+COMPRESSION = "snappy"
+
+Held = dict[str, pa.Table]  # table name -> its typed rows (with ``_bad`` and ``_row``)
 
 
 @dataclass
 class BulkSplit:
     """``units``: accepted unit -> table -> rows, each in ``folder/<unit>/<table>.parquet``;
+    ``checksums``: accepted unit -> SHA-256 of its folder (``intake.integrity.checksum_of``);
     ``refused``: unit -> its problems (file, row, column); ``cases_for(codes)``: some accepted
     units' rows as one case set (typed Parquet read in place)."""
 
@@ -72,12 +88,32 @@ class BulkSplit:
     units: dict[str, dict[str, int]] = field(default_factory=dict)
     refused: dict[str, list[Problem]] = field(default_factory=dict)
     rows: int = 0
+    checksums: dict[str, str] = field(default_factory=dict)
 
     present: dict[str, frozenset[str]] = field(default_factory=dict)  # table -> its columns
     computed: object = None  # what ``split_by_unit``'s ``compute`` returned
+    encoded: dict[str, Encoded] = field(default_factory=dict, repr=False)  # not yet written
+
+    def start_files(self, codes: Collection[str]) -> FilesWriting:
+        """Write these accepted units' files (``unit_folder(code)``) on a thread of their own:
+        file creation is the kernel's work, done while the caller writes to its database."""
+        wanted = [(code, self.encoded.pop(code)) for code in sorted(codes)]
+        self.folder.mkdir(parents=True, exist_ok=True)
+        errors: list[BaseException] = []
+
+        def write() -> None:
+            try:
+                for code, files in wanted:
+                    _write_files(self.unit_folder(code), files)
+            except BaseException as error:  # re-raised by finish() in the caller's thread
+                errors.append(error)
+
+        thread = threading.Thread(target=write, name="bulk-files")
+        thread.start()
+        return FilesWriting(thread, errors)
 
     def unit_folder(self, code: str) -> Path:
-        return self.folder / f"unit_code={code}"  # the partitioned COPY's folder of the unit
+        return self.folder / f"unit_code={code}"
 
     def cases_for(self, codes: Collection[str]) -> CaseTables:
         """The typed rows of these accepted units as one case set (their files read in place)."""
@@ -104,6 +140,7 @@ def split_by_unit(
     roster: pd.DataFrame | None = None,
     per_unit: int = PER_UNIT,
     compute: Compute | None = None,
+    defer_files: bool = False,
 ) -> BulkSplit:
     """Check and split the case tables ``files`` (table name -> file) into ``out``.
 
@@ -114,14 +151,23 @@ def split_by_unit(
     ``compute(cases_for, con, accepted)``: called once the units are written, while the checked rows are
     still held, with ``cases_for(codes)`` giving some accepted units' typed rows as a case set
     on ``con`` (element values from the rows in hand, not read back from thousands of small
-    files); its result is ``BulkSplit.computed``.
+    files); its result is ``BulkSplit.computed``. ``defer_files``: the units' files are not
+    written yet, only encoded and hashed (``BulkSplit.checksums``): ``start_files(codes)``
+    writes those wanted (a unit whose current version has the same checksum needs none) on a
+    thread of its own, while the caller registers them.
     """
     out.mkdir(parents=True, exist_ok=True)
     split = BulkSplit(out / "units")
     refused: dict[str, list[Problem]] = defaultdict(list)
+    held: Held = {}
+    ordered: dict[str, bool] = {}  # table -> its held rows are in strictly increasing key order
     with duckdb.connect() as con:
         con.execute(f"SET temp_directory = {quote(str(out / '.spill'))}")
         con.execute("SET preserve_insertion_order = true")
+        # The held rows must come out in the file's order (their position is their file row).
+        # DuckDB runs an IN list of six values or more (a category check) as a join whose
+        # output order, unlike a table's insertion, is not kept: kept as a list test here.
+        con.execute("SET disabled_optimizers = 'in_clause'")
         con.register("_known_units", pa.table({"v": pa.array(sorted(units), pa.string())}))
         if roster is not None:
             con.register(
@@ -129,9 +175,20 @@ def split_by_unit(
             )
         raws: dict[str, RawTable] = {}
         fatal: list[Problem] = []
+        # Each CSV's encoding is found (the whole file decoded) on a thread of its own, the
+        # next files' while DuckDB parses the one before.
+        finding = ThreadPoolExecutor(1, thread_name_prefix="bulk-encoding")
+        encodings = {
+            name: finding.submit(detect_encoding, path)
+            for name, path in sorted(files.items())
+            if path.suffix.lower() == ".csv"
+        }
+        finding.shutdown(wait=False)  # the thread ends once the last file is decoded
         for name, path in sorted(files.items()):
             fields = [Field.of(c) for c in TABLES[name].columns.values()]
-            typed, bad = _load_typed(con, path, name, fields, fatal)
+            found_encoding = encodings.get(name)
+            known = found_encoding.result() if found_encoding is not None else None
+            typed, bad = _load_typed(con, path, name, fields, fatal, held, known)
             if typed is None:
                 continue
             raws[name] = typed
@@ -142,8 +199,13 @@ def split_by_unit(
                 found = _problems(con, raw, name, fields, per_unit, roster is not None)
                 for table in (f"raw_{name}_data", f"raw_{name}_held"):
                     con.execute(f"DROP TABLE IF EXISTS {ident(table)}")
+                ordered[name] = False
             else:
-                found = _problems(con, typed, name, [], per_unit, roster is not None)
+                # Keys strictly increasing row after row: none repeats, nothing to sort.
+                ordered[name] = _increasing(held[name], TABLES[name].key)
+                found = _problems(
+                    con, typed, name, [], per_unit, roster is not None, repeats=not ordered[name]
+                )
             for code, problem in found:
                 refused[code].append(problem)
         raise_if_any(fatal)
@@ -157,20 +219,28 @@ def split_by_unit(
             split.rows += sum(int(n) for _, n in rows)
             present |= {str(code) for code, _ in rows if code is not None}
         accepted = sorted((present & set(units)) - set(refused))
-        con.register("_accepted", pa.table({"v": pa.array(accepted, pa.string())}))
-        for name, held in per_table.items():
-            if set(held) - set(accepted):
-                _keep_accepted(con, name)
+        for name, counted in per_table.items():
+            if set(counted) - set(accepted):
+                _keep_accepted(con, held, name, accepted)
         split.units = {code: {} for code in accepted}
-        _write(con, out, split, {name: per_table[name] for name in raws})
         for name, raw in raws.items():
             for code in accepted:
                 split.units[code][name] = per_table[name].get(code, 0)
             split.present[name] = frozenset(raw.types)
-        if compute is not None and accepted:
-            split.computed = compute(partial(_held_cases, con, raws, split), con, accepted)
+        # The files are encoded on their own threads while the element values are computed
+        # from the same held rows here (the encoder needs no connection, the computing no file).
+        encoding = _start_encoding(con, split, held, ordered)
+        try:
+            if compute is not None and accepted:
+                split.computed = compute(partial(_held_cases, con, raws, split), con, accepted)
+        except BaseException:
+            encoding.stop()
+            raise
+        split.checksums, split.encoded = encoding.finish()
     shutil.rmtree(out / ".spill", ignore_errors=True)
     split.refused = dict(sorted(refused.items()))
+    if not defer_files:
+        split.start_files(split.units).finish()
     return split
 
 
@@ -186,7 +256,7 @@ def _held_cases(
     codes: Collection[str],
 ) -> CaseTables:
     """The typed rows of the accepted units ``codes`` from the held tables, as a case set on
-    ``con`` (the same typed SELECT the written files got)."""
+    ``con`` (the same typed rows the written files got)."""
     chosen = sorted(codes)
     name = f"_codes_{len(chosen)}_{abs(hash(tuple(chosen)))}"
     con.register(name, pa.table({"v": pa.array(chosen, pa.string())}))
@@ -210,16 +280,21 @@ def _load_typed(
     name: str,
     fields: list[Field],
     fatal: list[Problem],
+    held: Held,
+    encoding: str | None,
 ) -> tuple[RawTable | None, bool]:
-    """The file read once straight into its typed table ``_typed_<name>`` (values that do not
-    convert are NULL there) with a ``_bad`` flag per row (any value check fails), and a view
-    ``_rows_<name>`` of it with the file's row numbers. Returns that view as a RawTable (None
-    after a problem of the file itself, added to ``fatal``) and whether any row is bad."""
+    """The file read once straight into its typed rows, held in ``held[name]`` and registered
+    as ``_typed_<name>`` (values that do not convert are NULL there), with a ``_bad`` flag per
+    row (any value check fails) and the file's row number ``_row``, and a view ``_rows_<name>``
+    of them without the flag. Returns that view as a RawTable (None after a problem of the file
+    itself, added to ``fatal``) and whether any row is bad."""
     source = f"_src_{name}"
+    rows: pa.Table | None = None
     with tempfile.TemporaryDirectory(prefix=".bulk-", dir=path.parent) as tmp:
         native: str | None = None
         if path.suffix.lower() == ".csv":
-            text = path if detect_encoding(path) == "utf-8" else utf8_copy(path, Path(tmp))
+            utf8 = (encoding or detect_encoding(path)) == "utf-8"
+            text = path if utf8 else utf8_copy(path, Path(tmp))
             first = 2  # the header is row 1
             try:
                 con.execute(
@@ -240,7 +315,6 @@ def _load_typed(
         if header or "unit_code" not in raw.types:
             fatal += header
             return None, False
-        held = ident(_TYPED + name)
         if native is not None:
             # DuckDB's own typed CSV parse: the dates parsed by the reader (the same
             # '%Y-%m-%d' as the text check), the text trimmed. It fails on the first value it
@@ -252,38 +326,38 @@ def _load_typed(
             )
             try:
                 con.execute(f"CREATE OR REPLACE TEMP VIEW {ident(typed_raw.view)} AS {native}")
-                con.execute(
-                    f"CREATE TABLE {held} AS SELECT "
-                    f"{typed_select(typed_raw, fields, lenient=True)}, "
+                rows = con.sql(
+                    f"SELECT {typed_select(typed_raw, fields, lenient=True)}, "
                     f"({any_bad(typed_raw, fields)}) AS _bad FROM {ident(typed_raw.view)}"
-                )
+                ).to_arrow_table()
             except duckdb.Error:
-                con.execute(f"DROP TABLE IF EXISTS {held}")
-                native = None
+                rows = None
             con.execute(f"DROP VIEW IF EXISTS {ident(typed_raw.view)}")
-        if native is None:
-            bad = any_bad(raw, fields)
+        if rows is None:
             try:
-                # Insertion order kept (preserve_insertion_order): rowid gives the file row.
-                con.execute(
-                    f"CREATE TABLE {held} AS SELECT "
-                    f"{typed_select(raw, fields, lenient=True)}, ({bad}) AS _bad "
-                    f"FROM {ident(source)}"
-                )
+                # Insertion order kept (preserve_insertion_order): the n-th row is the file's.
+                rows = con.sql(
+                    f"SELECT {typed_select(raw, fields, lenient=True)}, "
+                    f"({any_bad(raw, fields)}) AS _bad FROM {ident(source)}"
+                ).to_arrow_table()
             except duckdb.Error as error:
                 message = str(error).splitlines()[0]
                 what = "CSV" if first == 2 else "file"
                 fatal.append(Problem(path.name, None, None, f"unreadable {what}: {message}"))
                 return None, False
+    # The file's row numbers as the user sees them (a CSV's header is its row 1).
+    numbers = pa.array(np.arange(first, first + rows.num_rows, dtype=np.int64))
+    held[name] = rows.append_column("_row", numbers)
+    con.register(_TYPED + name, held[name])
     view = f"_rows_{name}"
     con.execute(
-        f"CREATE OR REPLACE TEMP VIEW {ident(view)} AS SELECT rowid + {first} AS _row, "
-        f"* EXCLUDE (_bad) FROM {ident(_TYPED + name)}"
+        f"CREATE OR REPLACE TEMP VIEW {ident(view)} AS SELECT * EXCLUDE (_bad) "
+        f"FROM {ident(_TYPED + name)}"
     )
     con.execute(f"DROP VIEW {ident(source)}")
-    found = con.execute(f"SELECT 1 FROM {ident(_TYPED + name)} WHERE _bad LIMIT 1").fetchall()
+    bad = bool(pc.any(rows.column("_bad")).as_py())
     present = {c: t for c, t in _described(con, path.name, view).types.items() if c in raw.types}
-    return RawTable(path.name, view, present, raw.sheet), bool(found)
+    return RawTable(path.name, view, present, raw.sheet), bad
 
 
 def _native_types(raw: RawTable, fields: list[Field]) -> dict[str, str]:
@@ -305,17 +379,15 @@ def _native_csv(text: Path, raw: RawTable, fields: list[Field]) -> str:
     )
 
 
-def _keep_accepted(con: duckdb.DuckDBPyConnection, name: str) -> None:
-    """Only the accepted units' rows held in ``_typed_<name>``: the Parquet writer takes a
-    column's nullability from the whole held table, so refused rows (their bad values NULL)
-    must not change the bytes, and so the checksum, of the accepted units' files."""
-    held, kept = ident(_TYPED + name), ident(f"_kept_{name}")
+def _keep_accepted(
+    con: duckdb.DuckDBPyConnection, held: Held, name: str, accepted: Sequence[str]
+) -> None:
+    """Only the accepted units' rows held for table ``name`` (what is written and computed)."""
+    rows = held[name]
+    chosen = pa.array(accepted, pa.string())
+    held[name] = rows.filter(pc.fill_null(pc.is_in(rows.column("unit_code"), chosen), False))
     con.execute(f"DROP VIEW IF EXISTS {ident(f'_rows_{name}')}")
-    con.execute(
-        f"CREATE TABLE {kept} AS SELECT * FROM {held} WHERE unit_code IN (SELECT v FROM _accepted)"
-    )
-    con.execute(f"DROP TABLE {held}")
-    con.execute(f"ALTER TABLE {kept} RENAME TO {held}")
+    con.register(_TYPED + name, held[name])
 
 
 def _columns(name: str) -> str:
@@ -339,8 +411,11 @@ def _problems(
     fields: list[Field],
     per_unit: int,
     roster: bool,
+    *,
+    repeats: bool = True,
 ) -> list[tuple[str, Problem]]:
-    """(unit, problem) for every refused row, at most ``per_unit`` per unit and check kind."""
+    """(unit, problem) for every refused row, at most ``per_unit`` per unit and check kind;
+    ``repeats=False`` when no key can repeat (the rows' keys are strictly increasing)."""
     unit = _text("unit_code", raw.types["unit_code"])
     found: list[tuple[str, Problem]] = []
     checks = [
@@ -377,7 +452,8 @@ def _problems(
         found.append(
             (str(code), raw.problem(int(first), "unit_code", f"unknown unit code '{code}'{more}"))
         )
-    found += _duplicates(con, raw, name, per_unit)
+    if repeats:
+        found += _duplicates(con, raw, name, per_unit)
     if roster:
         found += _roster(con, raw, name, per_unit)
     return found
@@ -450,123 +526,135 @@ def _roster(
     return found
 
 
-def _write(
-    con: duckdb.DuckDBPyConnection,
-    out: Path,
-    split: BulkSplit,
-    counts: Mapping[str, Mapping[str | None, int]],
-) -> None:
-    """The accepted units' typed rows of every table to ``<unit>/<table>.parquet``, each file
-    in key order, byte for byte the same whatever the threads did (the checksum of a unit's
-    version must depend on its rows alone).
+Encoded = list[tuple[str, pa.Buffer]]  # one unit's files: (file name, its bytes) in name order
 
-    DuckDB's partitioned ``COPY`` on several threads interleaves, within one unit's file, the
-    chunks each thread wrote (even after an ``ORDER BY``: 165 of 2,858 files differed between
-    two runs of the same national export). So each ``COPY`` runs on one thread, over the held
-    rows in their file order when that is already key order (checked with one window pass,
-    cheaper than the sort) and sorted otherwise; the units are cut into contiguous ranges
-    (four per DuckDB thread), written by as many connections as DuckDB has threads at once.
-    A unit without rows in a table gets an empty typed file."""
-    split.folder.mkdir(exist_ok=True)
-    names = sorted(counts)
-    ordered = {name: _in_key_order(con, name) for name in names}
+
+@dataclass
+class _Encoding:
+    """The units' files being encoded: ``finish()`` waits for all of them (a failure raised
+    once every thread has stopped) and returns each unit's checksum and files' bytes."""
+
+    pool: ThreadPoolExecutor
+    pending: list[Future[tuple[str, str, Encoded]]]
+
+    def finish(self) -> tuple[dict[str, str], dict[str, Encoded]]:
+        self.pool.shutdown(wait=True)
+        done = [future.result() for future in self.pending]
+        return {code: digest for code, digest, _ in done}, {code: e for code, _, e in done}
+
+    def stop(self) -> None:
+        """No more units started; those being encoded are waited for."""
+        self.pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _start_encoding(
+    con: duckdb.DuckDBPyConnection, split: BulkSplit, held: Held, ordered: Mapping[str, bool]
+) -> _Encoding:
+    """The accepted units' typed rows of every table encoded as the bytes of
+    ``<unit>/<table>.parquet``, each file in key order and byte for byte the same whatever the
+    threads did (the checksum of a unit's version must depend on its rows alone), with each
+    unit folder's SHA-256 (as ``intake.integrity.checksum_of``: name, bytes, in name order).
+
+    The held rows, in key order (sorted by DuckDB only when the file was not), hold each unit's
+    rows together, in the order of the unit codes: one slice per unit and table, encoded by
+    Arrow's Parquet writer, one unit after another on as many threads as DuckDB has. A unit
+    without rows in a table gets an empty typed file."""
+    codes = sorted(split.units)
+    tables: dict[str, pa.Table] = {}
+    starts: dict[str, dict[str, int]] = {}
+    for name, rows in held.items():
+        columns = list(TABLES[name].columns)
+        if ordered.get(name) or _increasing(rows, TABLES[name].key):
+            tables[name] = rows.select(columns)
+        else:
+            tables[name] = con.sql(
+                f"SELECT {_columns(name)} FROM {ident(_TYPED + name)} ORDER BY {_key(name)}"
+            ).to_arrow_table()
+        offsets = np.cumsum([0] + [split.units[code][name] for code in codes])
+        starts[name] = {code: int(offsets[i]) for i, code in enumerate(codes)}
+        if int(offsets[-1]) != tables[name].num_rows:
+            raise RuntimeError(f"{name}: {tables[name].num_rows} rows held, {offsets[-1]} counted")
+    files = sorted((f"{name}.parquet", name) for name in tables)
+
+    def encode(code: str) -> tuple[str, str, Encoded]:
+        digest = hashlib.sha256()
+        encoded: Encoded = []
+        for file_name, name in files:
+            rows = tables[name].slice(starts[name][code], split.units[code][name])
+            if rows.num_rows and {
+                rows.column("unit_code")[0].as_py(),
+                rows.column("unit_code")[-1].as_py(),
+            } != {code}:
+                raise RuntimeError(f"{name}: the rows of unit {code} are not together")
+            data = _parquet(rows)
+            digest.update(file_name.encode() + b"\0")
+            digest.update(data)
+            encoded.append((file_name, data))
+        return code, digest.hexdigest(), encoded
+
     threads = int(con.execute("SELECT current_setting('threads')").fetchall()[0][0])
-    per_unit = {code: sum(counts[n].get(code, 0) for n in names) for code in split.units}
-    # More ranges than threads, taken from one queue: a thread that the machine slows down
-    # (another process on the core) leaves its next ranges to the others.
-    queue = iter(_ranges(sorted(per_unit), per_unit, 4 * max(1, threads)))
-    taking = threading.Lock()
-    errors: list[BaseException] = []
+    pool = ThreadPoolExecutor(max(1, threads), thread_name_prefix="bulk-encode")
+    return _Encoding(pool, [pool.submit(encode, code) for code in codes])
 
-    def write(cursor: duckdb.DuckDBPyConnection) -> None:
+
+@dataclass
+class FilesWriting:
+    """Some units' encoded files being written on a thread of their own (``BulkSplit.start_files``):
+    ``finish()`` waits until they all are, raising the writer's failure."""
+
+    thread: threading.Thread
+    errors: list[BaseException]
+
+    def finish(self) -> None:
+        self.wait()
+        if self.errors:
+            raise self.errors[0]
+
+    def wait(self) -> None:
+        """Until the writer has stopped (its failure, if any, is ``finish``'s to raise)."""
+        self.thread.join()
+
+
+def _write_files(folder: Path, files: Encoded) -> None:
+    folder.mkdir()
+    for file_name, data in files:
+        descriptor = os.open(folder / file_name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
         try:
-            while not errors:
-                with taking:
-                    taken = next(queue, None)
-                if taken is None:
-                    return
-                low, high = taken
-                for name in names:
-                    order = "" if ordered[name] else " ORDER BY " + _key(name)
-                    # Every table into the same unit folders (unit_code=<code>/<name>_0.parquet):
-                    # no per-table folders to create and remove again.
-                    cursor.execute(
-                        f"COPY (SELECT {_columns(name)} FROM {ident(_TYPED + name)} "
-                        f"WHERE unit_code BETWEEN {quote(low)} AND {quote(high)}{order}) "
-                        f"TO {quote(str(split.folder))} (FORMAT parquet, "
-                        f"PARTITION_BY (unit_code), WRITE_PARTITION_COLUMNS true, "
-                        f"FILENAME_PATTERN '{name}_{{i}}', OVERWRITE_OR_IGNORE true)"
-                    )
-        except BaseException as error:  # re-raised in the calling thread
-            errors.append(error)
+            view = memoryview(data)
+            while view:
+                view = view[os.write(descriptor, view) :]
         finally:
-            cursor.close()
+            os.close(descriptor)
 
-    con.execute("SET threads = 1")
-    try:
-        workers = [
-            threading.Thread(target=write, args=(con.cursor(),)) for _ in range(max(1, threads))
-        ]
-        for worker in workers:
-            worker.start()
-        for worker in workers:
-            worker.join()
-    finally:
-        con.execute(f"SET threads = {threads}")
-    if errors:
-        raise errors[0]
-    for name in names:
-        empty = out / f".empty-{name}.parquet"
-        con.execute(
-            f"COPY (SELECT {_columns(name)} FROM {ident(_TYPED + name)} LIMIT 0) "
-            f"TO {quote(str(empty))} (FORMAT parquet)"
-        )
-        for code in split.units:
-            target = split.unit_folder(code)
-            written = target / f"{name}_0.parquet"
-            if (target / f"{name}_1.parquet").exists():
-                message = f"unit {code}: split into several files"
-                raise InputError([Problem(name, None, None, message)])
-            if written.exists():
-                written.rename(target / f"{name}.parquet")
-            else:
-                target.mkdir(exist_ok=True)
-                shutil.copyfile(empty, target / f"{name}.parquet")
-        empty.unlink(missing_ok=True)
+
+def _parquet(rows: pa.Table) -> pa.Buffer:
+    """``rows`` as the bytes of a Parquet file: one contiguous chunk per column first, so the
+    pages (and the bytes) do not depend on how the held rows happened to be chunked."""
+    if any(column.num_chunks > 1 for column in rows.columns):
+        rows = rows.combine_chunks()
+    sink = pa.BufferOutputStream()
+    pq.write_table(rows, sink, compression=COMPRESSION)
+    return sink.getvalue()
 
 
 def _key(name: str) -> str:
     return ", ".join(ident(k) for k in TABLES[name].key)
 
 
-def _in_key_order(con: duckdb.DuckDBPyConnection, name: str) -> bool:
-    """Whether the held rows of table ``name`` are in strictly increasing key order as held
-    (the file's order; an export written in key order needs no sort before it is split)."""
-    key = TABLES[name].key
-    before = ", ".join(f"lag({ident(k)}) OVER w AS p{i}" for i, k in enumerate(key))
-    # Strictly after the row before: the first differing key column is greater.
-    after = "false"
-    for i in reversed(range(len(key))):
-        k = ident(key[i])
-        after = f"({k} > p{i} OR ({k} = p{i} AND {after}))"
-    found = con.execute(
-        f"SELECT count(*) FROM (SELECT {', '.join(ident(k) for k in key)}, {before} "
-        f"FROM {ident(_TYPED + name)} WINDOW w AS (ORDER BY rowid)) "
-        f"WHERE p0 IS NOT NULL AND NOT coalesce({after}, false)"
-    ).fetchall()
-    return int(found[0][0]) == 0
-
-
-def _ranges(codes: list[str], rows: Mapping[str, int], parts: int) -> list[tuple[str, str]]:
-    """``codes`` (sorted) cut into at most ``parts`` contiguous ranges of about equal rows."""
-    total = sum(rows.values())
-    ranges: list[tuple[str, str]] = []
-    start, acc = 0, 0
-    for i, code in enumerate(codes):
-        acc += rows[code]
-        if len(ranges) < parts - 1 and acc >= total * (len(ranges) + 1) / parts:
-            ranges.append((codes[start], code))
-            start = i + 1
-    if start < len(codes):
-        ranges.append((codes[start], codes[-1]))
-    return ranges
+def _increasing(rows: pa.Table, key: Sequence[str]) -> bool:
+    """Whether every row's key is greater than the one before (the key columns compared in
+    turn, text by its bytes as DuckDB sorts it): rows in key order with no key repeated."""
+    count = rows.num_rows
+    if count < 2:
+        return True
+    after: pa.ChunkedArray | None = None
+    for name in reversed(key):
+        column = rows.column(name)
+        this, before = column.slice(1), column.slice(0, count - 1)
+        greater = pc.greater(this, before)
+        after = (
+            greater
+            if after is None
+            else pc.or_kleene(greater, pc.and_kleene(pc.equal(this, before), after))
+        )
+    return bool(pc.all(pc.fill_null(after, False)).as_py())

@@ -117,3 +117,28 @@ def test_each_unit_file_is_in_key_order_and_its_bytes_do_not_depend_on_the_file_
         data = (ordered.unit_folder(code) / file).read_bytes()
         assert (again.unit_folder(code) / file).read_bytes() == data
         assert (shuffled.unit_folder(code) / file).read_bytes() == data
+
+
+def test_rows_are_named_by_their_file_row_in_a_file_read_in_parallel(tmp_path) -> None:
+    # Big enough for DuckDB to read on several threads, with a category column (its check an
+    # IN list, which DuckDB may run as a join that does not keep the rows' order): the rows
+    # held must still be the file's, in its order, so that a problem names the right row.
+    rows = [
+        f"{unit},e{i:07d},c{i},protest,2024-07-{1 + i % 28:02d},p1\n"
+        for unit in ("410100", "410400")
+        for i in range(150_000)
+    ]
+    rows.insert(250_000, "410400,e0099999,c9,protest,2024-07-01,p1\n")  # repeats a key
+    rows.append("999999,e1,c1,protest,2024-07-01,p1\n")
+    split, _ = _split(tmp_path, "".join(rows), "parallel")
+    # File rows: the header is row 1, data row i (from 0) is row i + 2.
+    assert _messages(split, "410400") == [
+        "events.csv row 250002, column event_id: duplicate key (unit_code, event_id) = "
+        "(410400, e0099999), first at row 250001"
+    ]
+    assert _messages(split, "999999") == [
+        f"events.csv row {len(rows) + 1}, column unit_code: unknown unit code '999999'"
+    ]
+    assert sorted(split.units) == ["410100"]
+    written = pd.read_parquet(split.unit_folder("410100") / "events.parquet")
+    assert written["event_id"].tolist() == [f"e{i:07d}" for i in range(150_000)]

@@ -16,7 +16,9 @@ from grassroots.engine.catalogue import load_catalogue
 from grassroots.engine.compute import compute_elements
 from grassroots.engine.synth import OutputFormat, SynthOptions, generate
 from grassroots.intake.cases.bulk import import_bulk
+from grassroots.intake.integrity import integrity_problems
 from grassroots.intake.models import DataVersion, ElementValue
+from grassroots.intake.selectors import many_version_cases
 from grassroots.organisations.models import AuditEntry, Level, Role, Unit
 from grassroots.organisations.services import add_member, load_units
 from grassroots.organisations.unitfile import reference_rows
@@ -103,6 +105,18 @@ def test_a_province_export_becomes_a_version_per_unit_refusing_only_the_bad_unit
         want = expected[expected.unit_code == version.unit.code]
         assert stored == pytest.approx(dict(zip(want.element, want.value, strict=True)))
     assert all(sum(v.row_counts.values()) > 0 for v in report.created)
+    # Each recorded checksum (hashed as the files were written) is the stored folder's, and
+    # the versions read together as a run reads them, with the element values computed above.
+    assert integrity_problems() == []
+    read = many_version_cases(report.created)
+    again_values = compute_elements(
+        read[report.created[0].pk], load_catalogue("spp-case-quality"), [PERIOD]
+    )
+    first = report.created[0].unit.code
+    want = expected[expected.unit_code == first]
+    assert dict(zip(again_values.element, again_values.value, strict=True)) == pytest.approx(
+        dict(zip(want.element, want.value, strict=True))
+    )
     # Audited: each version (as an upload) and the import as a whole.
     entry = AuditEntry.objects.filter(reason__startswith="bulk case import").get()
     assert f"{len(created)} versions" in entry.reason

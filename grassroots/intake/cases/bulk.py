@@ -204,6 +204,7 @@ def import_bulk(
         split = split_by_unit(
             files, staging, units=grassroots, roster=_roster_frame(rosters) if rosters else None,
             compute=partial(_bulk_elements, catalogue=catalogue, period=declared),
+            defer_files=True,
         )  # fmt: skip
         report.seconds["split"] = time.perf_counter() - started
         report.rows = split.rows
@@ -224,18 +225,25 @@ def import_bulk(
                 refused[code] = [Problem(source.name, None, None, message)]
                 continue
             folder = split.unit_folder(code)
-            checksum = checksum_of(folder)
+            checksum = split.checksums[code]  # checksum_of(folder), hashed as it was written
             base = current.get(code)
             if base is not None and base.checksum == checksum:
                 report.unchanged.append(code)
                 continue
             prepared[code] = Prepared(folder, split.units[code], checksum, unit_values)
-        # One transaction for all units: locks, versions, element values and audit in bulk.
-        created, conflicts = register_versions(
-            prepared, units=units, period=declared, actor=actor,
-            bases={code: current.get(code) for code in prepared},
-            source_names={code: f"{source.name} ({code})" for code in prepared}, clock=clock,
-        )  # fmt: skip
+        # The new versions' files are written (a unit unchanged needs none) on a thread of
+        # their own while one transaction writes, for all units, locks, versions, element
+        # values and audit in bulk; the folders are moved into place once written.
+        writing = split.start_files(prepared)
+        try:
+            created, conflicts = register_versions(
+                prepared, units=units, period=declared, actor=actor,
+                bases={code: current.get(code) for code in prepared},
+                source_names={code: f"{source.name} ({code})" for code in prepared}, clock=clock,
+                before_moving=writing.finish,
+            )  # fmt: skip
+        finally:
+            writing.wait()  # never leave a writer behind in the staging folder removed below
         for code, exc in conflicts.items():
             refused[code] = [Problem(source.name, None, None, str(exc))]
         report.created += created

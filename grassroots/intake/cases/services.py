@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import shutil
 import tempfile
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -234,11 +234,14 @@ def register_versions(
     bases: dict[str, DataVersion | None],
     source_names: dict[str, str],
     clock: Clock,
+    before_moving: Callable[[], None] | None = None,
 ) -> tuple[list[DataVersion], dict[str, ConcurrentUpload]]:
     """``register_version`` for many units in one transaction: the unit rows locked together,
     the versions, their element values and audit entries written in bulk, each staged folder
     renamed to ``versions/<id>/``. A unit whose current version is no longer its ``base`` is
-    left out (returned with its ConcurrentUpload); any failure writes nothing at all."""
+    left out (returned with its ConcurrentUpload); any failure writes nothing at all.
+    ``before_moving()`` is called before the first folder is renamed (the staged folders may
+    still be being written until then)."""
     moved: list[Path] = []
     conflicts: dict[str, ConcurrentUpload] = {}
     try:
@@ -260,7 +263,7 @@ def register_versions(
                     DataVersion(
                         unit=units[code],
                         period=period,
-                        periods=sorted(set(prepared[code].elements["period"].astype(str))),
+                        periods=sorted(str(p) for p in prepared[code].elements["period"].unique()),
                         row_counts=prepared[code].row_counts,
                         checksum=prepared[code].checksum,
                         source_name=source_names[code][:255],
@@ -285,6 +288,8 @@ def register_versions(
             AuditEntry.objects.bulk_create(
                 [_upload_entry(version, actor) for version in versions], batch_size=500
             )
+            if before_moving is not None:
+                before_moving()
             for code, version in zip(codes, versions, strict=True):
                 final = versions_dir() / str(version.pk)
                 prepared[code].folder.rename(final)
@@ -314,22 +319,20 @@ def _store_elements_many(versions: list[DataVersion], frames: list[pd.DataFrame]
     hundred thousand rows: building a model object per row cost more than writing them)."""
     if not versions:
         return
-    frame = pd.concat(frames, keys=range(len(frames)), names=["_v", None]).reset_index(level=0)
-    ids = dict(
-        Unit.objects.filter(code__in=set(frame["unit_code"].astype(str))).values_list("code", "pk")
-    )
-    version_ids = [v.pk for v in versions]
-    rows = [
-        (version_ids[v], ids[str(code)], str(period), str(element), float(value))
-        for v, code, period, element, value in zip(
-            frame["_v"].tolist(),
-            frame["unit_code"].tolist(),
-            frame["period"].tolist(),
-            frame["element"].tolist(),
-            frame["value"].tolist(),
-            strict=True,
-        )
-    ]
+    codes = {str(code) for frame in frames for code in frame["unit_code"].unique()}
+    ids = dict(Unit.objects.filter(code__in=codes).values_list("code", "pk"))
+    rows = []
+    for version, frame in zip(versions, frames, strict=True):
+        rows += [
+            (version.pk, ids[str(code)], str(period), str(element), float(value))
+            for code, period, element, value in zip(
+                frame["unit_code"].tolist(),
+                frame["period"].tolist(),
+                frame["element"].tolist(),
+                frame["value"].tolist(),
+                strict=True,
+            )
+        ]
     meta = ElementValue._meta
     column_of = {f.name: str(f.column) for f in meta.concrete_fields}
     columns = [column_of[n] for n in ("data_version", "unit", "period", "element", "value")]

@@ -78,7 +78,8 @@ def find(
     findings = _rule_findings(load_rules(catalogue), current, by_code)
     # History: the same kind of period only (a quarter is not compared with months).
     kind = Period.parse(period).kind
-    same_kind = own["period"].map(lambda p: _kind(p) == kind)
+    kinds = {p: _kind(p) == kind for p in own["period"].unique()}  # a few periods, many rows
+    same_kind = own["period"].map(kinds).astype(bool)
     history = own[same_kind & (own["period"] != period) & own["unit_code"].isin(by_code)]
     peers = _peer_values(units, period, catalogue, changes, own[own["period"] == period])
     findings += _outlier_findings(current, history, peers, by_code)
