@@ -34,7 +34,6 @@ import hashlib
 import os
 import shutil
 import tempfile
-import threading
 from collections import defaultdict
 from collections.abc import Callable, Collection, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -92,25 +91,21 @@ class BulkSplit:
 
     present: dict[str, frozenset[str]] = field(default_factory=dict)  # table -> its columns
     computed: object = None  # what ``split_by_unit``'s ``compute`` returned
-    encoded: dict[str, Encoded] = field(default_factory=dict, repr=False)  # not yet written
+    _writing: _Writing | None = field(default=None, repr=False)
 
-    def start_files(self, codes: Collection[str]) -> FilesWriting:
-        """Write these accepted units' files (``unit_folder(code)``) on a thread of their own:
-        file creation is the kernel's work, done while the caller writes to its database."""
-        wanted = [(code, self.encoded.pop(code)) for code in sorted(codes)]
-        self.folder.mkdir(parents=True, exist_ok=True)
-        errors: list[BaseException] = []
+    def written(self) -> dict[str, str]:
+        """``checksums``, once every unit's files are written (with ``background`` they may
+        still be being written when ``split_by_unit`` returns: the caller may go on meanwhile)."""
+        if self._writing is not None:
+            writing, self._writing = self._writing, None
+            self.checksums = writing.finish()
+        return self.checksums
 
-        def write() -> None:
-            try:
-                for code, files in wanted:
-                    _write_files(self.unit_folder(code), files)
-            except BaseException as error:  # re-raised by finish() in the caller's thread
-                errors.append(error)
-
-        thread = threading.Thread(target=write, name="bulk-files")
-        thread.start()
-        return FilesWriting(thread, errors)
+    def stop(self) -> None:
+        """The writing given up (the caller failed before it needed the files)."""
+        if self._writing is not None:
+            self._writing.stop()
+            self._writing = None
 
     def unit_folder(self, code: str) -> Path:
         return self.folder / f"unit_code={code}"
@@ -140,7 +135,7 @@ def split_by_unit(
     roster: pd.DataFrame | None = None,
     per_unit: int = PER_UNIT,
     compute: Compute | None = None,
-    defer_files: bool = False,
+    background: bool = False,
 ) -> BulkSplit:
     """Check and split the case tables ``files`` (table name -> file) into ``out``.
 
@@ -151,10 +146,9 @@ def split_by_unit(
     ``compute(cases_for, con, accepted)``: called once the units are written, while the checked rows are
     still held, with ``cases_for(codes)`` giving some accepted units' typed rows as a case set
     on ``con`` (element values from the rows in hand, not read back from thousands of small
-    files); its result is ``BulkSplit.computed``. ``defer_files``: the units' files are not
-    written yet, only encoded and hashed (``BulkSplit.checksums``): ``start_files(codes)``
-    writes those wanted (a unit whose current version has the same checksum needs none) on a
-    thread of its own, while the caller registers them.
+    files); its result is ``BulkSplit.computed``. ``background``: the units' files may still
+    be being written when this returns; ``BulkSplit.written()`` waits for them and gives their
+    checksums (the caller goes on with the element values meanwhile).
     """
     out.mkdir(parents=True, exist_ok=True)
     split = BulkSplit(out / "units")
@@ -227,20 +221,20 @@ def split_by_unit(
             for code in accepted:
                 split.units[code][name] = per_table[name].get(code, 0)
             split.present[name] = frozenset(raw.types)
-        # The files are encoded on their own threads while the element values are computed
-        # from the same held rows here (the encoder needs no connection, the computing no file).
-        encoding = _start_encoding(con, split, held, ordered)
+        # The files are written on their own threads while the element values are computed
+        # from the same held rows here (the writer needs no connection, the computing no file).
+        writing = _start_writing(con, split, held, ordered)
         try:
             if compute is not None and accepted:
                 split.computed = compute(partial(_held_cases, con, raws, split), con, accepted)
         except BaseException:
-            encoding.stop()
+            writing.stop()
             raise
-        split.checksums, split.encoded = encoding.finish()
+        split._writing = writing
     shutil.rmtree(out / ".spill", ignore_errors=True)
     split.refused = dict(sorted(refused.items()))
-    if not defer_files:
-        split.start_files(split.units).finish()
+    if not background:
+        split.written()
     return split
 
 
@@ -526,39 +520,38 @@ def _roster(
     return found
 
 
-Encoded = list[tuple[str, pa.Buffer]]  # one unit's files: (file name, its bytes) in name order
-
-
 @dataclass
-class _Encoding:
-    """The units' files being encoded: ``finish()`` waits for all of them (a failure raised
-    once every thread has stopped) and returns each unit's checksum and files' bytes."""
+class _Writing:
+    """The units' files being written: ``finish()`` waits for all of them (a failure raised
+    once every thread has stopped) and returns each unit's checksum."""
 
     pool: ThreadPoolExecutor
-    pending: list[Future[tuple[str, str, Encoded]]]
+    pending: list[Future[tuple[str, str]]]
 
-    def finish(self) -> tuple[dict[str, str], dict[str, Encoded]]:
+    def finish(self) -> dict[str, str]:
         self.pool.shutdown(wait=True)
-        done = [future.result() for future in self.pending]
-        return {code: digest for code, digest, _ in done}, {code: e for code, _, e in done}
+        return dict(future.result() for future in self.pending)
 
     def stop(self) -> None:
-        """No more units started; those being encoded are waited for."""
+        """No more units started; those being written are waited for."""
         self.pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _start_encoding(
+def _start_writing(
     con: duckdb.DuckDBPyConnection, split: BulkSplit, held: Held, ordered: Mapping[str, bool]
-) -> _Encoding:
-    """The accepted units' typed rows of every table encoded as the bytes of
-    ``<unit>/<table>.parquet``, each file in key order and byte for byte the same whatever the
-    threads did (the checksum of a unit's version must depend on its rows alone), with each
-    unit folder's SHA-256 (as ``intake.integrity.checksum_of``: name, bytes, in name order).
+) -> _Writing:
+    """The accepted units' typed rows of every table to ``<unit>/<table>.parquet``, each file
+    in key order and byte for byte the same whatever the threads did (the checksum of a unit's
+    version must depend on its rows alone), with each unit folder's SHA-256 (as
+    ``intake.integrity.checksum_of``: name, bytes, in name order), hashed as written.
 
     The held rows, in key order (sorted by DuckDB only when the file was not), hold each unit's
     rows together, in the order of the unit codes: one slice per unit and table, encoded by
-    Arrow's Parquet writer, one unit after another on as many threads as DuckDB has. A unit
-    without rows in a table gets an empty typed file."""
+    Arrow's Parquet writer, then written, one unit after another on as many threads as DuckDB
+    has (each thread's file calls on its own; one thread writing every file while the caller
+    works in Python waited for the interpreter at each of them). A unit without rows in a
+    table gets an empty typed file."""
+    split.folder.mkdir(exist_ok=True)
     codes = sorted(split.units)
     tables: dict[str, pa.Table] = {}
     starts: dict[str, dict[str, int]] = {}
@@ -576,9 +569,10 @@ def _start_encoding(
             raise RuntimeError(f"{name}: {tables[name].num_rows} rows held, {offsets[-1]} counted")
     files = sorted((f"{name}.parquet", name) for name in tables)
 
-    def encode(code: str) -> tuple[str, str, Encoded]:
+    def write(code: str) -> tuple[str, str]:
+        folder = split.unit_folder(code)
+        folder.mkdir()
         digest = hashlib.sha256()
-        encoded: Encoded = []
         for file_name, name in files:
             rows = tables[name].slice(starts[name][code], split.units[code][name])
             if rows.num_rows and {
@@ -589,42 +583,18 @@ def _start_encoding(
             data = _parquet(rows)
             digest.update(file_name.encode() + b"\0")
             digest.update(data)
-            encoded.append((file_name, data))
-        return code, digest.hexdigest(), encoded
+            descriptor = os.open(folder / file_name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+            try:
+                view = memoryview(data)
+                while view:
+                    view = view[os.write(descriptor, view) :]
+            finally:
+                os.close(descriptor)
+        return code, digest.hexdigest()
 
     threads = int(con.execute("SELECT current_setting('threads')").fetchall()[0][0])
-    pool = ThreadPoolExecutor(max(1, threads), thread_name_prefix="bulk-encode")
-    return _Encoding(pool, [pool.submit(encode, code) for code in codes])
-
-
-@dataclass
-class FilesWriting:
-    """Some units' encoded files being written on a thread of their own (``BulkSplit.start_files``):
-    ``finish()`` waits until they all are, raising the writer's failure."""
-
-    thread: threading.Thread
-    errors: list[BaseException]
-
-    def finish(self) -> None:
-        self.wait()
-        if self.errors:
-            raise self.errors[0]
-
-    def wait(self) -> None:
-        """Until the writer has stopped (its failure, if any, is ``finish``'s to raise)."""
-        self.thread.join()
-
-
-def _write_files(folder: Path, files: Encoded) -> None:
-    folder.mkdir()
-    for file_name, data in files:
-        descriptor = os.open(folder / file_name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
-        try:
-            view = memoryview(data)
-            while view:
-                view = view[os.write(descriptor, view) :]
-        finally:
-            os.close(descriptor)
+    pool = ThreadPoolExecutor(max(1, threads), thread_name_prefix="bulk-write")
+    return _Writing(pool, [pool.submit(write, code) for code in codes])
 
 
 def _parquet(rows: pa.Table) -> pa.Buffer:

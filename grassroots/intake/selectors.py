@@ -372,10 +372,14 @@ def current_values(
     periods: Collection[str] | None,
     catalogue: str,
     elements: Collection[str] | None = None,
+    instead: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Intake's current values ``unit_code, period, element, value`` by the rule above.
 
-    ``None`` means all units / periods / the catalogue's elements."""
+    ``None`` means all units / periods / the catalogue's elements. ``instead``: case-record
+    values of some (unit, period) pairs that are about to be stored as their newest versions'
+    (a bulk import checks them while its files are still being written): they replace the
+    stored case values of those pairs, and the reported figures still win over them."""
     known = list(load_catalogue(catalogue).elements) if elements is None else list(elements)
     computed = ElementValue.objects.filter(
         data_version__superseded_by__isnull=True, element__in=known
@@ -393,6 +397,19 @@ def current_values(
     cases = version_element_values(
         {(p, c): v for p, per in chosen.items() for c, v in per.items()}, elements=known
     ).drop(columns="version")
+    if instead is not None and not instead.empty:
+        fresh = instead[instead["element"].isin(known)][VALUE_COLUMNS].astype(
+            {"unit_code": str, "period": str, "element": str}
+        )
+        if units is not None:
+            fresh = fresh[fresh["unit_code"].isin({u.code for u in units})]
+        if periods is not None:
+            fresh = fresh[fresh["period"].isin(set(periods))]
+        pairs = pd.MultiIndex.from_frame(fresh[["unit_code", "period"]].drop_duplicates())
+        stale = pd.MultiIndex.from_frame(cases[["unit_code", "period"]]).isin(pairs)
+        cases = pd.concat([cases[~stale], fresh], ignore_index=True).sort_values(
+            ["unit_code", "period", "element"], kind="stable", ignore_index=True
+        )  # in the order the stored values are read
     figures = pd.DataFrame(
         list(reported.values_list("unit__code", "period", "element", "value")),
         columns=VALUE_COLUMNS,

@@ -17,8 +17,9 @@ from grassroots.engine.compute import compute_elements
 from grassroots.engine.synth import OutputFormat, SynthOptions, generate
 from grassroots.intake.cases.bulk import import_bulk
 from grassroots.intake.integrity import integrity_problems
-from grassroots.intake.models import DataVersion, ElementValue
+from grassroots.intake.models import DataVersion, ElementValue, ValidationFinding, ValidationRun
 from grassroots.intake.selectors import many_version_cases
+from grassroots.intake.validation.services import find
 from grassroots.organisations.models import AuditEntry, Level, Role, Unit
 from grassroots.organisations.services import add_member, load_units
 from grassroots.organisations.unitfile import reference_rows
@@ -166,3 +167,48 @@ def test_a_clerk_may_not_bulk_import(generated, ningxia, data_dir) -> None:
     with pytest.raises(UploadRefused):
         import_bulk(source=generated, root=ningxia["640000"], period=PERIOD, actor=clerk)
     assert not DataVersion.objects.exists()
+
+
+def _checked_as_stored(period: str) -> list[tuple[str, str, str, str]]:
+    """The latest validation run's findings, which must be what checking the units afresh,
+    from the values as stored, finds: the bulk import checks the new values while the files
+    are being encoded, before they are stored."""
+    run = ValidationRun.objects.latest("pk")
+    assert run.period == period
+
+    def key(f: ValidationFinding) -> tuple[str, str, str, str]:
+        return (f.unit.code, str(f.kind), f.code, f.message)
+
+    stored = sorted(key(f) for f in run.findings.select_related("unit"))
+    afresh = find(units=list(run.units.all()), period=period, catalogue=run.catalogue)
+    assert stored == sorted(key(f) for f in afresh)
+    return stored
+
+
+def test_the_import_checks_the_new_values_as_they_are_then_stored(
+    ningxia, admin, data_dir, tmp_path
+) -> None:
+    exports = {}
+    for period in ("2024Q3", "2024Q4"):
+        exports[period] = tmp_path / period
+        generate(exports[period], SynthOptions(first=period, last=period, provinces=("64",),
+                                               scale=0.1, fmt=OutputFormat.CSV, seed=3))  # fmt: skip
+        import_bulk(source=exports[period], root=ningxia["640000"], period=period, actor=admin)
+    first = _checked_as_stored("2024Q4")  # with the quarter before as history
+    assert any(kind == "outlier" for _, kind, _, _ in first)
+
+    # A unit flagged for its procedural events loses them in 2024Q4: its version is replaced,
+    # and the check reads its new values instead of those they replace.
+    unit = min(code for code, _, element, _ in first if element == "extra_procedures")
+    changed = tmp_path / "changed"
+    changed.mkdir()
+    for name in ("persons", "matters"):
+        (changed / f"{name}.csv").write_bytes((exports["2024Q4"] / f"{name}.csv").read_bytes())
+    rows = list(csv.reader((exports["2024Q4"] / "events.csv").open(encoding="utf-8")))
+    with (changed / "events.csv").open("w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh).writerows(r for r in rows if r[0] != unit)
+    report = import_bulk(source=changed, root=ningxia["640000"], period="2024Q4", actor=admin)
+    assert [v.unit.code for v in report.created] == [unit]
+    second = _checked_as_stored("2024Q4")
+    assert [u.code for u in ValidationRun.objects.latest("pk").units.all()] == [unit]
+    assert "extra_procedures" not in {element for _, _, element, _ in second}

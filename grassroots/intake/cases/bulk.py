@@ -26,7 +26,7 @@ import pandas as pd
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from grassroots.engine.bulk import split_by_unit
+from grassroots.engine.bulk import BulkSplit, split_by_unit
 from grassroots.engine.caseformat import TABLES
 from grassroots.engine.cases import CaseTables, read_cases, write_units_parquet
 from grassroots.engine.catalogue import load_catalogue
@@ -43,7 +43,12 @@ from grassroots.intake.cases.services import (
     register_versions,
 )
 from grassroots.intake.integrity import checksum_of
-from grassroots.intake.models import DEFAULT_CATALOGUE, DataVersion, versions_dir
+from grassroots.intake.models import (
+    DEFAULT_CATALOGUE,
+    DataVersion,
+    ValidationFinding,
+    versions_dir,
+)
 from grassroots.intake.permissions import can_upload
 from grassroots.intake.rosters import _in_language, _roster_frame, roster_problems, rosters_for
 from grassroots.organisations import audit
@@ -118,7 +123,13 @@ def import_cases_by_unit(
 
 
 def _validate(
-    root: Unit, units: list[Unit], period: str, actor: Any, catalogue: str, clock: Clock
+    root: Unit,
+    units: list[Unit],
+    period: str,
+    actor: Any,
+    catalogue: str,
+    clock: Clock,
+    found: list[ValidationFinding] | None = None,
 ) -> None:
     from grassroots.intake.models import Trigger
     from grassroots.intake.validation.services import run_validation
@@ -126,6 +137,7 @@ def _validate(
     run_validation(
         scope=root, units=units, period=period, actor=actor, trigger=Trigger.CASE_UPLOAD,
         source=f"{len(units)} data versions imported by unit", catalogue=catalogue, clock=clock,
+        found=found,
     )  # fmt: skip
 
 
@@ -199,64 +211,79 @@ def import_bulk(
     staging = Path(tempfile.mkdtemp(prefix=".staging-bulk-", dir=root_dir))
     report = BulkReport()
     started = time.perf_counter()
+    split: BulkSplit | None = None
+    found: list[ValidationFinding] | None = None
     try:
-        # Element values are computed inside the split pass, from the checked rows it holds.
+        # Element values are computed inside the split pass, from the checked rows it holds;
+        # the units' files may still be being written when it returns.
         split = split_by_unit(
             files, staging, units=grassroots, roster=_roster_frame(rosters) if rosters else None,
             compute=partial(_bulk_elements, catalogue=catalogue, period=declared),
-            defer_files=True,
+            background=True,
         )  # fmt: skip
-        report.seconds["split"] = time.perf_counter() - started
         report.rows = split.rows
         refused = {code: [_reworded(p) for p in ps] for code, ps in split.refused.items()}
         elements = split.computed if isinstance(split.computed, pd.DataFrame) else _empty()
         units = {u.code: u for u in Unit.objects.filter(code__in=list(split.units))}
         locked = _locked(set(split.units), declared)
         by_unit = {str(code): frame for code, frame in elements.groupby("unit_code", sort=False)}
-        current = latest_versions(units, list(split.units), declared)
-        prepared: dict[str, Prepared] = {}
+        candidates: list[str] = []
         for code in sorted(split.units):
-            unit_values = by_unit.get(code, elements.iloc[0:0])
             if code in locked:
                 refused[code] = [locked[code]]
-                continue
-            if unit_values.empty:
+            elif code not in by_unit:
                 message = _("no case records fall in period %(period)s") % {"period": declared}
                 refused[code] = [Problem(source.name, None, None, message)]
-                continue
-            folder = split.unit_folder(code)
-            checksum = split.checksums[code]  # checksum_of(folder), hashed as it was written
+            else:
+                candidates.append(code)
+        report.seconds["split"] = time.perf_counter() - started
+        # The validation rules and outlier flags of every unit that may get a new version,
+        # from its new values as they will be stored, found while the files are being written.
+        if candidates:
+            from grassroots.intake.validation.services import find
+
+            fresh = elements[elements["unit_code"].isin(set(candidates))]
+            found = find(
+                units=[units[c] for c in candidates], period=declared, catalogue=catalogue,
+                fresh=fresh,
+            )  # fmt: skip
+        report.seconds["validate"] = time.perf_counter() - started - report.seconds["split"]
+        checksums = split.written()  # each unit folder's checksum_of, hashed as written
+        current = latest_versions(units, candidates, declared)
+        prepared: dict[str, Prepared] = {}
+        for code in candidates:
             base = current.get(code)
-            if base is not None and base.checksum == checksum:
+            if base is not None and base.checksum == checksums[code]:
                 report.unchanged.append(code)
                 continue
-            prepared[code] = Prepared(folder, split.units[code], checksum, unit_values)
-        # The new versions' files are written (a unit unchanged needs none) on a thread of
-        # their own while one transaction writes, for all units, locks, versions, element
-        # values and audit in bulk; the folders are moved into place once written.
-        writing = split.start_files(prepared)
-        try:
-            created, conflicts = register_versions(
-                prepared, units=units, period=declared, actor=actor,
-                bases={code: current.get(code) for code in prepared},
-                source_names={code: f"{source.name} ({code})" for code in prepared}, clock=clock,
-                before_moving=writing.finish,
-            )  # fmt: skip
-        finally:
-            writing.wait()  # never leave a writer behind in the staging folder removed below
+            folder = split.unit_folder(code)
+            prepared[code] = Prepared(folder, split.units[code], checksums[code], by_unit[code])
+        report.seconds["split"] += time.perf_counter() - started - sum(report.seconds.values())
+        # One transaction for all units: locks, versions, element values and audit in bulk.
+        created, conflicts = register_versions(
+            prepared, units=units, period=declared, actor=actor,
+            bases={code: current.get(code) for code in prepared},
+            source_names={code: f"{source.name} ({code})" for code in prepared}, clock=clock,
+        )  # fmt: skip
         for code, exc in conflicts.items():
             refused[code] = [Problem(source.name, None, None, str(exc))]
+        if conflicts:
+            found = None  # another upload came in between: the check is made again below
         report.created += created
         report.refused = dict(sorted(refused.items()))
     finally:
+        if split is not None:
+            split.stop()
         shutil.rmtree(staging, ignore_errors=True)
     _audit(root, report, source, declared, actor, clock)
     report.seconds["register"] = time.perf_counter() - started - sum(report.seconds.values())
     if report.created:
+        codes = {v.unit.code for v in report.created}
         _validate(
-            root, [units[v.unit.code] for v in report.created], declared, actor, catalogue, clock
-        )
-    report.seconds["validate"] = time.perf_counter() - started - sum(report.seconds.values())
+            root, [units[v.unit.code] for v in report.created], declared, actor, catalogue, clock,
+            found=None if found is None else [f for f in found if f.unit.code in codes],
+        )  # fmt: skip
+    report.seconds["validate"] += time.perf_counter() - started - sum(report.seconds.values())
     return report
 
 

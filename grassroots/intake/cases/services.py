@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import shutil
 import tempfile
-from collections.abc import Callable, Collection
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -234,14 +234,11 @@ def register_versions(
     bases: dict[str, DataVersion | None],
     source_names: dict[str, str],
     clock: Clock,
-    before_moving: Callable[[], None] | None = None,
 ) -> tuple[list[DataVersion], dict[str, ConcurrentUpload]]:
     """``register_version`` for many units in one transaction: the unit rows locked together,
     the versions, their element values and audit entries written in bulk, each staged folder
     renamed to ``versions/<id>/``. A unit whose current version is no longer its ``base`` is
-    left out (returned with its ConcurrentUpload); any failure writes nothing at all.
-    ``before_moving()`` is called before the first folder is renamed (the staged folders may
-    still be being written until then)."""
+    left out (returned with its ConcurrentUpload); any failure writes nothing at all."""
     moved: list[Path] = []
     conflicts: dict[str, ConcurrentUpload] = {}
     try:
@@ -288,8 +285,6 @@ def register_versions(
             AuditEntry.objects.bulk_create(
                 [_upload_entry(version, actor) for version in versions], batch_size=500
             )
-            if before_moving is not None:
-                before_moving()
             for code, version in zip(codes, versions, strict=True):
                 final = versions_dir() / str(version.pk)
                 prepared[code].folder.rename(final)

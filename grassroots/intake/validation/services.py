@@ -65,13 +65,18 @@ def find(
     period: str,
     catalogue: str = DEFAULT_CATALOGUE,
     changes: Iterable[tuple[str, str, str, float]] = (),
+    fresh: pd.DataFrame | None = None,
 ) -> list[ValidationFinding]:
     """Unsaved findings for ``units`` in ``period``; ``changes`` are values not yet saved
-    (unit_code, period, element, value) that replace the stored ones (a dry run)."""
+    (unit_code, period, element, value) that replace the stored ones (a dry run). ``fresh``:
+    case-record values about to be stored as new versions (``current_values``' ``instead``),
+    so the findings are those a check right after storing them would give."""
     if not units:
         return []
     changes = list(changes)
-    own = _overlay(current_values(units=units, periods=None, catalogue=catalogue), changes)
+    own = _overlay(
+        current_values(units=units, periods=None, catalogue=catalogue, instead=fresh), changes
+    )
     current = own[own["period"] == period]
     by_code = {u.code: u for u in units}
     current = current[current["unit_code"].isin(by_code)]
@@ -81,7 +86,7 @@ def find(
     kinds = {p: _kind(p) == kind for p in own["period"].unique()}  # a few periods, many rows
     same_kind = own["period"].map(kinds).astype(bool)
     history = own[same_kind & (own["period"] != period) & own["unit_code"].isin(by_code)]
-    peers = _peer_values(units, period, catalogue, changes, own[own["period"] == period])
+    peers = _peer_values(units, period, catalogue, changes, own[own["period"] == period], fresh)
     findings += _outlier_findings(current, history, peers, by_code)
     return findings
 
@@ -99,6 +104,7 @@ def _peer_values(
     catalogue: str,
     changes: list[tuple[str, str, str, float]],
     known: pd.DataFrame,
+    fresh: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """The period's values of every active grassroots unit in the checked units' peer groups.
 
@@ -112,8 +118,9 @@ def _peer_values(
     values = known[known["unit_code"].isin(checked)]
     if others:
         read = current_values(
-            units=Unit.objects.filter(code__in=others), periods=[period], catalogue=catalogue
-        )
+            units=Unit.objects.filter(code__in=others), periods=[period], catalogue=catalogue,
+            instead=fresh,
+        )  # fmt: skip
         values = pd.concat([values, _overlay(read, changes)], ignore_index=True)
     values = values[values["unit_code"].isin(group_of)]
     return values.assign(group=values["unit_code"].map(group_of))
@@ -186,9 +193,13 @@ def run_validation(
     source: str = "",
     catalogue: str = DEFAULT_CATALOGUE,
     clock: Clock = timezone.now,
+    found: list[ValidationFinding] | None = None,
 ) -> ValidationRun:
-    """Check ``units`` (within ``scope``) for ``period`` and store the run and its findings."""
-    findings = find(units=units, period=period, catalogue=catalogue)
+    """Check ``units`` (within ``scope``) for ``period`` and store the run and its findings.
+
+    ``found``: the findings already made by ``find`` for these units as they now stand (a
+    bulk import finds them while its files are being written)."""
+    findings = find(units=units, period=period, catalogue=catalogue) if found is None else found
     authenticated = actor is not None and getattr(actor, "is_authenticated", False)
     user, name = (actor, actor.get_username()) if authenticated else (None, audit.SYSTEM_ACTOR)
     with transaction.atomic():
