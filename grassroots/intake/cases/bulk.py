@@ -153,8 +153,9 @@ class BulkReport:
     unchanged: list[str] = field(default_factory=list)
     refused: dict[str, list[Problem]] = field(default_factory=dict)
     rows: int = 0
-    # Wall-clock seconds per step: split (read once, check, element values, write per unit),
-    # register (versions, element values, audit), validate (rules and outlier flags).
+    # Wall-clock seconds per step: split (read once, check, element values, and the wait for
+    # the files written meanwhile), validate (rules and outlier flags: found while the files are
+    # written, stored after registering), register (versions, element values, audit).
     seconds: dict[str, float] = field(default_factory=dict)
 
 
@@ -195,7 +196,10 @@ def import_bulk(
     refused with its reasons; every other unit gets its version, registered like an upload
     (unit row lock, supersedes the current version, audit entry). A problem of a whole file
     (unreadable, unknown or missing column) refuses everything: InputError, nothing written.
-    The import as a whole is audited on ``root`` with its counts and the refused units."""
+    The import as a whole is audited on ``root`` with its counts and the refused units. The new
+    versions are checked (validation rules, outlier flags) as uploads are, from the values they
+    have once stored: found while the units' files are being written, stored once they are
+    registered (found again afterwards if another upload came in between)."""
     if not can_upload(actor, root):
         raise UploadRefused(root.code)
     declared = parse_declared_period(period)
