@@ -603,7 +603,9 @@ def _parquet(rows: pa.Table) -> pa.Buffer:
     if any(column.num_chunks > 1 for column in rows.columns):
         rows = rows.combine_chunks()
     sink = pa.BufferOutputStream()
-    pq.write_table(rows, sink, compression=COMPRESSION)
+    # Without Arrow's own copy of the schema in the file's metadata: the Parquet types say the
+    # same (text, DATE, BOOLEAN, BIGINT), and thousands of small files need not carry it.
+    pq.write_table(rows, sink, compression=COMPRESSION, store_schema=False)
     return sink.getvalue()
 
 
