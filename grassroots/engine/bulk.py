@@ -96,9 +96,15 @@ class BulkSplit:
     def written(self) -> dict[str, str]:
         """``checksums``, once every unit's files are written (with ``background`` they may
         still be being written when ``split_by_unit`` returns: the caller may go on meanwhile)."""
-        if self._writing is not None:
-            writing, self._writing = self._writing, None
-            self.checksums = writing.finish()
+        writing = self._writing
+        if writing is not None:
+            try:
+                self.checksums = writing.finish()
+            except BaseException:
+                writing.stop()  # interrupted while waiting: no thread outlives the call
+                raise
+            finally:
+                self._writing = None
         return self.checksums
 
     def stop(self) -> None:

@@ -398,15 +398,15 @@ def current_values(
         {(p, c): v for p, per in chosen.items() for c, v in per.items()}, elements=known
     ).drop(columns="version")
     if instead is not None and not instead.empty:
-        fresh = instead[instead["element"].isin(known)][VALUE_COLUMNS].astype(
-            {"unit_code": str, "period": str, "element": str}
-        )
+        fresh = instead[VALUE_COLUMNS].astype({"unit_code": str, "period": str, "element": str})
         if units is not None:
             fresh = fresh[fresh["unit_code"].isin({u.code for u in units})]
         if periods is not None:
             fresh = fresh[fresh["period"].isin(set(periods))]
+        # Every pair the new values cover is replaced, whichever elements they hold.
         pairs = pd.MultiIndex.from_frame(fresh[["unit_code", "period"]].drop_duplicates())
         stale = pd.MultiIndex.from_frame(cases[["unit_code", "period"]]).isin(pairs)
+        fresh = fresh[fresh["element"].isin(known)]
         cases = pd.concat([cases[~stale], fresh], ignore_index=True).sort_values(
             ["unit_code", "period", "element"], kind="stable", ignore_index=True
         )  # in the order the stored values are read

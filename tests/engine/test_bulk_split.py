@@ -4,10 +4,14 @@ again as text); accepted units' files do not depend on the refused units' rows."
 
 from __future__ import annotations
 
+import threading
+import time
 from pathlib import Path
 
 import pandas as pd
+import pytest
 
+from grassroots.engine import bulk
 from grassroots.engine.bulk import split_by_unit
 
 HEADER = "unit_code,event_id,case_id,event_type,event_date,prosecutor_id\n"
@@ -142,3 +146,31 @@ def test_rows_are_named_by_their_file_row_in_a_file_read_in_parallel(tmp_path) -
     assert sorted(split.units) == ["410100"]
     written = pd.read_parquet(split.unit_folder("410100") / "events.parquet")
     assert written["event_id"].tolist() == [f"e{i:07d}" for i in range(150_000)]
+
+
+def test_an_interrupted_wait_for_the_files_leaves_no_writer_running(tmp_path, monkeypatch) -> None:
+    # The caller removes the staging folder once the wait for the files fails: no thread may
+    # still be writing into it then.
+    real = bulk._parquet
+
+    def slow(rows):  # type: ignore[no-untyped-def]
+        time.sleep(0.05)
+        return real(rows)
+
+    monkeypatch.setattr(bulk, "_parquet", slow)
+    folder = tmp_path / "export"
+    folder.mkdir()
+    rows = "".join(f"41{u:04d},e{u},c{u},protest,2024-07-01,p1\n" for u in range(40))
+    (folder / "events.csv").write_text(HEADER + rows, encoding="utf-8")
+    units = {f"41{u:04d}" for u in range(40)}
+    split = split_by_unit({"events": folder / "events.csv"}, folder / "out", units=units,
+                          background=True)  # fmt: skip
+
+    def interrupted(self):  # type: ignore[no-untyped-def]
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(bulk._Writing, "finish", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        split.written()
+    assert not [t for t in threading.enumerate() if t.name.startswith("bulk-write")]
+    split.stop()  # nothing left to stop

@@ -16,9 +16,11 @@ from grassroots.engine.catalogue import load_catalogue
 from grassroots.engine.compute import compute_elements
 from grassroots.engine.synth import OutputFormat, SynthOptions, generate
 from grassroots.intake.cases.bulk import import_bulk
+from grassroots.intake.cases.services import import_cases
 from grassroots.intake.integrity import integrity_problems
 from grassroots.intake.models import DataVersion, ElementValue, ValidationFinding, ValidationRun
 from grassroots.intake.selectors import many_version_cases
+from grassroots.intake.validation import services as validation_services
 from grassroots.intake.validation.services import find
 from grassroots.organisations.models import AuditEntry, Level, Role, Unit
 from grassroots.organisations.services import add_member, load_units
@@ -212,3 +214,62 @@ def test_the_import_checks_the_new_values_as_they_are_then_stored(
     second = _checked_as_stored("2024Q4")
     assert [u.code for u in ValidationRun.objects.latest("pk").units.all()] == [unit]
     assert "extra_procedures" not in {element for _, _, element, _ in second}
+
+
+def test_units_left_unchanged_are_checked_with_the_values_they_keep(
+    ningxia, admin, data_dir, tmp_path
+) -> None:
+    # A unit whose records did not change keeps its current values, which need not be the ones
+    # computed now: here a city's own upload, later than the bulk import, covers its units. The
+    # import's checks must read the values kept, as a check right after it does.
+    for period in ("2024Q3", "2024Q4"):
+        generate(tmp_path / period, SynthOptions(first=period, last=period, provinces=("64",),
+                                                 scale=0.1, fmt=OutputFormat.CSV, seed=3))  # fmt: skip
+        import_bulk(source=tmp_path / period, root=ningxia["640000"], period=period, actor=admin)
+    city = ningxia["640100"]
+    covered = set(Unit.objects.filter(path__startswith=city.path).values_list("code", flat=True))
+    other = tmp_path / "other"
+    generate(other, SynthOptions(first="2024Q4", last="2024Q4", provinces=("64",), scale=2.0,
+                                 fmt=OutputFormat.CSV, seed=11))  # fmt: skip
+    upload, changed = tmp_path / "city", tmp_path / "changed"
+    upload.mkdir()
+    changed.mkdir()
+    export = tmp_path / "2024Q4"
+    matters = list(csv.reader((export / "matters.csv").open(encoding="utf-8")))
+    unit = sorted({r[0] for r in matters[1:]} & covered)[0]
+    for name in ("persons", "events", "matters"):
+        rows = list(csv.reader((other / f"{name}.csv").open(encoding="utf-8")))
+        with (upload / f"{name}.csv").open("w", encoding="utf-8", newline="") as fh:
+            csv.writer(fh).writerows([rows[0], *(r for r in rows[1:] if r[0] in covered)])
+        if name != "matters":
+            (changed / f"{name}.csv").write_bytes((export / f"{name}.csv").read_bytes())
+    with (changed / "matters.csv").open("w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh).writerows(r for r in matters if r[0] != unit)
+    import_cases(source=upload, unit=city, period="2024Q4", actor=admin)
+
+    report = import_bulk(source=changed, root=ningxia["640000"], period="2024Q4", actor=admin)
+    assert [v.unit.code for v in report.created] == [unit]
+    assert len(report.unchanged) > 10
+    assert _checked_as_stored("2024Q4")  # its peers' values are the city's: flagged
+
+
+def test_a_check_that_fails_does_not_stop_the_import(
+    generated, ningxia, admin, data_dir, monkeypatch
+) -> None:
+    def broken(**_: object) -> list[ValidationFinding]:
+        raise RuntimeError("the checks failed")
+
+    calls = []
+    real = validation_services.find
+
+    def once_broken(**kwargs: object) -> list[ValidationFinding]:
+        calls.append(kwargs)
+        return broken(**kwargs) if len(calls) == 1 else real(**kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(validation_services, "find", once_broken)
+    report = import_bulk(source=generated, root=ningxia["640000"], period=PERIOD, actor=admin)
+    assert report.created
+    assert not report.refused
+    assert len(calls) == 2  # found again once the versions were stored
+    run = ValidationRun.objects.get()
+    assert {u.code for u in run.units.all()} == {v.unit.code for v in report.created}

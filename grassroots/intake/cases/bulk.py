@@ -13,6 +13,7 @@ export twice adds nothing. Validation rules and outlier flags run once over the 
 
 from __future__ import annotations
 
+import logging
 import shutil
 import tempfile
 import time
@@ -55,6 +56,8 @@ from grassroots.organisations import audit
 from grassroots.organisations.audit import Clock
 from grassroots.organisations.models import AuditAction, Level, Unit
 from grassroots.organisations.versions import province_of
+
+logger = logging.getLogger(__name__)
 
 
 def import_cases_by_unit(
@@ -199,7 +202,8 @@ def import_bulk(
     The import as a whole is audited on ``root`` with its counts and the refused units. The new
     versions are checked (validation rules, outlier flags) as uploads are, from the values they
     have once stored: found while the units' files are being written, stored once they are
-    registered (found again afterwards if another upload came in between)."""
+    registered (found again afterwards when a unit is left unchanged, when another upload came
+    in between, or when finding them failed: a check never stops the import)."""
     if not can_upload(actor, root):
         raise UploadRefused(root.code)
     declared = parse_declared_period(period)
@@ -247,10 +251,14 @@ def import_bulk(
             from grassroots.intake.validation.services import find
 
             fresh = elements[elements["unit_code"].isin(set(candidates))]
-            found = find(
-                units=[units[c] for c in candidates], period=declared, catalogue=catalogue,
-                fresh=fresh,
-            )  # fmt: skip
+            try:
+                found = find(
+                    units=[units[c] for c in candidates], period=declared, catalogue=catalogue,
+                    fresh=fresh,
+                )  # fmt: skip
+            except Exception:  # a check never stops an import: it is made again afterwards
+                logger.exception("bulk import %s %s: checks deferred", source.name, declared)
+                found = None
         report.seconds["validate"] = time.perf_counter() - started - report.seconds["split"]
         checksums = split.written()  # each unit folder's checksum_of, hashed as written
         current = latest_versions(units, candidates, declared)
@@ -259,6 +267,9 @@ def import_bulk(
             base = current.get(code)
             if base is not None and base.checksum == checksums[code]:
                 report.unchanged.append(code)
+                # Its current values stay those stored (computed with the catalogue of then,
+                # or a city's later upload over it), not the ones checked: check afresh.
+                found = None
                 continue
             folder = split.unit_folder(code)
             prepared[code] = Prepared(folder, split.units[code], checksums[code], by_unit[code])
