@@ -149,12 +149,12 @@ def split_by_unit(
     ``roster``: ``unit_code, staff_id, department`` of the units that have a roster; rows
     naming a person or department outside it refuse their unit. A problem of the file itself
     (unreadable, unknown or missing column) refuses everything: InputError, nothing written.
-    ``compute(cases_for, con, accepted)``: called once the units are written, while the checked rows are
-    still held, with ``cases_for(codes)`` giving some accepted units' typed rows as a case set
-    on ``con`` (element values from the rows in hand, not read back from thousands of small
-    files); its result is ``BulkSplit.computed``. ``background``: the units' files may still
-    be being written when this returns; ``BulkSplit.written()`` waits for them and gives their
-    checksums (the caller goes on with the element values meanwhile).
+    ``compute(cases_for, con, accepted)``: called while the units' files are being written
+    (on other threads), with ``cases_for(codes)`` giving some accepted units' typed rows as a
+    case set on ``con`` (element values from the rows in hand, not read back from thousands of
+    small files); its result is ``BulkSplit.computed``. ``background``: the units' files may
+    still be being written when this returns; ``BulkSplit.written()`` waits for them and gives
+    their checksums (the caller goes on with the element values meanwhile).
     """
     out.mkdir(parents=True, exist_ok=True)
     split = BulkSplit(out / "units")
