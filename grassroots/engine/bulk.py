@@ -30,7 +30,6 @@ element values too (``compute``), read by DuckDB in place.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
 import tempfile
@@ -49,7 +48,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from grassroots.engine.caseformat import TABLES
-from grassroots.engine.cases import CaseTable, CaseTables
+from grassroots.engine.cases import CaseTable, CaseTables, files_checksum
 from grassroots.engine.errors import Problem, raise_if_any
 from grassroots.engine.inputs import (
     Field,
@@ -578,7 +577,7 @@ def _start_writing(
     def write(code: str) -> tuple[str, str]:
         folder = split.unit_folder(code)
         folder.mkdir()
-        digest = hashlib.sha256()
+        written: list[tuple[str, list[memoryview]]] = []
         for file_name, name in files:
             rows = tables[name].slice(starts[name][code], split.units[code][name])
             if rows.num_rows and {
@@ -586,17 +585,16 @@ def _start_writing(
                 rows.column("unit_code")[-1].as_py(),
             } != {code}:
                 raise RuntimeError(f"{name}: the rows of unit {code} are not together")
-            data = _parquet(rows)
-            digest.update(file_name.encode() + b"\0")
-            digest.update(data)
+            data = memoryview(_parquet(rows))
+            written.append((file_name, [data]))
             descriptor = os.open(folder / file_name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
             try:
-                view = memoryview(data)
+                view = data
                 while view:
                     view = view[os.write(descriptor, view) :]
             finally:
                 os.close(descriptor)
-        return code, digest.hexdigest()
+        return code, files_checksum(written)  # as checksum_of reads them back
 
     threads = int(con.execute("SELECT current_setting('threads')").fetchall()[0][0])
     pool = ThreadPoolExecutor(max(1, threads), thread_name_prefix="bulk-write")

@@ -19,7 +19,8 @@ anything that needed converting (CSV, text dates) is held as a typed Arrow table
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Mapping, Sequence
+import hashlib
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -413,6 +414,19 @@ def write_parquet(cases: CaseTables, folder: Path) -> dict[str, int]:
             _copy(con, f"SELECT * FROM {ident(view)}", folder / f"{name}.parquet")
             counts[name] = table.rows
     return counts
+
+
+def files_checksum(files: Iterable[tuple[str, Iterable[bytes | memoryview]]]) -> str:
+    """The SHA-256 recorded for a stored case folder: each file's name, a NUL byte, then its
+    bytes (given in chunks), the files in name order (the caller gives them so). A data
+    version's files are checked against it (``intake.integrity.checksum_of``), and a bulk
+    import hashes its files with it as it writes them."""
+    digest = hashlib.sha256()
+    for name, chunks in files:
+        digest.update(name.encode() + b"\0")
+        for chunk in chunks:
+            digest.update(chunk)
+    return digest.hexdigest()
 
 
 def write_units_parquet(

@@ -7,10 +7,10 @@ damaged or missing file stops the read (``IntegrityFault``) instead of being com
 
 from __future__ import annotations
 
-import hashlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
+from grassroots.engine.cases import files_checksum
 from grassroots.intake.models import DataVersion, versions_dir
 
 
@@ -19,14 +19,14 @@ class IntegrityFault(OSError):
 
 
 def checksum_of(folder: Path) -> str:
-    """SHA-256 over the stored files (name and bytes, in name order)."""
-    digest = hashlib.sha256()
-    for path in sorted(folder.iterdir()):
-        digest.update(path.name.encode() + b"\0")
-        with path.open("rb") as handle:
-            while chunk := handle.read(1024 * 1024):
-                digest.update(chunk)
-    return digest.hexdigest()
+    """SHA-256 over the stored files (name and bytes, in name order: ``files_checksum``)."""
+    return files_checksum((path.name, _chunks(path)) for path in sorted(folder.iterdir()))
+
+
+def _chunks(path: Path) -> Iterator[bytes]:
+    with path.open("rb") as handle:
+        while chunk := handle.read(1024 * 1024):
+            yield chunk
 
 
 def version_problem(version: DataVersion) -> str | None:
